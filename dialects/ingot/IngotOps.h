@@ -1,0 +1,40 @@
+//===- IngotOps.h - Ingot op classes and shared inference helpers ---------===//
+#ifndef INGOT_DIALECTS_INGOT_INGOTOPS_H
+#define INGOT_DIALECTS_INGOT_INGOTOPS_H
+
+#include "dialects/ingot/IngotDialect.h"
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/OpImplementation.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+namespace mlir::ingot {
+
+/// True when each written type refines (or equals) the inferred one: same
+/// element type, compatible shapes. Used by every op's verifier.
+bool areRefinementCompatible(TypeRange inferred, TypeRange actual);
+
+/// Result has the operand's type.
+LogicalResult inferSameAs(Type operandType,
+                          SmallVectorImpl<ShapedTypeComponents> &results);
+
+/// Result is the numpy broadcast of the operands' shapes. Its element type is
+/// `elementType` when given, else the (common) operand element type.
+LogicalResult inferBroadcast(std::optional<Location> loc, ValueRange operands,
+                             Type elementType,
+                             SmallVectorImpl<ShapedTypeComponents> &results);
+
+/// Constant folding of elementwise ops (unary, binary, where, clip, cast).
+OpFoldResult foldElementwise(Operation *op, ArrayRef<Attribute> operands);
+
+} // namespace mlir::ingot
+
+#define GET_OP_CLASSES
+#include "dialects/ingot/IngotOps.h.inc"
+
+#endif
