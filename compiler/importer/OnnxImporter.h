@@ -1,0 +1,37 @@
+//===- OnnxImporter.h - ONNX model -> ingot dialect -----------------------===//
+#ifndef INGOT_COMPILER_IMPORTER_ONNXIMPORTER_H
+#define INGOT_COMPILER_IMPORTER_ONNXIMPORTER_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace mlir::ingot {
+
+struct ImportOptions {
+  /// Shapes for model inputs, by input name. They must agree with the
+  /// model's static dimensions.
+  std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// Values for symbolic dimensions (`dim_param`), by name.
+  std::map<std::string, int64_t> dimValues;
+  /// Name of the generated function.
+  std::string functionName = "main";
+};
+
+/// Reads an ONNX model file and lowers its main graph to a `func.func` of
+/// ingot ops. Errors (unreadable or malformed file, unsupported operators,
+/// bad external data, contradicting shapes) are reported as diagnostics on
+/// `context` and yield a null module.
+OwningOpRef<ModuleOp> importOnnxModel(MLIRContext &context,
+                                      const std::string &path,
+                                      const ImportOptions &options);
+
+/// The ONNX operator types the importer supports (default domain).
+std::vector<std::string> supportedOnnxOps();
+
+} // namespace mlir::ingot
+
+#endif

@@ -1,0 +1,205 @@
+//===- ingotc.cpp - The Ingot compiler driver -----------------------------===//
+//
+//   ingotc model.onnx --emit=mlir [--input-shape x:1x3x224x224] [-o out.mlir]
+//
+// Imports an ONNX model, runs the front-end pipeline and prints the module.
+// Later stages (fusion, code generation, the artifact) plug in after it.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/importer/OnnxImporter.h"
+#include "dialects/ingot/IngotDialect.h"
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/FileUtilities.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/ToolOutputFile.h"
+#include "llvm/Support/WithColor.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+using namespace llvm;
+
+namespace {
+enum class EmitKind { Import, Mlir };
+
+cl::OptionCategory category("ingotc options");
+cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.onnx>"),
+                               cl::cat(category));
+cl::opt<std::string> outputPath("o", cl::desc("Output file (default: stdout)"),
+                                cl::value_desc("file"), cl::init("-"),
+                                cl::cat(category));
+cl::opt<EmitKind> emit(
+    "emit", cl::desc("What to produce"), cl::init(EmitKind::Mlir),
+    cl::values(clEnumValN(EmitKind::Import, "import",
+                          "the ingot dialect straight from the importer"),
+               clEnumValN(EmitKind::Mlir, "mlir",
+                          "the ingot dialect after the front-end passes")),
+    cl::cat(category));
+cl::list<std::string> inputShapes(
+    "input-shape",
+    cl::desc("Bind a model input's shape, e.g. x:1x3x640x640 (repeatable)"),
+    cl::value_desc("NAME:DIMS"), cl::cat(category));
+cl::list<std::string> dimBindings(
+    "dim", cl::desc("Bind a symbolic dimension (dim_param) by name, e.g. "
+                    "batch=1 (repeatable)"),
+    cl::value_desc("NAME=VALUE"), cl::cat(category));
+cl::opt<bool> printWeights("print-weights",
+                           cl::desc("Print weight blobs in full (elided by "
+                                    "default)"),
+                           cl::cat(category));
+cl::opt<bool> listOps("list-ops",
+                      cl::desc("List the supported ONNX operators and exit"),
+                      cl::cat(category));
+
+bool parseInt(StringRef text, int64_t &value) {
+  return !text.trim().getAsInteger(10, value);
+}
+
+/// Parses NAME:DxDxD (or NAME:D,D,D) from the right-most ':' so input names
+/// may contain colons.
+LogicalResult parseInputShape(StringRef spec, mlir::ingot::ImportOptions &opts) {
+  size_t colon = spec.rfind(':');
+  if (colon == StringRef::npos || colon == 0)
+    return failure();
+  StringRef name = spec.take_front(colon), dims = spec.drop_front(colon + 1);
+  std::vector<int64_t> shape;
+  if (!dims.empty() && dims != "scalar") {
+    SmallVector<StringRef> parts;
+    dims.split(parts, dims.contains(',') ? ',' : 'x');
+    for (StringRef p : parts) {
+      int64_t d;
+      if (!parseInt(p, d))
+        return failure();
+      shape.push_back(d);
+    }
+  }
+  opts.inputShapes[name.str()] = shape;
+  return success();
+}
+
+/// Diagnostics as `ingotc: error: node 'conv_1': message`.
+void printDiagnostic(Diagnostic &diag) {
+  raw_ostream &os = errs();
+  os << "ingotc: ";
+  switch (diag.getSeverity()) {
+  case DiagnosticSeverity::Error:
+    WithColor(os, HighlightColor::Error) << "error: ";
+    break;
+  case DiagnosticSeverity::Warning:
+    WithColor(os, HighlightColor::Warning) << "warning: ";
+    break;
+  default:
+    WithColor(os, HighlightColor::Note) << "note: ";
+    break;
+  }
+  Location loc = diag.getLocation();
+  if (auto name = dyn_cast<NameLoc>(loc))
+    os << "node '" << name.getName().getValue() << "': ";
+  os << diag.str() << "\n";
+  for (Diagnostic &note : diag.getNotes())
+    printDiagnostic(note);
+}
+} // namespace
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  registerAsmPrinterCLOptions();
+  registerMLIRContextCLOptions();
+  registerPassManagerCLOptions();
+  cl::HideUnrelatedOptions({&category, &getColorCategory()});
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "Ingot: an ahead-of-time compiler for ONNX models\n\n"
+      "  ingotc model.onnx --emit=mlir --input-shape x:1x3x224x224\n");
+
+  if (listOps) {
+    for (const std::string &op : mlir::ingot::supportedOnnxOps())
+      outs() << op << "\n";
+    return 0;
+  }
+  if (inputPath.empty()) {
+    errs() << "ingotc: error: no input model (see --help)\n";
+    return 2;
+  }
+
+  mlir::ingot::ImportOptions options;
+  for (const std::string &spec : inputShapes)
+    if (failed(parseInputShape(spec, options))) {
+      errs() << "ingotc: error: bad --input-shape '" << spec
+             << "' (expected NAME:DIMS such as x:1x3x224x224)\n";
+      return 2;
+    }
+  for (const std::string &spec : dimBindings) {
+    auto [name, value] = StringRef(spec).split('=');
+    int64_t v;
+    if (name.empty() || !parseInt(value, v) || v <= 0) {
+      errs() << "ingotc: error: bad --dim '" << spec
+             << "' (expected NAME=VALUE with VALUE > 0)\n";
+      return 2;
+    }
+    options.dimValues[name.str()] = v;
+  }
+
+  DialectRegistry registry;
+  registry.insert<mlir::ingot::IngotDialect, func::FuncDialect>();
+  MLIRContext context(registry);
+  bool hadError = false;
+  context.getDiagEngine().registerHandler([&](Diagnostic &diag) {
+    hadError |= diag.getSeverity() == DiagnosticSeverity::Error;
+    printDiagnostic(diag);
+  });
+
+  OwningOpRef<ModuleOp> module =
+      mlir::ingot::importOnnxModel(context, inputPath, options);
+  if (!module) {
+    if (!hadError)
+      errs() << "ingotc: error: import failed\n";
+    return 1;
+  }
+
+  if (emit != EmitKind::Import) {
+    // Require a fully static module exactly when every input is bound.
+    mlir::ingot::FrontendPipelineOptions pipelineOptions;
+    pipelineOptions.requireStatic = true;
+    module->walk([&](func::FuncOp func) {
+      for (BlockArgument arg : func.getArguments()) {
+        auto type = dyn_cast<ShapedType>(arg.getType());
+        if (type && !type.hasStaticShape()) {
+          pipelineOptions.requireStatic = false;
+          auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                        "ingot.name");
+          errs() << "ingotc: note: input '"
+                 << (name ? name.getValue() : StringRef("?"))
+                 << "' has type " << arg.getType()
+                 << "; bind it with --input-shape or --dim for a fully "
+                    "static module\n";
+        }
+      }
+    });
+    PassManager pm(&context);
+    if (failed(applyPassManagerCLOptions(pm)))
+      return 1;
+    mlir::ingot::buildFrontendPipeline(pm, pipelineOptions);
+    if (failed(pm.run(*module)))
+      return 1;
+  }
+
+  std::string error;
+  auto output = openOutputFile(outputPath, &error);
+  if (!output) {
+    errs() << "ingotc: error: " << error << "\n";
+    return 1;
+  }
+  OpPrintingFlags flags;
+  if (!printWeights)
+    flags.elideLargeResourceString(64);
+  module->print(output->os(), flags);
+  output->keep();
+  return 0;
+}

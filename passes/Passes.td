@@ -1,0 +1,53 @@
+//===- Passes.td - Ingot front-end passes ---------------------*- tablegen -*-===//
+#ifndef INGOT_PASSES_TD
+#define INGOT_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def IngotInferShapesPass : Pass<"ingot-infer-shapes", "func::FuncOp"> {
+  let summary = "Refine result types from each op's type inference, folding as it goes";
+  let description = [{
+    Asks every op for its inferred result types and adopts them where they are
+    more static than the written ones, folding constants in the same sweep so
+    that run-time shape computations (Shape -> Gather -> Concat -> Reshape)
+    collapse and their consumers become static. Repeats to a fixed point and
+    updates the function's result types.
+
+    ```mlir
+    %0 = ingot.relu %arg0 : (tensor<1x3xf32>) -> tensor<?x?xf32>
+    // becomes
+    %0 = ingot.relu %arg0 : (tensor<1x3xf32>) -> tensor<1x3xf32>
+    ```
+  }];
+  let dependentDialects = ["::mlir::ingot::IngotDialect"];
+}
+
+def IngotFoldConstantsPass : Pass<"ingot-fold-constants", "func::FuncOp"> {
+  let summary = "Fold ops whose operands are all constants";
+  let description = [{
+    Evaluates ops on constant operands (up to 65536 result elements) and
+    replaces them with `ingot.constant`; identity-like ops fold to their
+    operand. Reshape-like ops on blob-backed weights share the blob.
+  }];
+  let dependentDialects = ["::mlir::ingot::IngotDialect"];
+}
+
+def IngotDeadCodeElimPass : Pass<"ingot-dce", "func::FuncOp"> {
+  let summary = "Erase side-effect-free ops whose results are unused";
+  let description = [{
+    Walks each function backwards and erases pure ops with no uses, so the
+    leftovers of folding (dead constants and shape computations) disappear.
+  }];
+}
+
+def IngotVerifyStaticPass : Pass<"ingot-verify-static", "func::FuncOp"> {
+  let summary = "Require fully static shapes and no leftover shape computations";
+  let description = [{
+    Fails, naming each offending value, when a function argument, an op result
+    or a function result has a dynamic or unranked type, or when a shape
+    computation (ingot.shape, ingot.constant_of_shape, ingot.range) is left.
+    Run after the front end when every model input is bound.
+  }];
+}
+
+#endif // INGOT_PASSES_TD
