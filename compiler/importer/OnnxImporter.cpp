@@ -182,7 +182,7 @@ GraphImporter::inputType(const onnx::ValueInfoProto &info,
     dimNames.clear();
   if (bound != options.inputShapes.end()) {
     const std::vector<int64_t> &want = bound->second;
-    auto describe = [&] {
+    auto describeDims = [&] {
       std::string s;
       llvm::raw_string_ostream os(s);
       os << "[";
@@ -198,6 +198,8 @@ GraphImporter::inputType(const onnx::ValueInfoProto &info,
       os << "]";
       return s;
     };
+    const std::string declared = describeDims();
+    auto describe = [&] { return declared; };
     if (want.size() != dims.size())
       return emitError(fileLoc)
              << "input '" << info.name() << "' is declared " << describe()

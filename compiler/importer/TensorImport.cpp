@@ -16,7 +16,7 @@ using namespace mlir::ingot::importer;
 
 /// Tensors with at most this many elements stay inline (`dense<...>`), where
 /// folding and FileCheck can see them; larger ones become blobs.
-static constexpr int64_t kInlineElementLimit = 64;
+static constexpr int64_t kInlineElementLimit = 16;
 
 Type importer::convertElementType(MLIRContext *ctx, int32_t onnxType) {
   Builder b(ctx);
