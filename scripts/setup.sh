@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs what Ingot needs on Debian 12 (with or without the CUDA toolkit):
+# Debian packages for LLVM/MLIR 22, protobuf, Eigen and the build tools, and a
+# Python virtual environment (.venv) with onnx, onnxruntime, numpy, pytest and
+# lit for the tests. Idempotent: installs only what is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+
+packages=(
+  build-essential cmake ninja-build git
+  llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
+  libprotobuf-dev protobuf-compiler libeigen3-dev
+  python3 python3-venv python3-pip
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  say "installing Debian packages: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+else
+  say "Debian packages present"
+fi
+
+# The Python side lives in a virtual environment so that it works the same
+# with Debian's python3 (which refuses system-wide pip installs) and others.
+PY=${INGOT_PYTHON:-python3}
+if [ ! -x .venv/bin/python ]; then
+  say "creating .venv with $($PY --version)"
+  $PY -m venv .venv
+fi
+if ! .venv/bin/python -c "import onnx, onnxruntime, numpy, pytest, lit" 2>/dev/null; then
+  say "installing Python packages into .venv"
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -r scripts/requirements.txt
+else
+  say "Python packages present in .venv"
+fi

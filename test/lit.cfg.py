@@ -1,0 +1,28 @@
+# lit configuration for Ingot's FileCheck suites.
+import os
+
+import lit.formats
+
+config.name = "Ingot"
+config.test_format = lit.formats.ShTest(execute_external=False)
+config.suffixes = [".mlir", ".py", ".test"]
+config.excludes = ["lit.cfg.py", "lit.local.cfg", "lib", "inputs"]
+config.test_source_root = os.path.dirname(__file__)
+
+site = lit_config.params.get("ingot_site_config")
+if not site:
+    lit_config.fatal("run through ctest, or pass --param ingot_site_config=<build>/test/lit.site.cfg.py")
+lit_config.load_config(config, site)
+config.test_exec_root = os.path.join(config.ingot_obj_root, "test")
+
+# Tools: the built ones first, then LLVM's FileCheck/not.
+path = os.pathsep.join([config.ingot_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", os.environ["PATH"])])
+config.environment["PATH"] = path
+config.environment["PYTHONPATH"] = os.path.join(config.test_source_root, "lib")
+config.substitutions.append(("%python", config.python_executable))
+config.substitutions.append(("%shared_models", config.shared_models_dir))
+
+if os.path.isdir(config.shared_models_dir) and os.listdir(config.shared_models_dir):
+    config.available_features.add("shared-models")
+else:
+    lit_config.note(f"no shared models at {config.shared_models_dir}: those tests are UNSUPPORTED")
