@@ -281,9 +281,9 @@ Value GraphImporter::lookup(const std::string &name) {
     return {};
   }
   // Initializers are materialized on first use, at the top of the function.
-  FailureOr<ElementsAttr> attr = convertTensor(
-      *init->second, &ctx, NameLoc::get(builder.getStringAttr(name), fileLoc),
-      modelDir);
+  // Tensor diagnostics name the tensor themselves.
+  FailureOr<ElementsAttr> attr =
+      convertTensor(*init->second, &ctx, fileLoc, modelDir);
   if (failed(attr)) {
     failedLookup = true;
     return {};
