@@ -19,8 +19,11 @@ static NodeHandler unary() {
 
 /// Binary ops; ONNX's variadic Min/Max/Sum/Mean fold left over the inputs.
 template <typename OpT>
-static NodeHandler binary() {
-  return [](NodeContext &nc) -> LogicalResult {
+static NodeHandler binary(bool variadic = false) {
+  return [variadic](NodeContext &nc) -> LogicalResult {
+    if (variadic ? nc.numInputs() < 1 : nc.numInputs() != 2)
+      return nc.error() << "expects " << (variadic ? "at least 1 input" : "2 inputs")
+                        << ", got " << nc.numInputs();
     FailureOr<Value> acc = nc.requiredInput(0);
     if (failed(acc))
       return failure();
@@ -37,7 +40,7 @@ static NodeHandler binary() {
 }
 
 static LogicalResult importMean(NodeContext &nc) {
-  if (failed(binary<AddOp>()(nc)))
+  if (failed(binary<AddOp>(/*variadic=*/true)(nc)))
     return failure();
   Value sum = nc.outputs[0];
   Value count = nc.constFloat(NodeContext::elementTypeOf(sum), nc.numInputs());
@@ -235,9 +238,9 @@ void importer::addElementwiseHandlers(std::vector<HandlerEntry> &t) {
   t.push_back({"Mul", binary<MulOp>()});
   t.push_back({"Div", binary<DivOp>()});
   t.push_back({"Pow", importPow});
-  t.push_back({"Min", binary<MinOp>()});
-  t.push_back({"Max", binary<MaxOp>()});
-  t.push_back({"Sum", binary<AddOp>()});
+  t.push_back({"Min", binary<MinOp>(/*variadic=*/true)});
+  t.push_back({"Max", binary<MaxOp>(/*variadic=*/true)});
+  t.push_back({"Sum", binary<AddOp>(/*variadic=*/true)});
   t.push_back({"Mean", importMean});
   t.push_back({"And", binary<AndOp>()});
   t.push_back({"Or", binary<OrOp>()});

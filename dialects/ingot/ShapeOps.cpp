@@ -432,7 +432,10 @@ OpFoldResult ConcatOp::fold(FoldAdaptor adaptor) {
   RankedTensorType resultType = staticResultType(getResult());
   if (!resultType || resultType.getNumElements() > kMaxFoldElements)
     return {};
-  int64_t axis = getAxis() < 0 ? getAxis() + resultType.getRank() : getAxis();
+  // I64Attr getters return uint64_t: convert before testing the sign.
+  int64_t axis = static_cast<int64_t>(getAxis());
+  if (axis < 0)
+    axis += resultType.getRank();
   HostTensor out = HostTensor::zeros(resultType);
   ArrayRef<int64_t> shape = resultType.getShape();
   int64_t outer = product(shape.take_front(axis));
@@ -663,7 +666,9 @@ OpFoldResult GatherOp::fold(FoldAdaptor adaptor) {
       resultType.getNumElements() > kMaxFoldElements)
     return {};
   ArrayRef<int64_t> shape = in->type.getShape();
-  int64_t axis = getAxis() < 0 ? getAxis() + shape.size() : getAxis();
+  int64_t axis = static_cast<int64_t>(getAxis());
+  if (axis < 0)
+    axis += shape.size();
   int64_t outer = product(shape.take_front(axis));
   int64_t inner = product(shape.drop_front(axis + 1));
   int64_t size = shape[axis];

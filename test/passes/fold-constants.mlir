@@ -65,3 +65,19 @@ func.func @not_foldable(%x: tensor<2xf32>) -> (tensor<2xf32>, tensor<i64>) {
   %1 = ingot.div %a, %z : (tensor<i64>, tensor<i64>) -> tensor<i64>
   return %0, %1 : tensor<2xf32>, tensor<i64>
 }
+
+// -----
+
+// Regression: negative axes on concat and gather folds (the I64Attr getter
+// is unsigned; folding used to index out of bounds and crash).
+// CHECK-LABEL: func.func @negative_axes
+// CHECK-DAG: dense<{{\[}}[1, 2, 3, 7], [4, 5, 6, 8]]> : tensor<2x4xi64>
+// CHECK-DAG: dense<{{\[}}[3], [6]]> : tensor<2x1xi64>
+func.func @negative_axes() -> (tensor<2x4xi64>, tensor<2x1xi64>) {
+  %a = ingot.constant dense<[[1, 2, 3], [4, 5, 6]]> : tensor<2x3xi64>
+  %b = ingot.constant dense<[[7], [8]]> : tensor<2x1xi64>
+  %0 = ingot.concat %a, %b {axis = -1 : i64} : (tensor<2x3xi64>, tensor<2x1xi64>) -> tensor<2x4xi64>
+  %i = ingot.constant dense<[-1]> : tensor<1xi64>
+  %1 = ingot.gather %a, %i {axis = -1 : i64} : (tensor<2x3xi64>, tensor<1xi64>) -> tensor<2x1xi64>
+  return %0, %1 : tensor<2x4xi64>, tensor<2x1xi64>
+}
