@@ -96,13 +96,16 @@ public:
     return op;
   }
   /// Same, for single-result ops, returning the result value.
+  /// Ops whose operands are all constants are folded on the spot, so that
+  /// values computed from constants (axes, split sizes, pads derived from
+  /// shapes) are constants for the nodes that consume them.
   template <typename OpT>
   FailureOr<Value> createValue(ValueRange operands,
                                ArrayRef<NamedAttribute> attrs = {}) {
     FailureOr<OpT> op = create<OpT>(operands, attrs);
     if (failed(op))
       return failure();
-    return op->getOperation()->getResult(0);
+    return foldIfConstant(op->getOperation());
   }
   /// Sets output 0 from a created value (or propagates failure).
   LogicalResult setOutput(FailureOr<Value> value) {
@@ -130,6 +133,7 @@ public:
 
 private:
   LogicalResult inferTypes(Operation *op);
+  Value foldIfConstant(Operation *op);
   std::function<Value(const std::string &)> lookup;
   const std::string &modelDir;
 };

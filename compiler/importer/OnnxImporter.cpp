@@ -26,7 +26,10 @@ using namespace mlir::ingot::importer;
 
 namespace {
 constexpr int64_t kMinOpset = 7;
-constexpr int64_t kMaxOpset = 23;
+// Opsets 22-28 changed the operators Ingot supports only by admitting more
+// element types (bf16, 4/8-bit floats and ints); unsupported element types
+// are rejected where they appear, so these opsets import as 21 does.
+constexpr int64_t kMaxOpset = 28;
 
 const std::vector<HandlerEntry> &handlerTable() {
   static const std::vector<HandlerEntry> table = [] {
@@ -461,6 +464,37 @@ LogicalResult NodeContext::inferTypes(Operation *op) {
   for (auto [result, type] : llvm::zip(op->getResults(), types))
     result.setType(type);
   return success();
+}
+
+Value NodeContext::foldIfConstant(Operation *op) {
+  // Non-constant operands are passed as null: some ops fold from types
+  // alone (the shape of a static tensor).
+  SmallVector<Attribute> constants;
+  for (Value operand : op->getOperands()) {
+    Attribute attr;
+    constants.push_back(matchPattern(operand, m_Constant(&attr)) ? attr
+                                                                 : Attribute());
+  }
+  SmallVector<OpFoldResult> folded;
+  if (op->getNumResults() != 1 || failed(op->fold(constants, folded)) ||
+      folded.size() != 1)
+    return op->getResult(0);
+  // Only constants replace the op (an identity of a constant is that
+  // constant); other folds wait for the passes, so --emit=import shows the
+  // imported structure.
+  if (auto v = dyn_cast<Value>(folded[0])) {
+    if (v.getType() != op->getResult(0).getType() ||
+        !matchPattern(v, m_Constant()))
+      return op->getResult(0);
+    op->erase();
+    return v;
+  }
+  auto attr = dyn_cast_if_present<ElementsAttr>(dyn_cast<Attribute>(folded[0]));
+  if (!attr || attr.getShapedType() != op->getResult(0).getType())
+    return op->getResult(0);
+  Value constant = constElements(attr);
+  op->erase();
+  return constant;
 }
 
 Value NodeContext::constElements(ElementsAttr value) {

@@ -55,8 +55,10 @@ std::optional<SmallVector<double>> util::getConstantFloats(Value value) {
 FailureOr<int64_t> util::normalizeAxis(std::optional<Location> loc,
                                          int64_t axis, int64_t rank,
                                          StringRef what, bool allowEnd) {
+  // Negative axes count from the end of the dims (axis + rank) even where
+  // `rank` itself is a valid position (Flatten's axis is in [-r, r]).
   int64_t limit = allowEnd ? rank + 1 : rank;
-  int64_t normalized = axis < 0 ? axis + limit : axis;
+  int64_t normalized = axis < 0 ? axis + rank : axis;
   if (normalized < 0 || normalized >= limit)
     return emitOptionalError(loc, what, " ", axis,
                              " is out of range for rank ", rank);

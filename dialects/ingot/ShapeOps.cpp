@@ -891,6 +891,12 @@ LogicalResult RangeOp::inferReturnTypeComponents(
       "ingot.range");
   if (failed(element))
     return failure();
+  for (Value v : {adaptor.getStart(), adaptor.getLimit(), adaptor.getDelta()}) {
+    std::optional<Dims> dims = getDims(v.getType());
+    if (dims && product(*dims) != 1 && product(*dims) != kDyn)
+      return emitOptionalError(loc, "'ingot.range' operands must be scalars, got ",
+                               v.getType());
+  }
   auto start = getConstantFloats(adaptor.getStart());
   auto limit = getConstantFloats(adaptor.getLimit());
   auto delta = getConstantFloats(adaptor.getDelta());

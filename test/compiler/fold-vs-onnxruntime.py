@@ -147,6 +147,8 @@ cases = [
     case("shape_slice", "Shape", {"x": f(2, 3, 4, 5)}, {"start": 1, "end": -1}, opset=15),
     case("size", "Size", {"x": f(2, 3, 4)}),
     case("flatten", "Flatten", {"x": ints(2, 3, 4)}, {"axis": 2}),
+    # Regression: a negative Flatten axis counts from the rank (-1 -> r-1).
+    case("flatten_negative_axis", "Flatten", {"x": ints(2, 3, 4)}, {"axis": -1}),
 ]
 
 options = ort.SessionOptions()

@@ -276,3 +276,12 @@ func.func @range_delta() -> tensor<?xi64> {
   %0 = ingot.range %a, %b, %c : (tensor<i64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
   return %0 : tensor<?xi64>
 }
+
+// -----
+
+func.func @range_scalars(%a: tensor<2xi64>, %b: tensor<i64>) -> tensor<?xi64> {
+  // expected-error @+2 {{'ingot.range' operands must be scalars, got 'tensor<2xi64>'}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = ingot.range %a, %b, %b : (tensor<2xi64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
+  return %0 : tensor<?xi64>
+}

@@ -51,3 +51,14 @@ func.func @stays_dynamic(%x: tensor<?x3xf32>) -> tensor<?x3xf32> {
   %0 = ingot.relu %x : (tensor<?x3xf32>) -> tensor<?x3xf32>
   return %0 : tensor<?x3xf32>
 }
+
+// -----
+
+// Regression: flatten's negative axis is axis + rank (it was taken as
+// axis + rank + 1, giving 120x1 here instead of 24x5).
+// CHECK-LABEL: func.func @flatten_negative_axis
+// CHECK: ingot.flatten %arg0 {axis = -1 : i64} : (tensor<2x3x4x5xf32>) -> tensor<24x5xf32>
+func.func @flatten_negative_axis(%x: tensor<2x3x4x5xf32>) -> tensor<*xf32> {
+  %0 = ingot.flatten %x {axis = -1 : i64} : (tensor<2x3x4x5xf32>) -> tensor<*xf32>
+  return %0 : tensor<*xf32>
+}

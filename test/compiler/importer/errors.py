@@ -17,7 +17,7 @@
 # MISSING: ingotc: error: cannot read the model: No such file or directory
 #
 # RUN: not ingotc %t/old_opset.onnx 2>&1 | FileCheck %s --check-prefix=OPSET
-# OPSET: ingotc: error: ONNX opset 6 is not supported (supported: 7 to 23)
+# OPSET: ingotc: error: ONNX opset 6 is not supported (supported: 7 to 28)
 # RUN: not ingotc %t/undefined_value.onnx 2>&1 | FileCheck %s --check-prefix=UNDEFINED
 # UNDEFINED: ingotc: error: value 'nowhere' is used before it is defined
 # RUN: not ingotc %t/string_input.onnx 2>&1 | FileCheck %s --check-prefix=STRING
