@@ -1,6 +1,8 @@
 //===- ImportNN.cpp - Handlers for NN ONNX operators ----------------------===//
 #include "compiler/importer/ImportContext.h"
 
+#include "mlir/IR/Matchers.h"
+
 using namespace mlir;
 using namespace mlir::ingot;
 using namespace mlir::ingot::importer;
@@ -117,6 +119,58 @@ static LogicalResult importGlobalPool(NodeContext &nc) {
   return nc.setOutput(nc.createValue<OpT>({*x}));
 }
 
+/// Opset 18's `axes`: scales/sizes given for some axes only. Spreads them to
+/// every axis (scale 1, or the input's size, elsewhere); needs them constant.
+static LogicalResult expandResizeAxes(NodeContext &nc, Value x, Value &scales,
+                                      Value &sizes) {
+  auto type = dyn_cast<RankedTensorType>(x.getType());
+  if (!type)
+    return nc.error() << "Resize with axes needs a ranked input";
+  int64_t rank = type.getRank();
+  SmallVector<int64_t> axes;
+  for (int64_t a : *nc.getInts("axes")) {
+    int64_t n = a < 0 ? a + rank : a;
+    if (n < 0 || n >= rank)
+      return nc.error() << "axis " << a << " is out of range for rank " << rank;
+    axes.push_back(n);
+  }
+  auto sizesType = sizes ? dyn_cast<RankedTensorType>(sizes.getType()) : nullptr;
+  if (sizes && sizesType && sizesType.hasStaticShape() &&
+      sizesType.getNumElements() > 0) {
+    FailureOr<SmallVector<int64_t>> given = nc.constantInts(sizes, "sizes");
+    if (failed(given))
+      return failure();
+    if (given->size() != axes.size())
+      return nc.error() << "sizes has " << given->size() << " values for "
+                        << axes.size() << " axes";
+    SmallVector<int64_t> full(type.getShape());
+    for (size_t i = 0; i < axes.size(); ++i)
+      full[axes[i]] = (*given)[i];
+    if (llvm::any_of(full, ShapedType::isDynamic))
+      return nc.error() << "Resize with axes needs static sizes on the other axes";
+    sizes = nc.constI64(full);
+    return success();
+  }
+  if (!scales)
+    return nc.error() << "Resize needs scales or sizes";
+  Attribute attr;
+  auto dense = matchPattern(scales, m_Constant(&attr))
+                   ? dyn_cast<DenseFPElementsAttr>(attr)
+                   : DenseFPElementsAttr();
+  if (!dense)
+    return nc.error() << "scales must be a constant when axes are given";
+  SmallVector<float> given(dense.getValues<float>());
+  if (given.size() != axes.size())
+    return nc.error() << "scales has " << given.size() << " values for "
+                      << axes.size() << " axes";
+  SmallVector<float> full(rank, 1.0f);
+  for (size_t i = 0; i < axes.size(); ++i)
+    full[axes[i]] = given[i];
+  auto scalesType = RankedTensorType::get({rank}, nc.b.getF32Type());
+  scales = nc.constElements(DenseElementsAttr::get(scalesType, ArrayRef<float>(full)));
+  return success();
+}
+
 /// Resize (opset 10+) and Upsample (7-9): normalizes the scales/sizes inputs
 /// to the dialect's two operands, one of them empty.
 static LogicalResult importResizeLike(NodeContext &nc, bool isUpsample) {
@@ -134,8 +188,6 @@ static LogicalResult importResizeLike(NodeContext &nc, bool isUpsample) {
   } else if (isUpsample || nc.opset == 10) {
     scales = nc.input(1);
   } else {
-    if (nc.opset >= 18 && nc.attr("axes"))
-      return nc.error() << "the axes attribute is not supported";
     if (nc.opset >= 18 &&
         nc.getString("keep_aspect_ratio_policy", "stretch") != "stretch")
       return nc.error() << "keep_aspect_ratio_policy other than 'stretch' is "
@@ -144,6 +196,10 @@ static LogicalResult importResizeLike(NodeContext &nc, bool isUpsample) {
       return nc.error() << "antialias is not supported";
     scales = nc.input(2);
     sizes = nc.input(3);
+    if (nc.opset >= 18 && nc.attr("axes")) {
+      if (failed(expandResizeAxes(nc, *x, scales, sizes)))
+        return failure();
+    }
   }
   auto emptyOf = [&](Type element) {
     auto type = RankedTensorType::get({0}, element);
@@ -205,18 +261,69 @@ static LogicalResult importSoftmax(NodeContext &nc) {
   return nc.setOutput(nc.createValue<ReshapeOp>({*y, *shape}));
 }
 
+/// LayerNormalization. The optional Mean and InvStdDev outputs (used by
+/// training graphs and the ONNX tests) are computed beside the fused op from
+/// the same definition, in the stash type (f32).
 static LogicalResult importLayerNorm(NodeContext &nc) {
-  if (nc.hasOutput(1) || nc.hasOutput(2))
-    return nc.error() << "the Mean and InvStdDev outputs are not supported";
   FailureOr<Value> x = nc.requiredInput(0), scale = nc.requiredInput(1);
   if (failed(x) || failed(scale))
     return failure();
+  int64_t axis = nc.getInt("axis", -1);
+  float epsilon = nc.getFloat("epsilon", 1e-5f);
   SmallVector<Value> operands = {*x, *scale};
   if (Value b = nc.input(2))
     operands.push_back(b);
-  return nc.setOutput(nc.createValue<LayerNormOp>(
-      operands, {namedI64(nc.b, "axis", nc.getInt("axis", -1)),
-                 namedF32(nc.b, "epsilon", nc.getFloat("epsilon", 1e-5f))}));
+  FailureOr<Value> y = nc.createValue<LayerNormOp>(
+      operands, {namedI64(nc.b, "axis", axis), namedF32(nc.b, "epsilon", epsilon)});
+  if (failed(y))
+    return failure();
+  nc.outputs.assign({*y});
+  if (!nc.hasOutput(1) && !nc.hasOutput(2))
+    return success();
+
+  std::optional<int64_t> rank = NodeContext::rankOf(*x);
+  if (!rank)
+    return nc.error() << "the Mean and InvStdDev outputs need a ranked input";
+  if (nc.getInt("stash_type", 1) != 1)
+    return nc.error() << "only stash_type=1 (float) is supported";
+  int64_t first = axis < 0 ? axis + *rank : axis;
+  SmallVector<int64_t> axes;
+  for (int64_t i = first; i < *rank; ++i)
+    axes.push_back(i);
+  Value xs = *x;
+  if (!NodeContext::elementTypeOf(xs).isF32()) {
+    FailureOr<Value> cast = nc.createValue<CastOp>(
+        {xs}, {nc.b.getNamedAttr("to", TypeAttr::get(nc.b.getF32Type()))});
+    if (failed(cast))
+      return failure();
+    xs = *cast;
+  }
+  NamedAttribute axesAttr = namedI64Array(nc.b, "axes", axes);
+  FailureOr<Value> mean = nc.createValue<ReduceMeanOp>({xs}, {axesAttr});
+  if (failed(mean))
+    return failure();
+  FailureOr<Value> centered = nc.createValue<SubOp>({xs, *mean});
+  if (failed(centered))
+    return failure();
+  FailureOr<Value> squared = nc.createValue<MulOp>({*centered, *centered});
+  if (failed(squared))
+    return failure();
+  FailureOr<Value> variance = nc.createValue<ReduceMeanOp>({*squared}, {axesAttr});
+  if (failed(variance))
+    return failure();
+  Value eps = nc.constFloat(nc.b.getF32Type(), epsilon);
+  FailureOr<Value> shifted = nc.createValue<AddOp>({*variance, eps});
+  if (failed(shifted))
+    return failure();
+  FailureOr<Value> stddev = nc.createValue<SqrtOp>({*shifted});
+  if (failed(stddev))
+    return failure();
+  FailureOr<Value> invStdDev = nc.createValue<ReciprocalOp>({*stddev});
+  if (failed(invStdDev))
+    return failure();
+  nc.outputs.push_back(*mean);
+  nc.outputs.push_back(*invStdDev);
+  return success();
 }
 
 /// Reductions: `axes` moved from an attribute to an input in opset 13

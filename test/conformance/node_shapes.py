@@ -54,10 +54,10 @@ def bind_integer_inputs(case):
     model.CopyFrom(case.model)
     graph = model.graph
     # Inputs that set sizes rather than carry data: every integer input, and
-    # the float parameters of Resize (scales) and Range.
+    # the float parameters of Resize and Upsample (scales) and Range.
     parameter_inputs = set()
     for n in graph.node:
-        if n.op_type == "Resize":
+        if n.op_type in ("Resize", "Upsample"):
             parameter_inputs.update(n.input[1:])
         elif n.op_type == "Range":
             parameter_inputs.update(n.input)
