@@ -50,4 +50,35 @@ def IngotVerifyStaticPass : Pass<"ingot-verify-static", "func::FuncOp"> {
   }];
 }
 
+def IngotFoldBatchNormPass : Pass<"ingot-fold-batch-norm", "func::FuncOp"> {
+  let summary = "Fold inference batch normalization into the preceding convolution";
+  let description = [{
+    `batch_norm(conv(x, W, b), gamma, beta, mean, var)` with constant
+    parameters becomes `conv(x, W', b')` with the per-channel scale
+    gamma / sqrt(var + eps) folded into the weights and bias.
+  }];
+  let dependentDialects = ["::mlir::ingot::IngotDialect"];
+}
+
+def IngotFusePass : Pass<"ingot-fuse", "func::FuncOp"> {
+  let summary = "Group ops into fusion regions (loop, reduction, library)";
+  let description = [{
+    Every op but constants ends up in exactly one `ingot.fusion` region,
+    which becomes one kernel:
+    - GEMM and convolution start a `library` region that also takes the
+      chain of elementwise ops on their result (bias, activation, residual)
+      as an epilogue;
+    - reductions (reduce_*, softmax, layer_norm, global pooling) start a
+      `reduction` region;
+    - everything else starts a `loop` region.
+    A region then absorbs the elementwise and index-remapping producers of
+    its ops whose every user is in the region (so nothing is computed twice),
+    except into the operands of library calls and windowed ops (pooling,
+    linear resize), which read memory. `ingot.split` is first rewritten to
+    slices. Small constants (up to 16 elements) are copied into the regions
+    that use them; larger ones stay outside as inputs.
+  }];
+  let dependentDialects = ["::mlir::ingot::IngotDialect"];
+}
+
 #endif // INGOT_PASSES_TD

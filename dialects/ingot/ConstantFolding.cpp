@@ -3,6 +3,7 @@
 #include "dialects/ingot/InferenceUtils.h"
 #include "dialects/ingot/IngotOps.h"
 
+#include "mlir/IR/AsmState.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -145,6 +146,38 @@ ElementsAttr HostTensor::toAttr() const {
     values.emplace_back(width, static_cast<uint64_t>(v), /*isSigned=*/true,
                         /*implicitTrunc=*/true);
   return DenseElementsAttr::get(type, values);
+}
+
+ElementsAttr HostTensor::toBlobAttr(StringRef blobName) const {
+  Type elementType = type.getElementType();
+  int64_t n = size();
+  int64_t bytes =
+      elementType.isInteger(1) ? 1 : elementType.getIntOrFloatBitWidth() / 8;
+  std::vector<char> raw(n * bytes);
+  for (int64_t i = 0; i < n; ++i) {
+    char *dst = raw.data() + i * bytes;
+    if (auto floatType = dyn_cast<FloatType>(elementType)) {
+      if (floatType.isF32()) {
+        float v = static_cast<float>(floats[i]);
+        std::memcpy(dst, &v, 4);
+      } else if (floatType.isF64()) {
+        std::memcpy(dst, &floats[i], 8);
+      } else {
+        APFloat f(floats[i]);
+        bool losesInfo = false;
+        f.convert(floatType.getFloatSemantics(), APFloat::rmNearestTiesToEven,
+                  &losesInfo);
+        uint64_t bits = f.bitcastToAPInt().getZExtValue();
+        std::memcpy(dst, &bits, bytes);
+      }
+    } else {
+      uint64_t bits = static_cast<uint64_t>(ints[i]);
+      std::memcpy(dst, &bits, bytes);
+    }
+  }
+  AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
+      ArrayRef<char>(raw.data(), raw.size()), alignof(uint64_t));
+  return DenseResourceElementsAttr::get(type, blobName, std::move(blob));
 }
 
 //===----------------------------------------------------------------------===//

@@ -48,6 +48,10 @@ public:
 
   /// Converts back to an inline constant (rounding/wrapping to the type).
   ElementsAttr toAttr() const;
+
+  /// Converts to a blob-backed constant (for weights a pass rewrites), named
+  /// `blobName` (made unique by the context).
+  ElementsAttr toBlobAttr(StringRef blobName) const;
 };
 
 /// Strides (in elements) of a row-major static shape.

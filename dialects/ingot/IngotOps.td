@@ -6,5 +6,6 @@ include "IngotBase.td"
 include "ElementwiseOps.td"
 include "NNOps.td"
 include "ShapeOps.td"
+include "FusionOps.td"
 
 #endif // INGOT_OPS_TD

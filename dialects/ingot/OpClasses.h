@@ -1,0 +1,44 @@
+//===- OpClasses.h - How each ingot op is computed ------------------------===//
+//
+// Fusion and code generation agree on one classification of the ops:
+//   Elementwise - each output element from the same-index (broadcast)
+//                 elements of the operands;
+//   Remap       - each output element is one input element at a computed
+//                 index (transpose, slice, gather, pad, concat, nearest
+//                 resize, ...);
+//   Windowed    - each output element from a window of input elements
+//                 (pooling, linear/cubic resize);
+//   Reduction   - reductions and the normalizations built on them;
+//   Library     - GEMM and convolution, done by a library call;
+//   ShapeOnly   - shape computations that must fold away before codegen.
+//
+//===----------------------------------------------------------------------===//
+#ifndef INGOT_DIALECTS_INGOT_OPCLASSES_H
+#define INGOT_DIALECTS_INGOT_OPCLASSES_H
+
+#include "mlir/IR/Operation.h"
+
+namespace mlir::ingot {
+
+enum class OpClass {
+  Constant,
+  Elementwise,
+  Remap,
+  Windowed,
+  Reduction,
+  Library,
+  ShapeOnly,
+  Other
+};
+
+OpClass classifyOp(Operation *op);
+
+/// Elementwise and remapping ops can be computed inside a consumer's loop.
+inline bool isLoopFusible(Operation *op) {
+  OpClass c = classifyOp(op);
+  return c == OpClass::Elementwise || c == OpClass::Remap;
+}
+
+} // namespace mlir::ingot
+
+#endif

@@ -1,0 +1,204 @@
+//===- Fuse.cpp - Group ops into fusion regions ---------------------------===//
+#include "passes/Passes.h"
+
+#include "dialects/ingot/OpClasses.h"
+
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/SetVector.h"
+
+namespace mlir::ingot {
+#define GEN_PASS_DEF_INGOTFUSEPASS
+#include "passes/Passes.h.inc"
+} // namespace mlir::ingot
+
+using namespace mlir;
+using namespace mlir::ingot;
+
+/// Constants this small are copied into each region that uses them, where
+/// code generators can turn them into literals.
+static constexpr int64_t kInlineConstantElements = 16;
+
+namespace {
+struct Group {
+  Operation *root;
+  StringRef kind;
+  SmallVector<Operation *> ops; // in no particular order until built
+};
+
+bool isSmallConstant(Value v) {
+  auto constant = v.getDefiningOp<ConstantOp>();
+  if (!constant)
+    return false;
+  auto type = dyn_cast<RankedTensorType>(constant.getType());
+  return type && type.hasStaticShape() &&
+         type.getNumElements() <= kInlineConstantElements &&
+         isa<DenseElementsAttr>(constant.getValue());
+}
+
+/// Whether `op` reads `operand` once per output element from memory, so a
+/// producer of it could be computed in place. Library calls and windowed ops
+/// read their inputs many times.
+bool readsOperandPointwise(Operation *op, unsigned operandIndex) {
+  OpClass c = classifyOp(op);
+  if (c == OpClass::Library || c == OpClass::Windowed)
+    return false;
+  (void)operandIndex;
+  return true;
+}
+
+/// ingot.split -> one ingot.slice per result, so that each piece can fuse
+/// with its consumers.
+void splitToSlices(func::FuncOp func) {
+  SmallVector<SplitOp> splits;
+  func.walk([&](SplitOp op) { splits.push_back(op); });
+  for (SplitOp split : splits) {
+    auto inputType = dyn_cast<RankedTensorType>(split.getInput().getType());
+    if (!inputType)
+      continue;
+    OpBuilder b(split);
+    int64_t axis = static_cast<int64_t>(split.getAxis());
+    if (axis < 0)
+      axis += inputType.getRank();
+    auto i64 = [&](int64_t v) {
+      auto type = RankedTensorType::get({1}, b.getI64Type());
+      return ConstantOp::create(b, split.getLoc(), type,
+                                DenseElementsAttr::get(type, ArrayRef<int64_t>{v}));
+    };
+    int64_t offset = 0;
+    for (auto [result, size] : llvm::zip(split.getResults(), split.getSplit())) {
+      auto slice = SliceOp::create(
+          b, split.getLoc(), result.getType(),
+          ValueRange{split.getInput(), i64(offset), i64(offset + size), i64(axis),
+                     i64(1)});
+      result.replaceAllUsesWith(slice.getResult());
+      offset += size;
+    }
+    split.erase();
+  }
+}
+
+struct IngotFusePass : ingot::impl::IngotFusePassBase<IngotFusePass> {
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    splitToSlices(func);
+    Block &block = func.getBody().front();
+
+    DenseMap<Operation *, unsigned> groupOf;
+    std::vector<Group> groups;
+    auto assign = [&](Operation *op, unsigned g) {
+      groupOf[op] = g;
+      groups[g].ops.push_back(op);
+    };
+
+    // Library epilogues: the chain of single-use, same-shape elementwise
+    // ops on a GEMM/convolution result.
+    for (Operation &op : block) {
+      if (classifyOp(&op) != OpClass::Library)
+        continue;
+      unsigned g = groups.size();
+      groups.push_back({&op, "library", {}});
+      assign(&op, g);
+      Operation *tail = &op;
+      while (tail->hasOneUse()) {
+        Operation *user = *tail->getUsers().begin();
+        if (classifyOp(user) != OpClass::Elementwise ||
+            user->getNumResults() != 1 ||
+            user->getResult(0).getType() != tail->getResult(0).getType())
+          break;
+        assign(user, g);
+        groups[g].root = user;
+        tail = user;
+      }
+    }
+
+    // Consumers first: each unassigned op starts a group, then pulls in the
+    // producers whose every user is already in that group.
+    for (Operation &opRef : llvm::reverse(block)) {
+      Operation *op = &opRef;
+      if (op->hasTrait<OpTrait::IsTerminator>() || isa<ConstantOp>(op))
+        continue;
+      unsigned g;
+      auto it = groupOf.find(op);
+      if (it != groupOf.end()) {
+        g = it->second;
+      } else {
+        OpClass c = classifyOp(op);
+        if (c == OpClass::ShapeOnly || c == OpClass::Other) {
+          op->emitError() << "'" << op->getName()
+                          << "' cannot be compiled: it should have been folded "
+                             "(is every input shape bound?)";
+          return signalPassFailure();
+        }
+        g = groups.size();
+        groups.push_back({op, c == OpClass::Reduction ? "reduction" : "loop", {}});
+        assign(op, g);
+      }
+      // Absorb producers, transitively, from this op's operands.
+      SmallVector<Operation *> worklist = {op};
+      while (!worklist.empty()) {
+        Operation *consumer = worklist.pop_back_val();
+        for (OpOperand &use : consumer->getOpOperands()) {
+          Operation *producer = use.get().getDefiningOp();
+          if (!producer || groupOf.count(producer) ||
+              !isLoopFusible(producer) ||
+              !readsOperandPointwise(consumer, use.getOperandNumber()))
+            continue;
+          bool allUsersInside = llvm::all_of(producer->getUsers(), [&](Operation *u) {
+            auto ug = groupOf.find(u);
+            return ug != groupOf.end() && ug->second == g;
+          });
+          if (!allUsersInside)
+            continue;
+          assign(producer, g);
+          worklist.push_back(producer);
+        }
+      }
+    }
+
+    for (Group &group : groups)
+      buildRegion(group);
+  }
+
+  /// Moves the group's ops into a new ingot.fusion at the root's position.
+  void buildRegion(Group &group) {
+    llvm::SmallPtrSet<Operation *, 16> members(group.ops.begin(), group.ops.end());
+    SmallVector<Operation *> ordered(group.ops.begin(), group.ops.end());
+    llvm::sort(ordered, [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
+
+    llvm::SetVector<Value> inputs;
+    SmallVector<Operation *> inlinedConstants;
+    for (Operation *op : ordered)
+      for (Value operand : op->getOperands()) {
+        Operation *def = operand.getDefiningOp();
+        if (def && members.count(def))
+          continue;
+        if (isSmallConstant(operand)) {
+          if (!llvm::is_contained(inlinedConstants, def))
+            inlinedConstants.push_back(def);
+          continue;
+        }
+        inputs.insert(operand);
+      }
+
+    Operation *root = group.root;
+    OpBuilder b(root);
+    auto fusion = FusionOp::create(b, root->getLoc(), root->getResultTypes(),
+                                   group.kind, inputs.getArrayRef());
+    Block &body = fusion.getBlock();
+    IRMapping mapping;
+    for (auto [input, arg] : llvm::zip(inputs, body.getArguments()))
+      mapping.map(input, arg);
+    OpBuilder inner = OpBuilder::atBlockBegin(&body);
+    for (Operation *constant : inlinedConstants)
+      inner.clone(*constant, mapping);
+    for (Operation *op : ordered)
+      inner.clone(*op, mapping);
+    YieldOp::create(inner, root->getLoc(), mapping.lookup(root->getResult(0)));
+    root->getResult(0).replaceAllUsesWith(fusion.getResult(0));
+    for (Operation *op : llvm::reverse(ordered))
+      op->erase();
+  }
+};
+} // namespace

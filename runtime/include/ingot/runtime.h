@@ -1,0 +1,123 @@
+/*===- runtime.h - Ingot runtime C API -------------------------------------===
+ *
+ * Loads compiled .ingot artifacts and runs them.
+ *
+ *   ingot_model *model;
+ *   ingot_status *st = ingot_model_load("model.ingot", &model);
+ *   if (st) { puts(ingot_status_message(st)); ingot_status_free(st); }
+ *   ingot_session *session;
+ *   ingot_session_create(model, NULL, &session);
+ *   ingot_tensor in = {"x", INGOT_F32, shape, 4, data, bytes};
+ *   ingot_tensor out = {0};            // runtime-allocated output
+ *   ingot_session_run(session, &in, 1, &out, 1);
+ *
+ * Every call that can fail returns an ingot_status* (NULL on success) that
+ * the caller frees. A model is immutable and may be shared by any number of
+ * sessions; a session owns its activation memory and runs one call at a
+ * time, so use one session per thread.
+ *===----------------------------------------------------------------------===*/
+#ifndef INGOT_RUNTIME_H
+#define INGOT_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#pragma GCC visibility push(default)
+
+typedef enum ingot_status_code {
+  INGOT_OK = 0,
+  INGOT_INVALID_ARGUMENT = 1, /* wrong input count, name, dtype or shape */
+  INGOT_IO_ERROR = 2,         /* cannot read a file */
+  INGOT_INVALID_ARTIFACT = 3, /* truncated, corrupt or not an artifact */
+  INGOT_UNSUPPORTED = 4,      /* newer format, other target, ... */
+  INGOT_NO_DEVICE = 5,        /* a CUDA artifact without a usable GPU */
+  INGOT_INTERNAL = 6,
+} ingot_status_code;
+
+typedef enum ingot_dtype {
+  INGOT_DTYPE_INVALID = 0,
+  INGOT_F32 = 1,
+  INGOT_F16 = 2,
+  INGOT_BF16 = 3,
+  INGOT_F64 = 4,
+  INGOT_I8 = 5,
+  INGOT_I16 = 6,
+  INGOT_I32 = 7,
+  INGOT_I64 = 8,
+  INGOT_U8 = 9,
+  INGOT_U16 = 10,
+  INGOT_U32 = 11,
+  INGOT_U64 = 12,
+  INGOT_BOOL = 13,
+} ingot_dtype;
+
+typedef struct ingot_status ingot_status;
+typedef struct ingot_model ingot_model;
+typedef struct ingot_session ingot_session;
+
+ingot_status_code ingot_status_get_code(const ingot_status *status);
+const char *ingot_status_message(const ingot_status *status);
+void ingot_status_free(ingot_status *status);
+
+/* A tensor passed to or returned from a run. For inputs, `name` may be NULL
+ * (inputs are then matched by position) and `shape` must match the model.
+ * For outputs, a non-NULL `data` of `size_bytes` receives the result;
+ * a NULL `data` asks the session for a buffer it owns until its next run. */
+typedef struct ingot_tensor {
+  const char *name;
+  ingot_dtype dtype;
+  const int64_t *shape;
+  size_t rank;
+  void *data;
+  size_t size_bytes;
+} ingot_tensor;
+
+/* Description of a model input or output; pointers live as long as the
+ * model. */
+typedef struct ingot_tensor_info {
+  const char *name;
+  ingot_dtype dtype;
+  const int64_t *shape;
+  size_t rank;
+  size_t size_bytes;
+} ingot_tensor_info;
+
+typedef struct ingot_session_options {
+  int num_threads; /* 0: one per core */
+} ingot_session_options;
+
+const char *ingot_dtype_name(ingot_dtype dtype);
+size_t ingot_dtype_size(ingot_dtype dtype);
+
+ingot_status *ingot_model_load(const char *path, ingot_model **model);
+ingot_status *ingot_model_load_from_memory(const void *data, size_t size,
+                                           ingot_model **model);
+void ingot_model_release(ingot_model *model);
+size_t ingot_model_num_inputs(const ingot_model *model);
+size_t ingot_model_num_outputs(const ingot_model *model);
+ingot_status *ingot_model_input(const ingot_model *model, size_t index,
+                                ingot_tensor_info *info);
+ingot_status *ingot_model_output(const ingot_model *model, size_t index,
+                                 ingot_tensor_info *info);
+/* Bytes of activation memory each session allocates. */
+size_t ingot_model_arena_bytes(const ingot_model *model);
+
+ingot_status *ingot_session_create(ingot_model *model,
+                                   const ingot_session_options *options,
+                                   ingot_session **session);
+void ingot_session_release(ingot_session *session);
+ingot_status *ingot_session_run(ingot_session *session,
+                                const ingot_tensor *inputs, size_t num_inputs,
+                                ingot_tensor *outputs, size_t num_outputs);
+
+#pragma GCC visibility pop
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* INGOT_RUNTIME_H */

@@ -1,0 +1,290 @@
+//===- HostKernels.cpp - GEMM and convolution for generated host code -----===//
+//
+// The library half of "library + epilogue" regions: Eigen's GEMM, split over
+// the session's threads by the runtime (Eigen itself runs single-threaded),
+// and convolutions as im2col + GEMM, with direct loops where im2col only
+// costs (1x1 stride-1 convolutions read the input as is; depthwise
+// convolutions are a per-channel stencil).
+//
+//===----------------------------------------------------------------------===//
+#include "Internal.h"
+#include "ThreadPool.h"
+
+#include <Eigen/Core>
+
+#include <algorithm>
+#include <cstring>
+#include <vector>
+
+namespace ingot::runtime {
+
+namespace {
+using RowMajor =
+    Eigen::Matrix<float, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
+using Stride = Eigen::OuterStride<Eigen::Dynamic>;
+using ConstMap = Eigen::Map<const RowMajor, Eigen::Unaligned, Stride>;
+using Map = Eigen::Map<RowMajor, Eigen::Unaligned, Stride>;
+
+ThreadPool *poolOf(const IngotKernelContext *ctx) {
+  return static_cast<ThreadPool *>(ctx->runtime);
+}
+
+template <typename F> void parallel(const IngotKernelContext *ctx, int64_t n,
+                                    int64_t grain, F &&f) {
+  auto trampoline = [](void *closure, int64_t begin, int64_t end) {
+    (*static_cast<F *>(closure))(begin, end);
+  };
+  parallelFor(poolOf(ctx), n, grain, trampoline, &f);
+}
+
+/// Single-threaded block: C[m0:m1, :] (+)= alpha op(A)[m0:m1, :] op(B).
+void gemmRows(int transA, int transB, int64_t m0, int64_t m1, int64_t n,
+              int64_t k, float alpha, const float *a, int64_t lda,
+              const float *b, int64_t ldb, int accumulate, float *c,
+              int64_t ldc) {
+  int64_t rows = m1 - m0;
+  Map C(c + m0 * ldc, rows, n, Stride(ldc));
+  auto compute = [&](const auto &A, const auto &B) {
+    if (accumulate)
+      C.noalias() += alpha * (A * B);
+    else if (alpha == 1.0f)
+      C.noalias() = A * B;
+    else
+      C.noalias() = alpha * (A * B);
+  };
+  auto withB = [&](const auto &A) {
+    if (transB)
+      compute(A, ConstMap(b, n, k, Stride(ldb)).transpose());
+    else
+      compute(A, ConstMap(b, k, n, Stride(ldb)));
+  };
+  if (transA)
+    withB(ConstMap(a + m0, k, rows, Stride(lda)).transpose());
+  else
+    withB(ConstMap(a + m0 * lda, rows, k, Stride(lda)));
+}
+
+void gemm(const IngotKernelContext *ctx, int transA, int transB, int64_t m,
+          int64_t n, int64_t k, float alpha, const float *a, int64_t lda,
+          const float *b, int64_t ldb, int accumulate, float *c, int64_t ldc) {
+  if (m <= 0 || n <= 0)
+    return;
+  if (k <= 0) {
+    if (!accumulate)
+      for (int64_t i = 0; i < m; ++i)
+        std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
+    return;
+  }
+  // Split rows across threads when there is enough work per row block.
+  int64_t flopsPerRow = n * k;
+  int64_t grain = std::max<int64_t>(1, (1 << 16) / std::max<int64_t>(1, flopsPerRow));
+  if (m >= 2 * grain || poolOf(ctx)->size() == 1) {
+    parallel(ctx, m, grain, [&](int64_t m0, int64_t m1) {
+      gemmRows(transA, transB, m0, m1, n, k, alpha, a, lda, b, ldb, accumulate,
+               c, ldc);
+    });
+    return;
+  }
+  // Few rows (batch-1 fully connected layers): split the columns instead.
+  int64_t colGrain = std::max<int64_t>(16, (1 << 16) / std::max<int64_t>(1, m * k));
+  parallel(ctx, n, colGrain, [&](int64_t n0, int64_t n1) {
+    const float *bPart = transB ? b + n0 * ldb : b + n0;
+    gemmRows(transA, transB, 0, m, n1 - n0, k, alpha, a, lda, bPart, ldb,
+             accumulate, c + n0, ldc);
+  });
+}
+
+int64_t volume(const int64_t *dims, int rank) {
+  int64_t v = 1;
+  for (int i = 0; i < rank; ++i)
+    v *= dims[i];
+  return v;
+}
+
+/// Normalizes 1-d/2-d geometry to 3-d with unit leading dims.
+struct Geometry {
+  int64_t in[3], out[3], k[3], s[3], d[3], p[3];
+  explicit Geometry(const IngotConvParams *prm) {
+    int lead = 3 - prm->spatial_rank;
+    for (int i = 0; i < 3; ++i) {
+      bool pad = i < lead;
+      int j = i - lead;
+      in[i] = pad ? 1 : prm->in_size[j];
+      out[i] = pad ? 1 : prm->out_size[j];
+      k[i] = pad ? 1 : prm->kernel[j];
+      s[i] = pad ? 1 : prm->stride[j];
+      d[i] = pad ? 1 : prm->dilation[j];
+      p[i] = pad ? 0 : prm->pad_begin[j];
+    }
+  }
+  int64_t inVolume() const { return in[0] * in[1] * in[2]; }
+  int64_t outVolume() const { return out[0] * out[1] * out[2]; }
+  int64_t kernelVolume() const { return k[0] * k[1] * k[2]; }
+};
+
+/// col[(c, kz, ky, kx), (oz, oy, ox)] for `channels` channels of `x`.
+void im2col(const IngotKernelContext *ctx, const Geometry &g, int64_t channels,
+            const float *x, float *col) {
+  int64_t kvol = g.kernelVolume(), ovol = g.outVolume();
+  parallel(ctx, channels * kvol, 4, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      int64_t c = r / kvol, kk = r % kvol;
+      int64_t kx = kk % g.k[2], ky = (kk / g.k[2]) % g.k[1], kz = kk / (g.k[2] * g.k[1]);
+      const float *xc = x + c * g.inVolume();
+      float *dst = col + r * ovol;
+      for (int64_t oz = 0; oz < g.out[0]; ++oz) {
+        int64_t iz = oz * g.s[0] - g.p[0] + kz * g.d[0];
+        for (int64_t oy = 0; oy < g.out[1]; ++oy) {
+          int64_t iy = oy * g.s[1] - g.p[1] + ky * g.d[1];
+          bool rowValid = iz >= 0 && iz < g.in[0] && iy >= 0 && iy < g.in[1];
+          const float *src = xc + (iz * g.in[1] + iy) * g.in[2];
+          for (int64_t ox = 0; ox < g.out[2]; ++ox) {
+            int64_t ix = ox * g.s[2] - g.p[2] + kx * g.d[2];
+            *dst++ = rowValid && ix >= 0 && ix < g.in[2] ? src[ix] : 0.0f;
+          }
+        }
+      }
+    }
+  });
+}
+
+bool isPointwise(const Geometry &g) {
+  for (int i = 0; i < 3; ++i)
+    if (g.k[i] != 1 || g.s[i] != 1 || g.p[i] != 0)
+      return false;
+  return true;
+}
+
+void depthwise(const IngotKernelContext *ctx, const IngotConvParams *p,
+               const Geometry &g, const float *x, const float *w, float *y) {
+  int64_t channels = p->out_channels, kvol = g.kernelVolume();
+  parallel(ctx, p->batch * channels, 1, [&](int64_t b0, int64_t b1) {
+    for (int64_t nc = b0; nc < b1; ++nc) {
+      int64_t c = nc % channels;
+      const float *xc = x + nc * g.inVolume();
+      const float *wc = w + c * kvol;
+      float *yc = y + nc * g.outVolume();
+      for (int64_t oz = 0; oz < g.out[0]; ++oz)
+        for (int64_t oy = 0; oy < g.out[1]; ++oy)
+          for (int64_t ox = 0; ox < g.out[2]; ++ox) {
+            float acc = 0.0f;
+            for (int64_t kz = 0; kz < g.k[0]; ++kz) {
+              int64_t iz = oz * g.s[0] - g.p[0] + kz * g.d[0];
+              if (iz < 0 || iz >= g.in[0])
+                continue;
+              for (int64_t ky = 0; ky < g.k[1]; ++ky) {
+                int64_t iy = oy * g.s[1] - g.p[1] + ky * g.d[1];
+                if (iy < 0 || iy >= g.in[1])
+                  continue;
+                const float *row = xc + (iz * g.in[1] + iy) * g.in[2];
+                const float *wk = wc + (kz * g.k[1] + ky) * g.k[2];
+                for (int64_t kx = 0; kx < g.k[2]; ++kx) {
+                  int64_t ix = ox * g.s[2] - g.p[2] + kx * g.d[2];
+                  if (ix >= 0 && ix < g.in[2])
+                    acc += row[ix] * wk[kx];
+                }
+              }
+            }
+            yc[(oz * g.out[1] + oy) * g.out[2] + ox] = acc;
+          }
+    }
+  });
+}
+
+thread_local std::vector<float> scratch;
+
+float *scratchFloats(size_t n) {
+  if (scratch.size() < n)
+    scratch.resize(n);
+  return scratch.data();
+}
+
+void conv(const IngotKernelContext *ctx, const IngotConvParams *p,
+          const float *x, const float *w, float *y) {
+  Geometry g(p);
+  int64_t groups = p->group;
+  int64_t cg = p->in_channels / groups, mg = p->out_channels / groups;
+  if (cg == 1 && mg == 1 && groups > 1) {
+    depthwise(ctx, p, g, x, w, y);
+    return;
+  }
+  int64_t kg = cg * g.kernelVolume(), ovol = g.outVolume();
+  bool pointwise = isPointwise(g);
+  float *col = pointwise ? nullptr : scratchFloats(size_t(kg) * ovol);
+  for (int64_t n = 0; n < p->batch; ++n)
+    for (int64_t gi = 0; gi < groups; ++gi) {
+      const float *xg = x + (n * p->in_channels + gi * cg) * g.inVolume();
+      const float *b = xg;
+      if (!pointwise) {
+        im2col(ctx, g, cg, xg, col);
+        b = col;
+      }
+      gemm(ctx, 0, 0, mg, ovol, kg, 1.0f, w + gi * mg * kg, kg, b, ovol, 0,
+           y + (n * p->out_channels + gi * mg) * ovol, ovol);
+    }
+}
+
+/// Transposed convolution: col = W_g^T x_g, then scatter-add col into y.
+void convTranspose(const IngotKernelContext *ctx, const IngotConvParams *p,
+                   const float *x, const float *w, float *y) {
+  Geometry g(p); // in/out as seen by the transposed op
+  int64_t groups = p->group;
+  int64_t cg = p->in_channels / groups, mg = p->out_channels / groups;
+  int64_t kvol = g.kernelVolume(), ivol = g.inVolume(), ovol = g.outVolume();
+  float *col = scratchFloats(size_t(mg) * kvol * ivol);
+  std::memset(y, 0, sizeof(float) * p->batch * p->out_channels * ovol);
+  for (int64_t n = 0; n < p->batch; ++n)
+    for (int64_t gi = 0; gi < groups; ++gi) {
+      const float *xg = x + (n * p->in_channels + gi * cg) * ivol;
+      gemm(ctx, 1, 0, mg * kvol, ivol, cg, 1.0f, w + gi * cg * mg * kvol,
+           mg * kvol, xg, ivol, 0, col, ivol);
+      float *yg = y + (n * p->out_channels + gi * mg) * ovol;
+      parallel(ctx, mg, 1, [&](int64_t m0, int64_t m1) {
+        for (int64_t m = m0; m < m1; ++m)
+          for (int64_t kk = 0; kk < kvol; ++kk) {
+            int64_t kx = kk % g.k[2], ky = (kk / g.k[2]) % g.k[1],
+                    kz = kk / (g.k[2] * g.k[1]);
+            const float *src = col + (m * kvol + kk) * ivol;
+            float *dst = yg + m * ovol;
+            for (int64_t iz = 0; iz < g.in[0]; ++iz) {
+              int64_t oz = iz * g.s[0] - g.p[0] + kz * g.d[0];
+              if (oz < 0 || oz >= g.out[0])
+                continue;
+              for (int64_t iy = 0; iy < g.in[1]; ++iy) {
+                int64_t oy = iy * g.s[1] - g.p[1] + ky * g.d[1];
+                if (oy < 0 || oy >= g.out[1])
+                  continue;
+                for (int64_t ix = 0; ix < g.in[2]; ++ix) {
+                  int64_t ox = ix * g.s[2] - g.p[2] + kx * g.d[2];
+                  if (ox >= 0 && ox < g.out[2])
+                    dst[(oz * g.out[1] + oy) * g.out[2] + ox] +=
+                        src[(iz * g.in[1] + iy) * g.in[2] + ix];
+                }
+              }
+            }
+          }
+      });
+    }
+}
+
+void parallelForEntry(const IngotKernelContext *ctx, int64_t n, int64_t grain,
+                      IngotRangeFn body, void *closure) {
+  parallelFor(poolOf(ctx), n, grain, body, closure);
+}
+
+const IngotHostApi kApi = {INGOT_KERNEL_ABI_VERSION, parallelForEntry, gemm,
+                           conv, convTranspose};
+} // namespace
+
+const IngotHostApi *hostApi() { return &kApi; }
+
+void parallelFor(ThreadPool *pool, int64_t n, int64_t grain, IngotRangeFn body,
+                 void *closure) {
+  if (!pool) {
+    body(closure, 0, n);
+    return;
+  }
+  pool->run(n, grain, body, closure);
+}
+
+} // namespace ingot::runtime

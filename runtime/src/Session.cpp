@@ -1,0 +1,182 @@
+//===- Session.cpp - Running a model --------------------------------------===//
+#include "Internal.h"
+#include "ThreadPool.h"
+
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+
+using namespace ingot::runtime;
+
+struct ingot_session {
+  std::shared_ptr<const ModelData> model;
+  std::unique_ptr<ThreadPool> pool;
+  uint8_t *arena = nullptr;
+  std::vector<std::vector<uint8_t>> ownedOutputs;
+  std::vector<void *> bufferPointers;
+  std::vector<void *> stepArgs;
+  IngotKernelContext context{};
+  ~ingot_session() { std::free(arena); }
+};
+
+extern "C" ingot_status *ingot_session_create(ingot_model *model,
+                                              const ingot_session_options *options,
+                                              ingot_session **out) {
+  if (!model || !out)
+    return makeStatus(INGOT_INVALID_ARGUMENT, "null argument");
+  *out = nullptr;
+  int threads = options ? options->num_threads : 0;
+  if (threads < 0)
+    return makeStatus(INGOT_INVALID_ARGUMENT, "num_threads must be >= 0");
+  if (threads == 0)
+    threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  auto s = std::make_unique<ingot_session>();
+  s->model = model->data;
+  size_t arenaBytes = s->model->manifest.arena_bytes();
+  s->arena = static_cast<uint8_t *>(std::aligned_alloc(64, (arenaBytes + 63) / 64 * 64 + 64));
+  if (!s->arena)
+    return makeStatus(INGOT_INTERNAL, "out of memory for the activation arena (" +
+                                          std::to_string(arenaBytes) + " bytes)");
+  s->pool = std::make_unique<ThreadPool>(threads);
+  s->context.api = hostApi();
+  s->context.runtime = s->pool.get();
+  s->ownedOutputs.resize(s->model->outputs.size());
+  s->bufferPointers.resize(s->model->manifest.buffers_size());
+  *out = s.release();
+  return nullptr;
+}
+
+extern "C" void ingot_session_release(ingot_session *session) { delete session; }
+
+static std::string shapeText(const int64_t *shape, size_t rank) {
+  std::string s = "[";
+  for (size_t i = 0; i < rank; ++i)
+    s += (i ? ", " : "") + std::to_string(shape[i]);
+  return s + "]";
+}
+
+/// Matches caller tensors to model inputs: by name when every tensor has one,
+/// else by position. Checks dtype, shape and size.
+static ingot_status *bindInputs(const ModelData &m, const ingot_tensor *inputs,
+                                size_t count, std::vector<const void *> &bound) {
+  size_t expected = m.inputs.size();
+  if (count != expected)
+    return makeStatus(INGOT_INVALID_ARGUMENT,
+                      "expected " + std::to_string(expected) + " input(s), got " +
+                          std::to_string(count));
+  bound.assign(expected, nullptr);
+  bool byName = count > 0;
+  for (size_t i = 0; i < count; ++i)
+    byName &= inputs[i].name != nullptr;
+  for (size_t i = 0; i < count; ++i) {
+    const ingot_tensor &t = inputs[i];
+    size_t slot = i;
+    if (byName) {
+      slot = expected;
+      for (size_t j = 0; j < expected; ++j)
+        if (std::strcmp(m.inputs[j].name, t.name) == 0)
+          slot = j;
+      if (slot == expected) {
+        std::string names;
+        for (const ingot_tensor_info &info : m.inputs)
+          names += (names.empty() ? "" : ", ") + std::string(info.name);
+        return makeStatus(INGOT_INVALID_ARGUMENT, std::string("no model input named '") +
+                                                       t.name + "' (inputs: " + names + ")");
+      }
+      if (bound[slot])
+        return makeStatus(INGOT_INVALID_ARGUMENT,
+                          std::string("input '") + t.name + "' is given twice");
+    }
+    const ingot_tensor_info &info = m.inputs[slot];
+    if (t.dtype != info.dtype)
+      return makeStatus(INGOT_INVALID_ARGUMENT,
+                        std::string("input '") + info.name + "' must be " +
+                            ingot_dtype_name(info.dtype) + ", got " +
+                            ingot_dtype_name(t.dtype));
+    if (t.rank != info.rank || (t.rank && !t.shape) ||
+        (t.rank && std::memcmp(t.shape, info.shape, t.rank * sizeof(int64_t)) != 0))
+      return makeStatus(INGOT_INVALID_ARGUMENT,
+                        std::string("input '") + info.name + "' must have shape " +
+                            shapeText(info.shape, info.rank) + ", got " +
+                            (t.shape || !t.rank ? shapeText(t.shape, t.rank) : "none") +
+                            " (the model was compiled for that shape)");
+    if (!t.data || t.size_bytes != info.size_bytes)
+      return makeStatus(INGOT_INVALID_ARGUMENT,
+                        std::string("input '") + info.name + "' needs " +
+                            std::to_string(info.size_bytes) + " bytes of data, got " +
+                            std::to_string(t.data ? t.size_bytes : 0));
+    bound[slot] = t.data;
+  }
+  return nullptr;
+}
+
+extern "C" ingot_status *ingot_session_run(ingot_session *s,
+                                           const ingot_tensor *inputs,
+                                           size_t numInputs,
+                                           ingot_tensor *outputs,
+                                           size_t numOutputs) {
+  if (!s || (numInputs && !inputs) || (numOutputs && !outputs))
+    return makeStatus(INGOT_INVALID_ARGUMENT, "null argument");
+  const ModelData &m = *s->model;
+  std::vector<const void *> in;
+  if (ingot_status *st = bindInputs(m, inputs, numInputs, in))
+    return st;
+  if (numOutputs != m.outputs.size())
+    return makeStatus(INGOT_INVALID_ARGUMENT,
+                      "expected " + std::to_string(m.outputs.size()) +
+                          " output(s), got " + std::to_string(numOutputs));
+  std::vector<void *> out(numOutputs);
+  for (size_t i = 0; i < numOutputs; ++i) {
+    const ingot_tensor_info &info = m.outputs[i];
+    ingot_tensor &t = outputs[i];
+    if (t.data && t.size_bytes < info.size_bytes)
+      return makeStatus(INGOT_INVALID_ARGUMENT,
+                        std::string("output '") + info.name + "' needs " +
+                            std::to_string(info.size_bytes) + " bytes, the buffer has " +
+                            std::to_string(t.size_bytes));
+    if (!t.data) {
+      s->ownedOutputs[i].resize(info.size_bytes);
+      t.data = s->ownedOutputs[i].data();
+    }
+    t.name = info.name;
+    t.dtype = info.dtype;
+    t.shape = info.shape;
+    t.rank = info.rank;
+    t.size_bytes = info.size_bytes;
+    out[i] = t.data;
+  }
+  const auto &buffers = m.manifest.buffers();
+  for (int i = 0; i < buffers.size(); ++i) {
+    const ingot::artifact::Buffer &b = buffers.Get(i);
+    switch (b.kind()) {
+    case ingot::artifact::Buffer::ARENA:
+      s->bufferPointers[i] = s->arena + b.offset();
+      break;
+    case ingot::artifact::Buffer::WEIGHT:
+      s->bufferPointers[i] = const_cast<uint8_t *>(m.weights + b.offset());
+      break;
+    case ingot::artifact::Buffer::INPUT:
+      s->bufferPointers[i] = const_cast<void *>(in[b.index()]);
+      break;
+    case ingot::artifact::Buffer::OUTPUT:
+      s->bufferPointers[i] = out[b.index()];
+      break;
+    default:
+      return makeStatus(INGOT_INTERNAL, "unknown buffer kind");
+    }
+  }
+  const auto &steps = m.manifest.steps();
+  for (int i = 0; i < steps.size(); ++i) {
+    const ingot::artifact::Step &step = steps.Get(i);
+    s->stepArgs.clear();
+    for (uint32_t b : step.buffers())
+      s->stepArgs.push_back(s->bufferPointers[b]);
+    if (step.kind() == ingot::artifact::Step::COPY) {
+      size_t bytes = buffers.Get(step.buffers(1)).size();
+      std::memmove(s->stepArgs[1], s->stepArgs[0], bytes);
+      continue;
+    }
+    m.stepKernels[i](s->stepArgs.data(), &s->context);
+  }
+  return nullptr;
+}
