@@ -1,11 +1,16 @@
 //===- ingotc.cpp - The Ingot compiler driver -----------------------------===//
 //
-//   ingotc model.onnx --emit=mlir [--input-shape x:1x3x224x224] [-o out.mlir]
+//   ingotc model.onnx -o model.ingot [--input-shape x:1x3x224x224]
+//   ingotc model.onnx --emit=mlir|fused|host
 //
-// Imports an ONNX model, runs the front-end pipeline and prints the module.
-// Later stages (fusion, code generation, the artifact) plug in after it.
+// Imports an ONNX model, runs the front-end passes, fuses ops into regions,
+// generates host C++ for them, compiles it with the system C++ compiler and
+// packs plan, weights and code into one artifact.
 //
 //===----------------------------------------------------------------------===//
+#include "codegen/ArtifactWriter.h"
+#include "codegen/HostBackend.h"
+#include "codegen/HostToolchain.h"
 #include "compiler/importer/OnnxImporter.h"
 #include "dialects/ingot/IngotDialect.h"
 #include "passes/Passes.h"
@@ -26,7 +31,7 @@ using namespace mlir;
 using namespace llvm;
 
 namespace {
-enum class EmitKind { Import, Mlir };
+enum class EmitKind { Import, Mlir, Fused, Host, Artifact };
 
 cl::OptionCategory category("ingotc options");
 cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.onnx>"),
@@ -39,8 +44,28 @@ cl::opt<EmitKind> emit(
     cl::values(clEnumValN(EmitKind::Import, "import",
                           "the ingot dialect straight from the importer"),
                clEnumValN(EmitKind::Mlir, "mlir",
-                          "the ingot dialect after the front-end passes")),
+                          "the ingot dialect after the front-end passes"),
+               clEnumValN(EmitKind::Fused, "fused",
+                          "the module after fusion (ingot.fusion regions)"),
+               clEnumValN(EmitKind::Host, "host",
+                          "the generated C++ of the host kernels"),
+               clEnumValN(EmitKind::Artifact, "artifact",
+                          "the compiled .ingot artifact (default with -o)")),
     cl::cat(category));
+cl::opt<std::string> target("target", cl::desc("Code generation target: cpu"),
+                            cl::init("cpu"), cl::cat(category));
+cl::opt<std::string> march("march",
+                           cl::desc("CPU architecture for host code (-march=), "
+                                    "default: native"),
+                           cl::init("native"), cl::cat(category));
+// LLVM owns "-stats"; main() maps --stats to this option.
+cl::opt<bool> printStats("ingot-stats",
+                         cl::desc("Print kernel, memory and traffic figures "
+                                  "(also: --stats)"),
+                         cl::cat(category));
+cl::opt<std::string> keepSource("keep-host-source",
+                                cl::desc("Also write the generated C++ here"),
+                                cl::value_desc("file"), cl::cat(category));
 cl::list<std::string> inputShapes(
     "input-shape",
     cl::desc("Bind a model input's shape, e.g. x:1x3x640x640 (repeatable)"),
@@ -109,6 +134,13 @@ void printDiagnostic(Diagnostic &diag) {
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  std::vector<char *> args(argv, argv + argc);
+  static char statsFlag[] = "--ingot-stats";
+  for (char *&a : args)
+    if (StringRef(a) == "--stats" || StringRef(a) == "-stats")
+      a = statsFlag;
+  argc = static_cast<int>(args.size());
+  argv = args.data();
   registerAsmPrinterCLOptions();
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
@@ -163,8 +195,18 @@ int main(int argc, char **argv) {
     return 1;
   }
 
-  if (emit != EmitKind::Import) {
-    // Require a fully static module exactly when every input is bound.
+  EmitKind kind = emit;
+  if (!emit.getNumOccurrences() && outputPath != "-")
+    kind = EmitKind::Artifact;
+  if (target != "cpu") {
+    errs() << "ingotc: error: unknown --target '" << target
+           << "' (supported: cpu)\n";
+    return 2;
+  }
+
+  if (kind != EmitKind::Import) {
+    // Require a fully static module exactly when every input is bound, and
+    // always when compiling.
     mlir::ingot::FrontendPipelineOptions pipelineOptions;
     pipelineOptions.requireStatic = true;
     module->walk([&](func::FuncOp func) {
@@ -174,18 +216,22 @@ int main(int argc, char **argv) {
           pipelineOptions.requireStatic = false;
           auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
                                                         "ingot.name");
-          errs() << "ingotc: note: input '"
-                 << (name ? name.getValue() : StringRef("?"))
+          errs() << "ingotc: " << (kind == EmitKind::Mlir ? "note" : "error")
+                 << ": input '" << (name ? name.getValue() : StringRef("?"))
                  << "' has type " << arg.getType()
                  << "; bind it with --input-shape or --dim for a fully "
                     "static module\n";
         }
       }
     });
+    if (!pipelineOptions.requireStatic && kind != EmitKind::Mlir)
+      return 1;
     PassManager pm(&context);
     if (failed(applyPassManagerCLOptions(pm)))
       return 1;
     mlir::ingot::buildFrontendPipeline(pm, pipelineOptions);
+    if (kind != EmitKind::Mlir)
+      mlir::ingot::codegen::buildHostLoweringPipeline(pm);
     if (failed(pm.run(*module)))
       return 1;
   }
@@ -195,6 +241,43 @@ int main(int argc, char **argv) {
   if (!output) {
     errs() << "ingotc: error: " << error << "\n";
     return 1;
+  }
+  if (kind == EmitKind::Host || kind == EmitKind::Artifact) {
+    auto func = *module->getOps<func::FuncOp>().begin();
+    mlir::ingot::codegen::ExecutionPlan plan;
+    std::string source;
+    if (failed(mlir::ingot::codegen::generateHost(func, plan, source)))
+      return 1;
+    if (printStats) {
+      errs() << "kernels:            " << plan.kernels << "\n"
+             << "library calls:      " << plan.libraryCalls << "\n"
+             << "arena bytes:        " << plan.arenaBytes << "\n"
+             << "intermediate bytes: " << plan.intermediateBytes
+             << " (sum of all intermediates, no reuse)\n"
+             << "weight bytes:       " << plan.weights.size() << "\n"
+             << "bytes accessed:     " << plan.bytesAccessed
+             << " (read + written by all kernels)\n";
+    }
+    if (kind == EmitKind::Host) {
+      output->os() << source;
+      output->keep();
+      return 0;
+    }
+    errs() << "ingotc: compiling " << plan.kernels << " kernels with the host C++ compiler\n";
+    mlir::ingot::codegen::HostToolchainOptions toolchain;
+    toolchain.march = march;
+    toolchain.keepSourceAs = keepSource;
+    std::vector<char> object;
+    if (!mlir::ingot::codegen::compileHostSource(source, toolchain, object, error)) {
+      errs() << "ingotc: error: " << error << "\n";
+      return 1;
+    }
+    std::vector<uint8_t> image =
+        mlir::ingot::codegen::buildArtifact(plan, object, "ingotc");
+    output->os().write(reinterpret_cast<const char *>(image.data()), image.size());
+    output->keep();
+    errs() << "ingotc: wrote " << outputPath << " (" << image.size() << " bytes)\n";
+    return 0;
   }
   OpPrintingFlags flags;
   if (!printWeights)

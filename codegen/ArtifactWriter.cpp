@@ -1,0 +1,98 @@
+//===- ArtifactWriter.cpp - Packing a plan into an .ingot file ------------===//
+#include "codegen/ArtifactWriter.h"
+
+#include "ArtifactFormat.h"
+#include "proto/manifest.pb.h"
+
+#include "ingot/kernel_abi.h"
+
+using namespace mlir;
+using namespace mlir::ingot::codegen;
+namespace art = ::ingot::artifact;
+
+static art::DataType dataType(Type t) {
+  if (t.isF32()) return art::DT_F32;
+  if (t.isF16()) return art::DT_F16;
+  if (t.isBF16()) return art::DT_BF16;
+  if (t.isF64()) return art::DT_F64;
+  if (t.isInteger(1)) return art::DT_BOOL;
+  if (auto i = dyn_cast<IntegerType>(t)) {
+    bool u = i.isUnsigned();
+    switch (i.getWidth()) {
+    case 8: return u ? art::DT_U8 : art::DT_I8;
+    case 16: return u ? art::DT_U16 : art::DT_I16;
+    case 32: return u ? art::DT_U32 : art::DT_I32;
+    case 64: return u ? art::DT_U64 : art::DT_I64;
+    }
+  }
+  return art::DT_INVALID;
+}
+
+static void fill(art::TensorInfo *info, const PlanTensor &t) {
+  info->set_name(t.name);
+  info->set_dtype(dataType(t.elementType));
+  for (int64_t d : t.shape)
+    info->add_shape(d);
+  for (const std::string &p : t.dimParams)
+    info->add_dim_params(p);
+}
+
+std::vector<uint8_t> mlir::ingot::codegen::buildArtifact(
+    const ExecutionPlan &plan, const std::vector<char> &hostObject,
+    const std::string &producer) {
+  art::Manifest m;
+  m.set_kernel_abi_version(INGOT_KERNEL_ABI_VERSION);
+  m.set_target("cpu");
+  m.set_producer(producer);
+  for (const PlanTensor &t : plan.inputs)
+    fill(m.add_inputs(), t);
+  for (const PlanTensor &t : plan.outputs)
+    fill(m.add_outputs(), t);
+  for (const PlanBuffer &b : plan.buffers) {
+    art::Buffer *out = m.add_buffers();
+    switch (b.kind) {
+    case PlanBuffer::Kind::Arena: out->set_kind(art::Buffer::ARENA); break;
+    case PlanBuffer::Kind::Weight: out->set_kind(art::Buffer::WEIGHT); break;
+    case PlanBuffer::Kind::Input: out->set_kind(art::Buffer::INPUT); break;
+    case PlanBuffer::Kind::Output: out->set_kind(art::Buffer::OUTPUT); break;
+    }
+    out->set_offset(b.offset);
+    out->set_size(b.size);
+    out->set_index(b.index);
+  }
+  for (const PlanStep &s : plan.steps) {
+    art::Step *out = m.add_steps();
+    out->set_kind(s.kind == PlanStep::Kind::Kernel ? art::Step::KERNEL : art::Step::COPY);
+    out->set_kernel(s.kernel);
+    for (unsigned b : s.buffers)
+      out->add_buffers(b);
+    if (s.region) {
+      FusionOp region = s.region;
+      out->set_region_kind(region.getKind().str());
+      std::string name;
+      llvm::raw_string_ostream os(name);
+      region.getLoc().print(os);
+      out->set_name(name);
+    }
+  }
+  m.set_arena_bytes(plan.arenaBytes);
+  m.set_weight_bytes(plan.weights.size());
+  art::Stats *stats = m.mutable_stats();
+  stats->set_kernels(plan.kernels);
+  stats->set_library_calls(plan.libraryCalls);
+  stats->set_arena_bytes(plan.arenaBytes);
+  stats->set_intermediate_bytes(plan.intermediateBytes);
+  stats->set_weight_bytes(plan.weights.size());
+  stats->set_bytes_accessed(plan.bytesAccessed);
+
+  std::string manifest = m.SerializeAsString();
+  std::vector<art::Section> sections;
+  sections.push_back({art::SectionKind::Manifest,
+                      reinterpret_cast<const uint8_t *>(manifest.data()), manifest.size()});
+  sections.push_back({art::SectionKind::Weights,
+                      reinterpret_cast<const uint8_t *>(plan.weights.data()),
+                      plan.weights.size()});
+  sections.push_back({art::SectionKind::HostObject,
+                      reinterpret_cast<const uint8_t *>(hostObject.data()), hostObject.size()});
+  return art::writeImage(sections);
+}

@@ -1,0 +1,212 @@
+//===- ExecutionPlan.cpp - Steps and buffers of a compiled function -------===//
+#include "codegen/ExecutionPlan.h"
+
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/DenseMap.h"
+
+#include <cstring>
+
+using namespace mlir;
+using namespace mlir::ingot;
+using namespace mlir::ingot::codegen;
+
+static uint64_t byteSize(Type type) {
+  auto t = cast<RankedTensorType>(type);
+  Type e = t.getElementType();
+  uint64_t elementBytes = e.isInteger(1) ? 1 : e.getIntOrFloatBitWidth() / 8;
+  return static_cast<uint64_t>(t.getNumElements()) * elementBytes;
+}
+
+/// Appends a constant's bytes (row-major, one byte per bool) to `weights`
+/// at a 64-byte boundary; returns the offset.
+static FailureOr<uint64_t> appendConstant(ConstantOp op, std::vector<char> &weights) {
+  size_t offset = (weights.size() + 63) / 64 * 64;
+  weights.resize(offset);
+  ElementsAttr value = op.getValue();
+  auto type = cast<RankedTensorType>(value.getShapedType());
+  uint64_t bytes = byteSize(type);
+  if (auto resource = dyn_cast<DenseResourceElementsAttr>(value)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob || blob->getData().size() < bytes)
+      return op.emitError() << "weight data is missing (was the module printed "
+                               "without --print-weights and parsed back?)";
+    weights.insert(weights.end(), blob->getData().begin(),
+                   blob->getData().begin() + bytes);
+    return offset;
+  }
+  auto dense = dyn_cast<DenseElementsAttr>(value);
+  if (!dense)
+    return op.emitError() << "unsupported constant kind";
+  if (type.getElementType().isInteger(1)) {
+    for (bool b : dense.getValues<bool>())
+      weights.push_back(b ? 1 : 0);
+    return offset;
+  }
+  ArrayRef<char> raw = dense.getRawData();
+  if (dense.isSplat()) {
+    uint64_t elementBytes = raw.size();
+    for (int64_t i = 0, n = type.getNumElements(); i < n; ++i)
+      weights.insert(weights.end(), raw.begin(), raw.begin() + elementBytes);
+  } else {
+    weights.insert(weights.end(), raw.begin(), raw.end());
+  }
+  return offset;
+}
+
+/// A region that only reinterprets its input's shape: its result can share
+/// the input's memory.
+static bool isView(FusionOp region) {
+  Operation *root = region.getRoot();
+  if (!root || root->getNumOperands() == 0 ||
+      !isa<ReshapeOp, FlattenOp, SqueezeOp, UnsqueezeOp, IdentityOp, DropoutOp>(root))
+    return false;
+  auto arg = dyn_cast<BlockArgument>(root->getOperand(0));
+  if (!arg)
+    return false;
+  for (Operation &op : region.getBlock().without_terminator())
+    if (&op != root && !isa<ConstantOp>(op))
+      return false;
+  return cast<ShapedType>(arg.getType()).getElementType() ==
+         cast<ShapedType>(root->getResult(0).getType()).getElementType();
+}
+
+static PlanTensor describe(Value v, StringAttr name, ArrayAttr dimParams) {
+  PlanTensor t;
+  t.name = name ? name.str() : "";
+  auto type = cast<RankedTensorType>(v.getType());
+  t.elementType = type.getElementType();
+  t.shape.assign(type.getShape().begin(), type.getShape().end());
+  if (dimParams)
+    for (Attribute a : dimParams)
+      t.dimParams.push_back(cast<StringAttr>(a).str());
+  return t;
+}
+
+FailureOr<ExecutionPlan> codegen::buildExecutionPlan(func::FuncOp func) {
+  ExecutionPlan plan;
+  llvm::DenseMap<Value, unsigned> bufferOf;
+  auto addBuffer = [&](PlanBuffer b) {
+    plan.buffers.push_back(b);
+    return static_cast<unsigned>(plan.buffers.size() - 1);
+  };
+  for (Type t : func.getFunctionType().getInputs())
+    if (!cast<RankedTensorType>(t).hasStaticShape())
+      return func.emitError() << "cannot compile: input type " << t
+                              << " is not static (bind it with --input-shape)";
+
+  // Inputs.
+  for (BlockArgument arg : func.getArguments()) {
+    PlanBuffer b{PlanBuffer::Kind::Input};
+    b.size = byteSize(arg.getType());
+    b.index = arg.getArgNumber();
+    bufferOf[arg] = addBuffer(b);
+    plan.inputs.push_back(describe(
+        arg, func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "ingot.name"),
+        func.getArgAttrOfType<ArrayAttr>(arg.getArgNumber(), "ingot.dim_params")));
+    if (plan.inputs.back().name.empty())
+      plan.inputs.back().name = "input" + std::to_string(arg.getArgNumber());
+  }
+
+  auto ret = cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  llvm::DenseMap<Value, unsigned> returnCount;
+  for (Value v : ret.getOperands())
+    ++returnCount[v];
+
+  // Outputs: written in place by their producing kernel when they can be.
+  llvm::DenseMap<Value, unsigned> outputBuffer;
+  std::vector<unsigned> outputBuffers;
+  for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
+    PlanBuffer b{PlanBuffer::Kind::Output};
+    b.size = byteSize(v.getType());
+    b.index = i;
+    unsigned id = addBuffer(b);
+    outputBuffers.push_back(id);
+    plan.outputs.push_back(describe(v, func.getResultAttrOfType<StringAttr>(i, "ingot.name"),
+                                    nullptr));
+    if (plan.outputs.back().name.empty())
+      plan.outputs.back().name = "output" + std::to_string(i);
+    auto region = v.getDefiningOp<FusionOp>();
+    if (region && returnCount[v] == 1 && !isView(region))
+      outputBuffer[v] = id;
+  }
+
+  auto touch = [&](unsigned id, int step) {
+    PlanBuffer &b = plan.buffers[id];
+    b.lastUse = std::max(b.lastUse, step);
+  };
+
+  for (Operation &op : func.getBody().front()) {
+    if (auto constant = dyn_cast<ConstantOp>(op)) {
+      if (constant->use_empty())
+        continue;
+      FailureOr<uint64_t> offset = appendConstant(constant, plan.weights);
+      if (failed(offset))
+        return failure();
+      PlanBuffer b{PlanBuffer::Kind::Weight};
+      b.offset = *offset;
+      b.size = byteSize(constant.getType());
+      bufferOf[constant.getResult()] = addBuffer(b);
+      continue;
+    }
+    if (isa<func::ReturnOp>(op))
+      continue;
+    auto region = dyn_cast<FusionOp>(op);
+    if (!region)
+      return op.emitError() << "cannot compile '" << op.getName()
+                            << "' outside a fusion region (run --ingot-fuse)";
+    for (Value input : region.getInputs())
+      if (!bufferOf.count(input))
+        return region.emitError() << "input has no buffer";
+    Value result = region.getResult(0);
+    int step = static_cast<int>(plan.steps.size());
+    if (isView(region)) {
+      unsigned id = bufferOf[region.getInputs()[0]];
+      bufferOf[result] = id;
+      continue;
+    }
+    for (Value input : region.getInputs())
+      touch(bufferOf[input], step);
+    unsigned out;
+    auto it = outputBuffer.find(result);
+    if (it != outputBuffer.end()) {
+      out = it->second;
+    } else {
+      PlanBuffer b{PlanBuffer::Kind::Arena};
+      b.size = byteSize(result.getType());
+      b.defStep = b.lastUse = step;
+      out = addBuffer(b);
+      plan.intermediateBytes += b.size;
+    }
+    bufferOf[result] = out;
+    PlanStep s;
+    s.kind = PlanStep::Kind::Kernel;
+    s.kernel = "ingot_k" + std::to_string(plan.kernels);
+    s.region = region;
+    for (Value input : region.getInputs())
+      s.buffers.push_back(bufferOf[input]);
+    s.buffers.push_back(out);
+    for (unsigned id : s.buffers)
+      plan.bytesAccessed += plan.buffers[id].size;
+    plan.steps.push_back(std::move(s));
+    ++plan.kernels;
+    if (region.getKind() == "library")
+      ++plan.libraryCalls;
+  }
+
+  // Outputs not written in place are copied at the end.
+  for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
+    if (outputBuffer.count(v) && outputBuffer[v] == outputBuffers[i])
+      continue;
+    auto it = bufferOf.find(v);
+    if (it == bufferOf.end())
+      return ret.emitError() << "returned value has no buffer";
+    int step = static_cast<int>(plan.steps.size());
+    touch(it->second, step);
+    PlanStep s;
+    s.kind = PlanStep::Kind::Copy;
+    s.buffers = {it->second, outputBuffers[i]};
+    plan.steps.push_back(std::move(s));
+  }
+  plan.arenaBytes = planArena(plan.buffers);
+  return plan;
+}

@@ -1,0 +1,33 @@
+//===- HostBackend.cpp - From a fused module to host source ---------------===//
+#include "codegen/HostBackend.h"
+#include "codegen/HostEmitter.h"
+
+#include "passes/Passes.h"
+
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+using namespace mlir::ingot;
+using namespace mlir::ingot::codegen;
+
+void codegen::buildHostLoweringPipeline(OpPassManager &pm) {
+  OpPassManager &fn = pm.nest<func::FuncOp>();
+  fn.addPass(createIngotFoldBatchNormPass());
+  fn.addPass(createCanonicalizerPass());
+  fn.addPass(createIngotFusePass());
+  fn.addPass(createIngotDeadCodeElimPass());
+}
+
+LogicalResult codegen::generateHost(func::FuncOp func, ExecutionPlan &plan,
+                                    std::string &source) {
+  FailureOr<ExecutionPlan> built = buildExecutionPlan(func);
+  if (failed(built))
+    return failure();
+  plan = std::move(*built);
+  source = hostSourcePreamble();
+  for (const PlanStep &step : plan.steps)
+    if (step.kind == PlanStep::Kind::Kernel &&
+        failed(emitHostKernel(step.region, step.kernel, source)))
+      return failure();
+  return success();
+}

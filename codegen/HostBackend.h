@@ -1,0 +1,21 @@
+//===- HostBackend.h - From a fused module to host source and artifact ----===//
+#ifndef INGOT_CODEGEN_HOSTBACKEND_H
+#define INGOT_CODEGEN_HOSTBACKEND_H
+
+#include "codegen/ExecutionPlan.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/Pass/PassManager.h"
+
+namespace mlir::ingot::codegen {
+
+/// Adds the passes that turn the front end's output into fusion regions:
+/// batch-norm folding, canonicalization, fusion, dead-code elimination.
+void buildHostLoweringPipeline(OpPassManager &pm);
+
+/// Plans `func` (already fused) and writes the host C++ for all its kernels.
+LogicalResult generateHost(func::FuncOp func, ExecutionPlan &plan, std::string &source);
+
+} // namespace mlir::ingot::codegen
+
+#endif

@@ -1,0 +1,533 @@
+//===- HostEmitter.cpp - C++ source for the host (CPU) backend ------------===//
+//
+// Loop skeletons around the shared ScalarEmitter: each region becomes an
+// args struct, a body over a range of rows that the runtime's parallel_for
+// splits across threads, and an extern "C" entry point. The innermost
+// dimension is a plain counted loop over contiguous memory so the C++
+// compiler can vectorize it.
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/HostEmitter.h"
+#include "codegen/ScalarEmitter.h"
+
+#include "dialects/ingot/OpClasses.h"
+
+#include "llvm/ADT/TypeSwitch.h"
+
+using namespace mlir;
+using namespace mlir::ingot;
+using namespace mlir::ingot::codegen;
+
+namespace {
+const char *kAbiText =
+#include "codegen/KernelAbiText.inc"
+    ;
+const char *kPreludeText =
+#include "codegen/HostPrelude.inc"
+    ;
+
+ArrayRef<int64_t> shapeOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getShape();
+}
+Type elementOf(Value v) { return cast<ShapedType>(v.getType()).getElementType(); }
+int64_t numel(ArrayRef<int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+std::string str(int64_t v) { return std::to_string(v); }
+
+/// Emits "const int64_t i<d> = ..." for the coordinates of flat row `r`
+/// over the leading dims of `shape` (all but the last `innerDims`).
+Index rowCoordinates(ScalarEmitter &e, ArrayRef<int64_t> shape, size_t innerDims,
+                     const std::string &row) {
+  Index idx(shape.size(), "0");
+  int64_t stride = 1;
+  for (int64_t d = static_cast<int64_t>(shape.size() - innerDims) - 1; d >= 0; --d) {
+    if (shape[d] != 1) {
+      std::string name = "i" + str(d);
+      e.line("const int64_t " + name + " = " + row + " / " + str(stride) + " % " +
+             str(shape[d]) + ";");
+      idx[d] = name;
+    }
+    stride *= shape[d];
+  }
+  return idx;
+}
+
+class KernelWriter {
+public:
+  KernelWriter(FusionOp region, std::string symbol)
+      : region(region), symbol(std::move(symbol)),
+        e(region, [this](unsigned k) { return "a.in" + str(k); }) {}
+
+  LogicalResult write(std::string &out);
+
+private:
+  LogicalResult loopKernel(Value result, const std::string &rowsVar);
+  LogicalResult reductionKernel(Operation *root);
+  LogicalResult libraryKernel(Operation *lib, Operation *root);
+  std::string pointer(Value v);
+  std::string parallelCall(int64_t rows, int64_t workPerRow);
+  LogicalResult fail(const Twine &message) {
+    return region.emitError() << "host codegen: " << message;
+  }
+
+  FusionOp region;
+  std::string symbol;
+  ScalarEmitter e;
+  std::string entryBody; // statements of the extern "C" function
+  std::string bodyFunctions;
+};
+
+std::string KernelWriter::parallelCall(int64_t rows, int64_t workPerRow) {
+  int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(1, workPerRow));
+  return "  ctx->api->parallel_for(ctx, " + str(rows) + ", " + str(grain) + ", " + symbol +
+         "_body, &a);\n";
+}
+
+/// A region's argument or constant as a typed pointer expression (for
+/// library calls, which need memory).
+std::string KernelWriter::pointer(Value v) {
+  if (auto arg = dyn_cast<BlockArgument>(v))
+    return "a.in" + str(arg.getArgNumber());
+  if (auto c = v.getDefiningOp<ConstantOp>()) {
+    std::string ref = e.constantRef(c);
+    if (!ref.empty() && ref[0] == '=') {
+      // A splat: library calls need the full array in memory.
+      std::string name = symbol + "_splat" + str(reinterpret_cast<uintptr_t>(c.getOperation()) % 100000);
+      e.constantsText += "static " + cType(elementOf(v)) + " " + name + "[" +
+                         str(numel(shapeOf(v))) + "];\n";
+      entryBody += "  std::fill_n(" + name + ", " + str(numel(shapeOf(v))) + ", " +
+                   ref.substr(1) + ");\n";
+      return name;
+    }
+    return ref;
+  }
+  return "nullptr";
+}
+
+LogicalResult KernelWriter::loopKernel(Value result, const std::string &) {
+  ArrayRef<int64_t> shape = shapeOf(result);
+  std::string ty = cType(elementOf(result));
+  if (ty.empty())
+    return fail("element type " + std::to_string(0) + " not supported");
+  int64_t inner = shape.empty() ? 1 : shape.back();
+  int64_t rows = shape.empty() ? 1 : numel(shape) / std::max<int64_t>(1, inner);
+  // Row coordinates once per row, then the contiguous inner loop.
+  e.setIndent("    ");
+  Index idx = rowCoordinates(e, shape, shape.empty() ? 0 : 1, "r");
+  std::string coords = e.body();
+  e.body().clear();
+  e.setIndent("      ");
+  if (!shape.empty() && shape.back() != 1)
+    idx.back() = "iL";
+  std::string v = e.value(result, idx);
+  if (!e.error.empty())
+    return fail(e.error);
+  std::string body = e.body();
+  e.body().clear();
+  bodyFunctions += "static void " + symbol + "_body(void *p, int64_t begin, int64_t end) {\n"
+                   "  const auto &a = *static_cast<const " + symbol + "_args *>(p);\n"
+                   "  for (int64_t r = begin; r < end; ++r) {\n" + coords +
+                   "    for (int64_t iL = 0; iL < " + str(inner) + "; ++iL) {\n" +
+                   body + "      a.out[r * " + str(inner) + " + iL] = " + v + ";\n"
+                   "    }\n  }\n}\n";
+  entryBody += parallelCall(rows, inner * 4);
+  return success();
+}
+
+LogicalResult KernelWriter::reductionKernel(Operation *root) {
+  Value result = root->getResult(0);
+  ArrayRef<int64_t> outShape = shapeOf(result);
+  Value input = root->getOperand(0);
+  ArrayRef<int64_t> inShape = shapeOf(input);
+  Type t = elementOf(result);
+  std::string ty = cType(t);
+  if (ty.empty())
+    return fail("element type not supported");
+  bool isFloat = isa<FloatType>(t);
+  std::string accTy = isFloat ? "float" : "int64_t";
+  if (t.isF64())
+    accTy = "double";
+  e.setIndent("    ");
+  std::string body;
+  int64_t rows = 0, workPerRow = 1;
+
+  auto isReduce = isa<ReduceMeanOp, ReduceSumOp, ReduceMaxOp, ReduceMinOp, ReduceProdOp,
+                      GlobalAveragePoolOp, GlobalMaxPoolOp>(root);
+  if (isReduce) {
+    size_t rank = inShape.size();
+    SmallVector<bool> reduced(rank, false);
+    bool keepdims = true;
+    if (isa<GlobalAveragePoolOp, GlobalMaxPoolOp>(root)) {
+      for (size_t d = 2; d < rank; ++d)
+        reduced[d] = true;
+    } else {
+      auto axesAttr = root->getAttrOfType<DenseI64ArrayAttr>("axes");
+      keepdims = root->getAttrOfType<BoolAttr>("keepdims")
+                     ? root->getAttrOfType<BoolAttr>("keepdims").getValue()
+                     : true;
+      bool noop = root->getAttrOfType<BoolAttr>("noop_with_empty_axes") &&
+                  root->getAttrOfType<BoolAttr>("noop_with_empty_axes").getValue();
+      if (!axesAttr || axesAttr.empty()) {
+        if (!noop)
+          reduced.assign(rank, true);
+      } else {
+        for (int64_t a : axesAttr.asArrayRef())
+          reduced[a < 0 ? a + rank : a] = true;
+      }
+    }
+    rows = numel(outShape);
+    // Output coordinates of row r.
+    Index outIdx = rowCoordinates(e, outShape, 0, "r");
+    Index inIdx(rank);
+    size_t next = 0;
+    int64_t count = 1;
+    std::string acc = "acc";
+    std::string init = isa<ReduceMaxOp, GlobalMaxPoolOp>(root) ? "ig_lowest<" + accTy + ">()"
+                       : isa<ReduceMinOp>(root)                ? "ig_highest<" + accTy + ">()"
+                       : isa<ReduceProdOp>(root)               ? accTy + "(1)"
+                                                               : accTy + "(0)";
+    e.line(accTy + " acc = " + init + ";");
+    int loops = 0;
+    for (size_t d = 0; d < rank; ++d) {
+      if (reduced[d]) {
+        count *= inShape[d];
+        if (keepdims)
+          ++next;
+        if (inShape[d] == 1) {
+          inIdx[d] = "0";
+          continue;
+        }
+        std::string k = "k" + str(d);
+        e.open("for (int64_t " + k + " = 0; " + k + " < " + str(inShape[d]) + "; ++" + k + ")");
+        ++loops;
+        inIdx[d] = k;
+      } else {
+        inIdx[d] = outIdx.empty() ? "0" : outIdx[next++];
+      }
+    }
+    workPerRow = count;
+    std::string v = e.value(input, inIdx);
+    std::string combine =
+        isa<ReduceMaxOp, GlobalMaxPoolOp>(root) ? "acc = ig_max(acc, " + accTy + "(" + v + "));"
+        : isa<ReduceMinOp>(root)                ? "acc = ig_min(acc, " + accTy + "(" + v + "));"
+        : isa<ReduceProdOp>(root)               ? "acc *= " + accTy + "(" + v + ");"
+                                                : "acc += " + accTy + "(" + v + ");";
+    e.line(combine);
+    for (int i = 0; i < loops; ++i)
+      e.close();
+    std::string finalValue = isa<ReduceMeanOp, GlobalAveragePoolOp>(root)
+                                 ? "acc / " + accTy + "(" + str(count) + ")"
+                                 : "acc";
+    e.line("a.out[r] = " + ty + "(" + finalValue + ");");
+  } else if (isa<SoftmaxOp, LogSoftmaxOp>(root)) {
+    int64_t axis = static_cast<int64_t>(cast<IntegerAttr>(root->getAttr("axis")).getInt());
+    size_t rank = inShape.size();
+    if (axis < 0)
+      axis += rank;
+    int64_t len = inShape[axis];
+    rows = numel(inShape) / len;
+    workPerRow = 3 * len;
+    // Coordinates of the row: all dims but `axis`.
+    Index idx(rank, "0");
+    int64_t stride = 1;
+    for (int64_t d = rank - 1; d >= 0; --d) {
+      if (d == axis)
+        continue;
+      if (inShape[d] != 1) {
+        e.line("const int64_t i" + str(d) + " = r / " + str(stride) + " % " + str(inShape[d]) + ";");
+        idx[d] = "i" + str(d);
+      }
+      stride *= inShape[d];
+    }
+    idx[axis] = "j";
+    e.line(accTy + " m = ig_lowest<" + accTy + ">();");
+    e.open("for (int64_t j = 0; j < " + str(len) + "; ++j)");
+    e.line("m = ig_max(m, " + accTy + "(" + e.value(input, idx) + "));");
+    e.close();
+    e.line(accTy + " s = 0;");
+    e.open("for (int64_t j = 0; j < " + str(len) + "; ++j)");
+    e.line("s += ig_exp(" + accTy + "(" + e.value(input, idx) + ") - m);");
+    e.close();
+    bool logSoftmax = isa<LogSoftmaxOp>(root);
+    e.line(logSoftmax ? "const " + accTy + " ls = ig_log(s);"
+                      : "const " + accTy + " inv = " + accTy + "(1) / s;");
+    e.open("for (int64_t j = 0; j < " + str(len) + "; ++j)");
+    std::string v = e.value(input, idx);
+    e.line("a.out[" + linearIndex(inShape, idx) + "] = " + ty + "(" +
+           (logSoftmax ? accTy + "(" + v + ") - m - ls" : "ig_exp(" + accTy + "(" + v + ") - m) * inv") +
+           ");");
+    e.close();
+  } else if (auto ln = dyn_cast<LayerNormOp>(root)) {
+    size_t rank = inShape.size();
+    int64_t axis = static_cast<int64_t>(ln.getAxis());
+    if (axis < 0)
+      axis += rank;
+    ArrayRef<int64_t> normShape = inShape.drop_front(axis);
+    int64_t len = numel(normShape);
+    rows = numel(inShape) / std::max<int64_t>(1, len);
+    workPerRow = 3 * len;
+    Index idx = rowCoordinates(e, inShape, rank - axis, "r");
+    // Inner coordinates from the flat inner index j.
+    auto innerIndex = [&](Index base) {
+      int64_t stride = 1;
+      for (int64_t d = rank - 1; d >= axis; --d) {
+        if (inShape[d] != 1) {
+          std::string name = "j" + str(d);
+          e.line("const int64_t " + name + " = j / " + str(stride) + " % " + str(inShape[d]) + ";");
+          base[d] = name;
+        }
+        stride *= inShape[d];
+      }
+      return base;
+    };
+    e.line("float mean = 0.0f, var = 0.0f;");
+    e.open("for (int64_t j = 0; j < " + str(len) + "; ++j)");
+    e.line("mean += float(" + e.value(input, innerIndex(idx)) + ");");
+    e.close();
+    e.line("mean /= float(" + str(len) + ");");
+    e.open("for (int64_t j = 0; j < " + str(len) + "; ++j)");
+    e.line("const float d = float(" + e.value(input, innerIndex(idx)) + ") - mean;");
+    e.line("var += d * d;");
+    e.close();
+    e.line("const float inv = 1.0f / ig_sqrt(var / float(" + str(len) + ") + " +
+           std::to_string(ln.getEpsilon().convertToDouble()) + "f);");
+    e.open("for (int64_t j = 0; j < " + str(len) + "; ++j)");
+    Index full = innerIndex(idx);
+    Index normIdx(full.begin() + axis, full.end());
+    std::string x = e.value(input, full);
+    std::string scale = e.value(ln.getScale(), broadcastIndex(shapeOf(ln.getScale()), normIdx));
+    std::string y = "(float(" + x + ") - mean) * inv * float(" + scale + ")";
+    if (ln.getBias())
+      y += " + float(" + e.value(ln.getBias(), broadcastIndex(shapeOf(ln.getBias()), normIdx)) + ")";
+    e.line("a.out[" + linearIndex(inShape, full) + "] = " + ty + "(" + y + ");");
+    e.close();
+  } else {
+    return fail("no reduction skeleton for '" + root->getName().getStringRef().str() + "'");
+  }
+  if (!e.error.empty())
+    return fail(e.error);
+  bodyFunctions += "static void " + symbol + "_body(void *p, int64_t begin, int64_t end) {\n"
+                   "  const auto &a = *static_cast<const " + symbol + "_args *>(p);\n"
+                   "  for (int64_t r = begin; r < end; ++r) {\n" +
+                   e.body() + "  }\n}\n";
+  e.body().clear();
+  entryBody += parallelCall(rows, workPerRow);
+  return success();
+}
+
+LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
+  Value libResult = lib->getResult(0);
+  if (!elementOf(libResult).isF32())
+    return fail("library ops support f32 only for now");
+  ArrayRef<int64_t> outShape = shapeOf(libResult);
+  std::string call;
+  // How the epilogue reads the library result (plus any bias term).
+  std::function<std::string(const Index &)> read;
+  auto outAt = [&](const Index &idx) { return "a.out[" + linearIndex(outShape, idx) + "]"; };
+
+  auto convParams = [&](auto op, Value x, Value w, bool transposed) {
+    ArrayRef<int64_t> xs = shapeOf(x), ws = shapeOf(w);
+    int64_t spatial = xs.size() - 2;
+    auto arr = [&](std::optional<ArrayRef<int64_t>> v, int64_t dflt, size_t from = 0) {
+      std::string s = "{";
+      for (int64_t i = 0; i < 3; ++i) {
+        int64_t val = i < spatial ? (v ? (*v)[from + i] : dflt) : 0;
+        s += (i ? ", " : "") + str(val);
+      }
+      return s + "}";
+    };
+    auto dimsArr = [&](ArrayRef<int64_t> dims) {
+      std::string s = "{";
+      for (int64_t i = 0; i < 3; ++i)
+        s += (i ? ", " : "") + str(i < spatial ? dims[i] : 0);
+      return s + "}";
+    };
+    std::string p = "  static const IngotConvParams p = {" + str(spatial) + ", " + str(xs[0]) +
+                    ", " + str(xs[1]) + ", " + str(outShape[1]) + ", " + str(op.getGroup()) +
+                    ", " + dimsArr(xs.drop_front(2)) + ", " + dimsArr(outShape.drop_front(2)) +
+                    ", " + dimsArr(ws.drop_front(2)) + ", " + arr(op.getStrides(), 1) + ", " +
+                    arr(op.getDilations(), 1) + ", " + arr(op.getPads(), 0) + "};\n";
+    (void)transposed;
+    return p;
+  };
+
+  LogicalResult status = success();
+  llvm::TypeSwitch<Operation *>(lib)
+      .Case([&](ConvOp op) {
+        if (op.getAutoPad() != "NOTSET") {
+          status = fail("convolution with unresolved auto_pad");
+          return;
+        }
+        call = convParams(op, op.getInput(), op.getWeight(), false) +
+               "  ctx->api->conv_f32(ctx, &p, " + pointer(op.getInput()) + ", " +
+               pointer(op.getWeight()) + ", a.out);\n";
+        read = [&, op](const Index &idx) mutable {
+          std::string v = outAt(idx);
+          if (op.getBias())
+            v += " + " + e.value(op.getBias(), Index{idx[1]});
+          return "(" + v + ")";
+        };
+      })
+      .Case([&](ConvTransposeOp op) {
+        if (op.getAutoPad() != "NOTSET" || op.getOutputShape()) {
+          status = fail("transposed convolution needs explicit pads");
+          return;
+        }
+        call = convParams(op, op.getInput(), op.getWeight(), true) +
+               "  ctx->api->conv_transpose_f32(ctx, &p, " + pointer(op.getInput()) + ", " +
+               pointer(op.getWeight()) + ", a.out);\n";
+        read = [&, op](const Index &idx) mutable {
+          std::string v = outAt(idx);
+          if (op.getBias())
+            v += " + " + e.value(op.getBias(), Index{idx[1]});
+          return "(" + v + ")";
+        };
+      })
+      .Case([&](GemmOp op) {
+        ArrayRef<int64_t> as = shapeOf(op.getA()), bs = shapeOf(op.getB());
+        bool ta = op.getTransA(), tb = op.getTransB();
+        int64_t m = ta ? as[1] : as[0], k = ta ? as[0] : as[1], n = tb ? bs[0] : bs[1];
+        call = "  ctx->api->gemm_f32(ctx, " + str(ta) + ", " + str(tb) + ", " + str(m) + ", " +
+               str(n) + ", " + str(k) + ", " + std::to_string(op.getAlpha().convertToDouble()) +
+               "f, " + pointer(op.getA()) + ", " + str(as[1]) + ", " + pointer(op.getB()) + ", " +
+               str(bs[1]) + ", 0, a.out, " + str(n) + ");\n";
+        read = [&, op](const Index &idx) mutable {
+          std::string v = outAt(idx);
+          if (op.getC()) {
+            std::string c = e.value(op.getC(), broadcastIndex(shapeOf(op.getC()), idx));
+            double beta = op.getBeta().convertToDouble();
+            v += beta == 1.0 ? " + " + c : " + " + std::to_string(beta) + "f * " + c;
+          }
+          return "(" + v + ")";
+        };
+      })
+      .Case([&](MatMulOp op) {
+        ArrayRef<int64_t> as = shapeOf(op.getLhs()), bs = shapeOf(op.getRhs());
+        SmallVector<int64_t> pa(as), pb(bs);
+        if (pa.size() == 1)
+          pa.insert(pa.begin(), 1);
+        if (pb.size() == 1)
+          pb.push_back(1);
+        int64_t m = pa[pa.size() - 2], k = pa.back(), n = pb.back();
+        ArrayRef<int64_t> batchA = ArrayRef<int64_t>(pa).drop_back(2);
+        ArrayRef<int64_t> batchB = ArrayRef<int64_t>(pb).drop_back(2);
+        size_t br = std::max(batchA.size(), batchB.size());
+        SmallVector<int64_t> batch(br, 1);
+        for (size_t i = 0; i < br; ++i) {
+          int64_t da = i + batchA.size() >= br ? batchA[i + batchA.size() - br] : 1;
+          int64_t db = i + batchB.size() >= br ? batchB[i + batchB.size() - br] : 1;
+          batch[i] = std::max(da, db);
+        }
+        int64_t batches = numel(batch);
+        std::string A = pointer(op.getLhs()), B = pointer(op.getRhs());
+        call = "  for (int64_t bi = 0; bi < " + str(batches) + "; ++bi) {\n";
+        // Broadcast batch offsets of A and B.
+        std::string offA = "0", offB = "0";
+        int64_t strideOut = 1, strideA = m * k, strideB = k * n;
+        for (int64_t i = br - 1; i >= 0; --i) {
+          std::string coord = "(bi / " + str(strideOut) + " % " + str(batch[i]) + ")";
+          int64_t da = i + (int64_t)batchA.size() >= (int64_t)br ? batchA[i + batchA.size() - br] : 1;
+          int64_t db = i + (int64_t)batchB.size() >= (int64_t)br ? batchB[i + batchB.size() - br] : 1;
+          if (da != 1) {
+            offA += " + " + coord + " * " + str(strideA);
+            strideA *= da;
+          }
+          if (db != 1) {
+            offB += " + " + coord + " * " + str(strideB);
+            strideB *= db;
+          }
+          strideOut *= batch[i];
+        }
+        call += "    ctx->api->gemm_f32(ctx, 0, 0, " + str(m) + ", " + str(n) + ", " + str(k) +
+                ", 1.0f, " + A + " + (" + offA + "), " + str(k) + ", " + B + " + (" + offB +
+                "), " + str(n) + ", 0, a.out + bi * " + str(m * n) + ", " + str(n) + ");\n  }\n";
+        read = [&](const Index &idx) { return outAt(idx); };
+      })
+      .Default([&](Operation *) { status = fail("unknown library op"); });
+  if (failed(status))
+    return failure();
+  entryBody += call;
+
+  bool needsEpilogue = root != lib;
+  if (auto conv = dyn_cast<ConvOp>(lib))
+    needsEpilogue |= static_cast<bool>(conv.getBias());
+  if (auto convT = dyn_cast<ConvTransposeOp>(lib))
+    needsEpilogue |= static_cast<bool>(convT.getBias());
+  if (auto gemm = dyn_cast<GemmOp>(lib))
+    needsEpilogue |= static_cast<bool>(gemm.getC());
+  if (!needsEpilogue)
+    return success();
+  e.libraryValue = [&](Operation *op, const Index &idx) {
+    if (op != lib) {
+      e.error = "a second library op in one region";
+      return std::string("0");
+    }
+    return read(idx);
+  };
+  // The epilogue reads each element of the library result and writes the
+  // same element: in place, one pass.
+  return loopKernel(root->getResult(0), "");
+}
+
+LogicalResult KernelWriter::write(std::string &out) {
+  Operation *root = region.getRoot();
+  if (!root)
+    return fail("empty region");
+  // Args struct: region inputs, then the output.
+  std::string args = "struct " + symbol + "_args {\n";
+  std::string init;
+  unsigned n = 0;
+  for (BlockArgument arg : region.getBlock().getArguments()) {
+    std::string ty = cType(elementOf(arg));
+    if (ty.empty())
+      return fail("input element type not supported");
+    args += "  const " + ty + " *__restrict in" + str(n) + ";\n";
+    init += "(const " + ty + " *)b[" + str(n) + "], ";
+    ++n;
+  }
+  std::string outTy = cType(elementOf(root->getResult(0)));
+  if (outTy.empty())
+    return fail("output element type not supported");
+  args += "  " + outTy + " *__restrict out;\n};\n";
+  init += "(" + outTy + " *)b[" + str(n) + "]";
+  entryBody = "  " + symbol + "_args a{" + init + "};\n";
+
+  StringRef kind = region.getKind();
+  LogicalResult status = success();
+  if (kind == "library") {
+    Operation *lib = nullptr;
+    for (Operation &op : region.getBlock())
+      if (classifyOp(&op) == OpClass::Library)
+        lib = &op;
+    if (!lib)
+      return fail("library region without a library op");
+    status = libraryKernel(lib, root);
+  } else if (kind == "reduction") {
+    status = reductionKernel(root);
+  } else {
+    status = loopKernel(root->getResult(0), "");
+  }
+  if (failed(status))
+    return failure();
+  out += "\n// " + symbol + ": " + kind.str() + " region, root " +
+         root->getName().getStringRef().str() + "\n";
+  out += e.constantsText + args + bodyFunctions;
+  out += "extern \"C\" __attribute__((visibility(\"default\"))) void " + symbol +
+         "(void *const *b, const IngotKernelContext *ctx) {\n" + entryBody + "}\n";
+  return success();
+}
+} // namespace
+
+std::string codegen::hostSourcePreamble() {
+  return std::string("// Generated by ingotc: host kernels.\n") + kAbiText + kPreludeText;
+}
+
+LogicalResult codegen::emitHostKernel(FusionOp region, const std::string &symbol,
+                                      std::string &out) {
+  KernelWriter writer(region, symbol);
+  return writer.write(out);
+}

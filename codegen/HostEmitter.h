@@ -1,0 +1,23 @@
+//===- HostEmitter.h - C++ source for the host (CPU) backend --------------===//
+#ifndef INGOT_CODEGEN_HOSTEMITTER_H
+#define INGOT_CODEGEN_HOSTEMITTER_H
+
+#include "dialects/ingot/IngotOps.h"
+
+#include <string>
+
+namespace mlir::ingot::codegen {
+
+/// The text every generated host source starts with: the kernel ABI and the
+/// ig_* helpers.
+std::string hostSourcePreamble();
+
+/// Appends the C++ for one fusion region as `extern "C" void symbol(...)`
+/// (the IngotKernelFn signature) to `out`. On failure reports a diagnostic
+/// on the region and returns failure.
+LogicalResult emitHostKernel(FusionOp region, const std::string &symbol,
+                             std::string &out);
+
+} // namespace mlir::ingot::codegen
+
+#endif

@@ -1,0 +1,628 @@
+//===- ScalarEmitter.cpp - C expressions for one element of a region ------===//
+#include "codegen/ScalarEmitter.h"
+
+#include "dialects/ingot/HostTensor.h"
+#include "dialects/ingot/OpClasses.h"
+
+#include "mlir/IR/Matchers.h"
+#include "llvm/ADT/StringSwitch.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/Format.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::ingot;
+using namespace mlir::ingot::codegen;
+
+std::string codegen::cType(Type t) {
+  if (t.isF32())
+    return "float";
+  if (t.isF64())
+    return "double";
+  if (t.isInteger(1))
+    return "bool";
+  if (auto i = dyn_cast<IntegerType>(t)) {
+    std::string base = i.isUnsigned() ? "uint" : "int";
+    if (i.getWidth() == 8 || i.getWidth() == 16 || i.getWidth() == 32 ||
+        i.getWidth() == 64)
+      return base + std::to_string(i.getWidth()) + "_t";
+  }
+  return "";
+}
+
+static ArrayRef<int64_t> shapeOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getShape();
+}
+static Type elementOf(Value v) {
+  return cast<ShapedType>(v.getType()).getElementType();
+}
+
+std::string codegen::linearIndex(ArrayRef<int64_t> shape, const Index &idx) {
+  std::string expr;
+  int64_t stride = 1;
+  for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
+    if (shape[d] != 1 && idx[d] != "0") {
+      std::string term = stride == 1 ? "(" + idx[d] + ")"
+                                     : "(" + idx[d] + ")*" + std::to_string(stride);
+      expr = expr.empty() ? term : term + " + " + expr;
+    }
+    stride *= shape[d];
+  }
+  return expr.empty() ? "0" : expr;
+}
+
+Index codegen::broadcastIndex(ArrayRef<int64_t> operandShape, const Index &idx) {
+  Index out;
+  size_t offset = idx.size() - operandShape.size();
+  for (size_t d = 0; d < operandShape.size(); ++d)
+    out.push_back(operandShape[d] == 1 ? "0" : idx[offset + d]);
+  return out;
+}
+
+/// An exact C literal of `v` in type `t`.
+static std::string literal(double v, Type t) {
+  if (isa<FloatType>(t)) {
+    std::string suffix = t.isF32() ? "f" : "";
+    if (std::isnan(v))
+      return t.isF32() ? "NAN" : "double(NAN)";
+    if (std::isinf(v))
+      return std::string(v < 0 ? "-" : "") + (t.isF32() ? "INFINITY" : "double(INFINITY)");
+    char buf[64];
+    if (t.isF32())
+      std::snprintf(buf, sizeof buf, "%af", static_cast<double>(static_cast<float>(v)));
+    else
+      std::snprintf(buf, sizeof buf, "%a", v);
+    return buf;
+  }
+  if (t.isInteger(1))
+    return v != 0 ? "true" : "false";
+  return "";
+}
+
+static std::string intLiteral(int64_t v, Type t) {
+  if (t.isInteger(1))
+    return v ? "true" : "false";
+  if (v == INT64_MIN)
+    return "(-INT64_C(9223372036854775807) - 1)";
+  return cType(t) + "(INT64_C(" + std::to_string(v) + "))";
+}
+
+ScalarEmitter::ScalarEmitter(FusionOp region,
+                             std::function<std::string(unsigned)> bufferName)
+    : region(region), bufferName(std::move(bufferName)) {
+  static unsigned regionCounter = 0;
+  prefix = "r" + std::to_string(regionCounter++) + "_";
+}
+
+std::string ScalarEmitter::constantRef(ConstantOp op) {
+  auto it = constantNames.find(op);
+  if (it != constantNames.end())
+    return it->second;
+  Type t = elementOf(op.getResult());
+  std::optional<HostTensor> host = HostTensor::fromAttr(op.getValue(), 1 << 20);
+  std::string name;
+  if (!host || cType(t).empty()) {
+    error = "unsupported constant in a region";
+    return "0";
+  }
+  auto elementText = [&](int64_t i) {
+    return host->isFloat() ? literal(host->floats[i], t) : intLiteral(host->ints[i], t);
+  };
+  bool splat = true;
+  for (int64_t i = 1; i < host->size() && splat; ++i)
+    splat = host->isFloat() ? host->floats[i] == host->floats[0] ||
+                                  (std::isnan(host->floats[i]) && std::isnan(host->floats[0]))
+                            : host->ints[i] == host->ints[0];
+  if (host->size() == 0) {
+    name = "0";
+  } else if (splat) {
+    name = "=" + elementText(0); // '=' marks a literal
+  } else {
+    name = prefix + "c" + std::to_string(constantNames.size());
+    constantsText += "static const " + cType(t) + " " + name + "[] = {";
+    for (int64_t i = 0; i < host->size(); ++i)
+      constantsText += (i ? ", " : "") + elementText(i);
+    constantsText += "};\n";
+  }
+  constantNames[op] = name;
+  return name;
+}
+
+/// Reads `v` (a region argument or constant) at `idx`.
+std::string ScalarEmitter::read(Value v, const Index &idx) {
+  if (auto arg = dyn_cast<BlockArgument>(v))
+    return bufferName(arg.getArgNumber()) + "[" + linearIndex(shapeOf(v), idx) + "]";
+  auto constant = v.getDefiningOp<ConstantOp>();
+  std::string ref = constantRef(constant);
+  if (!ref.empty() && ref[0] == '=')
+    return ref.substr(1);
+  return ref + "[" + linearIndex(shapeOf(v), idx) + "]";
+}
+
+std::string ScalarEmitter::value(Value v, const Index &idx) {
+  std::string key;
+  for (const std::string &i : idx)
+    key += i + ",";
+  auto memoKey = std::make_pair(v.getAsOpaquePointer(), key);
+  auto it = memo.find(memoKey);
+  if (it != memo.end())
+    return it->second;
+  std::string result;
+  Operation *op = v.getDefiningOp();
+  if (!op || isa<ConstantOp>(op)) {
+    result = read(v, idx);
+  } else {
+    switch (classifyOp(op)) {
+    case OpClass::Elementwise:
+      result = elementwise(op, idx);
+      break;
+    case OpClass::Remap:
+      result = remap(op, idx);
+      break;
+    case OpClass::Windowed:
+      result = windowed(op, idx);
+      break;
+    case OpClass::Library:
+      result = libraryValue ? libraryValue(op, idx) : "0";
+      break;
+    default:
+      error = "'" + op->getName().getStringRef().str() +
+              "' cannot be computed per element";
+      result = "0";
+    }
+  }
+  memo[memoKey] = result;
+  return result;
+}
+
+std::string ScalarEmitter::elementwise(Operation *op, const Index &idx) {
+  Value result = op->getResult(0);
+  Type t = elementOf(result);
+  std::string ty = cType(t);
+  if (ty.empty()) {
+    error = "element type not supported by codegen yet";
+    return "0";
+  }
+  auto operand = [&](unsigned i) {
+    Value o = op->getOperand(i);
+    return value(o, broadcastIndex(shapeOf(o), idx));
+  };
+  auto f = [&](double d) { return literal(d, t); };
+  std::string expr =
+      llvm::TypeSwitch<Operation *, std::string>(op)
+          .Case([&](SqrtOp) { return "ig_sqrt(" + operand(0) + ")"; })
+          .Case([&](ExpOp) { return "ig_exp(" + operand(0) + ")"; })
+          .Case([&](LogOp) { return "ig_log(" + operand(0) + ")"; })
+          .Case([&](ErfOp) { return "ig_erf(" + operand(0) + ")"; })
+          .Case([&](TanhOp) { return "ig_tanh(" + operand(0) + ")"; })
+          .Case([&](SigmoidOp) { return "ig_sigmoid(" + operand(0) + ")"; })
+          .Case([&](ReciprocalOp) { return f(1) + " / " + operand(0); })
+          .Case([&](FloorOp) { return "ig_floor(" + operand(0) + ")"; })
+          .Case([&](CeilOp) { return "ig_ceil(" + operand(0) + ")"; })
+          .Case([&](RoundOp) { return "ig_round_even(" + operand(0) + ")"; })
+          .Case([&](SinOp) { return "ig_sin(" + operand(0) + ")"; })
+          .Case([&](CosOp) { return "ig_cos(" + operand(0) + ")"; })
+          .Case([&](SoftplusOp) { return "ig_softplus(" + operand(0) + ")"; })
+          .Case([&](HardSwishOp) { return "ig_hard_swish(" + operand(0) + ")"; })
+          .Case([&](ReluOp) { return "ig_relu(" + operand(0) + ")"; })
+          .Case([&](NegOp) { return ty + "(-" + operand(0) + ")"; })
+          .Case([&](AbsOp) { return "ig_abs(" + operand(0) + ")"; })
+          .Case([&](SignOp) { return "ig_sign(" + operand(0) + ")"; })
+          .Case([&](NotOp) { return "!" + operand(0); })
+          .Case<IdentityOp, DropoutOp>([&](auto) { return operand(0); })
+          .Case([&](HardSigmoidOp o) {
+            return "ig_hard_sigmoid(" + operand(0) + ", " +
+                   f(o.getAlpha().convertToDouble()) + ", " +
+                   f(o.getBeta().convertToDouble()) + ")";
+          })
+          .Case([&](LeakyReluOp o) {
+            std::string x = operand(0);
+            return "(" + x + " >= 0 ? " + x + " : " +
+                   f(o.getAlpha().convertToDouble()) + " * " + x + ")";
+          })
+          .Case([&](EluOp o) {
+            return "ig_elu(" + operand(0) + ", " + f(o.getAlpha().convertToDouble()) + ")";
+          })
+          .Case([&](GeluOp o) {
+            return std::string(o.getApproximate() == "tanh" ? "ig_gelu_tanh("
+                                                            : "ig_gelu(") +
+                   operand(0) + ")";
+          })
+          .Case([&](CastOp o) {
+            Type from = elementOf(o.getInput());
+            std::string x = operand(0);
+            if (t.isInteger(1))
+              return "(" + x + " != 0)";
+            if (isa<FloatType>(from) && isa<IntegerType>(t))
+              return "ig_float_to_int<" + ty + ">(" + x + ")";
+            return ty + "(" + x + ")";
+          })
+          .Case([&](ClipOp) {
+            return "ig_clip(" + operand(0) + ", " + operand(1) + ", " + operand(2) + ")";
+          })
+          .Case([&](AddOp) { return ty + "(" + operand(0) + " + " + operand(1) + ")"; })
+          .Case([&](SubOp) { return ty + "(" + operand(0) + " - " + operand(1) + ")"; })
+          .Case([&](MulOp) { return ty + "(" + operand(0) + " * " + operand(1) + ")"; })
+          .Case([&](DivOp) { return "ig_div(" + operand(0) + ", " + operand(1) + ")"; })
+          .Case([&](PowOp) { return "ig_pow(" + operand(0) + ", " + operand(1) + ")"; })
+          .Case([&](MinOp) { return "ig_min(" + operand(0) + ", " + operand(1) + ")"; })
+          .Case([&](MaxOp) { return "ig_max(" + operand(0) + ", " + operand(1) + ")"; })
+          .Case([&](AndOp) { return "(" + operand(0) + " && " + operand(1) + ")"; })
+          .Case([&](OrOp) { return "(" + operand(0) + " || " + operand(1) + ")"; })
+          .Case([&](XorOp) { return "(" + operand(0) + " != " + operand(1) + ")"; })
+          .Case([&](EqualOp) { return "(" + operand(0) + " == " + operand(1) + ")"; })
+          .Case([&](LessOp) { return "(" + operand(0) + " < " + operand(1) + ")"; })
+          .Case([&](LessOrEqualOp) { return "(" + operand(0) + " <= " + operand(1) + ")"; })
+          .Case([&](GreaterOp) { return "(" + operand(0) + " > " + operand(1) + ")"; })
+          .Case([&](GreaterOrEqualOp) { return "(" + operand(0) + " >= " + operand(1) + ")"; })
+          .Case([&](WhereOp) {
+            // Both sides are computed: they are cheap and this keeps the
+            // emitted code branch-free (vectorizable).
+            std::string c = operand(0), a = operand(1), b = operand(2);
+            return "(" + c + " ? " + a + " : " + b + ")";
+          })
+          .Case([&](BatchNormOp o) {
+            Index channel = {idx.size() > 1 ? idx[1] : "0"};
+            std::string x = operand(0);
+            std::string scale = value(o.getScale(), channel);
+            std::string bias = value(o.getBias(), channel);
+            std::string mean = value(o.getMean(), channel);
+            std::string var = value(o.getVariance(), channel);
+            return "((" + x + " - " + mean + ") * (" + scale + " / ig_sqrt(" + var +
+                   " + " + f(o.getEpsilon().convertToDouble()) + ")) + " + bias + ")";
+          })
+          .Default([&](Operation *) {
+            error = "no scalar form for '" + op->getName().getStringRef().str() + "'";
+            return std::string("0");
+          });
+  std::string name = fresh();
+  line("const " + ty + " " + name + " = " + expr + ";");
+  return name;
+}
+
+/// Integer values of a constant operand (for slice parameters, pads, ...).
+static SmallVector<int64_t> constInts(Value v) {
+  Attribute attr;
+  SmallVector<int64_t> out;
+  if (matchPattern(v, m_Constant(&attr)))
+    if (std::optional<HostTensor> t = HostTensor::fromAttr(attr, 1 << 16))
+      for (int64_t i = 0; i < t->size(); ++i)
+        out.push_back(t->getInt(i));
+  return out;
+}
+
+std::string ScalarEmitter::remap(Operation *op, const Index &idx) {
+  Value result = op->getResult(0);
+  ArrayRef<int64_t> outShape = shapeOf(result);
+  auto viaLinear = [&](Value input) {
+    // Row-major reinterpretation: same linear offset, new coordinates.
+    ArrayRef<int64_t> inShape = shapeOf(input);
+    std::string lin = fresh("l");
+    line("const int64_t " + lin + " = " + linearIndex(outShape, idx) + ";");
+    Index in;
+    int64_t stride = 1;
+    std::vector<int64_t> strides(inShape.size());
+    for (int64_t d = static_cast<int64_t>(inShape.size()) - 1; d >= 0; --d) {
+      strides[d] = stride;
+      stride *= inShape[d];
+    }
+    for (size_t d = 0; d < inShape.size(); ++d)
+      in.push_back(inShape[d] == 1 ? "0"
+                                   : "(" + lin + " / " + std::to_string(strides[d]) +
+                                         " % " + std::to_string(inShape[d]) + ")");
+    return value(input, in);
+  };
+  return llvm::TypeSwitch<Operation *, std::string>(op)
+      .Case<ReshapeOp, FlattenOp>([&](auto o) { return viaLinear(o.getInput()); })
+      .Case([&](SqueezeOp o) {
+        // Dropped dims have size 1: the remaining dims keep their order.
+        ArrayRef<int64_t> inShape = shapeOf(o.getInput());
+        Index in;
+        size_t next = 0;
+        SmallVector<bool> dropped(inShape.size(), false);
+        if (auto axes = o.getAxes(); axes && !axes->empty()) {
+          for (int64_t a : *axes)
+            dropped[a < 0 ? a + inShape.size() : a] = true;
+        } else {
+          for (size_t d = 0; d < inShape.size(); ++d)
+            dropped[d] = inShape[d] == 1;
+        }
+        for (size_t d = 0; d < inShape.size(); ++d)
+          in.push_back(dropped[d] ? "0" : idx[next++]);
+        return value(o.getInput(), in);
+      })
+      .Case([&](UnsqueezeOp o) {
+        SmallVector<bool> inserted(outShape.size(), false);
+        for (int64_t a : o.getAxes())
+          inserted[a < 0 ? a + outShape.size() : a] = true;
+        Index in;
+        for (size_t d = 0; d < outShape.size(); ++d)
+          if (!inserted[d])
+            in.push_back(idx[d]);
+        return value(o.getInput(), in);
+      })
+      .Case([&](TransposeOp o) {
+        size_t rank = outShape.size();
+        SmallVector<int64_t> perm;
+        if (auto p = o.getPerm())
+          perm.assign(p->begin(), p->end());
+        else
+          for (int64_t d = rank - 1; d >= 0; --d)
+            perm.push_back(d);
+        Index in(rank);
+        for (size_t d = 0; d < rank; ++d)
+          in[perm[d]] = idx[d];
+        return value(o.getInput(), in);
+      })
+      .Case([&](ExpandOp o) {
+        return value(o.getInput(), broadcastIndex(shapeOf(o.getInput()), idx));
+      })
+      .Case([&](TileOp o) {
+        ArrayRef<int64_t> inShape = shapeOf(o.getInput());
+        Index in;
+        for (size_t d = 0; d < inShape.size(); ++d)
+          in.push_back(inShape[d] == outShape[d]
+                           ? idx[d]
+                           : "(" + idx[d] + " % " + std::to_string(inShape[d]) + ")");
+        return value(o.getInput(), in);
+      })
+      .Case([&](SliceOp o) {
+        ArrayRef<int64_t> inShape = shapeOf(o.getInput());
+        SmallVector<int64_t> starts = constInts(o.getStarts()), ends = constInts(o.getEnds()),
+                             axes = constInts(o.getAxes()), steps = constInts(o.getSteps());
+        Index in(idx.begin(), idx.end());
+        for (size_t k = 0; k < starts.size() && k < axes.size() && k < steps.size(); ++k) {
+          int64_t rank = inShape.size();
+          int64_t a = axes[k] < 0 ? axes[k] + rank : axes[k];
+          int64_t size = inShape[a], step = steps[k], start = starts[k];
+          if (start < 0)
+            start += size;
+          start = step > 0 ? std::clamp<int64_t>(start, 0, size)
+                           : std::clamp<int64_t>(start, -1, size - 1);
+          in[a] = "(" + std::to_string(start) + " + " + idx[a] + " * " +
+                  std::to_string(step) + ")";
+        }
+        return value(o.getInput(), in);
+      })
+      .Case([&](GatherOp o) {
+        ArrayRef<int64_t> inShape = shapeOf(o.getInput());
+        ArrayRef<int64_t> indexShape = shapeOf(o.getIndices());
+        int64_t axis = static_cast<int64_t>(o.getAxis());
+        if (axis < 0)
+          axis += inShape.size();
+        Index sub(idx.begin() + axis, idx.begin() + axis + indexShape.size());
+        std::string k = value(o.getIndices(), sub);
+        std::string g = fresh("g");
+        line("const int64_t " + g + " = ig_gather_index(int64_t(" + k + "), " +
+             std::to_string(inShape[axis]) + ");");
+        Index in(idx.begin(), idx.begin() + axis);
+        in.push_back(g);
+        in.insert(in.end(), idx.begin() + axis + indexShape.size(), idx.end());
+        return value(o.getInput(), in);
+      })
+      .Case([&](ConcatOp o) {
+        int64_t axis = static_cast<int64_t>(o.getAxis());
+        if (axis < 0)
+          axis += outShape.size();
+        std::string name = fresh();
+        line(cType(elementOf(result)) + " " + name + ";");
+        int64_t offset = 0;
+        auto inputs = o.getInputs();
+        for (size_t i = 0; i < inputs.size(); ++i) {
+          int64_t len = shapeOf(inputs[i])[axis];
+          Index in(idx.begin(), idx.end());
+          in[axis] = "(" + idx[axis] + " - " + std::to_string(offset) + ")";
+          std::string cond = idx[axis] + " < " + std::to_string(offset + len);
+          if (i + 1 == inputs.size())
+            open("else");
+          else
+            open(std::string(i ? "else if (" : "if (") + cond + ")");
+          line(name + " = " + value(inputs[i], in) + ";");
+          close();
+          offset += len;
+        }
+        return name;
+      })
+      .Case([&](PadOp o) {
+        ArrayRef<int64_t> inShape = shapeOf(o.getInput());
+        SmallVector<int64_t> pads = constInts(o.getPads());
+        size_t rank = inShape.size();
+        StringRef mode = o.getMode();
+        Type t = elementOf(result);
+        std::string name = fresh();
+        Index in;
+        std::string inside = "true";
+        for (size_t d = 0; d < rank; ++d) {
+          int64_t pb = pads[d], n = inShape[d];
+          std::string j = "(" + idx[d] + " - " + std::to_string(pb) + ")";
+          if (mode == "constant") {
+            inside += " && " + j + " >= 0 && " + j + " < " + std::to_string(n);
+            in.push_back(j);
+          } else if (mode == "edge") {
+            in.push_back("ig_clamp_index(" + j + ", " + std::to_string(n) + ")");
+          } else if (mode == "reflect") {
+            in.push_back("ig_reflect_index(" + j + ", " + std::to_string(n) + ")");
+          } else {
+            in.push_back("ig_wrap_index(" + j + ", " + std::to_string(n) + ")");
+          }
+        }
+        if (mode != "constant")
+          return value(o.getInput(), in);
+        std::string fill = o.getConstantValue()
+                               ? value(o.getConstantValue(), Index(shapeOf(o.getConstantValue()).size(), "0"))
+                               : (isa<FloatType>(t) ? literal(0, t) : intLiteral(0, t));
+        line(cType(t) + " " + name + " = " + fill + ";");
+        open("if (" + inside + ")");
+        line(name + " = " + value(o.getInput(), in) + ";");
+        close();
+        return name;
+      })
+      .Case([&](ResizeOp o) { return resizeValue(o, idx); })
+      .Default([&](Operation *) {
+        error = "no index form for '" + op->getName().getStringRef().str() + "'";
+        return std::string("0");
+      });
+}
+
+/// Coordinate transformation modes, as the prelude's ig_resize_coord knows
+/// them.
+static int coordMode(StringRef mode) {
+  return llvm::StringSwitch<int>(mode)
+      .Case("half_pixel", 0)
+      .Case("half_pixel_symmetric", 1)
+      .Case("pytorch_half_pixel", 2)
+      .Case("align_corners", 3)
+      .Case("asymmetric", 4)
+      .Default(0);
+}
+
+std::string ScalarEmitter::resizeValue(ResizeOp o, const Index &idx) {
+  ArrayRef<int64_t> inShape = shapeOf(o.getInput());
+  ArrayRef<int64_t> outShape = shapeOf(o.getResult());
+  size_t rank = inShape.size();
+  // The scale each axis uses: the given one, or out/in when sizes are given.
+  std::vector<float> scales(rank, 1.0f);
+  Attribute attr;
+  std::optional<HostTensor> given;
+  if (matchPattern(o.getScales(), m_Constant(&attr)))
+    given = HostTensor::fromAttr(attr, 64);
+  bool fromScales = given && given->size() == static_cast<int64_t>(rank);
+  for (size_t d = 0; d < rank; ++d)
+    scales[d] = fromScales ? static_cast<float>(given->floats[d])
+                           : static_cast<float>(outShape[d]) / static_cast<float>(inShape[d]);
+  std::string mode = std::to_string(coordMode(o.getCoordinateTransformationMode()));
+  auto coord = [&](size_t d) {
+    std::string x = fresh("x");
+    line("const float " + x + " = ig_resize_coord(" + idx[d] + ", " +
+         literal(scales[d], Float32Type::get(o.getContext())) + ", " +
+         std::to_string(inShape[d]) + ", " + std::to_string(outShape[d]) + ", " + mode + ");");
+    return x;
+  };
+  auto identityAxis = [&](size_t d) {
+    return inShape[d] == outShape[d] && scales[d] == 1.0f &&
+           o.getCoordinateTransformationMode() != "tf_crop_and_resize";
+  };
+
+  if (o.getMode() == "nearest") {
+    int nearest = llvm::StringSwitch<int>(o.getNearestMode())
+                      .Case("round_prefer_floor", 0)
+                      .Case("round_prefer_ceil", 1)
+                      .Case("floor", 2)
+                      .Case("ceil", 3)
+                      .Default(0);
+    Index in;
+    for (size_t d = 0; d < rank; ++d)
+      in.push_back(identityAxis(d)
+                       ? idx[d]
+                       : "ig_nearest_index(" + coord(d) + ", " + std::to_string(nearest) +
+                             ", " + std::to_string(inShape[d]) + ")");
+    return value(o.getInput(), in);
+  }
+
+  // Linear and cubic: a weighted sum over taps on each resized axis.
+  bool cubic = o.getMode() == "cubic";
+  int taps = cubic ? 4 : 2;
+  Type t = elementOf(o.getResult());
+  std::string acc = fresh("acc");
+  line("float " + acc + " = 0.0f;");
+  Index in(idx.begin(), idx.end());
+  SmallVector<std::string> weights;
+  int loops = 0;
+  for (size_t d = 0; d < rank; ++d) {
+    if (identityAxis(d))
+      continue;
+    std::string x = coord(d);
+    std::string ti = fresh("ti"), tw = fresh("tw");
+    line("int64_t " + ti + "[4]; float " + tw + "[4];");
+    if (cubic)
+      line("ig_cubic_taps(" + x + ", " + std::to_string(inShape[d]) + ", " +
+           literal(o.getCubicCoeffA().convertToDouble(), Float32Type::get(o.getContext())) +
+           ", " + (o.getExcludeOutside() ? "true" : "false") + ", " + ti + ", " + tw + ");");
+    else
+      line("ig_linear_taps(" + x + ", " + std::to_string(inShape[d]) + ", " + ti + ", " + tw + ");");
+    std::string k = fresh("k");
+    open("for (int " + k + " = 0; " + k + " < " + std::to_string(taps) + "; ++" + k + ")");
+    ++loops;
+    in[d] = ti + "[" + k + "]";
+    weights.push_back(tw + "[" + k + "]");
+  }
+  std::string w = weights.empty() ? "1.0f" : weights[0];
+  for (size_t i = 1; i < weights.size(); ++i)
+    w += " * " + weights[i];
+  line(acc + " += " + w + " * float(" + value(o.getInput(), in) + ");");
+  for (int i = 0; i < loops; ++i)
+    close();
+  std::string name = fresh();
+  line("const " + cType(t) + " " + name + " = " + cType(t) + "(" + acc + ");");
+  return name;
+}
+
+std::string ScalarEmitter::windowed(Operation *op, const Index &idx) {
+  if (auto resize = dyn_cast<ResizeOp>(op))
+    return resizeValue(resize, idx);
+  bool isMax = isa<MaxPoolOp>(op);
+  Value input = op->getOperand(0);
+  ArrayRef<int64_t> inShape = shapeOf(input);
+  size_t spatial = inShape.size() - 2;
+  SmallVector<int64_t> kernel, strides, dilations, pads;
+  bool countIncludePad = false;
+  auto fill = [&](auto o) {
+    kernel.assign(o.getKernelShape()->begin(), o.getKernelShape()->end());
+    strides = o.getStrides() ? SmallVector<int64_t>(*o.getStrides()) : SmallVector<int64_t>(spatial, 1);
+    dilations = o.getDilations() ? SmallVector<int64_t>(*o.getDilations())
+                                 : SmallVector<int64_t>(spatial, 1);
+    pads = o.getPads() ? SmallVector<int64_t>(*o.getPads()) : SmallVector<int64_t>(2 * spatial, 0);
+  };
+  if (auto mp = dyn_cast<MaxPoolOp>(op))
+    fill(mp);
+  else if (auto ap = dyn_cast<AveragePoolOp>(op)) {
+    fill(ap);
+    countIncludePad = ap.getCountIncludePad();
+  }
+  if (llvm::any_of(pads, [](int64_t p) { return p < 0; }) ||
+      cast<StringAttr>(op->getAttr("auto_pad")).getValue() != "NOTSET") {
+    error = "pooling with unresolved auto_pad";
+    return "0";
+  }
+  Type t = elementOf(op->getResult(0));
+  std::string ty = cType(t);
+  std::string acc = fresh("acc"), count = fresh("n");
+  if (isMax)
+    line(ty + " " + acc + " = ig_lowest<" + ty + ">();");
+  else
+    line("float " + acc + " = 0.0f;");
+  line("int64_t " + count + " = 0;");
+  Index in(idx.begin(), idx.end());
+  std::string cond = "true", padCond = "true";
+  for (size_t d = 0; d < spatial; ++d) {
+    std::string k = fresh("k"), i = fresh("i");
+    open("for (int64_t " + k + " = 0; " + k + " < " + std::to_string(kernel[d]) + "; ++" + k + ")");
+    line("const int64_t " + i + " = " + idx[d + 2] + " * " + std::to_string(strides[d]) +
+         " - " + std::to_string(pads[d]) + " + " + k + " * " + std::to_string(dilations[d]) + ";");
+    int64_t n = inShape[d + 2];
+    cond += " && " + i + " >= 0 && " + i + " < " + std::to_string(n);
+    padCond += " && " + i + " < " + std::to_string(n + pads[spatial + d]);
+    in[d + 2] = i;
+  }
+  if (countIncludePad)
+    line("if (" + padCond + ") ++" + count + ";");
+  open("if (" + cond + ")");
+  std::string v = value(input, in);
+  if (isMax)
+    line(acc + " = ig_max(" + acc + ", " + v + ");");
+  else
+    line(acc + " += float(" + v + ");");
+  if (!countIncludePad)
+    line("++" + count + ";");
+  close();
+  for (size_t d = 0; d < spatial; ++d)
+    close();
+  if (isMax)
+    return acc;
+  std::string name = fresh();
+  line("const " + ty + " " + name + " = " + ty + "(" + count + " ? " + acc + " / float(" +
+       count + ") : 0.0f);");
+  return name;
+}

@@ -1,0 +1,98 @@
+//===- ScalarEmitter.h - C expressions for one element of a region --------===//
+//
+// The part of code generation both backends share: given a fusion region and
+// an output index (one C expression per dimension), emit the C statements
+// that compute that element -- the math, broadcasting, casts and the index
+// remapping of transpose/slice/gather/pad/concat/resize. The host and CUDA
+// backends wrap these statements in their own loop skeletons; math goes
+// through ig_* helpers each backend's prelude defines.
+//
+//===----------------------------------------------------------------------===//
+#ifndef INGOT_CODEGEN_SCALAREMITTER_H
+#define INGOT_CODEGEN_SCALAREMITTER_H
+
+#include "dialects/ingot/IngotOps.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringMap.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace mlir::ingot::codegen {
+
+using Index = std::vector<std::string>;
+
+/// The C type that stores an element type ("float", "int64_t", ...), or ""
+/// for types codegen does not handle yet.
+std::string cType(Type elementType);
+
+/// Row-major linear offset of `idx` in a tensor of `shape` (static).
+std::string linearIndex(ArrayRef<int64_t> shape, const Index &idx);
+
+/// The index of an operand of shape `operandShape` that a broadcasting op
+/// with result index `idx` (of rank >= the operand's) reads.
+Index broadcastIndex(ArrayRef<int64_t> operandShape, const Index &idx);
+
+class ScalarEmitter {
+public:
+  /// `bufferName(arg)` names the pointer holding region argument `arg`.
+  ScalarEmitter(FusionOp region, std::function<std::string(unsigned)> bufferName);
+
+  /// Emits the statements computing `value` at `idx` into the current body
+  /// and returns the C expression (a variable or literal) holding it.
+  std::string value(Value value, const Index &idx);
+
+  /// How library results are read inside their epilogue: `value(libOp, idx)`
+  /// calls this.
+  std::function<std::string(Operation *, const Index &)> libraryValue;
+
+  /// Statements emitted so far (appended to by value()).
+  std::string &body() { return text; }
+  void line(const std::string &s) { text += indent + s + "\n"; }
+  std::string fresh(const std::string &prefix = "v") {
+    return prefix + std::to_string(counter++);
+  }
+  /// Opens/closes a C block; values computed inside are forgotten after it.
+  void open(const std::string &header) {
+    line(header + " {");
+    indent += "  ";
+    memoStack.push_back(memo);
+  }
+  void close() {
+    indent.resize(indent.size() - 2);
+    line("}");
+    memo = memoStack.back();
+    memoStack.pop_back();
+  }
+  void setIndent(const std::string &s) { indent = s; }
+
+  /// Static arrays for region constants, to place at file scope.
+  std::string constantsText;
+  /// The first error, if an op cannot be emitted.
+  std::string error;
+
+  /// Name of the static array / literal of a region constant.
+  std::string constantRef(ConstantOp op);
+
+private:
+  std::string elementwise(Operation *op, const Index &idx);
+  std::string remap(Operation *op, const Index &idx);
+  std::string windowed(Operation *op, const Index &idx);
+  std::string resizeValue(ResizeOp op, const Index &idx);
+  std::string read(Value v, const Index &idx);
+
+  FusionOp region;
+  std::function<std::string(unsigned)> bufferName;
+  std::string text, indent;
+  unsigned counter = 0;
+  std::map<std::pair<void *, std::string>, std::string> memo;
+  std::vector<std::map<std::pair<void *, std::string>, std::string>> memoStack;
+  llvm::DenseMap<Operation *, std::string> constantNames;
+  std::string prefix;
+};
+
+} // namespace mlir::ingot::codegen
+
+#endif

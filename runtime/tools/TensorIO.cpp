@@ -1,0 +1,264 @@
+//===- TensorIO.cpp - .npy / .npz / ONNX .pb tensors for the CLI tools ----===//
+#include "TensorIO.h"
+
+#include <zlib.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace ingot::tools {
+
+static std::vector<uint8_t> readFile(const std::string &path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f)
+    throw std::runtime_error("cannot open '" + path + "'");
+  return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), {});
+}
+
+static ingot_dtype dtypeFromDescr(const std::string &descr) {
+  static const std::map<std::string, ingot_dtype> table = {
+      {"<f4", INGOT_F32}, {"<f8", INGOT_F64}, {"<f2", INGOT_F16}, {"<i8", INGOT_I64},
+      {"<i4", INGOT_I32}, {"<i2", INGOT_I16}, {"|i1", INGOT_I8},  {"|u1", INGOT_U8},
+      {"<u2", INGOT_U16}, {"<u4", INGOT_U32}, {"<u8", INGOT_U64}, {"|b1", INGOT_BOOL}};
+  auto it = table.find(descr);
+  return it == table.end() ? INGOT_DTYPE_INVALID : it->second;
+}
+
+static std::string descrOf(ingot_dtype d) {
+  switch (d) {
+  case INGOT_F32: return "<f4";
+  case INGOT_F64: return "<f8";
+  case INGOT_F16: return "<f2";
+  case INGOT_I64: return "<i8";
+  case INGOT_I32: return "<i4";
+  case INGOT_I16: return "<i2";
+  case INGOT_I8: return "|i1";
+  case INGOT_U8: return "|u1";
+  case INGOT_U16: return "<u2";
+  case INGOT_U32: return "<u4";
+  case INGOT_U64: return "<u8";
+  case INGOT_BOOL: return "|b1";
+  default: return "";
+  }
+}
+
+static Tensor parseNpy(const uint8_t *p, size_t size, const std::string &what) {
+  if (size < 10 || std::memcmp(p, "\x93NUMPY", 6) != 0)
+    throw std::runtime_error(what + ": not an .npy file");
+  int major = p[6];
+  size_t headerLen, offset;
+  if (major == 1) {
+    headerLen = p[8] | (p[9] << 8);
+    offset = 10;
+  } else {
+    if (size < 12)
+      throw std::runtime_error(what + ": truncated .npy header");
+    headerLen = p[8] | (p[9] << 8) | (size_t(p[10]) << 16) | (size_t(p[11]) << 24);
+    offset = 12;
+  }
+  if (offset + headerLen > size)
+    throw std::runtime_error(what + ": truncated .npy header");
+  std::string header(reinterpret_cast<const char *>(p + offset), headerLen);
+  auto field = [&](const std::string &key) {
+    size_t k = header.find("'" + key + "'");
+    if (k == std::string::npos)
+      throw std::runtime_error(what + ": .npy header lacks '" + key + "'");
+    return header.substr(header.find(':', k) + 1);
+  };
+  std::string descr = field("descr");
+  descr = descr.substr(descr.find('\'') + 1);
+  descr = descr.substr(0, descr.find('\''));
+  if (field("fortran_order").find("True") < field("fortran_order").find(','))
+    throw std::runtime_error(what + ": Fortran-order arrays are not supported");
+  std::string shapeText = field("shape");
+  shapeText = shapeText.substr(shapeText.find('(') + 1);
+  shapeText = shapeText.substr(0, shapeText.find(')'));
+  Tensor t;
+  t.dtype = dtypeFromDescr(descr);
+  if (t.dtype == INGOT_DTYPE_INVALID)
+    throw std::runtime_error(what + ": unsupported dtype '" + descr + "'");
+  std::stringstream ss(shapeText);
+  std::string item;
+  while (std::getline(ss, item, ','))
+    if (item.find_first_not_of(" ") != std::string::npos)
+      t.shape.push_back(std::stoll(item));
+  size_t bytes = t.count() * ingot_dtype_size(t.dtype);
+  size_t dataOffset = offset + headerLen;
+  if (size - dataOffset < bytes)
+    throw std::runtime_error(what + ": data is shorter than its shape says");
+  t.data.assign(p + dataOffset, p + dataOffset + bytes);
+  return t;
+}
+
+/// ONNX TensorProto, decoded by hand (the runtime tools do not link the
+/// compiler's protobuf schema).
+static Tensor parseTensorProto(const std::vector<uint8_t> &buf, const std::string &what) {
+  Tensor t;
+  int32_t onnxType = 0;
+  std::vector<uint8_t> raw;
+  std::vector<uint64_t> varints;
+  std::vector<uint8_t> packed;
+  int packedField = 0;
+  size_t i = 0;
+  auto varint = [&]() {
+    uint64_t v = 0;
+    for (int shift = 0; i < buf.size() && shift < 64; shift += 7) {
+      uint8_t b = buf[i++];
+      v |= uint64_t(b & 0x7f) << shift;
+      if (!(b & 0x80))
+        return v;
+    }
+    throw std::runtime_error(what + ": malformed TensorProto");
+  };
+  while (i < buf.size()) {
+    uint64_t key = varint();
+    int field = int(key >> 3), wire = int(key & 7);
+    if (wire == 0) {
+      uint64_t v = varint();
+      if (field == 1) t.shape.push_back(int64_t(v));
+      else if (field == 2) onnxType = int32_t(v);
+      else if (field == 4 || field == 5 || field == 7 || field == 11) {
+        varints.push_back(v);
+        packedField = field;
+      }
+    } else if (wire == 2) {
+      uint64_t len = varint();
+      if (len > buf.size() - i)
+        throw std::runtime_error(what + ": malformed TensorProto");
+      const uint8_t *p = buf.data() + i;
+      if (field == 9) raw.assign(p, p + len);
+      else if (field == 8) t.name.assign(reinterpret_cast<const char *>(p), len);
+      else if (field == 1) { size_t save = i; size_t end = i + len; while (i < end) t.shape.push_back(int64_t(varint())); i = save; }
+      else if (field == 4 || field == 10) { packed.insert(packed.end(), p, p + len); packedField = field; }
+      else if (field == 5 || field == 7 || field == 11) { size_t save = i, end = i + len; while (i < end) varints.push_back(varint()); i = save; packedField = field; }
+      i += len;
+    } else if (wire == 5) {
+      if (field == 4) { packed.insert(packed.end(), buf.begin() + i, buf.begin() + i + 4); packedField = 4; }
+      i += 4;
+    } else if (wire == 1) {
+      if (field == 10) { packed.insert(packed.end(), buf.begin() + i, buf.begin() + i + 8); packedField = 10; }
+      i += 8;
+    } else {
+      throw std::runtime_error(what + ": malformed TensorProto");
+    }
+  }
+  static const std::map<int, ingot_dtype> types = {
+      {1, INGOT_F32}, {2, INGOT_U8},  {3, INGOT_I8},   {4, INGOT_U16}, {5, INGOT_I16},
+      {6, INGOT_I32}, {7, INGOT_I64}, {9, INGOT_BOOL}, {10, INGOT_F16}, {11, INGOT_F64},
+      {12, INGOT_U32}, {13, INGOT_U64}, {16, INGOT_BF16}};
+  auto it = types.find(onnxType);
+  if (it == types.end())
+    throw std::runtime_error(what + ": unsupported TensorProto data type " + std::to_string(onnxType));
+  t.dtype = it->second;
+  size_t esize = ingot_dtype_size(t.dtype), bytes = t.count() * esize;
+  if (!raw.empty() || bytes == 0) {
+    t.data = raw;
+  } else if (!packed.empty()) {
+    t.data = packed;
+  } else {
+    t.data.resize(bytes);
+    for (size_t k = 0; k < varints.size() && k < t.count(); ++k)
+      std::memcpy(t.data.data() + k * esize, &varints[k], esize);
+  }
+  if (t.data.size() != bytes)
+    throw std::runtime_error(what + ": data size does not match the shape");
+  return t;
+}
+
+Tensor readTensorFile(const std::string &path) {
+  std::vector<uint8_t> bytes = readFile(path);
+  if (bytes.size() >= 6 && std::memcmp(bytes.data(), "\x93NUMPY", 6) == 0)
+    return parseNpy(bytes.data(), bytes.size(), path);
+  return parseTensorProto(bytes, path);
+}
+
+std::map<std::string, Tensor> readNpz(const std::string &path) {
+  std::vector<uint8_t> z = readFile(path);
+  std::map<std::string, Tensor> out;
+  size_t i = 0;
+  auto u16 = [&](size_t at) { return uint32_t(z[at] | (z[at + 1] << 8)); };
+  auto u32 = [&](size_t at) {
+    return uint32_t(z[at]) | uint32_t(z[at + 1]) << 8 | uint32_t(z[at + 2]) << 16 |
+           uint32_t(z[at + 3]) << 24;
+  };
+  while (i + 30 <= z.size() && u32(i) == 0x04034b50) {
+    uint32_t method = u16(i + 8), flags = u16(i + 6);
+    uint64_t compressed = u32(i + 18), uncompressed = u32(i + 22);
+    uint32_t nameLen = u16(i + 26), extraLen = u16(i + 28);
+    if (i + 30 + nameLen + extraLen > z.size())
+      throw std::runtime_error(path + ": truncated .npz");
+    std::string name(reinterpret_cast<const char *>(&z[i + 30]), nameLen);
+    // numpy writes zip64 entries: the sizes live in the extra field.
+    if (compressed == 0xFFFFFFFFu || uncompressed == 0xFFFFFFFFu) {
+      size_t e = i + 30 + nameLen, end = e + extraLen;
+      while (e + 4 <= end) {
+        uint32_t id = u16(e), len = u16(e + 2);
+        if (id == 1 && e + 4 + 16 <= end) {
+          uint64_t u = 0, c = 0;
+          std::memcpy(&u, &z[e + 4], 8);
+          std::memcpy(&c, &z[e + 12], 8);
+          uncompressed = u;
+          compressed = c;
+        }
+        e += 4 + len;
+      }
+    }
+    size_t data = i + 30 + nameLen + extraLen;
+    if (flags & 8)
+      throw std::runtime_error(path + ": streamed zip entries are not supported");
+    if (data + compressed > z.size())
+      throw std::runtime_error(path + ": truncated .npz");
+    std::vector<uint8_t> content;
+    if (method == 0) {
+      content.assign(z.begin() + data, z.begin() + data + compressed);
+    } else if (method == 8) {
+      content.resize(uncompressed);
+      z_stream s{};
+      s.next_in = &z[data];
+      s.avail_in = static_cast<uInt>(compressed);
+      s.next_out = content.data();
+      s.avail_out = static_cast<uInt>(uncompressed);
+      if (inflateInit2(&s, -MAX_WBITS) != Z_OK || inflate(&s, Z_FINISH) != Z_STREAM_END) {
+        inflateEnd(&s);
+        throw std::runtime_error(path + ": cannot inflate '" + name + "'");
+      }
+      inflateEnd(&s);
+    } else {
+      throw std::runtime_error(path + ": unsupported zip compression");
+    }
+    if (name.size() > 4 && name.substr(name.size() - 4) == ".npy")
+      name = name.substr(0, name.size() - 4);
+    Tensor t = parseNpy(content.data(), content.size(), path + ":" + name);
+    t.name = name;
+    out[name] = std::move(t);
+    i = data + compressed;
+  }
+  if (out.empty())
+    throw std::runtime_error(path + ": not an .npz file (no arrays found)");
+  return out;
+}
+
+void writeNpy(const std::string &path, const Tensor &t) {
+  std::string shape = "(";
+  for (int64_t d : t.shape)
+    shape += std::to_string(d) + ",";
+  if (t.shape.size() > 1)
+    shape.pop_back();
+  shape += ")";
+  std::string header = "{'descr': '" + descrOf(t.dtype) +
+                       "', 'fortran_order': False, 'shape': " + shape + ", }";
+  size_t total = 10 + header.size() + 1;
+  header += std::string((64 - total % 64) % 64, ' ') + "\n";
+  std::ofstream f(path, std::ios::binary);
+  if (!f)
+    throw std::runtime_error("cannot write '" + path + "'");
+  f.write("\x93NUMPY\x01\x00", 8);
+  uint16_t len = static_cast<uint16_t>(header.size());
+  f.write(reinterpret_cast<const char *>(&len), 2);
+  f.write(header.data(), header.size());
+  f.write(reinterpret_cast<const char *>(t.data.data()), t.data.size());
+}
+
+} // namespace ingot::tools

@@ -1,0 +1,21 @@
+//===- TensorIO.h - .npy / .npz / ONNX .pb tensors for the CLI tools ------===//
+#ifndef INGOT_RUNTIME_TOOLS_TENSORIO_H
+#define INGOT_RUNTIME_TOOLS_TENSORIO_H
+
+#include "ingot/runtime.hpp"
+
+#include <map>
+#include <string>
+
+namespace ingot::tools {
+
+/// Reads a tensor from .npy or an ONNX TensorProto (.pb); throws
+/// std::runtime_error naming the file and the problem.
+Tensor readTensorFile(const std::string &path);
+/// Reads all arrays of an .npz (stored or deflated), by name.
+std::map<std::string, Tensor> readNpz(const std::string &path);
+void writeNpy(const std::string &path, const Tensor &t);
+
+} // namespace ingot::tools
+
+#endif
