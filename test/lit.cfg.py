@@ -16,7 +16,9 @@ lit_config.load_config(config, site)
 config.test_exec_root = os.path.join(config.ingot_obj_root, "test")
 
 # Tools: the built ones first, then LLVM's FileCheck/not.
-path = os.pathsep.join([config.ingot_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", os.environ["PATH"])])
+runtime_tools_dir = os.path.join(config.ingot_obj_root, "runtime")
+path = os.pathsep.join([config.ingot_tools_dir, runtime_tools_dir, config.llvm_tools_dir,
+                        config.environment.get("PATH", os.environ["PATH"])])
 config.environment["PATH"] = path
 config.environment["PYTHONPATH"] = os.path.join(config.test_source_root, "lib")
 config.substitutions.append(("%python", config.python_executable))

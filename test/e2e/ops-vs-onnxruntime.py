@@ -1,0 +1,216 @@
+# Every op of the dialect, compiled for the CPU and run, against onnxruntime
+# on the same seeded inputs. Tolerances: rtol 1e-4, atol 1e-5 (float32
+# kernels, including library GEMM/convolution with a different summation
+# order); integer and boolean outputs exactly (ingot-run compares them as
+# numbers with the same tolerance, which for integers means equality).
+# RUN: %python %s %t
+import os
+import sys
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+from onnx import TensorProto, helper
+
+import e2e
+from onnx_testing import const, model, out_dir, save
+
+folder = out_dir()
+rng = np.random.default_rng(3)
+F, I64, B = TensorProto.FLOAT, TensorProto.INT64, TensorProto.BOOL
+
+
+def vi(name, t, shape):
+    return helper.make_tensor_value_info(name, t, shape)
+
+
+cases = []
+
+
+def case(name, nodes, inputs, outputs, inits=(), opset=17, positive=False, rtol=1e-4, atol=1e-5):
+    m = model(nodes, inputs, outputs, inits, opset=opset)
+    path = save(m, folder, name + ".onnx", check=False)
+    cases.append((name, path, positive, rtol, atol))
+
+
+def unary(op, shape=(2, 3, 17), opset=17, **attrs):
+    case(op.lower() + "_" + "_".join(f"{k}{v}" for k, v in attrs.items()),
+         [helper.make_node(op, ["x"], ["y"], **attrs)], [vi("x", F, list(shape))],
+         [vi("y", F, list(shape))], opset=opset)
+
+
+for op in ["Sqrt", "Log", "Reciprocal"]:
+    case(op.lower(), [helper.make_node("Abs", ["x"], ["a"]),
+                      helper.make_node("Add", ["a", "one"], ["p"]),
+                      helper.make_node(op, ["p"], ["y"])],
+         [vi("x", F, [3, 33])], [vi("y", F, [3, 33])], [const("one", np.array(0.5, np.float32))])
+for op in ["Exp", "Erf", "Tanh", "Sigmoid", "Floor", "Ceil", "Round", "Sin", "Cos", "Softplus",
+           "HardSwish", "Relu", "Neg", "Abs", "Sign", "Identity"]:
+    unary(op, opset=17)
+unary("HardSigmoid", alpha=0.3, beta=0.4)
+unary("LeakyRelu", alpha=0.07)
+unary("Elu", alpha=0.8)
+unary("Gelu", opset=20)
+unary("Gelu", opset=20, approximate="tanh")
+unary("Dropout")
+
+for op in ["Add", "Sub", "Mul", "Div", "Max", "Min"]:
+    case("bcast_" + op.lower(), [helper.make_node(op, ["a", "b"], ["y"])],
+         [vi("a", F, [2, 3, 8]), vi("b", F, [3, 1])], [vi("y", F, [2, 3, 8])])
+case("pow", [helper.make_node("Abs", ["a"], ["aa"]), helper.make_node("Pow", ["aa", "b"], ["y"])],
+     [vi("a", F, [4, 5]), vi("b", F, [5])], [vi("y", F, [4, 5])])
+case("int_ops", [helper.make_node("Add", ["a", "b"], ["s"]), helper.make_node("Mul", ["s", "b"], ["m"]),
+                 helper.make_node("Sub", ["m", "a"], ["y"])],
+     [vi("a", I64, [3, 4]), vi("b", I64, [4])], [vi("y", I64, [3, 4])])
+case("compare_where", [helper.make_node("Less", ["a", "b"], ["lt"]),
+                       helper.make_node("Greater", ["a", "b"], ["gt"]),
+                       helper.make_node("Equal", ["a", "a"], ["eq"]),
+                       helper.make_node("And", ["lt", "eq"], ["and"]),
+                       helper.make_node("Or", ["gt", "and"], ["or"]),
+                       helper.make_node("Not", ["or"], ["not"]),
+                       helper.make_node("Where", ["not", "a", "b"], ["y"])],
+     [vi("a", F, [4, 6]), vi("b", F, [6])], [vi("y", F, [4, 6])])
+case("cast_chain", [helper.make_node("Mul", ["x", "k"], ["s"]),
+                    helper.make_node("Cast", ["s"], ["i"], to=TensorProto.INT32),
+                    helper.make_node("Cast", ["i"], ["y"], to=TensorProto.FLOAT),
+                    helper.make_node("Cast", ["x"], ["b"], to=TensorProto.BOOL)],
+     [vi("x", F, [5, 7])], [vi("y", F, [5, 7]), vi("b", B, [5, 7])],
+     [const("k", np.array(3.7, np.float32))])
+case("clip", [helper.make_node("Clip", ["x", "lo", "hi"], ["y"])], [vi("x", F, [6, 6])],
+     [vi("y", F, [6, 6])], [const("lo", np.array(-0.3, np.float32)), const("hi", np.array(0.6, np.float32))])
+
+W = lambda *s: const("w", rng.standard_normal(s).astype(np.float32) * 0.3)
+case("matmul_2d", [helper.make_node("MatMul", ["x", "w"], ["y"])], [vi("x", F, [7, 33])],
+     [vi("y", F, [7, 19])], [W(33, 19)])
+case("matmul_batched_bcast", [helper.make_node("MatMul", ["a", "b"], ["y"])],
+     [vi("a", F, [2, 1, 5, 6]), vi("b", F, [3, 6, 4])], [vi("y", F, [2, 3, 5, 4])])
+case("matmul_vector", [helper.make_node("MatMul", ["a", "b"], ["y"])],
+     [vi("a", F, [6]), vi("b", F, [2, 6, 3])], [vi("y", F, [2, 3])])
+case("gemm_trans_bias", [helper.make_node("Gemm", ["a", "w", "c"], ["y"], alpha=0.5, beta=2.0, transA=1, transB=1)],
+     [vi("a", F, [8, 5]), vi("c", F, [1, 9])], [vi("y", F, [5, 9])], [W(9, 8)])
+case("gemm_relu", [helper.make_node("Gemm", ["a", "w"], ["g"]), helper.make_node("Relu", ["g"], ["y"])],
+     [vi("a", F, [4, 10])], [vi("y", F, [4, 6])], [W(10, 6)])
+
+
+def conv(name, x, w, attrs, op="Conv", bias=None, epilogue=None):
+    inputs = ["x", "w"] + (["b"] if bias else [])
+    inits = [W(*w)] + ([const("b", rng.standard_normal(bias).astype(np.float32))] if bias else [])
+    nodes = [helper.make_node(op, inputs, ["c" if epilogue else "y"], **attrs)]
+    if epilogue:
+        nodes.append(helper.make_node(epilogue, ["c"], ["y"]))
+    case(name, nodes, [vi("x", F, x)], [vi("y", F, None)], inits)
+
+
+conv("conv_basic", [1, 3, 9, 9], [4, 3, 3, 3], {"pads": [1, 1, 1, 1]}, bias=[4], epilogue="Relu")
+conv("conv_stride_dilation", [2, 4, 13, 11], [6, 4, 3, 2], {"strides": [2, 1], "dilations": [2, 1]})
+conv("conv_groups", [1, 6, 8, 8], [9, 2, 3, 3], {"group": 3, "pads": [0, 1, 2, 1]}, bias=[9])
+conv("conv_depthwise", [1, 8, 10, 10], [8, 1, 3, 3], {"group": 8, "pads": [1, 1, 1, 1], "strides": [2, 2]},
+     bias=[8], epilogue="HardSwish")
+conv("conv_pointwise", [1, 16, 7, 7], [8, 16, 1, 1], {}, bias=[8], epilogue="Sigmoid")
+conv("conv_same_upper", [1, 2, 7, 6], [3, 2, 3, 3], {"auto_pad": "SAME_UPPER", "strides": [2, 2]})
+conv("conv_1d", [2, 3, 20], [5, 3, 4], {"pads": [2, 1], "strides": [3]})
+conv("conv_3d", [1, 2, 5, 6, 7], [3, 2, 2, 3, 3], {"pads": [1, 0, 1, 1, 0, 1]})
+conv("conv_transpose", [1, 4, 5, 5], [4, 3, 3, 3], {"strides": [2, 2], "pads": [1, 1, 1, 1],
+                                                    "output_padding": [1, 1]}, op="ConvTranspose", bias=[3])
+conv("conv_transpose_groups", [1, 4, 4, 6], [4, 2, 2, 2], {"strides": [2, 2], "group": 2}, op="ConvTranspose")
+case("batch_norm", [helper.make_node("BatchNormalization", ["x", "s", "b", "m", "v"], ["y"], epsilon=1e-3)],
+     [vi("x", F, [2, 3, 4, 5])], [vi("y", F, [2, 3, 4, 5])],
+     [const("s", rng.standard_normal(3).astype(np.float32)), const("b", rng.standard_normal(3).astype(np.float32)),
+      const("m", rng.standard_normal(3).astype(np.float32)), const("v", rng.random(3).astype(np.float32) + 0.5)])
+for name, op, attrs in [
+        ("maxpool_ceil", "MaxPool", {"kernel_shape": [3, 3], "strides": [2, 2], "ceil_mode": 1}),
+        ("maxpool_pads_dil", "MaxPool", {"kernel_shape": [2, 3], "pads": [1, 1, 0, 1], "dilations": [2, 1]}),
+        ("avgpool_exclude", "AveragePool", {"kernel_shape": [3, 3], "pads": [1, 1, 1, 1], "strides": [2, 2]}),
+        ("avgpool_include", "AveragePool", {"kernel_shape": [3, 2], "pads": [1, 0, 1, 1], "count_include_pad": 1}),
+        ("avgpool_same_ceil", "AveragePool", {"kernel_shape": [2, 2], "auto_pad": "SAME_UPPER", "strides": [2, 2]})]:
+    case(name, [helper.make_node(op, ["x"], ["y"], **attrs)], [vi("x", F, [1, 2, 9, 8])], [vi("y", F, None)])
+case("global_pools", [helper.make_node("GlobalAveragePool", ["x"], ["a"]),
+                      helper.make_node("GlobalMaxPool", ["x"], ["m"]),
+                      helper.make_node("Add", ["a", "m"], ["y"])],
+     [vi("x", F, [2, 5, 6, 7])], [vi("y", F, [2, 5, 1, 1])])
+for name, attrs, scales, sizes in [
+        ("resize_nearest", {"mode": "nearest"}, [1, 1, 2, 2], None),
+        ("resize_nearest_asym_floor", {"mode": "nearest", "coordinate_transformation_mode": "asymmetric",
+                                       "nearest_mode": "floor"}, [1, 1, 1.5, 0.5], None),
+        ("resize_linear", {"mode": "linear"}, [1, 1, 2.0, 1.5], None),
+        ("resize_linear_align", {"mode": "linear", "coordinate_transformation_mode": "align_corners"}, None,
+         [1, 2, 9, 5]),
+        ("resize_linear_pytorch", {"mode": "linear", "coordinate_transformation_mode": "pytorch_half_pixel"},
+         None, [1, 2, 3, 12]),
+        ("resize_cubic", {"mode": "cubic"}, [1, 1, 1.7, 2.0], None),
+        ("resize_cubic_exclude", {"mode": "cubic", "exclude_outside": 1, "cubic_coeff_a": -0.5}, None,
+         [1, 2, 5, 4])]:
+    ins = ["x", "", "scales"] if scales else ["x", "", "", "sizes"]
+    inits = [const("scales", np.array(scales, np.float32))] if scales else \
+        [const("sizes", np.array(sizes, np.int64))]
+    case(name, [helper.make_node("Resize", ins, ["y"], **attrs)], [vi("x", F, [1, 2, 6, 8])],
+         [vi("y", F, None)], inits)
+case("softmax_axis1", [helper.make_node("Softmax", ["x"], ["y"], axis=1)], [vi("x", F, [2, 7, 3])],
+     [vi("y", F, [2, 7, 3])])
+case("softmax_opset11", [helper.make_node("Softmax", ["x"], ["y"], axis=1)], [vi("x", F, [2, 3, 4])],
+     [vi("y", F, [2, 3, 4])], opset=11)
+case("log_softmax", [helper.make_node("LogSoftmax", ["x"], ["y"], axis=-1)], [vi("x", F, [3, 40])],
+     [vi("y", F, [3, 40])])
+case("layer_norm", [helper.make_node("LayerNormalization", ["x", "g", "b"], ["y"], axis=-2, epsilon=1e-4)],
+     [vi("x", F, [2, 3, 4, 6])], [vi("y", F, None)],
+     [const("g", rng.standard_normal((4, 6)).astype(np.float32)), const("b", rng.standard_normal(6).astype(np.float32))])
+for op in ["ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceProd"]:
+    case(op.lower(), [helper.make_node(op, ["x"], ["y"], axes=[0, 2], keepdims=0)],
+         [vi("x", F, [3, 4, 5])], [vi("y", F, None)], opset=12)
+case("reduce_all_keep", [helper.make_node("ReduceSum", ["x"], ["y"])], [vi("x", F, [3, 4])],
+     [vi("y", F, None)], opset=12)
+
+case("reshape_transpose", [helper.make_node("Reshape", ["x", "s"], ["r"]),
+                           helper.make_node("Transpose", ["r"], ["t"], perm=[2, 0, 1]),
+                           helper.make_node("Relu", ["t"], ["y"])],
+     [vi("x", F, [4, 6, 5])], [vi("y", F, None)], [const("s", np.array([2, 12, -1], np.int64))])
+case("flatten_squeeze", [helper.make_node("Flatten", ["x"], ["f"], axis=2),
+                         helper.make_node("Unsqueeze", ["f", "ax"], ["u"]),
+                         helper.make_node("Squeeze", ["u", "ax"], ["y"])],
+     [vi("x", F, [2, 3, 4, 5])], [vi("y", F, None)], [const("ax", np.array([1], np.int64))])
+case("concat_slice", [helper.make_node("Concat", ["a", "b"], ["c"], axis=1),
+                      helper.make_node("Slice", ["c", "st", "en", "ax", "sp"], ["y"])],
+     [vi("a", F, [3, 4, 5]), vi("b", F, [3, 2, 5])], [vi("y", F, None)],
+     [const("st", np.array([5, -1], np.int64)), const("en", np.array([-100, 0], np.int64)),
+      const("ax", np.array([1, 2], np.int64)), const("sp", np.array([-2, -1], np.int64))])
+case("split", [helper.make_node("Split", ["x", "sp"], ["a", "b", "c"], axis=1),
+               helper.make_node("Add", ["a", "c"], ["y"]), helper.make_node("Neg", ["b"], ["z"])],
+     [vi("x", F, [2, 7])], [vi("y", F, None), vi("z", F, None)], [const("sp", np.array([2, 3, 2], np.int64))])
+case("gather", [helper.make_node("Gather", ["x", "i"], ["y"], axis=1)], [vi("x", F, [3, 5, 4])],
+     [vi("y", F, None)], [const("i", np.array([[4, -1], [0, 2]], np.int64))])
+case("gather_runtime_indices", [helper.make_node("Gather", ["emb", "ids"], ["y"])],
+     [vi("ids", I64, [2, 3])], [vi("y", F, None)], [const("emb", rng.standard_normal((4, 6)).astype(np.float32))])
+case("expand_tile", [helper.make_node("Expand", ["x", "s"], ["e"]),
+                     helper.make_node("Tile", ["e", "r"], ["y"])],
+     [vi("x", F, [3, 1])], [vi("y", F, None)],
+     [const("s", np.array([2, 3, 4], np.int64)), const("r", np.array([1, 2, 1], np.int64))])
+for mode in ["constant", "reflect", "edge"]:
+    case("pad_" + mode, [helper.make_node("Pad", ["x", "p", "v"] if mode == "constant" else ["x", "p"], ["y"],
+                                          mode=mode)],
+         [vi("x", F, [2, 4, 5])], [vi("y", F, None)],
+         [const("p", np.array([0, 2, 1, 1, 3, 2], np.int64))] +
+         ([const("v", np.array(1.5, np.float32))] if mode == "constant" else []))
+case("shape_ops", [helper.make_node("Shape", ["x"], ["s"]),
+                   helper.make_node("ConstantOfShape", ["s"], ["z"],
+                                    value=helper.make_tensor("v", F, [1], [2.0])),
+                   helper.make_node("Range", ["zero", "n", "one"], ["r"]),
+                   helper.make_node("Cast", ["r"], ["rf"], to=TensorProto.FLOAT),
+                   helper.make_node("Mul", ["z", "rf"], ["zr"]),
+                   helper.make_node("Add", ["x", "zr"], ["y"])],
+     [vi("x", F, [3, 4])], [vi("y", F, None)],
+     [const("zero", np.array(0, np.int64)), const("n", np.array(4, np.int64)),
+      const("one", np.array(1, np.int64))])
+
+
+def run(c):
+    name, path, positive, rtol, atol = c
+    ok, message = e2e.check(path, os.path.join(folder, name), rtol=rtol, atol=atol)
+    return name, ok, message
+
+
+with ThreadPoolExecutor(max_workers=2) as pool:
+    results = list(pool.map(run, cases))
+failed = [(n, m) for n, ok, m in results if not ok]
+for n, m in failed:
+    print(f"FAIL {n}: {m}")
+print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+sys.exit(1 if failed else 0)

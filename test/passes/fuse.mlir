@@ -1,0 +1,100 @@
+// RUN: ingot-opt %s --pass-pipeline='builtin.module(func.func(ingot-fuse))' -split-input-file | FileCheck %s
+
+// Convolution + bias add + relu: one library region with the elementwise
+// chain as its epilogue; the small bias constant is copied inside.
+// CHECK-LABEL: func.func @conv_epilogue
+// CHECK: %[[R:.*]] = ingot.fusion "library" (%arg0, %{{.*}}) : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32> {
+// CHECK: ingot.constant dense<{{.*}}> : tensor<4x1x1xf32>
+// CHECK: ingot.conv
+// CHECK: ingot.add
+// CHECK: ingot.relu
+// CHECK: ingot.yield
+// CHECK: return %[[R]]
+func.func @conv_epilogue(%x: tensor<1x3x8x8xf32>) -> tensor<1x4x6x6xf32> {
+  %w = ingot.constant dense<0.5> : tensor<4x3x3x3xf32>
+  %b = ingot.constant dense<[[[1.0]], [[2.0]], [[3.0]], [[4.0]]]> : tensor<4x1x1xf32>
+  %0 = ingot.conv %x, %w : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32>
+  %1 = ingot.add %0, %b : (tensor<1x4x6x6xf32>, tensor<4x1x1xf32>) -> tensor<1x4x6x6xf32>
+  %2 = ingot.relu %1 : (tensor<1x4x6x6xf32>) -> tensor<1x4x6x6xf32>
+  return %2 : tensor<1x4x6x6xf32>
+}
+
+// -----
+
+// An elementwise chain with transposes and a broadcast becomes one loop
+// region, including a producer (exp) with two users inside the region.
+// CHECK-LABEL: func.func @loop_chain
+// CHECK: %[[A:.*]] = ingot.fusion "loop" (%arg0, %arg1) {{.*}} {
+// CHECK: ingot.exp
+// CHECK: ingot.transpose
+// CHECK: ingot.transpose
+// CHECK: ingot.mul
+// CHECK: ingot.sigmoid
+// CHECK: ingot.add
+// CHECK: ingot.yield
+// CHECK: return %[[A]]
+func.func @loop_chain(%x: tensor<4x8xf32>, %y: tensor<4xf32>) -> tensor<8x4xf32> {
+  %0 = ingot.exp %x : (tensor<4x8xf32>) -> tensor<4x8xf32>
+  %1 = ingot.transpose %0 : (tensor<4x8xf32>) -> tensor<8x4xf32>
+  %2 = ingot.transpose %0 : (tensor<4x8xf32>) -> tensor<8x4xf32>
+  %3 = ingot.mul %1, %2 : (tensor<8x4xf32>, tensor<8x4xf32>) -> tensor<8x4xf32>
+  %4 = ingot.sigmoid %3 : (tensor<8x4xf32>) -> tensor<8x4xf32>
+  %5 = ingot.add %4, %y : (tensor<8x4xf32>, tensor<4xf32>) -> tensor<8x4xf32>
+  return %5 : tensor<8x4xf32>
+}
+
+// -----
+
+// A value that is also used outside (here: returned) is materialized by its
+// own region, and consumers read it from memory.
+// CHECK-LABEL: func.func @shared_value
+// CHECK: %[[E:.*]] = ingot.fusion "loop" (%arg0) {{.*}} {
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: ingot.exp
+// CHECK-NEXT: ingot.yield
+// CHECK: %[[N:.*]] = ingot.fusion "loop" (%[[E]]) {{.*}} {
+// CHECK: ingot.neg
+// CHECK: return %[[E]], %[[N]]
+func.func @shared_value(%x: tensor<4xf32>) -> (tensor<4xf32>, tensor<4xf32>) {
+  %0 = ingot.exp %x : (tensor<4xf32>) -> tensor<4xf32>
+  %1 = ingot.neg %0 : (tensor<4xf32>) -> tensor<4xf32>
+  return %0, %1 : tensor<4xf32>, tensor<4xf32>
+}
+
+// -----
+
+// Elementwise producers fuse into a reduction's input; the reduction's
+// result feeds a new region.
+// CHECK-LABEL: func.func @reduction_input
+// CHECK: %[[S:.*]] = ingot.fusion "reduction" (%arg0) {{.*}} {
+// CHECK: ingot.mul
+// CHECK: ingot.reduce_sum
+// CHECK: ingot.fusion "loop" (%[[S]])
+// CHECK: ingot.sqrt
+func.func @reduction_input(%x: tensor<4x16xf32>) -> tensor<4x1xf32> {
+  %0 = ingot.mul %x, %x : (tensor<4x16xf32>, tensor<4x16xf32>) -> tensor<4x16xf32>
+  %1 = ingot.reduce_sum %0 {axes = array<i64: 1>} : (tensor<4x16xf32>) -> tensor<4x1xf32>
+  %2 = ingot.sqrt %1 : (tensor<4x1xf32>) -> tensor<4x1xf32>
+  return %2 : tensor<4x1xf32>
+}
+
+// -----
+
+// Library calls and pooling read their inputs from memory: producers are not
+// fused into them. Split becomes slices that fuse with their consumers.
+// CHECK-LABEL: func.func @no_fusion_into_library
+// CHECK: %[[T:.*]] = ingot.fusion "loop" (%arg0) {{.*}} {
+// CHECK: ingot.tanh
+// CHECK: ingot.fusion "library" (%[[T]], %arg1)
+// CHECK: ingot.matmul
+// CHECK-NOT: ingot.split
+// CHECK: ingot.fusion "loop"
+// CHECK: ingot.slice
+// CHECK: ingot.neg
+func.func @no_fusion_into_library(%x: tensor<2x4xf32>, %w: tensor<4x6xf32>) -> (tensor<2x6xf32>, tensor<2x2xf32>) {
+  %0 = ingot.tanh %x : (tensor<2x4xf32>) -> tensor<2x4xf32>
+  %1 = ingot.matmul %0, %w : (tensor<2x4xf32>, tensor<4x6xf32>) -> tensor<2x6xf32>
+  %2:2 = ingot.split %x {axis = 1 : i64, split = array<i64: 2, 2>} : (tensor<2x4xf32>) -> (tensor<2x2xf32>, tensor<2x2xf32>)
+  %3 = ingot.neg %2#1 : (tensor<2x2xf32>) -> tensor<2x2xf32>
+  return %1, %3 : tensor<2x6xf32>, tensor<2x2xf32>
+}
