@@ -186,8 +186,9 @@ LogicalResult KernelWriter::reductionKernel(Operation *root) {
     size_t next = 0;
     int64_t count = 1;
     std::string acc = "acc";
-    std::string init = isa<ReduceMaxOp, GlobalMaxPoolOp>(root) ? "ig_lowest<" + accTy + ">()"
-                       : isa<ReduceMinOp>(root)                ? "ig_highest<" + accTy + ">()"
+    // Extremes of the output type (for bool: false/true), widened.
+    std::string init = isa<ReduceMaxOp, GlobalMaxPoolOp>(root) ? accTy + "(ig_lowest<" + ty + ">())"
+                       : isa<ReduceMinOp>(root)                ? accTy + "(ig_highest<" + ty + ">())"
                        : isa<ReduceProdOp>(root)               ? accTy + "(1)"
                                                                : accTy + "(0)";
     e.line(accTy + " acc = " + init + ";");
@@ -329,7 +330,8 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
   std::function<std::string(const Index &)> read;
   auto outAt = [&](const Index &idx) { return "a.out[" + linearIndex(outShape, idx) + "]"; };
 
-  auto convParams = [&](auto op, Value x, Value w, bool transposed) {
+  auto convParams = [&](auto op, Value x, Value w,
+                        std::optional<SmallVector<int64_t>> padBegin) {
     ArrayRef<int64_t> xs = shapeOf(x), ws = shapeOf(w);
     int64_t spatial = xs.size() - 2;
     auto arr = [&](std::optional<ArrayRef<int64_t>> v, int64_t dflt, size_t from = 0) {
@@ -350,8 +352,8 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
                     ", " + str(xs[1]) + ", " + str(outShape[1]) + ", " + str(op.getGroup()) +
                     ", " + dimsArr(xs.drop_front(2)) + ", " + dimsArr(outShape.drop_front(2)) +
                     ", " + dimsArr(ws.drop_front(2)) + ", " + arr(op.getStrides(), 1) + ", " +
-                    arr(op.getDilations(), 1) + ", " + arr(op.getPads(), 0) + "};\n";
-    (void)transposed;
+                    arr(op.getDilations(), 1) + ", " +
+                    (padBegin ? dimsArr(*padBegin) : arr(op.getPads(), 0)) + "};\n";
     return p;
   };
 
@@ -362,7 +364,7 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
           status = fail("convolution with unresolved auto_pad");
           return;
         }
-        call = convParams(op, op.getInput(), op.getWeight(), false) +
+        call = convParams(op, op.getInput(), op.getWeight(), std::nullopt) +
                "  ctx->api->conv_f32(ctx, &p, " + pointer(op.getInput()) + ", " +
                pointer(op.getWeight()) + ", a.out);\n";
         read = [&, op](const Index &idx) mutable {
@@ -373,11 +375,31 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
         };
       })
       .Case([&](ConvTransposeOp op) {
-        if (op.getAutoPad() != "NOTSET" || op.getOutputShape()) {
-          status = fail("transposed convolution needs explicit pads");
-          return;
+        // With output_shape or SAME padding the begin pads follow from the
+        // sizes: total = s*(in-1) + output_padding + (k-1)*d + 1 - out.
+        std::optional<SmallVector<int64_t>> padBegin;
+        StringRef autoPad = op.getAutoPad();
+        if (op.getOutputShape() || autoPad != "NOTSET") {
+          ArrayRef<int64_t> xs = shapeOf(op.getInput()), ws = shapeOf(op.getWeight());
+          size_t spatial = xs.size() - 2;
+          padBegin.emplace();
+          for (size_t i = 0; i < spatial; ++i) {
+            int64_t s = op.getStrides() ? (*op.getStrides())[i] : 1;
+            int64_t d = op.getDilations() ? (*op.getDilations())[i] : 1;
+            int64_t outPad = op.getOutputPadding() ? (*op.getOutputPadding())[i] : 0;
+            int64_t total = s * (xs[i + 2] - 1) + outPad + (ws[i + 2] - 1) * d + 1 - outShape[i + 2];
+            // Floor division, as ONNX specifies: an output_shape larger than
+            // the natural size pads at the end, not the beginning.
+            int64_t half = total >= 0 ? total / 2 : -((-total + 1) / 2);
+            int64_t begin = autoPad == "VALID"        ? 0
+                            : autoPad == "SAME_UPPER" ? half
+                                                      : total - half;
+            if (!op.getOutputShape() && autoPad == "NOTSET" && op.getPads())
+              begin = (*op.getPads())[i];
+            padBegin->push_back(begin);
+          }
         }
-        call = convParams(op, op.getInput(), op.getWeight(), true) +
+        call = convParams(op, op.getInput(), op.getWeight(), padBegin) +
                "  ctx->api->conv_transpose_f32(ctx, &p, " + pointer(op.getInput()) + ", " +
                pointer(op.getWeight()) + ", a.out);\n";
         read = [&, op](const Index &idx) mutable {

@@ -116,7 +116,7 @@ std::string ScalarEmitter::constantRef(ConstantOp op) {
                                   (std::isnan(host->floats[i]) && std::isnan(host->floats[0]))
                             : host->ints[i] == host->ints[0];
   if (host->size() == 0) {
-    name = "0";
+    name = "=0"; // never read: the tensor has no elements
   } else if (splat) {
     name = "=" + elementText(0); // '=' marks a literal
   } else {

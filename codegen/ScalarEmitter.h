@@ -51,8 +51,10 @@ public:
   /// Statements emitted so far (appended to by value()).
   std::string &body() { return text; }
   void line(const std::string &s) { text += indent + s + "\n"; }
+  /// A new variable name; the underscore keeps it apart from the
+  /// skeletons' coordinate names (i0, iL, j2, k1, ...).
   std::string fresh(const std::string &prefix = "v") {
-    return prefix + std::to_string(counter++);
+    return prefix + "_" + std::to_string(counter++);
   }
   /// Opens/closes a C block; values computed inside are forgotten after it.
   void open(const std::string &header) {

@@ -100,7 +100,7 @@ static ingot_status *bindInputs(const ModelData &m, const ingot_tensor *inputs,
                             shapeText(info.shape, info.rank) + ", got " +
                             (t.shape || !t.rank ? shapeText(t.shape, t.rank) : "none") +
                             " (the model was compiled for that shape)");
-    if (!t.data || t.size_bytes != info.size_bytes)
+    if ((!t.data && info.size_bytes) || t.size_bytes != info.size_bytes)
       return makeStatus(INGOT_INVALID_ARGUMENT,
                         std::string("input '") + info.name + "' needs " +
                             std::to_string(info.size_bytes) + " bytes of data, got " +

@@ -70,8 +70,7 @@ static Tensor parseNpy(const uint8_t *p, size_t size, const std::string &what) {
   std::string descr = field("descr");
   descr = descr.substr(descr.find('\'') + 1);
   descr = descr.substr(0, descr.find('\''));
-  if (field("fortran_order").find("True") < field("fortran_order").find(','))
-    throw std::runtime_error(what + ": Fortran-order arrays are not supported");
+  bool fortran = field("fortran_order").find("True") < field("fortran_order").find(',');
   std::string shapeText = field("shape");
   shapeText = shapeText.substr(shapeText.find('(') + 1);
   shapeText = shapeText.substr(0, shapeText.find(')'));
@@ -89,6 +88,27 @@ static Tensor parseNpy(const uint8_t *p, size_t size, const std::string &what) {
   if (size - dataOffset < bytes)
     throw std::runtime_error(what + ": data is shorter than its shape says");
   t.data.assign(p + dataOffset, p + dataOffset + bytes);
+  if (fortran && t.shape.size() > 1) {
+    // Column-major on disk: reorder to row-major.
+    size_t esize = ingot_dtype_size(t.dtype), rank = t.shape.size(), n = t.count();
+    std::vector<uint8_t> rowMajor(bytes);
+    std::vector<int64_t> coord(rank, 0);
+    for (size_t i = 0; i < n; ++i) {
+      // coord is the row-major coordinate of i; its column-major offset:
+      size_t src = 0, stride = 1;
+      for (size_t d = 0; d < rank; ++d) {
+        src += coord[d] * stride;
+        stride *= t.shape[d];
+      }
+      std::memcpy(rowMajor.data() + i * esize, t.data.data() + src * esize, esize);
+      for (size_t d = rank; d-- > 0;) {
+        if (++coord[d] < t.shape[d])
+          break;
+        coord[d] = 0;
+      }
+    }
+    t.data.swap(rowMajor);
+  }
   return t;
 }
 

@@ -204,7 +204,8 @@ int main(int argc, char **argv) {
       for (size_t i = 0; i < t.count(); ++i) {
         double x = element(t, i), y = element(r, i);
         double err = std::fabs(x - y);
-        bool nanMatch = std::isnan(x) && std::isnan(y);
+        // Equal values (infinities included) and NaN against NaN match.
+        bool nanMatch = x == y || (std::isnan(x) && std::isnan(y));
         if (!nanMatch && !(err <= atol + rtol * std::fabs(y))) {
           if (bad == 0 || err > maxErr)
             worst = i;
