@@ -11,7 +11,7 @@ say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 packages=(
   build-essential cmake ninja-build git
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
-  libprotobuf-dev protobuf-compiler libeigen3-dev
+  libprotobuf-dev protobuf-compiler libeigen3-dev zlib1g-dev libgtest-dev
   python3 python3-venv python3-pip
 )
 missing=()
