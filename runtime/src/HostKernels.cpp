@@ -155,9 +155,14 @@ bool isPointwise(const Geometry &g) {
   return true;
 }
 
+/// Depthwise convolution as row accumulation: for each output row and each
+/// kernel tap, add a scaled input row segment. The valid output range of a
+/// tap is computed up front, so the inner loop has no bounds checks and
+/// vectorizes when the stride is 1.
 void depthwise(const IngotKernelContext *ctx, const IngotConvParams *p,
                const Geometry &g, const float *x, const float *w, float *y) {
   int64_t channels = p->out_channels, kvol = g.kernelVolume();
+  int64_t ow = g.out[2], iw = g.in[2], sx = g.s[2];
   parallel(ctx, p->batch * channels, 1, [&](int64_t b0, int64_t b1) {
     for (int64_t nc = b0; nc < b1; ++nc) {
       int64_t c = nc % channels;
@@ -165,28 +170,38 @@ void depthwise(const IngotKernelContext *ctx, const IngotConvParams *p,
       const float *wc = w + c * kvol;
       float *yc = y + nc * g.outVolume();
       for (int64_t oz = 0; oz < g.out[0]; ++oz)
-        for (int64_t oy = 0; oy < g.out[1]; ++oy)
-          for (int64_t ox = 0; ox < g.out[2]; ++ox) {
-            float acc = 0.0f;
-            for (int64_t kz = 0; kz < g.k[0]; ++kz) {
-              int64_t iz = oz * g.s[0] - g.p[0] + kz * g.d[0];
-              if (iz < 0 || iz >= g.in[0])
+        for (int64_t oy = 0; oy < g.out[1]; ++oy) {
+          float *yrow = yc + (oz * g.out[1] + oy) * ow;
+          std::fill(yrow, yrow + ow, 0.0f);
+          for (int64_t kz = 0; kz < g.k[0]; ++kz) {
+            int64_t iz = oz * g.s[0] - g.p[0] + kz * g.d[0];
+            if (iz < 0 || iz >= g.in[0])
+              continue;
+            for (int64_t ky = 0; ky < g.k[1]; ++ky) {
+              int64_t iy = oy * g.s[1] - g.p[1] + ky * g.d[1];
+              if (iy < 0 || iy >= g.in[1])
                 continue;
-              for (int64_t ky = 0; ky < g.k[1]; ++ky) {
-                int64_t iy = oy * g.s[1] - g.p[1] + ky * g.d[1];
-                if (iy < 0 || iy >= g.in[1])
-                  continue;
-                const float *row = xc + (iz * g.in[1] + iy) * g.in[2];
-                const float *wk = wc + (kz * g.k[1] + ky) * g.k[2];
-                for (int64_t kx = 0; kx < g.k[2]; ++kx) {
-                  int64_t ix = ox * g.s[2] - g.p[2] + kx * g.d[2];
-                  if (ix >= 0 && ix < g.in[2])
-                    acc += row[ix] * wk[kx];
+              const float *xrow = xc + (iz * g.in[1] + iy) * iw;
+              const float *wk = wc + (kz * g.k[1] + ky) * g.k[2];
+              for (int64_t kx = 0; kx < g.k[2]; ++kx) {
+                int64_t off = kx * g.d[2] - g.p[2];
+                // 0 <= ox * sx + off < iw
+                int64_t lo = off >= 0 ? 0 : (-off + sx - 1) / sx;
+                int64_t hi = iw - off <= 0 ? 0 : (iw - off - 1) / sx + 1;
+                hi = std::min(hi, ow);
+                float wv = wk[kx];
+                if (sx == 1) {
+                  const float *src = xrow + off;
+                  for (int64_t ox = lo; ox < hi; ++ox)
+                    yrow[ox] += wv * src[ox];
+                } else {
+                  for (int64_t ox = lo; ox < hi; ++ox)
+                    yrow[ox] += wv * xrow[ox * sx + off];
                 }
               }
             }
-            yc[(oz * g.out[1] + oy) * g.out[2] + ox] = acc;
           }
+        }
     }
   });
 }

@@ -2,6 +2,9 @@
 #include "Internal.h"
 #include "ThreadPool.h"
 
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <thread>
@@ -16,8 +19,34 @@ struct ingot_session {
   std::vector<void *> bufferPointers;
   std::vector<void *> stepArgs;
   IngotKernelContext context{};
-  ~ingot_session() { std::free(arena); }
+  // INGOT_PROFILE=1: time each step; the table prints when the session ends.
+  bool profile = false;
+  std::vector<double> stepSeconds;
+  int runs = 0;
+  ~ingot_session();
 };
+
+ingot_session::~ingot_session() {
+  if (profile && runs > 0) {
+    const auto &steps = model->manifest.steps();
+    std::vector<int> order(steps.size());
+    for (size_t i = 0; i < order.size(); ++i)
+      order[i] = static_cast<int>(i);
+    std::sort(order.begin(), order.end(),
+              [&](int a, int b) { return stepSeconds[a] > stepSeconds[b]; });
+    double total = 0;
+    for (double t : stepSeconds)
+      total += t;
+    std::fprintf(stderr, "ingot profile: %d runs, %.3f ms per run\n", runs, total * 1e3 / runs);
+    for (size_t k = 0; k < order.size() && k < 25; ++k) {
+      const auto &s = steps.Get(order[k]);
+      std::fprintf(stderr, "  %7.3f ms %5.1f%%  step %d %s %s %s\n",
+                   stepSeconds[order[k]] * 1e3 / runs, 100 * stepSeconds[order[k]] / total,
+                   order[k], s.kernel().c_str(), s.region_kind().c_str(), s.name().c_str());
+    }
+  }
+  std::free(arena);
+}
 
 extern "C" ingot_status *ingot_session_create(ingot_model *model,
                                               const ingot_session_options *options,
@@ -42,6 +71,9 @@ extern "C" ingot_status *ingot_session_create(ingot_model *model,
   s->context.runtime = s->pool.get();
   s->ownedOutputs.resize(s->model->outputs.size());
   s->bufferPointers.resize(s->model->manifest.buffers_size());
+  const char *profile = std::getenv("INGOT_PROFILE");
+  s->profile = profile && *profile && std::strcmp(profile, "0") != 0;
+  s->stepSeconds.assign(s->model->manifest.steps_size(), 0.0);
   *out = s.release();
   return nullptr;
 }
@@ -176,7 +208,14 @@ extern "C" ingot_status *ingot_session_run(ingot_session *s,
       std::memmove(s->stepArgs[1], s->stepArgs[0], bytes);
       continue;
     }
-    m.stepKernels[i](s->stepArgs.data(), &s->context);
+    if (s->profile) {
+      auto t0 = std::chrono::steady_clock::now();
+      m.stepKernels[i](s->stepArgs.data(), &s->context);
+      s->stepSeconds[i] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    } else {
+      m.stepKernels[i](s->stepArgs.data(), &s->context);
+    }
   }
+  ++s->runs;
   return nullptr;
 }

@@ -3,7 +3,17 @@
 
 #include <algorithm>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+static inline void cpuRelax() { _mm_pause(); }
+#else
+static inline void cpuRelax() {}
+#endif
+
 namespace ingot::runtime {
+
+/// About 50-100 microseconds of spinning before a worker sleeps.
+static constexpr int kSpinIterations = 20000;
 
 ThreadPool::ThreadPool(int threads) {
   for (int i = 1; i < threads; ++i)
@@ -23,32 +33,33 @@ ThreadPool::~ThreadPool() {
 void ThreadPool::workerLoop(int index) {
   uint64_t seen = 0;
   for (;;) {
-    IngotRangeFn fn;
-    void *arg;
-    int64_t begin, end;
-    {
+    // Spin for the next job, then sleep.
+    int spins = 0;
+    while (generation.load(std::memory_order_acquire) == seen && !stopping &&
+           spins < kSpinIterations) {
+      cpuRelax();
+      ++spins;
+    }
+    if (generation.load(std::memory_order_acquire) == seen && !stopping) {
       std::unique_lock<std::mutex> lock(mutex);
-      wake.wait(lock, [&] { return stopping || generation != seen; });
-      if (stopping)
-        return;
-      seen = generation;
-      fn = body;
-      arg = closure;
-      begin = std::min(n, index * chunk);
-      end = std::min(n, begin + chunk);
+      ++sleeping;
+      wake.wait(lock, [&] {
+        return stopping || generation.load(std::memory_order_acquire) != seen;
+      });
+      --sleeping;
     }
+    if (stopping)
+      return;
+    seen = generation.load(std::memory_order_acquire);
+    int64_t begin = std::min(n, index * chunk);
+    int64_t end = std::min(n, begin + chunk);
     if (begin < end)
-      fn(arg, begin, end);
-    {
-      std::lock_guard<std::mutex> lock(mutex);
-      if (--pending == 0)
-        done.notify_one();
-    }
+      body(closure, begin, end);
+    pending.fetch_sub(1, std::memory_order_acq_rel);
   }
 }
 
-void ThreadPool::run(int64_t total, int64_t grain, IngotRangeFn fn,
-                     void *arg) {
+void ThreadPool::run(int64_t total, int64_t grain, IngotRangeFn fn, void *arg) {
   if (total <= 0)
     return;
   int64_t maxChunks = std::max<int64_t>(1, total / std::max<int64_t>(1, grain));
@@ -64,13 +75,14 @@ void ThreadPool::run(int64_t total, int64_t grain, IngotRangeFn fn,
     closure = arg;
     n = total;
     chunk = perChunk;
-    pending = static_cast<int>(workers.size());
-    ++generation;
+    pending.store(static_cast<int>(workers.size()), std::memory_order_relaxed);
+    generation.fetch_add(1, std::memory_order_acq_rel);
   }
-  wake.notify_all();
+  if (sleeping.load(std::memory_order_acquire) > 0)
+    wake.notify_all();
   fn(arg, 0, std::min(total, perChunk));
-  std::unique_lock<std::mutex> lock(mutex);
-  done.wait(lock, [&] { return pending == 0; });
+  while (pending.load(std::memory_order_acquire) != 0)
+    cpuRelax();
 }
 
 } // namespace ingot::runtime

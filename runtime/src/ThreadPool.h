@@ -4,6 +4,7 @@
 
 #include "ingot/kernel_abi.h"
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -12,8 +13,11 @@
 
 namespace ingot::runtime {
 
-/// Fixed workers; parallelFor hands each worker one contiguous chunk and the
-/// calling thread takes a chunk too, then waits for the rest.
+/// Fixed workers for one session. A model runs many short kernels in a row,
+/// so waking sleeping threads for each would cost more than the kernels:
+/// workers spin briefly on an atomic job counter before they sleep, and the
+/// caller spins until its helpers finish. parallelFor hands each worker one
+/// contiguous chunk; the calling thread takes the first.
 class ThreadPool {
 public:
   explicit ThreadPool(int threads);
@@ -26,14 +30,15 @@ private:
 
   std::vector<std::thread> workers;
   std::mutex mutex;
-  std::condition_variable wake, done;
-  // The current job.
+  std::condition_variable wake;
+  // The current job; written before `generation` is bumped.
   IngotRangeFn body = nullptr;
   void *closure = nullptr;
   int64_t n = 0, chunk = 0;
-  uint64_t generation = 0;
-  int pending = 0;
-  bool stopping = false;
+  std::atomic<uint64_t> generation{0};
+  std::atomic<int> pending{0};
+  std::atomic<int> sleeping{0};
+  std::atomic<bool> stopping{false};
 };
 
 } // namespace ingot::runtime

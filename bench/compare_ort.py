@@ -1,0 +1,94 @@
+"""Ingot vs onnxruntime on the CPU, same inputs, same thread count, same run.
+
+For each model: compile with ingotc, check the outputs against onnxruntime,
+then time both. Ingot is timed by ingot-bench (C++, p50 of --iterations
+runs); onnxruntime by its Python API (median of the same number of runs;
+the Python call overhead is a few microseconds). The pair is measured
+--repeats times, alternating, and the medians are reported with the ratio
+Ingot / ORT (below 1: Ingot is faster).
+
+    .venv/bin/python bench/compare_ort.py [--threads 2] [--repeats 3]
+"""
+import argparse
+import os
+import platform
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import onnxruntime as ort
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "test", "lib"))
+import e2e  # noqa: E402
+
+MODELS = [
+    ("examples/models/tiny_cnn.onnx", {"input": [1, 3, 32, 32]}),
+    ("../shared/models/oww_hello_deepa.onnx", None),
+    ("../shared/models/ppocr_mobile_v2_cls.onnx", {"x": [1, 3, 48, 192]}),
+    ("../shared/models/ppocr_v4_det.onnx", {"x": [1, 3, 640, 640]}),
+]
+
+
+def time_ort(path, feeds, threads, iterations, warmup):
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    sess = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+    for _ in range(warmup):
+        sess.run(None, feeds)
+    times = []
+    for _ in range(iterations):
+        t0 = time.perf_counter()
+        sess.run(None, feeds)
+        times.append((time.perf_counter() - t0) * 1e3)
+    return statistics.median(times)
+
+
+def time_ingot(artifact, threads, iterations, warmup):
+    out = subprocess.run([os.path.join(ROOT, "build/runtime/ingot-bench"), artifact,
+                          "--threads", str(threads), "--iterations", str(iterations),
+                          "--warmup", str(warmup)], capture_output=True, text=True, check=True).stdout
+    return float(re.search(r"p50 ([0-9.]+)", out).group(1))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--iterations", type=int, default=30)
+    parser.add_argument("--warmup", type=int, default=5)
+    args = parser.parse_args()
+    os.environ["PATH"] = os.pathsep.join([os.path.join(ROOT, "build/compiler"),
+                                          os.path.join(ROOT, "build/runtime"), os.environ["PATH"]])
+    print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
+          f"onnxruntime {ort.__version__}, threads={args.threads}")
+    print(f"{'model':32} {'ingot p50 ms':>12} {'ort p50 ms':>11} {'ratio':>6}  check")
+    work = tempfile.mkdtemp(prefix="ingot-bench-")
+    for rel, shapes in MODELS:
+        path = os.path.join(ROOT, rel)
+        if not os.path.exists(path):
+            print(f"{os.path.basename(rel):32} skipped: {path} not found")
+            continue
+        name = os.path.basename(rel)
+        folder = os.path.join(work, name)
+        ok, message = e2e.check(path, folder, shapes, threads=args.threads)
+        feeds = dict(np.load(os.path.join(folder, "inputs.npz")))
+        artifact = os.path.join(folder, "model.ingot")
+        ingot_ms, ort_ms = [], []
+        for _ in range(args.repeats):
+            ingot_ms.append(time_ingot(artifact, args.threads, args.iterations, args.warmup))
+            ort_ms.append(time_ort(path, feeds, args.threads, args.iterations, args.warmup))
+        a, b = statistics.median(ingot_ms), statistics.median(ort_ms)
+        print(f"{name:32} {a:12.3f} {b:11.3f} {a / b:6.2f}  {'matches ORT' if ok else 'MISMATCH'}")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
