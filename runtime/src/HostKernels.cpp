@@ -214,6 +214,41 @@ float *scratchFloats(size_t n) {
   return scratch.data();
 }
 
+/// col[(c, kz, ky, kx), j] for output positions p0 + j, j < cols.
+void im2colColumns(const Geometry &g, int64_t channels, const float *x, float *col,
+                   int64_t p0, int64_t cols) {
+  int64_t kvol = g.kernelVolume();
+  for (int64_t r = 0; r < channels * kvol; ++r) {
+    int64_t c = r / kvol, kk = r % kvol;
+    int64_t kx = kk % g.k[2], ky = (kk / g.k[2]) % g.k[1], kz = kk / (g.k[2] * g.k[1]);
+    const float *xc = x + c * g.inVolume();
+    float *dst = col + r * cols;
+    int64_t ox = p0 % g.out[2], oy = (p0 / g.out[2]) % g.out[1], oz = p0 / (g.out[2] * g.out[1]);
+    for (int64_t j = 0; j < cols;) {
+      int64_t iz = oz * g.s[0] - g.p[0] + kz * g.d[0];
+      int64_t iy = oy * g.s[1] - g.p[1] + ky * g.d[1];
+      int64_t run = std::min(cols - j, g.out[2] - ox); // rest of this output row
+      if (iz < 0 || iz >= g.in[0] || iy < 0 || iy >= g.in[1]) {
+        std::fill(dst + j, dst + j + run, 0.0f);
+      } else {
+        const float *src = xc + (iz * g.in[1] + iy) * g.in[2];
+        int64_t ix = ox * g.s[2] - g.p[2] + kx * g.d[2];
+        for (int64_t t = 0; t < run; ++t, ix += g.s[2])
+          dst[j + t] = ix >= 0 && ix < g.in[2] ? src[ix] : 0.0f;
+      }
+      j += run;
+      ox += run;
+      if (ox == g.out[2]) {
+        ox = 0;
+        if (++oy == g.out[1]) {
+          oy = 0;
+          ++oz;
+        }
+      }
+    }
+  }
+}
+
 void conv(const IngotKernelContext *ctx, const IngotConvParams *p,
           const float *x, const float *w, float *y) {
   Geometry g(p);
@@ -225,17 +260,28 @@ void conv(const IngotKernelContext *ctx, const IngotConvParams *p,
   }
   int64_t kg = cg * g.kernelVolume(), ovol = g.outVolume();
   bool pointwise = isPointwise(g);
-  float *col = pointwise ? nullptr : scratchFloats(size_t(kg) * ovol);
   for (int64_t n = 0; n < p->batch; ++n)
     for (int64_t gi = 0; gi < groups; ++gi) {
       const float *xg = x + (n * p->in_channels + gi * cg) * g.inVolume();
-      const float *b = xg;
-      if (!pointwise) {
-        im2col(ctx, g, cg, xg, col);
-        b = col;
+      const float *wg = w + gi * mg * kg;
+      float *yg = y + (n * p->out_channels + gi * mg) * ovol;
+      if (pointwise) {
+        gemm(ctx, 0, 0, mg, ovol, kg, 1.0f, wg, kg, xg, ovol, 0, yg, ovol);
+        continue;
       }
-      gemm(ctx, 0, 0, mg, ovol, kg, 1.0f, w + gi * mg * kg, kg, b, ovol, 0,
-           y + (n * p->out_channels + gi * mg) * ovol, ovol);
+      // Blocks of output positions: each thread unfolds a block of columns
+      // small enough to stay in cache and multiplies it right away, so the
+      // full im2col matrix is never written to memory.
+      int64_t block = std::max<int64_t>(64, ((int64_t(1) << 17) / std::max<int64_t>(1, kg)) / 16 * 16);
+      int64_t blocks = (ovol + block - 1) / block;
+      parallel(ctx, blocks, 1, [&](int64_t b0, int64_t b1) {
+        float *col = scratchFloats(size_t(kg) * block);
+        for (int64_t b = b0; b < b1; ++b) {
+          int64_t p0 = b * block, cols = std::min(block, ovol - p0);
+          im2colColumns(g, cg, xg, col, p0, cols);
+          gemmRows(0, 0, 0, mg, cols, kg, 1.0f, wg, kg, col, cols, 0, yg + p0, ovol);
+        }
+      });
     }
 }
 
