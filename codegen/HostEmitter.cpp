@@ -357,6 +357,16 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
     return p;
   };
 
+  // Convolutions: the library result plus the per-channel bias, if any.
+  auto withChannelBias = [&](Value bias) {
+    return [&, bias](const Index &idx) {
+      std::string v = outAt(idx);
+      if (bias)
+        v += " + " + e.value(bias, Index{idx[1]});
+      return "(" + v + ")";
+    };
+  };
+
   LogicalResult status = success();
   llvm::TypeSwitch<Operation *>(lib)
       .Case([&](ConvOp op) {
@@ -367,12 +377,7 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
         call = convParams(op, op.getInput(), op.getWeight(), std::nullopt) +
                "  ctx->api->conv_f32(ctx, &p, " + pointer(op.getInput()) + ", " +
                pointer(op.getWeight()) + ", a.out);\n";
-        read = [&, op](const Index &idx) mutable {
-          std::string v = outAt(idx);
-          if (op.getBias())
-            v += " + " + e.value(op.getBias(), Index{idx[1]});
-          return "(" + v + ")";
-        };
+        read = withChannelBias(op.getBias());
       })
       .Case([&](ConvTransposeOp op) {
         // With output_shape or SAME padding the begin pads follow from the
@@ -402,12 +407,7 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
         call = convParams(op, op.getInput(), op.getWeight(), padBegin) +
                "  ctx->api->conv_transpose_f32(ctx, &p, " + pointer(op.getInput()) + ", " +
                pointer(op.getWeight()) + ", a.out);\n";
-        read = [&, op](const Index &idx) mutable {
-          std::string v = outAt(idx);
-          if (op.getBias())
-            v += " + " + e.value(op.getBias(), Index{idx[1]});
-          return "(" + v + ")";
-        };
+        read = withChannelBias(op.getBias());
       })
       .Case([&](GemmOp op) {
         ArrayRef<int64_t> as = shapeOf(op.getA()), bs = shapeOf(op.getB());
