@@ -200,6 +200,75 @@ case("shape_ops", [helper.make_node("Shape", ["x"], ["s"]),
      [const("zero", np.array(0, np.int64)), const("n", np.array(4, np.int64)),
       const("one", np.array(1, np.int64))])
 
+# Composite blocks as exporters write them.
+# A ResNet basic block: conv-bn-relu, conv-bn, residual add, relu, pooling
+# and a classifier head on a flattened global average.
+rb = lambda n, c: [const(n + "_s", rng.random(c).astype(np.float32) + 0.5),
+                   const(n + "_b", rng.standard_normal(c).astype(np.float32) * 0.1),
+                   const(n + "_m", rng.standard_normal(c).astype(np.float32) * 0.1),
+                   const(n + "_v", rng.random(c).astype(np.float32) + 0.5)]
+case("resnet_block",
+     [helper.make_node("Conv", ["x", "w1"], ["c1"], pads=[1, 1, 1, 1]),
+      helper.make_node("BatchNormalization", ["c1", "bn1_s", "bn1_b", "bn1_m", "bn1_v"], ["b1"]),
+      helper.make_node("Relu", ["b1"], ["r1"]),
+      helper.make_node("Conv", ["r1", "w2"], ["c2"], pads=[1, 1, 1, 1]),
+      helper.make_node("BatchNormalization", ["c2", "bn2_s", "bn2_b", "bn2_m", "bn2_v"], ["b2"]),
+      helper.make_node("Add", ["b2", "x"], ["res"]),
+      helper.make_node("Relu", ["res"], ["r2"]),
+      helper.make_node("MaxPool", ["r2"], ["p"], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]),
+      helper.make_node("GlobalAveragePool", ["p"], ["g"]),
+      helper.make_node("Flatten", ["g"], ["f"]),
+      helper.make_node("Gemm", ["f", "fc", "fcb"], ["y"], transB=1)],
+     [vi("x", F, [2, 16, 14, 14])], [vi("y", F, [2, 10])],
+     [const("w1", rng.standard_normal((16, 16, 3, 3)).astype(np.float32) * 0.1),
+      const("w2", rng.standard_normal((16, 16, 3, 3)).astype(np.float32) * 0.1),
+      const("fc", rng.standard_normal((10, 16)).astype(np.float32)),
+      const("fcb", rng.standard_normal(10).astype(np.float32))] + rb("bn1", 16) + rb("bn2", 16))
+# A BERT-style encoder layer: embeddings, attention with a padding mask built
+# from the input ids, decomposed layer norm and erf GELU.
+H, S, NH = 16, 8, 2
+wq = lambda n, *sh: const(n, (rng.standard_normal(sh) * 0.2).astype(np.float32))
+case("bert_layer",
+     [helper.make_node("Gather", ["emb", "ids"], ["e"]),
+      helper.make_node("LayerNormalization", ["e", "ln_g", "ln_b"], ["h"], axis=-1, epsilon=1e-12),
+      helper.make_node("MatMul", ["h", "wq"], ["q0"]), helper.make_node("Add", ["q0", "bq"], ["q"]),
+      helper.make_node("MatMul", ["h", "wk"], ["k"]), helper.make_node("MatMul", ["h", "wv"], ["v"]),
+      helper.make_node("Reshape", ["q", "heads"], ["qh"]),
+      helper.make_node("Transpose", ["qh"], ["qt"], perm=[0, 2, 1, 3]),
+      helper.make_node("Reshape", ["k", "heads"], ["kh"]),
+      helper.make_node("Transpose", ["kh"], ["kt"], perm=[0, 2, 3, 1]),
+      helper.make_node("Reshape", ["v", "heads"], ["vh"]),
+      helper.make_node("Transpose", ["vh"], ["vt"], perm=[0, 2, 1, 3]),
+      helper.make_node("MatMul", ["qt", "kt"], ["sc"]), helper.make_node("Div", ["sc", "sqrt_d"], ["scs"]),
+      helper.make_node("Equal", ["ids", "zero"], ["pad"]),
+      helper.make_node("Unsqueeze", ["pad", "ax12"], ["pad4"]),
+      helper.make_node("Where", ["pad4", "neg", "scs"], ["masked"]),
+      helper.make_node("Softmax", ["masked"], ["pr"], axis=-1),
+      helper.make_node("MatMul", ["pr", "vt"], ["ctx"]),
+      helper.make_node("Transpose", ["ctx"], ["ctxt"], perm=[0, 2, 1, 3]),
+      helper.make_node("Reshape", ["ctxt", "merge"], ["att"]),
+      helper.make_node("Add", ["att", "h"], ["h2"]),
+      helper.make_node("ReduceMean", ["h2"], ["mu"], axes=[-1]),
+      helper.make_node("Sub", ["h2", "mu"], ["dev"]),
+      helper.make_node("Pow", ["dev", "two"], ["sq"]),
+      helper.make_node("ReduceMean", ["sq"], ["var"], axes=[-1]),
+      helper.make_node("Add", ["var", "eps"], ["ve"]), helper.make_node("Sqrt", ["ve"], ["sd"]),
+      helper.make_node("Div", ["dev", "sd"], ["n"]),
+      helper.make_node("MatMul", ["n", "w1"], ["f1"]),
+      helper.make_node("Div", ["f1", "sqrt2"], ["f1s"]), helper.make_node("Erf", ["f1s"], ["er"]),
+      helper.make_node("Add", ["er", "one"], ["er1"]), helper.make_node("Mul", ["f1", "er1"], ["g0"]),
+      helper.make_node("Mul", ["g0", "half"], ["gelu"]),
+      helper.make_node("MatMul", ["gelu", "w2"], ["y"])],
+     [vi("ids", I64, [2, S])], [vi("y", F, [2, S, H])],
+     [wq("emb", 4, H), wq("ln_g", H), wq("ln_b", H), wq("wq", H, H), wq("bq", H), wq("wk", H, H),
+      wq("wv", H, H), wq("w1", H, 4 * H), wq("w2", 4 * H, H),
+      const("heads", np.array([0, 0, NH, H // NH], np.int64)), const("merge", np.array([0, 0, H], np.int64)),
+      const("sqrt_d", np.array(np.sqrt(H // NH), np.float32)), const("zero", np.array(0, np.int64)),
+      const("ax12", np.array([1, 2], np.int64)), const("neg", np.array(-1e4, np.float32)),
+      const("two", np.array(2.0, np.float32)), const("eps", np.array(1e-5, np.float32)),
+      const("sqrt2", np.array(np.sqrt(2.0), np.float32)), const("one", np.array(1.0, np.float32)),
+      const("half", np.array(0.5, np.float32))], opset=17)
+
 
 def run(c):
     name, path, positive, rtol, atol = c
