@@ -121,7 +121,7 @@ std::string ScalarEmitter::constantRef(ConstantOp op) {
     name = "=" + elementText(0); // '=' marks a literal
   } else {
     name = prefix + "c" + std::to_string(constantNames.size());
-    constantsText += "static const " + cType(t) + " " + name + "[] = {";
+    constantsText += constantQualifier + " " + cType(t) + " " + name + "[] = {";
     for (int64_t i = 0; i < host->size(); ++i)
       constantsText += (i ? ", " : "") + elementText(i);
     constantsText += "};\n";

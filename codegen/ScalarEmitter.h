@@ -70,8 +70,11 @@ public:
   }
   void setIndent(const std::string &s) { indent = s; }
 
-  /// Static arrays for region constants, to place at file scope.
+  /// Static arrays for region constants, to place at file scope, declared
+  /// with `constantQualifier` ("static const" on the host, "__device__
+  /// static const" for CUDA).
   std::string constantsText;
+  std::string constantQualifier = "static const";
   /// The first error, if an op cannot be emitted.
   std::string error;
 

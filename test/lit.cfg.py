@@ -28,3 +28,14 @@ if os.path.isdir(config.shared_models_dir) and os.listdir(config.shared_models_d
     config.available_features.add("shared-models")
 else:
     lit_config.note(f"no shared models at {config.shared_models_dir}: those tests are UNSUPPORTED")
+
+# CUDA: generated kernels are compiled with nvcc wherever it is installed
+# (no GPU needed); without it those tests are UNSUPPORTED, visibly.
+import shutil as _shutil
+nvcc = _shutil.which("nvcc") or ("/usr/local/cuda/bin/nvcc" if os.path.exists("/usr/local/cuda/bin/nvcc") else None)
+if nvcc:
+    config.available_features.add("nvcc")
+    config.substitutions.append(("%nvcc", nvcc))
+    config.environment["INGOT_NVCC"] = nvcc
+else:
+    lit_config.note("nvcc not found: CUDA compile tests are UNSUPPORTED")

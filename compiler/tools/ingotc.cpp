@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/ArtifactWriter.h"
+#include "codegen/CudaBackend.h"
 #include "codegen/HostBackend.h"
 #include "codegen/HostToolchain.h"
 #include "compiler/importer/OnnxImporter.h"
@@ -31,7 +32,7 @@ using namespace mlir;
 using namespace llvm;
 
 namespace {
-enum class EmitKind { Import, Mlir, Fused, Host, Artifact };
+enum class EmitKind { Import, Mlir, Fused, Host, Cuda, Artifact };
 
 cl::OptionCategory category("ingotc options");
 cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.onnx>"),
@@ -49,6 +50,9 @@ cl::opt<EmitKind> emit(
                           "the module after fusion (ingot.fusion regions)"),
                clEnumValN(EmitKind::Host, "host",
                           "the generated C++ of the host kernels"),
+               clEnumValN(EmitKind::Cuda, "cuda",
+                          "the generated CUDA C++ of the GPU kernels (no "
+                          "executor yet: source only)"),
                clEnumValN(EmitKind::Artifact, "artifact",
                           "the compiled .ingot artifact (default with -o)")),
     cl::cat(category));
@@ -241,6 +245,19 @@ int main(int argc, char **argv) {
   if (!output) {
     errs() << "ingotc: error: " << error << "\n";
     return 1;
+  }
+  if (kind == EmitKind::Cuda) {
+    auto func = *module->getOps<func::FuncOp>().begin();
+    FailureOr<mlir::ingot::codegen::ExecutionPlan> plan =
+        mlir::ingot::codegen::buildExecutionPlan(func);
+    std::string source;
+    std::vector<mlir::ingot::codegen::CudaLaunch> launches;
+    if (failed(plan) ||
+        failed(mlir::ingot::codegen::generateCuda(*plan, source, launches)))
+      return 1;
+    output->os() << source;
+    output->keep();
+    return 0;
   }
   if (kind == EmitKind::Host || kind == EmitKind::Artifact) {
     auto func = *module->getOps<func::FuncOp>().begin();

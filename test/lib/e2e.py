@@ -53,9 +53,35 @@ def check(model_path, workdir, shapes=None, rtol=1e-4, atol=1e-5, seed=0, thread
     p = subprocess.run(args, capture_output=True, text=True)
     if p.returncode != 0:
         return False, "ingotc failed:\n" + p.stderr[-3000:]
+    cuda_note = ""
+    nvcc = os.environ.get("INGOT_NVCC")
+    if nvcc:
+        ok, cuda_note = compile_cuda(model_path, workdir, feeds, nvcc)
+        if not ok:
+            return False, cuda_note
     p = subprocess.run([shutil.which("ingot-run"), artifact, "--inputs",
                         os.path.join(workdir, "inputs.npz"), "--compare",
                         os.path.join(workdir, "ref.npz"), "--rtol", str(rtol), "--atol",
                         str(atol), "--threads", str(threads), "--quiet"],
                        capture_output=True, text=True)
-    return p.returncode == 0, (p.stdout + p.stderr).strip()
+    return p.returncode == 0, (p.stdout + p.stderr).strip() + cuda_note
+
+
+CUDA_ARCHS = ["-gencode", "arch=compute_80,code=sm_80", "-gencode", "arch=compute_90,code=sm_90"]
+
+
+def compile_cuda(model_path, workdir, feeds, nvcc):
+    """The model's CUDA kernels (ingotc --emit=cuda) must compile with nvcc
+    for sm_80 and sm_90."""
+    source = os.path.join(workdir, "kernels.cu")
+    args = [shutil.which("ingotc"), model_path, "--emit=cuda", "-o", source]
+    for name, arr in feeds.items():
+        args += ["--input-shape", name + ":" + ("x".join(str(d) for d in arr.shape) or "scalar")]
+    p = subprocess.run(args, capture_output=True, text=True)
+    if p.returncode != 0:
+        return False, "ingotc --emit=cuda failed:\n" + p.stderr[-3000:]
+    p = subprocess.run([nvcc, "-std=c++17", *CUDA_ARCHS, "-c", source, "-o",
+                        os.path.join(workdir, "kernels.o")], capture_output=True, text=True)
+    if p.returncode != 0:
+        return False, "nvcc failed on the generated CUDA:\n" + p.stderr[-3000:]
+    return True, "; CUDA kernels compile (sm_80, sm_90)"

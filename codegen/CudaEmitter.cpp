@@ -1,0 +1,368 @@
+//===- CudaEmitter.cpp - CUDA C++ for the GPU backend ---------------------===//
+//
+// The GPU skeletons around the shared ScalarEmitter:
+//   loop regions      - a grid-stride loop, one output element per thread;
+//   reduction regions - one block per row, the row strided over the block's
+//                       threads and combined with warp shuffles and shared
+//                       memory (reduce_*, softmax, log_softmax, layer_norm,
+//                       global pooling);
+//   library regions   - the epilogue over the library result, in place (the
+//                       GEMM/convolution itself is a cuBLASLt/cuDNN call the
+//                       runtime makes).
+//
+//===----------------------------------------------------------------------===//
+#include "codegen/CudaEmitter.h"
+#include "codegen/ScalarEmitter.h"
+
+#include "dialects/ingot/OpClasses.h"
+
+using namespace mlir;
+using namespace mlir::ingot;
+using namespace mlir::ingot::codegen;
+
+namespace {
+const char *kCudaPrelude =
+#include "codegen/CudaPrelude.inc"
+    ;
+
+// Block-wide sum/max over 256 threads: warp shuffles, then one value per
+// warp through shared memory.
+const char *kBlockReduce = R"CUDA(
+namespace {
+template <class T, class F>
+__device__ __forceinline__ T ig_block_reduce(T v, F combine, T *shared) {
+  for (int o = 16; o > 0; o >>= 1)
+    v = combine(v, __shfl_down_sync(0xffffffffu, v, o));
+  int lane = threadIdx.x & 31, warp = threadIdx.x >> 5;
+  __syncthreads();
+  if (lane == 0)
+    shared[warp] = v;
+  __syncthreads();
+  if (warp == 0) {
+    v = lane < int(blockDim.x >> 5) ? shared[lane] : shared[0];
+    for (int o = 16; o > 0; o >>= 1)
+      v = combine(v, __shfl_down_sync(0xffffffffu, v, o));
+    if (lane == 0)
+      shared[0] = v;
+  }
+  __syncthreads();
+  return shared[0];
+}
+struct IgSum { template <class T> __device__ T operator()(T a, T b) const { return a + b; } };
+struct IgMax { template <class T> __device__ T operator()(T a, T b) const { return a < b ? b : a; } };
+struct IgMin { template <class T> __device__ T operator()(T a, T b) const { return b < a ? b : a; } };
+struct IgProd { template <class T> __device__ T operator()(T a, T b) const { return a * b; } };
+} // namespace
+)CUDA";
+
+ArrayRef<int64_t> shapeOf(Value v) { return cast<RankedTensorType>(v.getType()).getShape(); }
+Type elementOf(Value v) { return cast<ShapedType>(v.getType()).getElementType(); }
+int64_t numel(ArrayRef<int64_t> s) {
+  int64_t n = 1;
+  for (int64_t d : s)
+    n *= d;
+  return n;
+}
+std::string str(int64_t v) { return std::to_string(v); }
+
+/// Coordinates of flat index `flat` over all dims of `shape`.
+Index coordinates(ScalarEmitter &e, ArrayRef<int64_t> shape, const std::string &flat,
+                  const std::string &prefix = "i") {
+  Index idx(shape.size(), "0");
+  int64_t stride = 1;
+  for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
+    if (shape[d] != 1) {
+      std::string name = prefix + str(d);
+      e.line("const int64_t " + name + " = " + flat + " / " + str(stride) + " % " +
+             str(shape[d]) + ";");
+      idx[d] = name;
+    }
+    stride *= shape[d];
+  }
+  return idx;
+}
+
+class CudaKernelWriter {
+public:
+  CudaKernelWriter(FusionOp region, std::string symbol)
+      : region(region), symbol(std::move(symbol)),
+        e(region, [](unsigned k) { return "in" + str(k); }) {
+    e.constantQualifier = "__device__ static const";
+  }
+  LogicalResult write(std::string &out, CudaLaunch &launch);
+
+private:
+  LogicalResult fail(const Twine &message) {
+    return region.emitError() << "cuda codegen: " << message;
+  }
+  LogicalResult loopBody(Value result, CudaLaunch &launch);
+  LogicalResult reductionBody(Operation *root, CudaLaunch &launch);
+
+  FusionOp region;
+  std::string symbol;
+  ScalarEmitter e;
+  std::string body;
+};
+
+LogicalResult CudaKernelWriter::loopBody(Value result, CudaLaunch &launch) {
+  ArrayRef<int64_t> shape = shapeOf(result);
+  int64_t n = numel(shape);
+  std::string ty = cType(elementOf(result));
+  e.setIndent("    ");
+  Index idx = coordinates(e, shape, "flat");
+  std::string v = e.value(result, idx);
+  if (!e.error.empty())
+    return fail(e.error);
+  body = "  for (int64_t flat = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; flat < " +
+         str(n) + "; flat += int64_t(blockDim.x) * gridDim.x) {\n" + e.body() +
+         "    out[flat] = " + v + ";\n  }\n";
+  e.body().clear();
+  launch.blockX = 256;
+  launch.gridX = std::max<int64_t>(1, std::min<int64_t>((n + 255) / 256, 65535 * 8));
+  return success();
+}
+
+LogicalResult CudaKernelWriter::reductionBody(Operation *root, CudaLaunch &launch) {
+  Value result = root->getResult(0);
+  Value input = root->getOperand(0);
+  ArrayRef<int64_t> inShape = shapeOf(input), outShape = shapeOf(result);
+  Type t = elementOf(result);
+  std::string ty = cType(t);
+  std::string acc = isa<FloatType>(t) ? (t.isF64() ? "double" : "float") : "int64_t";
+  size_t rank = inShape.size();
+  e.setIndent("    ");
+  std::string pre = "  __shared__ " + acc + " red[32];\n";
+  int64_t rows = 0;
+  if (isa<SoftmaxOp, LogSoftmaxOp, LayerNormOp>(root)) {
+    int64_t axis = static_cast<int64_t>(cast<IntegerAttr>(root->getAttr("axis")).getInt());
+    if (axis < 0)
+      axis += rank;
+    bool isNorm = isa<LayerNormOp>(root);
+    // Softmax: the row is one axis; layer norm: every dim from `axis` on.
+    SmallVector<int64_t> rowDims, innerDims;
+    for (size_t d = 0; d < rank; ++d) {
+      bool inner = isNorm ? static_cast<int64_t>(d) >= axis : static_cast<int64_t>(d) == axis;
+      (inner ? innerDims : rowDims).push_back(d);
+    }
+    int64_t len = 1;
+    for (int64_t d : innerDims)
+      len *= inShape[d];
+    rows = numel(inShape) / std::max<int64_t>(1, len);
+    // Row coordinates from blockIdx, inner coordinates from j.
+    auto indexFor = [&](const std::string &j) {
+      Index idx(rank, "0");
+      int64_t stride = 1;
+      for (int64_t k = rowDims.size() - 1; k >= 0; --k) {
+        int64_t d = rowDims[k];
+        if (inShape[d] != 1)
+          idx[d] = "(row / " + str(stride) + " % " + str(inShape[d]) + ")";
+        stride *= inShape[d];
+      }
+      stride = 1;
+      for (int64_t k = innerDims.size() - 1; k >= 0; --k) {
+        int64_t d = innerDims[k];
+        if (inShape[d] != 1)
+          idx[d] = "(" + j + " / " + str(stride) + " % " + str(inShape[d]) + ")";
+        stride *= inShape[d];
+      }
+      return idx;
+    };
+    std::string loop = "for (int64_t j = threadIdx.x; j < " + str(len) + "; j += blockDim.x)";
+    Index idx = indexFor("j");
+    if (!isNorm) {
+      e.line(acc + " m = ig_lowest<" + acc + ">();");
+      e.open(loop);
+      e.line("m = ig_max(m, " + acc + "(" + e.value(input, idx) + "));");
+      e.close();
+      e.line("m = ig_block_reduce(m, IgMax(), red);");
+      e.line(acc + " s = 0;");
+      e.open(loop);
+      e.line("s += ig_exp(" + acc + "(" + e.value(input, idx) + ") - m);");
+      e.close();
+      e.line("s = ig_block_reduce(s, IgSum(), red);");
+      e.open(loop);
+      std::string v = e.value(input, idx);
+      e.line("out[" + linearIndex(inShape, idx) + "] = " + ty + "(" +
+             (isa<LogSoftmaxOp>(root) ? acc + "(" + v + ") - m - ig_log(s)"
+                                      : "ig_exp(" + acc + "(" + v + ") - m) / s") + ");");
+      e.close();
+    } else {
+      auto ln = cast<LayerNormOp>(root);
+      e.line("float mean = 0.0f;");
+      e.open(loop);
+      e.line("mean += float(" + e.value(input, idx) + ");");
+      e.close();
+      e.line("mean = ig_block_reduce(mean, IgSum(), red) / float(" + str(len) + ");");
+      e.line("float var = 0.0f;");
+      e.open(loop);
+      e.line("const float d = float(" + e.value(input, idx) + ") - mean;");
+      e.line("var += d * d;");
+      e.close();
+      e.line("var = ig_block_reduce(var, IgSum(), red) / float(" + str(len) + ");");
+      e.line("const float inv = 1.0f / ig_sqrt(var + " +
+             std::to_string(ln.getEpsilon().convertToDouble()) + "f);");
+      e.open(loop);
+      Index normIdx(idx.begin() + axis, idx.end());
+      std::string x = e.value(input, idx);
+      std::string y = "(float(" + x + ") - mean) * inv * float(" +
+                      e.value(ln.getScale(), broadcastIndex(shapeOf(ln.getScale()), normIdx)) + ")";
+      if (ln.getBias())
+        y += " + float(" + e.value(ln.getBias(), broadcastIndex(shapeOf(ln.getBias()), normIdx)) + ")";
+      e.line("out[" + linearIndex(inShape, idx) + "] = " + ty + "(" + y + ");");
+      e.close();
+    }
+  } else {
+    // reduce_* and global pooling: output element per block.
+    SmallVector<bool> reduced(rank, false);
+    bool keepdims = true;
+    if (isa<GlobalAveragePoolOp, GlobalMaxPoolOp>(root)) {
+      for (size_t d = 2; d < rank; ++d)
+        reduced[d] = true;
+    } else {
+      auto axes = root->getAttrOfType<DenseI64ArrayAttr>("axes");
+      if (auto k = root->getAttrOfType<BoolAttr>("keepdims"))
+        keepdims = k.getValue();
+      bool noop = root->getAttrOfType<BoolAttr>("noop_with_empty_axes") &&
+                  root->getAttrOfType<BoolAttr>("noop_with_empty_axes").getValue();
+      if (!axes || axes.empty()) {
+        if (!noop)
+          reduced.assign(rank, true);
+      } else {
+        for (int64_t a : axes.asArrayRef())
+          reduced[a < 0 ? a + rank : a] = true;
+      }
+    }
+    rows = numel(outShape);
+    SmallVector<int64_t> redDims;
+    int64_t count = 1;
+    for (size_t d = 0; d < rank; ++d)
+      if (reduced[d]) {
+        redDims.push_back(d);
+        count *= inShape[d];
+      }
+    Index outIdx(outShape.size(), "0");
+    int64_t stride = 1;
+    for (int64_t d = outShape.size() - 1; d >= 0; --d) {
+      if (outShape[d] != 1)
+        outIdx[d] = "(row / " + str(stride) + " % " + str(outShape[d]) + ")";
+      stride *= outShape[d];
+    }
+    Index idx(rank, "0");
+    size_t next = 0;
+    for (size_t d = 0; d < rank; ++d) {
+      if (reduced[d]) {
+        if (keepdims)
+          ++next;
+        continue;
+      }
+      idx[d] = outIdx.empty() ? "0" : outIdx[next++];
+    }
+    stride = 1;
+    for (int64_t k = redDims.size() - 1; k >= 0; --k) {
+      int64_t d = redDims[k];
+      if (inShape[d] != 1)
+        idx[d] = "(j / " + str(stride) + " % " + str(inShape[d]) + ")";
+      stride *= inShape[d];
+    }
+    bool isMax = isa<ReduceMaxOp, GlobalMaxPoolOp>(root), isMin = isa<ReduceMinOp>(root),
+         isProd = isa<ReduceProdOp>(root);
+    std::string init = isMax ? acc + "(ig_lowest<" + ty + ">())"
+                       : isMin ? acc + "(ig_highest<" + ty + ">())"
+                       : isProd ? acc + "(1)" : acc + "(0)";
+    std::string combiner = isMax ? "IgMax()" : isMin ? "IgMin()" : isProd ? "IgProd()" : "IgSum()";
+    e.line(acc + " a = " + init + ";");
+    e.open("for (int64_t j = threadIdx.x; j < " + str(count) + "; j += blockDim.x)");
+    std::string v = e.value(input, idx);
+    e.line("a = " + combiner + "(a, " + acc + "(" + v + "));");
+    e.close();
+    e.line("a = ig_block_reduce(a, " + combiner + ", red);");
+    std::string final = isa<ReduceMeanOp, GlobalAveragePoolOp>(root)
+                            ? "a / " + acc + "(" + str(count) + ")"
+                            : "a";
+    e.line("if (threadIdx.x == 0) out[row] = " + ty + "(" + final + ");");
+  }
+  if (!e.error.empty())
+    return fail(e.error);
+  body = pre + "  for (int64_t row = blockIdx.x; row < " + str(rows) +
+         "; row += gridDim.x) {\n" + e.body() + "  }\n";
+  e.body().clear();
+  launch.blockX = 256;
+  launch.gridX = std::max<int64_t>(1, std::min<int64_t>(rows, 65535 * 8));
+  return success();
+}
+
+LogicalResult CudaKernelWriter::write(std::string &out, CudaLaunch &launch) {
+  Operation *root = region.getRoot();
+  std::string params;
+  unsigned n = 0;
+  for (BlockArgument arg : region.getBlock().getArguments()) {
+    std::string ty = cType(elementOf(arg));
+    if (ty.empty())
+      return fail("input element type not supported");
+    params += "const " + ty + " *__restrict__ in" + str(n++) + ", ";
+  }
+  std::string outTy = cType(elementOf(root->getResult(0)));
+  if (outTy.empty())
+    return fail("output element type not supported");
+  StringRef kind = region.getKind();
+  LogicalResult status = success();
+  if (kind == "library") {
+    Operation *lib = nullptr;
+    for (Operation &op : region.getBlock())
+      if (classifyOp(&op) == OpClass::Library)
+        lib = &op;
+    Value bias;
+    if (auto conv = dyn_cast<ConvOp>(lib))
+      bias = conv.getBias();
+    else if (auto convT = dyn_cast<ConvTransposeOp>(lib))
+      bias = convT.getBias();
+    Value c;
+    if (auto gemm = dyn_cast<GemmOp>(lib))
+      c = gemm.getC();
+    if (root == lib && !bias && !c) {
+      launch.empty = true;
+      return success();
+    }
+    ArrayRef<int64_t> libShape = shapeOf(lib->getResult(0));
+    e.libraryValue = [&, lib, bias, c, libShape](Operation *op, const Index &idx) mutable {
+      if (op != lib) {
+        e.error = "a second library op in one region";
+        return std::string("0");
+      }
+      std::string v = "out[" + linearIndex(libShape, idx) + "]";
+      if (bias)
+        v += " + " + e.value(bias, Index{idx[1]});
+      if (c) {
+        double beta = cast<GemmOp>(lib).getBeta().convertToDouble();
+        std::string cv = e.value(c, broadcastIndex(shapeOf(c), idx));
+        v += beta == 1.0 ? " + " + cv : " + " + std::to_string(beta) + "f * " + cv;
+      }
+      return "(" + v + ")";
+    };
+    status = loopBody(root->getResult(0), launch);
+    // The epilogue reads the library result from `out` and rewrites it in
+    // place, element by element.
+    params += outTy + " *out";
+  } else {
+    status = kind == "reduction" ? reductionBody(root, launch) : loopBody(root->getResult(0), launch);
+    params += outTy + " *__restrict__ out";
+  }
+  if (failed(status))
+    return failure();
+  out += "\n// " + symbol + ": " + kind.str() + " region, root " +
+         root->getName().getStringRef().str() + "\n" + e.constantsText +
+         "extern \"C\" __global__ void __launch_bounds__(256) " + symbol + "(" + params +
+         ") {\n" + body + "}\n";
+  return success();
+}
+} // namespace
+
+std::string codegen::cudaSourcePreamble() {
+  return std::string("// Generated by ingotc: CUDA kernels.\n") + kCudaPrelude + kBlockReduce;
+}
+
+LogicalResult codegen::emitCudaKernel(FusionOp region, const std::string &symbol,
+                                      std::string &out, CudaLaunch &launch) {
+  CudaKernelWriter writer(region, symbol);
+  return writer.write(out, launch);
+}
