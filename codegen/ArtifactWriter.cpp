@@ -42,7 +42,7 @@ std::vector<uint8_t> mlir::ingot::codegen::buildArtifact(
     const std::string &producer) {
   art::Manifest m;
   m.set_kernel_abi_version(INGOT_KERNEL_ABI_VERSION);
-  m.set_target("cpu");
+  m.set_target(plan.target);
   m.set_producer(producer);
   for (const PlanTensor &t : plan.inputs)
     fill(m.add_inputs(), t);
@@ -62,8 +62,46 @@ std::vector<uint8_t> mlir::ingot::codegen::buildArtifact(
   }
   for (const PlanStep &s : plan.steps) {
     art::Step *out = m.add_steps();
-    out->set_kind(s.kind == PlanStep::Kind::Kernel ? art::Step::KERNEL : art::Step::COPY);
+    switch (s.kind) {
+    case PlanStep::Kind::Kernel: out->set_kind(art::Step::KERNEL); break;
+    case PlanStep::Kind::Copy: out->set_kind(art::Step::COPY); break;
+    case PlanStep::Kind::Gemm: out->set_kind(art::Step::GEMM); break;
+    case PlanStep::Kind::Conv: out->set_kind(art::Step::CONV); break;
+    }
     out->set_kernel(s.kernel);
+    out->set_grid_x(s.gridX);
+    out->set_block_x(s.blockX);
+    if (s.kind == PlanStep::Kind::Gemm) {
+      art::GemmCall *g = out->mutable_gemm();
+      g->set_trans_a(s.gemm.transA);
+      g->set_trans_b(s.gemm.transB);
+      g->set_m(s.gemm.m);
+      g->set_n(s.gemm.n);
+      g->set_k(s.gemm.k);
+      g->set_lda(s.gemm.lda);
+      g->set_ldb(s.gemm.ldb);
+      g->set_ldc(s.gemm.ldc);
+      g->set_alpha(s.gemm.alpha);
+      g->set_batch(s.gemm.batch);
+      g->set_stride_a(s.gemm.strideA);
+      g->set_stride_b(s.gemm.strideB);
+      g->set_stride_c(s.gemm.strideC);
+    }
+    if (s.kind == PlanStep::Kind::Conv) {
+      art::ConvCall *c = out->mutable_conv();
+      c->set_transposed(s.conv.transposed);
+      c->set_batch(s.conv.batch);
+      c->set_in_channels(s.conv.inChannels);
+      c->set_out_channels(s.conv.outChannels);
+      c->set_group(s.conv.group);
+      for (int64_t v : s.conv.inSize) c->add_in_size(v);
+      for (int64_t v : s.conv.outSize) c->add_out_size(v);
+      for (int64_t v : s.conv.kernel) c->add_kernel(v);
+      for (int64_t v : s.conv.stride) c->add_stride(v);
+      for (int64_t v : s.conv.dilation) c->add_dilation(v);
+      for (int64_t v : s.conv.padBegin) c->add_pad_begin(v);
+      for (int64_t v : s.conv.padEnd) c->add_pad_end(v);
+    }
     for (unsigned b : s.buffers)
       out->add_buffers(b);
     if (s.region) {
@@ -92,7 +130,8 @@ std::vector<uint8_t> mlir::ingot::codegen::buildArtifact(
   sections.push_back({art::SectionKind::Weights,
                       reinterpret_cast<const uint8_t *>(plan.weights.data()),
                       plan.weights.size()});
-  sections.push_back({art::SectionKind::HostObject,
+  sections.push_back({plan.target == "cuda" ? art::SectionKind::CudaFatbin
+                                            : art::SectionKind::HostObject,
                       reinterpret_cast<const uint8_t *>(hostObject.data()), hostObject.size()});
   return art::writeImage(sections);
 }

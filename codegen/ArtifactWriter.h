@@ -9,8 +9,9 @@
 
 namespace mlir::ingot::codegen {
 
-/// Serializes the plan's manifest, its weights and the host shared object
-/// into the artifact format (runtime/src/ArtifactFormat.h).
+/// Serializes the plan's manifest, its weights and its code (the host shared
+/// object, or the CUDA fatbin when plan.target is "cuda") into the artifact
+/// format (runtime/src/ArtifactFormat.h).
 std::vector<uint8_t> buildArtifact(const ExecutionPlan &plan,
                                    const std::vector<char> &hostObject,
                                    const std::string &producer);

@@ -20,12 +20,28 @@ struct PlanBuffer {
   int defStep = -1, lastUse = -1; // liveness, for arena buffers
 };
 
+/// A GEMM or convolution done by a GPU library (cuBLASLt, cuDNN).
+struct GemmCall {
+  bool transA = false, transB = false;
+  int64_t m = 0, n = 0, k = 0, lda = 0, ldb = 0, ldc = 0;
+  float alpha = 1.0f;
+  int64_t batch = 1, strideA = 0, strideB = 0, strideC = 0;
+};
+struct ConvCall {
+  bool transposed = false;
+  int64_t batch = 0, inChannels = 0, outChannels = 0, group = 1;
+  std::vector<int64_t> inSize, outSize, kernel, stride, dilation, padBegin, padEnd;
+};
+
 struct PlanStep {
-  enum class Kind { Kernel, Copy };
+  enum class Kind { Kernel, Copy, Gemm, Conv };
   Kind kind = Kind::Kernel;
   std::string kernel;            // symbol, for kernels
   std::vector<unsigned> buffers; // inputs then output (copy: from, to)
   FusionOp region;               // for kernels
+  int64_t gridX = 0, blockX = 0; // GPU kernels
+  GemmCall gemm;                 // Kind::Gemm
+  ConvCall conv;                 // Kind::Conv
 };
 
 struct PlanTensor {
@@ -36,6 +52,7 @@ struct PlanTensor {
 };
 
 struct ExecutionPlan {
+  std::string target = "cpu";
   std::vector<PlanBuffer> buffers;
   std::vector<PlanStep> steps;
   std::vector<PlanTensor> inputs, outputs;

@@ -174,7 +174,9 @@ struct IngotFusePass : ingot::impl::IngotFusePassBase<IngotFusePass> {
         Operation *def = operand.getDefiningOp();
         if (def && members.count(def))
           continue;
-        if (isSmallConstant(operand)) {
+        // Library calls read their operands from memory: their constants
+        // stay inputs (buffers) however small.
+        if (isSmallConstant(operand) && classifyOp(op) != OpClass::Library) {
           if (!llvm::is_contained(inlinedConstants, def))
             inlinedConstants.push_back(def);
           continue;

@@ -76,7 +76,8 @@ def IngotFusePass : Pass<"ingot-fuse", "func::FuncOp"> {
     except into the operands of library calls and windowed ops (pooling,
     linear resize), which read memory. `ingot.split` is first rewritten to
     slices. Small constants (up to 16 elements) are copied into the regions
-    that use them; larger ones stay outside as inputs.
+    that use them, except as operands of library calls; larger ones stay
+    outside as inputs.
   }];
   let dependentDialects = ["::mlir::ingot::IngotDialect"];
 }

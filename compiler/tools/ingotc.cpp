@@ -21,6 +21,7 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -56,7 +57,9 @@ cl::opt<EmitKind> emit(
                clEnumValN(EmitKind::Artifact, "artifact",
                           "the compiled .ingot artifact (default with -o)")),
     cl::cat(category));
-cl::opt<std::string> target("target", cl::desc("Code generation target: cpu"),
+cl::opt<std::string> target("target",
+                            cl::desc("Code generation target: cpu, or cuda[:sm_80,sm_90] "
+                                     "(SASS for each arch, PTX for the newest)"),
                             cl::init("cpu"), cl::cat(category));
 cl::opt<std::string> march("march",
                            cl::desc("CPU architecture for host code (-march=), "
@@ -202,9 +205,31 @@ int main(int argc, char **argv) {
   EmitKind kind = emit;
   if (!emit.getNumOccurrences() && outputPath != "-")
     kind = EmitKind::Artifact;
-  if (target != "cpu") {
+  std::vector<std::string> cudaArchs;
+  bool cuda = StringRef(target).starts_with("cuda");
+  if (cuda) {
+    StringRef archList = StringRef(target).drop_front(4);
+    if (archList.consume_front(":")) {
+      SmallVector<StringRef> parts;
+      archList.split(parts, ',');
+      for (StringRef a : parts) {
+        unsigned number;
+        if (!a.starts_with("sm_") || a.drop_front(3).getAsInteger(10, number)) {
+          errs() << "ingotc: error: bad CUDA arch '" << a << "' (expected sm_NN)\n";
+          return 2;
+        }
+        cudaArchs.push_back(a.str());
+      }
+    } else if (!archList.empty()) {
+      errs() << "ingotc: error: unknown --target '" << target << "'\n";
+      return 2;
+    } else {
+      cudaArchs = {"sm_80", "sm_90"};
+    }
+    llvm::sort(cudaArchs);
+  } else if (target != "cpu") {
     errs() << "ingotc: error: unknown --target '" << target
-           << "' (supported: cpu)\n";
+           << "' (supported: cpu, cuda[:sm_XX,...])\n";
     return 2;
   }
 
@@ -251,12 +276,31 @@ int main(int argc, char **argv) {
     FailureOr<mlir::ingot::codegen::ExecutionPlan> plan =
         mlir::ingot::codegen::buildExecutionPlan(func);
     std::string source;
-    std::vector<mlir::ingot::codegen::CudaLaunch> launches;
-    if (failed(plan) ||
-        failed(mlir::ingot::codegen::generateCuda(*plan, source, launches)))
+    if (failed(plan) || failed(mlir::ingot::codegen::lowerPlanForCuda(*plan, source)))
       return 1;
     output->os() << source;
     output->keep();
+    return 0;
+  }
+  if (cuda && kind == EmitKind::Artifact) {
+    auto func = *module->getOps<func::FuncOp>().begin();
+    FailureOr<mlir::ingot::codegen::ExecutionPlan> plan =
+        mlir::ingot::codegen::buildExecutionPlan(func);
+    std::string source;
+    if (failed(plan) || failed(mlir::ingot::codegen::lowerPlanForCuda(*plan, source)))
+      return 1;
+    errs() << "ingotc: compiling " << plan->kernels << " regions with nvcc for "
+           << llvm::join(cudaArchs, ", ") << "\n";
+    std::vector<char> fatbin;
+    if (!mlir::ingot::codegen::compileCudaSource(source, cudaArchs, fatbin, error)) {
+      errs() << "ingotc: error: " << error << "\n";
+      return 1;
+    }
+    std::vector<uint8_t> image =
+        mlir::ingot::codegen::buildArtifact(*plan, fatbin, "ingotc");
+    output->os().write(reinterpret_cast<const char *>(image.data()), image.size());
+    output->keep();
+    errs() << "ingotc: wrote " << outputPath << " (" << image.size() << " bytes)\n";
     return 0;
   }
   if (kind == EmitKind::Host || kind == EmitKind::Artifact) {

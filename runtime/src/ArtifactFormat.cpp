@@ -13,6 +13,8 @@ const char *sectionName(SectionKind kind) {
     return "weights";
   case SectionKind::HostObject:
     return "host code";
+  case SectionKind::CudaFatbin:
+    return "CUDA code";
   }
   return "unknown";
 }

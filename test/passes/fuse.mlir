@@ -98,3 +98,20 @@ func.func @no_fusion_into_library(%x: tensor<2x4xf32>, %w: tensor<4x6xf32>) -> (
   %3 = ingot.neg %2#1 : (tensor<2x2xf32>) -> tensor<2x2xf32>
   return %1, %3 : tensor<2x6xf32>, tensor<2x2xf32>
 }
+
+// -----
+
+// A tiny weight of a library call stays an input (a buffer the library can
+// read); a tiny constant of the epilogue is copied in.
+// CHECK-LABEL: func.func @library_constants
+// CHECK: %[[W:.*]] = ingot.constant dense<2.000000e+00> : tensor<2x2xf32>
+// CHECK: ingot.fusion "library" (%arg0, %[[W]])
+// CHECK: ingot.constant dense<1.000000e+00> : tensor<f32>
+// CHECK: ingot.matmul
+func.func @library_constants(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  %w = ingot.constant dense<2.0> : tensor<2x2xf32>
+  %one = ingot.constant dense<1.0> : tensor<f32>
+  %0 = ingot.matmul %x, %w : (tensor<3x2xf32>, tensor<2x2xf32>) -> tensor<3x2xf32>
+  %1 = ingot.add %0, %one : (tensor<3x2xf32>, tensor<f32>) -> tensor<3x2xf32>
+  return %1 : tensor<3x2xf32>
+}

@@ -1,0 +1,25 @@
+//===- LibraryCalls.h - GEMM/convolution parameters of library ops --------===//
+//
+// One place that turns ingot.conv / conv_transpose / gemm / matmul into the
+// plain parameters the libraries take (Eigen on the host, cuBLASLt and cuDNN
+// on the GPU), including the padding that SAME and output_shape imply.
+//
+//===----------------------------------------------------------------------===//
+#ifndef INGOT_CODEGEN_LIBRARYCALLS_H
+#define INGOT_CODEGEN_LIBRARYCALLS_H
+
+#include "codegen/ExecutionPlan.h"
+
+namespace mlir::ingot::codegen {
+
+/// Convolution geometry of a ConvOp or ConvTransposeOp with static shapes.
+FailureOr<ConvCall> describeConv(Operation *op);
+
+/// A GemmOp (2-D, optional transposes) or MatMulOp (batched; each operand
+/// either has the result's batch dims or none/all-ones). `operandA` and
+/// `operandB` receive the operand values.
+FailureOr<GemmCall> describeGemm(Operation *op);
+
+} // namespace mlir::ingot::codegen
+
+#endif
