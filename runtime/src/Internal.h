@@ -31,6 +31,7 @@ struct ModelData {
   const uint8_t *weights = nullptr;
   uint64_t weightsSize = 0;
   void *library = nullptr;                  // dlopen handle
+  std::shared_ptr<void> cuda;               // CUDA artifacts: device state
   std::vector<IngotKernelFn> stepKernels;   // per step (null for copies)
   // Public descriptions of the inputs and outputs.
   std::vector<ingot_tensor_info> inputs, outputs;

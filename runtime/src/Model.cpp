@@ -1,6 +1,9 @@
 //===- Model.cpp - Loading and validating artifacts -----------------------===//
 #include "ArtifactFormat.h"
 #include "Internal.h"
+#ifdef INGOT_HAVE_CUDA
+#include "cuda/CudaExecutor.h"
+#endif
 
 #include <dlfcn.h>
 #include <fcntl.h>
@@ -175,19 +178,35 @@ static ingot_status *loadImage(std::unique_ptr<ModelData> m, ingot_model **out) 
                           ", this runtime implements " +
                           std::to_string(INGOT_KERNEL_ABI_VERSION) +
                           "; recompile the model");
-  if (m->manifest.target() != "cpu")
-    return makeStatus(m->manifest.target() == "cuda" ? INGOT_NO_DEVICE : INGOT_UNSUPPORTED,
-                      "artifact target '" + m->manifest.target() +
-                          "' is not supported by this runtime build");
+  const std::string &target = m->manifest.target();
+  if (target != "cpu" && target != "cuda")
+    return makeStatus(INGOT_UNSUPPORTED, "artifact target '" + target + "' is unknown");
   if (weights) {
     m->weights = weights->data;
     m->weightsSize = weights->size;
   }
   if (ingot_status *st = checkManifest(*m))
     return st;
+  if (target == "cuda") {
+#ifdef INGOT_HAVE_CUDA
+    const art::Section *fatbin = nullptr;
+    for (const art::Section &s : sections)
+      if (s.kind == art::SectionKind::CudaFatbin)
+        fatbin = &s;
+    if (!fatbin)
+      return invalid("corrupt artifact: no CUDA code section");
+    std::shared_ptr<ingot::runtime::cuda::DeviceModel> device;
+    if (ingot_status *st = ingot::runtime::cuda::loadModel(*m, fatbin->data, fatbin->size, device))
+      return st;
+    m->cuda = device;
+#else
+    return makeStatus(INGOT_NO_DEVICE, "this runtime was built without CUDA support; "
+                                       "it cannot run a CUDA artifact");
+#endif
+  }
   bool needsCode = false;
   for (const ingot::artifact::Step &s : m->manifest.steps())
-    needsCode |= s.kind() == ingot::artifact::Step::KERNEL;
+    needsCode |= target == "cpu" && s.kind() == ingot::artifact::Step::KERNEL;
   if (needsCode) {
     if (!host)
       return invalid("corrupt artifact: no host code section");
@@ -197,7 +216,7 @@ static ingot_status *loadImage(std::unique_ptr<ModelData> m, ingot_model **out) 
   }
   for (const ingot::artifact::Step &s : m->manifest.steps()) {
     IngotKernelFn fn = nullptr;
-    if (s.kind() == ingot::artifact::Step::KERNEL) {
+    if (s.kind() == ingot::artifact::Step::KERNEL && target == "cpu") {
       fn = reinterpret_cast<IngotKernelFn>(dlsym(m->library, s.kernel().c_str()));
       if (!fn)
         return invalid("corrupt artifact: kernel '" + s.kernel() + "' is missing");

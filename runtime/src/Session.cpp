@@ -1,6 +1,9 @@
 //===- Session.cpp - Running a model --------------------------------------===//
 #include "Internal.h"
 #include "ThreadPool.h"
+#ifdef INGOT_HAVE_CUDA
+#include "cuda/CudaExecutor.h"
+#endif
 
 #include <algorithm>
 #include <chrono>
@@ -23,6 +26,11 @@ struct ingot_session {
   bool profile = false;
   std::vector<double> stepSeconds;
   int runs = 0;
+#ifdef INGOT_HAVE_CUDA
+  std::unique_ptr<ingot::runtime::cuda::DeviceSession,
+                  void (*)(ingot::runtime::cuda::DeviceSession *)>
+      device{nullptr, nullptr};
+#endif
   ~ingot_session();
 };
 
@@ -71,6 +79,13 @@ extern "C" ingot_status *ingot_session_create(ingot_model *model,
   s->context.runtime = s->pool.get();
   s->ownedOutputs.resize(s->model->outputs.size());
   s->bufferPointers.resize(s->model->manifest.buffers_size());
+#ifdef INGOT_HAVE_CUDA
+  if (s->model->cuda) {
+    bool graph = !(options && options->no_cuda_graph);
+    if (ingot_status *st = ingot::runtime::cuda::createSession(*s->model, graph, s->device))
+      return st;
+  }
+#endif
   const char *profile = std::getenv("INGOT_PROFILE");
   s->profile = profile && *profile && std::strcmp(profile, "0") != 0;
   s->stepSeconds.assign(s->model->manifest.steps_size(), 0.0);
@@ -177,6 +192,22 @@ extern "C" ingot_status *ingot_session_run(ingot_session *s,
     t.size_bytes = info.size_bytes;
     out[i] = t.data;
   }
+#ifdef INGOT_HAVE_CUDA
+  if (s->device) {
+    std::vector<bool> inDevice(numInputs, false), outDevice(numOutputs, false);
+    for (size_t i = 0; i < numInputs; ++i)
+      for (size_t k = 0; k < m.inputs.size(); ++k)
+        if (in[k] == inputs[i].data)
+          inDevice[k] = inputs[i].on_device != 0;
+    for (size_t i = 0; i < numOutputs; ++i)
+      outDevice[i] = outputs[i].on_device != 0;
+    return ingot::runtime::cuda::run(m, *s->device, in, inDevice, out, outDevice);
+  }
+#endif
+  for (size_t i = 0; i < numInputs; ++i)
+    if (inputs[i].on_device)
+      return makeStatus(INGOT_INVALID_ARGUMENT,
+                        "input " + std::to_string(i) + " is a device pointer, but the model runs on the CPU");
   const auto &buffers = m.manifest.buffers();
   for (int i = 0; i < buffers.size(); ++i) {
     const ingot::artifact::Buffer &b = buffers.Get(i);

@@ -16,11 +16,13 @@ static const char *kUsage =
     "runs; prints latency min/p50/p90/p99 and throughput.\n"
     "  --threads N      worker threads (default: one per core)\n"
     "  --warmup W       untimed runs first (default 5)\n"
-    "  --iterations I   timed runs (default 50)\n";
+    "  --iterations I   timed runs (default 50)\n"
+    "  --no-cuda-graph  CUDA artifacts: launch each step every run instead of\n"
+    "                   replaying a captured CUDA graph\n";
 
 int main(int argc, char **argv) {
   std::string path;
-  int threads = 0, warmup = 5, iterations = 50;
+  int threads = 0, warmup = 5, iterations = 50, noGraph = 0;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() {
@@ -36,6 +38,7 @@ int main(int argc, char **argv) {
     } else if (a == "--threads") threads = next();
     else if (a == "--warmup") warmup = next();
     else if (a == "--iterations") iterations = next();
+    else if (a == "--no-cuda-graph") noGraph = 1;
     else if (!a.empty() && a[0] == '-') {
       std::cerr << "ingot-bench: error: unknown option " << a << "\n" << kUsage;
       return 2;
@@ -47,7 +50,7 @@ int main(int argc, char **argv) {
   }
   try {
     Model model(path);
-    Session session(model, {threads});
+    Session session(model, {threads, noGraph});
     std::mt19937 rng(7);
     std::uniform_real_distribution<float> uniform(-1, 1);
     std::vector<Tensor> inputs;

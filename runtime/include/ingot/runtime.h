@@ -74,6 +74,7 @@ typedef struct ingot_tensor {
   size_t rank;
   void *data;
   size_t size_bytes;
+  int on_device; /* CUDA artifacts: data is a device pointer (no copy) */
 } ingot_tensor;
 
 /* Description of a model input or output; pointers live as long as the
@@ -87,7 +88,9 @@ typedef struct ingot_tensor_info {
 } ingot_tensor_info;
 
 typedef struct ingot_session_options {
-  int num_threads; /* 0: one per core */
+  int num_threads;       /* 0: one per core */
+  int no_cuda_graph;     /* CUDA artifacts: launch every step each run
+                            instead of capturing and replaying a graph */
 } ingot_session_options;
 
 const char *ingot_dtype_name(ingot_dtype dtype);

@@ -1,0 +1,456 @@
+//===- CudaExecutor.cpp - Running CUDA artifacts --------------------------===//
+//
+// One primary context per device; per model a module with the kernels and
+// the weights in device memory; per session a stream, the arena, cuBLASLt
+// and cuDNN handles with their descriptors and algorithms chosen once, and
+// a CUDA graph: the first run executes the steps directly (and settles
+// algorithm choices), the second captures them, later runs replay the graph.
+//
+//===----------------------------------------------------------------------===//
+#include "CudaExecutor.h"
+#include "CudaApi.h"
+
+#include <cstring>
+
+namespace ingot::runtime::cuda {
+
+namespace art = ::ingot::artifact;
+
+struct DeviceModel {
+  const Api *api = nullptr;
+  CUdevice device = 0;
+  CUcontext context = nullptr;
+  CUmodule module = nullptr;
+  std::vector<CUfunction> functions; // per step (kernels only)
+  CUdeviceptr weights = 0;
+  ~DeviceModel() {
+    if (!api)
+      return;
+    api->cuCtxSetCurrent(context);
+    if (weights)
+      api->cuMemFree(weights);
+    if (module)
+      api->cuModuleUnload(module);
+    if (context)
+      api->cuDevicePrimaryCtxRelease(device);
+  }
+};
+
+namespace {
+std::string cuError(const Api *api, CUresult r) {
+  const char *s = nullptr;
+  if (api && api->cuGetErrorString)
+    api->cuGetErrorString(r, &s);
+  return s ? s : "CUDA error " + std::to_string(static_cast<int>(r));
+}
+
+struct GemmPlan {
+  cublasLtMatmulDesc_t desc = nullptr;
+  cublasLtMatrixLayout_t a = nullptr, b = nullptr, c = nullptr;
+  cublasLtMatmulAlgo_t algo{};
+};
+struct ConvPlan {
+  cudnnTensorDescriptor_t x = nullptr, y = nullptr;
+  cudnnFilterDescriptor_t w = nullptr;
+  cudnnConvolutionDescriptor_t conv = nullptr;
+  cudnnConvolutionFwdAlgo_t forward{};
+  cudnnConvolutionBwdDataAlgo_t backward{};
+  size_t workspace = 0;
+};
+} // namespace
+
+struct DeviceSession {
+  const Api *api = nullptr;
+  std::shared_ptr<DeviceModel> model;
+  CUstream stream = nullptr;
+  CUdeviceptr arena = 0, workspace = 0;
+  size_t workspaceBytes = 0;
+  std::vector<CUdeviceptr> inputs, outputs; // session-owned copies
+  cublasLtHandle_t lt = nullptr;
+  cudnnHandle_t dnn = nullptr;
+  std::vector<GemmPlan> gemms; // per step
+  std::vector<ConvPlan> convs; // per step
+  bool useGraph = true;
+  int runs = 0;
+  CUgraphExec graph = nullptr;
+  std::vector<CUdeviceptr> graphPointers; // input/output pointers the graph bakes in
+  ~DeviceSession();
+};
+
+DeviceSession::~DeviceSession() {
+  if (!api)
+    return;
+  api->cuCtxSetCurrent(model->context);
+  if (graph)
+    api->cuGraphExecDestroy(graph);
+  for (GemmPlan &g : gemms) {
+    if (g.desc) api->cublasLtMatmulDescDestroy(g.desc);
+    if (g.a) api->cublasLtMatrixLayoutDestroy(g.a);
+    if (g.b) api->cublasLtMatrixLayoutDestroy(g.b);
+    if (g.c) api->cublasLtMatrixLayoutDestroy(g.c);
+  }
+  for (ConvPlan &c : convs) {
+    if (c.x) api->cudnnDestroyTensorDescriptor(c.x);
+    if (c.y) api->cudnnDestroyTensorDescriptor(c.y);
+    if (c.w) api->cudnnDestroyFilterDescriptor(c.w);
+    if (c.conv) api->cudnnDestroyConvolutionDescriptor(c.conv);
+  }
+  if (lt) api->cublasLtDestroy(lt);
+  if (dnn) api->cudnnDestroy(dnn);
+  for (CUdeviceptr p : inputs) if (p) api->cuMemFree(p);
+  for (CUdeviceptr p : outputs) if (p) api->cuMemFree(p);
+  if (arena) api->cuMemFree(arena);
+  if (workspace) api->cuMemFree(workspace);
+  if (stream) api->cuStreamDestroy(stream);
+}
+
+ingot_status *loadModel(const ModelData &m, const uint8_t *fatbin, size_t size,
+                        std::shared_ptr<DeviceModel> &out) {
+  std::string error;
+  const Api *api = cuda::api(error);
+  if (!api)
+    return makeStatus(INGOT_NO_DEVICE, "cannot run a CUDA artifact: " + error);
+  auto dm = std::make_shared<DeviceModel>();
+  dm->api = api;
+  CUresult r;
+  auto fail = [&](const std::string &what) {
+    return makeStatus(INGOT_INTERNAL, what + ": " + cuError(api, r));
+  };
+  if ((r = api->cuDeviceGet(&dm->device, 0)) != CUDA_SUCCESS)
+    return fail("cuDeviceGet");
+  if ((r = api->cuDevicePrimaryCtxRetain(&dm->context, dm->device)) != CUDA_SUCCESS)
+    return fail("cuDevicePrimaryCtxRetain");
+  api->cuCtxSetCurrent(dm->context);
+  if ((r = api->cuModuleLoadData(&dm->module, fatbin)) != CUDA_SUCCESS)
+    return fail("loading the CUDA kernels (cuModuleLoadData; built for another GPU?)");
+  (void)size;
+  for (const art::Step &s : m.manifest.steps()) {
+    CUfunction fn = nullptr;
+    if (s.kind() == art::Step::KERNEL &&
+        (r = api->cuModuleGetFunction(&fn, dm->module, s.kernel().c_str())) != CUDA_SUCCESS)
+      return fail("kernel '" + s.kernel() + "' is missing from the CUDA code");
+    dm->functions.push_back(fn);
+  }
+  if (m.weightsSize) {
+    if ((r = api->cuMemAlloc(&dm->weights, m.weightsSize)) != CUDA_SUCCESS)
+      return fail("allocating " + std::to_string(m.weightsSize) + " bytes of weights");
+    if ((r = api->cuMemcpyHtoD(dm->weights, m.weights, m.weightsSize)) != CUDA_SUCCESS)
+      return fail("uploading the weights");
+  }
+  out = std::move(dm);
+  return nullptr;
+}
+
+static ingot_status *planGemm(const Api *api, DeviceSession &s, const art::GemmCall &g,
+                              GemmPlan &p) {
+  // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: swap the
+  // operands, keep the leading dimensions.
+  cublasOperation_t opA = g.trans_b() ? CUBLAS_OP_T : CUBLAS_OP_N;
+  cublasOperation_t opB = g.trans_a() ? CUBLAS_OP_T : CUBLAS_OP_N;
+  cublasStatus_t st;
+  auto fail = [&](const char *what) {
+    return makeStatus(INGOT_INTERNAL, std::string("cuBLASLt ") + what + ": " +
+                                          api->cublasLtGetStatusString(st));
+  };
+  if ((st = api->cublasLtMatmulDescCreate(&p.desc, CUBLAS_COMPUTE_32F, CUDA_R_32F)))
+    return fail("matmul descriptor");
+  api->cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_TRANSA, &opA, sizeof opA);
+  api->cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_TRANSB, &opB, sizeof opB);
+  // Column-major shapes (rows x cols) as stored.
+  uint64_t aRows = g.trans_b() ? g.k() : g.n(), aCols = g.trans_b() ? g.n() : g.k();
+  uint64_t bRows = g.trans_a() ? g.m() : g.k(), bCols = g.trans_a() ? g.k() : g.m();
+  if ((st = api->cublasLtMatrixLayoutCreate(&p.a, CUDA_R_32F, aRows, aCols, g.ldb())) ||
+      (st = api->cublasLtMatrixLayoutCreate(&p.b, CUDA_R_32F, bRows, bCols, g.lda())) ||
+      (st = api->cublasLtMatrixLayoutCreate(&p.c, CUDA_R_32F, g.n(), g.m(), g.ldc())))
+    return fail("matrix layout");
+  if (g.batch() > 1) {
+    int32_t count = static_cast<int32_t>(g.batch());
+    int64_t sa = g.stride_b(), sb = g.stride_a(), sc = g.stride_c();
+    for (auto [layout, stride] : {std::pair{p.a, sa}, std::pair{p.b, sb}, std::pair{p.c, sc}}) {
+      api->cublasLtMatrixLayoutSetAttribute(layout, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT, &count, sizeof count);
+      api->cublasLtMatrixLayoutSetAttribute(layout, CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET, &stride, sizeof stride);
+    }
+  }
+  cublasLtMatmulPreference_t pref = nullptr;
+  api->cublasLtMatmulPreferenceCreate(&pref);
+  size_t ws = s.workspaceBytes;
+  api->cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof ws);
+  cublasLtMatmulHeuristicResult_t result{};
+  int found = 0;
+  st = api->cublasLtMatmulAlgoGetHeuristic(s.lt, p.desc, p.a, p.b, p.c, p.c, pref, 1, &result, &found);
+  api->cublasLtMatmulPreferenceDestroy(pref);
+  if (st || found == 0)
+    return makeStatus(INGOT_INTERNAL, "cuBLASLt found no algorithm for a " +
+                                          std::to_string(g.m()) + "x" + std::to_string(g.n()) +
+                                          "x" + std::to_string(g.k()) + " GEMM");
+  p.algo = result.algo;
+  return nullptr;
+}
+
+static ingot_status *planConv(const Api *api, DeviceSession &s, const art::ConvCall &c,
+                              ConvPlan &p) {
+  int spatial = c.in_size_size();
+  for (int i = 0; i < spatial; ++i)
+    if (c.pad_begin(i) != c.pad_end(i))
+      return makeStatus(INGOT_UNSUPPORTED,
+                        "asymmetric convolution padding is not supported on the GPU yet");
+  // cuDNN wants at least 4-d tensors: 1-d convolutions get a unit height.
+  int nd = std::max(spatial, 2);
+  auto dims = [&](int64_t n, int64_t ch, const google::protobuf::RepeatedField<int64_t> &sz) {
+    std::vector<int> d = {int(n), int(ch)};
+    for (int i = spatial; i < nd; ++i) d.push_back(1);
+    for (int64_t v : sz) d.push_back(int(v));
+    return d;
+  };
+  auto packed = [](const std::vector<int> &d) {
+    std::vector<int> strides(d.size(), 1);
+    for (int i = int(d.size()) - 2; i >= 0; --i)
+      strides[i] = strides[i + 1] * d[i + 1];
+    return strides;
+  };
+  std::vector<int> xd = dims(c.batch(), c.in_channels(), c.in_size());
+  std::vector<int> yd = dims(c.batch(), c.out_channels(), c.out_size());
+  std::vector<int> wd;
+  if (c.transposed())
+    wd = dims(c.in_channels(), c.out_channels() / c.group(), c.kernel());
+  else
+    wd = dims(c.out_channels(), c.in_channels() / c.group(), c.kernel());
+  std::vector<int> pad(nd - spatial, 0), stride(nd - spatial, 1), dil(nd - spatial, 1);
+  for (int i = 0; i < spatial; ++i) {
+    pad.push_back(int(c.pad_begin(i)));
+    stride.push_back(int(c.stride(i)));
+    dil.push_back(int(c.dilation(i)));
+  }
+  cudnnStatus_t st;
+  auto fail = [&](const char *what) {
+    return makeStatus(INGOT_INTERNAL, std::string("cuDNN ") + what + ": " + api->cudnnGetErrorString(st));
+  };
+  std::vector<int> xs = packed(xd), ys = packed(yd);
+  if ((st = api->cudnnCreateTensorDescriptor(&p.x)) ||
+      (st = api->cudnnSetTensorNdDescriptor(p.x, CUDNN_DATA_FLOAT, int(xd.size()), xd.data(), xs.data())) ||
+      (st = api->cudnnCreateTensorDescriptor(&p.y)) ||
+      (st = api->cudnnSetTensorNdDescriptor(p.y, CUDNN_DATA_FLOAT, int(yd.size()), yd.data(), ys.data())) ||
+      (st = api->cudnnCreateFilterDescriptor(&p.w)) ||
+      (st = api->cudnnSetFilterNdDescriptor(p.w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, int(wd.size()), wd.data())) ||
+      (st = api->cudnnCreateConvolutionDescriptor(&p.conv)) ||
+      (st = api->cudnnSetConvolutionNdDescriptor(p.conv, nd, pad.data(), stride.data(), dil.data(),
+                                                  CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT)) ||
+      (st = api->cudnnSetConvolutionGroupCount(p.conv, int(c.group()))))
+    return fail("descriptors");
+  int found = 0;
+  if (!c.transposed()) {
+    cudnnConvolutionFwdAlgoPerf_t perf{};
+    if ((st = api->cudnnGetConvolutionForwardAlgorithm_v7(s.dnn, p.x, p.w, p.conv, p.y, 1, &found, &perf)) || !found)
+      return fail("forward algorithm");
+    p.forward = perf.algo;
+    if ((st = api->cudnnGetConvolutionForwardWorkspaceSize(s.dnn, p.x, p.w, p.conv, p.y, p.forward, &p.workspace)))
+      return fail("workspace size");
+  } else {
+    // Transposed convolution is the data gradient of a convolution from y to x.
+    cudnnConvolutionBwdDataAlgoPerf_t perf{};
+    if ((st = api->cudnnGetConvolutionBackwardDataAlgorithm_v7(s.dnn, p.w, p.x, p.conv, p.y, 1, &found, &perf)) || !found)
+      return fail("backward-data algorithm");
+    p.backward = perf.algo;
+    if ((st = api->cudnnGetConvolutionBackwardDataWorkspaceSize(s.dnn, p.w, p.x, p.conv, p.y, p.backward, &p.workspace)))
+      return fail("workspace size");
+  }
+  return nullptr;
+}
+
+ingot_status *createSession(const ModelData &m, bool useCudaGraph,
+                            std::unique_ptr<DeviceSession, void (*)(DeviceSession *)> &out) {
+  auto s = std::unique_ptr<DeviceSession, void (*)(DeviceSession *)>(
+      new DeviceSession, [](DeviceSession *p) { delete p; });
+  s->model = std::static_pointer_cast<DeviceModel>(m.cuda);
+  s->api = s->model->api;
+  const Api *api = s->api;
+  s->useGraph = useCudaGraph;
+  api->cuCtxSetCurrent(s->model->context);
+  CUresult r;
+  auto fail = [&](const std::string &what) {
+    return makeStatus(INGOT_INTERNAL, what + ": " + cuError(api, r));
+  };
+  if ((r = api->cuStreamCreate(&s->stream, CU_STREAM_NON_BLOCKING)) != CUDA_SUCCESS)
+    return fail("cuStreamCreate");
+  if (m.manifest.arena_bytes() &&
+      (r = api->cuMemAlloc(&s->arena, m.manifest.arena_bytes())) != CUDA_SUCCESS)
+    return fail("allocating the " + std::to_string(m.manifest.arena_bytes()) + "-byte arena");
+  for (const ingot_tensor_info &t : m.inputs) {
+    CUdeviceptr p = 0;
+    if (t.size_bytes && (r = api->cuMemAlloc(&p, t.size_bytes)) != CUDA_SUCCESS)
+      return fail("allocating an input");
+    s->inputs.push_back(p);
+  }
+  for (const ingot_tensor_info &t : m.outputs) {
+    CUdeviceptr p = 0;
+    if (t.size_bytes && (r = api->cuMemAlloc(&p, t.size_bytes)) != CUDA_SUCCESS)
+      return fail("allocating an output");
+    s->outputs.push_back(p);
+  }
+  if (api->cublasLtCreate(&s->lt) || api->cudnnCreate(&s->dnn))
+    return makeStatus(INGOT_INTERNAL, "cannot create cuBLASLt/cuDNN handles");
+  api->cudnnSetStream(s->dnn, reinterpret_cast<cudaStream_t>(s->stream));
+  s->workspaceBytes = size_t(32) << 20;
+  const auto &steps = m.manifest.steps();
+  s->gemms.resize(steps.size());
+  s->convs.resize(steps.size());
+  size_t convWorkspace = 0;
+  for (int i = 0; i < steps.size(); ++i) {
+    ingot_status *st = nullptr;
+    if (steps.Get(i).kind() == art::Step::GEMM)
+      st = planGemm(api, *s, steps.Get(i).gemm(), s->gemms[i]);
+    else if (steps.Get(i).kind() == art::Step::CONV) {
+      st = planConv(api, *s, steps.Get(i).conv(), s->convs[i]);
+      convWorkspace = std::max(convWorkspace, s->convs[i].workspace);
+    }
+    if (st) {
+      st->message = "step " + std::to_string(i) + " (" + steps.Get(i).name() + "): " + st->message;
+      return st;
+    }
+  }
+  s->workspaceBytes = std::max(s->workspaceBytes, convWorkspace);
+  if ((r = api->cuMemAlloc(&s->workspace, s->workspaceBytes)) != CUDA_SUCCESS)
+    return fail("allocating the library workspace");
+  out = std::move(s);
+  return nullptr;
+}
+
+/// Enqueues every step on the session's stream.
+static ingot_status *enqueue(const ModelData &m, DeviceSession &s,
+                             const std::vector<CUdeviceptr> &inputs,
+                             const std::vector<CUdeviceptr> &outputs) {
+  const Api *api = s.api;
+  const auto &buffers = m.manifest.buffers();
+  auto pointer = [&](uint32_t id) -> CUdeviceptr {
+    const art::Buffer &b = buffers.Get(id);
+    switch (b.kind()) {
+    case art::Buffer::ARENA: return s.arena + b.offset();
+    case art::Buffer::WEIGHT: return s.model->weights + b.offset();
+    case art::Buffer::INPUT: return inputs[b.index()];
+    default: return outputs[b.index()];
+    }
+  };
+  const auto &steps = m.manifest.steps();
+  std::vector<CUdeviceptr> args;
+  std::vector<void *> params;
+  for (int i = 0; i < steps.size(); ++i) {
+    const art::Step &step = steps.Get(i);
+    auto where = [&] { return "step " + std::to_string(i) + " (" + step.kernel() + ", " + step.name() + "): "; };
+    args.clear();
+    for (uint32_t b : step.buffers())
+      args.push_back(pointer(b));
+    switch (step.kind()) {
+    case art::Step::KERNEL: {
+      params.clear();
+      for (CUdeviceptr &a : args)
+        params.push_back(&a);
+      CUresult r = api->cuLaunchKernel(s.model->functions[i], unsigned(step.grid_x()), 1, 1,
+                                       unsigned(step.block_x()), 1, 1, 0, s.stream, params.data(), nullptr);
+      if (r != CUDA_SUCCESS)
+        return makeStatus(INGOT_INTERNAL, where() + "kernel launch failed: " + cuError(api, r));
+      break;
+    }
+    case art::Step::COPY: {
+      CUresult r = api->cuMemcpyDtoDAsync(args[1], args[0], buffers.Get(step.buffers(1)).size(), s.stream);
+      if (r != CUDA_SUCCESS)
+        return makeStatus(INGOT_INTERNAL, where() + "copy failed: " + cuError(api, r));
+      break;
+    }
+    case art::Step::GEMM: {
+      const GemmPlan &g = s.gemms[i];
+      float alpha = step.gemm().alpha(), beta = 0.0f;
+      // Swapped operands (see planGemm): A' = B, B' = A.
+      cublasStatus_t st = api->cublasLtMatmul(
+          s.lt, g.desc, &alpha, reinterpret_cast<const void *>(args[1]), g.a,
+          reinterpret_cast<const void *>(args[0]), g.b, &beta, reinterpret_cast<void *>(args[2]), g.c,
+          reinterpret_cast<void *>(args[2]), g.c, &g.algo, reinterpret_cast<void *>(s.workspace),
+          s.workspaceBytes, reinterpret_cast<cudaStream_t>(s.stream));
+      if (st)
+        return makeStatus(INGOT_INTERNAL, where() + "cuBLASLt matmul failed: " + api->cublasLtGetStatusString(st));
+      break;
+    }
+    case art::Step::CONV: {
+      const ConvPlan &c = s.convs[i];
+      float alpha = 1.0f, beta = 0.0f;
+      cudnnStatus_t st = step.conv().transposed()
+          ? api->cudnnConvolutionBackwardData(s.dnn, &alpha, c.w, reinterpret_cast<const void *>(args[1]), c.x,
+                                              reinterpret_cast<const void *>(args[0]), c.conv, c.backward,
+                                              reinterpret_cast<void *>(s.workspace), s.workspaceBytes, &beta,
+                                              c.y, reinterpret_cast<void *>(args[2]))
+          : api->cudnnConvolutionForward(s.dnn, &alpha, c.x, reinterpret_cast<const void *>(args[0]), c.w,
+                                         reinterpret_cast<const void *>(args[1]), c.conv, c.forward,
+                                         reinterpret_cast<void *>(s.workspace), s.workspaceBytes, &beta,
+                                         c.y, reinterpret_cast<void *>(args[2]));
+      if (st)
+        return makeStatus(INGOT_INTERNAL, where() + "cuDNN convolution failed: " + api->cudnnGetErrorString(st));
+      break;
+    }
+    default:
+      return makeStatus(INGOT_INVALID_ARTIFACT, where() + "unknown step kind");
+    }
+  }
+  return nullptr;
+}
+
+ingot_status *run(const ModelData &m, DeviceSession &s, const std::vector<const void *> &in,
+                  const std::vector<bool> &inOnDevice, const std::vector<void *> &out,
+                  const std::vector<bool> &outOnDevice) {
+  const Api *api = s.api;
+  api->cuCtxSetCurrent(s.model->context);
+  CUresult r;
+  std::vector<CUdeviceptr> inputs(in.size()), outputs(out.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (inOnDevice[i]) {
+      inputs[i] = reinterpret_cast<CUdeviceptr>(in[i]);
+      continue;
+    }
+    inputs[i] = s.inputs[i];
+    if (m.inputs[i].size_bytes &&
+        (r = api->cuMemcpyHtoDAsync(inputs[i], in[i], m.inputs[i].size_bytes, s.stream)) != CUDA_SUCCESS)
+      return makeStatus(INGOT_INTERNAL, "copying input " + std::to_string(i) + ": " + cuError(api, r));
+  }
+  for (size_t i = 0; i < out.size(); ++i)
+    outputs[i] = outOnDevice[i] ? reinterpret_cast<CUdeviceptr>(out[i]) : s.outputs[i];
+
+  // The graph bakes in the input/output pointers: re-capture if they change.
+  std::vector<CUdeviceptr> pointers(inputs);
+  pointers.insert(pointers.end(), outputs.begin(), outputs.end());
+  if (s.graph && pointers != s.graphPointers) {
+    api->cuGraphExecDestroy(s.graph);
+    s.graph = nullptr;
+  }
+  ingot_status *st = nullptr;
+  if (s.graph) {
+    if ((r = api->cuGraphLaunch(s.graph, s.stream)) != CUDA_SUCCESS)
+      return makeStatus(INGOT_INTERNAL, "replaying the CUDA graph: " + cuError(api, r));
+  } else if (s.useGraph && s.runs > 0) {
+    CUgraph graph = nullptr;
+    if ((r = api->cuStreamBeginCapture(s.stream, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL)) != CUDA_SUCCESS)
+      return makeStatus(INGOT_INTERNAL, "starting CUDA graph capture: " + cuError(api, r));
+    st = enqueue(m, s, inputs, outputs);
+    CUresult end = api->cuStreamEndCapture(s.stream, &graph);
+    if (st)
+      return st;
+    if (end != CUDA_SUCCESS || (r = api->cuGraphInstantiate(&s.graph, graph, 0)) != CUDA_SUCCESS) {
+      if (graph)
+        api->cuGraphDestroy(graph);
+      return makeStatus(INGOT_INTERNAL, "capturing the CUDA graph: " + cuError(api, end != CUDA_SUCCESS ? end : r));
+    }
+    api->cuGraphDestroy(graph);
+    s.graphPointers = pointers;
+    if ((r = api->cuGraphLaunch(s.graph, s.stream)) != CUDA_SUCCESS)
+      return makeStatus(INGOT_INTERNAL, "launching the CUDA graph: " + cuError(api, r));
+  } else if ((st = enqueue(m, s, inputs, outputs))) {
+    return st;
+  }
+  for (size_t i = 0; i < out.size(); ++i)
+    if (!outOnDevice[i] && m.outputs[i].size_bytes &&
+        (r = api->cuMemcpyDtoHAsync(out[i], outputs[i], m.outputs[i].size_bytes, s.stream)) != CUDA_SUCCESS)
+      return makeStatus(INGOT_INTERNAL, "copying output " + std::to_string(i) + ": " + cuError(api, r));
+  if ((r = api->cuStreamSynchronize(s.stream)) != CUDA_SUCCESS)
+    return makeStatus(INGOT_INTERNAL, "running the model on the GPU: " + cuError(api, r));
+  ++s.runs;
+  return nullptr;
+}
+
+} // namespace ingot::runtime::cuda
