@@ -1,0 +1,56 @@
+"""Prepares out/gpu-check/models for scripts/gpu-check.sh: for each model,
+seeded inputs, onnxruntime's outputs, and the model compiled for the CPU
+(--march x86-64-v3, portable) and for CUDA (sm_80, sm_90 + PTX).
+
+    .venv/bin/python bench/gpu_check_prepare.py out/gpu-check/models
+"""
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import onnxruntime as ort
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "test", "lib"))
+import e2e  # noqa: E402
+
+MODELS = [
+    ("tiny_cnn", "examples/models/tiny_cnn.onnx", {"input": [1, 3, 32, 32]}),
+    ("tiny_cnn_b32", "examples/models/tiny_cnn.onnx", {"input": [32, 3, 32, 32]}),
+    ("oww_hello_deepa", "../shared/models/oww_hello_deepa.onnx", None),
+    ("ppocr_mobile_v2_cls", "../shared/models/ppocr_mobile_v2_cls.onnx", {"x": [1, 3, 48, 192]}),
+    ("ppocr_v4_det", "../shared/models/ppocr_v4_det.onnx", {"x": [1, 3, 640, 640]}),
+]
+
+
+def main():
+    out = sys.argv[1]
+    os.makedirs(out, exist_ok=True)
+    ingotc = os.path.join(ROOT, "build/compiler/ingotc")
+    for name, rel, shapes in MODELS:
+        path = os.path.join(ROOT, rel)
+        if not os.path.exists(path):
+            print(f"skip {name}: {path} not found")
+            continue
+        folder = os.path.join(out, name)
+        os.makedirs(folder, exist_ok=True)
+        feeds = e2e.random_inputs(path, shapes)
+        sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+        refs = sess.run(None, feeds)
+        np.savez(os.path.join(folder, "inputs.npz"), **feeds)
+        np.savez(os.path.join(folder, "ref.npz"), **dict(zip([o.name for o in sess.get_outputs()], refs)))
+        shutil.copy(path, os.path.join(folder, "model.onnx"))
+        shape_args = []
+        for n, arr in feeds.items():
+            shape_args += ["--input-shape", n + ":" + "x".join(map(str, arr.shape))]
+        for target, file, extra in [("cpu", "cpu.ingot", ["--march", "x86-64-v3"]),
+                                    ("cuda", "cuda.ingot", [])]:
+            subprocess.run([ingotc, path, "--target", target, "-o", os.path.join(folder, file),
+                            *extra, *shape_args], check=True)
+        print(f"prepared {name}")
+
+
+if __name__ == "__main__":
+    main()
