@@ -43,6 +43,7 @@ std::vector<uint8_t> mlir::ingot::codegen::buildArtifact(
   art::Manifest m;
   m.set_kernel_abi_version(INGOT_KERNEL_ABI_VERSION);
   m.set_target(plan.target);
+  m.set_allow_tf32(plan.allowTF32);
   m.set_producer(producer);
   for (const PlanTensor &t : plan.inputs)
     fill(m.add_inputs(), t);

@@ -53,6 +53,7 @@ struct PlanTensor {
 
 struct ExecutionPlan {
   std::string target = "cpu";
+  bool allowTF32 = false; // CUDA: TF32 tensor cores for FP32 GEMM/convolution
   std::vector<PlanBuffer> buffers;
   std::vector<PlanStep> steps;
   std::vector<PlanTensor> inputs, outputs;

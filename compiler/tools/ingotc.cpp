@@ -61,6 +61,10 @@ cl::opt<std::string> target("target",
                             cl::desc("Code generation target: cpu, or cuda[:sm_80,sm_90] "
                                      "(SASS for each arch, PTX for the newest)"),
                             cl::init("cpu"), cl::cat(category));
+cl::opt<bool> tf32("tf32",
+                   cl::desc("CUDA: let FP32 GEMMs and convolutions use TF32 "
+                            "tensor cores"),
+                   cl::cat(category));
 cl::opt<std::string> march("march",
                            cl::desc("CPU architecture for host code (-march=), "
                                     "default: native"),
@@ -289,6 +293,7 @@ int main(int argc, char **argv) {
     std::string source;
     if (failed(plan) || failed(mlir::ingot::codegen::lowerPlanForCuda(*plan, source)))
       return 1;
+    plan->allowTF32 = tf32;
     errs() << "ingotc: compiling " << plan->kernels << " regions with nvcc for "
            << llvm::join(cudaArchs, ", ") << "\n";
     std::vector<char> fatbin;

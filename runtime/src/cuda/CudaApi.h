@@ -75,6 +75,7 @@ namespace ingot::runtime::cuda {
   X(cudnnCreateConvolutionDescriptor, "cudnnCreateConvolutionDescriptor")      \
   X(cudnnSetConvolutionNdDescriptor, "cudnnSetConvolutionNdDescriptor")        \
   X(cudnnSetConvolutionGroupCount, "cudnnSetConvolutionGroupCount")            \
+  X(cudnnSetConvolutionMathType, "cudnnSetConvolutionMathType")                \
   X(cudnnDestroyConvolutionDescriptor, "cudnnDestroyConvolutionDescriptor")    \
   X(cudnnGetConvolutionForwardAlgorithm_v7, "cudnnGetConvolutionForwardAlgorithm_v7") \
   X(cudnnGetConvolutionForwardWorkspaceSize, "cudnnGetConvolutionForwardWorkspaceSize") \

@@ -142,7 +142,7 @@ ingot_status *loadModel(const ModelData &m, const uint8_t *fatbin, size_t size,
 }
 
 static ingot_status *planGemm(const Api *api, DeviceSession &s, const art::GemmCall &g,
-                              GemmPlan &p) {
+                              GemmPlan &p, bool tf32) {
   // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: swap the
   // operands, keep the leading dimensions.
   cublasOperation_t opA = g.trans_b() ? CUBLAS_OP_T : CUBLAS_OP_N;
@@ -152,7 +152,8 @@ static ingot_status *planGemm(const Api *api, DeviceSession &s, const art::GemmC
     return makeStatus(INGOT_INTERNAL, std::string("cuBLASLt ") + what + ": " +
                                           api->cublasLtGetStatusString(st));
   };
-  if ((st = api->cublasLtMatmulDescCreate(&p.desc, CUBLAS_COMPUTE_32F, CUDA_R_32F)))
+  if ((st = api->cublasLtMatmulDescCreate(
+           &p.desc, tf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F, CUDA_R_32F)))
     return fail("matmul descriptor");
   api->cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_TRANSA, &opA, sizeof opA);
   api->cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_TRANSB, &opB, sizeof opB);
@@ -188,7 +189,7 @@ static ingot_status *planGemm(const Api *api, DeviceSession &s, const art::GemmC
 }
 
 static ingot_status *planConv(const Api *api, DeviceSession &s, const art::ConvCall &c,
-                              ConvPlan &p) {
+                              ConvPlan &p, bool tf32) {
   int spatial = c.in_size_size();
   for (int i = 0; i < spatial; ++i)
     if (c.pad_begin(i) != c.pad_end(i))
@@ -235,7 +236,9 @@ static ingot_status *planConv(const Api *api, DeviceSession &s, const art::ConvC
       (st = api->cudnnCreateConvolutionDescriptor(&p.conv)) ||
       (st = api->cudnnSetConvolutionNdDescriptor(p.conv, nd, pad.data(), stride.data(), dil.data(),
                                                   CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT)) ||
-      (st = api->cudnnSetConvolutionGroupCount(p.conv, int(c.group()))))
+      (st = api->cudnnSetConvolutionGroupCount(p.conv, int(c.group()))) ||
+      (st = api->cudnnSetConvolutionMathType(
+           p.conv, tf32 ? CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION : CUDNN_FMA_MATH)))
     return fail("descriptors");
   int found = 0;
   if (!c.transposed()) {
@@ -298,9 +301,9 @@ ingot_status *createSession(const ModelData &m, bool useCudaGraph,
   for (int i = 0; i < steps.size(); ++i) {
     ingot_status *st = nullptr;
     if (steps.Get(i).kind() == art::Step::GEMM)
-      st = planGemm(api, *s, steps.Get(i).gemm(), s->gemms[i]);
+      st = planGemm(api, *s, steps.Get(i).gemm(), s->gemms[i], m.manifest.allow_tf32());
     else if (steps.Get(i).kind() == art::Step::CONV) {
-      st = planConv(api, *s, steps.Get(i).conv(), s->convs[i]);
+      st = planConv(api, *s, steps.Get(i).conv(), s->convs[i], m.manifest.allow_tf32());
       convWorkspace = std::max(convWorkspace, s->convs[i].workspace);
     }
     if (st) {
