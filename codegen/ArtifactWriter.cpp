@@ -87,6 +87,9 @@ std::vector<uint8_t> mlir::ingot::codegen::buildArtifact(
       g->set_stride_a(s.gemm.strideA);
       g->set_stride_b(s.gemm.strideB);
       g->set_stride_c(s.gemm.strideC);
+      g->set_offset_a(s.gemm.offsetA);
+      g->set_offset_b(s.gemm.offsetB);
+      g->set_offset_c(s.gemm.offsetC);
     }
     if (s.kind == PlanStep::Kind::Conv) {
       art::ConvCall *c = out->mutable_conv();

@@ -48,12 +48,6 @@ LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan, std::string &source
           return failure();
         call.kind = PlanStep::Kind::Conv;
         call.conv = *conv;
-      } else {
-        FailureOr<GemmCall> gemm = describeGemm(lib);
-        if (failed(gemm))
-          return failure();
-        call.kind = PlanStep::Kind::Gemm;
-        call.gemm = *gemm;
       }
       for (unsigned i = 0; i < 2; ++i) {
         FailureOr<unsigned> b = bufferOf(lib->getOperand(i));
@@ -63,7 +57,18 @@ LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan, std::string &source
       }
       call.buffers.push_back(step.buffers.back());
       call.kernel = step.kernel + "_library";
-      steps.push_back(call);
+      if (call.kind == PlanStep::Kind::Conv) {
+        steps.push_back(call);
+      } else {
+        FailureOr<SmallVector<GemmCall>> gemms = describeGemm(lib);
+        if (failed(gemms))
+          return failure();
+        call.kind = PlanStep::Kind::Gemm;
+        for (const GemmCall &g : *gemms) {
+          call.gemm = g;
+          steps.push_back(call);
+        }
+      }
     }
     CudaLaunch launch;
     if (failed(emitCudaKernel(region, step.kernel, source, launch)))

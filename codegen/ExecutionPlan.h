@@ -26,6 +26,7 @@ struct GemmCall {
   int64_t m = 0, n = 0, k = 0, lda = 0, ldb = 0, ldc = 0;
   float alpha = 1.0f;
   int64_t batch = 1, strideA = 0, strideB = 0, strideC = 0;
+  int64_t offsetA = 0, offsetB = 0, offsetC = 0; // elements
 };
 struct ConvCall {
   bool transposed = false;

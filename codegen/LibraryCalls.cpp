@@ -61,7 +61,7 @@ FailureOr<ConvCall> codegen::describeConv(Operation *op) {
   return c;
 }
 
-FailureOr<GemmCall> codegen::describeGemm(Operation *op) {
+FailureOr<SmallVector<GemmCall>> codegen::describeGemm(Operation *op) {
   GemmCall g;
   if (auto gemm = dyn_cast<GemmOp>(op)) {
     ArrayRef<int64_t> as = shapeOf(gemm.getA()), bs = shapeOf(gemm.getB());
@@ -74,7 +74,7 @@ FailureOr<GemmCall> codegen::describeGemm(Operation *op) {
     g.ldb = bs[1];
     g.ldc = g.n;
     g.alpha = static_cast<float>(gemm.getAlpha().convertToDouble());
-    return g;
+    return SmallVector<GemmCall>{g};
   }
   auto mm = cast<MatMulOp>(op);
   SmallVector<int64_t> pa(shapeOf(mm.getLhs())), pb(shapeOf(mm.getRhs()));
@@ -88,35 +88,49 @@ FailureOr<GemmCall> codegen::describeGemm(Operation *op) {
   g.lda = g.k;
   g.ldb = g.n;
   g.ldc = g.n;
-  ArrayRef<int64_t> batchA = ArrayRef<int64_t>(pa).drop_back(2);
-  ArrayRef<int64_t> batchB = ArrayRef<int64_t>(pb).drop_back(2);
-  ArrayRef<int64_t> out = shapeOf(mm.getResult());
-  size_t outBatchRank = out.size() - (shapeOf(mm.getLhs()).size() == 1 ? 0 : 1) -
-                        (shapeOf(mm.getRhs()).size() == 1 ? 0 : 1);
-  int64_t batch = 1;
-  for (size_t i = 0; i < outBatchRank; ++i)
-    batch *= out[i];
-  auto product = [](ArrayRef<int64_t> dims) {
-    int64_t p = 1;
-    for (int64_t d : dims)
-      p *= d;
-    return p;
-  };
-  g.batch = batch;
+  // Batch dims of A, B and the result, right-aligned to one rank.
+  SmallVector<int64_t> ba(pa.begin(), pa.end() - 2), bb(pb.begin(), pb.end() - 2);
+  size_t rank = std::max(ba.size(), bb.size());
+  ba.insert(ba.begin(), rank - ba.size(), 1);
+  bb.insert(bb.begin(), rank - bb.size(), 1);
+  SmallVector<int64_t> bo(rank);
+  int64_t batch = 1, countA = 1, countB = 1;
+  for (size_t i = 0; i < rank; ++i) {
+    bo[i] = std::max(ba[i], bb[i]);
+    batch *= bo[i];
+    countA *= ba[i];
+    countB *= bb[i];
+  }
   g.strideC = g.m * g.n;
-  auto strideFor = [&](ArrayRef<int64_t> dims, int64_t matrix) -> FailureOr<int64_t> {
-    int64_t p = product(dims);
-    if (p == 1)
-      return int64_t(0); // broadcast
-    if (p == batch)
-      return matrix;
-    return failure();
-  };
-  FailureOr<int64_t> sa = strideFor(batchA, g.m * g.k), sb = strideFor(batchB, g.k * g.n);
-  if (failed(sa) || failed(sb))
-    return mm.emitError() << "batched matmul with partial broadcasting is not supported by the "
-                             "GPU library path yet";
-  g.strideA = *sa;
-  g.strideB = *sb;
-  return g;
+  bool aSimple = countA == 1 || ba == bo, bSimple = countB == 1 || bb == bo;
+  if (aSimple && bSimple) {
+    g.batch = batch;
+    g.strideA = countA == 1 ? 0 : g.m * g.k;
+    g.strideB = countB == 1 ? 0 : g.k * g.n;
+    return SmallVector<GemmCall>{g};
+  }
+  // Partial broadcasting: one call per output matrix.
+  if (batch > 4096)
+    return mm.emitError() << "batched matmul with partial broadcasting over " << batch
+                          << " matrices is not supported on the GPU yet";
+  SmallVector<GemmCall> calls;
+  for (int64_t b = 0; b < batch; ++b) {
+    int64_t rest = b, offA = 0, offB = 0, strideA = 1, strideB = 1;
+    for (int64_t i = rank - 1; i >= 0; --i) {
+      int64_t coord = rest % bo[i];
+      rest /= bo[i];
+      if (ba[i] != 1)
+        offA += coord * strideA;
+      if (bb[i] != 1)
+        offB += coord * strideB;
+      strideA *= ba[i];
+      strideB *= bb[i];
+    }
+    GemmCall c = g;
+    c.offsetA = offA * g.m * g.k;
+    c.offsetB = offB * g.k * g.n;
+    c.offsetC = b * g.m * g.n;
+    calls.push_back(c);
+  }
+  return calls;
 }

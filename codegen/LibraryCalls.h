@@ -15,10 +15,11 @@ namespace mlir::ingot::codegen {
 /// Convolution geometry of a ConvOp or ConvTransposeOp with static shapes.
 FailureOr<ConvCall> describeConv(Operation *op);
 
-/// A GemmOp (2-D, optional transposes) or MatMulOp (batched; each operand
-/// either has the result's batch dims or none/all-ones). `operandA` and
-/// `operandB` receive the operand values.
-FailureOr<GemmCall> describeGemm(Operation *op);
+/// A GemmOp (2-D, optional transposes) or MatMulOp (batched, numpy
+/// broadcasting) as library calls: one strided-batched call when each
+/// operand has either all of the result's batch dims or none, else one call
+/// per output matrix with its own offsets.
+FailureOr<SmallVector<GemmCall>> describeGemm(Operation *op);
 
 } // namespace mlir::ingot::codegen
 

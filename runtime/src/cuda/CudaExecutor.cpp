@@ -363,10 +363,14 @@ static ingot_status *enqueue(const ModelData &m, DeviceSession &s,
       const GemmPlan &g = s.gemms[i];
       float alpha = step.gemm().alpha(), beta = 0.0f;
       // Swapped operands (see planGemm): A' = B, B' = A.
+      const art::GemmCall &call = step.gemm();
+      CUdeviceptr a = args[0] + call.offset_a() * sizeof(float);
+      CUdeviceptr b = args[1] + call.offset_b() * sizeof(float);
+      CUdeviceptr c = args[2] + call.offset_c() * sizeof(float);
       cublasStatus_t st = api->cublasLtMatmul(
-          s.lt, g.desc, &alpha, reinterpret_cast<const void *>(args[1]), g.a,
-          reinterpret_cast<const void *>(args[0]), g.b, &beta, reinterpret_cast<void *>(args[2]), g.c,
-          reinterpret_cast<void *>(args[2]), g.c, &g.algo, reinterpret_cast<void *>(s.workspace),
+          s.lt, g.desc, &alpha, reinterpret_cast<const void *>(b), g.a,
+          reinterpret_cast<const void *>(a), g.b, &beta, reinterpret_cast<void *>(c), g.c,
+          reinterpret_cast<void *>(c), g.c, &g.algo, reinterpret_cast<void *>(s.workspace),
           s.workspaceBytes, reinterpret_cast<cudaStream_t>(s.stream));
       if (st)
         return makeStatus(INGOT_INTERNAL, where() + "cuBLASLt matmul failed: " + api->cublasLtGetStatusString(st));
