@@ -33,6 +33,8 @@ namespace ingot::runtime::cuda {
   X(cuMemcpyHtoDAsync, "cuMemcpyHtoDAsync_v2")                                 \
   X(cuMemcpyDtoHAsync, "cuMemcpyDtoHAsync_v2")                                 \
   X(cuMemcpyDtoDAsync, "cuMemcpyDtoDAsync_v2")                                 \
+  X(cuMemcpy3DAsync, "cuMemcpy3DAsync_v2")                                     \
+  X(cuMemsetD8, "cuMemsetD8_v2")                                               \
   X(cuStreamCreate, "cuStreamCreate")                                          \
   X(cuStreamDestroy, "cuStreamDestroy_v2")                                     \
   X(cuStreamSynchronize, "cuStreamSynchronize")                                \

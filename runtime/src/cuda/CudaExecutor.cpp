@@ -50,6 +50,12 @@ struct GemmPlan {
   cublasLtMatmulAlgo_t algo{};
 };
 struct ConvPlan {
+  // cuDNN pads symmetrically: an asymmetrically padded convolution first
+  // copies its input into a zero-bordered buffer (one 3-d memcpy per run,
+  // the borders zeroed once) and convolves that without padding.
+  bool prePad = false;
+  CUdeviceptr padded = 0;
+  CUDA_MEMCPY3D copy{};
   cudnnTensorDescriptor_t x = nullptr, y = nullptr;
   cudnnFilterDescriptor_t w = nullptr;
   cudnnConvolutionDescriptor_t conv = nullptr;
@@ -90,6 +96,7 @@ DeviceSession::~DeviceSession() {
     if (g.c) api->cublasLtMatrixLayoutDestroy(g.c);
   }
   for (ConvPlan &c : convs) {
+    if (c.padded) api->cuMemFree(c.padded);
     if (c.x) api->cudnnDestroyTensorDescriptor(c.x);
     if (c.y) api->cudnnDestroyTensorDescriptor(c.y);
     if (c.w) api->cudnnDestroyFilterDescriptor(c.w);
@@ -192,9 +199,38 @@ static ingot_status *planConv(const Api *api, DeviceSession &s, const art::ConvC
                               ConvPlan &p, bool tf32) {
   int spatial = c.in_size_size();
   for (int i = 0; i < spatial; ++i)
-    if (c.pad_begin(i) != c.pad_end(i))
-      return makeStatus(INGOT_UNSUPPORTED,
-                        "asymmetric convolution padding is not supported on the GPU yet");
+    p.prePad |= c.pad_begin(i) != c.pad_end(i);
+  if (p.prePad && (c.transposed() || spatial > 2))
+    return makeStatus(INGOT_UNSUPPORTED, "asymmetric padding of transposed or 3-d "
+                                         "convolutions is not supported on the GPU yet");
+  std::vector<int64_t> inSize(c.in_size().begin(), c.in_size().end());
+  if (p.prePad) {
+    // Rows are the last spatial dim, planes the one before (1-d: one row).
+    int64_t w = inSize.back(), h = spatial == 2 ? inSize[0] : 1;
+    int64_t pl = c.pad_begin(spatial - 1), pr = c.pad_end(spatial - 1);
+    int64_t pt = spatial == 2 ? c.pad_begin(0) : 0, pb = spatial == 2 ? c.pad_end(0) : 0;
+    int64_t wp = w + pl + pr, hp = h + pt + pb;
+    size_t bytes = size_t(c.batch() * c.in_channels() * hp * wp) * sizeof(float);
+    CUresult r = api->cuMemAlloc(&p.padded, bytes);
+    if (r != CUDA_SUCCESS || api->cuMemsetD8(p.padded, 0, bytes) != CUDA_SUCCESS)
+      return makeStatus(INGOT_INTERNAL, "allocating a padded convolution input: " + cuError(api, r));
+    p.copy.srcMemoryType = CU_MEMORYTYPE_DEVICE;
+    p.copy.srcPitch = size_t(w) * sizeof(float);
+    p.copy.srcHeight = size_t(h);
+    p.copy.dstMemoryType = CU_MEMORYTYPE_DEVICE;
+    p.copy.dstDevice = p.padded;
+    p.copy.dstXInBytes = size_t(pl) * sizeof(float);
+    p.copy.dstY = size_t(pt);
+    p.copy.dstPitch = size_t(wp) * sizeof(float);
+    p.copy.dstHeight = size_t(hp);
+    p.copy.WidthInBytes = size_t(w) * sizeof(float);
+    p.copy.Height = size_t(h);
+    p.copy.Depth = size_t(c.batch() * c.in_channels());
+    inSize.back() = wp;
+    if (spatial == 2)
+      inSize[0] = hp;
+  }
+  google::protobuf::RepeatedField<int64_t> inSizeField(inSize.begin(), inSize.end());
   // cuDNN wants at least 4-d tensors: 1-d convolutions get a unit height.
   int nd = std::max(spatial, 2);
   auto dims = [&](int64_t n, int64_t ch, const google::protobuf::RepeatedField<int64_t> &sz) {
@@ -209,7 +245,7 @@ static ingot_status *planConv(const Api *api, DeviceSession &s, const art::ConvC
       strides[i] = strides[i + 1] * d[i + 1];
     return strides;
   };
-  std::vector<int> xd = dims(c.batch(), c.in_channels(), c.in_size());
+  std::vector<int> xd = dims(c.batch(), c.in_channels(), inSizeField);
   std::vector<int> yd = dims(c.batch(), c.out_channels(), c.out_size());
   std::vector<int> wd;
   if (c.transposed())
@@ -218,7 +254,7 @@ static ingot_status *planConv(const Api *api, DeviceSession &s, const art::ConvC
     wd = dims(c.out_channels(), c.in_channels() / c.group(), c.kernel());
   std::vector<int> pad(nd - spatial, 0), stride(nd - spatial, 1), dil(nd - spatial, 1);
   for (int i = 0; i < spatial; ++i) {
-    pad.push_back(int(c.pad_begin(i)));
+    pad.push_back(p.prePad ? 0 : int(c.pad_begin(i)));
     stride.push_back(int(c.stride(i)));
     dil.push_back(int(c.dilation(i)));
   }
@@ -379,6 +415,14 @@ static ingot_status *enqueue(const ModelData &m, DeviceSession &s,
     case art::Step::CONV: {
       const ConvPlan &c = s.convs[i];
       float alpha = 1.0f, beta = 0.0f;
+      if (c.prePad) {
+        CUDA_MEMCPY3D copy = c.copy;
+        copy.srcDevice = args[0];
+        CUresult r = api->cuMemcpy3DAsync(&copy, s.stream);
+        if (r != CUDA_SUCCESS)
+          return makeStatus(INGOT_INTERNAL, where() + "padding the input failed: " + cuError(api, r));
+        args[0] = c.padded;
+      }
       cudnnStatus_t st = step.conv().transposed()
           ? api->cudnnConvolutionBackwardData(s.dnn, &alpha, c.w, reinterpret_cast<const void *>(args[1]), c.x,
                                               reinterpret_cast<const void *>(args[0]), c.conv, c.backward,
