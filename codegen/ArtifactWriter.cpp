@@ -11,18 +11,27 @@ using namespace mlir::ingot::codegen;
 namespace art = ::ingot::artifact;
 
 static art::DataType dataType(Type t) {
-  if (t.isF32()) return art::DT_F32;
-  if (t.isF16()) return art::DT_F16;
-  if (t.isBF16()) return art::DT_BF16;
-  if (t.isF64()) return art::DT_F64;
-  if (t.isInteger(1)) return art::DT_BOOL;
+  if (t.isF32())
+    return art::DT_F32;
+  if (t.isF16())
+    return art::DT_F16;
+  if (t.isBF16())
+    return art::DT_BF16;
+  if (t.isF64())
+    return art::DT_F64;
+  if (t.isInteger(1))
+    return art::DT_BOOL;
   if (auto i = dyn_cast<IntegerType>(t)) {
     bool u = i.isUnsigned();
     switch (i.getWidth()) {
-    case 8: return u ? art::DT_U8 : art::DT_I8;
-    case 16: return u ? art::DT_U16 : art::DT_I16;
-    case 32: return u ? art::DT_U32 : art::DT_I32;
-    case 64: return u ? art::DT_U64 : art::DT_I64;
+    case 8:
+      return u ? art::DT_U8 : art::DT_I8;
+    case 16:
+      return u ? art::DT_U16 : art::DT_I16;
+    case 32:
+      return u ? art::DT_U32 : art::DT_I32;
+    case 64:
+      return u ? art::DT_U64 : art::DT_I64;
     }
   }
   return art::DT_INVALID;
@@ -37,9 +46,10 @@ static void fill(art::TensorInfo *info, const PlanTensor &t) {
     info->add_dim_params(p);
 }
 
-std::vector<uint8_t> mlir::ingot::codegen::buildArtifact(
-    const ExecutionPlan &plan, const std::vector<char> &hostObject,
-    const std::string &producer) {
+std::vector<uint8_t>
+mlir::ingot::codegen::buildArtifact(const ExecutionPlan &plan,
+                                    const std::vector<char> &hostObject,
+                                    const std::string &producer) {
   art::Manifest m;
   m.set_kernel_abi_version(INGOT_KERNEL_ABI_VERSION);
   m.set_target(plan.target);
@@ -52,10 +62,18 @@ std::vector<uint8_t> mlir::ingot::codegen::buildArtifact(
   for (const PlanBuffer &b : plan.buffers) {
     art::Buffer *out = m.add_buffers();
     switch (b.kind) {
-    case PlanBuffer::Kind::Arena: out->set_kind(art::Buffer::ARENA); break;
-    case PlanBuffer::Kind::Weight: out->set_kind(art::Buffer::WEIGHT); break;
-    case PlanBuffer::Kind::Input: out->set_kind(art::Buffer::INPUT); break;
-    case PlanBuffer::Kind::Output: out->set_kind(art::Buffer::OUTPUT); break;
+    case PlanBuffer::Kind::Arena:
+      out->set_kind(art::Buffer::ARENA);
+      break;
+    case PlanBuffer::Kind::Weight:
+      out->set_kind(art::Buffer::WEIGHT);
+      break;
+    case PlanBuffer::Kind::Input:
+      out->set_kind(art::Buffer::INPUT);
+      break;
+    case PlanBuffer::Kind::Output:
+      out->set_kind(art::Buffer::OUTPUT);
+      break;
     }
     out->set_offset(b.offset);
     out->set_size(b.size);
@@ -64,10 +82,18 @@ std::vector<uint8_t> mlir::ingot::codegen::buildArtifact(
   for (const PlanStep &s : plan.steps) {
     art::Step *out = m.add_steps();
     switch (s.kind) {
-    case PlanStep::Kind::Kernel: out->set_kind(art::Step::KERNEL); break;
-    case PlanStep::Kind::Copy: out->set_kind(art::Step::COPY); break;
-    case PlanStep::Kind::Gemm: out->set_kind(art::Step::GEMM); break;
-    case PlanStep::Kind::Conv: out->set_kind(art::Step::CONV); break;
+    case PlanStep::Kind::Kernel:
+      out->set_kind(art::Step::KERNEL);
+      break;
+    case PlanStep::Kind::Copy:
+      out->set_kind(art::Step::COPY);
+      break;
+    case PlanStep::Kind::Gemm:
+      out->set_kind(art::Step::GEMM);
+      break;
+    case PlanStep::Kind::Conv:
+      out->set_kind(art::Step::CONV);
+      break;
     }
     out->set_kernel(s.kernel);
     out->set_grid_x(s.gridX);
@@ -98,13 +124,20 @@ std::vector<uint8_t> mlir::ingot::codegen::buildArtifact(
       c->set_in_channels(s.conv.inChannels);
       c->set_out_channels(s.conv.outChannels);
       c->set_group(s.conv.group);
-      for (int64_t v : s.conv.inSize) c->add_in_size(v);
-      for (int64_t v : s.conv.outSize) c->add_out_size(v);
-      for (int64_t v : s.conv.kernel) c->add_kernel(v);
-      for (int64_t v : s.conv.stride) c->add_stride(v);
-      for (int64_t v : s.conv.dilation) c->add_dilation(v);
-      for (int64_t v : s.conv.padBegin) c->add_pad_begin(v);
-      for (int64_t v : s.conv.padEnd) c->add_pad_end(v);
+      for (int64_t v : s.conv.inSize)
+        c->add_in_size(v);
+      for (int64_t v : s.conv.outSize)
+        c->add_out_size(v);
+      for (int64_t v : s.conv.kernel)
+        c->add_kernel(v);
+      for (int64_t v : s.conv.stride)
+        c->add_stride(v);
+      for (int64_t v : s.conv.dilation)
+        c->add_dilation(v);
+      for (int64_t v : s.conv.padBegin)
+        c->add_pad_begin(v);
+      for (int64_t v : s.conv.padEnd)
+        c->add_pad_end(v);
     }
     for (unsigned b : s.buffers)
       out->add_buffers(b);
@@ -130,12 +163,14 @@ std::vector<uint8_t> mlir::ingot::codegen::buildArtifact(
   std::string manifest = m.SerializeAsString();
   std::vector<art::Section> sections;
   sections.push_back({art::SectionKind::Manifest,
-                      reinterpret_cast<const uint8_t *>(manifest.data()), manifest.size()});
+                      reinterpret_cast<const uint8_t *>(manifest.data()),
+                      manifest.size()});
   sections.push_back({art::SectionKind::Weights,
                       reinterpret_cast<const uint8_t *>(plan.weights.data()),
                       plan.weights.size()});
   sections.push_back({plan.target == "cuda" ? art::SectionKind::CudaFatbin
                                             : art::SectionKind::HostObject,
-                      reinterpret_cast<const uint8_t *>(hostObject.data()), hostObject.size()});
+                      reinterpret_cast<const uint8_t *>(hostObject.data()),
+                      hostObject.size()});
   return art::writeImage(sections);
 }

@@ -17,7 +17,8 @@ using namespace mlir;
 using namespace mlir::ingot;
 using namespace mlir::ingot::codegen;
 
-LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan, std::string &source) {
+LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan,
+                                        std::string &source) {
   plan.target = "cuda";
   source = cudaSourcePreamble();
   std::vector<PlanStep> steps;
@@ -33,13 +34,15 @@ LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan, std::string &source
         if (classifyOp(&op) == OpClass::Library)
           lib = &op;
       if (!elementTypeIsF32(lib))
-        return region.emitError() << "cuda: library ops support f32 only for now";
+        return region.emitError()
+               << "cuda: library ops support f32 only for now";
       PlanStep call;
       call.region = region;
       auto bufferOf = [&](Value v) -> FailureOr<unsigned> {
         auto arg = dyn_cast<BlockArgument>(v);
         if (!arg)
-          return region.emitError() << "cuda: a library operand is not in memory";
+          return region.emitError()
+                 << "cuda: a library operand is not in memory";
         return step.buffers[arg.getArgNumber()];
       };
       if (isa<ConvOp, ConvTransposeOp>(lib)) {
@@ -87,7 +90,8 @@ bool codegen::elementTypeIsF32(Operation *op) {
   return cast<ShapedType>(op->getResult(0).getType()).getElementType().isF32();
 }
 
-bool codegen::compileCudaSource(const std::string &source, const std::vector<std::string> &archs,
+bool codegen::compileCudaSource(const std::string &source,
+                                const std::vector<std::string> &archs,
                                 std::vector<char> &fatbin, std::string &error) {
   using namespace llvm;
   std::string nvcc;
@@ -124,9 +128,11 @@ bool codegen::compileCudaSource(const std::string &source, const std::vector<std
     argv.push_back("-gencode");
     argv.push_back("arch=compute_" + number + ",code=" + code);
   }
-  argv.insert(argv.end(), {"-o", std::string(out.str()), std::string(src.str())});
+  argv.insert(argv.end(),
+              {"-o", std::string(out.str()), std::string(src.str())});
   SmallVector<StringRef> args(argv.begin(), argv.end());
-  std::optional<StringRef> redirects[] = {std::nullopt, StringRef(log), StringRef(log)};
+  std::optional<StringRef> redirects[] = {std::nullopt, StringRef(log),
+                                          StringRef(log)};
   int rc = sys::ExecuteAndWait(nvcc, args, std::nullopt, redirects);
   auto cleanup = [&] {
     for (StringRef f : {src.str(), out.str(), log.str()})
@@ -135,7 +141,8 @@ bool codegen::compileCudaSource(const std::string &source, const std::vector<std
   };
   if (rc != 0) {
     auto text = MemoryBuffer::getFile(log);
-    error = "nvcc failed" + (text ? ":\n" + (*text)->getBuffer().take_front(4000).str() : "");
+    error = "nvcc failed" +
+            (text ? ":\n" + (*text)->getBuffer().take_front(4000).str() : "");
     cleanup();
     return false;
   }

@@ -21,7 +21,8 @@ bool elementTypeIsF32(Operation *op);
 /// Compiles CUDA source with nvcc into a fatbin: SASS for each `sm_XX` arch
 /// and PTX for the newest. nvcc is $INGOT_NVCC, `nvcc` on PATH, or
 /// /usr/local/cuda/bin/nvcc.
-bool compileCudaSource(const std::string &source, const std::vector<std::string> &archs,
+bool compileCudaSource(const std::string &source,
+                       const std::vector<std::string> &archs,
                        std::vector<char> &fatbin, std::string &error);
 
 } // namespace mlir::ingot::codegen

@@ -21,9 +21,11 @@ using namespace mlir::ingot;
 using namespace mlir::ingot::codegen;
 
 namespace {
+// clang-format off
 const char *kCudaPrelude =
 #include "codegen/CudaPrelude.inc"
     ;
+// clang-format on
 
 // Block-wide sum/max over 256 threads: warp shuffles, then one value per
 // warp through shared memory.
@@ -55,8 +57,12 @@ struct IgProd { template <class T> __device__ T operator()(T a, T b) const { ret
 } // namespace
 )CUDA";
 
-ArrayRef<int64_t> shapeOf(Value v) { return cast<RankedTensorType>(v.getType()).getShape(); }
-Type elementOf(Value v) { return cast<ShapedType>(v.getType()).getElementType(); }
+ArrayRef<int64_t> shapeOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getShape();
+}
+Type elementOf(Value v) {
+  return cast<ShapedType>(v.getType()).getElementType();
+}
 int64_t numel(ArrayRef<int64_t> s) {
   int64_t n = 1;
   for (int64_t d : s)
@@ -66,15 +72,15 @@ int64_t numel(ArrayRef<int64_t> s) {
 std::string str(int64_t v) { return std::to_string(v); }
 
 /// Coordinates of flat index `flat` over all dims of `shape`.
-Index coordinates(ScalarEmitter &e, ArrayRef<int64_t> shape, const std::string &flat,
-                  const std::string &prefix = "i") {
+Index coordinates(ScalarEmitter &e, ArrayRef<int64_t> shape,
+                  const std::string &flat, const std::string &prefix = "i") {
   Index idx(shape.size(), "0");
   int64_t stride = 1;
   for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
     if (shape[d] != 1) {
       std::string name = prefix + str(d);
-      e.line("const int64_t " + name + " = " + flat + " / " + str(stride) + " % " +
-             str(shape[d]) + ";");
+      e.line("const int64_t " + name + " = " + flat + " / " + str(stride) +
+             " % " + str(shape[d]) + ";");
       idx[d] = name;
     }
     stride *= shape[d];
@@ -113,35 +119,41 @@ LogicalResult CudaKernelWriter::loopBody(Value result, CudaLaunch &launch) {
   std::string v = e.value(result, idx);
   if (!e.error.empty())
     return fail(e.error);
-  body = "  for (int64_t flat = int64_t(blockIdx.x) * blockDim.x + threadIdx.x; flat < " +
+  body = "  for (int64_t flat = int64_t(blockIdx.x) * blockDim.x + "
+         "threadIdx.x; flat < " +
          str(n) + "; flat += int64_t(blockDim.x) * gridDim.x) {\n" + e.body() +
          "    out[flat] = " + v + ";\n  }\n";
   e.body().clear();
   launch.blockX = 256;
-  launch.gridX = std::max<int64_t>(1, std::min<int64_t>((n + 255) / 256, 65535 * 8));
+  launch.gridX =
+      std::max<int64_t>(1, std::min<int64_t>((n + 255) / 256, 65535 * 8));
   return success();
 }
 
-LogicalResult CudaKernelWriter::reductionBody(Operation *root, CudaLaunch &launch) {
+LogicalResult CudaKernelWriter::reductionBody(Operation *root,
+                                              CudaLaunch &launch) {
   Value result = root->getResult(0);
   Value input = root->getOperand(0);
   ArrayRef<int64_t> inShape = shapeOf(input), outShape = shapeOf(result);
   Type t = elementOf(result);
   std::string ty = cType(t);
-  std::string acc = isa<FloatType>(t) ? (t.isF64() ? "double" : "float") : "int64_t";
+  std::string acc =
+      isa<FloatType>(t) ? (t.isF64() ? "double" : "float") : "int64_t";
   size_t rank = inShape.size();
   e.setIndent("    ");
   std::string pre = "  __shared__ " + acc + " red[32];\n";
   int64_t rows = 0;
   if (isa<SoftmaxOp, LogSoftmaxOp, LayerNormOp>(root)) {
-    int64_t axis = static_cast<int64_t>(cast<IntegerAttr>(root->getAttr("axis")).getInt());
+    int64_t axis =
+        static_cast<int64_t>(cast<IntegerAttr>(root->getAttr("axis")).getInt());
     if (axis < 0)
       axis += rank;
     bool isNorm = isa<LayerNormOp>(root);
     // Softmax: the row is one axis; layer norm: every dim from `axis` on.
     SmallVector<int64_t> rowDims, innerDims;
     for (size_t d = 0; d < rank; ++d) {
-      bool inner = isNorm ? static_cast<int64_t>(d) >= axis : static_cast<int64_t>(d) == axis;
+      bool inner = isNorm ? static_cast<int64_t>(d) >= axis
+                          : static_cast<int64_t>(d) == axis;
       (inner ? innerDims : rowDims).push_back(d);
     }
     int64_t len = 1;
@@ -162,12 +174,14 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *root, CudaLaunch &launc
       for (int64_t k = innerDims.size() - 1; k >= 0; --k) {
         int64_t d = innerDims[k];
         if (inShape[d] != 1)
-          idx[d] = "(" + j + " / " + str(stride) + " % " + str(inShape[d]) + ")";
+          idx[d] =
+              "(" + j + " / " + str(stride) + " % " + str(inShape[d]) + ")";
         stride *= inShape[d];
       }
       return idx;
     };
-    std::string loop = "for (int64_t j = threadIdx.x; j < " + str(len) + "; j += blockDim.x)";
+    std::string loop =
+        "for (int64_t j = threadIdx.x; j < " + str(len) + "; j += blockDim.x)";
     Index idx = indexFor("j");
     if (!isNorm) {
       e.line(acc + " m = ig_lowest<" + acc + ">();");
@@ -183,8 +197,10 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *root, CudaLaunch &launc
       e.open(loop);
       std::string v = e.value(input, idx);
       e.line("out[" + linearIndex(inShape, idx) + "] = " + ty + "(" +
-             (isa<LogSoftmaxOp>(root) ? acc + "(" + v + ") - m - ig_log(s)"
-                                      : "ig_exp(" + acc + "(" + v + ") - m) / s") + ");");
+             (isa<LogSoftmaxOp>(root)
+                  ? acc + "(" + v + ") - m - ig_log(s)"
+                  : "ig_exp(" + acc + "(" + v + ") - m) / s") +
+             ");");
       e.close();
     } else {
       auto ln = cast<LayerNormOp>(root);
@@ -192,22 +208,29 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *root, CudaLaunch &launc
       e.open(loop);
       e.line("mean += float(" + e.value(input, idx) + ");");
       e.close();
-      e.line("mean = ig_block_reduce(mean, IgSum(), red) / float(" + str(len) + ");");
+      e.line("mean = ig_block_reduce(mean, IgSum(), red) / float(" + str(len) +
+             ");");
       e.line("float var = 0.0f;");
       e.open(loop);
       e.line("const float d = float(" + e.value(input, idx) + ") - mean;");
       e.line("var += d * d;");
       e.close();
-      e.line("var = ig_block_reduce(var, IgSum(), red) / float(" + str(len) + ");");
+      e.line("var = ig_block_reduce(var, IgSum(), red) / float(" + str(len) +
+             ");");
       e.line("const float inv = 1.0f / ig_sqrt(var + " +
              std::to_string(ln.getEpsilon().convertToDouble()) + "f);");
       e.open(loop);
       Index normIdx(idx.begin() + axis, idx.end());
       std::string x = e.value(input, idx);
       std::string y = "(float(" + x + ") - mean) * inv * float(" +
-                      e.value(ln.getScale(), broadcastIndex(shapeOf(ln.getScale()), normIdx)) + ")";
+                      e.value(ln.getScale(),
+                              broadcastIndex(shapeOf(ln.getScale()), normIdx)) +
+                      ")";
       if (ln.getBias())
-        y += " + float(" + e.value(ln.getBias(), broadcastIndex(shapeOf(ln.getBias()), normIdx)) + ")";
+        y += " + float(" +
+             e.value(ln.getBias(),
+                     broadcastIndex(shapeOf(ln.getBias()), normIdx)) +
+             ")";
       e.line("out[" + linearIndex(inShape, idx) + "] = " + ty + "(" + y + ");");
       e.close();
     }
@@ -222,8 +245,9 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *root, CudaLaunch &launc
       auto axes = root->getAttrOfType<DenseI64ArrayAttr>("axes");
       if (auto k = root->getAttrOfType<BoolAttr>("keepdims"))
         keepdims = k.getValue();
-      bool noop = root->getAttrOfType<BoolAttr>("noop_with_empty_axes") &&
-                  root->getAttrOfType<BoolAttr>("noop_with_empty_axes").getValue();
+      bool noop =
+          root->getAttrOfType<BoolAttr>("noop_with_empty_axes") &&
+          root->getAttrOfType<BoolAttr>("noop_with_empty_axes").getValue();
       if (!axes || axes.empty()) {
         if (!noop)
           reduced.assign(rank, true);
@@ -264,14 +288,19 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *root, CudaLaunch &launc
         idx[d] = "(j / " + str(stride) + " % " + str(inShape[d]) + ")";
       stride *= inShape[d];
     }
-    bool isMax = isa<ReduceMaxOp, GlobalMaxPoolOp>(root), isMin = isa<ReduceMinOp>(root),
-         isProd = isa<ReduceProdOp>(root);
-    std::string init = isMax ? acc + "(ig_lowest<" + ty + ">())"
-                       : isMin ? acc + "(ig_highest<" + ty + ">())"
-                       : isProd ? acc + "(1)" : acc + "(0)";
-    std::string combiner = isMax ? "IgMax()" : isMin ? "IgMin()" : isProd ? "IgProd()" : "IgSum()";
+    bool isMax = isa<ReduceMaxOp, GlobalMaxPoolOp>(root),
+         isMin = isa<ReduceMinOp>(root), isProd = isa<ReduceProdOp>(root);
+    std::string init = isMax    ? acc + "(ig_lowest<" + ty + ">())"
+                       : isMin  ? acc + "(ig_highest<" + ty + ">())"
+                       : isProd ? acc + "(1)"
+                                : acc + "(0)";
+    std::string combiner = isMax    ? "IgMax()"
+                           : isMin  ? "IgMin()"
+                           : isProd ? "IgProd()"
+                                    : "IgSum()";
     e.line(acc + " a = " + init + ";");
-    e.open("for (int64_t j = threadIdx.x; j < " + str(count) + "; j += blockDim.x)");
+    e.open("for (int64_t j = threadIdx.x; j < " + str(count) +
+           "; j += blockDim.x)");
     std::string v = e.value(input, idx);
     e.line("a = " + combiner + "(a, " + acc + "(" + v + "));");
     e.close();
@@ -324,7 +353,8 @@ LogicalResult CudaKernelWriter::write(std::string &out, CudaLaunch &launch) {
       return success();
     }
     ArrayRef<int64_t> libShape = shapeOf(lib->getResult(0));
-    e.libraryValue = [&, lib, bias, c, libShape](Operation *op, const Index &idx) mutable {
+    e.libraryValue = [&, lib, bias, c, libShape](Operation *op,
+                                                 const Index &idx) mutable {
       if (op != lib) {
         e.error = "a second library op in one region";
         return std::string("0");
@@ -335,7 +365,8 @@ LogicalResult CudaKernelWriter::write(std::string &out, CudaLaunch &launch) {
       if (c) {
         double beta = cast<GemmOp>(lib).getBeta().convertToDouble();
         std::string cv = e.value(c, broadcastIndex(shapeOf(c), idx));
-        v += beta == 1.0 ? " + " + cv : " + " + std::to_string(beta) + "f * " + cv;
+        v += beta == 1.0 ? " + " + cv
+                         : " + " + std::to_string(beta) + "f * " + cv;
       }
       return "(" + v + ")";
     };
@@ -344,24 +375,27 @@ LogicalResult CudaKernelWriter::write(std::string &out, CudaLaunch &launch) {
     // place, element by element.
     params += outTy + " *out";
   } else {
-    status = kind == "reduction" ? reductionBody(root, launch) : loopBody(root->getResult(0), launch);
+    status = kind == "reduction" ? reductionBody(root, launch)
+                                 : loopBody(root->getResult(0), launch);
     params += outTy + " *__restrict__ out";
   }
   if (failed(status))
     return failure();
   out += "\n// " + symbol + ": " + kind.str() + " region, root " +
          root->getName().getStringRef().str() + "\n" + e.constantsText +
-         "extern \"C\" __global__ void __launch_bounds__(256) " + symbol + "(" + params +
-         ") {\n" + body + "}\n";
+         "extern \"C\" __global__ void __launch_bounds__(256) " + symbol + "(" +
+         params + ") {\n" + body + "}\n";
   return success();
 }
 } // namespace
 
 std::string codegen::cudaSourcePreamble() {
-  return std::string("// Generated by ingotc: CUDA kernels.\n") + kCudaPrelude + kBlockReduce;
+  return std::string("// Generated by ingotc: CUDA kernels.\n") + kCudaPrelude +
+         kBlockReduce;
 }
 
-LogicalResult codegen::emitCudaKernel(FusionOp region, const std::string &symbol,
+LogicalResult codegen::emitCudaKernel(FusionOp region,
+                                      const std::string &symbol,
                                       std::string &out, CudaLaunch &launch) {
   CudaKernelWriter writer(region, symbol);
   return writer.write(out, launch);

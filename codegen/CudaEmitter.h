@@ -21,8 +21,8 @@ std::string cudaSourcePreamble();
 /// Appends a `__global__ void symbol(in0, ..., out)` kernel computing the
 /// region (for library regions: the epilogue over the library's output) and
 /// fills `launch`.
-LogicalResult emitCudaKernel(FusionOp region, const std::string &symbol, std::string &out,
-                             CudaLaunch &launch);
+LogicalResult emitCudaKernel(FusionOp region, const std::string &symbol,
+                             std::string &out, CudaLaunch &launch);
 
 } // namespace mlir::ingot::codegen
 

@@ -19,7 +19,8 @@ static uint64_t byteSize(Type type) {
 
 /// Appends a constant's bytes (row-major, one byte per bool) to `weights`
 /// at a 64-byte boundary; returns the offset.
-static FailureOr<uint64_t> appendConstant(ConstantOp op, std::vector<char> &weights) {
+static FailureOr<uint64_t> appendConstant(ConstantOp op,
+                                          std::vector<char> &weights) {
   size_t offset = (weights.size() + 63) / 64 * 64;
   weights.resize(offset);
   ElementsAttr value = op.getValue();
@@ -58,7 +59,8 @@ static FailureOr<uint64_t> appendConstant(ConstantOp op, std::vector<char> &weig
 static bool isView(FusionOp region) {
   Operation *root = region.getRoot();
   if (!root || root->getNumOperands() == 0 ||
-      !isa<ReshapeOp, FlattenOp, SqueezeOp, UnsqueezeOp, IdentityOp, DropoutOp>(root))
+      !isa<ReshapeOp, FlattenOp, SqueezeOp, UnsqueezeOp, IdentityOp, DropoutOp>(
+          root))
     return false;
   auto arg = dyn_cast<BlockArgument>(root->getOperand(0));
   if (!arg)
@@ -101,8 +103,10 @@ FailureOr<ExecutionPlan> codegen::buildExecutionPlan(func::FuncOp func) {
     b.index = arg.getArgNumber();
     bufferOf[arg] = addBuffer(b);
     plan.inputs.push_back(describe(
-        arg, func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "ingot.name"),
-        func.getArgAttrOfType<ArrayAttr>(arg.getArgNumber(), "ingot.dim_params")));
+        arg,
+        func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "ingot.name"),
+        func.getArgAttrOfType<ArrayAttr>(arg.getArgNumber(),
+                                         "ingot.dim_params")));
     if (plan.inputs.back().name.empty())
       plan.inputs.back().name = "input" + std::to_string(arg.getArgNumber());
   }
@@ -121,8 +125,8 @@ FailureOr<ExecutionPlan> codegen::buildExecutionPlan(func::FuncOp func) {
     b.index = i;
     unsigned id = addBuffer(b);
     outputBuffers.push_back(id);
-    plan.outputs.push_back(describe(v, func.getResultAttrOfType<StringAttr>(i, "ingot.name"),
-                                    nullptr));
+    plan.outputs.push_back(describe(
+        v, func.getResultAttrOfType<StringAttr>(i, "ingot.name"), nullptr));
     if (plan.outputs.back().name.empty())
       plan.outputs.back().name = "output" + std::to_string(i);
     auto region = v.getDefiningOp<FusionOp>();

@@ -14,9 +14,9 @@ namespace mlir::ingot::codegen {
 struct PlanBuffer {
   enum class Kind { Arena, Weight, Input, Output };
   Kind kind;
-  uint64_t offset = 0; // arena or weights offset
-  uint64_t size = 0;   // bytes
-  uint32_t index = 0;  // input/output number
+  uint64_t offset = 0;            // arena or weights offset
+  uint64_t size = 0;              // bytes
+  uint32_t index = 0;             // input/output number
   int defStep = -1, lastUse = -1; // liveness, for arena buffers
 };
 
@@ -31,7 +31,8 @@ struct GemmCall {
 struct ConvCall {
   bool transposed = false;
   int64_t batch = 0, inChannels = 0, outChannels = 0, group = 1;
-  std::vector<int64_t> inSize, outSize, kernel, stride, dilation, padBegin, padEnd;
+  std::vector<int64_t> inSize, outSize, kernel, stride, dilation, padBegin,
+      padEnd;
 };
 
 struct PlanStep {

@@ -14,7 +14,8 @@ namespace mlir::ingot::codegen {
 void buildHostLoweringPipeline(OpPassManager &pm);
 
 /// Plans `func` (already fused) and writes the host C++ for all its kernels.
-LogicalResult generateHost(func::FuncOp func, ExecutionPlan &plan, std::string &source);
+LogicalResult generateHost(func::FuncOp func, ExecutionPlan &plan,
+                           std::string &source);
 
 } // namespace mlir::ingot::codegen
 

@@ -19,17 +19,21 @@ using namespace mlir::ingot;
 using namespace mlir::ingot::codegen;
 
 namespace {
+// clang-format off
 const char *kAbiText =
 #include "codegen/KernelAbiText.inc"
     ;
 const char *kPreludeText =
 #include "codegen/HostPrelude.inc"
     ;
+// clang-format on
 
 ArrayRef<int64_t> shapeOf(Value v) {
   return cast<RankedTensorType>(v.getType()).getShape();
 }
-Type elementOf(Value v) { return cast<ShapedType>(v.getType()).getElementType(); }
+Type elementOf(Value v) {
+  return cast<ShapedType>(v.getType()).getElementType();
+}
 int64_t numel(ArrayRef<int64_t> shape) {
   int64_t n = 1;
   for (int64_t d : shape)
@@ -40,15 +44,16 @@ std::string str(int64_t v) { return std::to_string(v); }
 
 /// Emits "const int64_t i<d> = ..." for the coordinates of flat row `r`
 /// over the leading dims of `shape` (all but the last `innerDims`).
-Index rowCoordinates(ScalarEmitter &e, ArrayRef<int64_t> shape, size_t innerDims,
-                     const std::string &row) {
+Index rowCoordinates(ScalarEmitter &e, ArrayRef<int64_t> shape,
+                     size_t innerDims, const std::string &row) {
   Index idx(shape.size(), "0");
   int64_t stride = 1;
-  for (int64_t d = static_cast<int64_t>(shape.size() - innerDims) - 1; d >= 0; --d) {
+  for (int64_t d = static_cast<int64_t>(shape.size() - innerDims) - 1; d >= 0;
+       --d) {
     if (shape[d] != 1) {
       std::string name = "i" + str(d);
-      e.line("const int64_t " + name + " = " + row + " / " + str(stride) + " % " +
-             str(shape[d]) + ";");
+      e.line("const int64_t " + name + " = " + row + " / " + str(stride) +
+             " % " + str(shape[d]) + ";");
       idx[d] = name;
     }
     stride *= shape[d];
@@ -82,9 +87,10 @@ private:
 };
 
 std::string KernelWriter::parallelCall(int64_t rows, int64_t workPerRow) {
-  int64_t grain = std::max<int64_t>(1, 32768 / std::max<int64_t>(1, workPerRow));
-  return "  ctx->api->parallel_for(ctx, " + str(rows) + ", " + str(grain) + ", " + symbol +
-         "_body, &a);\n";
+  int64_t grain =
+      std::max<int64_t>(1, 32768 / std::max<int64_t>(1, workPerRow));
+  return "  ctx->api->parallel_for(ctx, " + str(rows) + ", " + str(grain) +
+         ", " + symbol + "_body, &a);\n";
 }
 
 /// A region's argument or constant as a typed pointer expression (for
@@ -96,11 +102,13 @@ std::string KernelWriter::pointer(Value v) {
     std::string ref = e.constantRef(c);
     if (!ref.empty() && ref[0] == '=') {
       // A splat: library calls need the full array in memory.
-      std::string name = symbol + "_splat" + str(reinterpret_cast<uintptr_t>(c.getOperation()) % 100000);
+      std::string name =
+          symbol + "_splat" +
+          str(reinterpret_cast<uintptr_t>(c.getOperation()) % 100000);
       e.constantsText += "static " + cType(elementOf(v)) + " " + name + "[" +
                          str(numel(shapeOf(v))) + "];\n";
-      entryBody += "  std::fill_n(" + name + ", " + str(numel(shapeOf(v))) + ", " +
-                   ref.substr(1) + ");\n";
+      entryBody += "  std::fill_n(" + name + ", " + str(numel(shapeOf(v))) +
+                   ", " + ref.substr(1) + ");\n";
       return name;
     }
     return ref;
@@ -128,11 +136,16 @@ LogicalResult KernelWriter::loopKernel(Value result, const std::string &) {
     return fail(e.error);
   std::string body = e.body();
   e.body().clear();
-  bodyFunctions += "static void " + symbol + "_body(void *p, int64_t begin, int64_t end) {\n"
-                   "  const auto &a = *static_cast<const " + symbol + "_args *>(p);\n"
-                   "  for (int64_t r = begin; r < end; ++r) {\n" + coords +
-                   "    for (int64_t iL = 0; iL < " + str(inner) + "; ++iL) {\n" +
-                   body + "      a.out[r * " + str(inner) + " + iL] = " + v + ";\n"
+  bodyFunctions += "static void " + symbol +
+                   "_body(void *p, int64_t begin, int64_t end) {\n"
+                   "  const auto &a = *static_cast<const " +
+                   symbol +
+                   "_args *>(p);\n"
+                   "  for (int64_t r = begin; r < end; ++r) {\n" +
+                   coords + "    for (int64_t iL = 0; iL < " + str(inner) +
+                   "; ++iL) {\n" + body + "      a.out[r * " + str(inner) +
+                   " + iL] = " + v +
+                   ";\n"
                    "    }\n  }\n}\n";
   entryBody += parallelCall(rows, inner * 4);
   return success();
@@ -155,8 +168,8 @@ LogicalResult KernelWriter::reductionKernel(Operation *root) {
   std::string body;
   int64_t rows = 0, workPerRow = 1;
 
-  auto isReduce = isa<ReduceMeanOp, ReduceSumOp, ReduceMaxOp, ReduceMinOp, ReduceProdOp,
-                      GlobalAveragePoolOp, GlobalMaxPoolOp>(root);
+  auto isReduce = isa<ReduceMeanOp, ReduceSumOp, ReduceMaxOp, ReduceMinOp,
+                      ReduceProdOp, GlobalAveragePoolOp, GlobalMaxPoolOp>(root);
   if (isReduce) {
     size_t rank = inShape.size();
     SmallVector<bool> reduced(rank, false);
@@ -169,8 +182,9 @@ LogicalResult KernelWriter::reductionKernel(Operation *root) {
       keepdims = root->getAttrOfType<BoolAttr>("keepdims")
                      ? root->getAttrOfType<BoolAttr>("keepdims").getValue()
                      : true;
-      bool noop = root->getAttrOfType<BoolAttr>("noop_with_empty_axes") &&
-                  root->getAttrOfType<BoolAttr>("noop_with_empty_axes").getValue();
+      bool noop =
+          root->getAttrOfType<BoolAttr>("noop_with_empty_axes") &&
+          root->getAttrOfType<BoolAttr>("noop_with_empty_axes").getValue();
       if (!axesAttr || axesAttr.empty()) {
         if (!noop)
           reduced.assign(rank, true);
@@ -187,10 +201,12 @@ LogicalResult KernelWriter::reductionKernel(Operation *root) {
     int64_t count = 1;
     std::string acc = "acc";
     // Extremes of the output type (for bool: false/true), widened.
-    std::string init = isa<ReduceMaxOp, GlobalMaxPoolOp>(root) ? accTy + "(ig_lowest<" + ty + ">())"
-                       : isa<ReduceMinOp>(root)                ? accTy + "(ig_highest<" + ty + ">())"
-                       : isa<ReduceProdOp>(root)               ? accTy + "(1)"
-                                                               : accTy + "(0)";
+    std::string init = isa<ReduceMaxOp, GlobalMaxPoolOp>(root)
+                           ? accTy + "(ig_lowest<" + ty + ">())"
+                       : isa<ReduceMinOp>(root)
+                           ? accTy + "(ig_highest<" + ty + ">())"
+                       : isa<ReduceProdOp>(root) ? accTy + "(1)"
+                                                 : accTy + "(0)";
     e.line(accTy + " acc = " + init + ";");
     int loops = 0;
     for (size_t d = 0; d < rank; ++d) {
@@ -203,7 +219,8 @@ LogicalResult KernelWriter::reductionKernel(Operation *root) {
           continue;
         }
         std::string k = "k" + str(d);
-        e.open("for (int64_t " + k + " = 0; " + k + " < " + str(inShape[d]) + "; ++" + k + ")");
+        e.open("for (int64_t " + k + " = 0; " + k + " < " + str(inShape[d]) +
+               "; ++" + k + ")");
         ++loops;
         inIdx[d] = k;
       } else {
@@ -212,11 +229,13 @@ LogicalResult KernelWriter::reductionKernel(Operation *root) {
     }
     workPerRow = count;
     std::string v = e.value(input, inIdx);
-    std::string combine =
-        isa<ReduceMaxOp, GlobalMaxPoolOp>(root) ? "acc = ig_max(acc, " + accTy + "(" + v + "));"
-        : isa<ReduceMinOp>(root)                ? "acc = ig_min(acc, " + accTy + "(" + v + "));"
-        : isa<ReduceProdOp>(root)               ? "acc *= " + accTy + "(" + v + ");"
-                                                : "acc += " + accTy + "(" + v + ");";
+    std::string combine = isa<ReduceMaxOp, GlobalMaxPoolOp>(root)
+                              ? "acc = ig_max(acc, " + accTy + "(" + v + "));"
+                          : isa<ReduceMinOp>(root)
+                              ? "acc = ig_min(acc, " + accTy + "(" + v + "));"
+                          : isa<ReduceProdOp>(root)
+                              ? "acc *= " + accTy + "(" + v + ");"
+                              : "acc += " + accTy + "(" + v + ");";
     e.line(combine);
     for (int i = 0; i < loops; ++i)
       e.close();
@@ -225,7 +244,8 @@ LogicalResult KernelWriter::reductionKernel(Operation *root) {
                                  : "acc";
     e.line("a.out[r] = " + ty + "(" + finalValue + ");");
   } else if (isa<SoftmaxOp, LogSoftmaxOp>(root)) {
-    int64_t axis = static_cast<int64_t>(cast<IntegerAttr>(root->getAttr("axis")).getInt());
+    int64_t axis =
+        static_cast<int64_t>(cast<IntegerAttr>(root->getAttr("axis")).getInt());
     size_t rank = inShape.size();
     if (axis < 0)
       axis += rank;
@@ -239,7 +259,8 @@ LogicalResult KernelWriter::reductionKernel(Operation *root) {
       if (d == axis)
         continue;
       if (inShape[d] != 1) {
-        e.line("const int64_t i" + str(d) + " = r / " + str(stride) + " % " + str(inShape[d]) + ";");
+        e.line("const int64_t i" + str(d) + " = r / " + str(stride) + " % " +
+               str(inShape[d]) + ";");
         idx[d] = "i" + str(d);
       }
       stride *= inShape[d];
@@ -259,7 +280,8 @@ LogicalResult KernelWriter::reductionKernel(Operation *root) {
     e.open("for (int64_t j = 0; j < " + str(len) + "; ++j)");
     std::string v = e.value(input, idx);
     e.line("a.out[" + linearIndex(inShape, idx) + "] = " + ty + "(" +
-           (logSoftmax ? accTy + "(" + v + ") - m - ls" : "ig_exp(" + accTy + "(" + v + ") - m) * inv") +
+           (logSoftmax ? accTy + "(" + v + ") - m - ls"
+                       : "ig_exp(" + accTy + "(" + v + ") - m) * inv") +
            ");");
     e.close();
   } else if (auto ln = dyn_cast<LayerNormOp>(root)) {
@@ -278,7 +300,8 @@ LogicalResult KernelWriter::reductionKernel(Operation *root) {
       for (int64_t d = rank - 1; d >= axis; --d) {
         if (inShape[d] != 1) {
           std::string name = "j" + str(d);
-          e.line("const int64_t " + name + " = j / " + str(stride) + " % " + str(inShape[d]) + ";");
+          e.line("const int64_t " + name + " = j / " + str(stride) + " % " +
+                 str(inShape[d]) + ";");
           base[d] = name;
         }
         stride *= inShape[d];
@@ -291,7 +314,8 @@ LogicalResult KernelWriter::reductionKernel(Operation *root) {
     e.close();
     e.line("mean /= float(" + str(len) + ");");
     e.open("for (int64_t j = 0; j < " + str(len) + "; ++j)");
-    e.line("const float d = float(" + e.value(input, innerIndex(idx)) + ") - mean;");
+    e.line("const float d = float(" + e.value(input, innerIndex(idx)) +
+           ") - mean;");
     e.line("var += d * d;");
     e.close();
     e.line("const float inv = 1.0f / ig_sqrt(var / float(" + str(len) + ") + " +
@@ -300,19 +324,28 @@ LogicalResult KernelWriter::reductionKernel(Operation *root) {
     Index full = innerIndex(idx);
     Index normIdx(full.begin() + axis, full.end());
     std::string x = e.value(input, full);
-    std::string scale = e.value(ln.getScale(), broadcastIndex(shapeOf(ln.getScale()), normIdx));
+    std::string scale =
+        e.value(ln.getScale(), broadcastIndex(shapeOf(ln.getScale()), normIdx));
     std::string y = "(float(" + x + ") - mean) * inv * float(" + scale + ")";
     if (ln.getBias())
-      y += " + float(" + e.value(ln.getBias(), broadcastIndex(shapeOf(ln.getBias()), normIdx)) + ")";
-    e.line("a.out[" + linearIndex(inShape, full) + "] = " + ty + "(" + y + ");");
+      y += " + float(" +
+           e.value(ln.getBias(),
+                   broadcastIndex(shapeOf(ln.getBias()), normIdx)) +
+           ")";
+    e.line("a.out[" + linearIndex(inShape, full) + "] = " + ty + "(" + y +
+           ");");
     e.close();
   } else {
-    return fail("no reduction skeleton for '" + root->getName().getStringRef().str() + "'");
+    return fail("no reduction skeleton for '" +
+                root->getName().getStringRef().str() + "'");
   }
   if (!e.error.empty())
     return fail(e.error);
-  bodyFunctions += "static void " + symbol + "_body(void *p, int64_t begin, int64_t end) {\n"
-                   "  const auto &a = *static_cast<const " + symbol + "_args *>(p);\n"
+  bodyFunctions += "static void " + symbol +
+                   "_body(void *p, int64_t begin, int64_t end) {\n"
+                   "  const auto &a = *static_cast<const " +
+                   symbol +
+                   "_args *>(p);\n"
                    "  for (int64_t r = begin; r < end; ++r) {\n" +
                    e.body() + "  }\n}\n";
   e.body().clear();
@@ -328,13 +361,16 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
   std::string call;
   // How the epilogue reads the library result (plus any bias term).
   std::function<std::string(const Index &)> read;
-  auto outAt = [&](const Index &idx) { return "a.out[" + linearIndex(outShape, idx) + "]"; };
+  auto outAt = [&](const Index &idx) {
+    return "a.out[" + linearIndex(outShape, idx) + "]";
+  };
 
   auto convParams = [&](auto op, Value x, Value w,
                         std::optional<SmallVector<int64_t>> padBegin) {
     ArrayRef<int64_t> xs = shapeOf(x), ws = shapeOf(w);
     int64_t spatial = xs.size() - 2;
-    auto arr = [&](std::optional<ArrayRef<int64_t>> v, int64_t dflt, size_t from = 0) {
+    auto arr = [&](std::optional<ArrayRef<int64_t>> v, int64_t dflt,
+                   size_t from = 0) {
       std::string s = "{";
       for (int64_t i = 0; i < 3; ++i) {
         int64_t val = i < spatial ? (v ? (*v)[from + i] : dflt) : 0;
@@ -348,12 +384,13 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
         s += (i ? ", " : "") + str(i < spatial ? dims[i] : 0);
       return s + "}";
     };
-    std::string p = "  static const IngotConvParams p = {" + str(spatial) + ", " + str(xs[0]) +
-                    ", " + str(xs[1]) + ", " + str(outShape[1]) + ", " + str(op.getGroup()) +
-                    ", " + dimsArr(xs.drop_front(2)) + ", " + dimsArr(outShape.drop_front(2)) +
-                    ", " + dimsArr(ws.drop_front(2)) + ", " + arr(op.getStrides(), 1) + ", " +
-                    arr(op.getDilations(), 1) + ", " +
-                    (padBegin ? dimsArr(*padBegin) : arr(op.getPads(), 0)) + "};\n";
+    std::string p =
+        "  static const IngotConvParams p = {" + str(spatial) + ", " +
+        str(xs[0]) + ", " + str(xs[1]) + ", " + str(outShape[1]) + ", " +
+        str(op.getGroup()) + ", " + dimsArr(xs.drop_front(2)) + ", " +
+        dimsArr(outShape.drop_front(2)) + ", " + dimsArr(ws.drop_front(2)) +
+        ", " + arr(op.getStrides(), 1) + ", " + arr(op.getDilations(), 1) +
+        ", " + (padBegin ? dimsArr(*padBegin) : arr(op.getPads(), 0)) + "};\n";
     return p;
   };
 
@@ -375,8 +412,8 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
           return;
         }
         call = convParams(op, op.getInput(), op.getWeight(), std::nullopt) +
-               "  ctx->api->conv_f32(ctx, &p, " + pointer(op.getInput()) + ", " +
-               pointer(op.getWeight()) + ", a.out);\n";
+               "  ctx->api->conv_f32(ctx, &p, " + pointer(op.getInput()) +
+               ", " + pointer(op.getWeight()) + ", a.out);\n";
         read = withChannelBias(op.getBias());
       })
       .Case([&](ConvTransposeOp op) {
@@ -385,14 +422,17 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
         std::optional<SmallVector<int64_t>> padBegin;
         StringRef autoPad = op.getAutoPad();
         if (op.getOutputShape() || autoPad != "NOTSET") {
-          ArrayRef<int64_t> xs = shapeOf(op.getInput()), ws = shapeOf(op.getWeight());
+          ArrayRef<int64_t> xs = shapeOf(op.getInput()),
+                            ws = shapeOf(op.getWeight());
           size_t spatial = xs.size() - 2;
           padBegin.emplace();
           for (size_t i = 0; i < spatial; ++i) {
             int64_t s = op.getStrides() ? (*op.getStrides())[i] : 1;
             int64_t d = op.getDilations() ? (*op.getDilations())[i] : 1;
-            int64_t outPad = op.getOutputPadding() ? (*op.getOutputPadding())[i] : 0;
-            int64_t total = s * (xs[i + 2] - 1) + outPad + (ws[i + 2] - 1) * d + 1 - outShape[i + 2];
+            int64_t outPad =
+                op.getOutputPadding() ? (*op.getOutputPadding())[i] : 0;
+            int64_t total = s * (xs[i + 2] - 1) + outPad + (ws[i + 2] - 1) * d +
+                            1 - outShape[i + 2];
             // Floor division, as ONNX specifies: an output_shape larger than
             // the natural size pads at the end, not the beginning.
             int64_t half = total >= 0 ? total / 2 : -((-total + 1) / 2);
@@ -405,24 +445,30 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
           }
         }
         call = convParams(op, op.getInput(), op.getWeight(), padBegin) +
-               "  ctx->api->conv_transpose_f32(ctx, &p, " + pointer(op.getInput()) + ", " +
-               pointer(op.getWeight()) + ", a.out);\n";
+               "  ctx->api->conv_transpose_f32(ctx, &p, " +
+               pointer(op.getInput()) + ", " + pointer(op.getWeight()) +
+               ", a.out);\n";
         read = withChannelBias(op.getBias());
       })
       .Case([&](GemmOp op) {
         ArrayRef<int64_t> as = shapeOf(op.getA()), bs = shapeOf(op.getB());
         bool ta = op.getTransA(), tb = op.getTransB();
-        int64_t m = ta ? as[1] : as[0], k = ta ? as[0] : as[1], n = tb ? bs[0] : bs[1];
-        call = "  ctx->api->gemm_f32(ctx, " + str(ta) + ", " + str(tb) + ", " + str(m) + ", " +
-               str(n) + ", " + str(k) + ", " + std::to_string(op.getAlpha().convertToDouble()) +
-               "f, " + pointer(op.getA()) + ", " + str(as[1]) + ", " + pointer(op.getB()) + ", " +
-               str(bs[1]) + ", 0, a.out, " + str(n) + ");\n";
+        int64_t m = ta ? as[1] : as[0], k = ta ? as[0] : as[1],
+                n = tb ? bs[0] : bs[1];
+        call = "  ctx->api->gemm_f32(ctx, " + str(ta) + ", " + str(tb) + ", " +
+               str(m) + ", " + str(n) + ", " + str(k) + ", " +
+               std::to_string(op.getAlpha().convertToDouble()) + "f, " +
+               pointer(op.getA()) + ", " + str(as[1]) + ", " +
+               pointer(op.getB()) + ", " + str(bs[1]) + ", 0, a.out, " +
+               str(n) + ");\n";
         read = [&, op](const Index &idx) mutable {
           std::string v = outAt(idx);
           if (op.getC()) {
-            std::string c = e.value(op.getC(), broadcastIndex(shapeOf(op.getC()), idx));
+            std::string c =
+                e.value(op.getC(), broadcastIndex(shapeOf(op.getC()), idx));
             double beta = op.getBeta().convertToDouble();
-            v += beta == 1.0 ? " + " + c : " + " + std::to_string(beta) + "f * " + c;
+            v += beta == 1.0 ? " + " + c
+                             : " + " + std::to_string(beta) + "f * " + c;
           }
           return "(" + v + ")";
         };
@@ -440,8 +486,10 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
         size_t br = std::max(batchA.size(), batchB.size());
         SmallVector<int64_t> batch(br, 1);
         for (size_t i = 0; i < br; ++i) {
-          int64_t da = i + batchA.size() >= br ? batchA[i + batchA.size() - br] : 1;
-          int64_t db = i + batchB.size() >= br ? batchB[i + batchB.size() - br] : 1;
+          int64_t da =
+              i + batchA.size() >= br ? batchA[i + batchA.size() - br] : 1;
+          int64_t db =
+              i + batchB.size() >= br ? batchB[i + batchB.size() - br] : 1;
           batch[i] = std::max(da, db);
         }
         int64_t batches = numel(batch);
@@ -451,9 +499,14 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
         std::string offA = "0", offB = "0";
         int64_t strideOut = 1, strideA = m * k, strideB = k * n;
         for (int64_t i = br - 1; i >= 0; --i) {
-          std::string coord = "(bi / " + str(strideOut) + " % " + str(batch[i]) + ")";
-          int64_t da = i + (int64_t)batchA.size() >= (int64_t)br ? batchA[i + batchA.size() - br] : 1;
-          int64_t db = i + (int64_t)batchB.size() >= (int64_t)br ? batchB[i + batchB.size() - br] : 1;
+          std::string coord =
+              "(bi / " + str(strideOut) + " % " + str(batch[i]) + ")";
+          int64_t da = i + (int64_t)batchA.size() >= (int64_t)br
+                           ? batchA[i + batchA.size() - br]
+                           : 1;
+          int64_t db = i + (int64_t)batchB.size() >= (int64_t)br
+                           ? batchB[i + batchB.size() - br]
+                           : 1;
           if (da != 1) {
             offA += " + " + coord + " * " + str(strideA);
             strideA *= da;
@@ -464,9 +517,10 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
           }
           strideOut *= batch[i];
         }
-        call += "    ctx->api->gemm_f32(ctx, 0, 0, " + str(m) + ", " + str(n) + ", " + str(k) +
-                ", 1.0f, " + A + " + (" + offA + "), " + str(k) + ", " + B + " + (" + offB +
-                "), " + str(n) + ", 0, a.out + bi * " + str(m * n) + ", " + str(n) + ");\n  }\n";
+        call += "    ctx->api->gemm_f32(ctx, 0, 0, " + str(m) + ", " + str(n) +
+                ", " + str(k) + ", 1.0f, " + A + " + (" + offA + "), " +
+                str(k) + ", " + B + " + (" + offB + "), " + str(n) +
+                ", 0, a.out + bi * " + str(m * n) + ", " + str(n) + ");\n  }\n";
         read = [&](const Index &idx) { return outAt(idx); };
       })
       .Default([&](Operation *) { status = fail("unknown library op"); });
@@ -538,17 +592,20 @@ LogicalResult KernelWriter::write(std::string &out) {
   out += "\n// " + symbol + ": " + kind.str() + " region, root " +
          root->getName().getStringRef().str() + "\n";
   out += e.constantsText + args + bodyFunctions;
-  out += "extern \"C\" __attribute__((visibility(\"default\"))) void " + symbol +
-         "(void *const *b, const IngotKernelContext *ctx) {\n" + entryBody + "}\n";
+  out += "extern \"C\" __attribute__((visibility(\"default\"))) void " +
+         symbol + "(void *const *b, const IngotKernelContext *ctx) {\n" +
+         entryBody + "}\n";
   return success();
 }
 } // namespace
 
 std::string codegen::hostSourcePreamble() {
-  return std::string("// Generated by ingotc: host kernels.\n") + kAbiText + kPreludeText;
+  return std::string("// Generated by ingotc: host kernels.\n") + kAbiText +
+         kPreludeText;
 }
 
-LogicalResult codegen::emitHostKernel(FusionOp region, const std::string &symbol,
+LogicalResult codegen::emitHostKernel(FusionOp region,
+                                      const std::string &symbol,
                                       std::string &out) {
   KernelWriter writer(region, symbol);
   return writer.write(out);

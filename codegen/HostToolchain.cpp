@@ -12,10 +12,9 @@
 
 using namespace llvm;
 
-bool mlir::ingot::codegen::compileHostSource(const std::string &source,
-                                             const HostToolchainOptions &options,
-                                             std::vector<char> &sharedObject,
-                                             std::string &error) {
+bool mlir::ingot::codegen::compileHostSource(
+    const std::string &source, const HostToolchainOptions &options,
+    std::vector<char> &sharedObject, std::string &error) {
   std::string compiler = options.compiler;
   if (compiler.empty()) {
     const char *env = std::getenv("INGOT_CXX");
@@ -55,22 +54,34 @@ bool mlir::ingot::codegen::compileHostSource(const std::string &source,
   if (!options.keepSourceAs.empty())
     sys::fs::copy_file(src, options.keepSourceAs);
   std::string march = "-march=" + options.march;
-  SmallVector<StringRef> args = {*program,         "-std=c++17", "-O3",
-                                 march,            "-fPIC",      "-shared",
-                                 "-fno-math-errno", "-fvisibility=hidden",
-                                 "-w",             "-o",         lib,
+  SmallVector<StringRef> args = {*program,
+                                 "-std=c++17",
+                                 "-O3",
+                                 march,
+                                 "-fPIC",
+                                 "-shared",
+                                 "-fno-math-errno",
+                                 "-fvisibility=hidden",
+                                 "-w",
+                                 "-o",
+                                 lib,
                                  src};
-  std::optional<StringRef> redirects[] = {std::nullopt, StringRef(log), StringRef(log)};
+  std::optional<StringRef> redirects[] = {std::nullopt, StringRef(log),
+                                          StringRef(log)};
   std::string execError;
-  int rc = sys::ExecuteAndWait(*program, args, std::nullopt, redirects, 0, 0, &execError);
+  int rc = sys::ExecuteAndWait(*program, args, std::nullopt, redirects, 0, 0,
+                               &execError);
   if (rc != 0) {
     auto text = MemoryBuffer::getFile(log);
-    error = "the C++ compiler failed (" + (execError.empty() ? "exit " + std::to_string(rc) : execError) +
-            ")" + (text ? ":\n" + (*text)->getBuffer().take_front(4000).str() : "");
+    error = "the C++ compiler failed (" +
+            (execError.empty() ? "exit " + std::to_string(rc) : execError) +
+            ")" +
+            (text ? ":\n" + (*text)->getBuffer().take_front(4000).str() : "");
     cleanup();
     return false;
   }
-  auto so = MemoryBuffer::getFile(lib, /*IsText=*/false, /*RequiresNullTerminator=*/false);
+  auto so = MemoryBuffer::getFile(lib, /*IsText=*/false,
+                                  /*RequiresNullTerminator=*/false);
   if (!so) {
     error = "cannot read the compiled kernels";
     cleanup();

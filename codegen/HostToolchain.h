@@ -18,7 +18,8 @@ struct HostToolchainOptions {
 
 /// Compiles `source` into a shared object and returns its bytes; on failure
 /// returns false with the compiler's output in `error`.
-bool compileHostSource(const std::string &source, const HostToolchainOptions &options,
+bool compileHostSource(const std::string &source,
+                       const HostToolchainOptions &options,
                        std::vector<char> &sharedObject, std::string &error);
 
 } // namespace mlir::ingot::codegen

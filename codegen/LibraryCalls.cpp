@@ -47,11 +47,14 @@ FailureOr<ConvCall> codegen::describeConv(Operation *op) {
   StringRef autoPad = convT.getAutoPad();
   if (convT.getOutputShape() || autoPad != "NOTSET") {
     for (size_t i = 0; i < c.inSize.size(); ++i) {
-      int64_t outPad = convT.getOutputPadding() ? (*convT.getOutputPadding())[i] : 0;
+      int64_t outPad =
+          convT.getOutputPadding() ? (*convT.getOutputPadding())[i] : 0;
       int64_t total = c.stride[i] * (c.inSize[i] - 1) + outPad +
                       (c.kernel[i] - 1) * c.dilation[i] + 1 - c.outSize[i];
       int64_t half = total >= 0 ? total / 2 : -((-total + 1) / 2);
-      int64_t begin = autoPad == "VALID" ? 0 : autoPad == "SAME_UPPER" ? half : total - half;
+      int64_t begin = autoPad == "VALID"        ? 0
+                      : autoPad == "SAME_UPPER" ? half
+                                                : total - half;
       if (!convT.getOutputShape() && autoPad == "NOTSET" && convT.getPads())
         begin = (*convT.getPads())[i];
       c.padBegin[i] = begin;
@@ -89,7 +92,8 @@ FailureOr<SmallVector<GemmCall>> codegen::describeGemm(Operation *op) {
   g.ldb = g.n;
   g.ldc = g.n;
   // Batch dims of A, B and the result, right-aligned to one rank.
-  SmallVector<int64_t> ba(pa.begin(), pa.end() - 2), bb(pb.begin(), pb.end() - 2);
+  SmallVector<int64_t> ba(pa.begin(), pa.end() - 2),
+      bb(pb.begin(), pb.end() - 2);
   size_t rank = std::max(ba.size(), bb.size());
   ba.insert(ba.begin(), rank - ba.size(), 1);
   bb.insert(bb.begin(), rank - bb.size(), 1);
@@ -111,7 +115,8 @@ FailureOr<SmallVector<GemmCall>> codegen::describeGemm(Operation *op) {
   }
   // Partial broadcasting: one call per output matrix.
   if (batch > 4096)
-    return mm.emitError() << "batched matmul with partial broadcasting over " << batch
+    return mm.emitError() << "batched matmul with partial broadcasting over "
+                          << batch
                           << " matrices is not supported on the GPU yet";
   SmallVector<GemmCall> calls;
   for (int64_t b = 0; b < batch; ++b) {

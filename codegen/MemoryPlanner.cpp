@@ -20,9 +20,9 @@ uint64_t mlir::ingot::codegen::planArena(std::vector<PlanBuffer> &buffers) {
   for (PlanBuffer &b : buffers)
     if (b.kind == PlanBuffer::Kind::Arena)
       arena.push_back(&b);
-  std::stable_sort(arena.begin(), arena.end(), [](PlanBuffer *a, PlanBuffer *b) {
-    return a->size > b->size;
-  });
+  std::stable_sort(
+      arena.begin(), arena.end(),
+      [](PlanBuffer *a, PlanBuffer *b) { return a->size > b->size; });
   std::vector<PlanBuffer *> placed;
   uint64_t total = 0;
   for (PlanBuffer *b : arena) {
@@ -31,7 +31,8 @@ uint64_t mlir::ingot::codegen::planArena(std::vector<PlanBuffer> &buffers) {
     std::vector<std::pair<uint64_t, uint64_t>> taken;
     for (PlanBuffer *p : placed)
       if (p->defStep <= b->lastUse && b->defStep <= p->lastUse)
-        taken.push_back({p->offset, p->offset + (p->size + kAlignment - 1) / kAlignment * kAlignment});
+        taken.push_back({p->offset, p->offset + (p->size + kAlignment - 1) /
+                                                    kAlignment * kAlignment});
     std::sort(taken.begin(), taken.end());
     uint64_t offset = 0;
     for (auto [begin, end] : taken) {

@@ -44,8 +44,9 @@ std::string codegen::linearIndex(ArrayRef<int64_t> shape, const Index &idx) {
   int64_t stride = 1;
   for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
     if (shape[d] != 1 && idx[d] != "0") {
-      std::string term = stride == 1 ? "(" + idx[d] + ")"
-                                     : "(" + idx[d] + ")*" + std::to_string(stride);
+      std::string term = stride == 1
+                             ? "(" + idx[d] + ")"
+                             : "(" + idx[d] + ")*" + std::to_string(stride);
       expr = expr.empty() ? term : term + " + " + expr;
     }
     stride *= shape[d];
@@ -53,7 +54,8 @@ std::string codegen::linearIndex(ArrayRef<int64_t> shape, const Index &idx) {
   return expr.empty() ? "0" : expr;
 }
 
-Index codegen::broadcastIndex(ArrayRef<int64_t> operandShape, const Index &idx) {
+Index codegen::broadcastIndex(ArrayRef<int64_t> operandShape,
+                              const Index &idx) {
   Index out;
   size_t offset = idx.size() - operandShape.size();
   for (size_t d = 0; d < operandShape.size(); ++d)
@@ -68,10 +70,12 @@ static std::string literal(double v, Type t) {
     if (std::isnan(v))
       return t.isF32() ? "NAN" : "double(NAN)";
     if (std::isinf(v))
-      return std::string(v < 0 ? "-" : "") + (t.isF32() ? "INFINITY" : "double(INFINITY)");
+      return std::string(v < 0 ? "-" : "") +
+             (t.isF32() ? "INFINITY" : "double(INFINITY)");
     char buf[64];
     if (t.isF32())
-      std::snprintf(buf, sizeof buf, "%af", static_cast<double>(static_cast<float>(v)));
+      std::snprintf(buf, sizeof buf, "%af",
+                    static_cast<double>(static_cast<float>(v)));
     else
       std::snprintf(buf, sizeof buf, "%a", v);
     return buf;
@@ -108,12 +112,14 @@ std::string ScalarEmitter::constantRef(ConstantOp op) {
     return "0";
   }
   auto elementText = [&](int64_t i) {
-    return host->isFloat() ? literal(host->floats[i], t) : intLiteral(host->ints[i], t);
+    return host->isFloat() ? literal(host->floats[i], t)
+                           : intLiteral(host->ints[i], t);
   };
   bool splat = true;
   for (int64_t i = 1; i < host->size() && splat; ++i)
     splat = host->isFloat() ? host->floats[i] == host->floats[0] ||
-                                  (std::isnan(host->floats[i]) && std::isnan(host->floats[0]))
+                                  (std::isnan(host->floats[i]) &&
+                                   std::isnan(host->floats[0]))
                             : host->ints[i] == host->ints[0];
   if (host->size() == 0) {
     name = "=0"; // never read: the tensor has no elements
@@ -133,7 +139,8 @@ std::string ScalarEmitter::constantRef(ConstantOp op) {
 /// Reads `v` (a region argument or constant) at `idx`.
 std::string ScalarEmitter::read(Value v, const Index &idx) {
   if (auto arg = dyn_cast<BlockArgument>(v))
-    return bufferName(arg.getArgNumber()) + "[" + linearIndex(shapeOf(v), idx) + "]";
+    return bufferName(arg.getArgNumber()) + "[" + linearIndex(shapeOf(v), idx) +
+           "]";
   auto constant = v.getDefiningOp<ConstantOp>();
   std::string ref = constantRef(constant);
   if (!ref.empty() && ref[0] == '=')
@@ -205,7 +212,8 @@ std::string ScalarEmitter::elementwise(Operation *op, const Index &idx) {
           .Case([&](SinOp) { return "ig_sin(" + operand(0) + ")"; })
           .Case([&](CosOp) { return "ig_cos(" + operand(0) + ")"; })
           .Case([&](SoftplusOp) { return "ig_softplus(" + operand(0) + ")"; })
-          .Case([&](HardSwishOp) { return "ig_hard_swish(" + operand(0) + ")"; })
+          .Case(
+              [&](HardSwishOp) { return "ig_hard_swish(" + operand(0) + ")"; })
           .Case([&](ReluOp) { return "ig_relu(" + operand(0) + ")"; })
           .Case([&](NegOp) { return ty + "(-" + operand(0) + ")"; })
           .Case([&](AbsOp) { return "ig_abs(" + operand(0) + ")"; })
@@ -223,7 +231,8 @@ std::string ScalarEmitter::elementwise(Operation *op, const Index &idx) {
                    f(o.getAlpha().convertToDouble()) + " * " + x + ")";
           })
           .Case([&](EluOp o) {
-            return "ig_elu(" + operand(0) + ", " + f(o.getAlpha().convertToDouble()) + ")";
+            return "ig_elu(" + operand(0) + ", " +
+                   f(o.getAlpha().convertToDouble()) + ")";
           })
           .Case([&](GeluOp o) {
             return std::string(o.getApproximate() == "tanh" ? "ig_gelu_tanh("
@@ -240,23 +249,54 @@ std::string ScalarEmitter::elementwise(Operation *op, const Index &idx) {
             return ty + "(" + x + ")";
           })
           .Case([&](ClipOp) {
-            return "ig_clip(" + operand(0) + ", " + operand(1) + ", " + operand(2) + ")";
+            return "ig_clip(" + operand(0) + ", " + operand(1) + ", " +
+                   operand(2) + ")";
           })
-          .Case([&](AddOp) { return ty + "(" + operand(0) + " + " + operand(1) + ")"; })
-          .Case([&](SubOp) { return ty + "(" + operand(0) + " - " + operand(1) + ")"; })
-          .Case([&](MulOp) { return ty + "(" + operand(0) + " * " + operand(1) + ")"; })
-          .Case([&](DivOp) { return "ig_div(" + operand(0) + ", " + operand(1) + ")"; })
-          .Case([&](PowOp) { return "ig_pow(" + operand(0) + ", " + operand(1) + ")"; })
-          .Case([&](MinOp) { return "ig_min(" + operand(0) + ", " + operand(1) + ")"; })
-          .Case([&](MaxOp) { return "ig_max(" + operand(0) + ", " + operand(1) + ")"; })
-          .Case([&](AndOp) { return "(" + operand(0) + " && " + operand(1) + ")"; })
-          .Case([&](OrOp) { return "(" + operand(0) + " || " + operand(1) + ")"; })
-          .Case([&](XorOp) { return "(" + operand(0) + " != " + operand(1) + ")"; })
-          .Case([&](EqualOp) { return "(" + operand(0) + " == " + operand(1) + ")"; })
-          .Case([&](LessOp) { return "(" + operand(0) + " < " + operand(1) + ")"; })
-          .Case([&](LessOrEqualOp) { return "(" + operand(0) + " <= " + operand(1) + ")"; })
-          .Case([&](GreaterOp) { return "(" + operand(0) + " > " + operand(1) + ")"; })
-          .Case([&](GreaterOrEqualOp) { return "(" + operand(0) + " >= " + operand(1) + ")"; })
+          .Case([&](AddOp) {
+            return ty + "(" + operand(0) + " + " + operand(1) + ")";
+          })
+          .Case([&](SubOp) {
+            return ty + "(" + operand(0) + " - " + operand(1) + ")";
+          })
+          .Case([&](MulOp) {
+            return ty + "(" + operand(0) + " * " + operand(1) + ")";
+          })
+          .Case([&](DivOp) {
+            return "ig_div(" + operand(0) + ", " + operand(1) + ")";
+          })
+          .Case([&](PowOp) {
+            return "ig_pow(" + operand(0) + ", " + operand(1) + ")";
+          })
+          .Case([&](MinOp) {
+            return "ig_min(" + operand(0) + ", " + operand(1) + ")";
+          })
+          .Case([&](MaxOp) {
+            return "ig_max(" + operand(0) + ", " + operand(1) + ")";
+          })
+          .Case([&](AndOp) {
+            return "(" + operand(0) + " && " + operand(1) + ")";
+          })
+          .Case([&](OrOp) {
+            return "(" + operand(0) + " || " + operand(1) + ")";
+          })
+          .Case([&](XorOp) {
+            return "(" + operand(0) + " != " + operand(1) + ")";
+          })
+          .Case([&](EqualOp) {
+            return "(" + operand(0) + " == " + operand(1) + ")";
+          })
+          .Case([&](LessOp) {
+            return "(" + operand(0) + " < " + operand(1) + ")";
+          })
+          .Case([&](LessOrEqualOp) {
+            return "(" + operand(0) + " <= " + operand(1) + ")";
+          })
+          .Case([&](GreaterOp) {
+            return "(" + operand(0) + " > " + operand(1) + ")";
+          })
+          .Case([&](GreaterOrEqualOp) {
+            return "(" + operand(0) + " >= " + operand(1) + ")";
+          })
           .Case([&](WhereOp) {
             // Both sides are computed: they are cheap and this keeps the
             // emitted code branch-free (vectorizable).
@@ -270,11 +310,13 @@ std::string ScalarEmitter::elementwise(Operation *op, const Index &idx) {
             std::string bias = value(o.getBias(), channel);
             std::string mean = value(o.getMean(), channel);
             std::string var = value(o.getVariance(), channel);
-            return "((" + x + " - " + mean + ") * (" + scale + " / ig_sqrt(" + var +
-                   " + " + f(o.getEpsilon().convertToDouble()) + ")) + " + bias + ")";
+            return "((" + x + " - " + mean + ") * (" + scale + " / ig_sqrt(" +
+                   var + " + " + f(o.getEpsilon().convertToDouble()) + ")) + " +
+                   bias + ")";
           })
           .Default([&](Operation *) {
-            error = "no scalar form for '" + op->getName().getStringRef().str() + "'";
+            error = "no scalar form for '" +
+                    op->getName().getStringRef().str() + "'";
             return std::string("0");
           });
   std::string name = fresh();
@@ -309,13 +351,15 @@ std::string ScalarEmitter::remap(Operation *op, const Index &idx) {
       stride *= inShape[d];
     }
     for (size_t d = 0; d < inShape.size(); ++d)
-      in.push_back(inShape[d] == 1 ? "0"
-                                   : "(" + lin + " / " + std::to_string(strides[d]) +
-                                         " % " + std::to_string(inShape[d]) + ")");
+      in.push_back(inShape[d] == 1
+                       ? "0"
+                       : "(" + lin + " / " + std::to_string(strides[d]) +
+                             " % " + std::to_string(inShape[d]) + ")");
     return value(input, in);
   };
   return llvm::TypeSwitch<Operation *, std::string>(op)
-      .Case<ReshapeOp, FlattenOp>([&](auto o) { return viaLinear(o.getInput()); })
+      .Case<ReshapeOp, FlattenOp>(
+          [&](auto o) { return viaLinear(o.getInput()); })
       .Case([&](SqueezeOp o) {
         // Dropped dims have size 1: the remaining dims keep their order.
         ArrayRef<int64_t> inShape = shapeOf(o.getInput());
@@ -365,15 +409,19 @@ std::string ScalarEmitter::remap(Operation *op, const Index &idx) {
         for (size_t d = 0; d < inShape.size(); ++d)
           in.push_back(inShape[d] == outShape[d]
                            ? idx[d]
-                           : "(" + idx[d] + " % " + std::to_string(inShape[d]) + ")");
+                           : "(" + idx[d] + " % " + std::to_string(inShape[d]) +
+                                 ")");
         return value(o.getInput(), in);
       })
       .Case([&](SliceOp o) {
         ArrayRef<int64_t> inShape = shapeOf(o.getInput());
-        SmallVector<int64_t> starts = constInts(o.getStarts()), ends = constInts(o.getEnds()),
-                             axes = constInts(o.getAxes()), steps = constInts(o.getSteps());
+        SmallVector<int64_t> starts = constInts(o.getStarts()),
+                             ends = constInts(o.getEnds()),
+                             axes = constInts(o.getAxes()),
+                             steps = constInts(o.getSteps());
         Index in(idx.begin(), idx.end());
-        for (size_t k = 0; k < starts.size() && k < axes.size() && k < steps.size(); ++k) {
+        for (size_t k = 0;
+             k < starts.size() && k < axes.size() && k < steps.size(); ++k) {
           int64_t rank = inShape.size();
           int64_t a = axes[k] < 0 ? axes[k] + rank : axes[k];
           int64_t size = inShape[a], step = steps[k], start = starts[k];
@@ -441,18 +489,22 @@ std::string ScalarEmitter::remap(Operation *op, const Index &idx) {
             inside += " && " + j + " >= 0 && " + j + " < " + std::to_string(n);
             in.push_back(j);
           } else if (mode == "edge") {
-            in.push_back("ig_clamp_index(" + j + ", " + std::to_string(n) + ")");
+            in.push_back("ig_clamp_index(" + j + ", " + std::to_string(n) +
+                         ")");
           } else if (mode == "reflect") {
-            in.push_back("ig_reflect_index(" + j + ", " + std::to_string(n) + ")");
+            in.push_back("ig_reflect_index(" + j + ", " + std::to_string(n) +
+                         ")");
           } else {
             in.push_back("ig_wrap_index(" + j + ", " + std::to_string(n) + ")");
           }
         }
         if (mode != "constant")
           return value(o.getInput(), in);
-        std::string fill = o.getConstantValue()
-                               ? value(o.getConstantValue(), Index(shapeOf(o.getConstantValue()).size(), "0"))
-                               : (isa<FloatType>(t) ? literal(0, t) : intLiteral(0, t));
+        std::string fill =
+            o.getConstantValue()
+                ? value(o.getConstantValue(),
+                        Index(shapeOf(o.getConstantValue()).size(), "0"))
+                : (isa<FloatType>(t) ? literal(0, t) : intLiteral(0, t));
         line(cType(t) + " " + name + " = " + fill + ";");
         open("if (" + inside + ")");
         line(name + " = " + value(o.getInput(), in) + ";");
@@ -461,7 +513,8 @@ std::string ScalarEmitter::remap(Operation *op, const Index &idx) {
       })
       .Case([&](ResizeOp o) { return resizeValue(o, idx); })
       .Default([&](Operation *) {
-        error = "no index form for '" + op->getName().getStringRef().str() + "'";
+        error =
+            "no index form for '" + op->getName().getStringRef().str() + "'";
         return std::string("0");
       });
 }
@@ -491,13 +544,16 @@ std::string ScalarEmitter::resizeValue(ResizeOp o, const Index &idx) {
   bool fromScales = given && given->size() == static_cast<int64_t>(rank);
   for (size_t d = 0; d < rank; ++d)
     scales[d] = fromScales ? static_cast<float>(given->floats[d])
-                           : static_cast<float>(outShape[d]) / static_cast<float>(inShape[d]);
-  std::string mode = std::to_string(coordMode(o.getCoordinateTransformationMode()));
+                           : static_cast<float>(outShape[d]) /
+                                 static_cast<float>(inShape[d]);
+  std::string mode =
+      std::to_string(coordMode(o.getCoordinateTransformationMode()));
   auto coord = [&](size_t d) {
     std::string x = fresh("x");
     line("const float " + x + " = ig_resize_coord(" + idx[d] + ", " +
          literal(scales[d], Float32Type::get(o.getContext())) + ", " +
-         std::to_string(inShape[d]) + ", " + std::to_string(outShape[d]) + ", " + mode + ");");
+         std::to_string(inShape[d]) + ", " + std::to_string(outShape[d]) +
+         ", " + mode + ");");
     return x;
   };
   auto identityAxis = [&](size_t d) {
@@ -514,10 +570,10 @@ std::string ScalarEmitter::resizeValue(ResizeOp o, const Index &idx) {
                       .Default(0);
     Index in;
     for (size_t d = 0; d < rank; ++d)
-      in.push_back(identityAxis(d)
-                       ? idx[d]
-                       : "ig_nearest_index(" + coord(d) + ", " + std::to_string(nearest) +
-                             ", " + std::to_string(inShape[d]) + ")");
+      in.push_back(identityAxis(d) ? idx[d]
+                                   : "ig_nearest_index(" + coord(d) + ", " +
+                                         std::to_string(nearest) + ", " +
+                                         std::to_string(inShape[d]) + ")");
     return value(o.getInput(), in);
   }
 
@@ -538,12 +594,16 @@ std::string ScalarEmitter::resizeValue(ResizeOp o, const Index &idx) {
     line("int64_t " + ti + "[4]; float " + tw + "[4];");
     if (cubic)
       line("ig_cubic_taps(" + x + ", " + std::to_string(inShape[d]) + ", " +
-           literal(o.getCubicCoeffA().convertToDouble(), Float32Type::get(o.getContext())) +
-           ", " + (o.getExcludeOutside() ? "true" : "false") + ", " + ti + ", " + tw + ");");
+           literal(o.getCubicCoeffA().convertToDouble(),
+                   Float32Type::get(o.getContext())) +
+           ", " + (o.getExcludeOutside() ? "true" : "false") + ", " + ti +
+           ", " + tw + ");");
     else
-      line("ig_linear_taps(" + x + ", " + std::to_string(inShape[d]) + ", " + ti + ", " + tw + ");");
+      line("ig_linear_taps(" + x + ", " + std::to_string(inShape[d]) + ", " +
+           ti + ", " + tw + ");");
     std::string k = fresh("k");
-    open("for (int " + k + " = 0; " + k + " < " + std::to_string(taps) + "; ++" + k + ")");
+    open("for (int " + k + " = 0; " + k + " < " + std::to_string(taps) +
+         "; ++" + k + ")");
     ++loops;
     in[d] = ti + "[" + k + "]";
     weights.push_back(tw + "[" + k + "]");
@@ -570,10 +630,12 @@ std::string ScalarEmitter::windowed(Operation *op, const Index &idx) {
   bool countIncludePad = false;
   auto fill = [&](auto o) {
     kernel.assign(o.getKernelShape()->begin(), o.getKernelShape()->end());
-    strides = o.getStrides() ? SmallVector<int64_t>(*o.getStrides()) : SmallVector<int64_t>(spatial, 1);
+    strides = o.getStrides() ? SmallVector<int64_t>(*o.getStrides())
+                             : SmallVector<int64_t>(spatial, 1);
     dilations = o.getDilations() ? SmallVector<int64_t>(*o.getDilations())
                                  : SmallVector<int64_t>(spatial, 1);
-    pads = o.getPads() ? SmallVector<int64_t>(*o.getPads()) : SmallVector<int64_t>(2 * spatial, 0);
+    pads = o.getPads() ? SmallVector<int64_t>(*o.getPads())
+                       : SmallVector<int64_t>(2 * spatial, 0);
   };
   if (auto mp = dyn_cast<MaxPoolOp>(op))
     fill(mp);
@@ -598,9 +660,11 @@ std::string ScalarEmitter::windowed(Operation *op, const Index &idx) {
   std::string cond = "true", padCond = "true";
   for (size_t d = 0; d < spatial; ++d) {
     std::string k = fresh("k"), i = fresh("i");
-    open("for (int64_t " + k + " = 0; " + k + " < " + std::to_string(kernel[d]) + "; ++" + k + ")");
-    line("const int64_t " + i + " = " + idx[d + 2] + " * " + std::to_string(strides[d]) +
-         " - " + std::to_string(pads[d]) + " + " + k + " * " + std::to_string(dilations[d]) + ";");
+    open("for (int64_t " + k + " = 0; " + k + " < " +
+         std::to_string(kernel[d]) + "; ++" + k + ")");
+    line("const int64_t " + i + " = " + idx[d + 2] + " * " +
+         std::to_string(strides[d]) + " - " + std::to_string(pads[d]) + " + " +
+         k + " * " + std::to_string(dilations[d]) + ";");
     int64_t n = inShape[d + 2];
     cond += " && " + i + " >= 0 && " + i + " < " + std::to_string(n);
     padCond += " && " + i + " < " + std::to_string(n + pads[spatial + d]);
@@ -622,7 +686,7 @@ std::string ScalarEmitter::windowed(Operation *op, const Index &idx) {
   if (isMax)
     return acc;
   std::string name = fresh();
-  line("const " + ty + " " + name + " = " + ty + "(" + count + " ? " + acc + " / float(" +
-       count + ") : 0.0f);");
+  line("const " + ty + " " + name + " = " + ty + "(" + count + " ? " + acc +
+       " / float(" + count + ") : 0.0f);");
   return name;
 }

@@ -38,7 +38,8 @@ Index broadcastIndex(ArrayRef<int64_t> operandShape, const Index &idx);
 class ScalarEmitter {
 public:
   /// `bufferName(arg)` names the pointer holding region argument `arg`.
-  ScalarEmitter(FusionOp region, std::function<std::string(unsigned)> bufferName);
+  ScalarEmitter(FusionOp region,
+                std::function<std::string(unsigned)> bufferName);
 
   /// Emits the statements computing `value` at `idx` into the current body
   /// and returns the C expression (a variable or literal) holding it.

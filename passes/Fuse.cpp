@@ -63,15 +63,17 @@ void splitToSlices(func::FuncOp func) {
       axis += inputType.getRank();
     auto i64 = [&](int64_t v) {
       auto type = RankedTensorType::get({1}, b.getI64Type());
-      return ConstantOp::create(b, split.getLoc(), type,
-                                DenseElementsAttr::get(type, ArrayRef<int64_t>{v}));
+      return ConstantOp::create(
+          b, split.getLoc(), type,
+          DenseElementsAttr::get(type, ArrayRef<int64_t>{v}));
     };
     int64_t offset = 0;
-    for (auto [result, size] : llvm::zip(split.getResults(), split.getSplit())) {
-      auto slice = SliceOp::create(
-          b, split.getLoc(), result.getType(),
-          ValueRange{split.getInput(), i64(offset), i64(offset + size), i64(axis),
-                     i64(1)});
+    for (auto [result, size] :
+         llvm::zip(split.getResults(), split.getSplit())) {
+      auto slice =
+          SliceOp::create(b, split.getLoc(), result.getType(),
+                          ValueRange{split.getInput(), i64(offset),
+                                     i64(offset + size), i64(axis), i64(1)});
       result.replaceAllUsesWith(slice.getResult());
       offset += size;
     }
@@ -132,7 +134,8 @@ struct IngotFusePass : ingot::impl::IngotFusePassBase<IngotFusePass> {
           return signalPassFailure();
         }
         g = groups.size();
-        groups.push_back({op, c == OpClass::Reduction ? "reduction" : "loop", {}});
+        groups.push_back(
+            {op, c == OpClass::Reduction ? "reduction" : "loop", {}});
         assign(op, g);
       }
       // Absorb producers, transitively, from this op's operands.
@@ -145,10 +148,11 @@ struct IngotFusePass : ingot::impl::IngotFusePassBase<IngotFusePass> {
               !isLoopFusible(producer) ||
               !readsOperandPointwise(consumer, use.getOperandNumber()))
             continue;
-          bool allUsersInside = llvm::all_of(producer->getUsers(), [&](Operation *u) {
-            auto ug = groupOf.find(u);
-            return ug != groupOf.end() && ug->second == g;
-          });
+          bool allUsersInside =
+              llvm::all_of(producer->getUsers(), [&](Operation *u) {
+                auto ug = groupOf.find(u);
+                return ug != groupOf.end() && ug->second == g;
+              });
           if (!allUsersInside)
             continue;
           assign(producer, g);
@@ -163,9 +167,12 @@ struct IngotFusePass : ingot::impl::IngotFusePassBase<IngotFusePass> {
 
   /// Moves the group's ops into a new ingot.fusion at the root's position.
   void buildRegion(Group &group) {
-    llvm::SmallPtrSet<Operation *, 16> members(group.ops.begin(), group.ops.end());
+    llvm::SmallPtrSet<Operation *, 16> members(group.ops.begin(),
+                                               group.ops.end());
     SmallVector<Operation *> ordered(group.ops.begin(), group.ops.end());
-    llvm::sort(ordered, [](Operation *a, Operation *b) { return a->isBeforeInBlock(b); });
+    llvm::sort(ordered, [](Operation *a, Operation *b) {
+      return a->isBeforeInBlock(b);
+    });
 
     llvm::SetVector<Value> inputs;
     SmallVector<Operation *> inlinedConstants;

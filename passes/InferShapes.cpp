@@ -96,6 +96,6 @@ void mlir::ingot::updateFunctionResultTypes(func::FuncOp func) {
     return;
   SmallVector<Type> results(ret.getOperandTypes());
   if (TypeRange(results) != func.getResultTypes())
-    func.setType(FunctionType::get(func.getContext(),
-                                   func.getArgumentTypes(), results));
+    func.setType(
+        FunctionType::get(func.getContext(), func.getArgumentTypes(), results));
 }

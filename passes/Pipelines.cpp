@@ -7,8 +7,8 @@
 using namespace mlir;
 using namespace mlir::ingot;
 
-void mlir::ingot::buildFrontendPipeline(OpPassManager &pm,
-                                        const FrontendPipelineOptions &options) {
+void mlir::ingot::buildFrontendPipeline(
+    OpPassManager &pm, const FrontendPipelineOptions &options) {
   OpPassManager &fn = pm.nest<func::FuncOp>();
   fn.addPass(createCanonicalizerPass());
   fn.addPass(createIngotInferShapesPass());

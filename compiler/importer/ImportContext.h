@@ -88,8 +88,8 @@ public:
   FailureOr<OpT> create(ValueRange operands,
                         ArrayRef<NamedAttribute> attrs = {},
                         unsigned numResults = 1) {
-    SmallVector<Type> placeholders(
-        numResults, UnrankedTensorType::get(b.getF32Type()));
+    SmallVector<Type> placeholders(numResults,
+                                   UnrankedTensorType::get(b.getF32Type()));
     auto op = OpT::create(b, loc, TypeRange(placeholders), operands, attrs);
     if (failed(inferTypes(op.getOperation())))
       return failure();
@@ -123,7 +123,9 @@ public:
   FailureOr<SmallVector<int64_t>> constantInts(Value v, StringRef what);
   std::optional<SmallVector<int64_t>> maybeConstantInts(Value v);
 
-  InFlightDiagnostic error() { return emitError(loc) << node.op_type() << ": "; }
+  InFlightDiagnostic error() {
+    return emitError(loc) << node.op_type() << ": ";
+  }
 
   /// Rank of a value's type, if ranked.
   static std::optional<int64_t> rankOf(Value v);
@@ -143,8 +145,7 @@ NamedAttribute namedI64(OpBuilder &b, StringRef name, int64_t v);
 NamedAttribute namedF32(OpBuilder &b, StringRef name, float v);
 NamedAttribute namedStr(OpBuilder &b, StringRef name, StringRef v);
 NamedAttribute namedBool(OpBuilder &b, StringRef name, bool v);
-NamedAttribute namedI64Array(OpBuilder &b, StringRef name,
-                             ArrayRef<int64_t> v);
+NamedAttribute namedI64Array(OpBuilder &b, StringRef name, ArrayRef<int64_t> v);
 
 } // namespace mlir::ingot::importer
 

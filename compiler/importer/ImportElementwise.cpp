@@ -7,8 +7,7 @@ using namespace mlir;
 using namespace mlir::ingot;
 using namespace mlir::ingot::importer;
 
-template <typename OpT>
-static NodeHandler unary() {
+template <typename OpT> static NodeHandler unary() {
   return [](NodeContext &nc) -> LogicalResult {
     FailureOr<Value> x = nc.requiredInput(0);
     if (failed(x))
@@ -18,11 +17,11 @@ static NodeHandler unary() {
 }
 
 /// Binary ops; ONNX's variadic Min/Max/Sum/Mean fold left over the inputs.
-template <typename OpT>
-static NodeHandler binary(bool variadic = false) {
+template <typename OpT> static NodeHandler binary(bool variadic = false) {
   return [variadic](NodeContext &nc) -> LogicalResult {
     if (variadic ? nc.numInputs() < 1 : nc.numInputs() != 2)
-      return nc.error() << "expects " << (variadic ? "at least 1 input" : "2 inputs")
+      return nc.error() << "expects "
+                        << (variadic ? "at least 1 input" : "2 inputs")
                         << ", got " << nc.numInputs();
     FailureOr<Value> acc = nc.requiredInput(0);
     if (failed(acc))
@@ -73,8 +72,7 @@ static LogicalResult importHardSigmoid(NodeContext &nc) {
              namedF32(nc.b, "beta", nc.getFloat("beta", 0.5f))}));
 }
 
-template <typename OpT>
-static NodeHandler withAlpha(float dflt) {
+template <typename OpT> static NodeHandler withAlpha(float dflt) {
   return [dflt](NodeContext &nc) -> LogicalResult {
     FailureOr<Value> x = nc.requiredInput(0);
     if (failed(x))
@@ -114,7 +112,8 @@ static LogicalResult importDropout(NodeContext &nc) {
   if (failed(x))
     return failure();
   if (nc.opset >= 12 && nc.input(2)) {
-    std::optional<SmallVector<int64_t>> training = nc.maybeConstantInts(nc.input(2));
+    std::optional<SmallVector<int64_t>> training =
+        nc.maybeConstantInts(nc.input(2));
     if (!training || llvm::any_of(*training, [](int64_t v) { return v != 0; }))
       return nc.error() << "training_mode must be a constant false: Ingot "
                            "compiles models for inference";
@@ -144,8 +143,8 @@ static LogicalResult importCast(NodeContext &nc, Type to) {
   FailureOr<Value> x = nc.requiredInput(0);
   if (failed(x))
     return failure();
-  return nc.setOutput(
-      nc.createValue<CastOp>({*x}, {nc.b.getNamedAttr("to", TypeAttr::get(to))}));
+  return nc.setOutput(nc.createValue<CastOp>(
+      {*x}, {nc.b.getNamedAttr("to", TypeAttr::get(to))}));
 }
 
 static LogicalResult importCastOp(NodeContext &nc) {
@@ -166,13 +165,15 @@ static LogicalResult importCastLike(NodeContext &nc) {
 /// The extreme value of an element type, as a clip bound.
 static Value typeLimit(NodeContext &nc, Type element, bool lowest) {
   if (isa<FloatType>(element))
-    return nc.constFloat(element, lowest ? -std::numeric_limits<double>::infinity()
-                                         : std::numeric_limits<double>::infinity());
+    return nc.constFloat(element,
+                         lowest ? -std::numeric_limits<double>::infinity()
+                                : std::numeric_limits<double>::infinity());
   unsigned width = element.getIntOrFloatBitWidth();
-  APInt v = element.isUnsignedInteger()
-                ? (lowest ? APInt::getMinValue(width) : APInt::getMaxValue(width))
-                : (lowest ? APInt::getSignedMinValue(width)
-                          : APInt::getSignedMaxValue(width));
+  APInt v =
+      element.isUnsignedInteger()
+          ? (lowest ? APInt::getMinValue(width) : APInt::getMaxValue(width))
+          : (lowest ? APInt::getSignedMinValue(width)
+                    : APInt::getSignedMaxValue(width));
   auto type = RankedTensorType::get({}, element);
   return nc.constElements(DenseElementsAttr::get(type, v));
 }

@@ -106,13 +106,12 @@ static LogicalResult importAveragePool(NodeContext &nc) {
   // Dilations arrived in opset 19.
   SmallVector<NamedAttribute> attrs = windowAttrs(nc, nc.opset >= 19);
   attrs.push_back(namedBool(nc.b, "ceil_mode", nc.getInt("ceil_mode", 0)));
-  attrs.push_back(namedBool(nc.b, "count_include_pad",
-                            nc.getInt("count_include_pad", 0)));
+  attrs.push_back(
+      namedBool(nc.b, "count_include_pad", nc.getInt("count_include_pad", 0)));
   return nc.setOutput(nc.createValue<AveragePoolOp>({*x}, attrs));
 }
 
-template <typename OpT>
-static LogicalResult importGlobalPool(NodeContext &nc) {
+template <typename OpT> static LogicalResult importGlobalPool(NodeContext &nc) {
   FailureOr<Value> x = nc.requiredInput(0);
   if (failed(x))
     return failure();
@@ -134,7 +133,8 @@ static LogicalResult expandResizeAxes(NodeContext &nc, Value x, Value &scales,
       return nc.error() << "axis " << a << " is out of range for rank " << rank;
     axes.push_back(n);
   }
-  auto sizesType = sizes ? dyn_cast<RankedTensorType>(sizes.getType()) : nullptr;
+  auto sizesType =
+      sizes ? dyn_cast<RankedTensorType>(sizes.getType()) : nullptr;
   if (sizes && sizesType && sizesType.hasStaticShape() &&
       sizesType.getNumElements() > 0) {
     FailureOr<SmallVector<int64_t>> given = nc.constantInts(sizes, "sizes");
@@ -147,7 +147,8 @@ static LogicalResult expandResizeAxes(NodeContext &nc, Value x, Value &scales,
     for (size_t i = 0; i < axes.size(); ++i)
       full[axes[i]] = (*given)[i];
     if (llvm::any_of(full, ShapedType::isDynamic))
-      return nc.error() << "Resize with axes needs static sizes on the other axes";
+      return nc.error()
+             << "Resize with axes needs static sizes on the other axes";
     sizes = nc.constI64(full);
     return success();
   }
@@ -167,7 +168,8 @@ static LogicalResult expandResizeAxes(NodeContext &nc, Value x, Value &scales,
   for (size_t i = 0; i < axes.size(); ++i)
     full[axes[i]] = given[i];
   auto scalesType = RankedTensorType::get({rank}, nc.b.getF32Type());
-  scales = nc.constElements(DenseElementsAttr::get(scalesType, ArrayRef<float>(full)));
+  scales = nc.constElements(
+      DenseElementsAttr::get(scalesType, ArrayRef<float>(full)));
   return success();
 }
 
@@ -184,7 +186,8 @@ static LogicalResult importResizeLike(NodeContext &nc, bool isUpsample) {
       return nc.error() << "the scales attribute is required";
     auto type = RankedTensorType::get({static_cast<int64_t>(s->size())},
                                       nc.b.getF32Type());
-    scales = nc.constElements(DenseElementsAttr::get(type, ArrayRef<float>(*s)));
+    scales =
+        nc.constElements(DenseElementsAttr::get(type, ArrayRef<float>(*s)));
   } else if (isUpsample || nc.opset == 10) {
     scales = nc.input(1);
   } else {
@@ -203,7 +206,8 @@ static LogicalResult importResizeLike(NodeContext &nc, bool isUpsample) {
   }
   auto emptyOf = [&](Type element) {
     auto type = RankedTensorType::get({0}, element);
-    return nc.constElements(DenseElementsAttr::get(type, ArrayRef<Attribute>{}));
+    return nc.constElements(
+        DenseElementsAttr::get(type, ArrayRef<Attribute>{}));
   };
   if (!scales)
     scales = emptyOf(nc.b.getF32Type());
@@ -218,9 +222,10 @@ static LogicalResult importResizeLike(NodeContext &nc, bool isUpsample) {
       (isUpsample || nc.opset == 10)
           ? "asymmetric"
           : nc.getString("coordinate_transformation_mode", "half_pixel");
-  std::string nearest = (isUpsample || nc.opset == 10)
-                            ? "floor"
-                            : nc.getString("nearest_mode", "round_prefer_floor");
+  std::string nearest =
+      (isUpsample || nc.opset == 10)
+          ? "floor"
+          : nc.getString("nearest_mode", "round_prefer_floor");
   if (coord == "tf_crop_and_resize")
     return nc.error() << "coordinate_transformation_mode tf_crop_and_resize "
                          "is not supported";
@@ -236,8 +241,7 @@ static LogicalResult importResizeLike(NodeContext &nc, bool isUpsample) {
 /// Softmax/LogSoftmax. Before opset 13 the op normalizes over all dimensions
 /// from `axis` on (default 1), which is a softmax of the input flattened to
 /// 2-D at `axis`.
-template <typename OpT>
-static LogicalResult importSoftmax(NodeContext &nc) {
+template <typename OpT> static LogicalResult importSoftmax(NodeContext &nc) {
   FailureOr<Value> x = nc.requiredInput(0);
   if (failed(x))
     return failure();
@@ -274,7 +278,8 @@ static LogicalResult importLayerNorm(NodeContext &nc) {
   if (Value b = nc.input(2))
     operands.push_back(b);
   FailureOr<Value> y = nc.createValue<LayerNormOp>(
-      operands, {namedI64(nc.b, "axis", axis), namedF32(nc.b, "epsilon", epsilon)});
+      operands,
+      {namedI64(nc.b, "axis", axis), namedF32(nc.b, "epsilon", epsilon)});
   if (failed(y))
     return failure();
   nc.outputs.assign({*y});
@@ -308,7 +313,8 @@ static LogicalResult importLayerNorm(NodeContext &nc) {
   FailureOr<Value> squared = nc.createValue<MulOp>({*centered, *centered});
   if (failed(squared))
     return failure();
-  FailureOr<Value> variance = nc.createValue<ReduceMeanOp>({*squared}, {axesAttr});
+  FailureOr<Value> variance =
+      nc.createValue<ReduceMeanOp>({*squared}, {axesAttr});
   if (failed(variance))
     return failure();
   Value eps = nc.constFloat(nc.b.getF32Type(), epsilon);
@@ -328,8 +334,7 @@ static LogicalResult importLayerNorm(NodeContext &nc) {
 
 /// Reductions: `axes` moved from an attribute to an input in opset 13
 /// (ReduceSum) and 18 (the others).
-template <typename OpT>
-static NodeHandler reduce(int64_t axesInputSince) {
+template <typename OpT> static NodeHandler reduce(int64_t axesInputSince) {
   return [axesInputSince](NodeContext &nc) -> LogicalResult {
     FailureOr<Value> x = nc.requiredInput(0);
     if (failed(x))
@@ -365,8 +370,10 @@ void importer::addNNHandlers(std::vector<HandlerEntry> &t) {
   t.push_back({"AveragePool", importAveragePool});
   t.push_back({"GlobalAveragePool", importGlobalPool<GlobalAveragePoolOp>});
   t.push_back({"GlobalMaxPool", importGlobalPool<GlobalMaxPoolOp>});
-  t.push_back({"Resize", [](NodeContext &nc) { return importResizeLike(nc, false); }});
-  t.push_back({"Upsample", [](NodeContext &nc) { return importResizeLike(nc, true); }});
+  t.push_back(
+      {"Resize", [](NodeContext &nc) { return importResizeLike(nc, false); }});
+  t.push_back(
+      {"Upsample", [](NodeContext &nc) { return importResizeLike(nc, true); }});
   t.push_back({"Softmax", importSoftmax<SoftmaxOp>});
   t.push_back({"LogSoftmax", importSoftmax<LogSoftmaxOp>});
   t.push_back({"LayerNormalization", importLayerNorm});

@@ -24,14 +24,14 @@ static LogicalResult importConstant(NodeContext &nc) {
     return success();
   }
   if (const onnx::AttributeProto *a = nc.attr("value_ints")) {
-    nc.outputs.assign({nc.constI64(SmallVector<int64_t>(a->ints().begin(),
-                                                        a->ints().end()))});
+    nc.outputs.assign({nc.constI64(
+        SmallVector<int64_t>(a->ints().begin(), a->ints().end()))});
     return success();
   }
   if (const onnx::AttributeProto *a = nc.attr("value_floats")) {
     SmallVector<float> v(a->floats().begin(), a->floats().end());
-    auto type = RankedTensorType::get({static_cast<int64_t>(v.size())},
-                                      b.getF32Type());
+    auto type =
+        RankedTensorType::get({static_cast<int64_t>(v.size())}, b.getF32Type());
     nc.outputs.assign(
         {nc.constElements(DenseElementsAttr::get(type, ArrayRef<float>(v)))});
     return success();
@@ -104,11 +104,13 @@ static LogicalResult importSlice(NodeContext &nc) {
     steps = nc.input(4);
   }
   // Default axes are 0..n-1 and default steps 1, with n = len(starts).
-  std::optional<SmallVector<int64_t>> startValues = nc.maybeConstantInts(starts);
+  std::optional<SmallVector<int64_t>> startValues =
+      nc.maybeConstantInts(starts);
   auto startType = dyn_cast<RankedTensorType>(starts.getType());
   int64_t n = startValues ? startValues->size()
-              : (startType && startType.hasStaticShape()) ? startType.getNumElements()
-                                                          : -1;
+              : (startType && startType.hasStaticShape())
+                  ? startType.getNumElements()
+                  : -1;
   if ((!axes || !steps) && n < 0)
     return nc.error() << "starts must have a static length when axes or "
                          "steps are left out";
@@ -157,7 +159,8 @@ static LogicalResult importSplit(NodeContext &nc) {
     if (!type || a < 0 || a >= rank || type.isDynamicDim(a))
       return nc.error() << "splitting evenly needs a static size along the "
                            "split axis";
-    int64_t pieces = nc.opset >= 18 ? nc.getInt("num_outputs", outputs) : outputs;
+    int64_t pieces =
+        nc.opset >= 18 ? nc.getInt("num_outputs", outputs) : outputs;
     int64_t dim = type.getDimSize(a);
     // Opset 18: pieces of ceil(dim / n), the last one smaller.
     int64_t chunk = (dim + pieces - 1) / pieces;
@@ -168,8 +171,7 @@ static LogicalResult importSplit(NodeContext &nc) {
     return nc.error() << sizes.size() << " split sizes for " << outputs
                       << " outputs";
   FailureOr<SplitOp> op = nc.create<SplitOp>(
-      {*x},
-      {namedI64(nc.b, "axis", axis), namedI64Array(nc.b, "split", sizes)},
+      {*x}, {namedI64(nc.b, "axis", axis), namedI64Array(nc.b, "split", sizes)},
       outputs);
   if (failed(op))
     return failure();
@@ -178,8 +180,7 @@ static LogicalResult importSplit(NodeContext &nc) {
 }
 
 /// Squeeze/Unsqueeze: axes moved from an attribute to an input in opset 13.
-template <typename OpT>
-static LogicalResult importAxesOp(NodeContext &nc) {
+template <typename OpT> static LogicalResult importAxesOp(NodeContext &nc) {
   FailureOr<Value> x = nc.requiredInput(0);
   if (failed(x))
     return failure();

@@ -63,8 +63,8 @@ class GraphImporter {
 public:
   GraphImporter(MLIRContext &ctx, const onnx::ModelProto &model,
                 const std::string &path, const ImportOptions &options)
-      : ctx(ctx), model(model), path(path), options(options),
-        builder(&ctx), fileLoc(FileLineColLoc::get(&ctx, path, 0, 0)) {
+      : ctx(ctx), model(model), path(path), options(options), builder(&ctx),
+        fileLoc(FileLineColLoc::get(&ctx, path, 0, 0)) {
     modelDir = llvm::sys::path::parent_path(path).str();
     if (modelDir.empty())
       modelDir = ".";
@@ -144,9 +144,8 @@ LogicalResult GraphImporter::checkSupported() {
   return failure();
 }
 
-FailureOr<Type>
-GraphImporter::inputType(const onnx::ValueInfoProto &info,
-                         SmallVectorImpl<Attribute> &dimNames) {
+FailureOr<Type> GraphImporter::inputType(const onnx::ValueInfoProto &info,
+                                         SmallVectorImpl<Attribute> &dimNames) {
   if (!info.type().has_tensor_type())
     return emitError(fileLoc) << "input '" << info.name()
                               << "' is not a tensor (sequences, maps and "
@@ -154,9 +153,9 @@ GraphImporter::inputType(const onnx::ValueInfoProto &info,
   const onnx::TypeProto::Tensor &tensor = info.type().tensor_type();
   Type element = convertElementType(&ctx, tensor.elem_type());
   if (!element)
-    return emitError(fileLoc) << "input '" << info.name()
-                              << "' has unsupported element type "
-                              << onnxTypeName(tensor.elem_type());
+    return emitError(fileLoc)
+           << "input '" << info.name() << "' has unsupported element type "
+           << onnxTypeName(tensor.elem_type());
   auto bound = options.inputShapes.find(info.name());
   if (!tensor.has_shape()) {
     if (bound == options.inputShapes.end())
@@ -210,9 +209,8 @@ GraphImporter::inputType(const onnx::ValueInfoProto &info,
              << want.size();
     for (size_t i = 0; i < dims.size(); ++i) {
       if (want[i] <= 0)
-        return emitError(fileLoc) << "input '" << info.name()
-                                  << "': dimension " << i
-                                  << " must be positive, got " << want[i];
+        return emitError(fileLoc) << "input '" << info.name() << "': dimension "
+                                  << i << " must be positive, got " << want[i];
       if (!ShapedType::isDynamic(dims[i]) && dims[i] != want[i])
         return emitError(fileLoc)
                << "input '" << info.name() << "' is declared " << describe()
@@ -251,9 +249,9 @@ LogicalResult GraphImporter::createFunction() {
       std::string known;
       for (const onnx::ValueInfoProto *a : args)
         known += (known.empty() ? "" : ", ") + a->name();
-      return emitError(fileLoc) << "--input-shape names '" << name
-                                << "', which is not a model input (inputs: "
-                                << known << ")";
+      return emitError(fileLoc)
+             << "--input-shape names '" << name
+             << "', which is not a model input (inputs: " << known << ")";
     }
 
   builder.setInsertionPointToEnd(module->getBody());
@@ -300,11 +298,11 @@ Value GraphImporter::lookup(const std::string &name) {
 
 LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
                                         int index) {
-  Location loc = NameLoc::get(builder.getStringAttr(nodeLabel(node, index)),
-                              fileLoc);
-  NodeContext nc(builder, node, loc, opset,
-                 [this](const std::string &name) { return lookup(name); },
-                 modelDir);
+  Location loc =
+      NameLoc::get(builder.getStringAttr(nodeLabel(node, index)), fileLoc);
+  NodeContext nc(
+      builder, node, loc, opset,
+      [this](const std::string &name) { return lookup(name); }, modelDir);
   for (int i = 0; i < node.input_size(); ++i)
     if (!node.input(i).empty() && !nc.input(i))
       return failure();
@@ -355,9 +353,9 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
   return std::move(module);
 }
 
-OwningOpRef<ModuleOp> mlir::ingot::importOnnxModel(MLIRContext &context,
-                                                   const std::string &path,
-                                                   const ImportOptions &options) {
+OwningOpRef<ModuleOp>
+mlir::ingot::importOnnxModel(MLIRContext &context, const std::string &path,
+                             const ImportOptions &options) {
   context.loadDialect<IngotDialect, func::FuncDialect>();
   Location fileLoc = FileLineColLoc::get(&context, path, 0, 0);
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
@@ -435,16 +433,14 @@ std::string NodeContext::getString(StringRef name, StringRef dflt) const {
   return a ? a->s() : dflt.str();
 }
 
-std::optional<SmallVector<int64_t>>
-NodeContext::getInts(StringRef name) const {
+std::optional<SmallVector<int64_t>> NodeContext::getInts(StringRef name) const {
   const onnx::AttributeProto *a = attr(name);
   if (!a)
     return std::nullopt;
   return SmallVector<int64_t>(a->ints().begin(), a->ints().end());
 }
 
-std::optional<SmallVector<float>>
-NodeContext::getFloats(StringRef name) const {
+std::optional<SmallVector<float>> NodeContext::getFloats(StringRef name) const {
   const onnx::AttributeProto *a = attr(name);
   if (!a)
     return std::nullopt;
@@ -454,10 +450,9 @@ NodeContext::getFloats(StringRef name) const {
 LogicalResult NodeContext::inferTypes(Operation *op) {
   auto infer = cast<InferTypeOpInterface>(op);
   SmallVector<Type> types;
-  if (failed(infer.inferReturnTypes(ctx(), loc, op->getOperands(),
-                                    op->getRawDictionaryAttrs(),
-                                    op->getPropertiesStorage(),
-                                    op->getRegions(), types))) {
+  if (failed(infer.inferReturnTypes(
+          ctx(), loc, op->getOperands(), op->getRawDictionaryAttrs(),
+          op->getPropertiesStorage(), op->getRegions(), types))) {
     op->erase();
     return failure();
   }
@@ -502,18 +497,18 @@ Value NodeContext::constElements(ElementsAttr value) {
 }
 
 Value NodeContext::constI64(ArrayRef<int64_t> values, bool scalar) {
-  auto type = scalar ? RankedTensorType::get({}, b.getI64Type())
-                     : RankedTensorType::get(
-                           {static_cast<int64_t>(values.size())},
-                           b.getI64Type());
+  auto type = scalar
+                  ? RankedTensorType::get({}, b.getI64Type())
+                  : RankedTensorType::get({static_cast<int64_t>(values.size())},
+                                          b.getI64Type());
   return constElements(DenseElementsAttr::get(type, values));
 }
 
 Value NodeContext::constFloat(Type elementType, double value) {
   auto type = RankedTensorType::get({}, elementType);
   if (isa<FloatType>(elementType))
-    return constElements(DenseElementsAttr::get(
-        type, FloatAttr::get(elementType, value)));
+    return constElements(
+        DenseElementsAttr::get(type, FloatAttr::get(elementType, value)));
   return constElements(DenseElementsAttr::get(
       type, IntegerAttr::get(elementType, static_cast<int64_t>(value))));
 }

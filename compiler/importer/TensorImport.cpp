@@ -54,24 +54,42 @@ Type importer::convertElementType(MLIRContext *ctx, int32_t onnxType) {
 
 const char *importer::onnxTypeName(int32_t onnxType) {
   switch (onnxType) {
-  case onnx::TensorProto::UNDEFINED: return "UNDEFINED";
-  case onnx::TensorProto::FLOAT: return "FLOAT";
-  case onnx::TensorProto::UINT8: return "UINT8";
-  case onnx::TensorProto::INT8: return "INT8";
-  case onnx::TensorProto::UINT16: return "UINT16";
-  case onnx::TensorProto::INT16: return "INT16";
-  case onnx::TensorProto::INT32: return "INT32";
-  case onnx::TensorProto::INT64: return "INT64";
-  case onnx::TensorProto::STRING: return "STRING";
-  case onnx::TensorProto::BOOL: return "BOOL";
-  case onnx::TensorProto::FLOAT16: return "FLOAT16";
-  case onnx::TensorProto::DOUBLE: return "DOUBLE";
-  case onnx::TensorProto::UINT32: return "UINT32";
-  case onnx::TensorProto::UINT64: return "UINT64";
-  case onnx::TensorProto::COMPLEX64: return "COMPLEX64";
-  case onnx::TensorProto::COMPLEX128: return "COMPLEX128";
-  case onnx::TensorProto::BFLOAT16: return "BFLOAT16";
-  default: return "an unknown type code";
+  case onnx::TensorProto::UNDEFINED:
+    return "UNDEFINED";
+  case onnx::TensorProto::FLOAT:
+    return "FLOAT";
+  case onnx::TensorProto::UINT8:
+    return "UINT8";
+  case onnx::TensorProto::INT8:
+    return "INT8";
+  case onnx::TensorProto::UINT16:
+    return "UINT16";
+  case onnx::TensorProto::INT16:
+    return "INT16";
+  case onnx::TensorProto::INT32:
+    return "INT32";
+  case onnx::TensorProto::INT64:
+    return "INT64";
+  case onnx::TensorProto::STRING:
+    return "STRING";
+  case onnx::TensorProto::BOOL:
+    return "BOOL";
+  case onnx::TensorProto::FLOAT16:
+    return "FLOAT16";
+  case onnx::TensorProto::DOUBLE:
+    return "DOUBLE";
+  case onnx::TensorProto::UINT32:
+    return "UINT32";
+  case onnx::TensorProto::UINT64:
+    return "UINT64";
+  case onnx::TensorProto::COMPLEX64:
+    return "COMPLEX64";
+  case onnx::TensorProto::COMPLEX128:
+    return "COMPLEX128";
+  case onnx::TensorProto::BFLOAT16:
+    return "BFLOAT16";
+  default:
+    return "an unknown type code";
   }
 }
 
@@ -112,9 +130,9 @@ readExternalData(const onnx::TensorProto &tensor, Location loc,
             e = llvm::sys::path::end(location);
        it != e; ++it)
     if (*it == "..")
-      return emitError(loc) << "tensor '" << tensor.name()
-                            << "': external data location '" << location
-                            << "' leaves the model's folder ('..')";
+      return emitError(loc)
+             << "tensor '" << tensor.name() << "': external data location '"
+             << location << "' leaves the model's folder ('..')";
   SmallString<256> full(modelDir);
   llvm::sys::path::append(full, location);
   // Links may point anywhere: compare real paths.
@@ -158,15 +176,13 @@ static std::vector<char> packTypedFields(const onnx::TensorProto &t,
   };
   switch (t.data_type()) {
   case onnx::TensorProto::FLOAT:
-    for (int64_t i = 0; i < count && i < t.float_data_size(); ++i)
-    {
+    for (int64_t i = 0; i < count && i < t.float_data_size(); ++i) {
       float v = t.float_data(i);
       std::memcpy(out.data() + i * 4, &v, 4);
     }
     break;
   case onnx::TensorProto::DOUBLE:
-    for (int64_t i = 0; i < count && i < t.double_data_size(); ++i)
-    {
+    for (int64_t i = 0; i < count && i < t.double_data_size(); ++i) {
       double v = t.double_data(i);
       std::memcpy(out.data() + i * 8, &v, 8);
     }
@@ -223,8 +239,8 @@ FailureOr<ElementsAttr> importer::convertTensor(const onnx::TensorProto &t,
   int64_t count = 1;
   for (int64_t d : t.dims()) {
     if (d < 0)
-      return emitError(loc) << "tensor '" << t.name()
-                            << "' has a negative dimension " << d;
+      return emitError(loc)
+             << "tensor '" << t.name() << "' has a negative dimension " << d;
     dims.push_back(d);
     count *= d;
   }
@@ -242,9 +258,9 @@ FailureOr<ElementsAttr> importer::convertTensor(const onnx::TensorProto &t,
     data.assign(t.raw_data().begin(), t.raw_data().end());
   } else {
     if (typedFieldCount(t) != count)
-      return emitError(loc) << "tensor '" << t.name() << "' has "
-                            << typedFieldCount(t) << " values for shape with "
-                            << count << " elements";
+      return emitError(loc)
+             << "tensor '" << t.name() << "' has " << typedFieldCount(t)
+             << " values for shape with " << count << " elements";
     data = packTypedFields(t, element, count);
   }
   if (static_cast<int64_t>(data.size()) != expectedBytes)
@@ -265,7 +281,6 @@ FailureOr<ElementsAttr> importer::convertTensor(const onnx::TensorProto &t,
   // manager, not into uniqued attribute storage.
   AsmResourceBlob blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(
       ArrayRef<char>(data.data(), data.size()), alignof(uint64_t));
-  return ElementsAttr(
-      DenseResourceElementsAttr::get(type, sanitizeBlobName(t.name()),
-                                     std::move(blob)));
+  return ElementsAttr(DenseResourceElementsAttr::get(
+      type, sanitizeBlobName(t.name()), std::move(blob)));
 }

@@ -57,10 +57,11 @@ cl::opt<EmitKind> emit(
                clEnumValN(EmitKind::Artifact, "artifact",
                           "the compiled .ingot artifact (default with -o)")),
     cl::cat(category));
-cl::opt<std::string> target("target",
-                            cl::desc("Code generation target: cpu, or cuda[:sm_80,sm_90] "
-                                     "(SASS for each arch, PTX for the newest)"),
-                            cl::init("cpu"), cl::cat(category));
+cl::opt<std::string>
+    target("target",
+           cl::desc("Code generation target: cpu, or cuda[:sm_80,sm_90] "
+                    "(SASS for each arch, PTX for the newest)"),
+           cl::init("cpu"), cl::cat(category));
 cl::opt<bool> tf32("tf32",
                    cl::desc("CUDA: let FP32 GEMMs and convolutions use TF32 "
                             "tensor cores"),
@@ -81,10 +82,11 @@ cl::list<std::string> inputShapes(
     "input-shape",
     cl::desc("Bind a model input's shape, e.g. x:1x3x640x640 (repeatable)"),
     cl::value_desc("NAME:DIMS"), cl::cat(category));
-cl::list<std::string> dimBindings(
-    "dim", cl::desc("Bind a symbolic dimension (dim_param) by name, e.g. "
-                    "batch=1 (repeatable)"),
-    cl::value_desc("NAME=VALUE"), cl::cat(category));
+cl::list<std::string>
+    dimBindings("dim",
+                cl::desc("Bind a symbolic dimension (dim_param) by name, e.g. "
+                         "batch=1 (repeatable)"),
+                cl::value_desc("NAME=VALUE"), cl::cat(category));
 cl::opt<bool> printWeights("print-weights",
                            cl::desc("Print weight blobs in full (elided by "
                                     "default)"),
@@ -99,7 +101,8 @@ bool parseInt(StringRef text, int64_t &value) {
 
 /// Parses NAME:DxDxD (or NAME:D,D,D) from the right-most ':' so input names
 /// may contain colons.
-LogicalResult parseInputShape(StringRef spec, mlir::ingot::ImportOptions &opts) {
+LogicalResult parseInputShape(StringRef spec,
+                              mlir::ingot::ImportOptions &opts) {
   size_t colon = spec.rfind(':');
   if (colon == StringRef::npos || colon == 0)
     return failure();
@@ -219,7 +222,8 @@ int main(int argc, char **argv) {
       for (StringRef a : parts) {
         unsigned number;
         if (!a.starts_with("sm_") || a.drop_front(3).getAsInteger(10, number)) {
-          errs() << "ingotc: error: bad CUDA arch '" << a << "' (expected sm_NN)\n";
+          errs() << "ingotc: error: bad CUDA arch '" << a
+                 << "' (expected sm_NN)\n";
           return 2;
         }
         cudaArchs.push_back(a.str());
@@ -280,7 +284,8 @@ int main(int argc, char **argv) {
     FailureOr<mlir::ingot::codegen::ExecutionPlan> plan =
         mlir::ingot::codegen::buildExecutionPlan(func);
     std::string source;
-    if (failed(plan) || failed(mlir::ingot::codegen::lowerPlanForCuda(*plan, source)))
+    if (failed(plan) ||
+        failed(mlir::ingot::codegen::lowerPlanForCuda(*plan, source)))
       return 1;
     output->os() << source;
     output->keep();
@@ -291,21 +296,25 @@ int main(int argc, char **argv) {
     FailureOr<mlir::ingot::codegen::ExecutionPlan> plan =
         mlir::ingot::codegen::buildExecutionPlan(func);
     std::string source;
-    if (failed(plan) || failed(mlir::ingot::codegen::lowerPlanForCuda(*plan, source)))
+    if (failed(plan) ||
+        failed(mlir::ingot::codegen::lowerPlanForCuda(*plan, source)))
       return 1;
     plan->allowTF32 = tf32;
     errs() << "ingotc: compiling " << plan->kernels << " regions with nvcc for "
            << llvm::join(cudaArchs, ", ") << "\n";
     std::vector<char> fatbin;
-    if (!mlir::ingot::codegen::compileCudaSource(source, cudaArchs, fatbin, error)) {
+    if (!mlir::ingot::codegen::compileCudaSource(source, cudaArchs, fatbin,
+                                                 error)) {
       errs() << "ingotc: error: " << error << "\n";
       return 1;
     }
     std::vector<uint8_t> image =
         mlir::ingot::codegen::buildArtifact(*plan, fatbin, "ingotc");
-    output->os().write(reinterpret_cast<const char *>(image.data()), image.size());
+    output->os().write(reinterpret_cast<const char *>(image.data()),
+                       image.size());
     output->keep();
-    errs() << "ingotc: wrote " << outputPath << " (" << image.size() << " bytes)\n";
+    errs() << "ingotc: wrote " << outputPath << " (" << image.size()
+           << " bytes)\n";
     return 0;
   }
   if (kind == EmitKind::Host || kind == EmitKind::Artifact) {
@@ -329,20 +338,24 @@ int main(int argc, char **argv) {
       output->keep();
       return 0;
     }
-    errs() << "ingotc: compiling " << plan.kernels << " kernels with the host C++ compiler\n";
+    errs() << "ingotc: compiling " << plan.kernels
+           << " kernels with the host C++ compiler\n";
     mlir::ingot::codegen::HostToolchainOptions toolchain;
     toolchain.march = march;
     toolchain.keepSourceAs = keepSource;
     std::vector<char> object;
-    if (!mlir::ingot::codegen::compileHostSource(source, toolchain, object, error)) {
+    if (!mlir::ingot::codegen::compileHostSource(source, toolchain, object,
+                                                 error)) {
       errs() << "ingotc: error: " << error << "\n";
       return 1;
     }
     std::vector<uint8_t> image =
         mlir::ingot::codegen::buildArtifact(plan, object, "ingotc");
-    output->os().write(reinterpret_cast<const char *>(image.data()), image.size());
+    output->os().write(reinterpret_cast<const char *>(image.data()),
+                       image.size());
     output->keep();
-    errs() << "ingotc: wrote " << outputPath << " (" << image.size() << " bytes)\n";
+    errs() << "ingotc: wrote " << outputPath << " (" << image.size()
+           << " bytes)\n";
     return 0;
   }
   OpPrintingFlags flags;

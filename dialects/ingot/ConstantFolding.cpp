@@ -71,9 +71,9 @@ static void decodeRaw(const char *data, Type elementType, HostTensor &out) {
   }
   uint64_t bits = 0;
   std::memcpy(&bits, data, width / 8);
-  out.ints.push_back(apintToInt(
-      APInt(width, bits, /*isSigned=*/false, /*implicitTrunc=*/true),
-      elementType));
+  out.ints.push_back(
+      apintToInt(APInt(width, bits, /*isSigned=*/false, /*implicitTrunc=*/true),
+                 elementType));
 }
 
 std::optional<HostTensor> HostTensor::fromAttr(Attribute attr,
@@ -280,8 +280,12 @@ static std::optional<double> evalBinaryFloat(Operation *op, double a,
       .Case([&](MulOp) { return a * b; })
       .Case([&](DivOp) { return a / b; })
       .Case([&](PowOp) { return std::pow(a, b); })
-      .Case([&](MinOp) { return std::isnan(a) || std::isnan(b) ? NAN : std::min(a, b); })
-      .Case([&](MaxOp) { return std::isnan(a) || std::isnan(b) ? NAN : std::max(a, b); })
+      .Case([&](MinOp) {
+        return std::isnan(a) || std::isnan(b) ? NAN : std::min(a, b);
+      })
+      .Case([&](MaxOp) {
+        return std::isnan(a) || std::isnan(b) ? NAN : std::max(a, b);
+      })
       .Case([&](EqualOp) { return double(a == b); })
       .Case([&](LessOp) { return double(a < b); })
       .Case([&](LessOrEqualOp) { return double(a <= b); })
@@ -331,8 +335,8 @@ static void storeValue(HostTensor &out, int64_t index, double value,
   } else if (elementType.isInteger(1)) {
     out.ints[index] = value != 0;
   } else {
-    out.ints[index] = static_cast<int64_t>(sourceIsFloat ? std::trunc(value)
-                                                         : value);
+    out.ints[index] =
+        static_cast<int64_t>(sourceIsFloat ? std::trunc(value) : value);
   }
 }
 
@@ -381,8 +385,7 @@ OpFoldResult mlir::ingot::foldElementwise(Operation *op,
       continue;
     }
     if (isa<WhereOp>(op)) {
-      const HostTensor &pick =
-          inputs[0].ints[at(0)] ? inputs[1] : inputs[2];
+      const HostTensor &pick = inputs[0].ints[at(0)] ? inputs[1] : inputs[2];
       int64_t k = inputs[0].ints[at(0)] ? 1 : 2;
       if (pick.isFloat())
         out.floats[i] = pick.floats[at(k)];
@@ -392,13 +395,13 @@ OpFoldResult mlir::ingot::foldElementwise(Operation *op,
     }
     if (isa<ClipOp>(op)) {
       if (floatInputs)
-        out.floats[i] = std::min(std::max(inputs[0].floats[at(0)],
-                                          inputs[1].floats[at(1)]),
-                                 inputs[2].floats[at(2)]);
+        out.floats[i] =
+            std::min(std::max(inputs[0].floats[at(0)], inputs[1].floats[at(1)]),
+                     inputs[2].floats[at(2)]);
       else
-        out.ints[i] = std::min(std::max(inputs[0].ints[at(0)],
-                                        inputs[1].ints[at(1)]),
-                               inputs[2].ints[at(2)]);
+        out.ints[i] =
+            std::min(std::max(inputs[0].ints[at(0)], inputs[1].ints[at(1)]),
+                     inputs[2].ints[at(2)]);
       continue;
     }
     if (inputs.size() == 1) {
@@ -416,8 +419,8 @@ OpFoldResult mlir::ingot::foldElementwise(Operation *op,
       continue;
     }
     if (floatInputs) {
-      std::optional<double> v = evalBinaryFloat(
-          op, inputs[0].floats[at(0)], inputs[1].floats[at(1)]);
+      std::optional<double> v =
+          evalBinaryFloat(op, inputs[0].floats[at(0)], inputs[1].floats[at(1)]);
       if (!v)
         return {};
       storeValue(out, i, *v, /*sourceIsFloat=*/true);

@@ -29,11 +29,11 @@ OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
 LogicalResult ClipOp::inferReturnTypeComponents(
     MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<ShapedTypeComponents> &results) {
-  if (failed(commonElementType(
-          loc,
-          {adaptor.getInput().getType(), adaptor.getMin().getType(),
-           adaptor.getMax().getType()},
-          "ingot.clip")))
+  if (failed(commonElementType(loc,
+                               {adaptor.getInput().getType(),
+                                adaptor.getMin().getType(),
+                                adaptor.getMax().getType()},
+                               "ingot.clip")))
     return failure();
   for (Value bound : {adaptor.getMin(), adaptor.getMax()}) {
     std::optional<Dims> dims = getDims(bound.getType());

@@ -32,18 +32,17 @@ LogicalResult FusionOp::verify() {
            << kind << "'";
   Block &block = getBlock();
   if (block.getNumArguments() != getInputs().size())
-    return emitOpError("has ") << block.getNumArguments()
-                               << " block arguments for "
-                               << getInputs().size() << " inputs";
+    return emitOpError("has ")
+           << block.getNumArguments() << " block arguments for "
+           << getInputs().size() << " inputs";
   for (auto [arg, input] : llvm::zip(block.getArguments(), getInputs()))
     if (arg.getType() != input.getType())
       return emitOpError("block argument type ")
              << arg.getType() << " differs from input type " << input.getType();
   auto yield = cast<YieldOp>(block.getTerminator());
   if (TypeRange(yield.getValues().getTypes()) != getResultTypes())
-    return emitOpError("yields ")
-           << yield.getValues().getTypes() << " but returns "
-           << getResultTypes();
+    return emitOpError("yields ") << yield.getValues().getTypes()
+                                  << " but returns " << getResultTypes();
   return success();
 }
 

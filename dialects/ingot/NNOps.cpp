@@ -26,7 +26,8 @@ LogicalResult MatMulOp::inferReturnTypeComponents(
   if (!a || !b)
     return pushResult(results, std::nullopt, *element);
   if (a->empty() || b->empty())
-    return emitOptionalError(loc, "'ingot.matmul' operands must have rank >= 1");
+    return emitOptionalError(loc,
+                             "'ingot.matmul' operands must have rank >= 1");
   bool vecA = a->size() == 1, vecB = b->size() == 1;
   Dims pa = vecA ? Dims{1, (*a)[0]} : *a;
   Dims pb = vecB ? Dims{(*b)[0], 1} : *b;
@@ -35,10 +36,9 @@ LogicalResult MatMulOp::inferReturnTypeComponents(
     return emitOptionalError(loc, "'ingot.matmul' contraction sizes differ: ",
                              formatDims(*a), " x ", formatDims(*b));
   std::optional<Dims> batch;
-  if (failed(broadcastDims(loc,
-                           {Dims(pa.begin(), pa.end() - 2),
-                            Dims(pb.begin(), pb.end() - 2)},
-                           batch)))
+  if (failed(broadcastDims(
+          loc, {Dims(pa.begin(), pa.end() - 2), Dims(pb.begin(), pb.end() - 2)},
+          batch)))
     return failure();
   Dims out = *batch;
   if (!vecA)
@@ -51,7 +51,8 @@ LogicalResult MatMulOp::inferReturnTypeComponents(
 LogicalResult GemmOp::inferReturnTypeComponents(
     MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<ShapedTypeComponents> &results) {
-  SmallVector<Type> types = {adaptor.getA().getType(), adaptor.getB().getType()};
+  SmallVector<Type> types = {adaptor.getA().getType(),
+                             adaptor.getB().getType()};
   if (adaptor.getC())
     types.push_back(adaptor.getC().getType());
   FailureOr<Type> element = commonElementType(loc, types, "ingot.gemm");
@@ -61,15 +62,16 @@ LogicalResult GemmOp::inferReturnTypeComponents(
   if (!a || !b)
     return pushResult(results, std::nullopt, *element);
   if (a->size() != 2 || b->size() != 2)
-    return emitOptionalError(loc, "'ingot.gemm' operands A and B must be 2-D, got ",
+    return emitOptionalError(loc,
+                             "'ingot.gemm' operands A and B must be 2-D, got ",
                              formatDims(*a), " and ", formatDims(*b));
   int64_t m = adaptor.getTransA() ? (*a)[1] : (*a)[0];
   int64_t ka = adaptor.getTransA() ? (*a)[0] : (*a)[1];
   int64_t kb = adaptor.getTransB() ? (*b)[1] : (*b)[0];
   int64_t n = adaptor.getTransB() ? (*b)[0] : (*b)[1];
   if (ka != kDyn && kb != kDyn && ka != kb)
-    return emitOptionalError(loc, "'ingot.gemm' contraction sizes differ: K=",
-                             ka, " vs K=", kb);
+    return emitOptionalError(
+        loc, "'ingot.gemm' contraction sizes differ: K=", ka, " vs K=", kb);
   Dims out = {m, n};
   if (adaptor.getC()) {
     std::optional<Dims> c = getDims(adaptor.getC().getType());
@@ -131,10 +133,9 @@ resolveWindow(std::optional<Location> loc, StringRef opName, int64_t spatial,
     if (weightKernel)
       for (int64_t i = 0; i < spatial; ++i)
         if ((*weightKernel)[i] != kDyn && (*weightKernel)[i] != w.kernel[i])
-          return emitOptionalError(loc, "'", opName, "' kernel_shape ",
-                                   formatDims(w.kernel),
-                                   " does not match the weight's ",
-                                   formatDims(*weightKernel));
+          return emitOptionalError(
+              loc, "'", opName, "' kernel_shape ", formatDims(w.kernel),
+              " does not match the weight's ", formatDims(*weightKernel));
   } else if (weightKernel) {
     w.kernel = *weightKernel;
   } else {
@@ -166,11 +167,12 @@ static FailureOr<int64_t> windowOutput(std::optional<Location> loc,
   int64_t effective = w.dilations[i] * (w.kernel[i] - 1) + 1;
   if (isSamePad(w.autoPad))
     return (in + s - 1) / s;
-  int64_t padded = in + (w.autoPad == "VALID" ? 0 : w.padsBegin[i] + w.padsEnd[i]);
+  int64_t padded =
+      in + (w.autoPad == "VALID" ? 0 : w.padsBegin[i] + w.padsEnd[i]);
   if (padded < effective)
     return emitOptionalError(loc, "'", opName, "' window of size ", effective,
-                             " does not fit spatial dimension ", i,
-                             " of size ", in, " (padded: ", padded, ")");
+                             " does not fit spatial dimension ", i, " of size ",
+                             in, " (padded: ", padded, ")");
   int64_t span = padded - effective;
   int64_t out = (ceilMode ? (span + s - 1) / s : span / s) + 1;
   // With ceil_mode, a last window that starts entirely in the end padding is
@@ -189,7 +191,8 @@ static void samePads(const Window &w, ArrayRef<int64_t> inSpatial,
     int64_t s = w.strides[i];
     int64_t out = (inSpatial[i] + s - 1) / s;
     int64_t effective = w.dilations[i] * (w.kernel[i] - 1) + 1;
-    int64_t total = std::max<int64_t>((out - 1) * s + effective - inSpatial[i], 0);
+    int64_t total =
+        std::max<int64_t>((out - 1) * s + effective - inSpatial[i], 0);
     int64_t small = total / 2, large = total - small;
     bool upper = w.autoPad == "SAME_UPPER";
     pads[i] = upper ? small : large;
@@ -212,7 +215,9 @@ LogicalResult ConvOp::inferReturnTypeComponents(
     return pushResult(results, std::nullopt, *element);
   int64_t rank = x ? x->size() : wt->size();
   if (rank < 3)
-    return emitOptionalError(loc, "'ingot.conv' needs rank >= 3 (N, C, spatial...), got rank ", rank);
+    return emitOptionalError(
+        loc, "'ingot.conv' needs rank >= 3 (N, C, spatial...), got rank ",
+        rank);
   if (x && wt && x->size() != wt->size())
     return emitOptionalError(loc, "'ingot.conv' input ", formatDims(*x),
                              " and weight ", formatDims(*wt),
@@ -220,24 +225,24 @@ LogicalResult ConvOp::inferReturnTypeComponents(
   int64_t spatial = rank - 2;
   int64_t group = adaptor.getGroup();
   if (group < 1)
-    return emitOptionalError(loc, "'ingot.conv' group must be >= 1, got ", group);
+    return emitOptionalError(loc, "'ingot.conv' group must be >= 1, got ",
+                             group);
   std::optional<Dims> weightKernel;
   if (wt)
     weightKernel = Dims(wt->begin() + 2, wt->end());
-  FailureOr<Window> w = resolveWindow(
-      loc, "ingot.conv", spatial, adaptor.getAutoPad(), adaptor.getKernelShape(),
-      adaptor.getPads(), adaptor.getStrides(), adaptor.getDilations(),
-      weightKernel);
+  FailureOr<Window> w =
+      resolveWindow(loc, "ingot.conv", spatial, adaptor.getAutoPad(),
+                    adaptor.getKernelShape(), adaptor.getPads(),
+                    adaptor.getStrides(), adaptor.getDilations(), weightKernel);
   if (failed(w))
     return failure();
   int64_t channels = x ? (*x)[1] : kDyn;
   int64_t m = wt ? (*wt)[0] : kDyn;
   if (wt && channels != kDyn && (*wt)[1] != kDyn &&
       channels != (*wt)[1] * group)
-    return emitOptionalError(loc, "'ingot.conv' input has ", channels,
-                             " channels but weight ", formatDims(*wt),
-                             " with group ", group, " expects ",
-                             (*wt)[1] * group);
+    return emitOptionalError(
+        loc, "'ingot.conv' input has ", channels, " channels but weight ",
+        formatDims(*wt), " with group ", group, " expects ", (*wt)[1] * group);
   if (m != kDyn && m % group != 0)
     return emitOptionalError(loc, "'ingot.conv' ", m,
                              " output channels are not divisible by group ",
@@ -250,8 +255,8 @@ LogicalResult ConvOp::inferReturnTypeComponents(
   }
   Dims out = {x ? (*x)[0] : kDyn, m};
   for (int64_t i = 0; i < spatial; ++i) {
-    FailureOr<int64_t> o = windowOutput(loc, "ingot.conv", *w, i,
-                                        x ? (*x)[i + 2] : kDyn, false);
+    FailureOr<int64_t> o =
+        windowOutput(loc, "ingot.conv", *w, i, x ? (*x)[i + 2] : kDyn, false);
     if (failed(o))
       return failure();
     out.push_back(*o);
@@ -288,8 +293,8 @@ LogicalResult ConvTransposeOp::inferReturnTypeComponents(
   if (failed(w))
     return failure();
   if ((*x)[1] != kDyn && (*wt)[0] != kDyn && (*x)[1] != (*wt)[0])
-    return emitOptionalError(loc, "'ingot.conv_transpose' input has ",
-                             (*x)[1], " channels but weight ", formatDims(*wt),
+    return emitOptionalError(loc, "'ingot.conv_transpose' input has ", (*x)[1],
+                             " channels but weight ", formatDims(*wt),
                              " expects ", (*wt)[0]);
   std::optional<ArrayRef<int64_t>> outputPadding = adaptor.getOutputPadding();
   std::optional<ArrayRef<int64_t>> outputShape = adaptor.getOutputShape();
@@ -344,10 +349,10 @@ static LogicalResult inferPool(std::optional<Location> loc, StringRef opName,
     return emitOptionalError(loc, "'", opName, "' needs rank >= 3, got ",
                              formatDims(*x));
   int64_t spatial = x->size() - 2;
-  FailureOr<Window> w = resolveWindow(
-      loc, opName, spatial, adaptor.getAutoPad(), adaptor.getKernelShape(),
-      adaptor.getPads(), adaptor.getStrides(), adaptor.getDilations(),
-      std::nullopt);
+  FailureOr<Window> w =
+      resolveWindow(loc, opName, spatial, adaptor.getAutoPad(),
+                    adaptor.getKernelShape(), adaptor.getPads(),
+                    adaptor.getStrides(), adaptor.getDilations(), std::nullopt);
   if (failed(w))
     return failure();
   Dims out = {(*x)[0], (*x)[1]};
@@ -424,9 +429,9 @@ void AveragePoolOp::getCanonicalizationPatterns(RewritePatternSet &patterns,
 }
 
 template <typename GlobalOp>
-static LogicalResult inferGlobalPool(std::optional<Location> loc,
-                                     StringRef opName, Type inputType,
-                                     SmallVectorImpl<ShapedTypeComponents> &results) {
+static LogicalResult
+inferGlobalPool(std::optional<Location> loc, StringRef opName, Type inputType,
+                SmallVectorImpl<ShapedTypeComponents> &results) {
   std::optional<Dims> x = getDims(inputType);
   if (x) {
     if (x->size() < 3)
@@ -448,8 +453,8 @@ LogicalResult GlobalAveragePoolOp::inferReturnTypeComponents(
 LogicalResult GlobalMaxPoolOp::inferReturnTypeComponents(
     MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<ShapedTypeComponents> &results) {
-  return inferGlobalPool<GlobalMaxPoolOp>(loc, "ingot.global_max_pool",
-                                          adaptor.getInput().getType(), results);
+  return inferGlobalPool<GlobalMaxPoolOp>(
+      loc, "ingot.global_max_pool", adaptor.getInput().getType(), results);
 }
 
 //===----------------------------------------------------------------------===//
@@ -474,7 +479,9 @@ LogicalResult BatchNormOp::inferReturnTypeComponents(
                                formatDims(*p), " must be 1-D of size ",
                                channels, " (the channel count)");
     if (getElementType(param.getType()) != getElementType(inputType))
-      return emitOptionalError(loc, "'ingot.batch_norm' parameters must have the input's element type");
+      return emitOptionalError(
+          loc,
+          "'ingot.batch_norm' parameters must have the input's element type");
   }
   return inferSameAs(inputType, results);
 }
@@ -484,16 +491,22 @@ LogicalResult ResizeOp::inferReturnTypeComponents(
     SmallVectorImpl<ShapedTypeComponents> &results) {
   StringRef mode = adaptor.getMode();
   if (mode != "nearest" && mode != "linear" && mode != "cubic")
-    return emitOptionalError(loc, "'ingot.resize' mode must be nearest, linear or cubic, got '", mode, "'");
+    return emitOptionalError(
+        loc, "'ingot.resize' mode must be nearest, linear or cubic, got '",
+        mode, "'");
   StringRef coord = adaptor.getCoordinateTransformationMode();
   if (!llvm::is_contained({"half_pixel", "half_pixel_symmetric",
                            "pytorch_half_pixel", "align_corners", "asymmetric"},
                           coord))
-    return emitOptionalError(loc, "'ingot.resize' coordinate_transformation_mode '", coord, "' is not supported");
+    return emitOptionalError(loc,
+                             "'ingot.resize' coordinate_transformation_mode '",
+                             coord, "' is not supported");
   StringRef nearest = adaptor.getNearestMode();
   if (!llvm::is_contained(
-          {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"}, nearest))
-    return emitOptionalError(loc, "'ingot.resize' nearest_mode '", nearest, "' is not valid");
+          {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"},
+          nearest))
+    return emitOptionalError(loc, "'ingot.resize' nearest_mode '", nearest,
+                             "' is not valid");
   Type inputType = adaptor.getInput().getType();
   std::optional<Dims> x = getDims(inputType);
   Type element = getElementType(inputType);
@@ -506,9 +519,11 @@ LogicalResult ResizeOp::inferReturnTypeComponents(
   bool hasSizes = sizesShape && product(*sizesShape) != 0;
   if (hasScales && hasSizes && product(*scalesShape) != kDyn &&
       product(*sizesShape) != kDyn)
-    return emitOptionalError(loc, "'ingot.resize' takes scales or sizes, not both");
+    return emitOptionalError(loc,
+                             "'ingot.resize' takes scales or sizes, not both");
   Dims out(rank, kDyn);
-  if (std::optional<SmallVector<int64_t>> sizes = getConstantInts(adaptor.getSizes());
+  if (std::optional<SmallVector<int64_t>> sizes =
+          getConstantInts(adaptor.getSizes());
       sizes && !sizes->empty()) {
     if (static_cast<int64_t>(sizes->size()) != rank)
       return emitOptionalError(loc, "'ingot.resize' sizes has ", sizes->size(),
@@ -531,9 +546,10 @@ LogicalResult ResizeOp::inferReturnTypeComponents(
 }
 
 template <typename SoftmaxLike>
-static LogicalResult inferSoftmax(std::optional<Location> loc, StringRef opName,
-                                  typename SoftmaxLike::Adaptor adaptor,
-                                  SmallVectorImpl<ShapedTypeComponents> &results) {
+static LogicalResult
+inferSoftmax(std::optional<Location> loc, StringRef opName,
+             typename SoftmaxLike::Adaptor adaptor,
+             SmallVectorImpl<ShapedTypeComponents> &results) {
   Type inputType = adaptor.getInput().getType();
   if (std::optional<Dims> x = getDims(inputType))
     if (failed(normalizeAxis(loc, adaptor.getAxis(), x->size(),
@@ -607,9 +623,9 @@ reducedDims(std::optional<Location> loc, StringRef opName, int64_t rank,
 }
 
 template <typename ReduceOp>
-static LogicalResult inferReduce(std::optional<Location> loc,
-                                 typename ReduceOp::Adaptor adaptor,
-                                 SmallVectorImpl<ShapedTypeComponents> &results) {
+static LogicalResult
+inferReduce(std::optional<Location> loc, typename ReduceOp::Adaptor adaptor,
+            SmallVectorImpl<ShapedTypeComponents> &results) {
   StringRef opName = ReduceOp::getOperationName();
   Type inputType = adaptor.getInput().getType();
   Type element = getElementType(inputType);
@@ -620,7 +636,8 @@ static LogicalResult inferReduce(std::optional<Location> loc,
   std::optional<Dims> x = getDims(inputType);
   if (!x)
     return pushResult(results, std::nullopt, element);
-  FailureOr<SmallVector<bool>> reduced = reducedDims(loc, opName, x->size(), axes);
+  FailureOr<SmallVector<bool>> reduced =
+      reducedDims(loc, opName, x->size(), axes);
   if (failed(reduced))
     return failure();
   Dims out;
@@ -643,7 +660,8 @@ static OpFoldResult foldReduce(ReduceOp op, Attribute inputAttr) {
   auto resultType = dyn_cast<RankedTensorType>(op.getType());
   if (!resultType || !resultType.hasStaticShape())
     return {};
-  std::optional<HostTensor> in = HostTensor::fromAttr(inputAttr, kMaxFoldElements);
+  std::optional<HostTensor> in =
+      HostTensor::fromAttr(inputAttr, kMaxFoldElements);
   if (!in)
     return {};
   ArrayRef<int64_t> shape = in->type.getShape();

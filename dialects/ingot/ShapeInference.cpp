@@ -1,7 +1,7 @@
 //===- ShapeInference.cpp - Shared pieces of the ops' type inference ------===//
-#include "dialects/ingot/IngotOps.h"
-#include "dialects/ingot/InferenceUtils.h"
 #include "dialects/ingot/HostTensor.h"
+#include "dialects/ingot/InferenceUtils.h"
+#include "dialects/ingot/IngotOps.h"
 
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/TypeUtilities.h"
@@ -53,15 +53,15 @@ std::optional<SmallVector<double>> util::getConstantFloats(Value value) {
 }
 
 FailureOr<int64_t> util::normalizeAxis(std::optional<Location> loc,
-                                         int64_t axis, int64_t rank,
-                                         StringRef what, bool allowEnd) {
+                                       int64_t axis, int64_t rank,
+                                       StringRef what, bool allowEnd) {
   // Negative axes count from the end of the dims (axis + rank) even where
   // `rank` itself is a valid position (Flatten's axis is in [-r, r]).
   int64_t limit = allowEnd ? rank + 1 : rank;
   int64_t normalized = axis < 0 ? axis + rank : axis;
   if (normalized < 0 || normalized >= limit)
-    return emitOptionalError(loc, what, " ", axis,
-                             " is out of range for rank ", rank);
+    return emitOptionalError(loc, what, " ", axis, " is out of range for rank ",
+                             rank);
   return normalized;
 }
 
@@ -83,8 +83,8 @@ std::string util::formatDims(ArrayRef<int64_t> dims) {
 }
 
 LogicalResult util::broadcastDims(std::optional<Location> loc,
-                                    ArrayRef<std::optional<Dims>> shapes,
-                                    std::optional<Dims> &result) {
+                                  ArrayRef<std::optional<Dims>> shapes,
+                                  std::optional<Dims> &result) {
   size_t rank = 0;
   for (const std::optional<Dims> &shape : shapes) {
     if (!shape) {
@@ -110,10 +110,9 @@ LogicalResult util::broadcastDims(std::optional<Location> loc,
           std::string all;
           for (const std::optional<Dims> &s : shapes)
             all += (all.empty() ? "" : " and ") + formatDims(*s);
-          return emitOptionalError(
-              loc, "operand shapes ", all,
-              " are not broadcast-compatible (dimension ", i, ": ", known,
-              " vs ", d, ")");
+          return emitOptionalError(loc, "operand shapes ", all,
+                                   " are not broadcast-compatible (dimension ",
+                                   i, ": ", known, " vs ", d, ")");
         }
         known = d;
       }
@@ -136,9 +135,9 @@ int64_t util::product(ArrayRef<int64_t> dims) {
   return p;
 }
 
-LogicalResult
-util::pushResult(SmallVectorImpl<ShapedTypeComponents> &results,
-                   const std::optional<Dims> &dims, Type elementType) {
+LogicalResult util::pushResult(SmallVectorImpl<ShapedTypeComponents> &results,
+                               const std::optional<Dims> &dims,
+                               Type elementType) {
   if (dims)
     results.emplace_back(*dims, elementType);
   else
@@ -147,7 +146,7 @@ util::pushResult(SmallVectorImpl<ShapedTypeComponents> &results,
 }
 
 FailureOr<Type> util::commonElementType(std::optional<Location> loc,
-                                          TypeRange types, StringRef opName) {
+                                        TypeRange types, StringRef opName) {
   Type common;
   for (Type t : types) {
     Type e = getElementType(t);
@@ -182,8 +181,7 @@ bool mlir::ingot::areRefinementCompatible(TypeRange inferred,
 LogicalResult
 mlir::ingot::inferSameAs(Type operandType,
                          SmallVectorImpl<ShapedTypeComponents> &results) {
-  return pushResult(results, getDims(operandType),
-                    getElementType(operandType));
+  return pushResult(results, getDims(operandType), getElementType(operandType));
 }
 
 LogicalResult

@@ -64,7 +64,8 @@ LogicalResult ReshapeOp::inferReturnTypeComponents(
   std::optional<Dims> shapeShape = getDims(adaptor.getShape().getType());
   if (shapeShape && shapeShape->size() != 1)
     return emitOptionalError(loc, "'ingot.reshape' shape must be 1-D");
-  std::optional<SmallVector<int64_t>> target = getConstantInts(adaptor.getShape());
+  std::optional<SmallVector<int64_t>> target =
+      getConstantInts(adaptor.getShape());
   if (!target) {
     if (shapeShape && (*shapeShape)[0] != kDyn)
       return pushResult(results, Dims((*shapeShape)[0], kDyn), element);
@@ -115,8 +116,7 @@ LogicalResult ReshapeOp::inferReturnTypeComponents(
              total != knownProduct) {
     return emitOptionalError(loc, "'ingot.reshape' cannot reshape ",
                              formatDims(*x), " (", total, " elements) into ",
-                             formatDims(out), " (", knownProduct,
-                             " elements)");
+                             formatDims(out), " (", knownProduct, " elements)");
   }
   return pushResult(results, out, element);
 }
@@ -156,14 +156,15 @@ struct CanonicalizeReshapeShape : OpRewritePattern<ReshapeOp> {
     auto type = dyn_cast<RankedTensorType>(op.getType());
     if (!type || !type.hasStaticShape())
       return failure();
-    std::optional<SmallVector<int64_t>> current = getConstantInts(op.getShape());
+    std::optional<SmallVector<int64_t>> current =
+        getConstantInts(op.getShape());
     if (current && ArrayRef<int64_t>(*current) == type.getShape())
       return failure();
-    auto shapeType = RankedTensorType::get({type.getRank()},
-                                           rewriter.getI64Type());
-    Value shape = ConstantOp::create(
-        rewriter, op.getLoc(), shapeType,
-        DenseElementsAttr::get(shapeType, type.getShape()));
+    auto shapeType =
+        RankedTensorType::get({type.getRank()}, rewriter.getI64Type());
+    Value shape =
+        ConstantOp::create(rewriter, op.getLoc(), shapeType,
+                           DenseElementsAttr::get(shapeType, type.getShape()));
     rewriter.modifyOpInPlace(op, [&] {
       op.getShapeMutable().assign(shape);
       op.setAllowzero(false);
@@ -185,9 +186,9 @@ LogicalResult FlattenOp::inferReturnTypeComponents(
   std::optional<Dims> x = getDims(inputType);
   if (!x)
     return pushResult(results, Dims{kDyn, kDyn}, getElementType(inputType));
-  FailureOr<int64_t> axis = normalizeAxis(loc, adaptor.getAxis(), x->size(),
-                                          "'ingot.flatten' axis",
-                                          /*allowEnd=*/true);
+  FailureOr<int64_t> axis =
+      normalizeAxis(loc, adaptor.getAxis(), x->size(), "'ingot.flatten' axis",
+                    /*allowEnd=*/true);
   if (failed(axis))
     return failure();
   Dims out = {product(ArrayRef<int64_t>(*x).take_front(*axis)),
@@ -216,8 +217,8 @@ LogicalResult SqueezeOp::inferReturnTypeComponents(
       if (failed(a))
         return failure();
       if ((*x)[*a] != 1 && (*x)[*a] != kDyn)
-        return emitOptionalError(loc, "'ingot.squeeze' dimension ", *a,
-                                 " of ", formatDims(*x), " is not 1");
+        return emitOptionalError(loc, "'ingot.squeeze' dimension ", *a, " of ",
+                                 formatDims(*x), " is not 1");
       drop[*a] = true;
     }
   } else {
@@ -299,8 +300,8 @@ LogicalResult TransposeOp::inferReturnTypeComponents(
   Dims out;
   for (int64_t p : perm) {
     if (p < 0 || p >= static_cast<int64_t>(x->size()) || seen[p])
-      return emitOptionalError(loc, "'ingot.transpose' perm ",
-                               formatDims(perm), " is not a permutation");
+      return emitOptionalError(loc, "'ingot.transpose' perm ", formatDims(perm),
+                               " is not a permutation");
     seen[p] = true;
     out.push_back((*x)[p]);
   }
@@ -346,9 +347,9 @@ struct ComposeTransposes : OpRewritePattern<TransposeOp> {
   LogicalResult matchAndRewrite(TransposeOp op,
                                 PatternRewriter &rewriter) const override {
     auto producer = op.getInput().getDefiningOp<TransposeOp>();
-    auto innerType = producer ? dyn_cast<RankedTensorType>(
-                                    producer.getInput().getType())
-                              : RankedTensorType();
+    auto innerType =
+        producer ? dyn_cast<RankedTensorType>(producer.getInput().getType())
+                 : RankedTensorType();
     if (!innerType)
       return failure();
     int64_t rank = innerType.getRank();
@@ -380,8 +381,8 @@ LogicalResult ConcatOp::inferReturnTypeComponents(
     SmallVectorImpl<ShapedTypeComponents> &results) {
   if (adaptor.getInputs().empty())
     return emitOptionalError(loc, "'ingot.concat' needs at least one input");
-  FailureOr<Type> element = commonElementType(
-      loc, adaptor.getInputs().getTypes(), "ingot.concat");
+  FailureOr<Type> element =
+      commonElementType(loc, adaptor.getInputs().getTypes(), "ingot.concat");
   if (failed(element))
     return failure();
   std::optional<Dims> out;
@@ -391,14 +392,15 @@ LogicalResult ConcatOp::inferReturnTypeComponents(
       continue;
     if (!out) {
       out = *d;
-      FailureOr<int64_t> axis =
-          normalizeAxis(loc, adaptor.getAxis(), d->size(), "'ingot.concat' axis");
+      FailureOr<int64_t> axis = normalizeAxis(loc, adaptor.getAxis(), d->size(),
+                                              "'ingot.concat' axis");
       if (failed(axis))
         return failure();
       (*out)[*axis] = 0;
     }
     if (d->size() != out->size())
-      return emitOptionalError(loc, "'ingot.concat' inputs have different ranks");
+      return emitOptionalError(loc,
+                               "'ingot.concat' inputs have different ranks");
   }
   if (!out)
     return pushResult(results, std::nullopt, *element);
@@ -411,14 +413,15 @@ LogicalResult ConcatOp::inferReturnTypeComponents(
     }
     for (size_t i = 0; i < d->size(); ++i) {
       if (static_cast<int64_t>(i) == axis) {
-        (*out)[i] = ((*out)[i] == kDyn || (*d)[i] == kDyn) ? kDyn
-                                                           : (*out)[i] + (*d)[i];
+        (*out)[i] =
+            ((*out)[i] == kDyn || (*d)[i] == kDyn) ? kDyn : (*out)[i] + (*d)[i];
         continue;
       }
       if ((*d)[i] == kDyn)
         continue;
       if ((*out)[i] != kDyn && (*out)[i] != (*d)[i])
-        return emitOptionalError(loc, "'ingot.concat' inputs differ in dimension ",
+        return emitOptionalError(loc,
+                                 "'ingot.concat' inputs differ in dimension ",
                                  i, " (", (*out)[i], " vs ", (*d)[i], ")");
       (*out)[i] = (*d)[i];
     }
@@ -484,11 +487,13 @@ resolveSlice(std::optional<Location> loc, ArrayRef<int64_t> shape,
     dims[i].count = shape[i];
   SmallVector<bool> seen(rank, false);
   for (size_t k = 0; k < starts.size(); ++k) {
-    FailureOr<int64_t> axis = normalizeAxis(loc, axes[k], rank, "'ingot.slice' axis");
+    FailureOr<int64_t> axis =
+        normalizeAxis(loc, axes[k], rank, "'ingot.slice' axis");
     if (failed(axis))
       return failure();
     if (seen[*axis])
-      return emitOptionalError(loc, "'ingot.slice' axis ", axes[k], " is listed twice");
+      return emitOptionalError(loc, "'ingot.slice' axis ", axes[k],
+                               " is listed twice");
     seen[*axis] = true;
     int64_t step = steps[k];
     if (step == 0)
@@ -536,7 +541,8 @@ LogicalResult SliceOp::inferReturnTypeComponents(
     Dims out = *x;
     if (axes) {
       for (int64_t a : *axes) {
-        FailureOr<int64_t> n = normalizeAxis(loc, a, x->size(), "'ingot.slice' axis");
+        FailureOr<int64_t> n =
+            normalizeAxis(loc, a, x->size(), "'ingot.slice' axis");
         if (failed(n))
           return failure();
         out[*n] = kDyn;
@@ -619,8 +625,8 @@ LogicalResult SplitOp::inferReturnTypeComponents(
   }
   if ((*x)[*axis] != kDyn && total != (*x)[*axis])
     return emitOptionalError(loc, "'ingot.split' sizes ", formatDims(split),
-                             " add up to ", total, ", not to dimension ",
-                             *axis, " of ", formatDims(*x));
+                             " add up to ", total, ", not to dimension ", *axis,
+                             " of ", formatDims(*x));
   for (int64_t s : split) {
     Dims out = *x;
     out[*axis] = s;
@@ -735,12 +741,14 @@ LogicalResult ConstantOfShapeOp::inferReturnTypeComponents(
   Type element = FloatType(Float32Type::get(context));
   if (std::optional<ElementsAttr> value = adaptor.getValue()) {
     if (value->getNumElements() != 1)
-      return emitOptionalError(loc, "'ingot.constant_of_shape' value must have one element");
+      return emitOptionalError(
+          loc, "'ingot.constant_of_shape' value must have one element");
     element = value->getElementType();
   }
   std::optional<Dims> shapeShape = getDims(adaptor.getShape().getType());
   if (shapeShape && shapeShape->size() != 1)
-    return emitOptionalError(loc, "'ingot.constant_of_shape' shape must be 1-D");
+    return emitOptionalError(loc,
+                             "'ingot.constant_of_shape' shape must be 1-D");
   if (auto dims = getConstantInts(adaptor.getShape())) {
     for (int64_t d : *dims)
       if (d < 0)
@@ -777,14 +785,14 @@ LogicalResult ExpandOp::inferReturnTypeComponents(
     SmallVectorImpl<ShapedTypeComponents> &results) {
   Type inputType = adaptor.getInput().getType();
   Type element = getElementType(inputType);
-  std::optional<SmallVector<int64_t>> target = getConstantInts(adaptor.getShape());
+  std::optional<SmallVector<int64_t>> target =
+      getConstantInts(adaptor.getShape());
   if (!target) {
     std::optional<Dims> s = getDims(adaptor.getShape().getType());
     std::optional<Dims> x = getDims(inputType);
     if (s && x && (*s)[0] != kDyn)
-      return pushResult(results,
-                        Dims(std::max<int64_t>((*s)[0], x->size()), kDyn),
-                        element);
+      return pushResult(
+          results, Dims(std::max<int64_t>((*s)[0], x->size()), kDyn), element);
     return pushResult(results, std::nullopt, element);
   }
   std::optional<Dims> out;
@@ -812,12 +820,15 @@ LogicalResult PadOp::inferReturnTypeComponents(
   StringRef mode = adaptor.getMode();
   if (mode != "constant" && mode != "reflect" && mode != "edge" &&
       mode != "wrap")
-    return emitOptionalError(loc, "'ingot.pad' mode must be constant, reflect, edge or wrap, got '", mode, "'");
+    return emitOptionalError(
+        loc, "'ingot.pad' mode must be constant, reflect, edge or wrap, got '",
+        mode, "'");
   Type inputType = adaptor.getInput().getType();
   Type element = getElementType(inputType);
   if (adaptor.getConstantValue() &&
       getElementType(adaptor.getConstantValue().getType()) != element)
-    return emitOptionalError(loc, "'ingot.pad' constant_value must have the input's element type");
+    return emitOptionalError(
+        loc, "'ingot.pad' constant_value must have the input's element type");
   std::optional<Dims> x = getDims(inputType);
   if (!x)
     return pushResult(results, std::nullopt, element);
@@ -884,18 +895,18 @@ OpFoldResult TileOp::fold(FoldAdaptor adaptor) {
 LogicalResult RangeOp::inferReturnTypeComponents(
     MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<ShapedTypeComponents> &results) {
-  FailureOr<Type> element = commonElementType(
-      loc,
-      {adaptor.getStart().getType(), adaptor.getLimit().getType(),
-       adaptor.getDelta().getType()},
-      "ingot.range");
+  FailureOr<Type> element = commonElementType(loc,
+                                              {adaptor.getStart().getType(),
+                                               adaptor.getLimit().getType(),
+                                               adaptor.getDelta().getType()},
+                                              "ingot.range");
   if (failed(element))
     return failure();
   for (Value v : {adaptor.getStart(), adaptor.getLimit(), adaptor.getDelta()}) {
     std::optional<Dims> dims = getDims(v.getType());
     if (dims && product(*dims) != 1 && product(*dims) != kDyn)
-      return emitOptionalError(loc, "'ingot.range' operands must be scalars, got ",
-                               v.getType());
+      return emitOptionalError(
+          loc, "'ingot.range' operands must be scalars, got ", v.getType());
   }
   auto start = getConstantFloats(adaptor.getStart());
   auto limit = getConstantFloats(adaptor.getLimit());
@@ -904,9 +915,9 @@ LogicalResult RangeOp::inferReturnTypeComponents(
       delta->size() == 1) {
     if ((*delta)[0] == 0)
       return emitOptionalError(loc, "'ingot.range' delta must not be 0");
-    int64_t count = std::max<int64_t>(
-        0, static_cast<int64_t>(
-               std::ceil(((*limit)[0] - (*start)[0]) / (*delta)[0])));
+    int64_t count =
+        std::max<int64_t>(0, static_cast<int64_t>(std::ceil(
+                                 ((*limit)[0] - (*start)[0]) / (*delta)[0])));
     return pushResult(results, Dims{count}, *element);
   }
   return pushResult(results, Dims{kDyn}, *element);

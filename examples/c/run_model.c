@@ -36,7 +36,8 @@ int main(int argc, char **argv) {
   ingot_session_options options = {1};
   if ((status = ingot_session_create(model, &options, &session)))
     return fail(status);
-  ingot_tensor input = {info.name, info.dtype, info.shape, info.rank, data, info.size_bytes};
+  ingot_tensor input = {info.name, info.dtype, info.shape,
+                        info.rank, data,       info.size_bytes};
   ingot_tensor output = {0};
   if ((status = ingot_session_run(session, &input, 1, &output, 1)))
     return fail(status);

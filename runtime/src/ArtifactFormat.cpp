@@ -113,7 +113,8 @@ bool readImage(const uint8_t *data, size_t size, std::vector<Section> &sections,
     return false;
   }
   uint32_t count = get32(data + 12);
-  if (count > 64 || kHeaderBytes + uint64_t(count) * kSectionEntryBytes > size) {
+  if (count > 64 ||
+      kHeaderBytes + uint64_t(count) * kSectionEntryBytes > size) {
     error = "corrupt artifact: bad section table (" + std::to_string(count) +
             " sections)";
     return false;

@@ -29,10 +29,10 @@ constexpr size_t kSectionEntryBytes = 32;
 constexpr size_t kSectionAlignment = 64;
 
 enum class SectionKind : uint32_t {
-  Manifest = 1,     // protobuf ingot.artifact.Manifest
-  Weights = 2,      // constant tensors, 64-byte aligned
-  HostObject = 3,   // shared object with the host kernels
-  CudaFatbin = 4,   // fatbin with the CUDA kernels (SASS per arch + PTX)
+  Manifest = 1,   // protobuf ingot.artifact.Manifest
+  Weights = 2,    // constant tensors, 64-byte aligned
+  HostObject = 3, // shared object with the host kernels
+  CudaFatbin = 4, // fatbin with the CUDA kernels (SASS per arch + PTX)
 };
 
 const char *sectionName(SectionKind kind);

@@ -29,8 +29,8 @@ ThreadPool *poolOf(const IngotKernelContext *ctx) {
   return static_cast<ThreadPool *>(ctx->runtime);
 }
 
-template <typename F> void parallel(const IngotKernelContext *ctx, int64_t n,
-                                    int64_t grain, F &&f) {
+template <typename F>
+void parallel(const IngotKernelContext *ctx, int64_t n, int64_t grain, F &&f) {
   auto trampoline = [](void *closure, int64_t begin, int64_t end) {
     (*static_cast<F *>(closure))(begin, end);
   };
@@ -77,7 +77,8 @@ void gemm(const IngotKernelContext *ctx, int transA, int transB, int64_t m,
   }
   // Split rows across threads when there is enough work per row block.
   int64_t flopsPerRow = n * k;
-  int64_t grain = std::max<int64_t>(1, (1 << 16) / std::max<int64_t>(1, flopsPerRow));
+  int64_t grain =
+      std::max<int64_t>(1, (1 << 16) / std::max<int64_t>(1, flopsPerRow));
   if (m >= 2 * grain || poolOf(ctx)->size() == 1) {
     parallel(ctx, m, grain, [&](int64_t m0, int64_t m1) {
       gemmRows(transA, transB, m0, m1, n, k, alpha, a, lda, b, ldb, accumulate,
@@ -86,7 +87,8 @@ void gemm(const IngotKernelContext *ctx, int transA, int transB, int64_t m,
     return;
   }
   // Few rows (batch-1 fully connected layers): split the columns instead.
-  int64_t colGrain = std::max<int64_t>(16, (1 << 16) / std::max<int64_t>(1, m * k));
+  int64_t colGrain =
+      std::max<int64_t>(16, (1 << 16) / std::max<int64_t>(1, m * k));
   parallel(ctx, n, colGrain, [&](int64_t n0, int64_t n1) {
     const float *bPart = transB ? b + n0 * ldb : b + n0;
     gemmRows(transA, transB, 0, m, n1 - n0, k, alpha, a, lda, bPart, ldb,
@@ -129,7 +131,8 @@ void im2col(const IngotKernelContext *ctx, const Geometry &g, int64_t channels,
   parallel(ctx, channels * kvol, 4, [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       int64_t c = r / kvol, kk = r % kvol;
-      int64_t kx = kk % g.k[2], ky = (kk / g.k[2]) % g.k[1], kz = kk / (g.k[2] * g.k[1]);
+      int64_t kx = kk % g.k[2], ky = (kk / g.k[2]) % g.k[1],
+              kz = kk / (g.k[2] * g.k[1]);
       const float *xc = x + c * g.inVolume();
       float *dst = col + r * ovol;
       for (int64_t oz = 0; oz < g.out[0]; ++oz) {
@@ -215,19 +218,22 @@ float *scratchFloats(size_t n) {
 }
 
 /// col[(c, kz, ky, kx), j] for output positions p0 + j, j < cols.
-void im2colColumns(const Geometry &g, int64_t channels, const float *x, float *col,
-                   int64_t p0, int64_t cols) {
+void im2colColumns(const Geometry &g, int64_t channels, const float *x,
+                   float *col, int64_t p0, int64_t cols) {
   int64_t kvol = g.kernelVolume();
   for (int64_t r = 0; r < channels * kvol; ++r) {
     int64_t c = r / kvol, kk = r % kvol;
-    int64_t kx = kk % g.k[2], ky = (kk / g.k[2]) % g.k[1], kz = kk / (g.k[2] * g.k[1]);
+    int64_t kx = kk % g.k[2], ky = (kk / g.k[2]) % g.k[1],
+            kz = kk / (g.k[2] * g.k[1]);
     const float *xc = x + c * g.inVolume();
     float *dst = col + r * cols;
-    int64_t ox = p0 % g.out[2], oy = (p0 / g.out[2]) % g.out[1], oz = p0 / (g.out[2] * g.out[1]);
+    int64_t ox = p0 % g.out[2], oy = (p0 / g.out[2]) % g.out[1],
+            oz = p0 / (g.out[2] * g.out[1]);
     for (int64_t j = 0; j < cols;) {
       int64_t iz = oz * g.s[0] - g.p[0] + kz * g.d[0];
       int64_t iy = oy * g.s[1] - g.p[1] + ky * g.d[1];
-      int64_t run = std::min(cols - j, g.out[2] - ox); // rest of this output row
+      int64_t run =
+          std::min(cols - j, g.out[2] - ox); // rest of this output row
       if (iz < 0 || iz >= g.in[0] || iy < 0 || iy >= g.in[1]) {
         std::fill(dst + j, dst + j + run, 0.0f);
       } else {
@@ -272,14 +278,16 @@ void conv(const IngotKernelContext *ctx, const IngotConvParams *p,
       // Blocks of output positions: each thread unfolds a block of columns
       // small enough to stay in cache and multiplies it right away, so the
       // full im2col matrix is never written to memory.
-      int64_t block = std::max<int64_t>(64, ((int64_t(1) << 17) / std::max<int64_t>(1, kg)) / 16 * 16);
+      int64_t block = std::max<int64_t>(
+          64, ((int64_t(1) << 17) / std::max<int64_t>(1, kg)) / 16 * 16);
       int64_t blocks = (ovol + block - 1) / block;
       parallel(ctx, blocks, 1, [&](int64_t b0, int64_t b1) {
         float *col = scratchFloats(size_t(kg) * block);
         for (int64_t b = b0; b < b1; ++b) {
           int64_t p0 = b * block, cols = std::min(block, ovol - p0);
           im2colColumns(g, cg, xg, col, p0, cols);
-          gemmRows(0, 0, 0, mg, cols, kg, 1.0f, wg, kg, col, cols, 0, yg + p0, ovol);
+          gemmRows(0, 0, 0, mg, cols, kg, 1.0f, wg, kg, col, cols, 0, yg + p0,
+                   ovol);
         }
       });
     }

@@ -30,9 +30,9 @@ struct ModelData {
   artifact::Manifest manifest;
   const uint8_t *weights = nullptr;
   uint64_t weightsSize = 0;
-  void *library = nullptr;                  // dlopen handle
-  std::shared_ptr<void> cuda;               // CUDA artifacts: device state
-  std::vector<IngotKernelFn> stepKernels;   // per step (null for copies)
+  void *library = nullptr;                // dlopen handle
+  std::shared_ptr<void> cuda;             // CUDA artifacts: device state
+  std::vector<IngotKernelFn> stepKernels; // per step (null for copies)
   // Public descriptions of the inputs and outputs.
   std::vector<ingot_tensor_info> inputs, outputs;
   std::vector<std::vector<int64_t>> inputShapes, outputShapes;

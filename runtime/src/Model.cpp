@@ -30,30 +30,58 @@ ingot_dtype ingot::runtime::toPublic(ingot::artifact::DataType dtype) {
 
 extern "C" const char *ingot_dtype_name(ingot_dtype dtype) {
   switch (dtype) {
-  case INGOT_F32: return "float32";
-  case INGOT_F16: return "float16";
-  case INGOT_BF16: return "bfloat16";
-  case INGOT_F64: return "float64";
-  case INGOT_I8: return "int8";
-  case INGOT_I16: return "int16";
-  case INGOT_I32: return "int32";
-  case INGOT_I64: return "int64";
-  case INGOT_U8: return "uint8";
-  case INGOT_U16: return "uint16";
-  case INGOT_U32: return "uint32";
-  case INGOT_U64: return "uint64";
-  case INGOT_BOOL: return "bool";
-  default: return "invalid";
+  case INGOT_F32:
+    return "float32";
+  case INGOT_F16:
+    return "float16";
+  case INGOT_BF16:
+    return "bfloat16";
+  case INGOT_F64:
+    return "float64";
+  case INGOT_I8:
+    return "int8";
+  case INGOT_I16:
+    return "int16";
+  case INGOT_I32:
+    return "int32";
+  case INGOT_I64:
+    return "int64";
+  case INGOT_U8:
+    return "uint8";
+  case INGOT_U16:
+    return "uint16";
+  case INGOT_U32:
+    return "uint32";
+  case INGOT_U64:
+    return "uint64";
+  case INGOT_BOOL:
+    return "bool";
+  default:
+    return "invalid";
   }
 }
 
 extern "C" size_t ingot_dtype_size(ingot_dtype dtype) {
   switch (dtype) {
-  case INGOT_F64: case INGOT_I64: case INGOT_U64: return 8;
-  case INGOT_F32: case INGOT_I32: case INGOT_U32: return 4;
-  case INGOT_F16: case INGOT_BF16: case INGOT_I16: case INGOT_U16: return 2;
-  case INGOT_I8: case INGOT_U8: case INGOT_BOOL: return 1;
-  default: return 0;
+  case INGOT_F64:
+  case INGOT_I64:
+  case INGOT_U64:
+    return 8;
+  case INGOT_F32:
+  case INGOT_I32:
+  case INGOT_U32:
+    return 4;
+  case INGOT_F16:
+  case INGOT_BF16:
+  case INGOT_I16:
+  case INGOT_U16:
+    return 2;
+  case INGOT_I8:
+  case INGOT_U8:
+  case INGOT_BOOL:
+    return 1;
+  default:
+    return 0;
   }
 }
 
@@ -111,38 +139,46 @@ static ingot_status *checkManifest(const ModelData &m) {
     const ingot::artifact::Buffer &b = mf.buffers(i);
     switch (b.kind()) {
     case ingot::artifact::Buffer::ARENA:
-      if (b.offset() > mf.arena_bytes() || b.size() > mf.arena_bytes() - b.offset())
-        return invalid("manifest: buffer " + std::to_string(i) + " lies outside the arena");
+      if (b.offset() > mf.arena_bytes() ||
+          b.size() > mf.arena_bytes() - b.offset())
+        return invalid("manifest: buffer " + std::to_string(i) +
+                       " lies outside the arena");
       break;
     case ingot::artifact::Buffer::WEIGHT:
       if (b.offset() > m.weightsSize || b.size() > m.weightsSize - b.offset())
-        return invalid("manifest: buffer " + std::to_string(i) + " lies outside the weights");
+        return invalid("manifest: buffer " + std::to_string(i) +
+                       " lies outside the weights");
       break;
     case ingot::artifact::Buffer::INPUT:
       if (b.index() >= static_cast<uint32_t>(mf.inputs_size()))
-        return invalid("manifest: buffer " + std::to_string(i) + " names a missing input");
+        return invalid("manifest: buffer " + std::to_string(i) +
+                       " names a missing input");
       break;
     case ingot::artifact::Buffer::OUTPUT:
       if (b.index() >= static_cast<uint32_t>(mf.outputs_size()))
-        return invalid("manifest: buffer " + std::to_string(i) + " names a missing output");
+        return invalid("manifest: buffer " + std::to_string(i) +
+                       " names a missing output");
       break;
     default:
-      return invalid("manifest: buffer " + std::to_string(i) + " has an unknown kind");
+      return invalid("manifest: buffer " + std::to_string(i) +
+                     " has an unknown kind");
     }
   }
   for (int i = 0; i < mf.steps_size(); ++i) {
     const ingot::artifact::Step &s = mf.steps(i);
     for (uint32_t b : s.buffers())
       if (b >= static_cast<uint32_t>(mf.buffers_size()))
-        return invalid("manifest: step " + std::to_string(i) + " uses a missing buffer");
+        return invalid("manifest: step " + std::to_string(i) +
+                       " uses a missing buffer");
     if (s.kind() == ingot::artifact::Step::COPY && s.buffers_size() != 2)
-      return invalid("manifest: copy step " + std::to_string(i) + " needs two buffers");
+      return invalid("manifest: copy step " + std::to_string(i) +
+                     " needs two buffers");
   }
   return nullptr;
 }
 
-static void describe(const ingot::artifact::TensorInfo &t, std::vector<int64_t> &shape,
-                     ingot_tensor_info &info) {
+static void describe(const ingot::artifact::TensorInfo &t,
+                     std::vector<int64_t> &shape, ingot_tensor_info &info) {
   shape.assign(t.shape().begin(), t.shape().end());
   info.name = t.name().c_str();
   info.dtype = toPublic(t.dtype());
@@ -153,7 +189,8 @@ static void describe(const ingot::artifact::TensorInfo &t, std::vector<int64_t> 
   info.size_bytes = count * ingot_dtype_size(info.dtype);
 }
 
-static ingot_status *loadImage(std::unique_ptr<ModelData> m, ingot_model **out) {
+static ingot_status *loadImage(std::unique_ptr<ModelData> m,
+                               ingot_model **out) {
   std::vector<art::Section> sections;
   std::string error;
   if (!art::readImage(m->imageStorage, m->imageSize, sections, error))
@@ -169,7 +206,8 @@ static ingot_status *loadImage(std::unique_ptr<ModelData> m, ingot_model **out) 
   }
   if (!manifest)
     return invalid("corrupt artifact: no manifest section");
-  if (!m->manifest.ParseFromArray(manifest->data, static_cast<int>(manifest->size)))
+  if (!m->manifest.ParseFromArray(manifest->data,
+                                  static_cast<int>(manifest->size)))
     return invalid("corrupt artifact: the manifest does not parse");
   if (m->manifest.kernel_abi_version() != INGOT_KERNEL_ABI_VERSION)
     return makeStatus(INGOT_UNSUPPORTED,
@@ -180,7 +218,8 @@ static ingot_status *loadImage(std::unique_ptr<ModelData> m, ingot_model **out) 
                           "; recompile the model");
   const std::string &target = m->manifest.target();
   if (target != "cpu" && target != "cuda")
-    return makeStatus(INGOT_UNSUPPORTED, "artifact target '" + target + "' is unknown");
+    return makeStatus(INGOT_UNSUPPORTED,
+                      "artifact target '" + target + "' is unknown");
   if (weights) {
     m->weights = weights->data;
     m->weightsSize = weights->size;
@@ -196,12 +235,14 @@ static ingot_status *loadImage(std::unique_ptr<ModelData> m, ingot_model **out) 
     if (!fatbin)
       return invalid("corrupt artifact: no CUDA code section");
     std::shared_ptr<ingot::runtime::cuda::DeviceModel> device;
-    if (ingot_status *st = ingot::runtime::cuda::loadModel(*m, fatbin->data, fatbin->size, device))
+    if (ingot_status *st = ingot::runtime::cuda::loadModel(
+            *m, fatbin->data, fatbin->size, device))
       return st;
     m->cuda = device;
 #else
-    return makeStatus(INGOT_NO_DEVICE, "this runtime was built without CUDA support; "
-                                       "it cannot run a CUDA artifact");
+    return makeStatus(INGOT_NO_DEVICE,
+                      "this runtime was built without CUDA support; "
+                      "it cannot run a CUDA artifact");
 #endif
   }
   bool needsCode = false;
@@ -217,9 +258,11 @@ static ingot_status *loadImage(std::unique_ptr<ModelData> m, ingot_model **out) 
   for (const ingot::artifact::Step &s : m->manifest.steps()) {
     IngotKernelFn fn = nullptr;
     if (s.kind() == ingot::artifact::Step::KERNEL && target == "cpu") {
-      fn = reinterpret_cast<IngotKernelFn>(dlsym(m->library, s.kernel().c_str()));
+      fn = reinterpret_cast<IngotKernelFn>(
+          dlsym(m->library, s.kernel().c_str()));
       if (!fn)
-        return invalid("corrupt artifact: kernel '" + s.kernel() + "' is missing");
+        return invalid("corrupt artifact: kernel '" + s.kernel() +
+                       "' is missing");
     }
     m->stepKernels.push_back(fn);
   }
@@ -240,15 +283,15 @@ static ingot_status *loadImage(std::unique_ptr<ModelData> m, ingot_model **out) 
   return nullptr;
 }
 
-extern "C" ingot_status *ingot_model_load_from_memory(const void *data,
-                                                      size_t size,
-                                                      ingot_model **out) {
+extern "C" ingot_status *
+ingot_model_load_from_memory(const void *data, size_t size, ingot_model **out) {
   if (!out || (!data && size))
     return makeStatus(INGOT_INVALID_ARGUMENT, "null argument");
   *out = nullptr;
   auto m = std::make_unique<ModelData>();
   // Aligned copy: weights are read in place and must be 64-byte aligned.
-  m->imageStorage = static_cast<uint8_t *>(std::aligned_alloc(64, (size + 63) / 64 * 64 + 64));
+  m->imageStorage = static_cast<uint8_t *>(
+      std::aligned_alloc(64, (size + 63) / 64 * 64 + 64));
   if (!m->imageStorage)
     return makeStatus(INGOT_INTERNAL, "out of memory loading the artifact");
   if (size)
@@ -263,15 +306,18 @@ extern "C" ingot_status *ingot_model_load(const char *path, ingot_model **out) {
   *out = nullptr;
   std::ifstream file(path, std::ios::binary | std::ios::ate);
   if (!file)
-    return makeStatus(INGOT_IO_ERROR, std::string("cannot open '") + path + "'");
+    return makeStatus(INGOT_IO_ERROR,
+                      std::string("cannot open '") + path + "'");
   std::streamsize size = file.tellg();
   file.seekg(0);
   auto m = std::make_unique<ModelData>();
-  m->imageStorage = static_cast<uint8_t *>(std::aligned_alloc(64, (size_t(size) + 63) / 64 * 64 + 64));
+  m->imageStorage = static_cast<uint8_t *>(
+      std::aligned_alloc(64, (size_t(size) + 63) / 64 * 64 + 64));
   if (!m->imageStorage)
     return makeStatus(INGOT_INTERNAL, "out of memory loading the artifact");
   if (size > 0 && !file.read(reinterpret_cast<char *>(m->imageStorage), size))
-    return makeStatus(INGOT_IO_ERROR, std::string("cannot read '") + path + "'");
+    return makeStatus(INGOT_IO_ERROR,
+                      std::string("cannot read '") + path + "'");
   m->imageSize = static_cast<size_t>(size);
   ingot_status *st = loadImage(std::move(m), out);
   if (st)

@@ -45,20 +45,23 @@ ingot_session::~ingot_session() {
     double total = 0;
     for (double t : stepSeconds)
       total += t;
-    std::fprintf(stderr, "ingot profile: %d runs, %.3f ms per run\n", runs, total * 1e3 / runs);
+    std::fprintf(stderr, "ingot profile: %d runs, %.3f ms per run\n", runs,
+                 total * 1e3 / runs);
     for (size_t k = 0; k < order.size() && k < 25; ++k) {
       const auto &s = steps.Get(order[k]);
       std::fprintf(stderr, "  %7.3f ms %5.1f%%  step %d %s %s %s\n",
-                   stepSeconds[order[k]] * 1e3 / runs, 100 * stepSeconds[order[k]] / total,
-                   order[k], s.kernel().c_str(), s.region_kind().c_str(), s.name().c_str());
+                   stepSeconds[order[k]] * 1e3 / runs,
+                   100 * stepSeconds[order[k]] / total, order[k],
+                   s.kernel().c_str(), s.region_kind().c_str(),
+                   s.name().c_str());
     }
   }
   std::free(arena);
 }
 
-extern "C" ingot_status *ingot_session_create(ingot_model *model,
-                                              const ingot_session_options *options,
-                                              ingot_session **out) {
+extern "C" ingot_status *
+ingot_session_create(ingot_model *model, const ingot_session_options *options,
+                     ingot_session **out) {
   if (!model || !out)
     return makeStatus(INGOT_INVALID_ARGUMENT, "null argument");
   *out = nullptr;
@@ -66,14 +69,17 @@ extern "C" ingot_status *ingot_session_create(ingot_model *model,
   if (threads < 0)
     return makeStatus(INGOT_INVALID_ARGUMENT, "num_threads must be >= 0");
   if (threads == 0)
-    threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    threads =
+        static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   auto s = std::make_unique<ingot_session>();
   s->model = model->data;
   size_t arenaBytes = s->model->manifest.arena_bytes();
-  s->arena = static_cast<uint8_t *>(std::aligned_alloc(64, (arenaBytes + 63) / 64 * 64 + 64));
+  s->arena = static_cast<uint8_t *>(
+      std::aligned_alloc(64, (arenaBytes + 63) / 64 * 64 + 64));
   if (!s->arena)
-    return makeStatus(INGOT_INTERNAL, "out of memory for the activation arena (" +
-                                          std::to_string(arenaBytes) + " bytes)");
+    return makeStatus(INGOT_INTERNAL,
+                      "out of memory for the activation arena (" +
+                          std::to_string(arenaBytes) + " bytes)");
   s->pool = std::make_unique<ThreadPool>(threads);
   s->context.api = hostApi();
   s->context.runtime = s->pool.get();
@@ -82,7 +88,8 @@ extern "C" ingot_status *ingot_session_create(ingot_model *model,
 #ifdef INGOT_HAVE_CUDA
   if (s->model->cuda) {
     bool graph = !(options && options->no_cuda_graph);
-    if (ingot_status *st = ingot::runtime::cuda::createSession(*s->model, graph, s->device))
+    if (ingot_status *st =
+            ingot::runtime::cuda::createSession(*s->model, graph, s->device))
       return st;
   }
 #endif
@@ -93,7 +100,9 @@ extern "C" ingot_status *ingot_session_create(ingot_model *model,
   return nullptr;
 }
 
-extern "C" void ingot_session_release(ingot_session *session) { delete session; }
+extern "C" void ingot_session_release(ingot_session *session) {
+  delete session;
+}
 
 static std::string shapeText(const int64_t *shape, size_t rank) {
   std::string s = "[";
@@ -105,12 +114,13 @@ static std::string shapeText(const int64_t *shape, size_t rank) {
 /// Matches caller tensors to model inputs: by name when every tensor has one,
 /// else by position. Checks dtype, shape and size.
 static ingot_status *bindInputs(const ModelData &m, const ingot_tensor *inputs,
-                                size_t count, std::vector<const void *> &bound) {
+                                size_t count,
+                                std::vector<const void *> &bound) {
   size_t expected = m.inputs.size();
   if (count != expected)
     return makeStatus(INGOT_INVALID_ARGUMENT,
-                      "expected " + std::to_string(expected) + " input(s), got " +
-                          std::to_string(count));
+                      "expected " + std::to_string(expected) +
+                          " input(s), got " + std::to_string(count));
   bound.assign(expected, nullptr);
   bool byName = count > 0;
   for (size_t i = 0; i < count; ++i)
@@ -127,8 +137,9 @@ static ingot_status *bindInputs(const ModelData &m, const ingot_tensor *inputs,
         std::string names;
         for (const ingot_tensor_info &info : m.inputs)
           names += (names.empty() ? "" : ", ") + std::string(info.name);
-        return makeStatus(INGOT_INVALID_ARGUMENT, std::string("no model input named '") +
-                                                       t.name + "' (inputs: " + names + ")");
+        return makeStatus(INGOT_INVALID_ARGUMENT,
+                          std::string("no model input named '") + t.name +
+                              "' (inputs: " + names + ")");
       }
       if (bound[slot])
         return makeStatus(INGOT_INVALID_ARGUMENT,
@@ -141,27 +152,28 @@ static ingot_status *bindInputs(const ModelData &m, const ingot_tensor *inputs,
                             ingot_dtype_name(info.dtype) + ", got " +
                             ingot_dtype_name(t.dtype));
     if (t.rank != info.rank || (t.rank && !t.shape) ||
-        (t.rank && std::memcmp(t.shape, info.shape, t.rank * sizeof(int64_t)) != 0))
-      return makeStatus(INGOT_INVALID_ARGUMENT,
-                        std::string("input '") + info.name + "' must have shape " +
-                            shapeText(info.shape, info.rank) + ", got " +
-                            (t.shape || !t.rank ? shapeText(t.shape, t.rank) : "none") +
-                            " (the model was compiled for that shape)");
+        (t.rank &&
+         std::memcmp(t.shape, info.shape, t.rank * sizeof(int64_t)) != 0))
+      return makeStatus(
+          INGOT_INVALID_ARGUMENT,
+          std::string("input '") + info.name + "' must have shape " +
+              shapeText(info.shape, info.rank) + ", got " +
+              (t.shape || !t.rank ? shapeText(t.shape, t.rank) : "none") +
+              " (the model was compiled for that shape)");
     if ((!t.data && info.size_bytes) || t.size_bytes != info.size_bytes)
       return makeStatus(INGOT_INVALID_ARGUMENT,
                         std::string("input '") + info.name + "' needs " +
-                            std::to_string(info.size_bytes) + " bytes of data, got " +
+                            std::to_string(info.size_bytes) +
+                            " bytes of data, got " +
                             std::to_string(t.data ? t.size_bytes : 0));
     bound[slot] = t.data;
   }
   return nullptr;
 }
 
-extern "C" ingot_status *ingot_session_run(ingot_session *s,
-                                           const ingot_tensor *inputs,
-                                           size_t numInputs,
-                                           ingot_tensor *outputs,
-                                           size_t numOutputs) {
+extern "C" ingot_status *
+ingot_session_run(ingot_session *s, const ingot_tensor *inputs,
+                  size_t numInputs, ingot_tensor *outputs, size_t numOutputs) {
   if (!s || (numInputs && !inputs) || (numOutputs && !outputs))
     return makeStatus(INGOT_INVALID_ARGUMENT, "null argument");
   const ModelData &m = *s->model;
@@ -179,7 +191,8 @@ extern "C" ingot_status *ingot_session_run(ingot_session *s,
     if (t.data && t.size_bytes < info.size_bytes)
       return makeStatus(INGOT_INVALID_ARGUMENT,
                         std::string("output '") + info.name + "' needs " +
-                            std::to_string(info.size_bytes) + " bytes, the buffer has " +
+                            std::to_string(info.size_bytes) +
+                            " bytes, the buffer has " +
                             std::to_string(t.size_bytes));
     if (!t.data) {
       s->ownedOutputs[i].resize(info.size_bytes);
@@ -201,13 +214,16 @@ extern "C" ingot_status *ingot_session_run(ingot_session *s,
           inDevice[k] = inputs[i].on_device != 0;
     for (size_t i = 0; i < numOutputs; ++i)
       outDevice[i] = outputs[i].on_device != 0;
-    return ingot::runtime::cuda::run(m, *s->device, in, inDevice, out, outDevice);
+    return ingot::runtime::cuda::run(m, *s->device, in, inDevice, out,
+                                     outDevice);
   }
 #endif
   for (size_t i = 0; i < numInputs; ++i)
     if (inputs[i].on_device)
-      return makeStatus(INGOT_INVALID_ARGUMENT,
-                        "input " + std::to_string(i) + " is a device pointer, but the model runs on the CPU");
+      return makeStatus(
+          INGOT_INVALID_ARGUMENT,
+          "input " + std::to_string(i) +
+              " is a device pointer, but the model runs on the CPU");
   const auto &buffers = m.manifest.buffers();
   for (int i = 0; i < buffers.size(); ++i) {
     const ingot::artifact::Buffer &b = buffers.Get(i);
@@ -242,7 +258,9 @@ extern "C" ingot_status *ingot_session_run(ingot_session *s,
     if (s->profile) {
       auto t0 = std::chrono::steady_clock::now();
       m.stepKernels[i](s->stepArgs.data(), &s->context);
-      s->stepSeconds[i] += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+      s->stepSeconds[i] +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
+              .count();
     } else {
       m.stepKernels[i](s->stepArgs.data(), &s->context);
     }

@@ -18,14 +18,16 @@
 
 int main(int argc, char **argv) {
   if (argc != 3) {
-    std::fprintf(stderr, "usage: %s model_cpu.ingot model_cuda.ingot\n", argv[0]);
+    std::fprintf(stderr, "usage: %s model_cpu.ingot model_cuda.ingot\n",
+                 argv[0]);
     return 2;
   }
   ingot_model *raw = nullptr;
   ingot_status *st = ingot_model_load(argv[2], &raw);
   if (st) {
     bool noDevice = ingot_status_get_code(st) == INGOT_NO_DEVICE;
-    std::printf("%s: %s\n", noDevice ? "SKIPPED (no GPU)" : "FAIL", ingot_status_message(st));
+    std::printf("%s: %s\n", noDevice ? "SKIPPED (no GPU)" : "FAIL",
+                ingot_status_message(st));
     ingot_status_free(st);
     return noDevice ? 77 : 1;
   }
@@ -46,9 +48,11 @@ int main(int argc, char **argv) {
         t.as<float>()[i] = u(rng);
       inputs.push_back(t);
     }
-    std::vector<ingot::Tensor> expected = ingot::Session(cpu, {1, 0}).run(inputs);
+    std::vector<ingot::Tensor> expected =
+        ingot::Session(cpu, {1, 0}).run(inputs);
     int failures = 0;
-    auto compare = [&](const std::vector<ingot::Tensor> &got, const char *what) {
+    auto compare = [&](const std::vector<ingot::Tensor> &got,
+                       const char *what) {
       for (size_t o = 0; o < got.size(); ++o) {
         size_t bad = 0;
         double worst = 0;
@@ -59,8 +63,9 @@ int main(int argc, char **argv) {
           if (!(err <= 1e-5 + 1e-4 * std::fabs(y)))
             ++bad;
         }
-        std::printf("%s %s: %s, max abs error %.3g (%zu of %zu outside)\n", what,
-                    got[o].name.c_str(), bad ? "MISMATCH" : "ok", worst, bad, got[o].count());
+        std::printf("%s %s: %s, max abs error %.3g (%zu of %zu outside)\n",
+                    what, got[o].name.c_str(), bad ? "MISMATCH" : "ok", worst,
+                    bad, got[o].count());
         failures += bad != 0;
       }
     };

@@ -25,9 +25,11 @@ std::vector<uint8_t> readArtifact() {
 }
 
 /// Loads from memory and returns the status (freed) as code + message.
-std::pair<ingot_status_code, std::string> loadStatus(const std::vector<uint8_t> &bytes) {
+std::pair<ingot_status_code, std::string>
+loadStatus(const std::vector<uint8_t> &bytes) {
   ingot_model *model = nullptr;
-  ingot_status *st = ingot_model_load_from_memory(bytes.data(), bytes.size(), &model);
+  ingot_status *st =
+      ingot_model_load_from_memory(bytes.data(), bytes.size(), &model);
   std::pair<ingot_status_code, std::string> result{INGOT_OK, ""};
   if (st) {
     result = {ingot_status_get_code(st), ingot_status_message(st)};
@@ -91,10 +93,13 @@ TEST(Runtime, CallerProvidedAndRuntimeAllocatedOutputsAgree) {
   ingot::Tensor input = randomInput(model, 2);
   std::vector<ingot::Tensor> owned = session.run({input});
   std::vector<float> mine(20, -1.0f);
-  ingot_tensor in = {"input", INGOT_F32, input.shape.data(), 4, input.data.data(), input.data.size()};
-  ingot_tensor out = {nullptr, INGOT_F32, nullptr, 0, mine.data(), mine.size() * sizeof(float)};
+  ingot_tensor in = {"input", INGOT_F32,         input.shape.data(),
+                     4,       input.data.data(), input.data.size()};
+  ingot_tensor out = {nullptr, INGOT_F32,   nullptr,
+                      0,       mine.data(), mine.size() * sizeof(float)};
   ingot::check(ingot_session_run(session.get(), &in, 1, &out, 1));
-  EXPECT_EQ(0, std::memcmp(mine.data(), owned[0].data.data(), owned[0].data.size()));
+  EXPECT_EQ(
+      0, std::memcmp(mine.data(), owned[0].data.data(), owned[0].data.size()));
   EXPECT_STREQ(out.name, "probs");
 }
 
@@ -120,14 +125,16 @@ TEST(Runtime, RejectsNewerFormat) {
   std::memcpy(bytes.data() + 8, &version, 4);
   auto [code, message] = loadStatus(bytes);
   EXPECT_EQ(code, INGOT_INVALID_ARTIFACT);
-  EXPECT_NE(message.find("newer than this runtime supports"), std::string::npos) << message;
+  EXPECT_NE(message.find("newer than this runtime supports"), std::string::npos)
+      << message;
 }
 
 TEST(Runtime, RejectsWhatIsNotAnArtifact) {
   std::vector<uint8_t> bytes(100, 'x');
   auto [code, message] = loadStatus(bytes);
   EXPECT_EQ(code, INGOT_INVALID_ARTIFACT);
-  EXPECT_NE(message.find("not an Ingot artifact"), std::string::npos) << message;
+  EXPECT_NE(message.find("not an Ingot artifact"), std::string::npos)
+      << message;
   ingot_model *model = nullptr;
   ingot_status *st = ingot_model_load("/nonexistent/model.ingot", &model);
   ASSERT_NE(st, nullptr);
@@ -136,7 +143,8 @@ TEST(Runtime, RejectsWhatIsNotAnArtifact) {
 }
 
 /// Runs with one modified input tensor and returns the error message.
-std::string runError(ingot::Session &session, ingot_tensor in, size_t count = 1) {
+std::string runError(ingot::Session &session, ingot_tensor in,
+                     size_t count = 1) {
   std::vector<float> out(20);
   ingot_tensor o = {nullptr, INGOT_F32, nullptr, 0, out.data(), out.size() * 4};
   ingot_status *st = ingot_session_run(session.get(), &in, count, &o, 1);
@@ -152,27 +160,37 @@ TEST(Runtime, RejectsWrongInputs) {
   ingot::Model model(INGOT_TEST_ARTIFACT);
   ingot::Session session(model, {1});
   ingot::Tensor input = randomInput(model, 3);
-  ingot_tensor good = {"input", INGOT_F32, input.shape.data(), 4, input.data.data(), input.data.size()};
+  ingot_tensor good = {"input", INGOT_F32,         input.shape.data(),
+                       4,       input.data.data(), input.data.size()};
   EXPECT_EQ(runError(session, good), "");
-  EXPECT_NE(runError(session, good, 0).find("expected 1 input(s), got 0"), std::string::npos);
+  EXPECT_NE(runError(session, good, 0).find("expected 1 input(s), got 0"),
+            std::string::npos);
   ingot_tensor t = good;
   t.name = "image";
-  EXPECT_NE(runError(session, t).find("no model input named 'image' (inputs: input)"), std::string::npos);
+  EXPECT_NE(
+      runError(session, t).find("no model input named 'image' (inputs: input)"),
+      std::string::npos);
   t = good;
   t.dtype = INGOT_F64;
-  EXPECT_NE(runError(session, t).find("must be float32, got float64"), std::string::npos);
+  EXPECT_NE(runError(session, t).find("must be float32, got float64"),
+            std::string::npos);
   int64_t shape[4] = {1, 3, 32, 32};
   t = good;
   t.shape = shape;
-  EXPECT_NE(runError(session, t).find("must have shape [2, 3, 32, 32], got [1, 3, 32, 32]"), std::string::npos);
+  EXPECT_NE(runError(session, t)
+                .find("must have shape [2, 3, 32, 32], got [1, 3, 32, 32]"),
+            std::string::npos);
   t = good;
   t.size_bytes -= 4;
   EXPECT_NE(runError(session, t).find("bytes of data"), std::string::npos);
   std::vector<float> small(5);
-  ingot_tensor o = {nullptr, INGOT_F32, nullptr, 0, small.data(), small.size() * 4};
+  ingot_tensor o = {nullptr, INGOT_F32,    nullptr,
+                    0,       small.data(), small.size() * 4};
   ingot_status *st = ingot_session_run(session.get(), &good, 1, &o, 1);
   ASSERT_NE(st, nullptr);
-  EXPECT_NE(std::string(ingot_status_message(st)).find("output 'probs' needs 80 bytes"), std::string::npos);
+  EXPECT_NE(std::string(ingot_status_message(st))
+                .find("output 'probs' needs 80 bytes"),
+            std::string::npos);
   ingot_status_free(st);
 }
 

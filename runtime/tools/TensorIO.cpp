@@ -19,28 +19,42 @@ static std::vector<uint8_t> readFile(const std::string &path) {
 
 static ingot_dtype dtypeFromDescr(const std::string &descr) {
   static const std::map<std::string, ingot_dtype> table = {
-      {"<f4", INGOT_F32}, {"<f8", INGOT_F64}, {"<f2", INGOT_F16}, {"<i8", INGOT_I64},
-      {"<i4", INGOT_I32}, {"<i2", INGOT_I16}, {"|i1", INGOT_I8},  {"|u1", INGOT_U8},
-      {"<u2", INGOT_U16}, {"<u4", INGOT_U32}, {"<u8", INGOT_U64}, {"|b1", INGOT_BOOL}};
+      {"<f4", INGOT_F32}, {"<f8", INGOT_F64}, {"<f2", INGOT_F16},
+      {"<i8", INGOT_I64}, {"<i4", INGOT_I32}, {"<i2", INGOT_I16},
+      {"|i1", INGOT_I8},  {"|u1", INGOT_U8},  {"<u2", INGOT_U16},
+      {"<u4", INGOT_U32}, {"<u8", INGOT_U64}, {"|b1", INGOT_BOOL}};
   auto it = table.find(descr);
   return it == table.end() ? INGOT_DTYPE_INVALID : it->second;
 }
 
 static std::string descrOf(ingot_dtype d) {
   switch (d) {
-  case INGOT_F32: return "<f4";
-  case INGOT_F64: return "<f8";
-  case INGOT_F16: return "<f2";
-  case INGOT_I64: return "<i8";
-  case INGOT_I32: return "<i4";
-  case INGOT_I16: return "<i2";
-  case INGOT_I8: return "|i1";
-  case INGOT_U8: return "|u1";
-  case INGOT_U16: return "<u2";
-  case INGOT_U32: return "<u4";
-  case INGOT_U64: return "<u8";
-  case INGOT_BOOL: return "|b1";
-  default: return "";
+  case INGOT_F32:
+    return "<f4";
+  case INGOT_F64:
+    return "<f8";
+  case INGOT_F16:
+    return "<f2";
+  case INGOT_I64:
+    return "<i8";
+  case INGOT_I32:
+    return "<i4";
+  case INGOT_I16:
+    return "<i2";
+  case INGOT_I8:
+    return "|i1";
+  case INGOT_U8:
+    return "|u1";
+  case INGOT_U16:
+    return "<u2";
+  case INGOT_U32:
+    return "<u4";
+  case INGOT_U64:
+    return "<u8";
+  case INGOT_BOOL:
+    return "|b1";
+  default:
+    return "";
   }
 }
 
@@ -55,7 +69,8 @@ static Tensor parseNpy(const uint8_t *p, size_t size, const std::string &what) {
   } else {
     if (size < 12)
       throw std::runtime_error(what + ": truncated .npy header");
-    headerLen = p[8] | (p[9] << 8) | (size_t(p[10]) << 16) | (size_t(p[11]) << 24);
+    headerLen =
+        p[8] | (p[9] << 8) | (size_t(p[10]) << 16) | (size_t(p[11]) << 24);
     offset = 12;
   }
   if (offset + headerLen > size)
@@ -70,7 +85,8 @@ static Tensor parseNpy(const uint8_t *p, size_t size, const std::string &what) {
   std::string descr = field("descr");
   descr = descr.substr(descr.find('\'') + 1);
   descr = descr.substr(0, descr.find('\''));
-  bool fortran = field("fortran_order").find("True") < field("fortran_order").find(',');
+  bool fortran =
+      field("fortran_order").find("True") < field("fortran_order").find(',');
   std::string shapeText = field("shape");
   shapeText = shapeText.substr(shapeText.find('(') + 1);
   shapeText = shapeText.substr(0, shapeText.find(')'));
@@ -90,7 +106,8 @@ static Tensor parseNpy(const uint8_t *p, size_t size, const std::string &what) {
   t.data.assign(p + dataOffset, p + dataOffset + bytes);
   if (fortran && t.shape.size() > 1) {
     // Column-major on disk: reorder to row-major.
-    size_t esize = ingot_dtype_size(t.dtype), rank = t.shape.size(), n = t.count();
+    size_t esize = ingot_dtype_size(t.dtype), rank = t.shape.size(),
+           n = t.count();
     std::vector<uint8_t> rowMajor(bytes);
     std::vector<int64_t> coord(rank, 0);
     for (size_t i = 0; i < n; ++i) {
@@ -100,7 +117,8 @@ static Tensor parseNpy(const uint8_t *p, size_t size, const std::string &what) {
         src += coord[d] * stride;
         stride *= t.shape[d];
       }
-      std::memcpy(rowMajor.data() + i * esize, t.data.data() + src * esize, esize);
+      std::memcpy(rowMajor.data() + i * esize, t.data.data() + src * esize,
+                  esize);
       for (size_t d = rank; d-- > 0;) {
         if (++coord[d] < t.shape[d])
           break;
@@ -114,7 +132,8 @@ static Tensor parseNpy(const uint8_t *p, size_t size, const std::string &what) {
 
 /// ONNX TensorProto, decoded by hand (the runtime tools do not link the
 /// compiler's protobuf schema).
-static Tensor parseTensorProto(const std::vector<uint8_t> &buf, const std::string &what) {
+static Tensor parseTensorProto(const std::vector<uint8_t> &buf,
+                               const std::string &what) {
   Tensor t;
   int32_t onnxType = 0;
   std::vector<uint8_t> raw;
@@ -137,8 +156,10 @@ static Tensor parseTensorProto(const std::vector<uint8_t> &buf, const std::strin
     int field = int(key >> 3), wire = int(key & 7);
     if (wire == 0) {
       uint64_t v = varint();
-      if (field == 1) t.shape.push_back(int64_t(v));
-      else if (field == 2) onnxType = int32_t(v);
+      if (field == 1)
+        t.shape.push_back(int64_t(v));
+      else if (field == 2)
+        onnxType = int32_t(v);
       else if (field == 4 || field == 5 || field == 7 || field == 11) {
         varints.push_back(v);
         packedField = field;
@@ -148,29 +169,52 @@ static Tensor parseTensorProto(const std::vector<uint8_t> &buf, const std::strin
       if (len > buf.size() - i)
         throw std::runtime_error(what + ": malformed TensorProto");
       const uint8_t *p = buf.data() + i;
-      if (field == 9) raw.assign(p, p + len);
-      else if (field == 8) t.name.assign(reinterpret_cast<const char *>(p), len);
-      else if (field == 1) { size_t save = i; size_t end = i + len; while (i < end) t.shape.push_back(int64_t(varint())); i = save; }
-      else if (field == 4 || field == 10) { packed.insert(packed.end(), p, p + len); packedField = field; }
-      else if (field == 5 || field == 7 || field == 11) { size_t save = i, end = i + len; while (i < end) varints.push_back(varint()); i = save; packedField = field; }
+      if (field == 9)
+        raw.assign(p, p + len);
+      else if (field == 8)
+        t.name.assign(reinterpret_cast<const char *>(p), len);
+      else if (field == 1) {
+        size_t save = i;
+        size_t end = i + len;
+        while (i < end)
+          t.shape.push_back(int64_t(varint()));
+        i = save;
+      } else if (field == 4 || field == 10) {
+        packed.insert(packed.end(), p, p + len);
+        packedField = field;
+      } else if (field == 5 || field == 7 || field == 11) {
+        size_t save = i, end = i + len;
+        while (i < end)
+          varints.push_back(varint());
+        i = save;
+        packedField = field;
+      }
       i += len;
     } else if (wire == 5) {
-      if (field == 4) { packed.insert(packed.end(), buf.begin() + i, buf.begin() + i + 4); packedField = 4; }
+      if (field == 4) {
+        packed.insert(packed.end(), buf.begin() + i, buf.begin() + i + 4);
+        packedField = 4;
+      }
       i += 4;
     } else if (wire == 1) {
-      if (field == 10) { packed.insert(packed.end(), buf.begin() + i, buf.begin() + i + 8); packedField = 10; }
+      if (field == 10) {
+        packed.insert(packed.end(), buf.begin() + i, buf.begin() + i + 8);
+        packedField = 10;
+      }
       i += 8;
     } else {
       throw std::runtime_error(what + ": malformed TensorProto");
     }
   }
   static const std::map<int, ingot_dtype> types = {
-      {1, INGOT_F32}, {2, INGOT_U8},  {3, INGOT_I8},   {4, INGOT_U16}, {5, INGOT_I16},
-      {6, INGOT_I32}, {7, INGOT_I64}, {9, INGOT_BOOL}, {10, INGOT_F16}, {11, INGOT_F64},
-      {12, INGOT_U32}, {13, INGOT_U64}, {16, INGOT_BF16}};
+      {1, INGOT_F32},  {2, INGOT_U8},   {3, INGOT_I8},   {4, INGOT_U16},
+      {5, INGOT_I16},  {6, INGOT_I32},  {7, INGOT_I64},  {9, INGOT_BOOL},
+      {10, INGOT_F16}, {11, INGOT_F64}, {12, INGOT_U32}, {13, INGOT_U64},
+      {16, INGOT_BF16}};
   auto it = types.find(onnxType);
   if (it == types.end())
-    throw std::runtime_error(what + ": unsupported TensorProto data type " + std::to_string(onnxType));
+    throw std::runtime_error(what + ": unsupported TensorProto data type " +
+                             std::to_string(onnxType));
   t.dtype = it->second;
   size_t esize = ingot_dtype_size(t.dtype), bytes = t.count() * esize;
   if (!raw.empty() || bytes == 0) {
@@ -200,8 +244,8 @@ std::map<std::string, Tensor> readNpz(const std::string &path) {
   size_t i = 0;
   auto u16 = [&](size_t at) { return uint32_t(z[at] | (z[at + 1] << 8)); };
   auto u32 = [&](size_t at) {
-    return uint32_t(z[at]) | uint32_t(z[at + 1]) << 8 | uint32_t(z[at + 2]) << 16 |
-           uint32_t(z[at + 3]) << 24;
+    return uint32_t(z[at]) | uint32_t(z[at + 1]) << 8 |
+           uint32_t(z[at + 2]) << 16 | uint32_t(z[at + 3]) << 24;
   };
   while (i + 30 <= z.size() && u32(i) == 0x04034b50) {
     uint32_t method = u16(i + 8), flags = u16(i + 6);
@@ -227,7 +271,8 @@ std::map<std::string, Tensor> readNpz(const std::string &path) {
     }
     size_t data = i + 30 + nameLen + extraLen;
     if (flags & 8)
-      throw std::runtime_error(path + ": streamed zip entries are not supported");
+      throw std::runtime_error(path +
+                               ": streamed zip entries are not supported");
     if (data + compressed > z.size())
       throw std::runtime_error(path + ": truncated .npz");
     std::vector<uint8_t> content;
@@ -240,7 +285,8 @@ std::map<std::string, Tensor> readNpz(const std::string &path) {
       s.avail_in = static_cast<uInt>(compressed);
       s.next_out = content.data();
       s.avail_out = static_cast<uInt>(uncompressed);
-      if (inflateInit2(&s, -MAX_WBITS) != Z_OK || inflate(&s, Z_FINISH) != Z_STREAM_END) {
+      if (inflateInit2(&s, -MAX_WBITS) != Z_OK ||
+          inflate(&s, Z_FINISH) != Z_STREAM_END) {
         inflateEnd(&s);
         throw std::runtime_error(path + ": cannot inflate '" + name + "'");
       }

@@ -10,7 +10,8 @@
 using namespace ingot;
 
 static const char *kUsage =
-    "usage: ingot-bench model.ingot [--threads N] [--warmup W] [--iterations I]\n"
+    "usage: ingot-bench model.ingot [--threads N] [--warmup W] [--iterations "
+    "I]\n"
     "\n"
     "Runs the model on seeded random inputs: W untimed runs, then I timed\n"
     "runs; prints latency min/p50/p90/p99 and throughput.\n"
@@ -35,14 +36,19 @@ int main(int argc, char **argv) {
     if (a == "--help" || a == "-h") {
       std::cout << kUsage;
       return 0;
-    } else if (a == "--threads") threads = next();
-    else if (a == "--warmup") warmup = next();
-    else if (a == "--iterations") iterations = next();
-    else if (a == "--no-cuda-graph") noGraph = 1;
+    } else if (a == "--threads")
+      threads = next();
+    else if (a == "--warmup")
+      warmup = next();
+    else if (a == "--iterations")
+      iterations = next();
+    else if (a == "--no-cuda-graph")
+      noGraph = 1;
     else if (!a.empty() && a[0] == '-') {
       std::cerr << "ingot-bench: error: unknown option " << a << "\n" << kUsage;
       return 2;
-    } else path = a;
+    } else
+      path = a;
   }
   if (path.empty() || iterations < 1 || warmup < 0) {
     std::cerr << kUsage;
@@ -73,14 +79,20 @@ int main(int argc, char **argv) {
     for (int i = 0; i < iterations; ++i) {
       auto t0 = std::chrono::steady_clock::now();
       session.run(inputs);
-      ms.push_back(std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+      ms.push_back(std::chrono::duration<double, std::milli>(
+                       std::chrono::steady_clock::now() - t0)
+                       .count());
     }
-    double total = std::chrono::duration<double>(std::chrono::steady_clock::now() - begin).count();
+    double total =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - begin)
+            .count();
     std::sort(ms.begin(), ms.end());
-    auto pct = [&](double p) { return ms[std::min(ms.size() - 1, size_t(p * (ms.size() - 1) + 0.5))]; };
+    auto pct = [&](double p) {
+      return ms[std::min(ms.size() - 1, size_t(p * (ms.size() - 1) + 0.5))];
+    };
     std::printf("%s: %d runs, threads=%d\n", path.c_str(), iterations, threads);
-    std::printf("latency ms: min %.3f  p50 %.3f  p90 %.3f  p99 %.3f\n", ms.front(), pct(0.5),
-                pct(0.9), pct(0.99));
+    std::printf("latency ms: min %.3f  p50 %.3f  p90 %.3f  p99 %.3f\n",
+                ms.front(), pct(0.5), pct(0.9), pct(0.99));
     std::printf("throughput: %.1f runs/s\n", iterations / total);
     return 0;
   } catch (const std::exception &e) {

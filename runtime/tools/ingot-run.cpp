@@ -19,11 +19,13 @@ static const char *kUsage =
     "  --input NAME=FILE     input tensor from .npy or ONNX TensorProto .pb\n"
     "                        (repeatable; FILE alone binds inputs in order)\n"
     "  --inputs FILE.npz     all inputs from an .npz, by name\n"
-    "  --random-inputs       fill inputs without a file with seeded random data\n"
+    "  --random-inputs       fill inputs without a file with seeded random "
+    "data\n"
     "  --output-dir DIR      write each output to DIR/<name>.npy\n"
     "  --compare REF         compare outputs with REF (.npz by output name,\n"
     "                        or .npy/.pb for a single output)\n"
-    "  --rtol R --atol A     tolerances for --compare: |x - ref| <= A + R*|ref|\n"
+    "  --rtol R --atol A     tolerances for --compare: |x - ref| <= A + "
+    "R*|ref|\n"
     "                        (default 1e-4, 1e-5)\n"
     "  --threads N           worker threads (default: one per core)\n"
     "  --quiet               print only errors and the comparison verdict\n"
@@ -31,17 +33,29 @@ static const char *kUsage =
 
 static double element(const Tensor &t, size_t i) {
   switch (t.dtype) {
-  case INGOT_F32: return t.as<float>()[i];
-  case INGOT_F64: return t.as<double>()[i];
-  case INGOT_I64: return double(t.as<int64_t>()[i]);
-  case INGOT_I32: return t.as<int32_t>()[i];
-  case INGOT_I16: return t.as<int16_t>()[i];
-  case INGOT_I8: return t.as<int8_t>()[i];
-  case INGOT_U8: case INGOT_BOOL: return t.as<uint8_t>()[i];
-  case INGOT_U16: return t.as<uint16_t>()[i];
-  case INGOT_U32: return t.as<uint32_t>()[i];
-  case INGOT_U64: return double(t.as<uint64_t>()[i]);
-  default: return NAN;
+  case INGOT_F32:
+    return t.as<float>()[i];
+  case INGOT_F64:
+    return t.as<double>()[i];
+  case INGOT_I64:
+    return double(t.as<int64_t>()[i]);
+  case INGOT_I32:
+    return t.as<int32_t>()[i];
+  case INGOT_I16:
+    return t.as<int16_t>()[i];
+  case INGOT_I8:
+    return t.as<int8_t>()[i];
+  case INGOT_U8:
+  case INGOT_BOOL:
+    return t.as<uint8_t>()[i];
+  case INGOT_U16:
+    return t.as<uint16_t>()[i];
+  case INGOT_U32:
+    return t.as<uint32_t>()[i];
+  case INGOT_U64:
+    return double(t.as<uint64_t>()[i]);
+  default:
+    return NAN;
   }
 }
 
@@ -61,12 +75,23 @@ static Tensor randomTensor(const ingot_tensor_info &info, std::mt19937 &rng) {
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
   for (size_t i = 0; i < t.count(); ++i) {
     switch (t.dtype) {
-    case INGOT_F32: t.as<float>()[i] = uniform(rng); break;
-    case INGOT_F64: t.as<double>()[i] = uniform(rng); break;
-    case INGOT_I64: t.as<int64_t>()[i] = rng() % 8; break;
-    case INGOT_I32: t.as<int32_t>()[i] = rng() % 8; break;
-    case INGOT_BOOL: t.as<uint8_t>()[i] = rng() % 2; break;
-    default: t.data[i * ingot_dtype_size(t.dtype)] = uint8_t(rng() % 8);
+    case INGOT_F32:
+      t.as<float>()[i] = uniform(rng);
+      break;
+    case INGOT_F64:
+      t.as<double>()[i] = uniform(rng);
+      break;
+    case INGOT_I64:
+      t.as<int64_t>()[i] = rng() % 8;
+      break;
+    case INGOT_I32:
+      t.as<int32_t>()[i] = rng() % 8;
+      break;
+    case INGOT_BOOL:
+      t.as<uint8_t>()[i] = rng() % 2;
+      break;
+    default:
+      t.data[i * ingot_dtype_size(t.dtype)] = uint8_t(rng() % 8);
     }
   }
   return t;
@@ -93,20 +118,31 @@ int main(int argc, char **argv) {
     } else if (a == "--input") {
       std::string v = next();
       size_t eq = v.find('=');
-      inputFiles.push_back(eq == std::string::npos ? std::make_pair(std::string(), v)
-                                                   : std::make_pair(v.substr(0, eq), v.substr(eq + 1)));
-    } else if (a == "--inputs") npzInputs = next();
-    else if (a == "--random-inputs") random = true;
-    else if (a == "--output-dir") outputDir = next();
-    else if (a == "--compare") comparePath = next();
-    else if (a == "--rtol") rtol = std::stod(next());
-    else if (a == "--atol") atol = std::stod(next());
-    else if (a == "--threads") threads = std::stoi(next());
-    else if (a == "--quiet") quiet = true;
+      inputFiles.push_back(
+          eq == std::string::npos
+              ? std::make_pair(std::string(), v)
+              : std::make_pair(v.substr(0, eq), v.substr(eq + 1)));
+    } else if (a == "--inputs")
+      npzInputs = next();
+    else if (a == "--random-inputs")
+      random = true;
+    else if (a == "--output-dir")
+      outputDir = next();
+    else if (a == "--compare")
+      comparePath = next();
+    else if (a == "--rtol")
+      rtol = std::stod(next());
+    else if (a == "--atol")
+      atol = std::stod(next());
+    else if (a == "--threads")
+      threads = std::stoi(next());
+    else if (a == "--quiet")
+      quiet = true;
     else if (!a.empty() && a[0] == '-') {
       std::cerr << "ingot-run: error: unknown option " << a << "\n" << kUsage;
       return 2;
-    } else if (modelPath.empty()) modelPath = a;
+    } else if (modelPath.empty())
+      modelPath = a;
     else {
       std::cerr << "ingot-run: error: unexpected argument " << a << "\n";
       return 2;
@@ -146,8 +182,9 @@ int main(int argc, char **argv) {
       ingot_tensor_info info = model.input(k);
       if (!given[k]) {
         if (!random)
-          throw std::runtime_error(std::string("no data for input '") + info.name +
-                                   "' (use --input, --inputs or --random-inputs)");
+          throw std::runtime_error(
+              std::string("no data for input '") + info.name +
+              "' (use --input, --inputs or --random-inputs)");
         inputs[k] = randomTensor(info, rng);
       }
       inputs[k].name = info.name;
@@ -155,10 +192,13 @@ int main(int argc, char **argv) {
     Session session(model, {threads});
     auto start = std::chrono::steady_clock::now();
     std::vector<Tensor> outputs = session.run(inputs);
-    double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+    double ms = std::chrono::duration<double, std::milli>(
+                    std::chrono::steady_clock::now() - start)
+                    .count();
     if (!quiet) {
       for (const Tensor &t : outputs) {
-        std::cout << t.name << ": " << ingot_dtype_name(t.dtype) << " " << shapeText(t.shape) << " = [";
+        std::cout << t.name << ": " << ingot_dtype_name(t.dtype) << " "
+                  << shapeText(t.shape) << " = [";
         for (size_t i = 0; i < t.count() && i < 8; ++i)
           std::cout << (i ? ", " : "") << element(t, i);
         std::cout << (t.count() > 8 ? ", ...]" : "]") << "\n";
@@ -176,12 +216,14 @@ int main(int argc, char **argv) {
     if (comparePath.empty())
       return 0;
     std::map<std::string, Tensor> refs;
-    if (comparePath.size() > 4 && comparePath.substr(comparePath.size() - 4) == ".npz")
+    if (comparePath.size() > 4 &&
+        comparePath.substr(comparePath.size() - 4) == ".npz")
       refs = tools::readNpz(comparePath);
     else if (outputs.size() == 1)
       refs[outputs[0].name] = tools::readTensorFile(comparePath);
     else
-      throw std::runtime_error("--compare needs an .npz for a model with several outputs");
+      throw std::runtime_error(
+          "--compare needs an .npz for a model with several outputs");
     bool ok = true;
     for (const Tensor &t : outputs) {
       auto it = refs.find(t.name);
@@ -195,7 +237,8 @@ int main(int argc, char **argv) {
       const Tensor &r = it->second;
       if (r.shape != t.shape) {
         std::cout << "compare " << t.name << ": shape " << shapeText(t.shape)
-                  << " differs from the reference " << shapeText(r.shape) << "\n";
+                  << " differs from the reference " << shapeText(r.shape)
+                  << "\n";
         ok = false;
         continue;
       }
@@ -214,11 +257,14 @@ int main(int argc, char **argv) {
         if (!nanMatch && err > maxErr)
           maxErr = err;
       }
-      std::printf("compare %s: %s, max abs error %.3g, %zu of %zu outside rtol=%g atol=%g\n",
-                  t.name.c_str(), bad ? "MISMATCH" : "ok", maxErr, bad, t.count(), rtol, atol);
+      std::printf("compare %s: %s, max abs error %.3g, %zu of %zu outside "
+                  "rtol=%g atol=%g\n",
+                  t.name.c_str(), bad ? "MISMATCH" : "ok", maxErr, bad,
+                  t.count(), rtol, atol);
       if (bad)
-        std::printf("  first worst at flat index %zu: got %.9g, reference %.9g\n", worst,
-                    element(t, worst), element(r, worst));
+        std::printf(
+            "  first worst at flat index %zu: got %.9g, reference %.9g\n",
+            worst, element(t, worst), element(r, worst));
       ok &= bad == 0;
     }
     return ok ? 0 : 1;

@@ -88,9 +88,9 @@ typedef struct ingot_tensor_info {
 } ingot_tensor_info;
 
 typedef struct ingot_session_options {
-  int num_threads;       /* 0: one per core */
-  int no_cuda_graph;     /* CUDA artifacts: launch every step each run
-                            instead of capturing and replaying a graph */
+  int num_threads;   /* 0: one per core */
+  int no_cuda_graph; /* CUDA artifacts: launch every step each run
+                        instead of capturing and replaying a graph */
 } ingot_session_options;
 
 const char *ingot_dtype_name(ingot_dtype dtype);

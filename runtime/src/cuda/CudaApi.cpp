@@ -21,18 +21,20 @@ const Api *api(std::string &error) {
   std::call_once(once, [] {
     void *cu = openFirst({"libcuda.so.1", "libcuda.so"});
     if (!cu) {
-      loadError = "no CUDA driver (libcuda.so.1 not found): no usable GPU on this machine";
+      loadError = "no CUDA driver (libcuda.so.1 not found): no usable GPU on "
+                  "this machine";
       return;
     }
-    void *lt = openFirst({"libcublasLt.so.13", "libcublasLt.so.12", "libcublasLt.so"});
+    void *lt =
+        openFirst({"libcublasLt.so.13", "libcublasLt.so.12", "libcublasLt.so"});
     void *dnn = openFirst({"libcudnn.so.9", "libcudnn.so"});
-#define INGOT_LOAD(lib, libname)                                                \
-  [&](auto &fn, const char *symbol) {                                           \
-    fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(               \
-        lib ? dlsym(lib, symbol) : nullptr);                                    \
-    if (!fn && loadError.empty())                                               \
-      loadError = std::string(lib ? "missing symbol " : "cannot load ") +       \
-                  (lib ? symbol : libname);                                     \
+#define INGOT_LOAD(lib, libname)                                               \
+  [&](auto &fn, const char *symbol) {                                          \
+    fn = reinterpret_cast<std::remove_reference_t<decltype(fn)>>(              \
+        lib ? dlsym(lib, symbol) : nullptr);                                   \
+    if (!fn && loadError.empty())                                              \
+      loadError = std::string(lib ? "missing symbol " : "cannot load ") +      \
+                  (lib ? symbol : libname);                                    \
   }
     auto loadCu = INGOT_LOAD(cu, "libcuda.so.1");
     auto loadLt = INGOT_LOAD(lt, "libcublasLt.so (cuBLASLt)");
@@ -50,9 +52,10 @@ const Api *api(std::string &error) {
     if (!loadError.empty())
       return;
     int count = 0;
-    if (loaded.cuInit(0) != CUDA_SUCCESS || loaded.cuDeviceGetCount(&count) != CUDA_SUCCESS ||
-        count == 0)
-      loadError = "no CUDA device (the driver is installed but reports no usable GPU)";
+    if (loaded.cuInit(0) != CUDA_SUCCESS ||
+        loaded.cuDeviceGetCount(&count) != CUDA_SUCCESS || count == 0)
+      loadError =
+          "no CUDA device (the driver is installed but reports no usable GPU)";
   });
   error = loadError;
   return loadError.empty() ? &loaded : nullptr;

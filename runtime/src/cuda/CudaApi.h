@@ -16,7 +16,7 @@
 
 namespace ingot::runtime::cuda {
 
-#define INGOT_CU_FUNCTIONS(X)                                                   \
+#define INGOT_CU_FUNCTIONS(X)                                                  \
   X(cuInit, "cuInit")                                                          \
   X(cuDeviceGetCount, "cuDeviceGetCount")                                      \
   X(cuDeviceGet, "cuDeviceGet")                                                \
@@ -47,7 +47,7 @@ namespace ingot::runtime::cuda {
   X(cuGraphDestroy, "cuGraphDestroy")                                          \
   X(cuGetErrorString, "cuGetErrorString")
 
-#define INGOT_LT_FUNCTIONS(X)                                                   \
+#define INGOT_LT_FUNCTIONS(X)                                                  \
   X(cublasLtCreate, "cublasLtCreate")                                          \
   X(cublasLtDestroy, "cublasLtDestroy")                                        \
   X(cublasLtGetStatusString, "cublasLtGetStatusString")                        \
@@ -59,11 +59,12 @@ namespace ingot::runtime::cuda {
   X(cublasLtMatrixLayoutSetAttribute, "cublasLtMatrixLayoutSetAttribute")      \
   X(cublasLtMatmulPreferenceCreate, "cublasLtMatmulPreferenceCreate")          \
   X(cublasLtMatmulPreferenceDestroy, "cublasLtMatmulPreferenceDestroy")        \
-  X(cublasLtMatmulPreferenceSetAttribute, "cublasLtMatmulPreferenceSetAttribute") \
+  X(cublasLtMatmulPreferenceSetAttribute,                                      \
+    "cublasLtMatmulPreferenceSetAttribute")                                    \
   X(cublasLtMatmulAlgoGetHeuristic, "cublasLtMatmulAlgoGetHeuristic")          \
   X(cublasLtMatmul, "cublasLtMatmul")
 
-#define INGOT_DNN_FUNCTIONS(X)                                                  \
+#define INGOT_DNN_FUNCTIONS(X)                                                 \
   X(cudnnCreate, "cudnnCreate")                                                \
   X(cudnnDestroy, "cudnnDestroy")                                              \
   X(cudnnSetStream, "cudnnSetStream")                                          \
@@ -79,11 +80,15 @@ namespace ingot::runtime::cuda {
   X(cudnnSetConvolutionGroupCount, "cudnnSetConvolutionGroupCount")            \
   X(cudnnSetConvolutionMathType, "cudnnSetConvolutionMathType")                \
   X(cudnnDestroyConvolutionDescriptor, "cudnnDestroyConvolutionDescriptor")    \
-  X(cudnnGetConvolutionForwardAlgorithm_v7, "cudnnGetConvolutionForwardAlgorithm_v7") \
-  X(cudnnGetConvolutionForwardWorkspaceSize, "cudnnGetConvolutionForwardWorkspaceSize") \
+  X(cudnnGetConvolutionForwardAlgorithm_v7,                                    \
+    "cudnnGetConvolutionForwardAlgorithm_v7")                                  \
+  X(cudnnGetConvolutionForwardWorkspaceSize,                                   \
+    "cudnnGetConvolutionForwardWorkspaceSize")                                 \
   X(cudnnConvolutionForward, "cudnnConvolutionForward")                        \
-  X(cudnnGetConvolutionBackwardDataAlgorithm_v7, "cudnnGetConvolutionBackwardDataAlgorithm_v7") \
-  X(cudnnGetConvolutionBackwardDataWorkspaceSize, "cudnnGetConvolutionBackwardDataWorkspaceSize") \
+  X(cudnnGetConvolutionBackwardDataAlgorithm_v7,                               \
+    "cudnnGetConvolutionBackwardDataAlgorithm_v7")                             \
+  X(cudnnGetConvolutionBackwardDataWorkspaceSize,                              \
+    "cudnnGetConvolutionBackwardDataWorkspaceSize")                            \
   X(cudnnConvolutionBackwardData, "cudnnConvolutionBackwardData")
 
 struct Api {

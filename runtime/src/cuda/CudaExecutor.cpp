@@ -79,7 +79,8 @@ struct DeviceSession {
   bool useGraph = true;
   int runs = 0;
   CUgraphExec graph = nullptr;
-  std::vector<CUdeviceptr> graphPointers; // input/output pointers the graph bakes in
+  std::vector<CUdeviceptr>
+      graphPointers; // input/output pointers the graph bakes in
   ~DeviceSession();
 };
 
@@ -90,25 +91,43 @@ DeviceSession::~DeviceSession() {
   if (graph)
     api->cuGraphExecDestroy(graph);
   for (GemmPlan &g : gemms) {
-    if (g.desc) api->cublasLtMatmulDescDestroy(g.desc);
-    if (g.a) api->cublasLtMatrixLayoutDestroy(g.a);
-    if (g.b) api->cublasLtMatrixLayoutDestroy(g.b);
-    if (g.c) api->cublasLtMatrixLayoutDestroy(g.c);
+    if (g.desc)
+      api->cublasLtMatmulDescDestroy(g.desc);
+    if (g.a)
+      api->cublasLtMatrixLayoutDestroy(g.a);
+    if (g.b)
+      api->cublasLtMatrixLayoutDestroy(g.b);
+    if (g.c)
+      api->cublasLtMatrixLayoutDestroy(g.c);
   }
   for (ConvPlan &c : convs) {
-    if (c.padded) api->cuMemFree(c.padded);
-    if (c.x) api->cudnnDestroyTensorDescriptor(c.x);
-    if (c.y) api->cudnnDestroyTensorDescriptor(c.y);
-    if (c.w) api->cudnnDestroyFilterDescriptor(c.w);
-    if (c.conv) api->cudnnDestroyConvolutionDescriptor(c.conv);
+    if (c.padded)
+      api->cuMemFree(c.padded);
+    if (c.x)
+      api->cudnnDestroyTensorDescriptor(c.x);
+    if (c.y)
+      api->cudnnDestroyTensorDescriptor(c.y);
+    if (c.w)
+      api->cudnnDestroyFilterDescriptor(c.w);
+    if (c.conv)
+      api->cudnnDestroyConvolutionDescriptor(c.conv);
   }
-  if (lt) api->cublasLtDestroy(lt);
-  if (dnn) api->cudnnDestroy(dnn);
-  for (CUdeviceptr p : inputs) if (p) api->cuMemFree(p);
-  for (CUdeviceptr p : outputs) if (p) api->cuMemFree(p);
-  if (arena) api->cuMemFree(arena);
-  if (workspace) api->cuMemFree(workspace);
-  if (stream) api->cuStreamDestroy(stream);
+  if (lt)
+    api->cublasLtDestroy(lt);
+  if (dnn)
+    api->cudnnDestroy(dnn);
+  for (CUdeviceptr p : inputs)
+    if (p)
+      api->cuMemFree(p);
+  for (CUdeviceptr p : outputs)
+    if (p)
+      api->cuMemFree(p);
+  if (arena)
+    api->cuMemFree(arena);
+  if (workspace)
+    api->cuMemFree(workspace);
+  if (stream)
+    api->cuStreamDestroy(stream);
 }
 
 ingot_status *loadModel(const ModelData &m, const uint8_t *fatbin, size_t size,
@@ -125,31 +144,36 @@ ingot_status *loadModel(const ModelData &m, const uint8_t *fatbin, size_t size,
   };
   if ((r = api->cuDeviceGet(&dm->device, 0)) != CUDA_SUCCESS)
     return fail("cuDeviceGet");
-  if ((r = api->cuDevicePrimaryCtxRetain(&dm->context, dm->device)) != CUDA_SUCCESS)
+  if ((r = api->cuDevicePrimaryCtxRetain(&dm->context, dm->device)) !=
+      CUDA_SUCCESS)
     return fail("cuDevicePrimaryCtxRetain");
   api->cuCtxSetCurrent(dm->context);
   if ((r = api->cuModuleLoadData(&dm->module, fatbin)) != CUDA_SUCCESS)
-    return fail("loading the CUDA kernels (cuModuleLoadData; built for another GPU?)");
+    return fail(
+        "loading the CUDA kernels (cuModuleLoadData; built for another GPU?)");
   (void)size;
   for (const art::Step &s : m.manifest.steps()) {
     CUfunction fn = nullptr;
     if (s.kind() == art::Step::KERNEL &&
-        (r = api->cuModuleGetFunction(&fn, dm->module, s.kernel().c_str())) != CUDA_SUCCESS)
+        (r = api->cuModuleGetFunction(&fn, dm->module, s.kernel().c_str())) !=
+            CUDA_SUCCESS)
       return fail("kernel '" + s.kernel() + "' is missing from the CUDA code");
     dm->functions.push_back(fn);
   }
   if (m.weightsSize) {
     if ((r = api->cuMemAlloc(&dm->weights, m.weightsSize)) != CUDA_SUCCESS)
-      return fail("allocating " + std::to_string(m.weightsSize) + " bytes of weights");
-    if ((r = api->cuMemcpyHtoD(dm->weights, m.weights, m.weightsSize)) != CUDA_SUCCESS)
+      return fail("allocating " + std::to_string(m.weightsSize) +
+                  " bytes of weights");
+    if ((r = api->cuMemcpyHtoD(dm->weights, m.weights, m.weightsSize)) !=
+        CUDA_SUCCESS)
       return fail("uploading the weights");
   }
   out = std::move(dm);
   return nullptr;
 }
 
-static ingot_status *planGemm(const Api *api, DeviceSession &s, const art::GemmCall &g,
-                              GemmPlan &p, bool tf32) {
+static ingot_status *planGemm(const Api *api, DeviceSession &s,
+                              const art::GemmCall &g, GemmPlan &p, bool tf32) {
   // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: swap the
   // operands, keep the leading dimensions.
   cublasOperation_t opA = g.trans_b() ? CUBLAS_OP_T : CUBLAS_OP_N;
@@ -160,60 +184,81 @@ static ingot_status *planGemm(const Api *api, DeviceSession &s, const art::GemmC
                                           api->cublasLtGetStatusString(st));
   };
   if ((st = api->cublasLtMatmulDescCreate(
-           &p.desc, tf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F, CUDA_R_32F)))
+           &p.desc, tf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F,
+           CUDA_R_32F)))
     return fail("matmul descriptor");
-  api->cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_TRANSA, &opA, sizeof opA);
-  api->cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_TRANSB, &opB, sizeof opB);
+  api->cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_TRANSA, &opA,
+                                      sizeof opA);
+  api->cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_TRANSB, &opB,
+                                      sizeof opB);
   // Column-major shapes (rows x cols) as stored.
-  uint64_t aRows = g.trans_b() ? g.k() : g.n(), aCols = g.trans_b() ? g.n() : g.k();
-  uint64_t bRows = g.trans_a() ? g.m() : g.k(), bCols = g.trans_a() ? g.k() : g.m();
-  if ((st = api->cublasLtMatrixLayoutCreate(&p.a, CUDA_R_32F, aRows, aCols, g.ldb())) ||
-      (st = api->cublasLtMatrixLayoutCreate(&p.b, CUDA_R_32F, bRows, bCols, g.lda())) ||
-      (st = api->cublasLtMatrixLayoutCreate(&p.c, CUDA_R_32F, g.n(), g.m(), g.ldc())))
+  uint64_t aRows = g.trans_b() ? g.k() : g.n(),
+           aCols = g.trans_b() ? g.n() : g.k();
+  uint64_t bRows = g.trans_a() ? g.m() : g.k(),
+           bCols = g.trans_a() ? g.k() : g.m();
+  if ((st = api->cublasLtMatrixLayoutCreate(&p.a, CUDA_R_32F, aRows, aCols,
+                                            g.ldb())) ||
+      (st = api->cublasLtMatrixLayoutCreate(&p.b, CUDA_R_32F, bRows, bCols,
+                                            g.lda())) ||
+      (st = api->cublasLtMatrixLayoutCreate(&p.c, CUDA_R_32F, g.n(), g.m(),
+                                            g.ldc())))
     return fail("matrix layout");
   if (g.batch() > 1) {
     int32_t count = static_cast<int32_t>(g.batch());
     int64_t sa = g.stride_b(), sb = g.stride_a(), sc = g.stride_c();
-    for (auto [layout, stride] : {std::pair{p.a, sa}, std::pair{p.b, sb}, std::pair{p.c, sc}}) {
-      api->cublasLtMatrixLayoutSetAttribute(layout, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT, &count, sizeof count);
-      api->cublasLtMatrixLayoutSetAttribute(layout, CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET, &stride, sizeof stride);
+    for (auto [layout, stride] :
+         {std::pair{p.a, sa}, std::pair{p.b, sb}, std::pair{p.c, sc}}) {
+      api->cublasLtMatrixLayoutSetAttribute(
+          layout, CUBLASLT_MATRIX_LAYOUT_BATCH_COUNT, &count, sizeof count);
+      api->cublasLtMatrixLayoutSetAttribute(
+          layout, CUBLASLT_MATRIX_LAYOUT_STRIDED_BATCH_OFFSET, &stride,
+          sizeof stride);
     }
   }
   cublasLtMatmulPreference_t pref = nullptr;
   api->cublasLtMatmulPreferenceCreate(&pref);
   size_t ws = s.workspaceBytes;
-  api->cublasLtMatmulPreferenceSetAttribute(pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof ws);
+  api->cublasLtMatmulPreferenceSetAttribute(
+      pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof ws);
   cublasLtMatmulHeuristicResult_t result{};
   int found = 0;
-  st = api->cublasLtMatmulAlgoGetHeuristic(s.lt, p.desc, p.a, p.b, p.c, p.c, pref, 1, &result, &found);
+  st = api->cublasLtMatmulAlgoGetHeuristic(s.lt, p.desc, p.a, p.b, p.c, p.c,
+                                           pref, 1, &result, &found);
   api->cublasLtMatmulPreferenceDestroy(pref);
   if (st || found == 0)
     return makeStatus(INGOT_INTERNAL, "cuBLASLt found no algorithm for a " +
-                                          std::to_string(g.m()) + "x" + std::to_string(g.n()) +
-                                          "x" + std::to_string(g.k()) + " GEMM");
+                                          std::to_string(g.m()) + "x" +
+                                          std::to_string(g.n()) + "x" +
+                                          std::to_string(g.k()) + " GEMM");
   p.algo = result.algo;
   return nullptr;
 }
 
-static ingot_status *planConv(const Api *api, DeviceSession &s, const art::ConvCall &c,
-                              ConvPlan &p, bool tf32) {
+static ingot_status *planConv(const Api *api, DeviceSession &s,
+                              const art::ConvCall &c, ConvPlan &p, bool tf32) {
   int spatial = c.in_size_size();
   for (int i = 0; i < spatial; ++i)
     p.prePad |= c.pad_begin(i) != c.pad_end(i);
   if (p.prePad && (c.transposed() || spatial > 2))
-    return makeStatus(INGOT_UNSUPPORTED, "asymmetric padding of transposed or 3-d "
-                                         "convolutions is not supported on the GPU yet");
+    return makeStatus(INGOT_UNSUPPORTED,
+                      "asymmetric padding of transposed or 3-d "
+                      "convolutions is not supported on the GPU yet");
   std::vector<int64_t> inSize(c.in_size().begin(), c.in_size().end());
   if (p.prePad) {
     // Rows are the last spatial dim, planes the one before (1-d: one row).
     int64_t w = inSize.back(), h = spatial == 2 ? inSize[0] : 1;
     int64_t pl = c.pad_begin(spatial - 1), pr = c.pad_end(spatial - 1);
-    int64_t pt = spatial == 2 ? c.pad_begin(0) : 0, pb = spatial == 2 ? c.pad_end(0) : 0;
+    int64_t pt = spatial == 2 ? c.pad_begin(0) : 0,
+            pb = spatial == 2 ? c.pad_end(0) : 0;
     int64_t wp = w + pl + pr, hp = h + pt + pb;
-    size_t bytes = size_t(c.batch() * c.in_channels() * hp * wp) * sizeof(float);
+    size_t bytes =
+        size_t(c.batch() * c.in_channels() * hp * wp) * sizeof(float);
     CUresult r = api->cuMemAlloc(&p.padded, bytes);
-    if (r != CUDA_SUCCESS || api->cuMemsetD8(p.padded, 0, bytes) != CUDA_SUCCESS)
-      return makeStatus(INGOT_INTERNAL, "allocating a padded convolution input: " + cuError(api, r));
+    if (r != CUDA_SUCCESS ||
+        api->cuMemsetD8(p.padded, 0, bytes) != CUDA_SUCCESS)
+      return makeStatus(INGOT_INTERNAL,
+                        "allocating a padded convolution input: " +
+                            cuError(api, r));
     p.copy.srcMemoryType = CU_MEMORYTYPE_DEVICE;
     p.copy.srcPitch = size_t(w) * sizeof(float);
     p.copy.srcHeight = size_t(h);
@@ -230,13 +275,17 @@ static ingot_status *planConv(const Api *api, DeviceSession &s, const art::ConvC
     if (spatial == 2)
       inSize[0] = hp;
   }
-  google::protobuf::RepeatedField<int64_t> inSizeField(inSize.begin(), inSize.end());
+  google::protobuf::RepeatedField<int64_t> inSizeField(inSize.begin(),
+                                                       inSize.end());
   // cuDNN wants at least 4-d tensors: 1-d convolutions get a unit height.
   int nd = std::max(spatial, 2);
-  auto dims = [&](int64_t n, int64_t ch, const google::protobuf::RepeatedField<int64_t> &sz) {
+  auto dims = [&](int64_t n, int64_t ch,
+                  const google::protobuf::RepeatedField<int64_t> &sz) {
     std::vector<int> d = {int(n), int(ch)};
-    for (int i = spatial; i < nd; ++i) d.push_back(1);
-    for (int64_t v : sz) d.push_back(int(v));
+    for (int i = spatial; i < nd; ++i)
+      d.push_back(1);
+    for (int64_t v : sz)
+      d.push_back(int(v));
     return d;
   };
   auto packed = [](const std::vector<int> &d) {
@@ -252,7 +301,8 @@ static ingot_status *planConv(const Api *api, DeviceSession &s, const art::ConvC
     wd = dims(c.in_channels(), c.out_channels() / c.group(), c.kernel());
   else
     wd = dims(c.out_channels(), c.in_channels() / c.group(), c.kernel());
-  std::vector<int> pad(nd - spatial, 0), stride(nd - spatial, 1), dil(nd - spatial, 1);
+  std::vector<int> pad(nd - spatial, 0), stride(nd - spatial, 1),
+      dil(nd - spatial, 1);
   for (int i = 0; i < spatial; ++i) {
     pad.push_back(p.prePad ? 0 : int(c.pad_begin(i)));
     stride.push_back(int(c.stride(i)));
@@ -260,44 +310,58 @@ static ingot_status *planConv(const Api *api, DeviceSession &s, const art::ConvC
   }
   cudnnStatus_t st;
   auto fail = [&](const char *what) {
-    return makeStatus(INGOT_INTERNAL, std::string("cuDNN ") + what + ": " + api->cudnnGetErrorString(st));
+    return makeStatus(INGOT_INTERNAL, std::string("cuDNN ") + what + ": " +
+                                          api->cudnnGetErrorString(st));
   };
   std::vector<int> xs = packed(xd), ys = packed(yd);
   if ((st = api->cudnnCreateTensorDescriptor(&p.x)) ||
-      (st = api->cudnnSetTensorNdDescriptor(p.x, CUDNN_DATA_FLOAT, int(xd.size()), xd.data(), xs.data())) ||
+      (st = api->cudnnSetTensorNdDescriptor(
+           p.x, CUDNN_DATA_FLOAT, int(xd.size()), xd.data(), xs.data())) ||
       (st = api->cudnnCreateTensorDescriptor(&p.y)) ||
-      (st = api->cudnnSetTensorNdDescriptor(p.y, CUDNN_DATA_FLOAT, int(yd.size()), yd.data(), ys.data())) ||
+      (st = api->cudnnSetTensorNdDescriptor(
+           p.y, CUDNN_DATA_FLOAT, int(yd.size()), yd.data(), ys.data())) ||
       (st = api->cudnnCreateFilterDescriptor(&p.w)) ||
-      (st = api->cudnnSetFilterNdDescriptor(p.w, CUDNN_DATA_FLOAT, CUDNN_TENSOR_NCHW, int(wd.size()), wd.data())) ||
+      (st = api->cudnnSetFilterNdDescriptor(p.w, CUDNN_DATA_FLOAT,
+                                            CUDNN_TENSOR_NCHW, int(wd.size()),
+                                            wd.data())) ||
       (st = api->cudnnCreateConvolutionDescriptor(&p.conv)) ||
-      (st = api->cudnnSetConvolutionNdDescriptor(p.conv, nd, pad.data(), stride.data(), dil.data(),
-                                                  CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT)) ||
+      (st = api->cudnnSetConvolutionNdDescriptor(
+           p.conv, nd, pad.data(), stride.data(), dil.data(),
+           CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT)) ||
       (st = api->cudnnSetConvolutionGroupCount(p.conv, int(c.group()))) ||
       (st = api->cudnnSetConvolutionMathType(
-           p.conv, tf32 ? CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION : CUDNN_FMA_MATH)))
+           p.conv,
+           tf32 ? CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION : CUDNN_FMA_MATH)))
     return fail("descriptors");
   int found = 0;
   if (!c.transposed()) {
     cudnnConvolutionFwdAlgoPerf_t perf{};
-    if ((st = api->cudnnGetConvolutionForwardAlgorithm_v7(s.dnn, p.x, p.w, p.conv, p.y, 1, &found, &perf)) || !found)
+    if ((st = api->cudnnGetConvolutionForwardAlgorithm_v7(
+             s.dnn, p.x, p.w, p.conv, p.y, 1, &found, &perf)) ||
+        !found)
       return fail("forward algorithm");
     p.forward = perf.algo;
-    if ((st = api->cudnnGetConvolutionForwardWorkspaceSize(s.dnn, p.x, p.w, p.conv, p.y, p.forward, &p.workspace)))
+    if ((st = api->cudnnGetConvolutionForwardWorkspaceSize(
+             s.dnn, p.x, p.w, p.conv, p.y, p.forward, &p.workspace)))
       return fail("workspace size");
   } else {
     // Transposed convolution is the data gradient of a convolution from y to x.
     cudnnConvolutionBwdDataAlgoPerf_t perf{};
-    if ((st = api->cudnnGetConvolutionBackwardDataAlgorithm_v7(s.dnn, p.w, p.x, p.conv, p.y, 1, &found, &perf)) || !found)
+    if ((st = api->cudnnGetConvolutionBackwardDataAlgorithm_v7(
+             s.dnn, p.w, p.x, p.conv, p.y, 1, &found, &perf)) ||
+        !found)
       return fail("backward-data algorithm");
     p.backward = perf.algo;
-    if ((st = api->cudnnGetConvolutionBackwardDataWorkspaceSize(s.dnn, p.w, p.x, p.conv, p.y, p.backward, &p.workspace)))
+    if ((st = api->cudnnGetConvolutionBackwardDataWorkspaceSize(
+             s.dnn, p.w, p.x, p.conv, p.y, p.backward, &p.workspace)))
       return fail("workspace size");
   }
   return nullptr;
 }
 
-ingot_status *createSession(const ModelData &m, bool useCudaGraph,
-                            std::unique_ptr<DeviceSession, void (*)(DeviceSession *)> &out) {
+ingot_status *
+createSession(const ModelData &m, bool useCudaGraph,
+              std::unique_ptr<DeviceSession, void (*)(DeviceSession *)> &out) {
   auto s = std::unique_ptr<DeviceSession, void (*)(DeviceSession *)>(
       new DeviceSession, [](DeviceSession *p) { delete p; });
   s->model = std::static_pointer_cast<DeviceModel>(m.cuda);
@@ -309,11 +373,14 @@ ingot_status *createSession(const ModelData &m, bool useCudaGraph,
   auto fail = [&](const std::string &what) {
     return makeStatus(INGOT_INTERNAL, what + ": " + cuError(api, r));
   };
-  if ((r = api->cuStreamCreate(&s->stream, CU_STREAM_NON_BLOCKING)) != CUDA_SUCCESS)
+  if ((r = api->cuStreamCreate(&s->stream, CU_STREAM_NON_BLOCKING)) !=
+      CUDA_SUCCESS)
     return fail("cuStreamCreate");
   if (m.manifest.arena_bytes() &&
-      (r = api->cuMemAlloc(&s->arena, m.manifest.arena_bytes())) != CUDA_SUCCESS)
-    return fail("allocating the " + std::to_string(m.manifest.arena_bytes()) + "-byte arena");
+      (r = api->cuMemAlloc(&s->arena, m.manifest.arena_bytes())) !=
+          CUDA_SUCCESS)
+    return fail("allocating the " + std::to_string(m.manifest.arena_bytes()) +
+                "-byte arena");
   for (const ingot_tensor_info &t : m.inputs) {
     CUdeviceptr p = 0;
     if (t.size_bytes && (r = api->cuMemAlloc(&p, t.size_bytes)) != CUDA_SUCCESS)
@@ -337,13 +404,16 @@ ingot_status *createSession(const ModelData &m, bool useCudaGraph,
   for (int i = 0; i < steps.size(); ++i) {
     ingot_status *st = nullptr;
     if (steps.Get(i).kind() == art::Step::GEMM)
-      st = planGemm(api, *s, steps.Get(i).gemm(), s->gemms[i], m.manifest.allow_tf32());
+      st = planGemm(api, *s, steps.Get(i).gemm(), s->gemms[i],
+                    m.manifest.allow_tf32());
     else if (steps.Get(i).kind() == art::Step::CONV) {
-      st = planConv(api, *s, steps.Get(i).conv(), s->convs[i], m.manifest.allow_tf32());
+      st = planConv(api, *s, steps.Get(i).conv(), s->convs[i],
+                    m.manifest.allow_tf32());
       convWorkspace = std::max(convWorkspace, s->convs[i].workspace);
     }
     if (st) {
-      st->message = "step " + std::to_string(i) + " (" + steps.Get(i).name() + "): " + st->message;
+      st->message = "step " + std::to_string(i) + " (" + steps.Get(i).name() +
+                    "): " + st->message;
       return st;
     }
   }
@@ -363,10 +433,14 @@ static ingot_status *enqueue(const ModelData &m, DeviceSession &s,
   auto pointer = [&](uint32_t id) -> CUdeviceptr {
     const art::Buffer &b = buffers.Get(id);
     switch (b.kind()) {
-    case art::Buffer::ARENA: return s.arena + b.offset();
-    case art::Buffer::WEIGHT: return s.model->weights + b.offset();
-    case art::Buffer::INPUT: return inputs[b.index()];
-    default: return outputs[b.index()];
+    case art::Buffer::ARENA:
+      return s.arena + b.offset();
+    case art::Buffer::WEIGHT:
+      return s.model->weights + b.offset();
+    case art::Buffer::INPUT:
+      return inputs[b.index()];
+    default:
+      return outputs[b.index()];
     }
   };
   const auto &steps = m.manifest.steps();
@@ -374,7 +448,10 @@ static ingot_status *enqueue(const ModelData &m, DeviceSession &s,
   std::vector<void *> params;
   for (int i = 0; i < steps.size(); ++i) {
     const art::Step &step = steps.Get(i);
-    auto where = [&] { return "step " + std::to_string(i) + " (" + step.kernel() + ", " + step.name() + "): "; };
+    auto where = [&] {
+      return "step " + std::to_string(i) + " (" + step.kernel() + ", " +
+             step.name() + "): ";
+    };
     args.clear();
     for (uint32_t b : step.buffers())
       args.push_back(pointer(b));
@@ -383,16 +460,20 @@ static ingot_status *enqueue(const ModelData &m, DeviceSession &s,
       params.clear();
       for (CUdeviceptr &a : args)
         params.push_back(&a);
-      CUresult r = api->cuLaunchKernel(s.model->functions[i], unsigned(step.grid_x()), 1, 1,
-                                       unsigned(step.block_x()), 1, 1, 0, s.stream, params.data(), nullptr);
+      CUresult r = api->cuLaunchKernel(
+          s.model->functions[i], unsigned(step.grid_x()), 1, 1,
+          unsigned(step.block_x()), 1, 1, 0, s.stream, params.data(), nullptr);
       if (r != CUDA_SUCCESS)
-        return makeStatus(INGOT_INTERNAL, where() + "kernel launch failed: " + cuError(api, r));
+        return makeStatus(INGOT_INTERNAL,
+                          where() + "kernel launch failed: " + cuError(api, r));
       break;
     }
     case art::Step::COPY: {
-      CUresult r = api->cuMemcpyDtoDAsync(args[1], args[0], buffers.Get(step.buffers(1)).size(), s.stream);
+      CUresult r = api->cuMemcpyDtoDAsync(
+          args[1], args[0], buffers.Get(step.buffers(1)).size(), s.stream);
       if (r != CUDA_SUCCESS)
-        return makeStatus(INGOT_INTERNAL, where() + "copy failed: " + cuError(api, r));
+        return makeStatus(INGOT_INTERNAL,
+                          where() + "copy failed: " + cuError(api, r));
       break;
     }
     case art::Step::GEMM: {
@@ -405,11 +486,13 @@ static ingot_status *enqueue(const ModelData &m, DeviceSession &s,
       CUdeviceptr c = args[2] + call.offset_c() * sizeof(float);
       cublasStatus_t st = api->cublasLtMatmul(
           s.lt, g.desc, &alpha, reinterpret_cast<const void *>(b), g.a,
-          reinterpret_cast<const void *>(a), g.b, &beta, reinterpret_cast<void *>(c), g.c,
-          reinterpret_cast<void *>(c), g.c, &g.algo, reinterpret_cast<void *>(s.workspace),
-          s.workspaceBytes, reinterpret_cast<cudaStream_t>(s.stream));
+          reinterpret_cast<const void *>(a), g.b, &beta,
+          reinterpret_cast<void *>(c), g.c, reinterpret_cast<void *>(c), g.c,
+          &g.algo, reinterpret_cast<void *>(s.workspace), s.workspaceBytes,
+          reinterpret_cast<cudaStream_t>(s.stream));
       if (st)
-        return makeStatus(INGOT_INTERNAL, where() + "cuBLASLt matmul failed: " + api->cublasLtGetStatusString(st));
+        return makeStatus(INGOT_INTERNAL, where() + "cuBLASLt matmul failed: " +
+                                              api->cublasLtGetStatusString(st));
       break;
     }
     case art::Step::CONV: {
@@ -420,20 +503,29 @@ static ingot_status *enqueue(const ModelData &m, DeviceSession &s,
         copy.srcDevice = args[0];
         CUresult r = api->cuMemcpy3DAsync(&copy, s.stream);
         if (r != CUDA_SUCCESS)
-          return makeStatus(INGOT_INTERNAL, where() + "padding the input failed: " + cuError(api, r));
+          return makeStatus(INGOT_INTERNAL,
+                            where() +
+                                "padding the input failed: " + cuError(api, r));
         args[0] = c.padded;
       }
-      cudnnStatus_t st = step.conv().transposed()
-          ? api->cudnnConvolutionBackwardData(s.dnn, &alpha, c.w, reinterpret_cast<const void *>(args[1]), c.x,
-                                              reinterpret_cast<const void *>(args[0]), c.conv, c.backward,
-                                              reinterpret_cast<void *>(s.workspace), s.workspaceBytes, &beta,
-                                              c.y, reinterpret_cast<void *>(args[2]))
-          : api->cudnnConvolutionForward(s.dnn, &alpha, c.x, reinterpret_cast<const void *>(args[0]), c.w,
-                                         reinterpret_cast<const void *>(args[1]), c.conv, c.forward,
-                                         reinterpret_cast<void *>(s.workspace), s.workspaceBytes, &beta,
-                                         c.y, reinterpret_cast<void *>(args[2]));
+      cudnnStatus_t st =
+          step.conv().transposed()
+              ? api->cudnnConvolutionBackwardData(
+                    s.dnn, &alpha, c.w, reinterpret_cast<const void *>(args[1]),
+                    c.x, reinterpret_cast<const void *>(args[0]), c.conv,
+                    c.backward, reinterpret_cast<void *>(s.workspace),
+                    s.workspaceBytes, &beta, c.y,
+                    reinterpret_cast<void *>(args[2]))
+              : api->cudnnConvolutionForward(
+                    s.dnn, &alpha, c.x, reinterpret_cast<const void *>(args[0]),
+                    c.w, reinterpret_cast<const void *>(args[1]), c.conv,
+                    c.forward, reinterpret_cast<void *>(s.workspace),
+                    s.workspaceBytes, &beta, c.y,
+                    reinterpret_cast<void *>(args[2]));
       if (st)
-        return makeStatus(INGOT_INTERNAL, where() + "cuDNN convolution failed: " + api->cudnnGetErrorString(st));
+        return makeStatus(INGOT_INTERNAL, where() +
+                                              "cuDNN convolution failed: " +
+                                              api->cudnnGetErrorString(st));
       break;
     }
     default:
@@ -443,8 +535,10 @@ static ingot_status *enqueue(const ModelData &m, DeviceSession &s,
   return nullptr;
 }
 
-ingot_status *run(const ModelData &m, DeviceSession &s, const std::vector<const void *> &in,
-                  const std::vector<bool> &inOnDevice, const std::vector<void *> &out,
+ingot_status *run(const ModelData &m, DeviceSession &s,
+                  const std::vector<const void *> &in,
+                  const std::vector<bool> &inOnDevice,
+                  const std::vector<void *> &out,
                   const std::vector<bool> &outOnDevice) {
   const Api *api = s.api;
   api->cuCtxSetCurrent(s.model->context);
@@ -457,11 +551,14 @@ ingot_status *run(const ModelData &m, DeviceSession &s, const std::vector<const 
     }
     inputs[i] = s.inputs[i];
     if (m.inputs[i].size_bytes &&
-        (r = api->cuMemcpyHtoDAsync(inputs[i], in[i], m.inputs[i].size_bytes, s.stream)) != CUDA_SUCCESS)
-      return makeStatus(INGOT_INTERNAL, "copying input " + std::to_string(i) + ": " + cuError(api, r));
+        (r = api->cuMemcpyHtoDAsync(inputs[i], in[i], m.inputs[i].size_bytes,
+                                    s.stream)) != CUDA_SUCCESS)
+      return makeStatus(INGOT_INTERNAL, "copying input " + std::to_string(i) +
+                                            ": " + cuError(api, r));
   }
   for (size_t i = 0; i < out.size(); ++i)
-    outputs[i] = outOnDevice[i] ? reinterpret_cast<CUdeviceptr>(out[i]) : s.outputs[i];
+    outputs[i] =
+        outOnDevice[i] ? reinterpret_cast<CUdeviceptr>(out[i]) : s.outputs[i];
 
   // The graph bakes in the input/output pointers: re-capture if they change.
   std::vector<CUdeviceptr> pointers(inputs);
@@ -473,33 +570,43 @@ ingot_status *run(const ModelData &m, DeviceSession &s, const std::vector<const 
   ingot_status *st = nullptr;
   if (s.graph) {
     if ((r = api->cuGraphLaunch(s.graph, s.stream)) != CUDA_SUCCESS)
-      return makeStatus(INGOT_INTERNAL, "replaying the CUDA graph: " + cuError(api, r));
+      return makeStatus(INGOT_INTERNAL,
+                        "replaying the CUDA graph: " + cuError(api, r));
   } else if (s.useGraph && s.runs > 0) {
     CUgraph graph = nullptr;
-    if ((r = api->cuStreamBeginCapture(s.stream, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL)) != CUDA_SUCCESS)
-      return makeStatus(INGOT_INTERNAL, "starting CUDA graph capture: " + cuError(api, r));
+    if ((r = api->cuStreamBeginCapture(
+             s.stream, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL)) != CUDA_SUCCESS)
+      return makeStatus(INGOT_INTERNAL,
+                        "starting CUDA graph capture: " + cuError(api, r));
     st = enqueue(m, s, inputs, outputs);
     CUresult end = api->cuStreamEndCapture(s.stream, &graph);
     if (st)
       return st;
-    if (end != CUDA_SUCCESS || (r = api->cuGraphInstantiate(&s.graph, graph, 0)) != CUDA_SUCCESS) {
+    if (end != CUDA_SUCCESS ||
+        (r = api->cuGraphInstantiate(&s.graph, graph, 0)) != CUDA_SUCCESS) {
       if (graph)
         api->cuGraphDestroy(graph);
-      return makeStatus(INGOT_INTERNAL, "capturing the CUDA graph: " + cuError(api, end != CUDA_SUCCESS ? end : r));
+      return makeStatus(INGOT_INTERNAL,
+                        "capturing the CUDA graph: " +
+                            cuError(api, end != CUDA_SUCCESS ? end : r));
     }
     api->cuGraphDestroy(graph);
     s.graphPointers = pointers;
     if ((r = api->cuGraphLaunch(s.graph, s.stream)) != CUDA_SUCCESS)
-      return makeStatus(INGOT_INTERNAL, "launching the CUDA graph: " + cuError(api, r));
+      return makeStatus(INGOT_INTERNAL,
+                        "launching the CUDA graph: " + cuError(api, r));
   } else if ((st = enqueue(m, s, inputs, outputs))) {
     return st;
   }
   for (size_t i = 0; i < out.size(); ++i)
     if (!outOnDevice[i] && m.outputs[i].size_bytes &&
-        (r = api->cuMemcpyDtoHAsync(out[i], outputs[i], m.outputs[i].size_bytes, s.stream)) != CUDA_SUCCESS)
-      return makeStatus(INGOT_INTERNAL, "copying output " + std::to_string(i) + ": " + cuError(api, r));
+        (r = api->cuMemcpyDtoHAsync(out[i], outputs[i], m.outputs[i].size_bytes,
+                                    s.stream)) != CUDA_SUCCESS)
+      return makeStatus(INGOT_INTERNAL, "copying output " + std::to_string(i) +
+                                            ": " + cuError(api, r));
   if ((r = api->cuStreamSynchronize(s.stream)) != CUDA_SUCCESS)
-    return makeStatus(INGOT_INTERNAL, "running the model on the GPU: " + cuError(api, r));
+    return makeStatus(INGOT_INTERNAL,
+                      "running the model on the GPU: " + cuError(api, r));
   ++s.runs;
   return nullptr;
 }

@@ -14,18 +14,21 @@ struct DeviceSession;
 
 /// Loads the fatbin and uploads the weights once per model. Fails with
 /// INGOT_NO_DEVICE when there is no usable GPU.
-ingot_status *loadModel(const ModelData &model, const uint8_t *fatbin, size_t size,
-                        std::shared_ptr<DeviceModel> &out);
+ingot_status *loadModel(const ModelData &model, const uint8_t *fatbin,
+                        size_t size, std::shared_ptr<DeviceModel> &out);
 
 /// A stream, the activation arena and the library handles of one session.
-ingot_status *createSession(const ModelData &model, bool useCudaGraph,
-                            std::unique_ptr<DeviceSession, void (*)(DeviceSession *)> &out);
+ingot_status *
+createSession(const ModelData &model, bool useCudaGraph,
+              std::unique_ptr<DeviceSession, void (*)(DeviceSession *)> &out);
 
 /// Runs the steps. `inputs`/`outputs` are host pointers, or device pointers
 /// where `onDevice` says so (no copy).
 ingot_status *run(const ModelData &model, DeviceSession &session,
-                  const std::vector<const void *> &inputs, const std::vector<bool> &inputsOnDevice,
-                  const std::vector<void *> &outputs, const std::vector<bool> &outputsOnDevice);
+                  const std::vector<const void *> &inputs,
+                  const std::vector<bool> &inputsOnDevice,
+                  const std::vector<void *> &outputs,
+                  const std::vector<bool> &outputsOnDevice);
 
 } // namespace ingot::runtime::cuda
 
