@@ -37,5 +37,7 @@ if nvcc:
     config.available_features.add("nvcc")
     config.substitutions.append(("%nvcc", nvcc))
     config.environment["INGOT_NVCC"] = nvcc
+    config.environment["INGOT_CUDA_EMULATOR"] = config.cuda_emulator
+    config.environment["INGOT_CUDA_EMULATION_DIR"] = config.cuda_emulation_dir
 else:
     lit_config.note("nvcc not found: CUDA compile tests are UNSUPPORTED")

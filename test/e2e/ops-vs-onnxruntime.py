@@ -1,5 +1,8 @@
 # Every op of the dialect, compiled for the CPU and run, against onnxruntime
-# on the same seeded inputs. Tolerances: rtol 1e-4, atol 1e-5 (float32
+# on the same seeded inputs. Where nvcc is installed, each model is also
+# compiled for CUDA (sm_80, sm_90) and its CUDA plan run on the host with the
+# kernels compiled as host C++ (test/cuda_emulation), against the same
+# references. Tolerances: rtol 1e-4, atol 1e-5 (float32
 # kernels, including library GEMM/convolution with a different summation
 # order); integer and boolean outputs exactly (ingot-run compares them as
 # numbers with the same tolerance, which for integers means equality).

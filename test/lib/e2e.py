@@ -34,7 +34,8 @@ def random_inputs(model_path, shapes=None, seed=0):
     return feeds
 
 
-def check(model_path, workdir, shapes=None, rtol=1e-4, atol=1e-5, seed=0, threads=2):
+def check(model_path, workdir, shapes=None, rtol=1e-4, atol=1e-5, seed=0, threads=2,
+          emulate_cuda=True):
     """Returns (ok, message). Raises nothing: failures are in the message."""
     os.makedirs(workdir, exist_ok=True)
     feeds = random_inputs(model_path, shapes, seed)
@@ -56,7 +57,7 @@ def check(model_path, workdir, shapes=None, rtol=1e-4, atol=1e-5, seed=0, thread
     cuda_note = ""
     nvcc = os.environ.get("INGOT_NVCC")
     if nvcc:
-        ok, cuda_note = compile_cuda(model_path, workdir, feeds, nvcc)
+        ok, cuda_note = compile_cuda(model_path, workdir, feeds, nvcc, rtol, atol, emulate_cuda)
         if not ok:
             return False, cuda_note
     p = subprocess.run([shutil.which("ingot-run"), artifact, "--inputs",
@@ -70,18 +71,40 @@ def check(model_path, workdir, shapes=None, rtol=1e-4, atol=1e-5, seed=0, thread
 CUDA_ARCHS = ["-gencode", "arch=compute_80,code=sm_80", "-gencode", "arch=compute_90,code=sm_90"]
 
 
-def compile_cuda(model_path, workdir, feeds, nvcc):
-    """The model's CUDA kernels (ingotc --emit=cuda) must compile with nvcc
-    for sm_80 and sm_90."""
-    source = os.path.join(workdir, "kernels.cu")
-    args = [shutil.which("ingotc"), model_path, "--emit=cuda", "-o", source]
+def compile_cuda(model_path, workdir, feeds, nvcc, rtol=1e-4, atol=1e-5, emulate=True):
+    """The model compiled for CUDA (ingotc --target cuda: nvcc builds SASS for
+    sm_80 and sm_90 and PTX) and, where the emulator is built, its plan run on
+    the host with the CUDA kernels compiled as host C++, compared with the
+    same onnxruntime references (checks the CUDA code generation without a
+    GPU)."""
+    shape_args = []
     for name, arr in feeds.items():
-        args += ["--input-shape", name + ":" + ("x".join(str(d) for d in arr.shape) or "scalar")]
-    p = subprocess.run(args, capture_output=True, text=True)
+        shape_args += ["--input-shape", name + ":" + ("x".join(str(d) for d in arr.shape) or "scalar")]
+    artifact = os.path.join(workdir, "cuda.ingot")
+    env = dict(os.environ, INGOT_NVCC=nvcc)
+    p = subprocess.run([shutil.which("ingotc"), model_path, "--target", "cuda", "-o", artifact,
+                        *shape_args], capture_output=True, text=True, env=env)
+    if p.returncode != 0:
+        return False, "ingotc --target cuda failed:\n" + p.stderr[-3000:]
+    emulator = os.environ.get("INGOT_CUDA_EMULATOR")
+    if not emulate or not emulator or not os.path.exists(emulator):
+        return True, "; CUDA artifact builds (sm_80, sm_90)"
+    source = os.path.join(workdir, "kernels.cu")
+    p = subprocess.run([shutil.which("ingotc"), model_path, "--emit=cuda", "-o", source, *shape_args],
+                       capture_output=True, text=True)
     if p.returncode != 0:
         return False, "ingotc --emit=cuda failed:\n" + p.stderr[-3000:]
-    p = subprocess.run([nvcc, "-std=c++17", *CUDA_ARCHS, "-c", source, "-o",
-                        os.path.join(workdir, "kernels.o")], capture_output=True, text=True)
+    emu_dir = os.environ["INGOT_CUDA_EMULATION_DIR"]
+    so = os.path.abspath(os.path.join(workdir, "kernels_emulated.so"))
+    p = subprocess.run(["c++", "-std=c++17", "-O1", "-fPIC", "-shared", "-w",
+                        "-I", os.path.join(emu_dir, "include"),
+                        "-include", os.path.join(emu_dir, "include", "cuda_emulation.h"),
+                        "-x", "c++", source, "-o", so], capture_output=True, text=True)
     if p.returncode != 0:
-        return False, "nvcc failed on the generated CUDA:\n" + p.stderr[-3000:]
-    return True, "; CUDA kernels compile (sm_80, sm_90)"
+        return False, "compiling the CUDA kernels as host code failed:\n" + p.stderr[-3000:]
+    p = subprocess.run([emulator, artifact, so, "--inputs", os.path.join(workdir, "inputs.npz"),
+                        "--compare", os.path.join(workdir, "ref.npz"), "--rtol", str(rtol),
+                        "--atol", str(atol)], capture_output=True, text=True)
+    if p.returncode != 0:
+        return False, "CUDA plan emulated on the host differs from onnxruntime:\n" + p.stdout + p.stderr
+    return True, "; CUDA artifact builds (sm_80, sm_90) and its plan matches when emulated"

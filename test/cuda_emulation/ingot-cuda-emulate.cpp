@@ -1,0 +1,281 @@
+//===- ingot-cuda-emulate.cpp - Run a CUDA artifact's plan on the host ----===//
+//
+//   ingot-cuda-emulate model.ingot kernels.so --inputs in.npz --compare ref.npz
+//
+// Test tool: executes the manifest of a --target cuda artifact on the CPU.
+// Kernel steps call the artifact's CUDA kernels compiled as host code
+// (kernels.so, built with include/cuda_emulation.h); GEMM and convolution
+// steps are done by the plain reference loops below, reading exactly the
+// parameters cuBLASLt and cuDNN would get. Compares the outputs with the
+// references (|x - ref| <= atol + rtol |ref|).
+//
+//===----------------------------------------------------------------------===//
+#include "ArtifactFormat.h"
+#include "TensorIO.h"
+#include "proto/manifest.pb.h"
+
+#include <dlfcn.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+
+namespace art = ingot::artifact;
+
+static void gemm(const art::GemmCall &g, const float *a, const float *b,
+                 float *c) {
+  for (int64_t bi = 0; bi < g.batch(); ++bi) {
+    const float *A = a + g.offset_a() + bi * g.stride_a();
+    const float *B = b + g.offset_b() + bi * g.stride_b();
+    float *C = c + g.offset_c() + bi * g.stride_c();
+    for (int64_t i = 0; i < g.m(); ++i)
+      for (int64_t j = 0; j < g.n(); ++j) {
+        double acc = 0;
+        for (int64_t k = 0; k < g.k(); ++k) {
+          float av = g.trans_a() ? A[k * g.lda() + i] : A[i * g.lda() + k];
+          float bv = g.trans_b() ? B[j * g.ldb() + k] : B[k * g.ldb() + j];
+          acc += double(av) * bv;
+        }
+        C[i * g.ldc() + j] = float(g.alpha() * acc);
+      }
+  }
+}
+
+/// Direct N-d convolution (or its transpose) with the manifest's geometry.
+static void conv(const art::ConvCall &c, const float *x, const float *w,
+                 float *y) {
+  int spatial = c.in_size_size();
+  int64_t in[3] = {1, 1, 1}, out[3] = {1, 1, 1}, k[3] = {1, 1, 1},
+          s[3] = {1, 1, 1}, d[3] = {1, 1, 1}, p[3] = {0, 0, 0};
+  for (int i = 0; i < spatial; ++i) {
+    int j = 3 - spatial + i;
+    in[j] = c.in_size(i), out[j] = c.out_size(i), k[j] = c.kernel(i);
+    s[j] = c.stride(i), d[j] = c.dilation(i), p[j] = c.pad_begin(i);
+  }
+  int64_t inVol = in[0] * in[1] * in[2], outVol = out[0] * out[1] * out[2];
+  int64_t kVol = k[0] * k[1] * k[2];
+  int64_t g = c.group(), cg = c.in_channels() / g, mg = c.out_channels() / g;
+  std::memset(y, 0, sizeof(float) * c.batch() * c.out_channels() * outVol);
+  for (int64_t n = 0; n < c.batch(); ++n)
+    for (int64_t gi = 0; gi < g; ++gi)
+      for (int64_t ic = 0; ic < cg; ++ic)
+        for (int64_t oc = 0; oc < mg; ++oc) {
+          int64_t xc = gi * cg + ic, yc = gi * mg + oc;
+          // Forward: W[yc][ic]; transposed: W[xc][oc] (IOHW).
+          const float *wk = c.transposed() ? w + (xc * mg + oc) * kVol
+                                           : w + (yc * cg + ic) * kVol;
+          const float *xp = x + (n * c.in_channels() + xc) * inVol;
+          float *yp = y + (n * c.out_channels() + yc) * outVol;
+          for (int64_t kz = 0; kz < k[0]; ++kz)
+            for (int64_t ky = 0; ky < k[1]; ++ky)
+              for (int64_t kx = 0; kx < k[2]; ++kx) {
+                float wv = wk[(kz * k[1] + ky) * k[2] + kx];
+                if (!c.transposed()) {
+                  for (int64_t oz = 0; oz < out[0]; ++oz)
+                    for (int64_t oy = 0; oy < out[1]; ++oy)
+                      for (int64_t ox = 0; ox < out[2]; ++ox) {
+                        int64_t iz = oz * s[0] - p[0] + kz * d[0],
+                                iy = oy * s[1] - p[1] + ky * d[1],
+                                ix = ox * s[2] - p[2] + kx * d[2];
+                        if (iz >= 0 && iz < in[0] && iy >= 0 && iy < in[1] &&
+                            ix >= 0 && ix < in[2])
+                          yp[(oz * out[1] + oy) * out[2] + ox] +=
+                              wv * xp[(iz * in[1] + iy) * in[2] + ix];
+                      }
+                } else {
+                  for (int64_t iz = 0; iz < in[0]; ++iz)
+                    for (int64_t iy = 0; iy < in[1]; ++iy)
+                      for (int64_t ix = 0; ix < in[2]; ++ix) {
+                        int64_t oz = iz * s[0] - p[0] + kz * d[0],
+                                oy = iy * s[1] - p[1] + ky * d[1],
+                                ox = ix * s[2] - p[2] + kx * d[2];
+                        if (oz >= 0 && oz < out[0] && oy >= 0 && oy < out[1] &&
+                            ox >= 0 && ox < out[2])
+                          yp[(oz * out[1] + oy) * out[2] + ox] +=
+                              wv * xp[(iz * in[1] + iy) * in[2] + ix];
+                      }
+                }
+              }
+        }
+}
+
+/// Calls a kernel whose parameters are all pointers.
+static void call(void *fn, std::vector<void *> &a) {
+  using P = void *;
+  switch (a.size()) {
+  case 1:
+    reinterpret_cast<void (*)(P)>(fn)(a[0]);
+    return;
+  case 2:
+    reinterpret_cast<void (*)(P, P)>(fn)(a[0], a[1]);
+    return;
+  case 3:
+    reinterpret_cast<void (*)(P, P, P)>(fn)(a[0], a[1], a[2]);
+    return;
+  case 4:
+    reinterpret_cast<void (*)(P, P, P, P)>(fn)(a[0], a[1], a[2], a[3]);
+    return;
+  case 5:
+    reinterpret_cast<void (*)(P, P, P, P, P)>(fn)(a[0], a[1], a[2], a[3], a[4]);
+    return;
+  case 6:
+    reinterpret_cast<void (*)(P, P, P, P, P, P)>(fn)(a[0], a[1], a[2], a[3],
+                                                     a[4], a[5]);
+    return;
+  case 7:
+    reinterpret_cast<void (*)(P, P, P, P, P, P, P)>(fn)(a[0], a[1], a[2], a[3],
+                                                        a[4], a[5], a[6]);
+    return;
+  case 8:
+    reinterpret_cast<void (*)(P, P, P, P, P, P, P, P)>(fn)(
+        a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
+    return;
+  default:
+    throw std::runtime_error("kernel with " + std::to_string(a.size()) +
+                             " parameters");
+  }
+}
+
+int main(int argc, char **argv) {
+  if (argc < 7) {
+    std::fprintf(stderr,
+                 "usage: %s model.ingot kernels.so --inputs in.npz --compare "
+                 "ref.npz [--rtol R --atol A]\n",
+                 argv[0]);
+    return 2;
+  }
+  std::string inputsPath, refPath;
+  double rtol = 1e-4, atol = 1e-5;
+  for (int i = 3; i + 1 < argc; i += 2) {
+    std::string a = argv[i];
+    if (a == "--inputs")
+      inputsPath = argv[i + 1];
+    else if (a == "--compare")
+      refPath = argv[i + 1];
+    else if (a == "--rtol")
+      rtol = std::stod(argv[i + 1]);
+    else if (a == "--atol")
+      atol = std::stod(argv[i + 1]);
+  }
+  try {
+    std::ifstream f(argv[1], std::ios::binary);
+    std::vector<uint8_t> image((std::istreambuf_iterator<char>(f)), {});
+    std::vector<art::Section> sections;
+    std::string error;
+    if (!art::readImage(image.data(), image.size(), sections, error))
+      throw std::runtime_error(error);
+    art::Manifest m;
+    const uint8_t *weights = nullptr;
+    for (const art::Section &s : sections) {
+      if (s.kind == art::SectionKind::Manifest)
+        m.ParseFromArray(s.data, int(s.size));
+      if (s.kind == art::SectionKind::Weights)
+        weights = s.data;
+    }
+    if (m.target() != "cuda")
+      throw std::runtime_error("not a CUDA artifact");
+    void *lib = dlopen(argv[2], RTLD_NOW);
+    if (!lib)
+      throw std::runtime_error(dlerror());
+    std::map<std::string, ingot::Tensor> in =
+        inputsPath.empty() ? std::map<std::string, ingot::Tensor>()
+                           : ingot::tools::readNpz(inputsPath);
+    std::map<std::string, ingot::Tensor> ref = ingot::tools::readNpz(refPath);
+    std::vector<uint8_t> arena(m.arena_bytes() + 64);
+    std::vector<std::vector<uint8_t>> outputs;
+    for (const art::TensorInfo &t : m.outputs()) {
+      size_t n = 1;
+      for (int64_t d : t.shape())
+        n *= size_t(d);
+      outputs.emplace_back(
+          n * (t.dtype() == art::DT_F64 || t.dtype() == art::DT_I64 ? 8
+               : t.dtype() == art::DT_BOOL || t.dtype() == art::DT_I8 ||
+                       t.dtype() == art::DT_U8
+                   ? 1
+                   : 4));
+    }
+    auto pointer = [&](uint32_t id) -> void * {
+      const art::Buffer &b = m.buffers(int(id));
+      switch (b.kind()) {
+      case art::Buffer::ARENA:
+        return arena.data() + b.offset();
+      case art::Buffer::WEIGHT:
+        return const_cast<uint8_t *>(weights + b.offset());
+      case art::Buffer::INPUT:
+        return in.at(m.inputs(int(b.index())).name()).data.data();
+      default:
+        return outputs[b.index()].data();
+      }
+    };
+    for (const art::Step &step : m.steps()) {
+      std::vector<void *> args;
+      for (uint32_t b : step.buffers())
+        args.push_back(pointer(b));
+      switch (step.kind()) {
+      case art::Step::KERNEL: {
+        void *fn = dlsym(lib, step.kernel().c_str());
+        if (!fn)
+          throw std::runtime_error("missing kernel " + step.kernel());
+        call(fn, args);
+        break;
+      }
+      case art::Step::COPY:
+        std::memmove(args[1], args[0], m.buffers(int(step.buffers(1))).size());
+        break;
+      case art::Step::GEMM:
+        gemm(step.gemm(), static_cast<float *>(args[0]),
+             static_cast<float *>(args[1]), static_cast<float *>(args[2]));
+        break;
+      case art::Step::CONV:
+        conv(step.conv(), static_cast<float *>(args[0]),
+             static_cast<float *>(args[1]), static_cast<float *>(args[2]));
+        break;
+      default:
+        throw std::runtime_error("unknown step");
+      }
+    }
+    int bad = 0;
+    for (int o = 0; o < m.outputs_size(); ++o) {
+      const art::TensorInfo &t = m.outputs(o);
+      auto it = ref.find(t.name());
+      if (it == ref.end())
+        throw std::runtime_error("no reference for " + t.name());
+      const ingot::Tensor &r = it->second;
+      size_t n = r.count(), mismatches = 0;
+      double worst = 0;
+      for (size_t i = 0; i < n; ++i) {
+        double x, y;
+        if (r.dtype == INGOT_F32) {
+          x = reinterpret_cast<float *>(outputs[o].data())[i];
+          y = r.as<float>()[i];
+        } else if (r.dtype == INGOT_I64) {
+          x = double(reinterpret_cast<int64_t *>(outputs[o].data())[i]);
+          y = double(r.as<int64_t>()[i]);
+        } else if (r.dtype == INGOT_BOOL) {
+          x = outputs[o][i];
+          y = r.as<uint8_t>()[i];
+        } else {
+          x = reinterpret_cast<int32_t *>(outputs[o].data())[i];
+          y = r.as<int32_t>()[i];
+        }
+        double err = std::fabs(x - y);
+        bool same = x == y || (std::isnan(x) && std::isnan(y));
+        if (!same && !(err <= atol + rtol * std::fabs(y)))
+          ++mismatches;
+        if (!same && err > worst)
+          worst = err;
+      }
+      std::printf("emulated %s: %s, max abs error %.3g, %zu of %zu outside\n",
+                  t.name().c_str(), mismatches ? "MISMATCH" : "ok", worst,
+                  mismatches, n);
+      bad += mismatches != 0;
+    }
+    return bad ? 1 : 0;
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "ingot-cuda-emulate: error: %s\n", e.what());
+    return 1;
+  }
+}
