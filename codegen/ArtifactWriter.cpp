@@ -116,6 +116,11 @@ mlir::ingot::codegen::buildArtifact(const ExecutionPlan &plan,
       g->set_offset_a(s.gemm.offsetA);
       g->set_offset_b(s.gemm.offsetB);
       g->set_offset_c(s.gemm.offsetC);
+      g->set_epilogue(s.gemm.epilogue == GemmCall::Epilogue::ReluBias
+                          ? art::GemmCall::RELU_BIAS
+                      : s.gemm.epilogue == GemmCall::Epilogue::Bias
+                          ? art::GemmCall::BIAS
+                          : art::GemmCall::NONE);
     }
     if (s.kind == PlanStep::Kind::Conv) {
       art::ConvCall *c = out->mutable_conv();

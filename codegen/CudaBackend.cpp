@@ -17,6 +17,62 @@ using namespace mlir;
 using namespace mlir::ingot;
 using namespace mlir::ingot::codegen;
 
+/// If a GEMM region's whole epilogue is "+ bias" with one value per output
+/// column (a region argument), optionally followed by ReLU, returns the bias
+/// and whether ReLU follows.
+static std::optional<std::pair<Value, bool>>
+libraryBiasEpilogue(FusionOp region, Operation *lib) {
+  int64_t n =
+      cast<RankedTensorType>(lib->getResult(0).getType()).getShape().back();
+  auto isColumnBias = [&](Value v) {
+    if (!isa<BlockArgument>(v))
+      return false;
+    ArrayRef<int64_t> shape = cast<RankedTensorType>(v.getType()).getShape();
+    int64_t count = 1;
+    for (int64_t d : shape)
+      count *= d;
+    return !shape.empty() && shape.back() == n && count == n;
+  };
+  // Gemm's own C operand is the bias; otherwise it must come as an add.
+  Value bias;
+  if (auto gemm = dyn_cast<GemmOp>(lib); gemm && gemm.getC()) {
+    if (gemm.getBeta().convertToDouble() != 1.0 || !isColumnBias(gemm.getC()))
+      return std::nullopt;
+    bias = gemm.getC();
+  }
+  Operation *tail = lib;
+  SmallVector<Operation *> rest;
+  for (Operation &op : region.getBlock().without_terminator())
+    if (&op != lib && !isa<ConstantOp>(op))
+      rest.push_back(&op);
+  size_t i = 0;
+  if (!bias) {
+    auto add = i < rest.size() ? dyn_cast<AddOp>(rest[i]) : AddOp();
+    if (!add)
+      return std::nullopt;
+    Value out = lib->getResult(0);
+    if (add.getLhs() != out && add.getRhs() != out)
+      return std::nullopt;
+    Value other = add.getLhs() == out ? add.getRhs() : add.getLhs();
+    if (!isColumnBias(other))
+      return std::nullopt;
+    bias = other;
+    tail = add;
+    ++i;
+  }
+  bool relu = false;
+  if (i < rest.size()) {
+    auto r = dyn_cast<ReluOp>(rest[i]);
+    if (!r || r.getInput() != tail->getResult(0))
+      return std::nullopt;
+    relu = true;
+    ++i;
+  }
+  if (i != rest.size())
+    return std::nullopt;
+  return std::make_pair(bias, relu);
+}
+
 LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan,
                                         std::string &source) {
   plan.target = "cuda";
@@ -67,10 +123,25 @@ LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan,
         if (failed(gemms))
           return failure();
         call.kind = PlanStep::Kind::Gemm;
+        // A bias per output column (+ ReLU) and nothing else: cuBLASLt's
+        // epilogue does it, and no kernel follows.
+        std::optional<std::pair<Value, bool>> folded;
+        if (gemms->size() == 1)
+          folded = libraryBiasEpilogue(region, lib);
+        if (folded) {
+          FailureOr<unsigned> bias = bufferOf(folded->first);
+          if (failed(bias))
+            return failure();
+          (*gemms)[0].epilogue = folded->second ? GemmCall::Epilogue::ReluBias
+                                                : GemmCall::Epilogue::Bias;
+          call.buffers.push_back(*bias);
+        }
         for (const GemmCall &g : *gemms) {
           call.gemm = g;
           steps.push_back(call);
         }
+        if (folded)
+          continue;
       }
     }
     CudaLaunch launch;

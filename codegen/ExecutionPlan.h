@@ -27,6 +27,7 @@ struct GemmCall {
   float alpha = 1.0f;
   int64_t batch = 1, strideA = 0, strideB = 0, strideC = 0;
   int64_t offsetA = 0, offsetB = 0, offsetC = 0; // elements
+  enum class Epilogue { None, Bias, ReluBias } epilogue = Epilogue::None;
 };
 struct ConvCall {
   bool transposed = false;

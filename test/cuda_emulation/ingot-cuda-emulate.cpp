@@ -26,7 +26,7 @@
 namespace art = ingot::artifact;
 
 static void gemm(const art::GemmCall &g, const float *a, const float *b,
-                 float *c) {
+                 float *c, const float *bias) {
   for (int64_t bi = 0; bi < g.batch(); ++bi) {
     const float *A = a + g.offset_a() + bi * g.stride_a();
     const float *B = b + g.offset_b() + bi * g.stride_b();
@@ -39,7 +39,12 @@ static void gemm(const art::GemmCall &g, const float *a, const float *b,
           float bv = g.trans_b() ? B[j * g.ldb() + k] : B[k * g.ldb() + j];
           acc += double(av) * bv;
         }
-        C[i * g.ldc() + j] = float(g.alpha() * acc);
+        float v = float(g.alpha() * acc);
+        if (g.epilogue() != art::GemmCall::NONE)
+          v += bias[j];
+        if (g.epilogue() == art::GemmCall::RELU_BIAS)
+          v = v > 0 ? v : 0;
+        C[i * g.ldc() + j] = v;
       }
   }
 }
@@ -227,7 +232,8 @@ int main(int argc, char **argv) {
         break;
       case art::Step::GEMM:
         gemm(step.gemm(), static_cast<float *>(args[0]),
-             static_cast<float *>(args[1]), static_cast<float *>(args[2]));
+             static_cast<float *>(args[1]), static_cast<float *>(args[2]),
+             args.size() > 3 ? static_cast<float *>(args[3]) : nullptr);
         break;
       case art::Step::CONV:
         conv(step.conv(), static_cast<float *>(args[0]),

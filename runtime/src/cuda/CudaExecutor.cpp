@@ -215,6 +215,13 @@ static ingot_status *planGemm(const Api *api, DeviceSession &s,
           sizeof stride);
     }
   }
+  if (g.epilogue() != art::GemmCall::NONE) {
+    cublasLtEpilogue_t epilogue = g.epilogue() == art::GemmCall::RELU_BIAS
+                                      ? CUBLASLT_EPILOGUE_RELU_BIAS
+                                      : CUBLASLT_EPILOGUE_BIAS;
+    api->cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_EPILOGUE,
+                                        &epilogue, sizeof epilogue);
+  }
   cublasLtMatmulPreference_t pref = nullptr;
   api->cublasLtMatmulPreferenceCreate(&pref);
   size_t ws = s.workspaceBytes;
@@ -481,6 +488,17 @@ static ingot_status *enqueue(const ModelData &m, DeviceSession &s,
       float alpha = step.gemm().alpha(), beta = 0.0f;
       // Swapped operands (see planGemm): A' = B, B' = A.
       const art::GemmCall &call = step.gemm();
+      if (call.epilogue() != art::GemmCall::NONE) {
+        cublasLtEpilogue_t epilogue =
+            call.epilogue() == art::GemmCall::RELU_BIAS
+                ? CUBLASLT_EPILOGUE_RELU_BIAS
+                : CUBLASLT_EPILOGUE_BIAS;
+        const void *bias = reinterpret_cast<const void *>(args[3]);
+        api->cublasLtMatmulDescSetAttribute(
+            g.desc, CUBLASLT_MATMUL_DESC_EPILOGUE, &epilogue, sizeof epilogue);
+        api->cublasLtMatmulDescSetAttribute(
+            g.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof bias);
+      }
       CUdeviceptr a = args[0] + call.offset_a() * sizeof(float);
       CUdeviceptr b = args[1] + call.offset_b() * sizeof(float);
       CUdeviceptr c = args[2] + call.offset_c() * sizeof(float);
