@@ -63,37 +63,6 @@ struct IgProd { template <class T> __device__ T operator()(T a, T b) const { ret
 } // namespace
 )CUDA";
 
-ArrayRef<int64_t> shapeOf(Value v) {
-  return cast<RankedTensorType>(v.getType()).getShape();
-}
-Type elementOf(Value v) {
-  return cast<ShapedType>(v.getType()).getElementType();
-}
-int64_t numel(ArrayRef<int64_t> s) {
-  int64_t n = 1;
-  for (int64_t d : s)
-    n *= d;
-  return n;
-}
-std::string str(int64_t v) { return std::to_string(v); }
-
-/// Coordinates of flat index `flat` over all dims of `shape`.
-Index coordinates(ScalarEmitter &e, ArrayRef<int64_t> shape,
-                  const std::string &flat, const std::string &prefix = "i") {
-  Index idx(shape.size(), "0");
-  int64_t stride = 1;
-  for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
-    if (shape[d] != 1) {
-      std::string name = prefix + str(d);
-      e.line("const int64_t " + name + " = " + flat + " / " + str(stride) +
-             " % " + str(shape[d]) + ";");
-      idx[d] = name;
-    }
-    stride *= shape[d];
-  }
-  return idx;
-}
-
 class CudaKernelWriter {
 public:
   CudaKernelWriter(FusionOp region, std::string symbol)
@@ -118,10 +87,10 @@ private:
 
 LogicalResult CudaKernelWriter::loopBody(Value result, CudaLaunch &launch) {
   ArrayRef<int64_t> shape = shapeOf(result);
-  int64_t n = numel(shape);
-  std::string ty = cType(elementOf(result));
+  int64_t n = numElements(shape);
+  std::string ty = cType(elementTypeOf(result));
   e.setIndent("    ");
-  Index idx = coordinates(e, shape, "flat");
+  Index idx = emitCoordinates(e, shape, "flat");
   std::string v = e.value(result, idx);
   if (!e.error.empty())
     return fail(e.error);
@@ -141,7 +110,7 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *root,
   Value result = root->getResult(0);
   Value input = root->getOperand(0);
   ArrayRef<int64_t> inShape = shapeOf(input), outShape = shapeOf(result);
-  Type t = elementOf(result);
+  Type t = elementTypeOf(result);
   std::string ty = cType(t);
   std::string acc =
       isa<FloatType>(t) ? (t.isF64() ? "double" : "float") : "int64_t";
@@ -165,7 +134,7 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *root,
     int64_t len = 1;
     for (int64_t d : innerDims)
       len *= inShape[d];
-    rows = numel(inShape) / std::max<int64_t>(1, len);
+    rows = numElements(inShape) / std::max<int64_t>(1, len);
     // Row coordinates from blockIdx, inner coordinates from j.
     auto indexFor = [&](const std::string &j) {
       Index idx(rank, "0");
@@ -262,7 +231,7 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *root,
           reduced[a < 0 ? a + rank : a] = true;
       }
     }
-    rows = numel(outShape);
+    rows = numElements(outShape);
     SmallVector<int64_t> redDims;
     int64_t count = 1;
     for (size_t d = 0; d < rank; ++d)
@@ -331,12 +300,12 @@ LogicalResult CudaKernelWriter::write(std::string &out, CudaLaunch &launch) {
   std::string params;
   unsigned n = 0;
   for (BlockArgument arg : region.getBlock().getArguments()) {
-    std::string ty = cType(elementOf(arg));
+    std::string ty = cType(elementTypeOf(arg));
     if (ty.empty())
       return fail("input element type not supported");
     params += "const " + ty + " *__restrict__ in" + str(n++) + ", ";
   }
-  std::string outTy = cType(elementOf(root->getResult(0)));
+  std::string outTy = cType(elementTypeOf(root->getResult(0)));
   if (outTy.empty())
     return fail("output element type not supported");
   StringRef kind = region.getKind();

@@ -28,39 +28,6 @@ const char *kPreludeText =
     ;
 // clang-format on
 
-ArrayRef<int64_t> shapeOf(Value v) {
-  return cast<RankedTensorType>(v.getType()).getShape();
-}
-Type elementOf(Value v) {
-  return cast<ShapedType>(v.getType()).getElementType();
-}
-int64_t numel(ArrayRef<int64_t> shape) {
-  int64_t n = 1;
-  for (int64_t d : shape)
-    n *= d;
-  return n;
-}
-std::string str(int64_t v) { return std::to_string(v); }
-
-/// Emits "const int64_t i<d> = ..." for the coordinates of flat row `r`
-/// over the leading dims of `shape` (all but the last `innerDims`).
-Index rowCoordinates(ScalarEmitter &e, ArrayRef<int64_t> shape,
-                     size_t innerDims, const std::string &row) {
-  Index idx(shape.size(), "0");
-  int64_t stride = 1;
-  for (int64_t d = static_cast<int64_t>(shape.size() - innerDims) - 1; d >= 0;
-       --d) {
-    if (shape[d] != 1) {
-      std::string name = "i" + str(d);
-      e.line("const int64_t " + name + " = " + row + " / " + str(stride) +
-             " % " + str(shape[d]) + ";");
-      idx[d] = name;
-    }
-    stride *= shape[d];
-  }
-  return idx;
-}
-
 class KernelWriter {
 public:
   KernelWriter(FusionOp region, std::string symbol)
@@ -105,10 +72,10 @@ std::string KernelWriter::pointer(Value v) {
       std::string name =
           symbol + "_splat" +
           str(reinterpret_cast<uintptr_t>(c.getOperation()) % 100000);
-      e.constantsText += "static " + cType(elementOf(v)) + " " + name + "[" +
-                         str(numel(shapeOf(v))) + "];\n";
-      entryBody += "  std::fill_n(" + name + ", " + str(numel(shapeOf(v))) +
-                   ", " + ref.substr(1) + ");\n";
+      e.constantsText += "static " + cType(elementTypeOf(v)) + " " + name +
+                         "[" + str(numElements(shapeOf(v))) + "];\n";
+      entryBody += "  std::fill_n(" + name + ", " +
+                   str(numElements(shapeOf(v))) + ", " + ref.substr(1) + ");\n";
       return name;
     }
     return ref;
@@ -118,14 +85,15 @@ std::string KernelWriter::pointer(Value v) {
 
 LogicalResult KernelWriter::loopKernel(Value result, const std::string &) {
   ArrayRef<int64_t> shape = shapeOf(result);
-  std::string ty = cType(elementOf(result));
+  std::string ty = cType(elementTypeOf(result));
   if (ty.empty())
     return fail("element type " + std::to_string(0) + " not supported");
   int64_t inner = shape.empty() ? 1 : shape.back();
-  int64_t rows = shape.empty() ? 1 : numel(shape) / std::max<int64_t>(1, inner);
+  int64_t rows =
+      shape.empty() ? 1 : numElements(shape) / std::max<int64_t>(1, inner);
   // Row coordinates once per row, then the contiguous inner loop.
   e.setIndent("    ");
-  Index idx = rowCoordinates(e, shape, shape.empty() ? 0 : 1, "r");
+  Index idx = emitCoordinates(e, shape, "r", shape.empty() ? 0 : 1);
   std::string coords = e.body();
   e.body().clear();
   e.setIndent("      ");
@@ -156,7 +124,7 @@ LogicalResult KernelWriter::reductionKernel(Operation *root) {
   ArrayRef<int64_t> outShape = shapeOf(result);
   Value input = root->getOperand(0);
   ArrayRef<int64_t> inShape = shapeOf(input);
-  Type t = elementOf(result);
+  Type t = elementTypeOf(result);
   std::string ty = cType(t);
   if (ty.empty())
     return fail("element type not supported");
@@ -193,9 +161,9 @@ LogicalResult KernelWriter::reductionKernel(Operation *root) {
           reduced[a < 0 ? a + rank : a] = true;
       }
     }
-    rows = numel(outShape);
+    rows = numElements(outShape);
     // Output coordinates of row r.
-    Index outIdx = rowCoordinates(e, outShape, 0, "r");
+    Index outIdx = emitCoordinates(e, outShape, "r", 0);
     Index inIdx(rank);
     size_t next = 0;
     int64_t count = 1;
@@ -250,7 +218,7 @@ LogicalResult KernelWriter::reductionKernel(Operation *root) {
     if (axis < 0)
       axis += rank;
     int64_t len = inShape[axis];
-    rows = numel(inShape) / len;
+    rows = numElements(inShape) / len;
     workPerRow = 3 * len;
     // Coordinates of the row: all dims but `axis`.
     Index idx(rank, "0");
@@ -290,10 +258,10 @@ LogicalResult KernelWriter::reductionKernel(Operation *root) {
     if (axis < 0)
       axis += rank;
     ArrayRef<int64_t> normShape = inShape.drop_front(axis);
-    int64_t len = numel(normShape);
-    rows = numel(inShape) / std::max<int64_t>(1, len);
+    int64_t len = numElements(normShape);
+    rows = numElements(inShape) / std::max<int64_t>(1, len);
     workPerRow = 3 * len;
-    Index idx = rowCoordinates(e, inShape, rank - axis, "r");
+    Index idx = emitCoordinates(e, inShape, "r", rank - axis);
     // Inner coordinates from the flat inner index j.
     auto innerIndex = [&](Index base) {
       int64_t stride = 1;
@@ -355,7 +323,7 @@ LogicalResult KernelWriter::reductionKernel(Operation *root) {
 
 LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
   Value libResult = lib->getResult(0);
-  if (!elementOf(libResult).isF32())
+  if (!elementTypeOf(libResult).isF32())
     return fail("library ops support f32 only for now");
   ArrayRef<int64_t> outShape = shapeOf(libResult);
   std::string call;
@@ -492,7 +460,7 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
               i + batchB.size() >= br ? batchB[i + batchB.size() - br] : 1;
           batch[i] = std::max(da, db);
         }
-        int64_t batches = numel(batch);
+        int64_t batches = numElements(batch);
         std::string A = pointer(op.getLhs()), B = pointer(op.getRhs());
         call = "  for (int64_t bi = 0; bi < " + str(batches) + "; ++bi) {\n";
         // Broadcast batch offsets of A and B.
@@ -558,14 +526,14 @@ LogicalResult KernelWriter::write(std::string &out) {
   std::string init;
   unsigned n = 0;
   for (BlockArgument arg : region.getBlock().getArguments()) {
-    std::string ty = cType(elementOf(arg));
+    std::string ty = cType(elementTypeOf(arg));
     if (ty.empty())
       return fail("input element type not supported");
     args += "  const " + ty + " *__restrict in" + str(n) + ";\n";
     init += "(const " + ty + " *)b[" + str(n) + "], ";
     ++n;
   }
-  std::string outTy = cType(elementOf(root->getResult(0)));
+  std::string outTy = cType(elementTypeOf(root->getResult(0)));
   if (outTy.empty())
     return fail("output element type not supported");
   args += "  " + outTy + " *__restrict out;\n};\n";

@@ -32,11 +32,35 @@ std::string codegen::cType(Type t) {
   return "";
 }
 
-static ArrayRef<int64_t> shapeOf(Value v) {
+ArrayRef<int64_t> codegen::shapeOf(Value v) {
   return cast<RankedTensorType>(v.getType()).getShape();
 }
-static Type elementOf(Value v) {
+Type codegen::elementTypeOf(Value v) {
   return cast<ShapedType>(v.getType()).getElementType();
+}
+int64_t codegen::numElements(ArrayRef<int64_t> shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+Index codegen::emitCoordinates(ScalarEmitter &e, ArrayRef<int64_t> shape,
+                               const std::string &flat, size_t innerDims,
+                               const std::string &prefix) {
+  Index idx(shape.size(), "0");
+  int64_t stride = 1;
+  for (int64_t d = static_cast<int64_t>(shape.size() - innerDims) - 1; d >= 0;
+       --d) {
+    if (shape[d] != 1) {
+      std::string name = prefix + str(d);
+      e.line("const int64_t " + name + " = " + flat + " / " + str(stride) +
+             " % " + str(shape[d]) + ";");
+      idx[d] = name;
+    }
+    stride *= shape[d];
+  }
+  return idx;
 }
 
 std::string codegen::linearIndex(ArrayRef<int64_t> shape, const Index &idx) {
@@ -104,7 +128,7 @@ std::string ScalarEmitter::constantRef(ConstantOp op) {
   auto it = constantNames.find(op);
   if (it != constantNames.end())
     return it->second;
-  Type t = elementOf(op.getResult());
+  Type t = elementTypeOf(op.getResult());
   std::optional<HostTensor> host = HostTensor::fromAttr(op.getValue(), 1 << 20);
   std::string name;
   if (!host || cType(t).empty()) {
@@ -186,7 +210,7 @@ std::string ScalarEmitter::value(Value v, const Index &idx) {
 
 std::string ScalarEmitter::elementwise(Operation *op, const Index &idx) {
   Value result = op->getResult(0);
-  Type t = elementOf(result);
+  Type t = elementTypeOf(result);
   std::string ty = cType(t);
   if (ty.empty()) {
     error = "element type not supported by codegen yet";
@@ -240,7 +264,7 @@ std::string ScalarEmitter::elementwise(Operation *op, const Index &idx) {
                    operand(0) + ")";
           })
           .Case([&](CastOp o) {
-            Type from = elementOf(o.getInput());
+            Type from = elementTypeOf(o.getInput());
             std::string x = operand(0);
             if (t.isInteger(1))
               return "(" + x + " != 0)";
@@ -455,7 +479,7 @@ std::string ScalarEmitter::remap(Operation *op, const Index &idx) {
         if (axis < 0)
           axis += outShape.size();
         std::string name = fresh();
-        line(cType(elementOf(result)) + " " + name + ";");
+        line(cType(elementTypeOf(result)) + " " + name + ";");
         int64_t offset = 0;
         auto inputs = o.getInputs();
         for (size_t i = 0; i < inputs.size(); ++i) {
@@ -478,7 +502,7 @@ std::string ScalarEmitter::remap(Operation *op, const Index &idx) {
         SmallVector<int64_t> pads = constInts(o.getPads());
         size_t rank = inShape.size();
         StringRef mode = o.getMode();
-        Type t = elementOf(result);
+        Type t = elementTypeOf(result);
         std::string name = fresh();
         Index in;
         std::string inside = "true";
@@ -580,7 +604,7 @@ std::string ScalarEmitter::resizeValue(ResizeOp o, const Index &idx) {
   // Linear and cubic: a weighted sum over taps on each resized axis.
   bool cubic = o.getMode() == "cubic";
   int taps = cubic ? 4 : 2;
-  Type t = elementOf(o.getResult());
+  Type t = elementTypeOf(o.getResult());
   std::string acc = fresh("acc");
   line("float " + acc + " = 0.0f;");
   Index in(idx.begin(), idx.end());
@@ -648,7 +672,7 @@ std::string ScalarEmitter::windowed(Operation *op, const Index &idx) {
     error = "pooling with unresolved auto_pad";
     return "0";
   }
-  Type t = elementOf(op->getResult(0));
+  Type t = elementTypeOf(op->getResult(0));
   std::string ty = cType(t);
   std::string acc = fresh("acc"), count = fresh("n");
   if (isMax)

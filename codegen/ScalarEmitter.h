@@ -28,12 +28,27 @@ using Index = std::vector<std::string>;
 /// for types codegen does not handle yet.
 std::string cType(Type elementType);
 
+/// Small helpers the backends share.
+ArrayRef<int64_t> shapeOf(Value v);
+Type elementTypeOf(Value v);
+int64_t numElements(ArrayRef<int64_t> shape);
+inline std::string str(int64_t v) { return std::to_string(v); }
+
 /// Row-major linear offset of `idx` in a tensor of `shape` (static).
 std::string linearIndex(ArrayRef<int64_t> shape, const Index &idx);
 
 /// The index of an operand of shape `operandShape` that a broadcasting op
 /// with result index `idx` (of rank >= the operand's) reads.
 Index broadcastIndex(ArrayRef<int64_t> operandShape, const Index &idx);
+
+class ScalarEmitter;
+
+/// Emits "const int64_t <prefix><d> = flat / stride % size;" for every dim of
+/// `shape` but the last `innerDims` (size-1 dims get "0") and returns the
+/// index, inner dims left as "0".
+Index emitCoordinates(ScalarEmitter &e, ArrayRef<int64_t> shape,
+                      const std::string &flat, size_t innerDims = 0,
+                      const std::string &prefix = "i");
 
 class ScalarEmitter {
 public:
