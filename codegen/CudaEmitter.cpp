@@ -211,26 +211,8 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *root,
     }
   } else {
     // reduce_* and global pooling: output element per block.
-    SmallVector<bool> reduced(rank, false);
-    bool keepdims = true;
-    if (isa<GlobalAveragePoolOp, GlobalMaxPoolOp>(root)) {
-      for (size_t d = 2; d < rank; ++d)
-        reduced[d] = true;
-    } else {
-      auto axes = root->getAttrOfType<DenseI64ArrayAttr>("axes");
-      if (auto k = root->getAttrOfType<BoolAttr>("keepdims"))
-        keepdims = k.getValue();
-      bool noop =
-          root->getAttrOfType<BoolAttr>("noop_with_empty_axes") &&
-          root->getAttrOfType<BoolAttr>("noop_with_empty_axes").getValue();
-      if (!axes || axes.empty()) {
-        if (!noop)
-          reduced.assign(rank, true);
-      } else {
-        for (int64_t a : axes.asArrayRef())
-          reduced[a < 0 ? a + rank : a] = true;
-      }
-    }
+    bool keepdims;
+    SmallVector<bool> reduced = reducedDims(root, keepdims);
     rows = numElements(outShape);
     SmallVector<int64_t> redDims;
     int64_t count = 1;

@@ -40,6 +40,17 @@ private:
   LogicalResult loopKernel(Value result, const std::string &rowsVar);
   LogicalResult reductionKernel(Operation *root);
   LogicalResult libraryKernel(Operation *lib, Operation *root);
+  /// A body function over rows [begin, end) of `rows` (the text inside the
+  /// row loop).
+  void addBodyFunction(const std::string &rowLoopBody) {
+    bodyFunctions += "static void " + symbol +
+                     "_body(void *p, int64_t begin, int64_t end) {\n"
+                     "  const auto &a = *static_cast<const " +
+                     symbol +
+                     "_args *>(p);\n"
+                     "  for (int64_t r = begin; r < end; ++r) {\n" +
+                     rowLoopBody + "  }\n}\n";
+  }
   std::string pointer(Value v);
   std::string parallelCall(int64_t rows, int64_t workPerRow);
   LogicalResult fail(const Twine &message) {
@@ -104,17 +115,9 @@ LogicalResult KernelWriter::loopKernel(Value result, const std::string &) {
     return fail(e.error);
   std::string body = e.body();
   e.body().clear();
-  bodyFunctions += "static void " + symbol +
-                   "_body(void *p, int64_t begin, int64_t end) {\n"
-                   "  const auto &a = *static_cast<const " +
-                   symbol +
-                   "_args *>(p);\n"
-                   "  for (int64_t r = begin; r < end; ++r) {\n" +
-                   coords + "    for (int64_t iL = 0; iL < " + str(inner) +
-                   "; ++iL) {\n" + body + "      a.out[r * " + str(inner) +
-                   " + iL] = " + v +
-                   ";\n"
-                   "    }\n  }\n}\n";
+  addBodyFunction(coords + "    for (int64_t iL = 0; iL < " + str(inner) +
+                  "; ++iL) {\n" + body + "      a.out[r * " + str(inner) +
+                  " + iL] = " + v + ";\n    }\n");
   entryBody += parallelCall(rows, inner * 4);
   return success();
 }
@@ -140,27 +143,8 @@ LogicalResult KernelWriter::reductionKernel(Operation *root) {
                       ReduceProdOp, GlobalAveragePoolOp, GlobalMaxPoolOp>(root);
   if (isReduce) {
     size_t rank = inShape.size();
-    SmallVector<bool> reduced(rank, false);
-    bool keepdims = true;
-    if (isa<GlobalAveragePoolOp, GlobalMaxPoolOp>(root)) {
-      for (size_t d = 2; d < rank; ++d)
-        reduced[d] = true;
-    } else {
-      auto axesAttr = root->getAttrOfType<DenseI64ArrayAttr>("axes");
-      keepdims = root->getAttrOfType<BoolAttr>("keepdims")
-                     ? root->getAttrOfType<BoolAttr>("keepdims").getValue()
-                     : true;
-      bool noop =
-          root->getAttrOfType<BoolAttr>("noop_with_empty_axes") &&
-          root->getAttrOfType<BoolAttr>("noop_with_empty_axes").getValue();
-      if (!axesAttr || axesAttr.empty()) {
-        if (!noop)
-          reduced.assign(rank, true);
-      } else {
-        for (int64_t a : axesAttr.asArrayRef())
-          reduced[a < 0 ? a + rank : a] = true;
-      }
-    }
+    bool keepdims;
+    SmallVector<bool> reduced = reducedDims(root, keepdims);
     rows = numElements(outShape);
     // Output coordinates of row r.
     Index outIdx = emitCoordinates(e, outShape, "r", 0);
@@ -309,13 +293,7 @@ LogicalResult KernelWriter::reductionKernel(Operation *root) {
   }
   if (!e.error.empty())
     return fail(e.error);
-  bodyFunctions += "static void " + symbol +
-                   "_body(void *p, int64_t begin, int64_t end) {\n"
-                   "  const auto &a = *static_cast<const " +
-                   symbol +
-                   "_args *>(p);\n"
-                   "  for (int64_t r = begin; r < end; ++r) {\n" +
-                   e.body() + "  }\n}\n";
+  addBodyFunction(e.body());
   e.body().clear();
   entryBody += parallelCall(rows, workPerRow);
   return success();

@@ -45,6 +45,29 @@ int64_t codegen::numElements(ArrayRef<int64_t> shape) {
   return n;
 }
 
+SmallVector<bool> codegen::reducedDims(Operation *root, bool &keepdims) {
+  size_t rank = shapeOf(root->getOperand(0)).size();
+  SmallVector<bool> reduced(rank, false);
+  keepdims = true;
+  if (isa<GlobalAveragePoolOp, GlobalMaxPoolOp>(root)) {
+    for (size_t d = 2; d < rank; ++d)
+      reduced[d] = true;
+    return reduced;
+  }
+  if (auto k = root->getAttrOfType<BoolAttr>("keepdims"))
+    keepdims = k.getValue();
+  auto noop = root->getAttrOfType<BoolAttr>("noop_with_empty_axes");
+  auto axes = root->getAttrOfType<DenseI64ArrayAttr>("axes");
+  if (!axes || axes.empty()) {
+    if (!(noop && noop.getValue()))
+      reduced.assign(rank, true);
+  } else {
+    for (int64_t a : axes.asArrayRef())
+      reduced[a < 0 ? a + rank : a] = true;
+  }
+  return reduced;
+}
+
 Index codegen::emitCoordinates(ScalarEmitter &e, ArrayRef<int64_t> shape,
                                const std::string &flat, size_t innerDims,
                                const std::string &prefix) {

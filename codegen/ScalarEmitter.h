@@ -43,6 +43,11 @@ Index broadcastIndex(ArrayRef<int64_t> operandShape, const Index &idx);
 
 class ScalarEmitter;
 
+/// Which input dims a reduction region's root reduces (reduce_* with axes,
+/// keepdims and noop_with_empty_axes; global pooling: the spatial dims), and
+/// whether reduced dims stay as size 1 in the result.
+SmallVector<bool> reducedDims(Operation *reduction, bool &keepdims);
+
 /// Emits "const int64_t <prefix><d> = flat / stride % size;" for every dim of
 /// `shape` but the last `innerDims` (size-1 dims get "0") and returns the
 /// index, inner dims left as "0".
