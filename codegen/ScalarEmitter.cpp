@@ -266,6 +266,7 @@ std::string ScalarEmitter::elementwise(Operation *op, const Index &idx) {
           .Case([&](AbsOp) { return "ig_abs(" + operand(0) + ")"; })
           .Case([&](SignOp) { return "ig_sign(" + operand(0) + ")"; })
           .Case([&](NotOp) { return "!" + operand(0); })
+          .Case([&](IsNaNOp) { return "ig_isnan(" + operand(0) + ")"; })
           .Case<IdentityOp, DropoutOp>([&](auto) { return operand(0); })
           .Case([&](HardSigmoidOp o) {
             return "ig_hard_sigmoid(" + operand(0) + ", " +

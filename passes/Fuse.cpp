@@ -105,7 +105,10 @@ struct IngotFusePass : ingot::impl::IngotFusePassBase<IngotFusePass> {
       Operation *tail = &op;
       while (tail->hasOneUse()) {
         Operation *user = *tail->getUsers().begin();
-        if (classifyOp(user) != OpClass::Elementwise ||
+        // An op already in another library's epilogue (the add of two
+        // convolutions, as in ResNet's projection shortcut) stays there.
+        if (groupOf.count(user) ||
+            classifyOp(user) != OpClass::Elementwise ||
             user->getNumResults() != 1 ||
             user->getResult(0).getType() != tail->getResult(0).getType())
           break;

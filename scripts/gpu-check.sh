@@ -1,22 +1,39 @@
 #!/usr/bin/env bash
-# The one-call GPU check, for a machine with an NVIDIA GPU (no MLIR needed):
-# uses the bundle scripts/gpu-check-prepare.sh made in out/gpu-check/.
-#   - the CUDA executor against the CPU on every model (ingot-gpu-test:
-#     steps, CUDA graph capture, replay, and no graph);
-#   - every model's CUDA outputs against onnxruntime's (from the bundle);
-#   - latency: Ingot on the GPU (graph and no graph) against onnxruntime on
-#     the CPU of the same machine, as ratios.
-# Prints everything; exits non-zero if a comparison fails.
+# The one-call GPU check, for a machine with an NVIDIA GPU, PyTorch and
+# onnxruntime but no MLIR: uses the bundle scripts/gpu-check-prepare.sh made
+# in out/gpu-check/ (runtime with CUDA, a static ingotc, compiled models).
+#   1. every bundled model: the CUDA executor against the CPU artifact
+#      (ingot-gpu-test: steps, CUDA graph capture, replay, no graph), the
+#      CUDA outputs against onnxruntime's, and latency (graph / no graph)
+#      against onnxruntime on this machine's CPU;
+#   2. ResNet-50 and BERT-base exported here from PyTorch with random
+#      weights, compiled here by the bundled ingotc, checked against
+#      onnxruntime and PyTorch, and timed against PyTorch eager and
+#      torch.compile (bench/gpu_torch_models.py).
+# Prints everything (results also under $GPU_CHECK_RESULTS, default
+# out/gpu-check-results); exits non-zero if a comparison fails, 77 without
+# a GPU.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 D=out/gpu-check
+R=${GPU_CHECK_RESULTS:-out/gpu-check-results}
+mkdir -p "$R"
 if [ ! -x "$D/bin/ingot-run" ]; then
   echo "no bundle in $D: run scripts/gpu-check-prepare.sh first (on a machine with the compiler)"
   exit 2
 fi
-CUDNN_LIB=$(python3 -c "import nvidia.cudnn, os; print(os.path.join(os.path.dirname(nvidia.cudnn.__file__), 'lib'))" 2>/dev/null || true)
-CUBLAS_LIB=$(python3 -c "import nvidia.cublas, os; print(os.path.join(os.path.dirname(nvidia.cublas.__file__), 'lib'))" 2>/dev/null || true)
-export LD_LIBRARY_PATH="$D/lib:/usr/local/cuda/lib64:${CUDNN_LIB}:${CUBLAS_LIB}:${LD_LIBRARY_PATH:-}"
+# cuBLASLt and cuDNN: the toolkit's, then any that pip wheels (PyTorch's)
+# brought.
+NV_LIBS=$(python3 - <<'PY' 2>/dev/null
+import glob, os, site
+dirs = set()
+for sp in site.getsitepackages():
+    dirs.update(glob.glob(os.path.join(sp, "nvidia", "**", "lib"), recursive=True))
+print(":".join(sorted(dirs)))
+PY
+)
+export LD_LIBRARY_PATH="$D/lib:/usr/local/cuda/lib64:${NV_LIBS}:${LD_LIBRARY_PATH:-}"
+export PATH="$PATH:/usr/local/cuda/bin"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>/dev/null ||
   echo "(nvidia-smi not available)"
 status=0
@@ -27,14 +44,20 @@ if [ $? -eq 77 ]; then
   echo "no usable GPU: nothing to check"
   exit 77
 fi
+
+echo "### 1. bundled models"
 for m in "$D"/models/*/; do
   name=$(basename "$m")
   echo "== $name"
-  "$D/bin/ingot-gpu-test" "$m/cpu.ingot" "$m/cuda.ingot" || status=1
-  "$D/bin/ingot-run" "$m/cuda.ingot" --inputs "$m/inputs.npz" --compare "$m/ref.npz" --quiet || status=1
-  g=$("$D/bin/ingot-bench" "$m/cuda.ingot" --warmup 10 --iterations 100 | awk '/p50/ {print $5}')
-  n=$("$D/bin/ingot-bench" "$m/cuda.ingot" --warmup 10 --iterations 100 --no-cuda-graph | awk '/p50/ {print $5}')
-  o=$(python3 - "$m" <<'PY'
+  timeout 120 "$D/bin/ingot-gpu-test" "$m/cpu.ingot" "$m/cuda.ingot" || status=1
+  timeout 60 "$D/bin/ingot-run" "$m/cuda.ingot" --inputs "$m/inputs.npz" --compare "$m/ref.npz" \
+    --quiet || status=1
+  g=$(timeout 60 "$D/bin/ingot-bench" "$m/cuda.ingot" --warmup 10 --iterations 100 | awk '/p50/ {print $5}')
+  n=$(timeout 60 "$D/bin/ingot-bench" "$m/cuda.ingot" --warmup 10 --iterations 100 --no-cuda-graph |
+    awk '/p50/ {print $5}')
+  INGOT_PROFILE=1 timeout 60 "$D/bin/ingot-bench" "$m/cuda.ingot" --warmup 3 --iterations 10 2>&1 >/dev/null |
+    head -8
+  o=$(timeout 120 python3 - "$m" <<'PY'
 import statistics, sys, time
 import numpy as np, onnxruntime as ort
 m = sys.argv[1]
@@ -54,4 +77,17 @@ PY
     status=1
   fi
 done
+
+echo "### 2. ResNet-50 and BERT-base against PyTorch"
+if [ ! -x "$D/bin/ingotc" ]; then
+  echo "skipped: no ingotc in the bundle"
+  status=1
+elif ! python3 -c "import torch, torchvision, transformers" 2>/dev/null; then
+  echo "skipped: PyTorch, torchvision or transformers missing"
+  status=1
+else
+  PYTHONUNBUFFERED=1 timeout "${GPU_CHECK_TORCH_SECONDS:-420}" python3 bench/gpu_torch_models.py \
+    --bundle "$D" --work "${TMPDIR:-/tmp}/ingot-torch-models" --json "$R/torch_models.json" ||
+    status=1
+fi
 exit $status

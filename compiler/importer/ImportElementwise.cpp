@@ -223,6 +223,7 @@ void importer::addElementwiseHandlers(std::vector<HandlerEntry> &t) {
   t.push_back({"Abs", unary<AbsOp>()});
   t.push_back({"Sign", unary<SignOp>()});
   t.push_back({"Not", unary<NotOp>()});
+  t.push_back({"IsNaN", unary<IsNaNOp>()});
   t.push_back({"Identity", unary<IdentityOp>()});
   t.push_back({"HardSigmoid", importHardSigmoid});
   t.push_back({"LeakyRelu", withAlpha<LeakyReluOp>(0.01f)});

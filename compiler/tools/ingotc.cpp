@@ -146,6 +146,29 @@ void printDiagnostic(Diagnostic &diag) {
 }
 } // namespace
 
+/// --stats: what the plan runs and how much memory it touches. For CUDA the
+/// counts are of the lowered steps (library regions become cuBLASLt/cuDNN
+/// calls, with a generated kernel only for an epilogue they cannot fold).
+static void printPlanStats(const mlir::ingot::codegen::ExecutionPlan &plan) {
+  using Kind = mlir::ingot::codegen::PlanStep::Kind;
+  unsigned kernels = plan.kernels, libraryCalls = plan.libraryCalls;
+  if (plan.target == "cuda") {
+    kernels = libraryCalls = 0;
+    for (const auto &step : plan.steps) {
+      kernels += step.kind == Kind::Kernel;
+      libraryCalls += step.kind == Kind::Gemm || step.kind == Kind::Conv;
+    }
+  }
+  errs() << "kernels:            " << kernels << "\n"
+         << "library calls:      " << libraryCalls << "\n"
+         << "arena bytes:        " << plan.arenaBytes << "\n"
+         << "intermediate bytes: " << plan.intermediateBytes
+         << " (sum of all intermediates, no reuse)\n"
+         << "weight bytes:       " << plan.weights.size() << "\n"
+         << "bytes accessed:     " << plan.bytesAccessed
+         << " (read + written by all kernels)\n";
+}
+
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
   std::vector<char *> args(argv, argv + argc);
@@ -300,6 +323,8 @@ int main(int argc, char **argv) {
         failed(mlir::ingot::codegen::lowerPlanForCuda(*plan, source)))
       return 1;
     plan->allowTF32 = tf32;
+    if (printStats)
+      printPlanStats(*plan);
     errs() << "ingotc: compiling " << plan->kernels << " regions with nvcc for "
            << llvm::join(cudaArchs, ", ") << "\n";
     std::vector<char> fatbin;
@@ -323,16 +348,8 @@ int main(int argc, char **argv) {
     std::string source;
     if (failed(mlir::ingot::codegen::generateHost(func, plan, source)))
       return 1;
-    if (printStats) {
-      errs() << "kernels:            " << plan.kernels << "\n"
-             << "library calls:      " << plan.libraryCalls << "\n"
-             << "arena bytes:        " << plan.arenaBytes << "\n"
-             << "intermediate bytes: " << plan.intermediateBytes
-             << " (sum of all intermediates, no reuse)\n"
-             << "weight bytes:       " << plan.weights.size() << "\n"
-             << "bytes accessed:     " << plan.bytesAccessed
-             << " (read + written by all kernels)\n";
-    }
+    if (printStats)
+      printPlanStats(plan);
     if (kind == EmitKind::Host) {
       output->os() << source;
       output->keep();

@@ -242,6 +242,7 @@ static std::optional<double> evalUnaryFloat(Operation *op, double x) {
       .Case([&](NegOp) { return -x; })
       .Case([&](AbsOp) { return std::fabs(x); })
       .Case([&](SignOp) { return double((x > 0) - (x < 0)); })
+      .Case([&](IsNaNOp) { return double(std::isnan(x)); })
       .Case([&](HardSigmoidOp o) {
         return std::max(0.0, std::min(1.0, o.getAlpha().convertToDouble() * x +
                                                o.getBeta().convertToDouble()));
@@ -409,7 +410,7 @@ OpFoldResult mlir::ingot::foldElementwise(Operation *op,
         std::optional<double> v = evalUnaryFloat(op, inputs[0].floats[at(0)]);
         if (!v)
           return {};
-        out.floats[i] = *v;
+        storeValue(out, i, *v, /*sourceIsFloat=*/true); // is_nan: i1
       } else {
         std::optional<int64_t> v = evalUnaryInt(op, inputs[0].ints[at(0)]);
         if (!v)

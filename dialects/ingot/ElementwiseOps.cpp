@@ -69,3 +69,14 @@ LogicalResult WhereOp::inferReturnTypeComponents(
 OpFoldResult WhereOp::fold(FoldAdaptor adaptor) {
   return foldElementwise(getOperation(), adaptor.getOperands());
 }
+
+LogicalResult IsNaNOp::inferReturnTypeComponents(
+    MLIRContext *context, std::optional<Location>, Adaptor adaptor,
+    SmallVectorImpl<ShapedTypeComponents> &results) {
+  return inferSameShapeAs(adaptor.getInput().getType(),
+                          IntegerType::get(context, 1), results);
+}
+
+OpFoldResult IsNaNOp::fold(FoldAdaptor adaptor) {
+  return foldElementwise(getOperation(), adaptor.getOperands());
+}

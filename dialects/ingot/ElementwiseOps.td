@@ -35,6 +35,13 @@ def Ingot_AbsOp : Ingot_UnaryOp<"abs"> { let summary = "|x|"; }
 def Ingot_SignOp : Ingot_UnaryOp<"sign"> { let summary = "-1, 0 or 1"; }
 def Ingot_NotOp : Ingot_UnaryOp<"not", Ingot_BoolTensor> { let summary = "logical not"; }
 
+def Ingot_IsNaNOp : Ingot_Op<"is_nan"> {
+  let summary = "x != x: true where the float is NaN";
+  let arguments = (ins Ingot_FloatTensor:$input);
+  let results = (outs Ingot_BoolTensor:$output);
+  let hasFolder = 1;
+}
+
 def Ingot_IdentityOp : Ingot_UnaryOp<"identity"> {
   let summary = "returns its operand";
   let description = [{ Folds away; kept so that imported graphs round-trip. }];

@@ -24,6 +24,10 @@ bool areRefinementCompatible(TypeRange inferred, TypeRange actual);
 LogicalResult inferSameAs(Type operandType,
                           SmallVectorImpl<ShapedTypeComponents> &results);
 
+/// Result has the operand's shape and `elementType`.
+LogicalResult inferSameShapeAs(Type operandType, Type elementType,
+                               SmallVectorImpl<ShapedTypeComponents> &results);
+
 /// Result is the numpy broadcast of the operands' shapes. Its element type is
 /// `elementType` when given, else the (common) operand element type.
 LogicalResult inferBroadcast(std::optional<Location> loc, ValueRange operands,

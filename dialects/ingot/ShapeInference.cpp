@@ -185,6 +185,12 @@ mlir::ingot::inferSameAs(Type operandType,
 }
 
 LogicalResult
+mlir::ingot::inferSameShapeAs(Type operandType, Type elementType,
+                              SmallVectorImpl<ShapedTypeComponents> &results) {
+  return pushResult(results, getDims(operandType), elementType);
+}
+
+LogicalResult
 mlir::ingot::inferBroadcast(std::optional<Location> loc, ValueRange operands,
                             Type elementType,
                             SmallVectorImpl<ShapedTypeComponents> &results) {

@@ -47,11 +47,22 @@ ingot_session::~ingot_session() {
       total += t;
     std::fprintf(stderr, "ingot profile: %d runs, %.3f ms per run\n", runs,
                  total * 1e3 / runs);
+    // Bytes: every buffer the step names, read or written once -- a lower
+    // bound on its memory traffic, so GB/s is the achieved bandwidth of a
+    // kernel that touches each byte once.
+    const auto &buffers = model->manifest.buffers();
+    std::fprintf(stderr, "  %10s %6s %12s %8s  step\n", "ms/run", "share",
+                 "bytes", "GB/s");
     for (size_t k = 0; k < order.size() && k < 25; ++k) {
       const auto &s = steps.Get(order[k]);
-      std::fprintf(stderr, "  %7.3f ms %5.1f%%  step %d %s %s %s\n",
-                   stepSeconds[order[k]] * 1e3 / runs,
-                   100 * stepSeconds[order[k]] / total, order[k],
+      uint64_t bytes = 0;
+      for (uint32_t b : s.buffers())
+        bytes += buffers.Get(b).size();
+      double seconds = stepSeconds[order[k]] / runs;
+      std::fprintf(stderr, "  %10.4f %5.1f%% %12llu %8.1f  step %d %s %s %s\n",
+                   seconds * 1e3, 100 * stepSeconds[order[k]] / total,
+                   static_cast<unsigned long long>(bytes),
+                   seconds > 0 ? bytes / seconds * 1e-9 : 0.0, order[k],
                    s.kernel().c_str(), s.region_kind().c_str(),
                    s.name().c_str());
     }
@@ -214,8 +225,12 @@ ingot_session_run(ingot_session *s, const ingot_tensor *inputs,
           inDevice[k] = inputs[i].on_device != 0;
     for (size_t i = 0; i < numOutputs; ++i)
       outDevice[i] = outputs[i].on_device != 0;
-    return ingot::runtime::cuda::run(m, *s->device, in, inDevice, out,
-                                     outDevice);
+    ingot_status *st = ingot::runtime::cuda::run(
+        m, *s->device, in, inDevice, out, outDevice,
+        s->profile ? &s->stepSeconds : nullptr);
+    if (!st)
+      ++s->runs;
+    return st;
   }
 #endif
   for (size_t i = 0; i < numInputs; ++i)

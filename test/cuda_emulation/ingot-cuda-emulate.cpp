@@ -107,40 +107,22 @@ static void conv(const art::ConvCall &c, const float *x, const float *w,
         }
 }
 
-/// Calls a kernel whose parameters are all pointers.
-static void call(void *fn, std::vector<void *> &a) {
-  using P = void *;
-  switch (a.size()) {
-  case 1:
-    reinterpret_cast<void (*)(P)>(fn)(a[0]);
-    return;
-  case 2:
-    reinterpret_cast<void (*)(P, P)>(fn)(a[0], a[1]);
-    return;
-  case 3:
-    reinterpret_cast<void (*)(P, P, P)>(fn)(a[0], a[1], a[2]);
-    return;
-  case 4:
-    reinterpret_cast<void (*)(P, P, P, P)>(fn)(a[0], a[1], a[2], a[3]);
-    return;
-  case 5:
-    reinterpret_cast<void (*)(P, P, P, P, P)>(fn)(a[0], a[1], a[2], a[3], a[4]);
-    return;
-  case 6:
-    reinterpret_cast<void (*)(P, P, P, P, P, P)>(fn)(a[0], a[1], a[2], a[3],
-                                                     a[4], a[5]);
-    return;
-  case 7:
-    reinterpret_cast<void (*)(P, P, P, P, P, P, P)>(fn)(a[0], a[1], a[2], a[3],
-                                                        a[4], a[5], a[6]);
-    return;
-  case 8:
-    reinterpret_cast<void (*)(P, P, P, P, P, P, P, P)>(fn)(
-        a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7]);
-    return;
-  default:
+/// Calls a kernel whose parameters are all pointers (up to 64: a fusion
+/// region has one per input plus its output).
+template <size_t> using Pointer = void *;
+template <size_t... I>
+static void callWith(void *fn, std::vector<void *> &a,
+                     std::index_sequence<I...>) {
+  reinterpret_cast<void (*)(Pointer<I>...)>(fn)(a[I]...);
+}
+template <size_t N = 1> static void call(void *fn, std::vector<void *> &a) {
+  if constexpr (N > 64) {
     throw std::runtime_error("kernel with " + std::to_string(a.size()) +
                              " parameters");
+  } else if (a.size() == N) {
+    callWith(fn, a, std::make_index_sequence<N>());
+  } else {
+    call<N + 1>(fn, a);
   }
 }
 

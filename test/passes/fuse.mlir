@@ -115,3 +115,29 @@ func.func @library_constants(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
   %1 = ingot.add %0, %one : (tensor<3x2xf32>, tensor<f32>) -> tensor<3x2xf32>
   return %1 : tensor<3x2xf32>
 }
+
+// -----
+
+// Regression (ResNet-50's projection shortcut crashed the pass): two
+// convolutions feed one add. The add and the relu after it join the first
+// convolution's epilogue only; the second convolution is a library region of
+// its own whose result the first region reads.
+// CHECK-LABEL: func.func @two_convs_one_add
+// CHECK: %[[B:.*]] = ingot.fusion "library" (%arg0, %{{.*}}) : {{.*}} {
+// CHECK-NEXT: ingot.conv
+// CHECK-NEXT: ingot.yield
+// CHECK: %[[A:.*]] = ingot.fusion "library" (%arg0, %{{.*}}, %[[B]]) : {{.*}} {
+// CHECK-NEXT: ingot.conv
+// CHECK-NEXT: ingot.add
+// CHECK-NEXT: ingot.relu
+// CHECK-NEXT: ingot.yield
+// CHECK: return %[[A]]
+func.func @two_convs_one_add(%x: tensor<1x3x8x8xf32>) -> tensor<1x4x6x6xf32> {
+  %w1 = ingot.constant dense<0.5> : tensor<4x3x3x3xf32>
+  %w2 = ingot.constant dense<0.25> : tensor<4x3x3x3xf32>
+  %0 = ingot.conv %x, %w1 : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32>
+  %1 = ingot.conv %x, %w2 : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32>
+  %2 = ingot.add %0, %1 : (tensor<1x4x6x6xf32>, tensor<1x4x6x6xf32>) -> tensor<1x4x6x6xf32>
+  %3 = ingot.relu %2 : (tensor<1x4x6x6xf32>) -> tensor<1x4x6x6xf32>
+  return %3 : tensor<1x4x6x6xf32>
+}

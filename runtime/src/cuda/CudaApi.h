@@ -45,6 +45,11 @@ namespace ingot::runtime::cuda {
   X(cuGraphLaunch, "cuGraphLaunch")                                            \
   X(cuGraphExecDestroy, "cuGraphExecDestroy")                                  \
   X(cuGraphDestroy, "cuGraphDestroy")                                          \
+  X(cuEventCreate, "cuEventCreate")                                            \
+  X(cuEventRecord, "cuEventRecord")                                            \
+  X(cuEventSynchronize, "cuEventSynchronize")                                  \
+  X(cuEventElapsedTime, "cuEventElapsedTime_v2")                               \
+  X(cuEventDestroy, "cuEventDestroy_v2")                                       \
   X(cuGetErrorString, "cuGetErrorString")
 
 #define INGOT_LT_FUNCTIONS(X)                                                  \

@@ -81,6 +81,7 @@ struct DeviceSession {
   CUgraphExec graph = nullptr;
   std::vector<CUdeviceptr>
       graphPointers; // input/output pointers the graph bakes in
+  std::vector<CUevent> stepEvents; // INGOT_PROFILE: one per step, plus one
   ~DeviceSession();
 };
 
@@ -90,6 +91,8 @@ DeviceSession::~DeviceSession() {
   api->cuCtxSetCurrent(model->context);
   if (graph)
     api->cuGraphExecDestroy(graph);
+  for (CUevent e : stepEvents)
+    api->cuEventDestroy(e);
   for (GemmPlan &g : gemms) {
     if (g.desc)
       api->cublasLtMatmulDescDestroy(g.desc);
@@ -431,10 +434,12 @@ createSession(const ModelData &m, bool useCudaGraph,
   return nullptr;
 }
 
-/// Enqueues every step on the session's stream.
+/// Enqueues every step on the session's stream; with `events`, records
+/// events[i] before step i and the last one after all steps.
 static ingot_status *enqueue(const ModelData &m, DeviceSession &s,
                              const std::vector<CUdeviceptr> &inputs,
-                             const std::vector<CUdeviceptr> &outputs) {
+                             const std::vector<CUdeviceptr> &outputs,
+                             const std::vector<CUevent> *events = nullptr) {
   const Api *api = s.api;
   const auto &buffers = m.manifest.buffers();
   auto pointer = [&](uint32_t id) -> CUdeviceptr {
@@ -462,6 +467,8 @@ static ingot_status *enqueue(const ModelData &m, DeviceSession &s,
     args.clear();
     for (uint32_t b : step.buffers())
       args.push_back(pointer(b));
+    if (events)
+      api->cuEventRecord((*events)[i], s.stream);
     switch (step.kind()) {
     case art::Step::KERNEL: {
       params.clear();
@@ -550,6 +557,36 @@ static ingot_status *enqueue(const ModelData &m, DeviceSession &s,
       return makeStatus(INGOT_INVALID_ARTIFACT, where() + "unknown step kind");
     }
   }
+  if (events)
+    api->cuEventRecord(events->back(), s.stream);
+  return nullptr;
+}
+
+/// Runs the steps once between events and adds each step's GPU time.
+static ingot_status *profileSteps(const ModelData &m, DeviceSession &s,
+                                  const std::vector<CUdeviceptr> &inputs,
+                                  const std::vector<CUdeviceptr> &outputs,
+                                  std::vector<double> &stepSeconds) {
+  const Api *api = s.api;
+  size_t n = m.manifest.steps_size();
+  CUresult r;
+  while (s.stepEvents.size() < n + 1) {
+    CUevent e = nullptr;
+    if ((r = api->cuEventCreate(&e, CU_EVENT_DEFAULT)) != CUDA_SUCCESS)
+      return makeStatus(INGOT_INTERNAL,
+                        "creating a profiling event: " + cuError(api, r));
+    s.stepEvents.push_back(e);
+  }
+  if (ingot_status *st = enqueue(m, s, inputs, outputs, &s.stepEvents))
+    return st;
+  if ((r = api->cuEventSynchronize(s.stepEvents.back())) != CUDA_SUCCESS)
+    return makeStatus(INGOT_INTERNAL,
+                      "running the model on the GPU: " + cuError(api, r));
+  for (size_t i = 0; i < n && i < stepSeconds.size(); ++i) {
+    float ms = 0;
+    api->cuEventElapsedTime(&ms, s.stepEvents[i], s.stepEvents[i + 1]);
+    stepSeconds[i] += ms * 1e-3;
+  }
   return nullptr;
 }
 
@@ -557,7 +594,8 @@ ingot_status *run(const ModelData &m, DeviceSession &s,
                   const std::vector<const void *> &in,
                   const std::vector<bool> &inOnDevice,
                   const std::vector<void *> &out,
-                  const std::vector<bool> &outOnDevice) {
+                  const std::vector<bool> &outOnDevice,
+                  std::vector<double> *stepSeconds) {
   const Api *api = s.api;
   api->cuCtxSetCurrent(s.model->context);
   CUresult r;
@@ -586,7 +624,10 @@ ingot_status *run(const ModelData &m, DeviceSession &s,
     s.graph = nullptr;
   }
   ingot_status *st = nullptr;
-  if (s.graph) {
+  if (stepSeconds) {
+    if ((st = profileSteps(m, s, inputs, outputs, *stepSeconds)))
+      return st;
+  } else if (s.graph) {
     if ((r = api->cuGraphLaunch(s.graph, s.stream)) != CUDA_SUCCESS)
       return makeStatus(INGOT_INTERNAL,
                         "replaying the CUDA graph: " + cuError(api, r));

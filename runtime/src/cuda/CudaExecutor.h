@@ -23,12 +23,15 @@ createSession(const ModelData &model, bool useCudaGraph,
               std::unique_ptr<DeviceSession, void (*)(DeviceSession *)> &out);
 
 /// Runs the steps. `inputs`/`outputs` are host pointers, or device pointers
-/// where `onDevice` says so (no copy).
+/// where `onDevice` says so (no copy). With `stepSeconds` (INGOT_PROFILE),
+/// the steps run without the CUDA graph, each between two events, and each
+/// step's GPU time is added to its entry.
 ingot_status *run(const ModelData &model, DeviceSession &session,
                   const std::vector<const void *> &inputs,
                   const std::vector<bool> &inputsOnDevice,
                   const std::vector<void *> &outputs,
-                  const std::vector<bool> &outputsOnDevice);
+                  const std::vector<bool> &outputsOnDevice,
+                  std::vector<double> *stepSeconds = nullptr);
 
 } // namespace ingot::runtime::cuda
 
