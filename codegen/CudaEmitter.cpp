@@ -27,8 +27,11 @@ const char *kCudaPrelude =
     ;
 // clang-format on
 
-// Block-wide sum/max over 256 threads: warp shuffles, then one value per
-// warp through shared memory.
+// Block-wide sum/max/min/product: warp shuffles, then one value per warp
+// through shared memory, combined by the first warp. Its lanes past the
+// number of warps hold no value, so a lane only combines with a partner that
+// holds one (lane + offset < warps): padding them with some value instead
+// would count it again in a sum or product.
 const char *kBlockReduce = R"CUDA(
 namespace {
 #ifdef INGOT_CUDA_EMULATION
@@ -46,9 +49,13 @@ __device__ __forceinline__ T ig_block_reduce(T v, F combine, T *shared) {
     shared[warp] = v;
   __syncthreads();
   if (warp == 0) {
-    v = lane < int(blockDim.x >> 5) ? shared[lane] : shared[0];
-    for (int o = 16; o > 0; o >>= 1)
-      v = combine(v, __shfl_down_sync(0xffffffffu, v, o));
+    const int warps = int(blockDim.x >> 5);
+    v = lane < warps ? shared[lane] : shared[0];
+    for (int o = 16; o > 0; o >>= 1) {
+      T other = __shfl_down_sync(0xffffffffu, v, o);
+      if (lane + o < warps)
+        v = combine(v, other);
+    }
     if (lane == 0)
       shared[0] = v;
   }

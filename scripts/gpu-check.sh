@@ -52,9 +52,9 @@ for m in "$D"/models/*/; do
   timeout 120 "$D/bin/ingot-gpu-test" "$m/cpu.ingot" "$m/cuda.ingot" || status=1
   timeout 60 "$D/bin/ingot-run" "$m/cuda.ingot" --inputs "$m/inputs.npz" --compare "$m/ref.npz" \
     --quiet || status=1
-  g=$(timeout 60 "$D/bin/ingot-bench" "$m/cuda.ingot" --warmup 10 --iterations 100 | awk '/p50/ {print $5}')
+  g=$(timeout 60 "$D/bin/ingot-bench" "$m/cuda.ingot" --warmup 10 --iterations 100 | awk '/p50/ {print $6}')
   n=$(timeout 60 "$D/bin/ingot-bench" "$m/cuda.ingot" --warmup 10 --iterations 100 --no-cuda-graph |
-    awk '/p50/ {print $5}')
+    awk '/p50/ {print $6}')
   INGOT_PROFILE=1 timeout 60 "$D/bin/ingot-bench" "$m/cuda.ingot" --warmup 3 --iterations 10 2>&1 >/dev/null |
     head -8
   o=$(timeout 120 python3 - "$m" <<'PY'

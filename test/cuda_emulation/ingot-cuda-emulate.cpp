@@ -16,12 +16,16 @@
 
 #include <dlfcn.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
+#include <thread>
+#include <utility>
+#include <vector>
 
 namespace art = ingot::artifact;
 
@@ -126,6 +130,34 @@ template <size_t N = 1> static void call(void *fn, std::vector<void *> &a) {
   }
 }
 
+using ConfigureFn = void (*)(unsigned, unsigned);
+using SetThreadFn = void (*)(unsigned, unsigned);
+
+/// Runs the kernel as up to three blocks (fewer than most launches ask for,
+/// so the grid-stride and row-stride loops are exercised too) of the step's
+/// block size, one std::thread per GPU thread, one block after another.
+static void launchThreaded(void *fn, std::vector<void *> &args,
+                           const art::Step &step, ConfigureFn configure,
+                           SetThreadFn setThread) {
+  unsigned block = unsigned(step.block_x());
+  if (block == 0 || block % 32 != 0 || block > 1024)
+    throw std::runtime_error("step " + step.kernel() + ": block size " +
+                             std::to_string(block) + " cannot be emulated");
+  unsigned grid = unsigned(std::min<int64_t>(std::max<int64_t>(step.grid_x(), 1), 3));
+  configure(block, grid);
+  for (unsigned b = 0; b < grid; ++b) {
+    std::vector<std::thread> threads;
+    for (unsigned t = 0; t < block; ++t)
+      threads.emplace_back([&, t] {
+        setThread(t, b);
+        std::vector<void *> own(args);
+        call(fn, own);
+      });
+    for (std::thread &th : threads)
+      th.join();
+  }
+}
+
 int main(int argc, char **argv) {
   if (argc < 7) {
     std::fprintf(stderr,
@@ -167,6 +199,11 @@ int main(int argc, char **argv) {
     void *lib = dlopen(argv[2], RTLD_NOW);
     if (!lib)
       throw std::runtime_error(dlerror());
+    // Kernels built with cuda_emulation_threads.h run as real blocks.
+    auto configure = reinterpret_cast<ConfigureFn>(
+        dlsym(lib, "ingot_emulation_configure"));
+    auto setThread = reinterpret_cast<SetThreadFn>(
+        dlsym(lib, "ingot_emulation_set_thread"));
     std::map<std::string, ingot::Tensor> in =
         inputsPath.empty() ? std::map<std::string, ingot::Tensor>()
                            : ingot::tools::readNpz(inputsPath);
@@ -206,7 +243,10 @@ int main(int argc, char **argv) {
         void *fn = dlsym(lib, step.kernel().c_str());
         if (!fn)
           throw std::runtime_error("missing kernel " + step.kernel());
-        call(fn, args);
+        if (configure && setThread)
+          launchThreaded(fn, args, step, configure, setThread);
+        else
+          call(fn, args);
         break;
       }
       case art::Step::COPY:

@@ -96,9 +96,11 @@ def compile_cuda(model_path, workdir, feeds, nvcc, rtol=1e-4, atol=1e-5, emulate
         return False, "ingotc --emit=cuda failed:\n" + p.stderr[-3000:]
     emu_dir = os.environ["INGOT_CUDA_EMULATION_DIR"]
     so = os.path.abspath(os.path.join(workdir, "kernels_emulated.so"))
-    p = subprocess.run(["c++", "-std=c++17", "-O1", "-fPIC", "-shared", "-w",
+    # emulate == "threads": every block as real threads (shuffles, barriers).
+    header = "cuda_emulation_threads.h" if emulate == "threads" else "cuda_emulation.h"
+    p = subprocess.run(["c++", "-std=c++17", "-O1", "-fPIC", "-shared", "-w", "-pthread",
                         "-I", os.path.join(emu_dir, "include"),
-                        "-include", os.path.join(emu_dir, "include", "cuda_emulation.h"),
+                        "-include", os.path.join(emu_dir, "include", header),
                         "-x", "c++", source, "-o", so], capture_output=True, text=True)
     if p.returncode != 0:
         return False, "compiling the CUDA kernels as host code failed:\n" + p.stderr[-3000:]
@@ -107,4 +109,5 @@ def compile_cuda(model_path, workdir, feeds, nvcc, rtol=1e-4, atol=1e-5, emulate
                         "--atol", str(atol)], capture_output=True, text=True)
     if p.returncode != 0:
         return False, "CUDA plan emulated on the host differs from onnxruntime:\n" + p.stdout + p.stderr
-    return True, "; CUDA artifact builds (sm_80, sm_90) and its plan matches when emulated"
+    return True, ("; CUDA artifact builds (sm_80, sm_90) and its plan matches when emulated" +
+                  (" with threaded blocks" if emulate == "threads" else ""))
