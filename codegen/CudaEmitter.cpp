@@ -36,9 +36,20 @@ const char *kBlockReduce = R"CUDA(
 namespace {
 #ifdef INGOT_CUDA_EMULATION
 // One thread per block when the tests run the kernels on the host.
+#define IG_WARP_SIZE 1
 template <class T, class F>
 __device__ __forceinline__ T ig_block_reduce(T v, F, T *) { return v; }
+template <class T, class F>
+__device__ __forceinline__ T ig_warp_reduce(T v, F) { return v; }
 #else
+#define IG_WARP_SIZE 32
+// Butterfly over the warp: every lane ends with the whole warp's value.
+template <class T, class F>
+__device__ __forceinline__ T ig_warp_reduce(T v, F combine) {
+  for (int o = 16; o > 0; o >>= 1)
+    v = combine(v, __shfl_xor_sync(0xffffffffu, v, o));
+  return v;
+}
 template <class T, class F>
 __device__ __forceinline__ T ig_block_reduce(T v, F combine, T *shared) {
   for (int o = 16; o > 0; o >>= 1)
@@ -112,6 +123,13 @@ LogicalResult CudaKernelWriter::loopBody(Value result, CudaLaunch &launch) {
   return success();
 }
 
+/// One warp per row for rows short enough that most of a 256-thread block
+/// would idle, when there are enough rows to fill the GPU with warps;
+/// otherwise one block per row.
+static bool useWarpPerRow(int64_t len, int64_t rows) {
+  return (len <= 256 && rows >= 256) || (len <= 1024 && rows >= 2048);
+}
+
 LogicalResult CudaKernelWriter::reductionBody(Operation *root,
                                               CudaLaunch &launch) {
   Value result = root->getResult(0);
@@ -125,6 +143,21 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *root,
   e.setIndent("    ");
   std::string pre = "  __shared__ " + acc + " red[32];\n";
   int64_t rows = 0;
+  // Block per row: threads stride the row, ig_block_reduce combines them.
+  // Warp per row: lanes stride it, ig_warp_reduce (shuffles only) does.
+  bool warp = false;
+  std::string tid = "threadIdx.x", threads = "blockDim.x";
+  auto reduce = [&](const std::string &v, const std::string &combiner) {
+    return warp ? "ig_warp_reduce(" + v + ", " + combiner + ")"
+                : "ig_block_reduce(" + v + ", " + combiner + ", red)";
+  };
+  auto chooseMode = [&](int64_t len) {
+    warp = useWarpPerRow(len, rows);
+    if (warp) {
+      tid = "lane";
+      threads = "IG_WARP_SIZE";
+    }
+  };
   if (isa<SoftmaxOp, LogSoftmaxOp, LayerNormOp>(root)) {
     int64_t axis =
         static_cast<int64_t>(cast<IntegerAttr>(root->getAttr("axis")).getInt());
@@ -142,6 +175,7 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *root,
     for (int64_t d : innerDims)
       len *= inShape[d];
     rows = numElements(inShape) / std::max<int64_t>(1, len);
+    chooseMode(len);
     // Row coordinates from blockIdx, inner coordinates from j.
     auto indexFor = [&](const std::string &j) {
       Index idx(rank, "0");
@@ -162,20 +196,20 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *root,
       }
       return idx;
     };
-    std::string loop =
-        "for (int64_t j = threadIdx.x; j < " + str(len) + "; j += blockDim.x)";
+    std::string loop = "for (int64_t j = " + tid + "; j < " + str(len) +
+                       "; j += " + threads + ")";
     Index idx = indexFor("j");
     if (!isNorm) {
       e.line(acc + " m = ig_lowest<" + acc + ">();");
       e.open(loop);
       e.line("m = ig_max(m, " + acc + "(" + e.value(input, idx) + "));");
       e.close();
-      e.line("m = ig_block_reduce(m, IgMax(), red);");
+      e.line("m = " + reduce("m", "IgMax()") + ";");
       e.line(acc + " s = 0;");
       e.open(loop);
       e.line("s += ig_exp(" + acc + "(" + e.value(input, idx) + ") - m);");
       e.close();
-      e.line("s = ig_block_reduce(s, IgSum(), red);");
+      e.line("s = " + reduce("s", "IgSum()") + ";");
       e.open(loop);
       std::string v = e.value(input, idx);
       e.line("out[" + linearIndex(inShape, idx) + "] = " + ty + "(" +
@@ -190,14 +224,14 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *root,
       e.open(loop);
       e.line("mean += float(" + e.value(input, idx) + ");");
       e.close();
-      e.line("mean = ig_block_reduce(mean, IgSum(), red) / float(" + str(len) +
+      e.line("mean = " + reduce("mean", "IgSum()") + " / float(" + str(len) +
              ");");
       e.line("float var = 0.0f;");
       e.open(loop);
       e.line("const float d = float(" + e.value(input, idx) + ") - mean;");
       e.line("var += d * d;");
       e.close();
-      e.line("var = ig_block_reduce(var, IgSum(), red) / float(" + str(len) +
+      e.line("var = " + reduce("var", "IgSum()") + " / float(" + str(len) +
              ");");
       e.line("const float inv = 1.0f / ig_sqrt(var + " +
              std::to_string(ln.getEpsilon().convertToDouble()) + "f);");
@@ -262,25 +296,37 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *root,
                            : isMin  ? "IgMin()"
                            : isProd ? "IgProd()"
                                     : "IgSum()";
+    chooseMode(count);
     e.line(acc + " a = " + init + ";");
-    e.open("for (int64_t j = threadIdx.x; j < " + str(count) +
-           "; j += blockDim.x)");
+    e.open("for (int64_t j = " + tid + "; j < " + str(count) + "; j += " +
+           threads + ")");
     std::string v = e.value(input, idx);
     e.line("a = " + combiner + "(a, " + acc + "(" + v + "));");
     e.close();
-    e.line("a = ig_block_reduce(a, " + combiner + ", red);");
+    e.line("a = " + reduce("a", combiner) + ";");
     std::string final = isa<ReduceMeanOp, GlobalAveragePoolOp>(root)
                             ? "a / " + acc + "(" + str(count) + ")"
                             : "a";
-    e.line("if (threadIdx.x == 0) out[row] = " + ty + "(" + final + ");");
+    e.line("if (" + tid + " == 0) out[row] = " + ty + "(" + final + ");");
   }
   if (!e.error.empty())
     return fail(e.error);
-  body = pre + "  for (int64_t row = blockIdx.x; row < " + str(rows) +
-         "; row += gridDim.x) {\n" + e.body() + "  }\n";
+  if (warp) {
+    // Every lane of a warp takes the same rows, so the shuffles are uniform.
+    body = "  const int64_t lane = threadIdx.x % IG_WARP_SIZE;\n"
+           "  const int64_t warps = blockDim.x / IG_WARP_SIZE;\n"
+           "  for (int64_t row = int64_t(blockIdx.x) * warps + threadIdx.x / "
+           "IG_WARP_SIZE; row < " +
+           str(rows) + "; row += int64_t(gridDim.x) * warps) {\n" + e.body() +
+           "  }\n";
+  } else {
+    body = pre + "  for (int64_t row = blockIdx.x; row < " + str(rows) +
+           "; row += gridDim.x) {\n" + e.body() + "  }\n";
+  }
   e.body().clear();
   launch.blockX = 256;
-  launch.gridX = std::max<int64_t>(1, std::min<int64_t>(rows, 65535 * 8));
+  int64_t blocks = warp ? (rows + 7) / 8 : rows;
+  launch.gridX = std::max<int64_t>(1, std::min<int64_t>(blocks, 65535 * 8));
   return success();
 }
 

@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <string>
 #include <thread>
 
 using namespace ingot::runtime;
@@ -34,26 +35,54 @@ struct ingot_session {
   ~ingot_session();
 };
 
-ingot_session::~ingot_session() {
-  if (profile && runs > 0) {
-    const auto &steps = model->manifest.steps();
-    std::vector<int> order(steps.size());
-    for (size_t i = 0; i < order.size(); ++i)
-      order[i] = static_cast<int>(i);
+/// The step's region name without MLIR's location wrapper:
+/// loc("/layer1/Relu"("model.onnx":0:0)) -> /layer1/Relu.
+static std::string regionName(const std::string &name) {
+  const std::string prefix = "loc(\"";
+  if (name.compare(0, prefix.size(), prefix) != 0)
+    return name;
+  size_t end = name.find('"', prefix.size());
+  return end == std::string::npos ? name
+                                  : name.substr(prefix.size(), end - prefix.size());
+}
+
+/// INGOT_PROFILE=1 report: library calls (GEMM/convolution) and generated
+/// kernels in two tables, the slowest first. Bytes: every buffer the step
+/// names, read or written once -- a lower bound on its memory traffic, so
+/// GB/s is the bandwidth a kernel achieved if it touched each byte once.
+static void printProfile(const ModelData &model,
+                         const std::vector<double> &stepSeconds, int runs) {
+  const auto &steps = model.manifest.steps();
+  const auto &buffers = model.manifest.buffers();
+  bool cpu = model.manifest.target() != "cuda";
+  auto isLibrary = [&](const ingot::artifact::Step &s) {
+    return s.kind() == ingot::artifact::Step::GEMM ||
+           s.kind() == ingot::artifact::Step::CONV ||
+           (cpu && s.region_kind() == "library");
+  };
+  double total = 0;
+  for (double t : stepSeconds)
+    total += t;
+  std::fprintf(stderr, "ingot profile: %d runs, %.3f ms per run in %d steps\n",
+               runs, total * 1e3 / runs, steps.size());
+  for (bool library : {true, false}) {
+    std::vector<int> order;
+    double part = 0;
+    for (int i = 0; i < steps.size(); ++i)
+      if (isLibrary(steps.Get(i)) == library) {
+        order.push_back(i);
+        part += stepSeconds[i];
+      }
     std::sort(order.begin(), order.end(),
               [&](int a, int b) { return stepSeconds[a] > stepSeconds[b]; });
-    double total = 0;
-    for (double t : stepSeconds)
-      total += t;
-    std::fprintf(stderr, "ingot profile: %d runs, %.3f ms per run\n", runs,
-                 total * 1e3 / runs);
-    // Bytes: every buffer the step names, read or written once -- a lower
-    // bound on its memory traffic, so GB/s is the achieved bandwidth of a
-    // kernel that touches each byte once.
-    const auto &buffers = model->manifest.buffers();
+    std::fprintf(stderr, "%s: %zu steps, %.3f ms per run (%.1f%%)\n",
+                 library ? "library calls" : "generated kernels", order.size(),
+                 part * 1e3 / runs, total > 0 ? 100 * part / total : 0.0);
+    if (order.empty())
+      continue;
     std::fprintf(stderr, "  %10s %6s %12s %8s  step\n", "ms/run", "share",
                  "bytes", "GB/s");
-    for (size_t k = 0; k < order.size() && k < 25; ++k) {
+    for (size_t k = 0; k < order.size() && k < 12; ++k) {
       const auto &s = steps.Get(order[k]);
       uint64_t bytes = 0;
       for (uint32_t b : s.buffers())
@@ -64,9 +93,14 @@ ingot_session::~ingot_session() {
                    static_cast<unsigned long long>(bytes),
                    seconds > 0 ? bytes / seconds * 1e-9 : 0.0, order[k],
                    s.kernel().c_str(), s.region_kind().c_str(),
-                   s.name().c_str());
+                   regionName(s.name()).c_str());
     }
   }
+}
+
+ingot_session::~ingot_session() {
+  if (profile && runs > 0)
+    printProfile(*model, stepSeconds, runs);
   std::free(arena);
 }
 

@@ -5,7 +5,8 @@
 # Regression: the block reduction padded the final warp's empty lanes with a
 # real value, which a sum counted again (every softmax, layer norm, mean and
 # sum was wrong on the GPU while the single-thread emulation passed).
-# Rows longer and shorter than a block, and more rows than blocks.
+# Rows longer and shorter than a block, more rows than blocks, and many
+# short rows (one warp per row).
 # Tolerances: rtol 1e-4, atol 1e-5.
 # REQUIRES: nvcc
 # RUN: %python %s %t
@@ -53,6 +54,14 @@ case("reduceprod_axis", [helper.make_node("ReduceProd", ["x"], ["y"], axes=[1], 
 case("reducesum_all", [helper.make_node("ReduceSum", ["x"], ["y"], keepdims=1)], [40, 50], [1, 1])
 case("global_average_pool", [helper.make_node("GlobalAveragePool", ["x"], ["y"])],
      [2, 8, 33, 31], [2, 8, 1, 1])
+# Many short rows: one warp per row (ig_warp_reduce, butterfly shuffles).
+case("softmax_warp_rows", [helper.make_node("Softmax", ["x"], ["y"], axis=-1)], [300, 40], [300, 40])
+case("reducemax_warp_rows", [helper.make_node("ReduceMax", ["x"], ["y"], axes=[1], keepdims=1)],
+     [260, 33], [260, 1])
+case("layer_norm_warp_rows", [helper.make_node("LayerNormalization", ["x", "g", "b"], ["y"], axis=-1)],
+     [2048, 96], [2048, 96],
+     [const("g", rng.standard_normal(96).astype(np.float32)),
+      const("b", rng.standard_normal(96).astype(np.float32))])
 
 
 def run(c):
@@ -70,5 +79,12 @@ for n, ok, m in results:
     if ok and "threaded blocks" not in m:
         failed.append((n, m))
         print(f"FAIL {n}: the threaded CUDA emulation did not run: {m}")
+    # The row strategy each case is meant to exercise.
+    want = "ig_warp_reduce(" if n.endswith("_warp_rows") else "ig_block_reduce("
+    with open(os.path.join(folder, n, "kernels.cu")) as f:
+        body = f.read().split("ingot_k0", 1)[-1]
+    if ok and want not in body:
+        failed.append((n, m))
+        print(f"FAIL {n}: expected its kernel to use {want[:-1]}")
 print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
 sys.exit(1 if failed else 0)

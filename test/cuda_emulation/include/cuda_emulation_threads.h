@@ -73,6 +73,19 @@ template <class T> inline T __shfl_down_sync(unsigned, T v, int offset) {
   return result;
 }
 
+/// Lane i gets lane (i ^ mask)'s value. Every lane of the warp must call it.
+template <class T> inline T __shfl_xor_sync(unsigned, T v, int mask) {
+  static_assert(sizeof(T) <= sizeof(uint64_t), "shuffle of a wide type");
+  unsigned t = threadIdx.x, lane = t & 31;
+  memcpy(&ingotShuffleSlots[t], &v, sizeof v);
+  ingotWarpBarriers[t / 32].wait();
+  T result;
+  memcpy(&result, &ingotShuffleSlots[t - lane + (lane ^ unsigned(mask))],
+         sizeof result);
+  ingotWarpBarriers[t / 32].wait();
+  return result;
+}
+
 /// Called by ingot-cuda-emulate before each launch (blockDim.x a multiple of
 /// 32, at most 1024) and in each thread before it runs the kernel.
 extern "C" void ingot_emulation_configure(unsigned block, unsigned grid) {
