@@ -125,6 +125,9 @@ mlir::ingot::codegen::buildArtifact(const ExecutionPlan &plan,
     if (s.kind == PlanStep::Kind::Conv) {
       art::ConvCall *c = out->mutable_conv();
       c->set_transposed(s.conv.transposed);
+      c->set_bias(s.conv.bias);
+      c->set_residual(s.conv.residual);
+      c->set_relu(s.conv.relu);
       c->set_batch(s.conv.batch);
       c->set_in_channels(s.conv.inChannels);
       c->set_out_channels(s.conv.outChannels);

@@ -73,6 +73,76 @@ libraryBiasEpilogue(FusionOp region, Operation *lib) {
   return std::make_pair(bias, relu);
 }
 
+/// A convolution region whose epilogue cuDNN can do: a bias with one value
+/// per output channel (the convolution's own bias operand or an add),
+/// optionally "+ z" with z of the output's shape (the residual), in either
+/// order, then optionally ReLU. Returns the bias and z
+/// (null if none) and whether ReLU follows.
+struct ConvEpilogue {
+  Value bias, residual;
+  bool relu = false;
+};
+static std::optional<ConvEpilogue> libraryConvEpilogue(FusionOp region,
+                                                       Operation *conv) {
+  auto outType = cast<RankedTensorType>(conv->getResult(0).getType());
+  ArrayRef<int64_t> out = outType.getShape();
+  auto isChannelBias = [&](Value v) {
+    auto type = dyn_cast<RankedTensorType>(v.getType());
+    if (!isa<BlockArgument>(v) || !type || type.getRank() > outType.getRank())
+      return false;
+    // Right-aligned against the output: 1 everywhere but the channel dim.
+    int64_t shift = outType.getRank() - type.getRank();
+    for (int64_t d = 0; d < outType.getRank(); ++d) {
+      int64_t size = d < shift ? 1 : type.getShape()[d - shift];
+      if (size != (d == 1 ? out[1] : 1))
+        return false;
+    }
+    return true;
+  };
+  SmallVector<Operation *> rest;
+  for (Operation &op : region.getBlock().without_terminator())
+    if (&op != conv && !isa<ConstantOp>(op))
+      rest.push_back(&op);
+  ConvEpilogue e;
+  // The convolution's own bias operand, [C], counts as the channel bias.
+  if (conv->getNumOperands() > 2) {
+    Value b = conv->getOperand(2);
+    auto type = dyn_cast<RankedTensorType>(b.getType());
+    if (!isa<BlockArgument>(b) || !type || type.getNumElements() != out[1])
+      return std::nullopt;
+    e.bias = b;
+  }
+  Value tail = conv->getResult(0);
+  size_t i = 0;
+  for (; i < rest.size(); ++i) {
+    auto add = dyn_cast<AddOp>(rest[i]);
+    if (!add || add.getType() != outType ||
+        (add.getLhs() != tail && add.getRhs() != tail))
+      break;
+    Value other = add.getLhs() == tail ? add.getRhs() : add.getLhs();
+    if (other == tail)
+      return std::nullopt;
+    if (!e.bias && isChannelBias(other))
+      e.bias = other;
+    else if (!e.residual && isa<BlockArgument>(other) &&
+             other.getType() == outType)
+      e.residual = other;
+    else
+      return std::nullopt;
+    tail = add.getResult();
+  }
+  if (i < rest.size()) {
+    auto relu = dyn_cast<ReluOp>(rest[i]);
+    if (!relu || relu.getInput() != tail)
+      return std::nullopt;
+    e.relu = true;
+    ++i;
+  }
+  if (i != rest.size() || !e.bias)
+    return std::nullopt;
+  return e;
+}
+
 LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan,
                                         std::string &source) {
   plan.target = "cuda";
@@ -117,7 +187,26 @@ LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan,
       call.buffers.push_back(step.buffers.back());
       call.kernel = step.kernel + "_library";
       if (call.kind == PlanStep::Kind::Conv) {
+        // Bias, residual and ReLU through cuDNN: no kernel follows.
+        std::optional<ConvEpilogue> folded;
+        if (!call.conv.transposed)
+          folded = libraryConvEpilogue(region, lib);
+        if (folded) {
+          for (Value v : {folded->bias, folded->residual}) {
+            if (!v)
+              continue;
+            FailureOr<unsigned> b = bufferOf(v);
+            if (failed(b))
+              return failure();
+            call.buffers.push_back(*b);
+          }
+          call.conv.bias = true;
+          call.conv.residual = bool(folded->residual);
+          call.conv.relu = folded->relu;
+        }
         steps.push_back(call);
+        if (folded)
+          continue;
       } else {
         FailureOr<SmallVector<GemmCall>> gemms = describeGemm(lib);
         if (failed(gemms))

@@ -31,6 +31,7 @@ struct GemmCall {
 };
 struct ConvCall {
   bool transposed = false;
+  bool bias = false, residual = false, relu = false; // cuDNN epilogue
   int64_t batch = 0, inChannels = 0, outChannels = 0, group = 1;
   std::vector<int64_t> inSize, outSize, kernel, stride, dilation, padBegin,
       padEnd;

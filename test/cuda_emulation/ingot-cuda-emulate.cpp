@@ -130,6 +130,25 @@ template <size_t N = 1> static void call(void *fn, std::vector<void *> &a) {
   }
 }
 
+/// The cuDNN epilogue of a convolution step: y = relu?(y + bias[c] + z).
+static void convEpilogue(const art::ConvCall &c, float *y, const float *bias,
+                         const float *z) {
+  if (!c.bias() && !c.residual() && !c.relu())
+    return;
+  int64_t volume = 1;
+  for (int64_t v : c.out_size())
+    volume *= v;
+  int64_t channels = c.out_channels();
+  for (int64_t i = 0, n = c.batch() * channels * volume; i < n; ++i) {
+    float v = y[i];
+    if (c.bias())
+      v += bias[i / volume % channels];
+    if (c.residual())
+      v += z[i];
+    y[i] = c.relu() ? std::max(v, 0.0f) : v;
+  }
+}
+
 using ConfigureFn = void (*)(unsigned, unsigned);
 using SetThreadFn = void (*)(unsigned, unsigned);
 
@@ -260,6 +279,9 @@ int main(int argc, char **argv) {
       case art::Step::CONV:
         conv(step.conv(), static_cast<float *>(args[0]),
              static_cast<float *>(args[1]), static_cast<float *>(args[2]));
+        convEpilogue(step.conv(), static_cast<float *>(args[2]),
+                     args.size() > 3 ? static_cast<float *>(args[3]) : nullptr,
+                     args.size() > 4 ? static_cast<float *>(args[4]) : nullptr);
         break;
       default:
         throw std::runtime_error("unknown step");

@@ -124,9 +124,11 @@ func.func @library_constants(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
 // its own whose result the first region reads.
 // CHECK-LABEL: func.func @two_convs_one_add
 // CHECK: %[[B:.*]] = ingot.fusion "library" (%arg0, %{{.*}}) : {{.*}} {
+// CHECK-NEXT: ^bb0
 // CHECK-NEXT: ingot.conv
 // CHECK-NEXT: ingot.yield
 // CHECK: %[[A:.*]] = ingot.fusion "library" (%arg0, %{{.*}}, %[[B]]) : {{.*}} {
+// CHECK-NEXT: ^bb0
 // CHECK-NEXT: ingot.conv
 // CHECK-NEXT: ingot.add
 // CHECK-NEXT: ingot.relu

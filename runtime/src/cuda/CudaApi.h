@@ -94,7 +94,14 @@ namespace ingot::runtime::cuda {
     "cudnnGetConvolutionBackwardDataAlgorithm_v7")                             \
   X(cudnnGetConvolutionBackwardDataWorkspaceSize,                              \
     "cudnnGetConvolutionBackwardDataWorkspaceSize")                            \
-  X(cudnnConvolutionBackwardData, "cudnnConvolutionBackwardData")
+  X(cudnnConvolutionBackwardData, "cudnnConvolutionBackwardData")            \
+  X(cudnnConvolutionBiasActivationForward,                                     \
+    "cudnnConvolutionBiasActivationForward")                                   \
+  X(cudnnAddTensor, "cudnnAddTensor")                                          \
+  X(cudnnActivationForward, "cudnnActivationForward")                          \
+  X(cudnnCreateActivationDescriptor, "cudnnCreateActivationDescriptor")        \
+  X(cudnnSetActivationDescriptor, "cudnnSetActivationDescriptor")              \
+  X(cudnnDestroyActivationDescriptor, "cudnnDestroyActivationDescriptor")
 
 struct Api {
 #define INGOT_DECLARE(name, symbol) decltype(&::name) name = nullptr;

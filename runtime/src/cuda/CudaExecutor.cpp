@@ -62,6 +62,12 @@ struct ConvPlan {
   cudnnConvolutionFwdAlgo_t forward{};
   cudnnConvolutionBwdDataAlgo_t backward{};
   size_t workspace = 0;
+  // Epilogue (ConvCall bias/residual/relu): one fused cuDNN call where cuDNN
+  // runs it for this convolution (checked once per session), else the
+  // convolution followed by cuDNN's bias add, residual add and ReLU.
+  cudnnTensorDescriptor_t bias = nullptr;
+  cudnnActivationDescriptor_t relu = nullptr;
+  bool fused = false;
 };
 } // namespace
 
@@ -114,6 +120,10 @@ DeviceSession::~DeviceSession() {
       api->cudnnDestroyFilterDescriptor(c.w);
     if (c.conv)
       api->cudnnDestroyConvolutionDescriptor(c.conv);
+    if (c.bias)
+      api->cudnnDestroyTensorDescriptor(c.bias);
+    if (c.relu)
+      api->cudnnDestroyActivationDescriptor(c.relu);
   }
   if (lt)
     api->cublasLtDestroy(lt);
@@ -343,6 +353,22 @@ static ingot_status *planConv(const Api *api, DeviceSession &s,
            p.conv,
            tf32 ? CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION : CUDNN_FMA_MATH)))
     return fail("descriptors");
+  if (c.bias()) {
+    std::vector<int> bd(yd.size(), 1);
+    bd[1] = yd[1];
+    std::vector<int> bs = packed(bd);
+    if ((st = api->cudnnCreateTensorDescriptor(&p.bias)) ||
+        (st = api->cudnnSetTensorNdDescriptor(
+             p.bias, CUDNN_DATA_FLOAT, int(bd.size()), bd.data(), bs.data())))
+      return fail("bias descriptor");
+  }
+  if (c.relu()) {
+    if ((st = api->cudnnCreateActivationDescriptor(&p.relu)) ||
+        (st = api->cudnnSetActivationDescriptor(p.relu, CUDNN_ACTIVATION_RELU,
+                                                CUDNN_PROPAGATE_NAN, 0.0)))
+      return fail("activation descriptor");
+    p.fused = c.bias(); // cuDNN's fused call needs a bias
+  }
   int found = 0;
   if (!c.transposed()) {
     cudnnConvolutionFwdAlgoPerf_t perf{};
@@ -367,6 +393,55 @@ static ingot_status *planConv(const Api *api, DeviceSession &s,
       return fail("workspace size");
   }
   return nullptr;
+}
+
+static CUdeviceptr bufferPointer(const ModelData &m, const DeviceSession &s,
+                                 uint32_t id,
+                                 const std::vector<CUdeviceptr> &inputs,
+                                 const std::vector<CUdeviceptr> &outputs) {
+  const art::Buffer &b = m.manifest.buffers().Get(id);
+  switch (b.kind()) {
+  case art::Buffer::ARENA:
+    return s.arena + b.offset();
+  case art::Buffer::WEIGHT:
+    return s.model->weights + b.offset();
+  case art::Buffer::INPUT:
+    return inputs[b.index()];
+  default:
+    return outputs[b.index()];
+  }
+}
+
+/// The convolution step with its epilogue: X, W, Y, then bias and z.
+static cudnnStatus_t runConv(const Api *api, DeviceSession &s,
+                             const art::ConvCall &call, const ConvPlan &c,
+                             const std::vector<CUdeviceptr> &args) {
+  auto in = [&](size_t k) { return reinterpret_cast<const void *>(args[k]); };
+  void *y = reinterpret_cast<void *>(args[2]);
+  float one = 1.0f, zero = 0.0f;
+  if (call.transposed())
+    return api->cudnnConvolutionBackwardData(
+        s.dnn, &one, c.w, in(1), c.x, in(0), c.conv, c.backward,
+        reinterpret_cast<void *>(s.workspace), s.workspaceBytes, &zero, c.y, y);
+  if (c.fused) {
+    // y = relu(conv(x) + z + bias); without a residual, z is y scaled by 0.
+    float zScale = call.residual() ? 1.0f : 0.0f;
+    return api->cudnnConvolutionBiasActivationForward(
+        s.dnn, &one, c.x, in(0), c.w, in(1), c.conv, c.forward,
+        reinterpret_cast<void *>(s.workspace), s.workspaceBytes, &zScale, c.y,
+        call.residual() ? in(4) : y, c.bias, in(3), c.relu, c.y, y);
+  }
+  cudnnStatus_t st = api->cudnnConvolutionForward(
+      s.dnn, &one, c.x, in(0), c.w, in(1), c.conv, c.forward,
+      reinterpret_cast<void *>(s.workspace), s.workspaceBytes, &zero, c.y, y);
+  if (!st && call.bias())
+    st = api->cudnnAddTensor(s.dnn, &one, c.bias, in(3), &one, c.y, y);
+  if (!st && call.residual())
+    st = api->cudnnAddTensor(s.dnn, &one, c.y, in(4), &one, c.y, y);
+  if (!st && call.relu())
+    st = api->cudnnActivationForward(s.dnn, c.relu, &one, c.y, y, &zero, c.y,
+                                     y);
+  return st;
 }
 
 ingot_status *
@@ -430,6 +505,23 @@ createSession(const ModelData &m, bool useCudaGraph,
   s->workspaceBytes = std::max(s->workspaceBytes, convWorkspace);
   if ((r = api->cuMemAlloc(&s->workspace, s->workspaceBytes)) != CUDA_SUCCESS)
     return fail("allocating the library workspace");
+  // cuDNN documents no query for which algorithms its fused convolution +
+  // bias + ReLU supports: run each once on the session's own (uninitialised)
+  // buffers and fall back to separate calls where it declines.
+  for (int i = 0; i < steps.size(); ++i) {
+    ConvPlan &c = s->convs[i];
+    if (steps.Get(i).kind() != art::Step::CONV || !c.fused)
+      continue;
+    std::vector<CUdeviceptr> args;
+    for (uint32_t b : steps.Get(i).buffers())
+      args.push_back(bufferPointer(m, *s, b, s->inputs, s->outputs));
+    if (c.prePad)
+      args[0] = c.padded;
+    if (runConv(api, *s, steps.Get(i).conv(), c, args) != CUDNN_STATUS_SUCCESS)
+      c.fused = false;
+  }
+  if ((r = api->cuStreamSynchronize(s->stream)) != CUDA_SUCCESS)
+    return fail("trying cuDNN's fused convolutions");
   out = std::move(s);
   return nullptr;
 }
@@ -442,18 +534,8 @@ static ingot_status *enqueue(const ModelData &m, DeviceSession &s,
                              const std::vector<CUevent> *events = nullptr) {
   const Api *api = s.api;
   const auto &buffers = m.manifest.buffers();
-  auto pointer = [&](uint32_t id) -> CUdeviceptr {
-    const art::Buffer &b = buffers.Get(id);
-    switch (b.kind()) {
-    case art::Buffer::ARENA:
-      return s.arena + b.offset();
-    case art::Buffer::WEIGHT:
-      return s.model->weights + b.offset();
-    case art::Buffer::INPUT:
-      return inputs[b.index()];
-    default:
-      return outputs[b.index()];
-    }
+  auto pointer = [&](uint32_t id) {
+    return bufferPointer(m, s, id, inputs, outputs);
   };
   const auto &steps = m.manifest.steps();
   std::vector<CUdeviceptr> args;
@@ -522,7 +604,6 @@ static ingot_status *enqueue(const ModelData &m, DeviceSession &s,
     }
     case art::Step::CONV: {
       const ConvPlan &c = s.convs[i];
-      float alpha = 1.0f, beta = 0.0f;
       if (c.prePad) {
         CUDA_MEMCPY3D copy = c.copy;
         copy.srcDevice = args[0];
@@ -533,20 +614,7 @@ static ingot_status *enqueue(const ModelData &m, DeviceSession &s,
                                 "padding the input failed: " + cuError(api, r));
         args[0] = c.padded;
       }
-      cudnnStatus_t st =
-          step.conv().transposed()
-              ? api->cudnnConvolutionBackwardData(
-                    s.dnn, &alpha, c.w, reinterpret_cast<const void *>(args[1]),
-                    c.x, reinterpret_cast<const void *>(args[0]), c.conv,
-                    c.backward, reinterpret_cast<void *>(s.workspace),
-                    s.workspaceBytes, &beta, c.y,
-                    reinterpret_cast<void *>(args[2]))
-              : api->cudnnConvolutionForward(
-                    s.dnn, &alpha, c.x, reinterpret_cast<const void *>(args[0]),
-                    c.w, reinterpret_cast<const void *>(args[1]), c.conv,
-                    c.forward, reinterpret_cast<void *>(s.workspace),
-                    s.workspaceBytes, &beta, c.y,
-                    reinterpret_cast<void *>(args[2]));
+      cudnnStatus_t st = runConv(api, s, step.conv(), c, args);
       if (st)
         return makeStatus(INGOT_INTERNAL, where() +
                                               "cuDNN convolution failed: " +
