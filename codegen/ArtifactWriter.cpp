@@ -121,6 +121,7 @@ mlir::ingot::codegen::buildArtifact(const ExecutionPlan &plan,
                       : s.gemm.epilogue == GemmCall::Epilogue::Bias
                           ? art::GemmCall::BIAS
                           : art::GemmCall::NONE);
+      g->set_residual(s.gemm.residual);
     }
     if (s.kind == PlanStep::Kind::Conv) {
       art::ConvCall *c = out->mutable_conv();

@@ -17,13 +17,18 @@ using namespace mlir;
 using namespace mlir::ingot;
 using namespace mlir::ingot::codegen;
 
-/// If a GEMM region's whole epilogue is "+ bias" with one value per output
-/// column (a region argument), optionally followed by ReLU, returns the bias
-/// and whether ReLU follows.
-static std::optional<std::pair<Value, bool>>
-libraryBiasEpilogue(FusionOp region, Operation *lib) {
-  int64_t n =
-      cast<RankedTensorType>(lib->getResult(0).getType()).getShape().back();
+/// What cuBLASLt can do after a GEMM: "+ bias" with one value per output
+/// column (Gemm's own C, or an add of a region argument), optionally "+ z"
+/// with z of the output's shape (a residual, as cuBLASLt's C with beta = 1),
+/// in either order, then optionally ReLU.
+struct GemmEpilogue {
+  Value bias, residual;
+  bool relu = false;
+};
+static std::optional<GemmEpilogue> libraryBiasEpilogue(FusionOp region,
+                                                       Operation *lib) {
+  auto outType = cast<RankedTensorType>(lib->getResult(0).getType());
+  int64_t n = outType.getShape().back();
   auto isColumnBias = [&](Value v) {
     if (!isa<BlockArgument>(v))
       return false;
@@ -33,44 +38,45 @@ libraryBiasEpilogue(FusionOp region, Operation *lib) {
       count *= d;
     return !shape.empty() && shape.back() == n && count == n;
   };
-  // Gemm's own C operand is the bias; otherwise it must come as an add.
-  Value bias;
+  GemmEpilogue e;
   if (auto gemm = dyn_cast<GemmOp>(lib); gemm && gemm.getC()) {
     if (gemm.getBeta().convertToDouble() != 1.0 || !isColumnBias(gemm.getC()))
       return std::nullopt;
-    bias = gemm.getC();
+    e.bias = gemm.getC();
   }
-  Operation *tail = lib;
   SmallVector<Operation *> rest;
   for (Operation &op : region.getBlock().without_terminator())
     if (&op != lib && !isa<ConstantOp>(op))
       rest.push_back(&op);
+  Value tail = lib->getResult(0);
   size_t i = 0;
-  if (!bias) {
-    auto add = i < rest.size() ? dyn_cast<AddOp>(rest[i]) : AddOp();
-    if (!add)
+  for (; i < rest.size(); ++i) {
+    auto add = dyn_cast<AddOp>(rest[i]);
+    if (!add || add.getType() != outType ||
+        (add.getLhs() != tail && add.getRhs() != tail))
+      break;
+    Value other = add.getLhs() == tail ? add.getRhs() : add.getLhs();
+    if (other == tail)
       return std::nullopt;
-    Value out = lib->getResult(0);
-    if (add.getLhs() != out && add.getRhs() != out)
+    if (!e.bias && isColumnBias(other))
+      e.bias = other;
+    else if (!e.residual && isa<BlockArgument>(other) &&
+             other.getType() == outType)
+      e.residual = other;
+    else
       return std::nullopt;
-    Value other = add.getLhs() == out ? add.getRhs() : add.getLhs();
-    if (!isColumnBias(other))
-      return std::nullopt;
-    bias = other;
-    tail = add;
-    ++i;
+    tail = add.getResult();
   }
-  bool relu = false;
   if (i < rest.size()) {
     auto r = dyn_cast<ReluOp>(rest[i]);
-    if (!r || r.getInput() != tail->getResult(0))
+    if (!r || r.getInput() != tail)
       return std::nullopt;
-    relu = true;
+    e.relu = true;
     ++i;
   }
-  if (i != rest.size())
+  if (i != rest.size() || !e.bias)
     return std::nullopt;
-  return std::make_pair(bias, relu);
+  return e;
 }
 
 /// A convolution region whose epilogue cuDNN can do: a bias with one value
@@ -212,18 +218,23 @@ LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan,
         if (failed(gemms))
           return failure();
         call.kind = PlanStep::Kind::Gemm;
-        // A bias per output column (+ ReLU) and nothing else: cuBLASLt's
-        // epilogue does it, and no kernel follows.
-        std::optional<std::pair<Value, bool>> folded;
+        // A bias per output column (+ residual, + ReLU) and nothing else:
+        // cuBLASLt's epilogue does it, and no kernel follows.
+        std::optional<GemmEpilogue> folded;
         if (gemms->size() == 1)
           folded = libraryBiasEpilogue(region, lib);
         if (folded) {
-          FailureOr<unsigned> bias = bufferOf(folded->first);
-          if (failed(bias))
-            return failure();
-          (*gemms)[0].epilogue = folded->second ? GemmCall::Epilogue::ReluBias
-                                                : GemmCall::Epilogue::Bias;
-          call.buffers.push_back(*bias);
+          for (Value v : {folded->bias, folded->residual}) {
+            if (!v)
+              continue;
+            FailureOr<unsigned> b = bufferOf(v);
+            if (failed(b))
+              return failure();
+            call.buffers.push_back(*b);
+          }
+          (*gemms)[0].epilogue = folded->relu ? GemmCall::Epilogue::ReluBias
+                                              : GemmCall::Epilogue::Bias;
+          (*gemms)[0].residual = bool(folded->residual);
         }
         for (const GemmCall &g : *gemms) {
           call.gemm = g;

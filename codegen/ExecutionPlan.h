@@ -28,6 +28,7 @@ struct GemmCall {
   int64_t batch = 1, strideA = 0, strideB = 0, strideC = 0;
   int64_t offsetA = 0, offsetB = 0, offsetC = 0; // elements
   enum class Epilogue { None, Bias, ReluBias } epilogue = Epilogue::None;
+  bool residual = false; // + z (buffers[4], the output's shape), beta = 1
 };
 struct ConvCall {
   bool transposed = false;

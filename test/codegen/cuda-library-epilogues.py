@@ -1,14 +1,18 @@
 # Library epilogues on the GPU (ingotc --target cuda --stats counts the
 # lowered steps). A ResNet bottleneck tail -- convolution + bias + ReLU, then
-# convolution + bias + residual + ReLU -- and a Gemm + bias + ReLU become
-# library calls only: cuDNN's fused convolution/bias/activation and
-# cuBLASLt's RELU_BIAS epilogue, no generated kernel. A transposed
+# convolution + bias + residual + ReLU -- a Gemm + bias + ReLU and a MatMul
+# + bias + residual (a transformer's projection) become library calls only:
+# cuDNN's fused convolution/bias/activation, cuBLASLt's RELU_BIAS / BIAS
+# epilogue with the residual as its C matrix, no generated kernel. (The bias
+# has more than 16 values: fusion copies smaller constants into the region as
+# literals, and those stay a kernel.) A transposed
 # convolution's bias still needs one kernel, and so does an epilogue cuDNN
 # cannot do (sigmoid).
 # REQUIRES: nvcc
 # RUN: %python %s %t
 # RUN: ingotc %t/resnet_tail.onnx --target cuda --stats -o %t/resnet_tail.ingot 2>&1 | FileCheck %s --check-prefix=TAIL
 # RUN: ingotc %t/gemm.onnx --target cuda --stats -o %t/gemm.ingot 2>&1 | FileCheck %s --check-prefix=GEMM
+# RUN: ingotc %t/residual.onnx --target cuda --stats -o %t/residual.ingot 2>&1 | FileCheck %s --check-prefix=GEMM
 # RUN: ingotc %t/others.onnx --target cuda --stats -o %t/others.ingot 2>&1 | FileCheck %s --check-prefix=OTHERS
 #
 # TAIL: kernels: 0
@@ -47,6 +51,12 @@ save(model([helper.make_node("Gemm", ["a", "wg", "bg"], ["g"], transB=1),
             helper.make_node("Relu", ["g"], ["y"])],
            [vi("a", [4, 16])], [vi("y", [4, 10])], [w("wg", 10, 16), w("bg", 10)], opset=17),
      folder, "gemm.onnx")
+save(model([helper.make_node("MatMul", ["h", "wm"], ["p"]),
+            helper.make_node("Add", ["p", "bm"], ["pb"]),
+            helper.make_node("Add", ["r", "pb"], ["y"])],
+           [vi("h", [2, 5, 16]), vi("r", [2, 5, 24])], [vi("y", [2, 5, 24])],
+           [w("wm", 16, 24), w("bm", 24)], opset=17),
+     folder, "residual.onnx")
 save(model([helper.make_node("ConvTranspose", ["x", "wt", "bt"], ["t"], strides=[2, 2]),
             helper.make_node("Conv", ["t", "wc", "bc"], ["c"]),
             helper.make_node("Sigmoid", ["c"], ["y"])],

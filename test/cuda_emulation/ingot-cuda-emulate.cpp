@@ -30,7 +30,7 @@
 namespace art = ingot::artifact;
 
 static void gemm(const art::GemmCall &g, const float *a, const float *b,
-                 float *c, const float *bias) {
+                 float *c, const float *bias, const float *z) {
   for (int64_t bi = 0; bi < g.batch(); ++bi) {
     const float *A = a + g.offset_a() + bi * g.stride_a();
     const float *B = b + g.offset_b() + bi * g.stride_b();
@@ -44,6 +44,8 @@ static void gemm(const art::GemmCall &g, const float *a, const float *b,
           acc += double(av) * bv;
         }
         float v = float(g.alpha() * acc);
+        if (g.residual())
+          v += z[i * g.ldc() + j];
         if (g.epilogue() != art::GemmCall::NONE)
           v += bias[j];
         if (g.epilogue() == art::GemmCall::RELU_BIAS)
@@ -274,7 +276,8 @@ int main(int argc, char **argv) {
       case art::Step::GEMM:
         gemm(step.gemm(), static_cast<float *>(args[0]),
              static_cast<float *>(args[1]), static_cast<float *>(args[2]),
-             args.size() > 3 ? static_cast<float *>(args[3]) : nullptr);
+             args.size() > 3 ? static_cast<float *>(args[3]) : nullptr,
+             args.size() > 4 ? static_cast<float *>(args[4]) : nullptr);
         break;
       case art::Step::CONV:
         conv(step.conv(), static_cast<float *>(args[0]),

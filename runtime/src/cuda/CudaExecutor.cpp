@@ -574,9 +574,10 @@ static ingot_status *enqueue(const ModelData &m, DeviceSession &s,
     }
     case art::Step::GEMM: {
       const GemmPlan &g = s.gemms[i];
-      float alpha = step.gemm().alpha(), beta = 0.0f;
-      // Swapped operands (see planGemm): A' = B, B' = A.
       const art::GemmCall &call = step.gemm();
+      // A residual is cuBLASLt's C (beta = 1), written to D = the output.
+      float alpha = call.alpha(), beta = call.residual() ? 1.0f : 0.0f;
+      // Swapped operands (see planGemm): A' = B, B' = A.
       if (call.epilogue() != art::GemmCall::NONE) {
         cublasLtEpilogue_t epilogue =
             call.epilogue() == art::GemmCall::RELU_BIAS
@@ -591,10 +592,12 @@ static ingot_status *enqueue(const ModelData &m, DeviceSession &s,
       CUdeviceptr a = args[0] + call.offset_a() * sizeof(float);
       CUdeviceptr b = args[1] + call.offset_b() * sizeof(float);
       CUdeviceptr c = args[2] + call.offset_c() * sizeof(float);
+      CUdeviceptr z = call.residual() ? args[4] : c;
       cublasStatus_t st = api->cublasLtMatmul(
           s.lt, g.desc, &alpha, reinterpret_cast<const void *>(b), g.a,
           reinterpret_cast<const void *>(a), g.b, &beta,
-          reinterpret_cast<void *>(c), g.c, reinterpret_cast<void *>(c), g.c,
+          reinterpret_cast<const void *>(z), g.c, reinterpret_cast<void *>(c),
+          g.c,
           &g.algo, reinterpret_cast<void *>(s.workspace), s.workspaceBytes,
           reinterpret_cast<cudaStream_t>(s.stream));
       if (st)
