@@ -293,7 +293,7 @@ def main():
         if (c, "fp32") in artifacts:
             table = bench_ingot(bin_dir, artifacts[(c, "fp32")], profile=True)
             r["profile"] = table
-            print("\n".join(table.splitlines()[:12]), flush=True)
+            print(table, flush=True)
         save()
 
     for c in exported:

@@ -56,7 +56,7 @@ for m in "$D"/models/*/; do
   n=$(timeout 60 "$D/bin/ingot-bench" "$m/cuda.ingot" --warmup 10 --iterations 100 --no-cuda-graph |
     awk '/p50/ {print $6}')
   INGOT_PROFILE=1 timeout 60 "$D/bin/ingot-bench" "$m/cuda.ingot" --warmup 3 --iterations 10 2>&1 >/dev/null |
-    head -8
+    head -32
   o=$(timeout 120 python3 - "$m" <<'PY'
 import statistics, sys, time
 import numpy as np, onnxruntime as ort
