@@ -109,13 +109,15 @@ LogicalResult CudaKernelWriter::loopBody(Value result, CudaLaunch &launch) {
   std::string ty = cType(elementTypeOf(result));
   e.setIndent("    ");
   Index idx = emitCoordinates(e, shape, "flat");
+  e.setFlatIdentity(shape, idx, "flat");
   std::string v = e.value(result, idx);
   if (!e.error.empty())
     return fail(e.error);
-  body = "  for (int64_t flat = int64_t(blockIdx.x) * blockDim.x + "
+  const std::string &it = e.indexType;
+  body = "  for (" + it + " flat = " + it + "(blockIdx.x) * blockDim.x + "
          "threadIdx.x; flat < " +
-         str(n) + "; flat += int64_t(blockDim.x) * gridDim.x) {\n" + e.body() +
-         "    out[flat] = " + v + ";\n  }\n";
+         str(n) + "; flat += " + it + "(blockDim.x) * gridDim.x) {\n" +
+         e.body() + "    out[flat] = " + v + ";\n  }\n";
   e.body().clear();
   launch.blockX = 256;
   launch.gridX =
@@ -196,8 +198,8 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *root,
       }
       return idx;
     };
-    std::string loop = "for (int64_t j = " + tid + "; j < " + str(len) +
-                       "; j += " + threads + ")";
+    std::string loop = "for (" + e.indexType + " j = " + tid + "; j < " +
+                       str(len) + "; j += " + threads + ")";
     Index idx = indexFor("j");
     if (!isNorm) {
       e.line(acc + " m = ig_lowest<" + acc + ">();");
@@ -298,8 +300,8 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *root,
                                     : "IgSum()";
     chooseMode(count);
     e.line(acc + " a = " + init + ";");
-    e.open("for (int64_t j = " + tid + "; j < " + str(count) + "; j += " +
-           threads + ")");
+    e.open("for (" + e.indexType + " j = " + tid + "; j < " + str(count) +
+           "; j += " + threads + ")");
     std::string v = e.value(input, idx);
     e.line("a = " + combiner + "(a, " + acc + "(" + v + "));");
     e.close();
@@ -313,15 +315,16 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *root,
     return fail(e.error);
   if (warp) {
     // Every lane of a warp takes the same rows, so the shuffles are uniform.
-    body = "  const int64_t lane = threadIdx.x % IG_WARP_SIZE;\n"
-           "  const int64_t warps = blockDim.x / IG_WARP_SIZE;\n"
-           "  for (int64_t row = int64_t(blockIdx.x) * warps + threadIdx.x / "
-           "IG_WARP_SIZE; row < " +
-           str(rows) + "; row += int64_t(gridDim.x) * warps) {\n" + e.body() +
-           "  }\n";
+    const std::string &it = e.indexType;
+    body = "  const " + it + " lane = threadIdx.x % IG_WARP_SIZE;\n" +
+           "  const " + it + " warps = blockDim.x / IG_WARP_SIZE;\n" +
+           "  for (" + it + " row = " + it +
+           "(blockIdx.x) * warps + threadIdx.x / IG_WARP_SIZE; row < " +
+           str(rows) + "; row += " + it + "(gridDim.x) * warps) {\n" +
+           e.body() + "  }\n";
   } else {
-    body = pre + "  for (int64_t row = blockIdx.x; row < " + str(rows) +
-           "; row += gridDim.x) {\n" + e.body() + "  }\n";
+    body = pre + "  for (" + e.indexType + " row = blockIdx.x; row < " +
+           str(rows) + "; row += gridDim.x) {\n" + e.body() + "  }\n";
   }
   e.body().clear();
   launch.blockX = 256;
@@ -332,6 +335,18 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *root,
 
 LogicalResult CudaKernelWriter::write(std::string &out, CudaLaunch &launch) {
   Operation *root = region.getRoot();
+  // 32-bit index arithmetic when every tensor of the region has fewer than
+  // 2^30 elements (so that a grid-stride step cannot overflow either).
+  int64_t largest = 0;
+  for (BlockArgument arg : region.getBlock().getArguments())
+    largest = std::max(largest, numElements(shapeOf(arg)));
+  region.getBlock().walk([&](Operation *op) {
+    for (Value v : op->getResults())
+      if (isa<RankedTensorType>(v.getType()))
+        largest = std::max(largest, numElements(shapeOf(v)));
+  });
+  if (largest < (int64_t(1) << 30))
+    e.indexType = "int";
   std::string params;
   unsigned n = 0;
   for (BlockArgument arg : region.getBlock().getArguments()) {

@@ -77,8 +77,8 @@ Index codegen::emitCoordinates(ScalarEmitter &e, ArrayRef<int64_t> shape,
        --d) {
     if (shape[d] != 1) {
       std::string name = prefix + str(d);
-      e.line("const int64_t " + name + " = " + flat + " / " + str(stride) +
-             " % " + str(shape[d]) + ";");
+      e.line("const " + e.indexType + " " + name + " = " + flat + " / " +
+             str(stride) + " % " + str(shape[d]) + ";");
       idx[d] = name;
     }
     stride *= shape[d];
@@ -185,14 +185,20 @@ std::string ScalarEmitter::constantRef(ConstantOp op) {
 
 /// Reads `v` (a region argument or constant) at `idx`.
 std::string ScalarEmitter::read(Value v, const Index &idx) {
+  auto position = [&] {
+    ArrayRef<int64_t> shape = shapeOf(v);
+    if (!identityFlat.empty() && idx == identityIndex &&
+        shape == ArrayRef<int64_t>(identityShape))
+      return identityFlat;
+    return linearIndex(shape, idx);
+  };
   if (auto arg = dyn_cast<BlockArgument>(v))
-    return bufferName(arg.getArgNumber()) + "[" + linearIndex(shapeOf(v), idx) +
-           "]";
+    return bufferName(arg.getArgNumber()) + "[" + position() + "]";
   auto constant = v.getDefiningOp<ConstantOp>();
   std::string ref = constantRef(constant);
   if (!ref.empty() && ref[0] == '=')
     return ref.substr(1);
-  return ref + "[" + linearIndex(shapeOf(v), idx) + "]";
+  return ref + "[" + position() + "]";
 }
 
 std::string ScalarEmitter::value(Value v, const Index &idx) {

@@ -102,6 +102,20 @@ public:
   /// Name of the static array / literal of a region constant.
   std::string constantRef(ConstantOp op);
 
+  /// C type of the coordinates emitCoordinates declares ("int" where every
+  /// index of the kernel fits in 32 bits: GPU integer division is far
+  /// cheaper on 32-bit values).
+  std::string indexType = "int64_t";
+  /// `idx` over `shape` is the flat position `flat`: a read of a tensor of
+  /// that shape at `idx` becomes `buffer[flat]`, without the coordinate
+  /// arithmetic.
+  void setFlatIdentity(ArrayRef<int64_t> shape, const Index &idx,
+                       const std::string &flat) {
+    identityShape.assign(shape.begin(), shape.end());
+    identityIndex = idx;
+    identityFlat = flat;
+  }
+
 private:
   std::string elementwise(Operation *op, const Index &idx);
   std::string remap(Operation *op, const Index &idx);
@@ -117,6 +131,9 @@ private:
   std::vector<std::map<std::pair<void *, std::string>, std::string>> memoStack;
   llvm::DenseMap<Operation *, std::string> constantNames;
   std::string prefix;
+  std::vector<int64_t> identityShape;
+  Index identityIndex;
+  std::string identityFlat;
 };
 
 } // namespace mlir::ingot::codegen
