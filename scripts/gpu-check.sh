@@ -12,7 +12,8 @@
 #      torch.compile (bench/gpu_torch_models.py).
 # Prints everything (results also under $GPU_CHECK_RESULTS, default
 # out/gpu-check-results); exits non-zero if a comparison fails, 77 without
-# a GPU.
+# a GPU. GPU_CHECK_TORCH_SECONDS (420) bounds part 2, and torch.compile
+# starts no new model after GPU_CHECK_COMPILE_BUDGET (240) seconds of it.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 D=out/gpu-check
@@ -87,7 +88,8 @@ elif ! python3 -c "import torch, torchvision, transformers" 2>/dev/null; then
   status=1
 else
   PYTHONUNBUFFERED=1 timeout "${GPU_CHECK_TORCH_SECONDS:-420}" python3 bench/gpu_torch_models.py \
-    --bundle "$D" --work "${TMPDIR:-/tmp}/ingot-torch-models" --json "$R/torch_models.json" ||
+    --bundle "$D" --work "${TMPDIR:-/tmp}/ingot-torch-models" --json "$R/torch_models.json" \
+    --compile-budget "${GPU_CHECK_COMPILE_BUDGET:-240}" ||
     status=1
 fi
 exit $status

@@ -10,6 +10,7 @@
 #include "CudaExecutor.h"
 #include "CudaApi.h"
 
+#include <cstdlib>
 #include <cstring>
 
 namespace ingot::runtime::cuda {
@@ -48,6 +49,8 @@ struct GemmPlan {
   cublasLtMatmulDesc_t desc = nullptr;
   cublasLtMatrixLayout_t a = nullptr, b = nullptr, c = nullptr;
   cublasLtMatmulAlgo_t algo{};
+  // cuBLASLt's heuristic ranking; the session times them once (tuneGemms).
+  std::vector<cublasLtMatmulAlgo_t> candidates;
 };
 struct ConvPlan {
   // cuDNN pads symmetrically: an asymmetrically padded convolution first
@@ -185,6 +188,9 @@ ingot_status *loadModel(const ModelData &m, const uint8_t *fatbin, size_t size,
   return nullptr;
 }
 
+/// How many of cuBLASLt's ranked algorithms a session times per GEMM.
+constexpr int kGemmCandidates = 6;
+
 static ingot_status *planGemm(const Api *api, DeviceSession &s,
                               const art::GemmCall &g, GemmPlan &p, bool tf32) {
   // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: swap the
@@ -240,17 +246,21 @@ static ingot_status *planGemm(const Api *api, DeviceSession &s,
   size_t ws = s.workspaceBytes;
   api->cublasLtMatmulPreferenceSetAttribute(
       pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof ws);
-  cublasLtMatmulHeuristicResult_t result{};
+  cublasLtMatmulHeuristicResult_t results[kGemmCandidates] = {};
   int found = 0;
   st = api->cublasLtMatmulAlgoGetHeuristic(s.lt, p.desc, p.a, p.b, p.c, p.c,
-                                           pref, 1, &result, &found);
+                                           pref, kGemmCandidates, results,
+                                           &found);
   api->cublasLtMatmulPreferenceDestroy(pref);
   if (st || found == 0)
     return makeStatus(INGOT_INTERNAL, "cuBLASLt found no algorithm for a " +
                                           std::to_string(g.m()) + "x" +
                                           std::to_string(g.n()) + "x" +
                                           std::to_string(g.k()) + " GEMM");
-  p.algo = result.algo;
+  p.algo = results[0].algo;
+  for (int i = 0; i < found; ++i)
+    if (results[i].state == CUBLAS_STATUS_SUCCESS)
+      p.candidates.push_back(results[i].algo);
   return nullptr;
 }
 
@@ -412,6 +422,36 @@ static CUdeviceptr bufferPointer(const ModelData &m, const DeviceSession &s,
   }
 }
 
+/// The GEMM step with `algo`: buffers A, B, C (output), then bias and z.
+static cublasStatus_t runGemm(const Api *api, DeviceSession &s,
+                              const art::GemmCall &call, const GemmPlan &g,
+                              const std::vector<CUdeviceptr> &args,
+                              const cublasLtMatmulAlgo_t &algo) {
+  // A residual is cuBLASLt's C (beta = 1), written to D = the output.
+  float alpha = call.alpha(), beta = call.residual() ? 1.0f : 0.0f;
+  if (call.epilogue() != art::GemmCall::NONE) {
+    cublasLtEpilogue_t epilogue = call.epilogue() == art::GemmCall::RELU_BIAS
+                                      ? CUBLASLT_EPILOGUE_RELU_BIAS
+                                      : CUBLASLT_EPILOGUE_BIAS;
+    const void *bias = reinterpret_cast<const void *>(args[3]);
+    api->cublasLtMatmulDescSetAttribute(g.desc, CUBLASLT_MATMUL_DESC_EPILOGUE,
+                                        &epilogue, sizeof epilogue);
+    api->cublasLtMatmulDescSetAttribute(
+        g.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof bias);
+  }
+  CUdeviceptr a = args[0] + call.offset_a() * sizeof(float);
+  CUdeviceptr b = args[1] + call.offset_b() * sizeof(float);
+  CUdeviceptr c = args[2] + call.offset_c() * sizeof(float);
+  CUdeviceptr z = call.residual() ? args[4] : c;
+  // Swapped operands (see planGemm): A' = B, B' = A.
+  return api->cublasLtMatmul(
+      s.lt, g.desc, &alpha, reinterpret_cast<const void *>(b), g.a,
+      reinterpret_cast<const void *>(a), g.b, &beta,
+      reinterpret_cast<const void *>(z), g.c, reinterpret_cast<void *>(c), g.c,
+      &algo, reinterpret_cast<void *>(s.workspace), s.workspaceBytes,
+      reinterpret_cast<cudaStream_t>(s.stream));
+}
+
 /// The convolution step with its epilogue: X, W, Y, then bias and z.
 static cudnnStatus_t runConv(const Api *api, DeviceSession &s,
                              const art::ConvCall &call, const ConvPlan &c,
@@ -442,6 +482,60 @@ static cudnnStatus_t runConv(const Api *api, DeviceSession &s,
     st = api->cudnnActivationForward(s.dnn, c.relu, &one, c.y, y, &zero, c.y,
                                      y);
   return st;
+}
+
+/// cuBLASLt's heuristic ranks algorithms without running them. Each session
+/// times the top candidates of every GEMM once, on its own buffers (their
+/// contents do not matter for speed), and keeps the fastest: like TensorRT's
+/// tactic selection, at session creation rather than per run.
+/// INGOT_GEMM_TUNING=0 keeps the heuristic's first choice.
+static ingot_status *tuneGemms(const ModelData &m, DeviceSession &s) {
+  const char *env = std::getenv("INGOT_GEMM_TUNING");
+  if (env && std::strcmp(env, "0") == 0)
+    return nullptr;
+  const Api *api = s.api;
+  CUevent start = nullptr, stop = nullptr;
+  CUresult r;
+  if ((r = api->cuEventCreate(&start, CU_EVENT_DEFAULT)) != CUDA_SUCCESS ||
+      (r = api->cuEventCreate(&stop, CU_EVENT_DEFAULT)) != CUDA_SUCCESS)
+    return makeStatus(INGOT_INTERNAL,
+                      "creating GEMM tuning events: " + cuError(api, r));
+  const auto &steps = m.manifest.steps();
+  ingot_status *status = nullptr;
+  for (int i = 0; i < steps.size() && !status; ++i) {
+    GemmPlan &g = s.gemms[i];
+    if (steps.Get(i).kind() != art::Step::GEMM || g.candidates.size() < 2)
+      continue;
+    std::vector<CUdeviceptr> args;
+    for (uint32_t b : steps.Get(i).buffers())
+      args.push_back(bufferPointer(m, s, b, s.inputs, s.outputs));
+    float best = 0;
+    for (const cublasLtMatmulAlgo_t &algo : g.candidates) {
+      const art::GemmCall &call = steps.Get(i).gemm();
+      if (runGemm(api, s, call, g, args, algo)) // warm-up; skip if refused
+        continue;
+      api->cuEventRecord(start, s.stream);
+      bool ok = true;
+      for (int k = 0; k < 5 && ok; ++k)
+        ok = runGemm(api, s, call, g, args, algo) == CUBLAS_STATUS_SUCCESS;
+      api->cuEventRecord(stop, s.stream);
+      float ms = 0;
+      if ((r = api->cuEventSynchronize(stop)) != CUDA_SUCCESS) {
+        status = makeStatus(INGOT_INTERNAL, "step " + std::to_string(i) +
+                                                ": timing a GEMM algorithm: " +
+                                                cuError(api, r));
+        break;
+      }
+      api->cuEventElapsedTime(&ms, start, stop);
+      if (ok && (best == 0 || ms < best)) {
+        best = ms;
+        g.algo = algo;
+      }
+    }
+  }
+  api->cuEventDestroy(start);
+  api->cuEventDestroy(stop);
+  return status;
 }
 
 ingot_status *
@@ -522,6 +616,8 @@ createSession(const ModelData &m, bool useCudaGraph,
   }
   if ((r = api->cuStreamSynchronize(s->stream)) != CUDA_SUCCESS)
     return fail("trying cuDNN's fused convolutions");
+  if (ingot_status *st = tuneGemms(m, *s))
+    return st;
   out = std::move(s);
   return nullptr;
 }
@@ -574,32 +670,7 @@ static ingot_status *enqueue(const ModelData &m, DeviceSession &s,
     }
     case art::Step::GEMM: {
       const GemmPlan &g = s.gemms[i];
-      const art::GemmCall &call = step.gemm();
-      // A residual is cuBLASLt's C (beta = 1), written to D = the output.
-      float alpha = call.alpha(), beta = call.residual() ? 1.0f : 0.0f;
-      // Swapped operands (see planGemm): A' = B, B' = A.
-      if (call.epilogue() != art::GemmCall::NONE) {
-        cublasLtEpilogue_t epilogue =
-            call.epilogue() == art::GemmCall::RELU_BIAS
-                ? CUBLASLT_EPILOGUE_RELU_BIAS
-                : CUBLASLT_EPILOGUE_BIAS;
-        const void *bias = reinterpret_cast<const void *>(args[3]);
-        api->cublasLtMatmulDescSetAttribute(
-            g.desc, CUBLASLT_MATMUL_DESC_EPILOGUE, &epilogue, sizeof epilogue);
-        api->cublasLtMatmulDescSetAttribute(
-            g.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof bias);
-      }
-      CUdeviceptr a = args[0] + call.offset_a() * sizeof(float);
-      CUdeviceptr b = args[1] + call.offset_b() * sizeof(float);
-      CUdeviceptr c = args[2] + call.offset_c() * sizeof(float);
-      CUdeviceptr z = call.residual() ? args[4] : c;
-      cublasStatus_t st = api->cublasLtMatmul(
-          s.lt, g.desc, &alpha, reinterpret_cast<const void *>(b), g.a,
-          reinterpret_cast<const void *>(a), g.b, &beta,
-          reinterpret_cast<const void *>(z), g.c, reinterpret_cast<void *>(c),
-          g.c,
-          &g.algo, reinterpret_cast<void *>(s.workspace), s.workspaceBytes,
-          reinterpret_cast<cudaStream_t>(s.stream));
+      cublasStatus_t st = runGemm(api, s, step.gemm(), g, args, g.algo);
       if (st)
         return makeStatus(INGOT_INTERNAL, where() + "cuBLASLt matmul failed: " +
                                               api->cublasLtGetStatusString(st));
