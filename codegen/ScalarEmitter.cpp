@@ -192,8 +192,13 @@ std::string ScalarEmitter::read(Value v, const Index &idx) {
       return identityFlat;
     return linearIndex(shape, idx);
   };
-  if (auto arg = dyn_cast<BlockArgument>(v))
-    return bufferName(arg.getArgNumber()) + "[" + position() + "]";
+  if (auto arg = dyn_cast<BlockArgument>(v)) {
+    std::string at = position();
+    auto vector = identityVectors.find(arg.getArgNumber());
+    if (at == identityFlat && vector != identityVectors.end())
+      return vector->second + "." + identityLane;
+    return bufferName(arg.getArgNumber()) + "[" + at + "]";
+  }
   auto constant = v.getDefiningOp<ConstantOp>();
   std::string ref = constantRef(constant);
   if (!ref.empty() && ref[0] == '=')

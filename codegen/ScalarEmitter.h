@@ -115,6 +115,11 @@ public:
     identityIndex = idx;
     identityFlat = flat;
   }
+  /// Region arguments already loaded as 4-wide vectors (CUDA's 128-bit
+  /// loads): an identity read of argument `a` is `identityVectors[a]`
+  /// + "." + identityLane.
+  std::map<unsigned, std::string> identityVectors;
+  std::string identityLane;
 
 private:
   std::string elementwise(Operation *op, const Index &idx);

@@ -16,6 +16,14 @@
 #define __restrict__ __restrict
 #define __shared__ static
 
+// CUDA's 16-byte vector types (the 128-bit loads of loop kernels).
+struct alignas(16) float4 {
+  float x, y, z, w;
+};
+struct alignas(16) int4 {
+  int x, y, z, w;
+};
+
 struct IngotDim3 {
   unsigned x, y, z;
 };
