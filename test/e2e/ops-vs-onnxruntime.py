@@ -227,6 +227,30 @@ case("resnet_block",
       const("w2", rng.standard_normal((16, 16, 3, 3)).astype(np.float32) * 0.1),
       const("fc", rng.standard_normal((10, 16)).astype(np.float32)),
       const("fcb", rng.standard_normal(10).astype(np.float32))] + rb("bn1", 16) + rb("bn2", 16))
+# A ResNet bottleneck with a projection shortcut (regression: two
+# convolutions feeding one add crashed the fusion pass): 1x1 / 3x3 stride 2 /
+# 1x1 convolutions with batch norm, a strided 1x1 projection of the input,
+# the residual add and ReLU. On the GPU the add and ReLU join the first
+# convolution's cuDNN epilogue with the other's result as the residual.
+case("resnet_bottleneck_projection",
+     [helper.make_node("Conv", ["x", "pw1"], ["q1"]),
+      helper.make_node("BatchNormalization", ["q1", "pb1_s", "pb1_b", "pb1_m", "pb1_v"], ["n1"]),
+      helper.make_node("Relu", ["n1"], ["a1"]),
+      helper.make_node("Conv", ["a1", "pw2"], ["q2"], pads=[1, 1, 1, 1], strides=[2, 2]),
+      helper.make_node("BatchNormalization", ["q2", "pb2_s", "pb2_b", "pb2_m", "pb2_v"], ["n2"]),
+      helper.make_node("Relu", ["n2"], ["a2"]),
+      helper.make_node("Conv", ["a2", "pw3"], ["q3"]),
+      helper.make_node("BatchNormalization", ["q3", "pb3_s", "pb3_b", "pb3_m", "pb3_v"], ["n3"]),
+      helper.make_node("Conv", ["x", "pwd"], ["qd"], strides=[2, 2]),
+      helper.make_node("BatchNormalization", ["qd", "pbd_s", "pbd_b", "pbd_m", "pbd_v"], ["nd"]),
+      helper.make_node("Add", ["n3", "nd"], ["sum"]),
+      helper.make_node("Relu", ["sum"], ["y"])],
+     [vi("x", F, [2, 16, 10, 10])], [vi("y", F, [2, 32, 5, 5])],
+     [const("pw1", rng.standard_normal((8, 16, 1, 1)).astype(np.float32) * 0.2),
+      const("pw2", rng.standard_normal((8, 8, 3, 3)).astype(np.float32) * 0.2),
+      const("pw3", rng.standard_normal((32, 8, 1, 1)).astype(np.float32) * 0.2),
+      const("pwd", rng.standard_normal((32, 16, 1, 1)).astype(np.float32) * 0.2)]
+     + rb("pb1", 8) + rb("pb2", 8) + rb("pb3", 32) + rb("pbd", 32))
 # A BERT-style encoder layer: embeddings, attention with a padding mask built
 # from the input ids, decomposed layer norm and erf GELU.
 H, S, NH = 16, 8, 2
