@@ -195,8 +195,11 @@ static bool useWarpPerRow(int64_t len, int64_t rows) {
   return (len <= 256 && rows >= 256) || (len <= 1024 && rows >= 2048);
 }
 
-LogicalResult CudaKernelWriter::reductionBody(Operation *root,
+LogicalResult CudaKernelWriter::reductionBody(Operation *epilogueRoot,
                                               CudaLaunch &launch) {
+  // `root` is the reduction; a row-wise one may have an elementwise
+  // epilogue ending in `epilogueRoot`, applied at the store.
+  Operation *root = regionReduction(region);
   Value result = root->getResult(0);
   Value input = root->getOperand(0);
   ArrayRef<int64_t> inShape = shapeOf(input), outShape = shapeOf(result);
@@ -206,6 +209,27 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *root,
       isa<FloatType>(t) ? (t.isF64() ? "double" : "float") : "int64_t";
   size_t rank = inShape.size();
   e.setIndent("    ");
+  // out[at] = the reduction's value `v` at `idx`, through the epilogue.
+  auto store = [&](const std::string &at, const std::string &v,
+                   const Index &idx) {
+    if (root == epilogueRoot) {
+      e.line("out[" + at + "] = " + ty + "(" + v + ");");
+      return;
+    }
+    std::string name = e.fresh("row");
+    e.line("const " + ty + " " + name + " = " + ty + "(" + v + ");");
+    e.reductionValue = [&, name, idx](Operation *op, const Index &at) {
+      if (op != root || at != idx)
+        e.error = "a reduction read at another index in its epilogue";
+      return name;
+    };
+    e.line("out[" + at + "] = " + e.value(epilogueRoot->getResult(0), idx) +
+           ";");
+    e.reductionValue = nullptr;
+  };
+  if (root != epilogueRoot && !isa<SoftmaxOp, LogSoftmaxOp, LayerNormOp>(root))
+    return fail("an epilogue after '" + root->getName().getStringRef().str() +
+                "' is not supported");
   std::string pre = "  __shared__ " + acc + " red[32];\n";
   int64_t rows = 0;
   // Block per row: threads stride the row, ig_block_reduce combines them.
@@ -277,11 +301,10 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *root,
       e.line("s = " + reduce("s", "IgSum()") + ";");
       e.open(loop);
       std::string v = e.value(input, idx);
-      e.line("out[" + linearIndex(inShape, idx) + "] = " + ty + "(" +
-             (isa<LogSoftmaxOp>(root)
-                  ? acc + "(" + v + ") - m - ig_log(s)"
-                  : "ig_exp(" + acc + "(" + v + ") - m) / s") +
-             ");");
+      store(linearIndex(inShape, idx),
+            isa<LogSoftmaxOp>(root) ? acc + "(" + v + ") - m - ig_log(s)"
+                                    : "ig_exp(" + acc + "(" + v + ") - m) / s",
+            idx);
       e.close();
     } else {
       auto ln = cast<LayerNormOp>(root);
@@ -312,7 +335,7 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *root,
              e.value(ln.getBias(),
                      broadcastIndex(shapeOf(ln.getBias()), normIdx)) +
              ")";
-      e.line("out[" + linearIndex(inShape, idx) + "] = " + ty + "(" + y + ");");
+      store(linearIndex(inShape, idx), y, idx);
       e.close();
     }
   } else {

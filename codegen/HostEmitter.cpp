@@ -122,7 +122,10 @@ LogicalResult KernelWriter::loopKernel(Value result, const std::string &) {
   return success();
 }
 
-LogicalResult KernelWriter::reductionKernel(Operation *root) {
+LogicalResult KernelWriter::reductionKernel(Operation *epilogueRoot) {
+  // `root` is the reduction; a row-wise one may have an elementwise
+  // epilogue ending in `epilogueRoot`, applied at the store.
+  Operation *root = regionReduction(region);
   Value result = root->getResult(0);
   ArrayRef<int64_t> outShape = shapeOf(result);
   Value input = root->getOperand(0);
@@ -138,9 +141,30 @@ LogicalResult KernelWriter::reductionKernel(Operation *root) {
   e.setIndent("    ");
   std::string body;
   int64_t rows = 0, workPerRow = 1;
+  // out[at] = the reduction's value `v` at `idx`, through the epilogue.
+  auto store = [&](const std::string &at, const std::string &v,
+                   const Index &idx) {
+    if (root == epilogueRoot) {
+      e.line("a.out[" + at + "] = " + ty + "(" + v + ");");
+      return;
+    }
+    std::string name = e.fresh("row");
+    e.line("const " + ty + " " + name + " = " + ty + "(" + v + ");");
+    e.reductionValue = [&, name, idx](Operation *op, const Index &at) {
+      if (op != root || at != idx)
+        e.error = "a reduction read at another index in its epilogue";
+      return name;
+    };
+    e.line("a.out[" + at + "] = " + e.value(epilogueRoot->getResult(0), idx) +
+           ";");
+    e.reductionValue = nullptr;
+  };
 
   auto isReduce = isa<ReduceMeanOp, ReduceSumOp, ReduceMaxOp, ReduceMinOp,
                       ReduceProdOp, GlobalAveragePoolOp, GlobalMaxPoolOp>(root);
+  if (isReduce && root != epilogueRoot)
+    return fail("an epilogue after '" + root->getName().getStringRef().str() +
+                "' is not supported");
   if (isReduce) {
     size_t rank = inShape.size();
     bool keepdims;
@@ -231,10 +255,10 @@ LogicalResult KernelWriter::reductionKernel(Operation *root) {
                       : "const " + accTy + " inv = " + accTy + "(1) / s;");
     e.open("for (int64_t j = 0; j < " + str(len) + "; ++j)");
     std::string v = e.value(input, idx);
-    e.line("a.out[" + linearIndex(inShape, idx) + "] = " + ty + "(" +
-           (logSoftmax ? accTy + "(" + v + ") - m - ls"
-                       : "ig_exp(" + accTy + "(" + v + ") - m) * inv") +
-           ");");
+    store(linearIndex(inShape, idx),
+          logSoftmax ? accTy + "(" + v + ") - m - ls"
+                     : "ig_exp(" + accTy + "(" + v + ") - m) * inv",
+          idx);
     e.close();
   } else if (auto ln = dyn_cast<LayerNormOp>(root)) {
     size_t rank = inShape.size();
@@ -284,8 +308,7 @@ LogicalResult KernelWriter::reductionKernel(Operation *root) {
            e.value(ln.getBias(),
                    broadcastIndex(shapeOf(ln.getBias()), normIdx)) +
            ")";
-    e.line("a.out[" + linearIndex(inShape, full) + "] = " + ty + "(" + y +
-           ");");
+    store(linearIndex(inShape, full), y, full);
     e.close();
   } else {
     return fail("no reduction skeleton for '" +

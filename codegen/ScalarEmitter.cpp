@@ -86,6 +86,13 @@ Index codegen::emitCoordinates(ScalarEmitter &e, ArrayRef<int64_t> shape,
   return idx;
 }
 
+Operation *codegen::regionReduction(FusionOp region) {
+  for (Operation &op : region.getBlock())
+    if (classifyOp(&op) == OpClass::Reduction)
+      return &op;
+  return region.getRoot();
+}
+
 std::string codegen::linearIndex(ArrayRef<int64_t> shape, const Index &idx) {
   std::string expr;
   int64_t stride = 1;
@@ -232,6 +239,12 @@ std::string ScalarEmitter::value(Value v, const Index &idx) {
     case OpClass::Library:
       result = libraryValue ? libraryValue(op, idx) : "0";
       break;
+    case OpClass::Reduction:
+      if (reductionValue) {
+        result = reductionValue(op, idx);
+        break;
+      }
+      [[fallthrough]];
     default:
       error = "'" + op->getName().getStringRef().str() +
               "' cannot be computed per element";

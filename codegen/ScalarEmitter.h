@@ -43,6 +43,10 @@ Index broadcastIndex(ArrayRef<int64_t> operandShape, const Index &idx);
 
 class ScalarEmitter;
 
+/// The reduction op of a reduction region: its root, or, for a row-wise op
+/// with an elementwise epilogue, the one Reduction-class op inside.
+Operation *regionReduction(FusionOp region);
+
 /// Which input dims a reduction region's root reduces (reduce_* with axes,
 /// keepdims and noop_with_empty_axes; global pooling: the spatial dims), and
 /// whether reduced dims stay as size 1 in the result.
@@ -68,6 +72,9 @@ public:
   /// How library results are read inside their epilogue: `value(libOp, idx)`
   /// calls this.
   std::function<std::string(Operation *, const Index &)> libraryValue;
+  /// How the row-wise op (softmax, log_softmax, layer_norm) of a reduction
+  /// region with an elementwise epilogue is read inside that epilogue.
+  std::function<std::string(Operation *, const Index &)> reductionValue;
 
   /// Statements emitted so far (appended to by value()).
   std::string &body() { return text; }

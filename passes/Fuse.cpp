@@ -81,6 +81,35 @@ void splitToSlices(func::FuncOp func) {
   }
 }
 
+/// For a softmax/log_softmax/layer_norm `op` whose users are all in one
+/// loop group, that group if every op in it is elementwise with `op`'s
+/// result shape (so each of them reads `op` at the element it writes).
+std::optional<unsigned>
+rowEpilogueGroup(Operation *op, const DenseMap<Operation *, unsigned> &groupOf,
+                 const std::vector<Group> &groups) {
+  if (!isa<SoftmaxOp, LogSoftmaxOp, LayerNormOp>(op) || op->use_empty())
+    return std::nullopt;
+  auto it = groupOf.find(*op->getUsers().begin());
+  if (it == groupOf.end() || groups[it->second].kind != "loop")
+    return std::nullopt;
+  for (Operation *user : op->getUsers()) {
+    auto ug = groupOf.find(user);
+    if (ug == groupOf.end() || ug->second != it->second)
+      return std::nullopt;
+  }
+  Type type = op->getResult(0).getType();
+  auto shape = cast<RankedTensorType>(type).getShape();
+  for (Operation *member : groups[it->second].ops) {
+    if (classifyOp(member) != OpClass::Elementwise ||
+        member->getNumResults() != 1)
+      return std::nullopt;
+    auto memberType = dyn_cast<RankedTensorType>(member->getResult(0).getType());
+    if (!memberType || memberType.getShape() != shape)
+      return std::nullopt;
+  }
+  return it->second;
+}
+
 struct IngotFusePass : ingot::impl::IngotFusePassBase<IngotFusePass> {
   void runOnOperation() override {
     func::FuncOp func = getOperation();
@@ -128,6 +157,14 @@ struct IngotFusePass : ingot::impl::IngotFusePassBase<IngotFusePass> {
       auto it = groupOf.find(op);
       if (it != groupOf.end()) {
         g = it->second;
+      } else if (std::optional<unsigned> epilogue =
+                     rowEpilogueGroup(op, groupOf, groups)) {
+        // A row-wise reduction consumed only by an elementwise loop group of
+        // its own shape: that group becomes its epilogue, applied as each
+        // row is stored, and the whole is one reduction region.
+        g = *epilogue;
+        groups[g].kind = "reduction";
+        assign(op, g);
       } else {
         OpClass c = classifyOp(op);
         if (c == OpClass::ShapeOnly || c == OpClass::Other) {

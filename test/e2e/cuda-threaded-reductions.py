@@ -58,6 +58,12 @@ case("global_average_pool", [helper.make_node("GlobalAveragePool", ["x"], ["y"])
 case("softmax_warp_rows", [helper.make_node("Softmax", ["x"], ["y"], axis=-1)], [300, 40], [300, 40])
 case("reducemax_warp_rows", [helper.make_node("ReduceMax", ["x"], ["y"], axes=[1], keepdims=1)],
      [260, 33], [260, 1])
+# With an elementwise epilogue in the same kernel (scaled, then ReLU).
+case("softmax_epilogue_warp_rows",
+     [helper.make_node("Softmax", ["x"], ["s"], axis=-1),
+      helper.make_node("Mul", ["s", "k"], ["m"]),
+      helper.make_node("Relu", ["m"], ["y"])],
+     [300, 40], [300, 40], [const("k", np.array(-3.0, np.float32))])
 case("layer_norm_warp_rows", [helper.make_node("LayerNormalization", ["x", "g", "b"], ["y"], axis=-1)],
      [2048, 96], [2048, 96],
      [const("g", rng.standard_normal(96).astype(np.float32)),

@@ -227,6 +227,21 @@ case("resnet_block",
       const("w2", rng.standard_normal((16, 16, 3, 3)).astype(np.float32) * 0.1),
       const("fc", rng.standard_normal((10, 16)).astype(np.float32)),
       const("fcb", rng.standard_normal(10).astype(np.float32))] + rb("bn1", 16) + rb("bn2", 16))
+# Row-wise reductions with an elementwise epilogue, applied as each row is
+# stored: softmax with transformers' NaN guard, layer norm with GELU.
+case("softmax_nan_guard",
+     [helper.make_node("Softmax", ["x"], ["s"], axis=-1),
+      helper.make_node("IsNaN", ["s"], ["nan"]),
+      helper.make_node("Where", ["nan", "zero", "s"], ["g"]),
+      helper.make_node("Mul", ["g", "two"], ["y"])],
+     [vi("x", F, [3, 4, 37])], [vi("y", F, [3, 4, 37])],
+     [const("zero", np.array(0.0, np.float32)), const("two", np.array(2.0, np.float32))])
+case("layer_norm_gelu",
+     [helper.make_node("LayerNormalization", ["x", "lg", "lb"], ["n"], axis=-1),
+      helper.make_node("Gelu", ["n"], ["y"])],
+     [vi("x", F, [5, 48])], [vi("y", F, [5, 48])],
+     [const("lg", rng.standard_normal(48).astype(np.float32)),
+      const("lb", rng.standard_normal(48).astype(np.float32))], opset=20)
 # A ResNet bottleneck with a projection shortcut (regression: two
 # convolutions feeding one add crashed the fusion pass): 1x1 / 3x3 stride 2 /
 # 1x1 convolutions with batch norm, a strided 1x1 projection of the input,

@@ -143,3 +143,42 @@ func.func @two_convs_one_add(%x: tensor<1x3x8x8xf32>) -> tensor<1x4x6x6xf32> {
   %3 = ingot.relu %2 : (tensor<1x4x6x6xf32>) -> tensor<1x4x6x6xf32>
   return %3 : tensor<1x4x6x6xf32>
 }
+
+// -----
+
+// A softmax consumed only by elementwise ops of its shape (the NaN guard that
+// transformers' attention exports): one reduction region whose epilogue is
+// applied as each row is stored.
+// CHECK-LABEL: func.func @softmax_epilogue
+// CHECK: %[[R:.*]] = ingot.fusion "reduction" (%arg0) : {{.*}} {
+// CHECK: ingot.softmax
+// CHECK: ingot.is_nan
+// CHECK: ingot.where
+// CHECK: ingot.yield
+// CHECK: return %[[R]]
+func.func @softmax_epilogue(%x: tensor<2x3x8xf32>) -> tensor<2x3x8xf32> {
+  %zero = ingot.constant dense<0.0> : tensor<1xf32>
+  %0 = ingot.softmax %x {axis = -1 : i64} : (tensor<2x3x8xf32>) -> tensor<2x3x8xf32>
+  %1 = ingot.is_nan %0 : (tensor<2x3x8xf32>) -> tensor<2x3x8xi1>
+  %2 = ingot.where %1, %zero, %0 : (tensor<2x3x8xi1>, tensor<1xf32>, tensor<2x3x8xf32>) -> tensor<2x3x8xf32>
+  return %2 : tensor<2x3x8xf32>
+}
+
+// -----
+
+// A transpose after the layer norm reads it at other positions: it stays a
+// loop region of its own.
+// CHECK-LABEL: func.func @layer_norm_then_transpose
+// CHECK: %[[N:.*]] = ingot.fusion "reduction" (%arg0, %{{.*}}) : {{.*}} {
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: ingot.layer_norm
+// CHECK-NEXT: ingot.yield
+// CHECK: ingot.fusion "loop" (%[[N]]) : {{.*}} {
+// CHECK: ingot.transpose
+func.func @layer_norm_then_transpose(%x: tensor<4x32xf32>) -> tensor<32x4xf32> {
+  %g = ingot.constant dense<1.5> : tensor<32xf32>
+  %0 = ingot.layer_norm %x, %g {axis = -1 : i64} : (tensor<4x32xf32>, tensor<32xf32>) -> tensor<4x32xf32>
+  %1 = ingot.relu %0 : (tensor<4x32xf32>) -> tensor<4x32xf32>
+  %2 = ingot.transpose %1 {perm = array<i64: 1, 0>} : (tensor<4x32xf32>) -> tensor<32x4xf32>
+  return %2 : tensor<32x4xf32>
+}
