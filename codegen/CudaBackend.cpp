@@ -17,33 +17,21 @@ using namespace mlir;
 using namespace mlir::ingot;
 using namespace mlir::ingot::codegen;
 
-/// What cuBLASLt can do after a GEMM: "+ bias" with one value per output
-/// column (Gemm's own C, or an add of a region argument), optionally "+ z"
-/// with z of the output's shape (a residual, as cuBLASLt's C with beta = 1),
-/// in either order, then optionally ReLU.
-struct GemmEpilogue {
+/// The epilogue cuBLASLt and cuDNN can do after a GEMM or convolution: a
+/// bias (`isBias` says which region arguments qualify; `bias` may already
+/// be the library op's own), optionally "+ z" with z of the output's type
+/// (a residual), as adds in either order, then optionally ReLU -- and
+/// nothing else in the region.
+struct LibraryEpilogue {
   Value bias, residual;
   bool relu = false;
 };
-static std::optional<GemmEpilogue> libraryBiasEpilogue(FusionOp region,
-                                                       Operation *lib) {
+static std::optional<LibraryEpilogue>
+matchLibraryEpilogue(FusionOp region, Operation *lib, Value bias,
+                     function_ref<bool(Value)> isBias) {
   auto outType = cast<RankedTensorType>(lib->getResult(0).getType());
-  int64_t n = outType.getShape().back();
-  auto isColumnBias = [&](Value v) {
-    if (!isa<BlockArgument>(v))
-      return false;
-    ArrayRef<int64_t> shape = cast<RankedTensorType>(v.getType()).getShape();
-    int64_t count = 1;
-    for (int64_t d : shape)
-      count *= d;
-    return !shape.empty() && shape.back() == n && count == n;
-  };
-  GemmEpilogue e;
-  if (auto gemm = dyn_cast<GemmOp>(lib); gemm && gemm.getC()) {
-    if (gemm.getBeta().convertToDouble() != 1.0 || !isColumnBias(gemm.getC()))
-      return std::nullopt;
-    e.bias = gemm.getC();
-  }
+  LibraryEpilogue e;
+  e.bias = bias;
   SmallVector<Operation *> rest;
   for (Operation &op : region.getBlock().without_terminator())
     if (&op != lib && !isa<ConstantOp>(op))
@@ -58,77 +46,7 @@ static std::optional<GemmEpilogue> libraryBiasEpilogue(FusionOp region,
     Value other = add.getLhs() == tail ? add.getRhs() : add.getLhs();
     if (other == tail)
       return std::nullopt;
-    if (!e.bias && isColumnBias(other))
-      e.bias = other;
-    else if (!e.residual && isa<BlockArgument>(other) &&
-             other.getType() == outType)
-      e.residual = other;
-    else
-      return std::nullopt;
-    tail = add.getResult();
-  }
-  if (i < rest.size()) {
-    auto r = dyn_cast<ReluOp>(rest[i]);
-    if (!r || r.getInput() != tail)
-      return std::nullopt;
-    e.relu = true;
-    ++i;
-  }
-  if (i != rest.size() || !e.bias)
-    return std::nullopt;
-  return e;
-}
-
-/// A convolution region whose epilogue cuDNN can do: a bias with one value
-/// per output channel (the convolution's own bias operand or an add),
-/// optionally "+ z" with z of the output's shape (the residual), in either
-/// order, then optionally ReLU. Returns the bias and z
-/// (null if none) and whether ReLU follows.
-struct ConvEpilogue {
-  Value bias, residual;
-  bool relu = false;
-};
-static std::optional<ConvEpilogue> libraryConvEpilogue(FusionOp region,
-                                                       Operation *conv) {
-  auto outType = cast<RankedTensorType>(conv->getResult(0).getType());
-  ArrayRef<int64_t> out = outType.getShape();
-  auto isChannelBias = [&](Value v) {
-    auto type = dyn_cast<RankedTensorType>(v.getType());
-    if (!isa<BlockArgument>(v) || !type || type.getRank() > outType.getRank())
-      return false;
-    // Right-aligned against the output: 1 everywhere but the channel dim.
-    int64_t shift = outType.getRank() - type.getRank();
-    for (int64_t d = 0; d < outType.getRank(); ++d) {
-      int64_t size = d < shift ? 1 : type.getShape()[d - shift];
-      if (size != (d == 1 ? out[1] : 1))
-        return false;
-    }
-    return true;
-  };
-  SmallVector<Operation *> rest;
-  for (Operation &op : region.getBlock().without_terminator())
-    if (&op != conv && !isa<ConstantOp>(op))
-      rest.push_back(&op);
-  ConvEpilogue e;
-  // The convolution's own bias operand, [C], counts as the channel bias.
-  if (conv->getNumOperands() > 2) {
-    Value b = conv->getOperand(2);
-    auto type = dyn_cast<RankedTensorType>(b.getType());
-    if (!isa<BlockArgument>(b) || !type || type.getNumElements() != out[1])
-      return std::nullopt;
-    e.bias = b;
-  }
-  Value tail = conv->getResult(0);
-  size_t i = 0;
-  for (; i < rest.size(); ++i) {
-    auto add = dyn_cast<AddOp>(rest[i]);
-    if (!add || add.getType() != outType ||
-        (add.getLhs() != tail && add.getRhs() != tail))
-      break;
-    Value other = add.getLhs() == tail ? add.getRhs() : add.getLhs();
-    if (other == tail)
-      return std::nullopt;
-    if (!e.bias && isChannelBias(other))
+    if (!e.bias && isa<BlockArgument>(other) && isBias(other))
       e.bias = other;
     else if (!e.residual && isa<BlockArgument>(other) &&
              other.getType() == outType)
@@ -147,6 +65,56 @@ static std::optional<ConvEpilogue> libraryConvEpilogue(FusionOp region,
   if (i != rest.size() || !e.bias)
     return std::nullopt;
   return e;
+}
+
+/// cuBLASLt's epilogue: a bias per output column (Gemm's own C with beta 1,
+/// or an add) with a residual as its C matrix (beta = 1).
+static std::optional<LibraryEpilogue> gemmEpilogue(FusionOp region,
+                                                   Operation *lib) {
+  int64_t n =
+      cast<RankedTensorType>(lib->getResult(0).getType()).getShape().back();
+  auto isColumnBias = [&](Value v) {
+    auto type = cast<RankedTensorType>(v.getType());
+    return type.getRank() > 0 && type.getShape().back() == n &&
+           type.getNumElements() == n;
+  };
+  Value bias;
+  if (auto gemm = dyn_cast<GemmOp>(lib); gemm && gemm.getC()) {
+    if (gemm.getBeta().convertToDouble() != 1.0 ||
+        !isa<BlockArgument>(gemm.getC()) || !isColumnBias(gemm.getC()))
+      return std::nullopt;
+    bias = gemm.getC();
+  }
+  return matchLibraryEpilogue(region, lib, bias, isColumnBias);
+}
+
+/// cuDNN's: a bias per output channel (the convolution's own bias operand,
+/// [C], or an add of one shaped [.., C, 1, ..]).
+static std::optional<LibraryEpilogue> convEpilogue(FusionOp region,
+                                                   Operation *conv) {
+  auto outType = cast<RankedTensorType>(conv->getResult(0).getType());
+  int64_t channels = outType.getShape()[1];
+  auto isChannelBias = [&](Value v) {
+    auto type = cast<RankedTensorType>(v.getType());
+    if (type.getRank() > outType.getRank())
+      return false;
+    // Right-aligned against the output: 1 everywhere but the channel dim.
+    int64_t shift = outType.getRank() - type.getRank();
+    for (int64_t d = 0; d < outType.getRank(); ++d) {
+      int64_t size = d < shift ? 1 : type.getShape()[d - shift];
+      if (size != (d == 1 ? channels : 1))
+        return false;
+    }
+    return true;
+  };
+  Value bias;
+  if (conv->getNumOperands() > 2) {
+    bias = conv->getOperand(2);
+    if (!isa<BlockArgument>(bias) ||
+        cast<RankedTensorType>(bias.getType()).getNumElements() != channels)
+      return std::nullopt;
+  }
+  return matchLibraryEpilogue(region, conv, bias, isChannelBias);
 }
 
 LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan,
@@ -192,20 +160,26 @@ LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan,
       }
       call.buffers.push_back(step.buffers.back());
       call.kernel = step.kernel + "_library";
+      // A folded epilogue's bias, then residual, follow the output.
+      auto appendEpilogueBuffers = [&](const LibraryEpilogue &e) {
+        for (Value v : {e.bias, e.residual}) {
+          if (!v)
+            continue;
+          FailureOr<unsigned> b = bufferOf(v);
+          if (failed(b))
+            return failure();
+          call.buffers.push_back(*b);
+        }
+        return success();
+      };
       if (call.kind == PlanStep::Kind::Conv) {
         // Bias, residual and ReLU through cuDNN: no kernel follows.
-        std::optional<ConvEpilogue> folded;
+        std::optional<LibraryEpilogue> folded;
         if (!call.conv.transposed)
-          folded = libraryConvEpilogue(region, lib);
+          folded = convEpilogue(region, lib);
         if (folded) {
-          for (Value v : {folded->bias, folded->residual}) {
-            if (!v)
-              continue;
-            FailureOr<unsigned> b = bufferOf(v);
-            if (failed(b))
-              return failure();
-            call.buffers.push_back(*b);
-          }
+          if (failed(appendEpilogueBuffers(*folded)))
+            return failure();
           call.conv.bias = true;
           call.conv.residual = bool(folded->residual);
           call.conv.relu = folded->relu;
@@ -220,18 +194,12 @@ LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan,
         call.kind = PlanStep::Kind::Gemm;
         // A bias per output column (+ residual, + ReLU) and nothing else:
         // cuBLASLt's epilogue does it, and no kernel follows.
-        std::optional<GemmEpilogue> folded;
+        std::optional<LibraryEpilogue> folded;
         if (gemms->size() == 1)
-          folded = libraryBiasEpilogue(region, lib);
+          folded = gemmEpilogue(region, lib);
         if (folded) {
-          for (Value v : {folded->bias, folded->residual}) {
-            if (!v)
-              continue;
-            FailureOr<unsigned> b = bufferOf(v);
-            if (failed(b))
-              return failure();
-            call.buffers.push_back(*b);
-          }
+          if (failed(appendEpilogueBuffers(*folded)))
+            return failure();
           (*gemms)[0].epilogue = folded->relu ? GemmCall::Epilogue::ReluBias
                                               : GemmCall::Epilogue::Bias;
           (*gemms)[0].residual = bool(folded->residual);

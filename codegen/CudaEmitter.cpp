@@ -212,20 +212,8 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *epilogueRoot,
   // out[at] = the reduction's value `v` at `idx`, through the epilogue.
   auto store = [&](const std::string &at, const std::string &v,
                    const Index &idx) {
-    if (root == epilogueRoot) {
-      e.line("out[" + at + "] = " + ty + "(" + v + ");");
-      return;
-    }
-    std::string name = e.fresh("row");
-    e.line("const " + ty + " " + name + " = " + ty + "(" + v + ");");
-    e.reductionValue = [&, name, idx](Operation *op, const Index &at) {
-      if (op != root || at != idx)
-        e.error = "a reduction read at another index in its epilogue";
-      return name;
-    };
-    e.line("out[" + at + "] = " + e.value(epilogueRoot->getResult(0), idx) +
-           ";");
-    e.reductionValue = nullptr;
+    e.storeThroughEpilogue(root, epilogueRoot, "out[" + at + "]", ty, v,
+                           idx);
   };
   if (root != epilogueRoot && !isa<SoftmaxOp, LogSoftmaxOp, LayerNormOp>(root))
     return fail("an epilogue after '" + root->getName().getStringRef().str() +

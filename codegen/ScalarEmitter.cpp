@@ -86,6 +86,28 @@ Index codegen::emitCoordinates(ScalarEmitter &e, ArrayRef<int64_t> shape,
   return idx;
 }
 
+void ScalarEmitter::storeThroughEpilogue(Operation *reduction,
+                                         Operation *epilogueRoot,
+                                         const std::string &target,
+                                         const std::string &type,
+                                         const std::string &v,
+                                         const Index &idx) {
+  if (reduction == epilogueRoot) {
+    line(target + " = " + type + "(" + v + ");");
+    return;
+  }
+  std::string name = fresh("row");
+  line("const " + type + " " + name + " = " + type + "(" + v + ");");
+  reductionValue = [this, reduction, name, idx](Operation *op,
+                                                const Index &at) {
+    if (op != reduction || at != idx)
+      error = "a reduction read at another index in its epilogue";
+    return name;
+  };
+  line(target + " = " + value(epilogueRoot->getResult(0), idx) + ";");
+  reductionValue = nullptr;
+}
+
 Operation *codegen::regionReduction(FusionOp region) {
   for (Operation &op : region.getBlock())
     if (classifyOp(&op) == OpClass::Reduction)

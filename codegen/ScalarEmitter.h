@@ -76,6 +76,13 @@ public:
   /// region with an elementwise epilogue is read inside that epilogue.
   std::function<std::string(Operation *, const Index &)> reductionValue;
 
+  /// Emits `target = ...;` storing the value `v` (C type `type`) of the
+  /// row-wise `reduction` at `idx`, passed through the region's elementwise
+  /// epilogue up to `epilogueRoot` when that is another op.
+  void storeThroughEpilogue(Operation *reduction, Operation *epilogueRoot,
+                            const std::string &target, const std::string &type,
+                            const std::string &v, const Index &idx);
+
   /// Statements emitted so far (appended to by value()).
   std::string &body() { return text; }
   void line(const std::string &s) { text += indent + s + "\n"; }

@@ -8,31 +8,12 @@
 // after another, so `__shared__` (a function-level static here) is the
 // block's own.
 #pragma once
-#include <math.h>
-#include <stdint.h>
+#include "cuda_emulation_common.h"
 #include <string.h>
 
 #include <condition_variable>
 #include <mutex>
 
-#define __global__
-#define __device__
-#define __forceinline__ inline
-#define __launch_bounds__(n)
-#define __restrict__ __restrict
-#define __shared__ static
-
-// CUDA's 16-byte vector types (the 128-bit loads of loop kernels).
-struct alignas(16) float4 {
-  float x, y, z, w;
-};
-struct alignas(16) int4 {
-  int x, y, z, w;
-};
-
-struct IngotDim3 {
-  unsigned x, y, z;
-};
 static thread_local IngotDim3 threadIdx = {0, 0, 0}, blockIdx = {0, 0, 0};
 static IngotDim3 blockDim = {1, 1, 1}, gridDim = {1, 1, 1};
 
