@@ -8,6 +8,11 @@ the Python call overhead is a few microseconds). The pair is measured
 Ingot / ORT (below 1: Ingot is faster).
 
     .venv/bin/python bench/compare_ort.py [--threads 2] [--repeats 3]
+        [--model MODEL.onnx INPUTS.npz ...]
+
+The default list is the sample model and ../shared/models; --model times
+other models on given inputs instead (e.g. the ResNet-50 / BERT-base exports
+of bench/gpu_torch_models.py, whose folders hold model.onnx and inputs.npz).
 """
 import argparse
 import os
@@ -64,21 +69,28 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--iterations", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--model", nargs=2, action="append", metavar=("ONNX", "INPUTS_NPZ"),
+                        help="time this model on these inputs instead of the default list "
+                             "(repeatable)")
     args = parser.parse_args()
+    models = [(path, None, npz) for path, npz in args.model] if args.model else \
+        [(rel, shapes, None) for rel, shapes in MODELS]
     os.environ["PATH"] = os.pathsep.join([os.path.join(ROOT, "build/compiler"),
                                           os.path.join(ROOT, "build/runtime"), os.environ["PATH"]])
     print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
           f"onnxruntime {ort.__version__}, threads={args.threads}")
     print(f"{'model':32} {'ingot p50 ms':>12} {'ort p50 ms':>11} {'ratio':>6}  check")
     work = tempfile.mkdtemp(prefix="ingot-bench-")
-    for rel, shapes in MODELS:
+    for rel, shapes, npz in models:
         path = os.path.join(ROOT, rel)
         if not os.path.exists(path):
             print(f"{os.path.basename(rel):32} skipped: {path} not found")
             continue
-        name = os.path.basename(rel)
+        # Given models are often model.onnx in a folder named after them.
+        name = os.path.join(*path.split(os.sep)[-2:]) if npz else os.path.basename(rel)
         folder = os.path.join(work, name)
-        ok, message = e2e.check(path, folder, shapes, threads=args.threads)
+        given = dict(np.load(npz)) if npz else None
+        ok, message = e2e.check(path, folder, shapes, threads=args.threads, feeds=given)
         feeds = dict(np.load(os.path.join(folder, "inputs.npz")))
         artifact = os.path.join(folder, "model.ingot")
         ingot_ms, ort_ms = [], []

@@ -35,10 +35,12 @@ def random_inputs(model_path, shapes=None, seed=0):
 
 
 def check(model_path, workdir, shapes=None, rtol=1e-4, atol=1e-5, seed=0, threads=2,
-          emulate_cuda=True):
-    """Returns (ok, message). Raises nothing: failures are in the message."""
+          emulate_cuda=True, feeds=None):
+    """Returns (ok, message). Raises nothing: failures are in the message.
+    `feeds` (name -> array) replaces the seeded random inputs."""
     os.makedirs(workdir, exist_ok=True)
-    feeds = random_inputs(model_path, shapes, seed)
+    if feeds is None:
+        feeds = random_inputs(model_path, shapes, seed)
     options = ort.SessionOptions()
     options.log_severity_level = 3
     options.intra_op_num_threads = threads
