@@ -55,6 +55,9 @@ static void printProfile(const ModelData &model,
   const auto &steps = model.manifest.steps();
   const auto &buffers = model.manifest.buffers();
   bool cpu = model.manifest.target() != "cuda";
+  // The 12 slowest steps of each kind; INGOT_PROFILE=all lists every step.
+  const char *setting = std::getenv("INGOT_PROFILE");
+  size_t limit = setting && std::strcmp(setting, "all") == 0 ? steps.size() : 12;
   auto isLibrary = [&](const ingot::artifact::Step &s) {
     return s.kind() == ingot::artifact::Step::GEMM ||
            s.kind() == ingot::artifact::Step::CONV ||
@@ -84,7 +87,7 @@ static void printProfile(const ModelData &model,
       continue;
     std::fprintf(stderr, "  %10s %6s %12s %8s  step\n", "ms/run", "share",
                  "bytes", "GB/s");
-    for (size_t k = 0; k < order.size() && k < 12; ++k) {
+    for (size_t k = 0; k < order.size() && k < limit; ++k) {
       const auto &s = steps.Get(order[k]);
       uint64_t bytes = 0;
       for (uint32_t b : s.buffers())
