@@ -281,10 +281,13 @@ void conv(const IngotKernelContext *ctx, const IngotConvParams *p,
       int64_t block = std::max<int64_t>(
           64, ((int64_t(1) << 17) / std::max<int64_t>(1, kg)) / 16 * 16);
       int64_t blocks = (ovol + block - 1) / block;
-      if (blocks < 2 * int64_t(poolOf(ctx)->size())) {
-        // Too few column blocks to keep every thread busy (deep layers at
-        // small spatial sizes, e.g. 512x3x3 over 7x7): unfold all positions
-        // once and split the GEMM over output channels instead.
+      if (blocks < 2 * int64_t(poolOf(ctx)->size()) &&
+          mg * ovol * kg >= (int64_t(1) << 22)) {
+        // Too few column blocks to keep every thread busy, and enough work
+        // to share (deep layers at small spatial sizes, e.g. 512x3x3 over
+        // 7x7): unfold all positions once and split the GEMM over output
+        // channels instead. Small convolutions stay on one thread, where
+        // waking the others would cost more than it saves.
         float *col = scratchFloats(size_t(kg) * ovol);
         im2colColumns(g, cg, xg, col, 0, ovol);
         gemm(ctx, 0, 0, mg, ovol, kg, 1.0f, wg, kg, col, ovol, 0, yg, ovol);
