@@ -212,8 +212,7 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *epilogueRoot,
   // out[at] = the reduction's value `v` at `idx`, through the epilogue.
   auto store = [&](const std::string &at, const std::string &v,
                    const Index &idx) {
-    e.storeThroughEpilogue(root, epilogueRoot, "out[" + at + "]", ty, v,
-                           idx);
+    e.storeThroughEpilogue(root, epilogueRoot, "out[" + at + "]", ty, v, idx);
   };
   if (root != epilogueRoot && !isa<SoftmaxOp, LogSoftmaxOp, LayerNormOp>(root))
     return fail("an epilogue after '" + root->getName().getStringRef().str() +

@@ -144,8 +144,7 @@ LogicalResult KernelWriter::reductionKernel(Operation *epilogueRoot) {
   // out[at] = the reduction's value `v` at `idx`, through the epilogue.
   auto store = [&](const std::string &at, const std::string &v,
                    const Index &idx) {
-    e.storeThroughEpilogue(root, epilogueRoot, "a.out[" + at + "]", ty, v,
-                           idx);
+    e.storeThroughEpilogue(root, epilogueRoot, "a.out[" + at + "]", ty, v, idx);
   };
 
   auto isReduce = isa<ReduceMeanOp, ReduceSumOp, ReduceMaxOp, ReduceMinOp,

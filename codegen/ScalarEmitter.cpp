@@ -86,12 +86,9 @@ Index codegen::emitCoordinates(ScalarEmitter &e, ArrayRef<int64_t> shape,
   return idx;
 }
 
-void ScalarEmitter::storeThroughEpilogue(Operation *reduction,
-                                         Operation *epilogueRoot,
-                                         const std::string &target,
-                                         const std::string &type,
-                                         const std::string &v,
-                                         const Index &idx) {
+void ScalarEmitter::storeThroughEpilogue(
+    Operation *reduction, Operation *epilogueRoot, const std::string &target,
+    const std::string &type, const std::string &v, const Index &idx) {
   if (reduction == epilogueRoot) {
     line(target + " = " + type + "(" + v + ");");
     return;

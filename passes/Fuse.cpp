@@ -103,7 +103,8 @@ rowEpilogueGroup(Operation *op, const DenseMap<Operation *, unsigned> &groupOf,
     if (classifyOp(member) != OpClass::Elementwise ||
         member->getNumResults() != 1)
       return std::nullopt;
-    auto memberType = dyn_cast<RankedTensorType>(member->getResult(0).getType());
+    auto memberType =
+        dyn_cast<RankedTensorType>(member->getResult(0).getType());
     if (!memberType || memberType.getShape() != shape)
       return std::nullopt;
   }
@@ -136,8 +137,7 @@ struct IngotFusePass : ingot::impl::IngotFusePassBase<IngotFusePass> {
         Operation *user = *tail->getUsers().begin();
         // An op already in another library's epilogue (the add of two
         // convolutions, as in ResNet's projection shortcut) stays there.
-        if (groupOf.count(user) ||
-            classifyOp(user) != OpClass::Elementwise ||
+        if (groupOf.count(user) || classifyOp(user) != OpClass::Elementwise ||
             user->getNumResults() != 1 ||
             user->getResult(0).getType() != tail->getResult(0).getType())
           break;

@@ -12,11 +12,12 @@ OpClass mlir::ingot::classifyOp(Operation *op) {
       .Case<ConstantOp>([](auto) { return OpClass::Constant; })
       .Case<SqrtOp, ExpOp, LogOp, ErfOp, TanhOp, SigmoidOp, ReciprocalOp,
             FloorOp, CeilOp, RoundOp, SinOp, CosOp, SoftplusOp, HardSwishOp,
-            ReluOp, NegOp, AbsOp, SignOp, NotOp, IsNaNOp, IdentityOp, HardSigmoidOp,
-            LeakyReluOp, EluOp, GeluOp, DropoutOp, CastOp, ClipOp, AddOp, SubOp,
-            MulOp, DivOp, PowOp, MinOp, MaxOp, AndOp, OrOp, XorOp, EqualOp,
-            LessOp, LessOrEqualOp, GreaterOp, GreaterOrEqualOp, WhereOp,
-            BatchNormOp>([](auto) { return OpClass::Elementwise; })
+            ReluOp, NegOp, AbsOp, SignOp, NotOp, IsNaNOp, IdentityOp,
+            HardSigmoidOp, LeakyReluOp, EluOp, GeluOp, DropoutOp, CastOp,
+            ClipOp, AddOp, SubOp, MulOp, DivOp, PowOp, MinOp, MaxOp, AndOp,
+            OrOp, XorOp, EqualOp, LessOp, LessOrEqualOp, GreaterOp,
+            GreaterOrEqualOp, WhereOp, BatchNormOp>(
+          [](auto) { return OpClass::Elementwise; })
       .Case<ReshapeOp, FlattenOp, SqueezeOp, UnsqueezeOp, TransposeOp, ExpandOp,
             SliceOp, GatherOp, ConcatOp, PadOp, TileOp>(
           [](auto) { return OpClass::Remap; })

@@ -42,8 +42,9 @@ static std::string regionName(const std::string &name) {
   if (name.compare(0, prefix.size(), prefix) != 0)
     return name;
   size_t end = name.find('"', prefix.size());
-  return end == std::string::npos ? name
-                                  : name.substr(prefix.size(), end - prefix.size());
+  return end == std::string::npos
+             ? name
+             : name.substr(prefix.size(), end - prefix.size());
 }
 
 /// INGOT_PROFILE=1 report: library calls (GEMM/convolution) and generated
@@ -57,7 +58,8 @@ static void printProfile(const ModelData &model,
   bool cpu = model.manifest.target() != "cuda";
   // The 12 slowest steps of each kind; INGOT_PROFILE=all lists every step.
   const char *setting = std::getenv("INGOT_PROFILE");
-  size_t limit = setting && std::strcmp(setting, "all") == 0 ? steps.size() : 12;
+  size_t limit =
+      setting && std::strcmp(setting, "all") == 0 ? steps.size() : 12;
   auto isLibrary = [&](const ingot::artifact::Step &s) {
     return s.kind() == ingot::artifact::Step::GEMM ||
            s.kind() == ingot::artifact::Step::CONV ||

@@ -164,7 +164,8 @@ static void launchThreaded(void *fn, std::vector<void *> &args,
   if (block == 0 || block % 32 != 0 || block > 1024)
     throw std::runtime_error("step " + step.kernel() + ": block size " +
                              std::to_string(block) + " cannot be emulated");
-  unsigned grid = unsigned(std::min<int64_t>(std::max<int64_t>(step.grid_x(), 1), 3));
+  unsigned grid =
+      unsigned(std::min<int64_t>(std::max<int64_t>(step.grid_x(), 1), 3));
   configure(block, grid);
   for (unsigned b = 0; b < grid; ++b) {
     std::vector<std::thread> threads;
@@ -221,10 +222,10 @@ int main(int argc, char **argv) {
     if (!lib)
       throw std::runtime_error(dlerror());
     // Kernels built with cuda_emulation_threads.h run as real blocks.
-    auto configure = reinterpret_cast<ConfigureFn>(
-        dlsym(lib, "ingot_emulation_configure"));
-    auto setThread = reinterpret_cast<SetThreadFn>(
-        dlsym(lib, "ingot_emulation_set_thread"));
+    auto configure =
+        reinterpret_cast<ConfigureFn>(dlsym(lib, "ingot_emulation_configure"));
+    auto setThread =
+        reinterpret_cast<SetThreadFn>(dlsym(lib, "ingot_emulation_set_thread"));
     std::map<std::string, ingot::Tensor> in =
         inputsPath.empty() ? std::map<std::string, ingot::Tensor>()
                            : ingot::tools::readNpz(inputsPath);

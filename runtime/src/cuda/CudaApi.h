@@ -94,7 +94,7 @@ namespace ingot::runtime::cuda {
     "cudnnGetConvolutionBackwardDataAlgorithm_v7")                             \
   X(cudnnGetConvolutionBackwardDataWorkspaceSize,                              \
     "cudnnGetConvolutionBackwardDataWorkspaceSize")                            \
-  X(cudnnConvolutionBackwardData, "cudnnConvolutionBackwardData")            \
+  X(cudnnConvolutionBackwardData, "cudnnConvolutionBackwardData")              \
   X(cudnnConvolutionBiasActivationForward,                                     \
     "cudnnConvolutionBiasActivationForward")                                   \
   X(cudnnAddTensor, "cudnnAddTensor")                                          \

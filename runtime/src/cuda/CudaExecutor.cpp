@@ -89,7 +89,7 @@ struct DeviceSession {
   int runs = 0;
   CUgraphExec graph = nullptr;
   std::vector<CUdeviceptr>
-      graphPointers; // input/output pointers the graph bakes in
+      graphPointers;               // input/output pointers the graph bakes in
   std::vector<CUevent> stepEvents; // INGOT_PROFILE: one per step, plus one
   ~DeviceSession();
 };
@@ -248,9 +248,8 @@ static ingot_status *planGemm(const Api *api, DeviceSession &s,
       pref, CUBLASLT_MATMUL_PREF_MAX_WORKSPACE_BYTES, &ws, sizeof ws);
   cublasLtMatmulHeuristicResult_t results[kGemmCandidates] = {};
   int found = 0;
-  st = api->cublasLtMatmulAlgoGetHeuristic(s.lt, p.desc, p.a, p.b, p.c, p.c,
-                                           pref, kGemmCandidates, results,
-                                           &found);
+  st = api->cublasLtMatmulAlgoGetHeuristic(
+      s.lt, p.desc, p.a, p.b, p.c, p.c, pref, kGemmCandidates, results, &found);
   api->cublasLtMatmulPreferenceDestroy(pref);
   if (st || found == 0)
     return makeStatus(INGOT_INTERNAL, "cuBLASLt found no algorithm for a " +
@@ -479,8 +478,8 @@ static cudnnStatus_t runConv(const Api *api, DeviceSession &s,
   if (!st && call.residual())
     st = api->cudnnAddTensor(s.dnn, &one, c.y, in(4), &one, c.y, y);
   if (!st && call.relu())
-    st = api->cudnnActivationForward(s.dnn, c.relu, &one, c.y, y, &zero, c.y,
-                                     y);
+    st =
+        api->cudnnActivationForward(s.dnn, c.relu, &one, c.y, y, &zero, c.y, y);
   return st;
 }
 
@@ -732,12 +731,10 @@ static ingot_status *profileSteps(const ModelData &m, DeviceSession &s,
   return nullptr;
 }
 
-ingot_status *run(const ModelData &m, DeviceSession &s,
-                  const std::vector<const void *> &in,
-                  const std::vector<bool> &inOnDevice,
-                  const std::vector<void *> &out,
-                  const std::vector<bool> &outOnDevice,
-                  std::vector<double> *stepSeconds) {
+ingot_status *
+run(const ModelData &m, DeviceSession &s, const std::vector<const void *> &in,
+    const std::vector<bool> &inOnDevice, const std::vector<void *> &out,
+    const std::vector<bool> &outOnDevice, std::vector<double> *stepSeconds) {
   const Api *api = s.api;
   api->cuCtxSetCurrent(s.model->context);
   CUresult r;
