@@ -1,6 +1,7 @@
 //===- CudaBackend.cpp - From a fused function to GPU steps and a fatbin --===//
 #include "codegen/CudaBackend.h"
 #include "codegen/LibraryCalls.h"
+#include "codegen/ScalarEmitter.h"
 
 #include "dialects/ingot/OpClasses.h"
 
@@ -129,10 +130,7 @@ LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan,
     }
     FusionOp region = step.region;
     if (region.getKind() == "library") {
-      Operation *lib = nullptr;
-      for (Operation &op : region.getBlock())
-        if (classifyOp(&op) == OpClass::Library)
-          lib = &op;
+      Operation *lib = regionLibraryOp(region);
       if (!elementTypeIsF32(lib))
         return region.emitError()
                << "cuda: library ops support f32 only for now";

@@ -434,10 +434,7 @@ LogicalResult CudaKernelWriter::write(std::string &out, CudaLaunch &launch) {
   StringRef kind = region.getKind();
   LogicalResult status = success();
   if (kind == "library") {
-    Operation *lib = nullptr;
-    for (Operation &op : region.getBlock())
-      if (classifyOp(&op) == OpClass::Library)
-        lib = &op;
+    Operation *lib = regionLibraryOp(region);
     Value bias;
     if (auto conv = dyn_cast<ConvOp>(lib))
       bias = conv.getBias();

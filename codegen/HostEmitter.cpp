@@ -531,10 +531,7 @@ LogicalResult KernelWriter::write(std::string &out) {
   StringRef kind = region.getKind();
   LogicalResult status = success();
   if (kind == "library") {
-    Operation *lib = nullptr;
-    for (Operation &op : region.getBlock())
-      if (classifyOp(&op) == OpClass::Library)
-        lib = &op;
+    Operation *lib = regionLibraryOp(region);
     if (!lib)
       return fail("library region without a library op");
     status = libraryKernel(lib, root);

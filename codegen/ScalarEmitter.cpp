@@ -105,6 +105,14 @@ void ScalarEmitter::storeThroughEpilogue(
   reductionValue = nullptr;
 }
 
+Operation *codegen::regionLibraryOp(FusionOp region) {
+  Operation *lib = nullptr;
+  for (Operation &op : region.getBlock())
+    if (classifyOp(&op) == OpClass::Library)
+      lib = &op;
+  return lib;
+}
+
 Operation *codegen::regionReduction(FusionOp region) {
   for (Operation &op : region.getBlock())
     if (classifyOp(&op) == OpClass::Reduction)

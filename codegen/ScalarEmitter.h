@@ -43,6 +43,9 @@ Index broadcastIndex(ArrayRef<int64_t> operandShape, const Index &idx);
 
 class ScalarEmitter;
 
+/// The GEMM/convolution of a library region (null if it has none).
+Operation *regionLibraryOp(FusionOp region);
+
 /// The reduction op of a reduction region: its root, or, for a row-wise op
 /// with an elementwise epilogue, the one Reduction-class op inside.
 Operation *regionReduction(FusionOp region);
