@@ -404,20 +404,28 @@ static ingot_status *planConv(const Api *api, DeviceSession &s,
   return nullptr;
 }
 
-static CUdeviceptr bufferPointer(const ModelData &m, const DeviceSession &s,
-                                 uint32_t id,
-                                 const std::vector<CUdeviceptr> &inputs,
-                                 const std::vector<CUdeviceptr> &outputs) {
-  const art::Buffer &b = m.manifest.buffers().Get(id);
-  switch (b.kind()) {
-  case art::Buffer::ARENA:
-    return s.arena + b.offset();
-  case art::Buffer::WEIGHT:
-    return s.model->weights + b.offset();
-  case art::Buffer::INPUT:
-    return inputs[b.index()];
-  default:
-    return outputs[b.index()];
+/// The device pointers of `step`'s buffers, in order, into `args`.
+static void stepPointers(const ModelData &m, const DeviceSession &s,
+                         const art::Step &step,
+                         const std::vector<CUdeviceptr> &inputs,
+                         const std::vector<CUdeviceptr> &outputs,
+                         std::vector<CUdeviceptr> &args) {
+  args.clear();
+  for (uint32_t id : step.buffers()) {
+    const art::Buffer &b = m.manifest.buffers().Get(id);
+    switch (b.kind()) {
+    case art::Buffer::ARENA:
+      args.push_back(s.arena + b.offset());
+      break;
+    case art::Buffer::WEIGHT:
+      args.push_back(s.model->weights + b.offset());
+      break;
+    case art::Buffer::INPUT:
+      args.push_back(inputs[b.index()]);
+      break;
+    default:
+      args.push_back(outputs[b.index()]);
+    }
   }
 }
 
@@ -428,13 +436,10 @@ static cublasStatus_t runGemm(const Api *api, DeviceSession &s,
                               const cublasLtMatmulAlgo_t &algo) {
   // A residual is cuBLASLt's C (beta = 1), written to D = the output.
   float alpha = call.alpha(), beta = call.residual() ? 1.0f : 0.0f;
+  // The epilogue kind is set once (planGemm); the bias pointer per call, as
+  // the bias may be a model input the caller passes on the device.
   if (call.epilogue() != art::GemmCall::NONE) {
-    cublasLtEpilogue_t epilogue = call.epilogue() == art::GemmCall::RELU_BIAS
-                                      ? CUBLASLT_EPILOGUE_RELU_BIAS
-                                      : CUBLASLT_EPILOGUE_BIAS;
     const void *bias = reinterpret_cast<const void *>(args[3]);
-    api->cublasLtMatmulDescSetAttribute(g.desc, CUBLASLT_MATMUL_DESC_EPILOGUE,
-                                        &epilogue, sizeof epilogue);
     api->cublasLtMatmulDescSetAttribute(
         g.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof bias);
   }
@@ -506,8 +511,7 @@ static ingot_status *tuneGemms(const ModelData &m, DeviceSession &s) {
     if (steps.Get(i).kind() != art::Step::GEMM || g.candidates.size() < 2)
       continue;
     std::vector<CUdeviceptr> args;
-    for (uint32_t b : steps.Get(i).buffers())
-      args.push_back(bufferPointer(m, s, b, s.inputs, s.outputs));
+    stepPointers(m, s, steps.Get(i), s.inputs, s.outputs, args);
     float best = 0;
     for (const cublasLtMatmulAlgo_t &algo : g.candidates) {
       const art::GemmCall &call = steps.Get(i).gemm();
@@ -606,8 +610,7 @@ createSession(const ModelData &m, bool useCudaGraph,
     if (steps.Get(i).kind() != art::Step::CONV || !c.fused)
       continue;
     std::vector<CUdeviceptr> args;
-    for (uint32_t b : steps.Get(i).buffers())
-      args.push_back(bufferPointer(m, *s, b, s->inputs, s->outputs));
+    stepPointers(m, *s, steps.Get(i), s->inputs, s->outputs, args);
     if (c.prePad)
       args[0] = c.padded;
     if (runConv(api, *s, steps.Get(i).conv(), c, args) != CUDNN_STATUS_SUCCESS)
@@ -629,9 +632,6 @@ static ingot_status *enqueue(const ModelData &m, DeviceSession &s,
                              const std::vector<CUevent> *events = nullptr) {
   const Api *api = s.api;
   const auto &buffers = m.manifest.buffers();
-  auto pointer = [&](uint32_t id) {
-    return bufferPointer(m, s, id, inputs, outputs);
-  };
   const auto &steps = m.manifest.steps();
   std::vector<CUdeviceptr> args;
   std::vector<void *> params;
@@ -641,9 +641,7 @@ static ingot_status *enqueue(const ModelData &m, DeviceSession &s,
       return "step " + std::to_string(i) + " (" + step.kernel() + ", " +
              step.name() + "): ";
     };
-    args.clear();
-    for (uint32_t b : step.buffers())
-      args.push_back(pointer(b));
+    stepPointers(m, s, step, inputs, outputs, args);
     if (events)
       api->cuEventRecord((*events)[i], s.stream);
     switch (step.kind()) {
