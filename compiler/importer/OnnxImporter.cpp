@@ -356,25 +356,34 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
 OwningOpRef<ModuleOp>
 mlir::ingot::importOnnxModel(MLIRContext &context, const std::string &path,
                              const ImportOptions &options) {
-  context.loadDialect<IngotDialect, func::FuncDialect>();
-  Location fileLoc = FileLineColLoc::get(&context, path, 0, 0);
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                             /*RequiresNullTerminator=*/false);
   if (!buffer) {
-    emitError(fileLoc) << "cannot read the model: "
-                       << buffer.getError().message();
+    emitError(FileLineColLoc::get(&context, path, 0, 0))
+        << "cannot read the model: " << buffer.getError().message();
     return {};
   }
+  return importOnnxModelFromBuffer(context, (*buffer)->getBuffer(), path,
+                                   options);
+}
+
+OwningOpRef<ModuleOp>
+mlir::ingot::importOnnxModelFromBuffer(MLIRContext &context, StringRef bytes,
+                                       const std::string &path,
+                                       const ImportOptions &options) {
+  context.loadDialect<IngotDialect, func::FuncDialect>();
+  Location fileLoc = FileLineColLoc::get(&context, path, 0, 0);
   onnx::ModelProto model;
-  google::protobuf::io::ArrayInputStream raw((*buffer)->getBufferStart(),
-                                             (*buffer)->getBufferSize());
+  google::protobuf::io::ArrayInputStream raw(bytes.data(),
+                                             static_cast<int>(bytes.size()));
   google::protobuf::io::CodedInputStream coded(&raw);
   // Models up to 2 GiB (the protobuf limit); larger ones need external data.
   coded.SetTotalBytesLimit(INT32_MAX);
-  if (!model.ParseFromCodedStream(&coded) || !coded.ConsumedEntireMessage()) {
+  if (bytes.size() > INT32_MAX || !model.ParseFromCodedStream(&coded) ||
+      !coded.ConsumedEntireMessage()) {
     emitError(fileLoc) << "not a valid ONNX model: the protobuf data is "
                           "malformed or truncated ("
-                       << (*buffer)->getBufferSize() << " bytes)";
+                       << bytes.size() << " bytes)";
     return {};
   }
   if (!model.has_graph()) {

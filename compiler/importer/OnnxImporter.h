@@ -29,6 +29,13 @@ OwningOpRef<ModuleOp> importOnnxModel(MLIRContext &context,
                                       const std::string &path,
                                       const ImportOptions &options);
 
+/// Like importOnnxModel, from the serialized model in `bytes`; `path` names
+/// it in diagnostics, and external data is looked up beside it.
+OwningOpRef<ModuleOp> importOnnxModelFromBuffer(MLIRContext &context,
+                                                llvm::StringRef bytes,
+                                                const std::string &path,
+                                                const ImportOptions &options);
+
 /// The ONNX operator types the importer supports (default domain).
 std::vector<std::string> supportedOnnxOps();
 
