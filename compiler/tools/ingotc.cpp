@@ -15,6 +15,7 @@
 #include "compiler/importer/OnnxImporter.h"
 #include "dialects/ingot/IngotDialect.h"
 #include "passes/Passes.h"
+#include "runtime/tools/Version.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -22,6 +23,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/ADT/StringExtras.h"
+#include "llvm/Config/llvm-config.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -52,8 +54,8 @@ cl::opt<EmitKind> emit(
                clEnumValN(EmitKind::Host, "host",
                           "the generated C++ of the host kernels"),
                clEnumValN(EmitKind::Cuda, "cuda",
-                          "the generated CUDA C++ of the GPU kernels (no "
-                          "executor yet: source only)"),
+                          "the generated CUDA C++ of the GPU kernels (the "
+                          "source nvcc compiles for --target cuda)"),
                clEnumValN(EmitKind::Artifact, "artifact",
                           "the compiled .ingot artifact (default with -o)")),
     cl::cat(category));
@@ -174,6 +176,11 @@ int main(int argc, char **argv) {
   std::vector<char *> args(argv, argv + argc);
   static char statsFlag[] = "--ingot-stats";
   for (char *&a : args)
+  // Ingot's own version, not LLVM's (which would say nothing about Ingot).
+  cl::SetVersionPrinter([](raw_ostream &os) {
+    os << ::ingot::tools::versionText("ingotc")
+       << "  MLIR/LLVM version:       " << LLVM_VERSION_STRING << "\n";
+  });
     if (StringRef(a) == "--stats" || StringRef(a) == "-stats")
       a = statsFlag;
   argc = static_cast<int>(args.size());
@@ -333,8 +340,8 @@ int main(int argc, char **argv) {
       errs() << "ingotc: error: " << error << "\n";
       return 1;
     }
-    std::vector<uint8_t> image =
-        mlir::ingot::codegen::buildArtifact(*plan, fatbin, "ingotc");
+    std::vector<uint8_t> image = mlir::ingot::codegen::buildArtifact(
+        *plan, fatbin, ::ingot::tools::producerString("ingotc"));
     output->os().write(reinterpret_cast<const char *>(image.data()),
                        image.size());
     output->keep();
@@ -366,8 +373,8 @@ int main(int argc, char **argv) {
       errs() << "ingotc: error: " << error << "\n";
       return 1;
     }
-    std::vector<uint8_t> image =
-        mlir::ingot::codegen::buildArtifact(plan, object, "ingotc");
+    std::vector<uint8_t> image = mlir::ingot::codegen::buildArtifact(
+        plan, object, ::ingot::tools::producerString("ingotc"));
     output->os().write(reinterpret_cast<const char *>(image.data()),
                        image.size());
     output->keep();

@@ -1,4 +1,5 @@
 //===- ingot-bench.cpp - Latency and throughput of a compiled model -------===//
+#include "Version.h"
 #include "ingot/runtime.hpp"
 
 #include <algorithm>
@@ -6,6 +7,7 @@
 #include <cstdio>
 #include <iostream>
 #include <random>
+#include <thread>
 
 using namespace ingot;
 
@@ -19,7 +21,11 @@ static const char *kUsage =
     "  --warmup W       untimed runs first (default 5)\n"
     "  --iterations I   timed runs (default 50)\n"
     "  --no-cuda-graph  CUDA artifacts: launch each step every run instead of\n"
-    "                   replaying a captured CUDA graph\n";
+    "                   replaying a captured CUDA graph\n"
+    "  --version        Ingot's version, artifact format and kernel ABI\n"
+    "\n"
+    "INGOT_PROFILE=1|all|json: per-step times of the timed runs (see "
+    "README).\n";
 
 int main(int argc, char **argv) {
   std::string path;
@@ -35,6 +41,9 @@ int main(int argc, char **argv) {
     };
     if (a == "--help" || a == "-h") {
       std::cout << kUsage;
+      return 0;
+    } else if (a == "--version") {
+      std::cout << tools::versionText("ingot-bench");
       return 0;
     } else if (a == "--threads")
       threads = next();
@@ -90,7 +99,13 @@ int main(int argc, char **argv) {
     auto pct = [&](double p) {
       return ms[std::min(ms.size() - 1, size_t(p * (ms.size() - 1) + 0.5))];
     };
-    std::printf("%s: %d runs, threads=%d\n", path.c_str(), iterations, threads);
+    // The count the session uses: 0 asks for one thread per core, as
+    // ingot_session_create resolves it.
+    int used = threads > 0 ? threads
+                           : static_cast<int>(std::max(
+                                 1u, std::thread::hardware_concurrency()));
+    std::printf("%s: %d runs, threads=%d%s\n", path.c_str(), iterations, used,
+                threads > 0 ? "" : " (one per core)");
     std::printf("latency ms: min %.3f  p50 %.3f  p90 %.3f  p99 %.3f\n",
                 ms.front(), pct(0.5), pct(0.9), pct(0.99));
     std::printf("throughput: %.1f runs/s\n", iterations / total);

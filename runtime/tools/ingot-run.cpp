@@ -1,10 +1,13 @@
 //===- ingot-run.cpp - Run a compiled model on tensors from files ---------===//
+#include "ArtifactInfo.h"
 #include "TensorIO.h"
+#include "Version.h"
 
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <iostream>
 #include <random>
 
@@ -12,16 +15,20 @@ using namespace ingot;
 
 static const char *kUsage =
     "usage: ingot-run model.ingot [options]\n"
+    "       ingot-run --info model.ingot\n"
     "\n"
     "Runs a compiled model once and prints its outputs and timing.\n"
     "\n"
     "options:\n"
+    "  --info                print the model's inputs, outputs, target,\n"
+    "                        producer, memory and steps, and exit\n"
     "  --input NAME=FILE     input tensor from .npy or ONNX TensorProto .pb\n"
     "                        (repeatable; FILE alone binds inputs in order)\n"
     "  --inputs FILE.npz     all inputs from an .npz, by name\n"
     "  --random-inputs       fill inputs without a file with seeded random "
     "data\n"
-    "  --output-dir DIR      write each output to DIR/<name>.npy\n"
+    "  --output-dir DIR      write each output to DIR/<name>.npy (DIR is\n"
+    "                        created if needed)\n"
     "  --compare REF         compare outputs with REF (.npz by output name,\n"
     "                        or .npy/.pb for a single output)\n"
     "  --rtol R --atol A     tolerances for --compare: |x - ref| <= A + "
@@ -29,7 +36,11 @@ static const char *kUsage =
     "                        (default 1e-4, 1e-5)\n"
     "  --threads N           worker threads (default: one per core)\n"
     "  --quiet               print only errors and the comparison verdict\n"
-    "  --help                this text\n";
+    "  --version             Ingot's version, artifact format and kernel ABI\n"
+    "  --help                this text\n"
+    "\n"
+    "INGOT_PROFILE=1 prints the run's per-step times (a single run includes\n"
+    "one-time costs; ingot-bench gives steady-state figures).\n";
 
 static double element(const Tensor &t, size_t i) {
   switch (t.dtype) {
@@ -102,7 +113,7 @@ int main(int argc, char **argv) {
   std::vector<std::pair<std::string, std::string>> inputFiles;
   double rtol = 1e-4, atol = 1e-5;
   int threads = 0;
-  bool random = false, quiet = false;
+  bool random = false, quiet = false, info = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -115,6 +126,11 @@ int main(int argc, char **argv) {
     if (a == "--help" || a == "-h") {
       std::cout << kUsage;
       return 0;
+    } else if (a == "--version") {
+      std::cout << tools::versionText("ingot-run");
+      return 0;
+    } else if (a == "--info") {
+      info = true;
     } else if (a == "--input") {
       std::string v = next();
       size_t eq = v.find('=');
@@ -152,16 +168,29 @@ int main(int argc, char **argv) {
     std::cerr << kUsage;
     return 2;
   }
+  if (info) {
+    try {
+      tools::printArtifactInfo(modelPath, std::cout);
+      return 0;
+    } catch (const std::exception &e) {
+      std::cerr << "ingot-run: error: " << e.what() << "\n";
+      return 1;
+    }
+  }
   try {
     Model model(modelPath);
     // Gather inputs in model order.
     std::vector<Tensor> inputs(model.numInputs());
     std::vector<bool> given(model.numInputs(), false);
     auto slotOf = [&](const std::string &name) -> size_t {
-      for (size_t k = 0; k < model.numInputs(); ++k)
+      std::string names;
+      for (size_t k = 0; k < model.numInputs(); ++k) {
         if (name == model.input(k).name)
           return k;
-      throw std::runtime_error("the model has no input named '" + name + "'");
+        names += (k ? ", " : "") + std::string(model.input(k).name);
+      }
+      throw std::runtime_error("the model has no input named '" + name +
+                               "' (its inputs: " + names + ")");
     };
     if (!npzInputs.empty())
       for (auto &[name, t] : tools::readNpz(npzInputs)) {
@@ -203,7 +232,19 @@ int main(int argc, char **argv) {
           std::cout << (i ? ", " : "") << element(t, i);
         std::cout << (t.count() > 8 ? ", ...]" : "]") << "\n";
       }
-      std::printf("run: %.3f ms\n", ms);
+      // One run, the session's first: it pays one-time costs (loading the
+      // library kernels, first touches of the arena and weights), so it is
+      // slower than the steady state ingot-bench measures.
+      std::printf("run: %.3f ms (a first run, with one-time costs; "
+                  "ingot-bench measures steady-state latency)\n",
+                  ms);
+    }
+    if (!outputDir.empty()) {
+      std::error_code ec;
+      std::filesystem::create_directories(outputDir, ec);
+      if (ec)
+        throw std::runtime_error("cannot create the output folder '" +
+                                 outputDir + "': " + ec.message());
     }
     if (!outputDir.empty())
       for (const Tensor &t : outputs) {

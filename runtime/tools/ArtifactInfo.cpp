@@ -1,0 +1,106 @@
+//===- ArtifactInfo.cpp - ingot-run --info --------------------------------===//
+#include "ArtifactInfo.h"
+
+#include "ArtifactFormat.h"
+#include "ingot/kernel_abi.h"
+#include "proto/manifest.pb.h"
+
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+#include <vector>
+
+using namespace ingot;
+namespace art = ingot::artifact;
+
+static const char *dtypeName(art::DataType t) {
+  static const char *names[] = {
+      "invalid", "float32", "float16", "bfloat16", "float64", "int8",   "int16",
+      "int32",   "int64",   "uint8",   "uint16",   "uint32",  "uint64", "bool"};
+  int i = static_cast<int>(t);
+  return i >= 0 && i < int(std::size(names)) ? names[i] : "invalid";
+}
+
+/// [1, 3, 32, 32], with the ONNX model's symbolic names where it had them:
+/// [batch=1, 3, 32, 32].
+static std::string shapeText(const art::TensorInfo &t) {
+  std::string s = "[";
+  for (int i = 0; i < t.shape_size(); ++i) {
+    s += i ? ", " : "";
+    if (i < t.dim_params_size() && !t.dim_params(i).empty())
+      s += t.dim_params(i) + "=";
+    s += std::to_string(t.shape(i));
+  }
+  return s + "]";
+}
+
+void tools::printArtifactInfo(const std::string &path, std::ostream &os) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in)
+    throw std::runtime_error("cannot open '" + path + "'");
+  std::vector<uint8_t> image((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
+  std::vector<art::Section> sections;
+  std::string error;
+  if (!art::readImage(image.data(), image.size(), sections, error))
+    throw std::runtime_error(path + ": " + error);
+  uint32_t format =
+      image[8] | image[9] << 8 | image[10] << 16 | uint32_t(image[11]) << 24;
+  art::Manifest m;
+  uint64_t codeBytes = 0;
+  bool haveManifest = false;
+  for (const art::Section &s : sections) {
+    if (s.kind == art::SectionKind::Manifest)
+      haveManifest = m.ParseFromArray(s.data, static_cast<int>(s.size));
+    else if (s.kind == art::SectionKind::HostObject ||
+             s.kind == art::SectionKind::CudaFatbin)
+      codeBytes += s.size;
+  }
+  if (!haveManifest)
+    throw std::runtime_error(path + ": no readable manifest");
+
+  os << path << "\n";
+  os << "  producer:        "
+     << (m.producer().empty() ? "(not recorded)" : m.producer()) << "\n";
+  os << "  target:          " << m.target() << "\n";
+  os << "  format:          artifact format " << format << ", kernel ABI "
+     << m.kernel_abi_version();
+  if (m.kernel_abi_version() != INGOT_KERNEL_ABI_VERSION)
+    os << " (this runtime has ABI " << INGOT_KERNEL_ABI_VERSION
+       << ": it cannot run it)";
+  os << "\n";
+  if (m.target() == "cuda")
+    os << "  precision:       FP32 GEMM/convolution "
+       << (m.allow_tf32() ? "may use TF32 tensor cores (--tf32)"
+                          : "in full FP32 (no TF32)")
+       << "\n";
+  auto tensors = [&](const char *title, const auto &list) {
+    os << "  " << title << " (" << list.size() << "):\n";
+    for (const art::TensorInfo &t : list)
+      os << "    " << t.name() << ": " << dtypeName(t.dtype()) << " "
+         << shapeText(t) << "\n";
+  };
+  tensors("inputs", m.inputs());
+  tensors("outputs", m.outputs());
+
+  unsigned library = 0, kernels = 0, copies = 0;
+  for (const art::Step &s : m.steps()) {
+    if (s.kind() == art::Step::COPY)
+      ++copies;
+    else if (s.kind() == art::Step::GEMM || s.kind() == art::Step::CONV ||
+             (m.target() != "cuda" && s.region_kind() == "library"))
+      ++library;
+    else
+      ++kernels;
+  }
+  os << "  steps:           " << m.steps_size() << " (" << library
+     << " library calls, " << kernels << " generated kernels, " << copies
+     << " copies)\n";
+  os << "  arena bytes:     " << m.arena_bytes();
+  if (m.has_stats() && m.stats().intermediate_bytes())
+    os << " (all intermediates without reuse: "
+       << m.stats().intermediate_bytes() << ")";
+  os << "\n";
+  os << "  weight bytes:    " << m.weight_bytes() << "\n";
+  os << "  code bytes:      " << codeBytes << "\n";
+}
