@@ -220,6 +220,12 @@ LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan,
     steps.push_back(step);
   }
   plan.steps = std::move(steps);
+  plan.kernels = plan.libraryCalls = 0;
+  for (const PlanStep &step : plan.steps) {
+    plan.kernels += step.kind == PlanStep::Kind::Kernel;
+    plan.libraryCalls +=
+        step.kind == PlanStep::Kind::Gemm || step.kind == PlanStep::Kind::Conv;
+  }
   return success();
 }
 

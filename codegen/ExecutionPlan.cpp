@@ -184,7 +184,12 @@ FailureOr<ExecutionPlan> codegen::buildExecutionPlan(func::FuncOp func) {
     bufferOf[result] = out;
     PlanStep s;
     s.kind = PlanStep::Kind::Kernel;
-    s.kernel = "ingot_k" + std::to_string(plan.kernels);
+    // Named after the region id --ingot-fuse gave (ingot_r12), so the
+    // kernel, the profile and --emit=fused agree; regions written by hand
+    // without an id get the step number.
+    std::optional<StringRef> id = region.getId();
+    s.kernel = id && !id->empty() ? "ingot_" + id->str()
+                                  : "ingot_s" + std::to_string(step);
     s.region = region;
     for (Value input : region.getInputs())
       s.buffers.push_back(bufferOf[input]);
@@ -192,9 +197,10 @@ FailureOr<ExecutionPlan> codegen::buildExecutionPlan(func::FuncOp func) {
     for (unsigned id : s.buffers)
       plan.bytesAccessed += plan.buffers[id].size;
     plan.steps.push_back(std::move(s));
-    ++plan.kernels;
     if (region.getKind() == "library")
       ++plan.libraryCalls;
+    else
+      ++plan.kernels;
   }
 
   // Outputs not written in place are copied at the end.

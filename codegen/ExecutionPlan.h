@@ -66,6 +66,11 @@ struct ExecutionPlan {
   uint64_t arenaBytes = 0;
   uint64_t intermediateBytes = 0; // all arena buffers, without reuse
   uint64_t bytesAccessed = 0;
+  // Steps by what runs them. CPU: library regions (Eigen GEMM/convolution
+  // and their epilogue) and the other regions' generated kernels. CUDA,
+  // after lowerPlanForCuda: cuBLASLt/cuDNN calls and launched kernels
+  // (including the epilogue kernels of library calls that could not fold
+  // them). --stats, --info and INGOT_PROFILE count the same way.
   unsigned kernels = 0, libraryCalls = 0;
 };
 

@@ -25,7 +25,22 @@ struct Group {
   Operation *root;
   StringRef kind;
   SmallVector<Operation *> ops; // in no particular order until built
+  // The op the region is named after: the GEMM/convolution of a library
+  // region or the reduction of a reduction region, not the last epilogue op
+  // (the root), which a user would not recognise as the region's work.
+  Operation *anchor;
 };
+
+/// The ONNX node name in `loc`, or "" when it carries none.
+StringRef nodeName(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return name.getName().getValue();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location inner : fused.getLocations())
+      if (StringRef name = nodeName(inner); !name.empty())
+        return name;
+  return "";
+}
 
 bool isSmallConstant(Value v) {
   auto constant = v.getDefiningOp<ConstantOp>();
@@ -130,7 +145,7 @@ struct IngotFusePass : ingot::impl::IngotFusePassBase<IngotFusePass> {
       if (classifyOp(&op) != OpClass::Library)
         continue;
       unsigned g = groups.size();
-      groups.push_back({&op, "library", {}});
+      groups.push_back({&op, "library", {}, &op});
       assign(&op, g);
       Operation *tail = &op;
       while (tail->hasOneUse()) {
@@ -164,6 +179,7 @@ struct IngotFusePass : ingot::impl::IngotFusePassBase<IngotFusePass> {
         // row is stored, and the whole is one reduction region.
         g = *epilogue;
         groups[g].kind = "reduction";
+        groups[g].anchor = op;
         assign(op, g);
       } else {
         OpClass c = classifyOp(op);
@@ -175,7 +191,7 @@ struct IngotFusePass : ingot::impl::IngotFusePassBase<IngotFusePass> {
         }
         g = groups.size();
         groups.push_back(
-            {op, c == OpClass::Reduction ? "reduction" : "loop", {}});
+            {op, c == OpClass::Reduction ? "reduction" : "loop", {}, op});
         assign(op, g);
       }
       // Absorb producers, transitively, from this op's operands.
@@ -203,6 +219,14 @@ struct IngotFusePass : ingot::impl::IngotFusePassBase<IngotFusePass> {
 
     for (Group &group : groups)
       buildRegion(group);
+
+    // Region ids in program order: r0, r1, ... Later passes may remove a
+    // region (dead code), leaving a gap, but never rename one, so the id
+    // that --emit=fused shows is the one the artifact and profile show.
+    unsigned next = 0;
+    for (FusionOp region : func.getBody().front().getOps<FusionOp>())
+      region.setIdAttr(
+          StringAttr::get(&getContext(), "r" + std::to_string(next++)));
   }
 
   /// Moves the group's ops into a new ingot.fusion at the root's position.
@@ -233,8 +257,11 @@ struct IngotFusePass : ingot::impl::IngotFusePassBase<IngotFusePass> {
 
     Operation *root = group.root;
     OpBuilder b(root);
-    auto fusion = FusionOp::create(b, root->getLoc(), root->getResultTypes(),
+    Location anchorLoc = group.anchor->getLoc();
+    auto fusion = FusionOp::create(b, anchorLoc, root->getResultTypes(),
                                    group.kind, inputs.getArrayRef());
+    if (StringRef node = nodeName(anchorLoc); !node.empty())
+      fusion.setNodeAttr(b.getStringAttr(node));
     Block &body = fusion.getBlock();
     IRMapping mapping;
     for (auto [input, arg] : llvm::zip(inputs, body.getArguments()))

@@ -25,10 +25,15 @@ def Ingot_FusionOp : Op<Ingot_Dialect, "fusion",
   let summary = "a group of ops generated as one kernel";
   let description = [{
     The block's arguments stand for the operands; `ingot.yield` returns the
-    result. Produced by `--ingot-fuse`.
+    result. Produced by `--ingot-fuse`, which also sets `id` (`r12`: the
+    region's name in the kernel symbol `ingot_r12`, in `INGOT_PROFILE` and
+    in the artifact) and `node`, the ONNX node the region is anchored on:
+    the GEMM/convolution of a library region, the reduction of a reduction
+    region, the last op of a loop region (the region's location is that
+    node's too).
 
     ```mlir
-    %r = ingot.fusion "loop" (%x, %b) : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32> {
+    %r = ingot.fusion "loop" (%x, %b) {id = "r0", node = "relu_1"} : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32> {
     ^bb0(%a: tensor<4xf32>, %c: tensor<4xf32>):
       %0 = ingot.add %a, %c : (tensor<4xf32>, tensor<4xf32>) -> tensor<4xf32>
       %1 = ingot.relu %0 : (tensor<4xf32>) -> tensor<4xf32>
@@ -36,7 +41,8 @@ def Ingot_FusionOp : Op<Ingot_Dialect, "fusion",
     }
     ```
   }];
-  let arguments = (ins Variadic<Ingot_Tensor>:$inputs, StrAttr:$kind);
+  let arguments = (ins Variadic<Ingot_Tensor>:$inputs, StrAttr:$kind,
+                       OptionalAttr<StrAttr>:$id, OptionalAttr<StrAttr>:$node);
   let results = (outs Variadic<Ingot_Tensor>:$results);
   let regions = (region SizedRegion<1>:$body);
   let hasCustomAssemblyFormat = 1;

@@ -1,5 +1,6 @@
 //===- Session.cpp - Running a model --------------------------------------===//
 #include "Internal.h"
+#include "Profile.h"
 #include "ThreadPool.h"
 #ifdef INGOT_HAVE_CUDA
 #include "cuda/CudaExecutor.h"
@@ -23,10 +24,16 @@ struct ingot_session {
   std::vector<void *> bufferPointers;
   std::vector<void *> stepArgs;
   IngotKernelContext context{};
-  // INGOT_PROFILE=1: time each step; the table prints when the session ends.
-  bool profile = false;
-  std::vector<double> stepSeconds;
+  // INGOT_PROFILE: time each step; the report is made when the session ends.
+  ProfileMode profile = ProfileMode::Off;
+  std::vector<double> firstRunSeconds, stepSeconds;
   int runs = 0;
+  /// Where this run's step times go, or null when not profiling.
+  std::vector<double> *profileTimes() {
+    if (profile == ProfileMode::Off)
+      return nullptr;
+    return runs == 0 ? &firstRunSeconds : &stepSeconds;
+  }
 #ifdef INGOT_HAVE_CUDA
   std::unique_ptr<ingot::runtime::cuda::DeviceSession,
                   void (*)(ingot::runtime::cuda::DeviceSession *)>
@@ -35,81 +42,14 @@ struct ingot_session {
   ~ingot_session();
 };
 
-/// The step's region name without MLIR's location wrapper:
-/// loc("/layer1/Relu"("model.onnx":0:0)) -> /layer1/Relu.
-static std::string regionName(const std::string &name) {
-  const std::string prefix = "loc(\"";
-  if (name.compare(0, prefix.size(), prefix) != 0)
-    return name;
-  size_t end = name.find('"', prefix.size());
-  return end == std::string::npos
-             ? name
-             : name.substr(prefix.size(), end - prefix.size());
-}
-
-/// INGOT_PROFILE=1 report: library calls (GEMM/convolution) and generated
-/// kernels in two tables, the slowest first. Bytes: every buffer the step
-/// names, read or written once -- a lower bound on its memory traffic, so
-/// GB/s is the bandwidth a kernel achieved if it touched each byte once.
-static void printProfile(const ModelData &model,
-                         const std::vector<double> &stepSeconds, int runs) {
-  const auto &steps = model.manifest.steps();
-  const auto &buffers = model.manifest.buffers();
-  bool cpu = model.manifest.target() != "cuda";
-  // The 12 slowest steps of each kind; INGOT_PROFILE=all lists every step.
-  const char *setting = std::getenv("INGOT_PROFILE");
-  size_t limit =
-      setting && std::strcmp(setting, "all") == 0 ? steps.size() : 12;
-  auto isLibrary = [&](const ingot::artifact::Step &s) {
-    return s.kind() == ingot::artifact::Step::GEMM ||
-           s.kind() == ingot::artifact::Step::CONV ||
-           (cpu && s.region_kind() == "library");
-  };
-  double total = 0;
-  for (double t : stepSeconds)
-    total += t;
-  std::fprintf(stderr,
-               "ingot profile: %d runs after the first, %.3f ms per run in %d "
-               "steps\n",
-               runs, total * 1e3 / runs, steps.size());
-  for (bool library : {true, false}) {
-    std::vector<int> order;
-    double part = 0;
-    for (int i = 0; i < steps.size(); ++i)
-      if (isLibrary(steps.Get(i)) == library) {
-        order.push_back(i);
-        part += stepSeconds[i];
-      }
-    std::sort(order.begin(), order.end(),
-              [&](int a, int b) { return stepSeconds[a] > stepSeconds[b]; });
-    std::fprintf(stderr, "%s: %zu steps, %.3f ms per run (%.1f%%)\n",
-                 library ? "library calls" : "generated kernels", order.size(),
-                 part * 1e3 / runs, total > 0 ? 100 * part / total : 0.0);
-    if (order.empty())
-      continue;
-    std::fprintf(stderr, "  %10s %6s %12s %8s  step\n", "ms/run", "share",
-                 "bytes", "GB/s");
-    for (size_t k = 0; k < order.size() && k < limit; ++k) {
-      const auto &s = steps.Get(order[k]);
-      uint64_t bytes = 0;
-      for (uint32_t b : s.buffers())
-        bytes += buffers.Get(b).size();
-      double seconds = stepSeconds[order[k]] / runs;
-      std::fprintf(stderr, "  %10.4f %5.1f%% %12llu %8.1f  step %d %s %s %s\n",
-                   seconds * 1e3, 100 * stepSeconds[order[k]] / total,
-                   static_cast<unsigned long long>(bytes),
-                   seconds > 0 ? bytes / seconds * 1e-9 : 0.0, order[k],
-                   s.kernel().c_str(), s.region_kind().c_str(),
-                   regionName(s.name()).c_str());
-    }
-  }
-}
-
 ingot_session::~ingot_session() {
-  // The first run is not timed: it pays one-time costs (lazy loading of
-  // library kernels, first touches of memory) that no later run sees.
-  if (profile && runs > 1)
-    printProfile(*model, stepSeconds, runs - 1);
+  // The first run pays one-time costs (lazy loading of library kernels,
+  // first touches of memory) that no later run sees: it is left out when
+  // there are later runs, and reported as such when it is the only one.
+  if (runs > 1)
+    reportProfile(profile, *model, stepSeconds, runs - 1, false);
+  else if (runs == 1)
+    reportProfile(profile, *model, firstRunSeconds, 1, true);
   std::free(arena);
 }
 
@@ -147,8 +87,8 @@ ingot_session_create(ingot_model *model, const ingot_session_options *options,
       return st;
   }
 #endif
-  const char *profile = std::getenv("INGOT_PROFILE");
-  s->profile = profile && *profile && std::strcmp(profile, "0") != 0;
+  s->profile = profileModeFromEnvironment();
+  s->firstRunSeconds.assign(s->model->manifest.steps_size(), 0.0);
   s->stepSeconds.assign(s->model->manifest.steps_size(), 0.0);
   *out = s.release();
   return nullptr;
@@ -269,8 +209,7 @@ ingot_session_run(ingot_session *s, const ingot_tensor *inputs,
     for (size_t i = 0; i < numOutputs; ++i)
       outDevice[i] = outputs[i].on_device != 0;
     ingot_status *st = ingot::runtime::cuda::run(
-        m, *s->device, in, inDevice, out, outDevice,
-        s->profile && s->runs > 0 ? &s->stepSeconds : nullptr);
+        m, *s->device, in, inDevice, out, outDevice, s->profileTimes());
     if (!st)
       ++s->runs;
     return st;
@@ -303,6 +242,7 @@ ingot_session_run(ingot_session *s, const ingot_tensor *inputs,
     }
   }
   const auto &steps = m.manifest.steps();
+  std::vector<double> *times = s->profileTimes();
   for (int i = 0; i < steps.size(); ++i) {
     const ingot::artifact::Step &step = steps.Get(i);
     s->stepArgs.clear();
@@ -313,10 +253,10 @@ ingot_session_run(ingot_session *s, const ingot_tensor *inputs,
       std::memmove(s->stepArgs[1], s->stepArgs[0], bytes);
       continue;
     }
-    if (s->profile && s->runs > 0) {
+    if (times) {
       auto t0 = std::chrono::steady_clock::now();
       m.stepKernels[i](s->stepArgs.data(), &s->context);
-      s->stepSeconds[i] +=
+      (*times)[i] +=
           std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
               .count();
     } else {

@@ -14,15 +14,15 @@
 # CHECK: __shfl_down_sync
 #
 # Convolution epilogue: bias + sigmoid over the cuDNN result, in place.
-# CHECK-LABEL: // ingot_k0: library region, root ingot.sigmoid
-# CHECK: extern "C" __global__ void __launch_bounds__(256) ingot_k0(const float *__restrict__ in0, {{.*}}, float *out)
+# CHECK-LABEL: // ingot_r0: library region, root ingot.sigmoid
+# CHECK: extern "C" __global__ void __launch_bounds__(256) ingot_r0(const float *__restrict__ in0, {{.*}}, float *out)
 # Every tensor is small: 32-bit index arithmetic.
 # CHECK: for (int flat = int(blockIdx.x) * blockDim.x + threadIdx.x; flat < 256; flat += int(blockDim.x) * gridDim.x)
 # CHECK: ig_sigmoid((out[{{.*}}] + {{.*}}))
 # CHECK: out[flat] =
 #
 # Softmax with the transpose and mul fused into its input: one block per row.
-# CHECK-LABEL: // ingot_k1: reduction region, root ingot.softmax
+# CHECK-LABEL: // ingot_r1: reduction region, root ingot.softmax
 # CHECK: __shared__ float red[32];
 # CHECK: for (int row = blockIdx.x; row < 32; row += gridDim.x)
 # CHECK: m = ig_block_reduce(m, IgMax(), red);

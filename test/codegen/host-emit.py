@@ -9,22 +9,22 @@
 # CHECK: inline T ig_sigmoid
 #
 # Conv + bias + sigmoid: a library call, then the epilogue over its output.
-# CHECK-LABEL: // ingot_k0: library region, root ingot.sigmoid
+# CHECK-LABEL: // ingot_r0: library region, root ingot.sigmoid
 # CHECK: const float v_{{[0-9]+}} = ig_sigmoid((a.out[{{.*}}] + {{.*}}[(i1)]));
-# CHECK: extern "C" __attribute__((visibility("default"))) void ingot_k0(void *const *b, const IngotKernelContext *ctx)
+# CHECK: extern "C" __attribute__((visibility("default"))) void ingot_r0(void *const *b, const IngotKernelContext *ctx)
 # CHECK: static const IngotConvParams p = {2, 1, 3, 4, 1, {8, 8, 0}, {8, 8, 0}, {3, 3, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}};
 # CHECK-NEXT: ctx->api->conv_f32(ctx, &p, a.in0, a.in1, a.out);
-# CHECK-NEXT: ctx->api->parallel_for(ctx, 32, {{[0-9]+}}, ingot_k0_body, &a);
+# CHECK-NEXT: ctx->api->parallel_for(ctx, 32, {{[0-9]+}}, ingot_r0_body, &a);
 #
 # Transpose and mul are fused into the softmax's input: a reduction region
 # making three passes over each row, the transpose being index arithmetic.
-# CHECK-LABEL: // ingot_k1: reduction region, root ingot.softmax
+# CHECK-LABEL: // ingot_r1: reduction region, root ingot.softmax
 # CHECK: for (int64_t r = begin; r < end; ++r) {
 # CHECK: m = ig_max(m,
 # CHECK: a.in0[(i1)*64 + (j)*8 + (i2)] * a.in0[(i1)*64 + (i2)*8 + (j)]
 # CHECK: s += ig_exp(
 # CHECK: a.out[(i1)*64 + (i2)*8 + (j)] = float(ig_exp({{.*}} - m) * inv);
-# CHECK-NOT: ingot_k2
+# CHECK-NOT: ingot_r2
 import numpy as np
 from onnx import helper
 

@@ -1,9 +1,11 @@
 // RUN: ingot-opt %s --pass-pipeline='builtin.module(func.func(ingot-fuse))' -split-input-file | FileCheck %s
 
 // Convolution + bias add + relu: one library region with the elementwise
-// chain as its epilogue; the small bias constant is copied inside.
+// chain as its epilogue; the small bias constant is copied inside. Regions
+// get ids in program order and are named (`node`, and their location) after
+// the convolution, not the relu that ends the epilogue.
 // CHECK-LABEL: func.func @conv_epilogue
-// CHECK: %[[R:.*]] = ingot.fusion "library" (%arg0, %{{.*}}) : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32> {
+// CHECK: %[[R:.*]] = ingot.fusion "library" (%arg0, %{{.*}}) {id = "r0", node = "conv1"} : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32> {
 // CHECK: ingot.constant dense<{{.*}}> : tensor<4x1x1xf32>
 // CHECK: ingot.conv
 // CHECK: ingot.add
@@ -13,9 +15,9 @@
 func.func @conv_epilogue(%x: tensor<1x3x8x8xf32>) -> tensor<1x4x6x6xf32> {
   %w = ingot.constant dense<0.5> : tensor<4x3x3x3xf32>
   %b = ingot.constant dense<[[[1.0]], [[2.0]], [[3.0]], [[4.0]]]> : tensor<4x1x1xf32>
-  %0 = ingot.conv %x, %w : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32>
-  %1 = ingot.add %0, %b : (tensor<1x4x6x6xf32>, tensor<4x1x1xf32>) -> tensor<1x4x6x6xf32>
-  %2 = ingot.relu %1 : (tensor<1x4x6x6xf32>) -> tensor<1x4x6x6xf32>
+  %0 = ingot.conv %x, %w : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<1x4x6x6xf32> loc("conv1")
+  %1 = ingot.add %0, %b : (tensor<1x4x6x6xf32>, tensor<4x1x1xf32>) -> tensor<1x4x6x6xf32> loc("bias1")
+  %2 = ingot.relu %1 : (tensor<1x4x6x6xf32>) -> tensor<1x4x6x6xf32> loc("relu1")
   return %2 : tensor<1x4x6x6xf32>
 }
 
@@ -123,11 +125,11 @@ func.func @library_constants(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
 // convolution's epilogue only; the second convolution is a library region of
 // its own whose result the first region reads.
 // CHECK-LABEL: func.func @two_convs_one_add
-// CHECK: %[[B:.*]] = ingot.fusion "library" (%arg0, %{{.*}}) : {{.*}} {
+// CHECK: %[[B:.*]] = ingot.fusion "library" (%arg0, %{{.*}}) {id = "r0"} : {{.*}} {
 // CHECK-NEXT: ^bb0
 // CHECK-NEXT: ingot.conv
 // CHECK-NEXT: ingot.yield
-// CHECK: %[[A:.*]] = ingot.fusion "library" (%arg0, %{{.*}}, %[[B]]) : {{.*}} {
+// CHECK: %[[A:.*]] = ingot.fusion "library" (%arg0, %{{.*}}, %[[B]]) {id = "r1"} : {{.*}} {
 // CHECK-NEXT: ^bb0
 // CHECK-NEXT: ingot.conv
 // CHECK-NEXT: ingot.add
@@ -150,7 +152,7 @@ func.func @two_convs_one_add(%x: tensor<1x3x8x8xf32>) -> tensor<1x4x6x6xf32> {
 // transformers' attention exports): one reduction region whose epilogue is
 // applied as each row is stored.
 // CHECK-LABEL: func.func @softmax_epilogue
-// CHECK: %[[R:.*]] = ingot.fusion "reduction" (%arg0) : {{.*}} {
+// CHECK: %[[R:.*]] = ingot.fusion "reduction" (%arg0) {id = "r0", node = "sm"} : {{.*}} {
 // CHECK: ingot.softmax
 // CHECK: ingot.is_nan
 // CHECK: ingot.where
@@ -158,9 +160,9 @@ func.func @two_convs_one_add(%x: tensor<1x3x8x8xf32>) -> tensor<1x4x6x6xf32> {
 // CHECK: return %[[R]]
 func.func @softmax_epilogue(%x: tensor<2x3x8xf32>) -> tensor<2x3x8xf32> {
   %zero = ingot.constant dense<0.0> : tensor<1xf32>
-  %0 = ingot.softmax %x {axis = -1 : i64} : (tensor<2x3x8xf32>) -> tensor<2x3x8xf32>
-  %1 = ingot.is_nan %0 : (tensor<2x3x8xf32>) -> tensor<2x3x8xi1>
-  %2 = ingot.where %1, %zero, %0 : (tensor<2x3x8xi1>, tensor<1xf32>, tensor<2x3x8xf32>) -> tensor<2x3x8xf32>
+  %0 = ingot.softmax %x {axis = -1 : i64} : (tensor<2x3x8xf32>) -> tensor<2x3x8xf32> loc("sm")
+  %1 = ingot.is_nan %0 : (tensor<2x3x8xf32>) -> tensor<2x3x8xi1> loc("nan_guard")
+  %2 = ingot.where %1, %zero, %0 : (tensor<2x3x8xi1>, tensor<1xf32>, tensor<2x3x8xf32>) -> tensor<2x3x8xf32> loc("nan_guard_where")
   return %2 : tensor<2x3x8xf32>
 }
 
@@ -169,11 +171,11 @@ func.func @softmax_epilogue(%x: tensor<2x3x8xf32>) -> tensor<2x3x8xf32> {
 // A transpose after the layer norm reads it at other positions: it stays a
 // loop region of its own.
 // CHECK-LABEL: func.func @layer_norm_then_transpose
-// CHECK: %[[N:.*]] = ingot.fusion "reduction" (%arg0, %{{.*}}) : {{.*}} {
+// CHECK: %[[N:.*]] = ingot.fusion "reduction" (%arg0, %{{.*}}) {id = "r0"} : {{.*}} {
 // CHECK-NEXT: ^bb0
 // CHECK-NEXT: ingot.layer_norm
 // CHECK-NEXT: ingot.yield
-// CHECK: ingot.fusion "loop" (%[[N]]) : {{.*}} {
+// CHECK: ingot.fusion "loop" (%[[N]]) {id = "r1"} : {{.*}} {
 // CHECK: ingot.transpose
 func.func @layer_norm_then_transpose(%x: tensor<4x32xf32>) -> tensor<32x4xf32> {
   %g = ingot.constant dense<1.5> : tensor<32xf32>

@@ -1,0 +1,236 @@
+//===- Profile.cpp - INGOT_PROFILE reports --------------------------------===//
+//
+// A session with INGOT_PROFILE set times each step; when it ends it prints a
+// table (library calls and generated kernels apart, slowest first) or writes
+// a JSON document. Steps are named as everywhere else: the region id that
+// `ingotc --emit=fused` prints (r12), the region kind, and the ONNX node the
+// region is anchored on (the GEMM/convolution of a library region, the
+// reduction of a reduction region, the last op of a loop region).
+//
+//===----------------------------------------------------------------------===//
+#include "Profile.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+using namespace ingot::runtime;
+namespace art = ingot::artifact;
+
+ProfileMode ingot::runtime::profileModeFromEnvironment() {
+  const char *setting = std::getenv("INGOT_PROFILE");
+  if (!setting || !*setting || std::strcmp(setting, "0") == 0)
+    return ProfileMode::Off;
+  if (std::strcmp(setting, "all") == 0)
+    return ProfileMode::All;
+  if (std::strcmp(setting, "json") == 0)
+    return ProfileMode::Json;
+  return ProfileMode::Table;
+}
+
+/// The node name without MLIR's location wrapper:
+/// loc("/layer1/Relu"("model.onnx":0:0)) -> /layer1/Relu.
+static std::string nodeName(const std::string &name) {
+  const std::string prefix = "loc(\"";
+  if (name.compare(0, prefix.size(), prefix) != 0)
+    return name;
+  size_t end = name.find('"', prefix.size());
+  return end == std::string::npos
+             ? name
+             : name.substr(prefix.size(), end - prefix.size());
+}
+
+/// The region id from the step's symbol: ingot_r12 and (CUDA library calls)
+/// ingot_r12_library -> r12.
+static std::string regionId(const std::string &kernel) {
+  std::string id = kernel;
+  if (id.compare(0, 6, "ingot_") == 0)
+    id.erase(0, 6);
+  size_t suffix = id.find("_library");
+  if (suffix != std::string::npos)
+    id.erase(suffix);
+  return id;
+}
+
+namespace {
+enum class StepClass { Library, Kernel, Copy };
+
+/// What one step was and what it cost.
+struct StepReport {
+  int index;
+  StepClass cls;
+  std::string id, kind, node;
+  double seconds; // summed over the runs
+  uint64_t bytes; // every buffer the step names, once
+};
+} // namespace
+
+/// Library calls are GEMM/convolution steps: the GPU libraries' calls on
+/// CUDA, the library regions (Eigen plus their epilogue) on the CPU.
+static std::vector<StepReport> describeSteps(const ModelData &model,
+                                             const std::vector<double> &t) {
+  const auto &steps = model.manifest.steps();
+  const auto &buffers = model.manifest.buffers();
+  bool cpu = model.manifest.target() != "cuda";
+  std::vector<StepReport> out;
+  for (int i = 0; i < steps.size(); ++i) {
+    const art::Step &s = steps.Get(i);
+    StepReport r{i,
+                 StepClass::Kernel,
+                 regionId(s.kernel()),
+                 s.region_kind(),
+                 nodeName(s.name()),
+                 i < int(t.size()) ? t[i] : 0.0,
+                 0};
+    if (s.kind() == art::Step::COPY) {
+      r.cls = StepClass::Copy;
+      r.id = "copy";
+    } else if (s.kind() == art::Step::GEMM || s.kind() == art::Step::CONV) {
+      r.cls = StepClass::Library;
+      r.kind = s.kind() == art::Step::GEMM ? "library:gemm" : "library:conv";
+    } else if (cpu && s.region_kind() == "library") {
+      r.cls = StepClass::Library;
+    }
+    for (uint32_t b : s.buffers())
+      r.bytes += buffers.Get(b).size();
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+static void printTable(const std::vector<StepReport> &steps, int runs,
+                       bool firstRun, size_t limit) {
+  double total = 0;
+  size_t timed = 0;
+  for (const StepReport &s : steps)
+    if (s.cls != StepClass::Copy) {
+      total += s.seconds;
+      ++timed;
+    }
+  if (firstRun)
+    std::fprintf(stderr,
+                 "ingot profile: 1 run, %.3f ms in %zu steps -- the first run "
+                 "of the session, so it includes one-time costs (loading "
+                 "library code, first touches of memory); time more runs, "
+                 "e.g. with ingot-bench, for steady-state figures\n",
+                 total * 1e3, timed);
+  else
+    std::fprintf(stderr,
+                 "ingot profile: %d runs after the first, %.3f ms per run in "
+                 "%zu steps\n",
+                 runs, total * 1e3 / runs, timed);
+  for (StepClass cls : {StepClass::Library, StepClass::Kernel}) {
+    std::vector<const StepReport *> order;
+    double part = 0;
+    for (const StepReport &s : steps)
+      if (s.cls == cls) {
+        order.push_back(&s);
+        part += s.seconds;
+      }
+    std::stable_sort(order.begin(), order.end(),
+                     [](const StepReport *a, const StepReport *b) {
+                       return a->seconds > b->seconds;
+                     });
+    std::fprintf(
+        stderr, "%s: %zu steps, %.3f ms per run (%.1f%%)\n",
+        cls == StepClass::Library ? "library calls" : "generated kernels",
+        order.size(), part * 1e3 / runs, total > 0 ? 100 * part / total : 0.0);
+    if (order.empty())
+      continue;
+    std::fprintf(stderr, "  %10s %6s %12s %8s  %s\n", "ms/run", "share",
+                 "bytes", "GB/s", "region kind node");
+    for (size_t k = 0; k < order.size() && k < limit; ++k) {
+      const StepReport &s = *order[k];
+      double seconds = s.seconds / runs;
+      std::fprintf(stderr, "  %10.4f %5.1f%% %12llu %8.1f  %s %s %s\n",
+                   seconds * 1e3, total > 0 ? 100 * s.seconds / total : 0.0,
+                   static_cast<unsigned long long>(s.bytes),
+                   seconds > 0 ? s.bytes / seconds * 1e-9 : 0.0, s.id.c_str(),
+                   s.kind.c_str(), s.node.c_str());
+    }
+  }
+}
+
+static std::string jsonString(const std::string &text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += char(c);
+    } else if (c < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\u%04x", c);
+      out += buf;
+    } else {
+      out += char(c);
+    }
+  }
+  return out + "\"";
+}
+
+/// One JSON document; times in milliseconds per run.
+static std::string toJson(const ModelData &model,
+                          const std::vector<StepReport> &steps, int runs,
+                          bool firstRun) {
+  double total = 0;
+  for (const StepReport &s : steps)
+    total += s.seconds;
+  char number[64];
+  auto ms = [&](double seconds) {
+    std::snprintf(number, sizeof number, "%.6f", seconds * 1e3 / runs);
+    return std::string(number);
+  };
+  std::string j =
+      "{\n  \"target\": " + jsonString(model.manifest.target()) +
+      ",\n  \"producer\": " + jsonString(model.manifest.producer()) +
+      ",\n  \"runs\": " + std::to_string(runs) +
+      ",\n  \"first_run\": " + (firstRun ? "true" : "false") +
+      ",\n  \"ms_per_run\": " + ms(total) + ",\n  \"steps\": [";
+  bool first = true;
+  for (const StepReport &s : steps) {
+    if (s.cls == StepClass::Copy)
+      continue;
+    j += first ? "\n" : ",\n";
+    first = false;
+    j += "    {\"index\": " + std::to_string(s.index) +
+         ", \"region\": " + jsonString(s.id) + ", \"class\": " +
+         (s.cls == StepClass::Library ? "\"library\"" : "\"kernel\"") +
+         ", \"kind\": " + jsonString(s.kind) +
+         ", \"node\": " + jsonString(s.node) +
+         ", \"ms_per_run\": " + ms(s.seconds) +
+         ", \"bytes\": " + std::to_string(s.bytes) + "}";
+  }
+  return j + "\n  ]\n}\n";
+}
+
+void ingot::runtime::reportProfile(ProfileMode mode, const ModelData &model,
+                                   const std::vector<double> &stepSeconds,
+                                   int runs, bool firstRun) {
+  if (mode == ProfileMode::Off || runs < 1)
+    return;
+  std::vector<StepReport> steps = describeSteps(model, stepSeconds);
+  if (mode != ProfileMode::Json) {
+    printTable(steps, runs, firstRun,
+               mode == ProfileMode::All ? steps.size() : 12);
+    return;
+  }
+  // The file is rewritten by every session that ends: one process, one
+  // profiled session is the case this serves (ingot-run, ingot-bench).
+  const char *path = std::getenv("INGOT_PROFILE_FILE");
+  std::string target = path && *path ? path : "ingot-profile.json";
+  std::string text = toJson(model, steps, runs, firstRun);
+  if (target == "-") {
+    std::fputs(text.c_str(), stderr);
+    return;
+  }
+  FILE *f = std::fopen(target.c_str(), "w");
+  bool ok = f && std::fwrite(text.data(), 1, text.size(), f) == text.size();
+  if (f)
+    ok &= std::fclose(f) == 0;
+  std::fprintf(stderr,
+               ok ? "ingot profile: wrote %s\n"
+                  : "ingot profile: cannot write %s\n",
+               target.c_str());
+}
