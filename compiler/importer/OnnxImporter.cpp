@@ -103,27 +103,63 @@ LogicalResult GraphImporter::checkOpsets() {
   if (opset == 0)
     return emitError(fileLoc) << "model imports no version of the default "
                                  "ONNX operator set";
-  if (opset < kMinOpset || opset > kMaxOpset)
+  if (opset < kMinOpset)
+    // Older models are common (model zoos); onnx's own converter upgrades
+    // them, so say how rather than just refusing.
+    return emitError(fileLoc)
+           << "ONNX opset " << opset
+           << " is not supported (supported: " << kMinOpset << " to "
+           << kMaxOpset
+           << "); upgrade the model with onnx's version converter:\n"
+              "  python -c \"import onnx, onnx.version_converter as vc; "
+              "onnx.save(vc.convert_version(onnx.load('model.onnx'), 17), "
+              "'model-opset17.onnx')\"";
+  if (opset > kMaxOpset)
     return emitError(fileLoc) << "ONNX opset " << opset
                               << " is not supported (supported: " << kMinOpset
                               << " to " << kMaxOpset << ")";
   return success();
 }
 
+/// Adds the graph's unsupported nodes to `unsupported` (op type -> node
+/// labels), and those of the subgraphs in its nodes' attributes (If
+/// branches, Loop and Scan bodies), labelled with where they are, e.g.
+/// "lstm_1 (in cond.then_branch)": otherwise an unsupported If would hide
+/// an LSTM in its branch that the user must also replace.
+static void
+collectUnsupported(const onnx::GraphProto &graph, const std::string &where,
+                   int depth,
+                   std::map<std::string, std::vector<std::string>> &found) {
+  // Deeper than any real model nests; a crafted file could nest without end.
+  if (depth > 64)
+    return;
+  for (int i = 0; i < graph.node_size(); ++i) {
+    const onnx::NodeProto &node = graph.node(i);
+    std::string label = nodeLabel(node, i);
+    if (!isDefaultDomain(node.domain()) || !findHandler(node.op_type())) {
+      std::string key = isDefaultDomain(node.domain())
+                            ? node.op_type()
+                            : node.domain() + "." + node.op_type();
+      found[key].push_back(where.empty() ? label
+                                         : label + " (in " + where + ")");
+    }
+    std::string prefix = (where.empty() ? "" : where + " > ") + label + ".";
+    for (const onnx::AttributeProto &attr : node.attribute()) {
+      if (attr.has_g())
+        collectUnsupported(attr.g(), prefix + attr.name(), depth + 1, found);
+      for (int k = 0; k < attr.graphs_size(); ++k)
+        collectUnsupported(attr.graphs(k),
+                           prefix + attr.name() + "[" + std::to_string(k) + "]",
+                           depth + 1, found);
+    }
+  }
+}
+
 LogicalResult GraphImporter::checkSupported() {
   // Collect every unsupported op type before failing, so one run tells the
   // user the whole story.
   std::map<std::string, std::vector<std::string>> unsupported;
-  const onnx::GraphProto &graph = model.graph();
-  for (int i = 0; i < graph.node_size(); ++i) {
-    const onnx::NodeProto &node = graph.node(i);
-    if (isDefaultDomain(node.domain()) && findHandler(node.op_type()))
-      continue;
-    std::string key = isDefaultDomain(node.domain())
-                          ? node.op_type()
-                          : node.domain() + "." + node.op_type();
-    unsupported[key].push_back(nodeLabel(node, i));
-  }
+  collectUnsupported(model.graph(), "", 0, unsupported);
   if (unsupported.empty())
     return success();
   InFlightDiagnostic diag = emitError(fileLoc);

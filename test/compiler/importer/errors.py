@@ -8,6 +8,15 @@
 # UNSUP-NEXT: NonMaxSuppression x1: nms
 # UNSUP-NEXT: com.microsoft.FusedConv x1: FusedConv#4
 #
+# Unsupported ops inside subgraphs (If branches, Loop bodies) are listed too,
+# with where they are, not hidden behind the unsupported If.
+# RUN: not ingotc %t/subgraph.onnx 2>&1 | FileCheck %s --check-prefix=SUBGRAPH
+# SUBGRAPH: ingotc: error: unsupported ONNX operators (4 types, 4 nodes):
+# SUBGRAPH-NEXT: GRU x1: gru_deep (in cond.else_branch > loop.body)
+# SUBGRAPH-NEXT: If x1: cond
+# SUBGRAPH-NEXT: LSTM x1: lstm_in_branch (in cond.then_branch)
+# SUBGRAPH-NEXT: Loop x1: loop (in cond.else_branch)
+#
 # RUN: not ingotc %t/garbage.onnx 2>&1 | FileCheck %s --check-prefix=MALFORMED
 # RUN: not ingotc %t/truncated.onnx 2>&1 | FileCheck %s --check-prefix=MALFORMED
 # MALFORMED: ingotc: error: not a valid ONNX model: the protobuf data is malformed or truncated
@@ -17,7 +26,12 @@
 # MISSING: ingotc: error: cannot read the model: No such file or directory
 #
 # RUN: not ingotc %t/old_opset.onnx 2>&1 | FileCheck %s --check-prefix=OPSET
-# OPSET: ingotc: error: ONNX opset 6 is not supported (supported: 7 to 28)
+# OPSET: ingotc: error: ONNX opset 6 is not supported (supported: 7 to 28); upgrade the model with onnx's version converter:
+# OPSET-NEXT: python -c "import onnx, onnx.version_converter as vc; onnx.save(vc.convert_version(onnx.load('model.onnx'), 17), 'model-opset17.onnx')"
+# The hint works: the converted model compiles.
+# RUN: cd %t && %python -c "import onnx, onnx.version_converter as vc; onnx.save(vc.convert_version(onnx.load('old_opset.onnx'), 17), 'old_opset-17.onnx')"
+# RUN: ingotc %t/old_opset-17.onnx --emit=mlir | FileCheck %s --check-prefix=UPGRADED
+# UPGRADED: ingot.relu
 # RUN: not ingotc %t/undefined_value.onnx 2>&1 | FileCheck %s --check-prefix=UNDEFINED
 # UNDEFINED: ingotc: error: value 'nowhere' is used before it is defined
 # RUN: not ingotc %t/string_input.onnx 2>&1 | FileCheck %s --check-prefix=STRING
@@ -63,6 +77,22 @@ nodes = [
 m = model(nodes, [x], [y])
 m.opset_import.append(helper.make_opsetid("com.microsoft", 1))
 save(m, d, "unsupported.onnx", check=False)
+
+# An If whose then-branch holds an LSTM and whose else-branch holds a Loop
+# with a GRU in its body.
+loop_body = helper.make_graph(
+    [helper.make_node("GRU", ["x", "w", "r"], ["g"], name="gru_deep", hidden_size=2)], "body",
+    [value("i", I64, []), value("c", TensorProto.BOOL, [])], [value("c", TensorProto.BOOL, [])])
+then_branch = helper.make_graph(
+    [helper.make_node("LSTM", ["x", "w", "r"], ["t"], name="lstm_in_branch", hidden_size=2)],
+    "then", [], [value("t", F32, None)])
+else_branch = helper.make_graph(
+    [helper.make_node("Loop", ["", ""], ["e"], name="loop", body=loop_body)], "else", [],
+    [value("e", F32, None)])
+m = model([helper.make_node("If", ["flag"], ["y"], name="cond", then_branch=then_branch,
+                            else_branch=else_branch)],
+          [value("flag", TensorProto.BOOL, []), x], [y])
+save(m, d, "subgraph.onnx", check=False)
 
 with open(os.path.join(d, "garbage.onnx"), "wb") as f:
     f.write(b"\x0a\xff\xff\xff\xff\x0fthis is not a protobuf")
