@@ -1,5 +1,6 @@
 //===- TensorImport.cpp - ONNX TensorProto -> elements attributes ---------===//
 #include "compiler/importer/ImportContext.h"
+#include "dialects/ingot/TensorSizes.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -150,17 +151,33 @@ readExternalData(const onnx::TensorProto &tensor, Location loc,
                           << "': external data file '" << location
                           << "' resolves to '" << fileRef
                           << "', outside the model's folder";
+  // Only regular files: a FIFO would block the compiler forever, a device
+  // such as /dev/zero never ends, a directory cannot be read.
+  llvm::sys::fs::file_status status;
+  if (llvm::sys::fs::status(realFile, status) ||
+      status.type() != llvm::sys::fs::file_type::regular_file)
+    return emitError(loc) << "tensor '" << tensor.name() << "': external data '"
+                          << location << "' is not a regular file";
+  uint64_t fileSize = status.getSize();
   if (length < 0)
     length = expectedBytes;
-  auto buffer = llvm::MemoryBuffer::getFileSlice(realFile, length, offset,
-                                                 /*IsVolatile=*/false);
-  uint64_t fileSize = 0;
-  llvm::sys::fs::file_size(realFile, fileSize);
-  if (!buffer || static_cast<uint64_t>(offset + length) > fileSize)
+  if (length != expectedBytes)
+    return emitError(loc) << "tensor '" << tensor.name()
+                          << "': external data length " << length
+                          << " does not match the tensor's " << expectedBytes
+                          << " bytes";
+  // Compared without adding, so a huge offset cannot wrap around.
+  if (static_cast<uint64_t>(offset) > fileSize ||
+      static_cast<uint64_t>(length) > fileSize - offset)
     return emitError(loc) << "tensor '" << tensor.name() << "': cannot read "
                           << length << " bytes at offset " << offset
                           << " from '" << location << "' (" << fileSize
                           << " bytes)";
+  auto buffer = llvm::MemoryBuffer::getFileSlice(realFile, length, offset,
+                                                 /*IsVolatile=*/false);
+  if (!buffer)
+    return emitError(loc) << "tensor '" << tensor.name() << "': cannot read '"
+                          << location << "': " << buffer.getError().message();
   return std::vector<char>((*buffer)->getBufferStart(),
                            (*buffer)->getBufferEnd());
 }
@@ -236,16 +253,22 @@ FailureOr<ElementsAttr> importer::convertTensor(const onnx::TensorProto &t,
                           << "' has unsupported element type "
                           << onnxTypeName(t.data_type());
   SmallVector<int64_t> dims;
-  int64_t count = 1;
   for (int64_t d : t.dims()) {
     if (d < 0)
       return emitError(loc)
              << "tensor '" << t.name() << "' has a negative dimension " << d;
     dims.push_back(d);
-    count *= d;
   }
+  // Checked before anything is sized from the dims: a wrapped-around count
+  // would let a tiny blob pass as an enormous tensor.
+  std::optional<int64_t> checkedBytes =
+      checkedTensorBytes(dims, storageBytes(element));
+  if (!checkedBytes)
+    return emitError(loc) << "tensor '" << t.name() << "': shape "
+                          << describeOversizedTensor(dims, element);
   auto type = RankedTensorType::get(dims, element);
-  int64_t expectedBytes = count * storageBytes(element);
+  int64_t expectedBytes = *checkedBytes;
+  int64_t count = *checkedElementCount(dims);
 
   std::vector<char> data;
   if (t.data_location() == onnx::TensorProto::EXTERNAL) {

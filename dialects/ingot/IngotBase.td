@@ -64,7 +64,9 @@ def Ingot_InferTensorType : TraitList<[
       ::llvm::SmallVector<::mlir::ShapedTypeComponents, 2> components;
       if (::mlir::failed($cppClass::inferReturnTypeComponents(
               context, location, operands, attributes, properties, regions,
-              components)))
+              components)) ||
+          ::mlir::failed(::mlir::ingot::verifyInferredSizes(location,
+                                                            components)))
         return ::mlir::failure();
       return ::mlir::detail::inferReturnTensorTypes(components,
                                                     inferredReturnTypes);

@@ -20,6 +20,11 @@ namespace mlir::ingot {
 /// element type, compatible shapes. Used by every op's verifier.
 bool areRefinementCompatible(TypeRange inferred, TypeRange actual);
 
+/// Fails with a diagnostic when an inferred result shape is negative or its
+/// byte size overflows (see TensorSizes.h). Run on every op's inference.
+LogicalResult verifyInferredSizes(std::optional<Location> loc,
+                                  ArrayRef<ShapedTypeComponents> components);
+
 /// Result has the operand's type.
 LogicalResult inferSameAs(Type operandType,
                           SmallVectorImpl<ShapedTypeComponents> &results);

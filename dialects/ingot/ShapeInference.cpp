@@ -2,6 +2,7 @@
 #include "dialects/ingot/HostTensor.h"
 #include "dialects/ingot/InferenceUtils.h"
 #include "dialects/ingot/IngotOps.h"
+#include "dialects/ingot/TensorSizes.h"
 
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/TypeUtilities.h"
@@ -126,13 +127,12 @@ LogicalResult util::broadcastDims(std::optional<Location> loc,
 }
 
 int64_t util::product(ArrayRef<int64_t> dims) {
-  int64_t p = 1;
-  for (int64_t d : dims) {
+  for (int64_t d : dims)
     if (d == kDyn)
       return kDyn;
-    p *= d;
-  }
-  return p;
+  // Operand types passed the size checks below, so an overflow here means a
+  // crafted shape operand: report it as unknown rather than wrapped.
+  return checkedElementCount(dims).value_or(kDyn);
 }
 
 LogicalResult util::pushResult(SmallVectorImpl<ShapedTypeComponents> &results,
@@ -159,9 +159,42 @@ FailureOr<Type> util::commonElementType(std::optional<Location> loc,
   return common;
 }
 
+std::string mlir::ingot::describeOversizedTensor(ArrayRef<int64_t> dims,
+                                                 Type element) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << formatDims(dims) << " x " << element;
+  if (llvm::any_of(dims, [](int64_t d) { return d < 0 && d != kDyn; }))
+    os << " has a negative dimension";
+  else
+    os << " is larger than Ingot's limit of 2^48 bytes per tensor";
+  return text;
+}
+
 //===----------------------------------------------------------------------===//
 // Entry points used by the ODS-generated op classes
 //===----------------------------------------------------------------------===//
+
+LogicalResult
+mlir::ingot::verifyInferredSizes(std::optional<Location> loc,
+                                 ArrayRef<ShapedTypeComponents> components) {
+  for (const ShapedTypeComponents &c : components) {
+    if (!c.hasRank())
+      continue;
+    SmallVector<int64_t> dims(c.getDims());
+    // Dynamic dims have no size yet; check what is known.
+    SmallVector<int64_t> known;
+    for (int64_t d : dims)
+      if (d != kDyn)
+        known.push_back(d);
+    Type element = c.getElementType();
+    int64_t elementBytes = element ? elementStorageBytes(element) : 1;
+    if (!checkedTensorBytes(known, elementBytes))
+      return emitOptionalError(loc, "result shape ",
+                               describeOversizedTensor(dims, element));
+  }
+  return success();
+}
 
 bool mlir::ingot::areRefinementCompatible(TypeRange inferred,
                                           TypeRange actual) {

@@ -33,7 +33,9 @@ int main(int argc, char **argv) {
     data[i] = 0.5f;
 
   ingot_session *session = NULL;
-  ingot_session_options options = {1};
+  ingot_session_options options;
+  ingot_session_options_init(&options);
+  options.num_threads = 1;
   if ((status = ingot_session_create(model, &options, &session)))
     return fail(status);
   ingot_tensor input = {info.name, info.dtype, info.shape,

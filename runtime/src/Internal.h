@@ -6,7 +6,9 @@
 #include "ingot/runtime.h"
 #include "proto/manifest.pb.h"
 
+#include <exception>
 #include <memory>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -19,6 +21,23 @@ namespace ingot::runtime {
 
 inline ingot_status *makeStatus(ingot_status_code code, std::string message) {
   return new ingot_status{code, std::move(message)};
+}
+
+/// Runs the body of a C entry point: no exception may unwind through
+/// extern "C" (std::bad_alloc, std::system_error when threads cannot be
+/// created, ...), so each becomes a status.
+template <typename Body> ingot_status *guarded(Body &&body) noexcept {
+  try {
+    return body();
+  } catch (const std::bad_alloc &) {
+    return new (std::nothrow) ingot_status{INGOT_INTERNAL, "out of memory"};
+  } catch (const std::exception &e) {
+    return new (std::nothrow) ingot_status{
+        INGOT_INTERNAL, std::string("internal error: ") + e.what()};
+  } catch (...) {
+    return new (std::nothrow)
+        ingot_status{INGOT_INTERNAL, "internal error: unknown exception"};
+  }
 }
 
 ingot_dtype toPublic(artifact::DataType dtype);
@@ -39,6 +58,29 @@ struct ModelData {
 
   ~ModelData();
 };
+
+/// What a manifest may describe: no tensor, buffer or arena over 2^56 bytes
+/// (beyond any machine, and far from 64-bit overflow when sizes are added),
+/// no tensor of more than 64 dimensions.
+constexpr uint64_t kMaxArtifactBytes = uint64_t(1) << 56;
+constexpr int kMaxRank = 64;
+
+/// a * b (a + b) into `out`; false when it overflows or exceeds
+/// kMaxArtifactBytes.
+bool checkedMul(uint64_t a, uint64_t b, uint64_t &out);
+bool checkedAdd(uint64_t a, uint64_t b, uint64_t &out);
+/// Byte size of a manifest tensor; false for an invalid dtype, a negative
+/// dimension or a size over the limits above.
+bool tensorBytes(const artifact::TensorInfo &t, uint64_t &bytes);
+
+/// Checks every tensor, buffer and step of `m.manifest` against the arena,
+/// the weights section and the library calls' geometry
+/// (ManifestValidation.cpp). Needs m.weights/m.weightsSize set.
+ingot_status *validateManifest(const ModelData &m);
+/// Checks a CPU kernel step against the signature its host code exports:
+/// {buffer count, bytes accessed in buffer 0, 1, ...}.
+ingot_status *checkKernelSignature(const ModelData &m, int step,
+                                   const uint64_t *signature);
 
 class ThreadPool;
 

@@ -8,8 +8,10 @@
 #include <dlfcn.h>
 #include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -131,62 +133,15 @@ static ingot_status *invalid(const std::string &message) {
   return makeStatus(INGOT_INVALID_ARTIFACT, message);
 }
 
-/// Checks that every buffer and step of the manifest is within bounds, so a
-/// corrupt-but-checksummed manifest cannot make a run read out of bounds.
-static ingot_status *checkManifest(const ModelData &m) {
-  const ingot::artifact::Manifest &mf = m.manifest;
-  for (int i = 0; i < mf.buffers_size(); ++i) {
-    const ingot::artifact::Buffer &b = mf.buffers(i);
-    switch (b.kind()) {
-    case ingot::artifact::Buffer::ARENA:
-      if (b.offset() > mf.arena_bytes() ||
-          b.size() > mf.arena_bytes() - b.offset())
-        return invalid("manifest: buffer " + std::to_string(i) +
-                       " lies outside the arena");
-      break;
-    case ingot::artifact::Buffer::WEIGHT:
-      if (b.offset() > m.weightsSize || b.size() > m.weightsSize - b.offset())
-        return invalid("manifest: buffer " + std::to_string(i) +
-                       " lies outside the weights");
-      break;
-    case ingot::artifact::Buffer::INPUT:
-      if (b.index() >= static_cast<uint32_t>(mf.inputs_size()))
-        return invalid("manifest: buffer " + std::to_string(i) +
-                       " names a missing input");
-      break;
-    case ingot::artifact::Buffer::OUTPUT:
-      if (b.index() >= static_cast<uint32_t>(mf.outputs_size()))
-        return invalid("manifest: buffer " + std::to_string(i) +
-                       " names a missing output");
-      break;
-    default:
-      return invalid("manifest: buffer " + std::to_string(i) +
-                     " has an unknown kind");
-    }
-  }
-  for (int i = 0; i < mf.steps_size(); ++i) {
-    const ingot::artifact::Step &s = mf.steps(i);
-    for (uint32_t b : s.buffers())
-      if (b >= static_cast<uint32_t>(mf.buffers_size()))
-        return invalid("manifest: step " + std::to_string(i) +
-                       " uses a missing buffer");
-    if (s.kind() == ingot::artifact::Step::COPY && s.buffers_size() != 2)
-      return invalid("manifest: copy step " + std::to_string(i) +
-                     " needs two buffers");
-  }
-  return nullptr;
-}
-
 static void describe(const ingot::artifact::TensorInfo &t,
                      std::vector<int64_t> &shape, ingot_tensor_info &info) {
   shape.assign(t.shape().begin(), t.shape().end());
   info.name = t.name().c_str();
   info.dtype = toPublic(t.dtype());
   info.rank = shape.size();
-  size_t count = 1;
-  for (int64_t d : shape)
-    count *= static_cast<size_t>(d);
-  info.size_bytes = count * ingot_dtype_size(info.dtype);
+  uint64_t bytes = 0;
+  tensorBytes(t, bytes); // validated: cannot fail here
+  info.size_bytes = bytes;
 }
 
 static ingot_status *loadImage(std::unique_ptr<ModelData> m,
@@ -224,7 +179,9 @@ static ingot_status *loadImage(std::unique_ptr<ModelData> m,
     m->weights = weights->data;
     m->weightsSize = weights->size;
   }
-  if (ingot_status *st = checkManifest(*m))
+  // Before any code is loaded: a manifest that fails here never gets to
+  // open the host library or touch the GPU.
+  if (ingot_status *st = validateManifest(*m))
     return st;
   if (target == "cuda") {
 #ifdef INGOT_HAVE_CUDA
@@ -263,6 +220,11 @@ static ingot_status *loadImage(std::unique_ptr<ModelData> m,
       if (!fn)
         return invalid("corrupt artifact: kernel '" + s.kernel() +
                        "' is missing");
+      auto signature = static_cast<const uint64_t *>(
+          dlsym(m->library, (s.kernel() + "_buffers").c_str()));
+      if (ingot_status *st = checkKernelSignature(
+              *m, static_cast<int>(m->stepKernels.size()), signature))
+        return st;
     }
     m->stepKernels.push_back(fn);
   }
@@ -288,41 +250,77 @@ ingot_model_load_from_memory(const void *data, size_t size, ingot_model **out) {
   if (!out || (!data && size))
     return makeStatus(INGOT_INVALID_ARGUMENT, "null argument");
   *out = nullptr;
-  auto m = std::make_unique<ModelData>();
-  // Aligned copy: weights are read in place and must be 64-byte aligned.
-  m->imageStorage = static_cast<uint8_t *>(
+  if (size > kMaxArtifactBytes)
+    return makeStatus(INGOT_INVALID_ARGUMENT,
+                      "artifact of " + std::to_string(size) +
+                          " bytes is larger than the runtime's limit");
+  return guarded([&]() -> ingot_status * {
+    auto m = std::make_unique<ModelData>();
+    // Aligned copy: weights are read in place and must be 64-byte aligned.
+    m->imageStorage = static_cast<uint8_t *>(
+        std::aligned_alloc(64, (size + 63) / 64 * 64 + 64));
+    if (!m->imageStorage)
+      return makeStatus(INGOT_INTERNAL, "out of memory loading the artifact");
+    if (size)
+      std::memcpy(m->imageStorage, data, size);
+    m->imageSize = size;
+    return loadImage(std::move(m), out);
+  });
+}
+
+/// The whole file in 64-byte aligned memory (weights are read in place).
+static ingot_status *readArtifactFile(const char *path, ModelData &m) {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer.
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+  if (fd < 0)
+    return makeStatus(INGOT_IO_ERROR, std::string("cannot open '") + path +
+                                          "': " + std::strerror(errno));
+  struct stat st;
+  // Only regular files: a FIFO would block, /dev/zero never ends.
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return makeStatus(INGOT_IO_ERROR,
+                      std::string("'") + path + "' is not a regular file");
+  }
+  size_t size = static_cast<size_t>(st.st_size);
+  m.imageStorage = static_cast<uint8_t *>(
       std::aligned_alloc(64, (size + 63) / 64 * 64 + 64));
-  if (!m->imageStorage)
-    return makeStatus(INGOT_INTERNAL, "out of memory loading the artifact");
-  if (size)
-    std::memcpy(m->imageStorage, data, size);
-  m->imageSize = size;
-  return loadImage(std::move(m), out);
+  if (!m.imageStorage) {
+    close(fd);
+    return makeStatus(INGOT_INTERNAL, "out of memory loading the artifact (" +
+                                          std::to_string(size) + " bytes)");
+  }
+  size_t done = 0;
+  while (done < size) {
+    ssize_t n = read(fd, m.imageStorage + done, size - done);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      break;
+    done += static_cast<size_t>(n);
+  }
+  close(fd);
+  if (done != size)
+    return makeStatus(INGOT_IO_ERROR, std::string("cannot read '") + path +
+                                          "' (the file changed size while "
+                                          "being read)");
+  m.imageSize = size;
+  return nullptr;
 }
 
 extern "C" ingot_status *ingot_model_load(const char *path, ingot_model **out) {
   if (!path || !out)
     return makeStatus(INGOT_INVALID_ARGUMENT, "null argument");
   *out = nullptr;
-  std::ifstream file(path, std::ios::binary | std::ios::ate);
-  if (!file)
-    return makeStatus(INGOT_IO_ERROR,
-                      std::string("cannot open '") + path + "'");
-  std::streamsize size = file.tellg();
-  file.seekg(0);
-  auto m = std::make_unique<ModelData>();
-  m->imageStorage = static_cast<uint8_t *>(
-      std::aligned_alloc(64, (size_t(size) + 63) / 64 * 64 + 64));
-  if (!m->imageStorage)
-    return makeStatus(INGOT_INTERNAL, "out of memory loading the artifact");
-  if (size > 0 && !file.read(reinterpret_cast<char *>(m->imageStorage), size))
-    return makeStatus(INGOT_IO_ERROR,
-                      std::string("cannot read '") + path + "'");
-  m->imageSize = static_cast<size_t>(size);
-  ingot_status *st = loadImage(std::move(m), out);
-  if (st)
-    st->message = std::string(path) + ": " + st->message;
-  return st;
+  return guarded([&]() -> ingot_status * {
+    auto m = std::make_unique<ModelData>();
+    if (ingot_status *st = readArtifactFile(path, *m))
+      return st;
+    ingot_status *st = loadImage(std::move(m), out);
+    if (st)
+      st->message = std::string(path) + ": " + st->message;
+    return st;
+  });
 }
 
 extern "C" void ingot_model_release(ingot_model *model) { delete model; }

@@ -14,7 +14,7 @@
 
 #include <stdint.h>
 
-#define INGOT_KERNEL_ABI_VERSION 1
+#define INGOT_KERNEL_ABI_VERSION 2
 
 #ifdef __cplusplus
 extern "C" {
@@ -60,7 +60,11 @@ struct IngotKernelContext {
 };
 
 /* Every generated kernel has this signature. buffers[i] is the i-th buffer
- * the manifest lists for the step (inputs first, then the output). */
+ * the manifest lists for the step (inputs first, then the output). Beside
+ * each kernel the host code exports `const unsigned long long
+ * <kernel>_buffers[]` = {buffer count, bytes accessed in buffer 0, 1, ...},
+ * which the runtime checks against the manifest when it loads the artifact
+ * (since ABI version 2). */
 typedef void (*IngotKernelFn)(void *const *buffers,
                               const IngotKernelContext *ctx);
 

@@ -12,9 +12,11 @@
  *   ingot_session_run(session, &in, 1, &out, 1);
  *
  * Every call that can fail returns an ingot_status* (NULL on success) that
- * the caller frees. A model is immutable and may be shared by any number of
- * sessions; a session owns its activation memory and runs one call at a
- * time, so use one session per thread.
+ * the caller frees; no call lets a C++ exception escape. A model is
+ * immutable and may be shared by any number of sessions; a session owns its
+ * activation memory and runs one call at a time, so use one session per
+ * thread (a second concurrent call on one session is refused with
+ * INGOT_INVALID_ARGUMENT).
  *===----------------------------------------------------------------------===*/
 #ifndef INGOT_RUNTIME_H
 #define INGOT_RUNTIME_H
@@ -87,11 +89,20 @@ typedef struct ingot_tensor_info {
   size_t size_bytes;
 } ingot_tensor_info;
 
+/* Session options. Always fill them with ingot_session_options_init()
+ * first: it sets struct_size, which lets a runtime built against another
+ * version of this header tell which fields the caller knows. */
 typedef struct ingot_session_options {
-  int num_threads;   /* 0: one per core */
-  int no_cuda_graph; /* CUDA artifacts: launch every step each run
-                        instead of capturing and replaying a graph */
+  size_t struct_size; /* sizeof(ingot_session_options) */
+  int num_threads;    /* 0: one per core; at most INGOT_MAX_THREADS */
+  int no_cuda_graph;  /* CUDA artifacts: launch every step each run
+                         instead of capturing and replaying a graph */
 } ingot_session_options;
+
+#define INGOT_MAX_THREADS 1024
+
+/* Sets every field to its default and struct_size to this header's size. */
+void ingot_session_options_init(ingot_session_options *options);
 
 const char *ingot_dtype_name(ingot_dtype dtype);
 size_t ingot_dtype_size(ingot_dtype dtype);

@@ -80,12 +80,22 @@ private:
   std::shared_ptr<ingot_model> model_;
 };
 
+/// The C++ side of ingot_session_options (struct_size is filled in).
+struct SessionOptions {
+  int numThreads = 0; // 0: one per core
+  bool noCudaGraph = false;
+};
+
 class Session {
 public:
-  explicit Session(const Model &model, ingot_session_options options = {})
+  explicit Session(const Model &model, SessionOptions options = {})
       : model_(model) {
+    ingot_session_options c;
+    ingot_session_options_init(&c);
+    c.num_threads = options.numThreads;
+    c.no_cuda_graph = options.noCudaGraph ? 1 : 0;
     ingot_session *s = nullptr;
-    check(ingot_session_create(model.get(), &options, &s));
+    check(ingot_session_create(model.get(), &c, &s));
     session_.reset(s);
   }
   /// Runs with the given inputs (matched by name) and returns copies of the

@@ -1,0 +1,311 @@
+//===- ManifestValidation.cpp - Checking a manifest before anything runs --===//
+//
+// The artifact's checksums catch accidental corruption, not a manifest that
+// was edited and re-checksummed, or written by a buggy compiler. Everything a
+// run will dereference is checked here, with overflow-checked arithmetic:
+// tensor shapes and dtypes, every buffer against the arena, the weights and
+// the caller's tensors, every step's arity and library-call geometry against
+// its buffers, and (CPU) every kernel against the buffer sizes it was
+// generated for. After these checks no run reads or writes outside memory
+// the session owns or the caller passed in.
+//
+//===----------------------------------------------------------------------===//
+#include "Internal.h"
+
+#include <set>
+#include <string>
+
+namespace art = ingot::artifact;
+
+namespace ingot::runtime {
+
+bool checkedMul(uint64_t a, uint64_t b, uint64_t &out) {
+  return !__builtin_mul_overflow(a, b, &out) && out <= kMaxArtifactBytes;
+}
+
+bool checkedAdd(uint64_t a, uint64_t b, uint64_t &out) {
+  return !__builtin_add_overflow(a, b, &out) && out <= kMaxArtifactBytes;
+}
+
+bool tensorBytes(const art::TensorInfo &t, uint64_t &bytes) {
+  size_t element = ingot_dtype_size(toPublic(t.dtype()));
+  if (element == 0 || t.shape_size() > kMaxRank)
+    return false;
+  uint64_t count = 1;
+  for (int64_t d : t.shape())
+    if (d < 0 || !checkedMul(count, static_cast<uint64_t>(d), count))
+      return false;
+  return checkedMul(count, element, bytes);
+}
+
+namespace {
+
+ingot_status *invalid(const std::string &message) {
+  return makeStatus(INGOT_INVALID_ARTIFACT, "manifest: " + message);
+}
+
+/// Product of non-negative values, false on a negative value or overflow.
+bool product(std::initializer_list<int64_t> values, uint64_t &out) {
+  out = 1;
+  for (int64_t v : values)
+    if (v < 0 || !checkedMul(out, static_cast<uint64_t>(v), out))
+      return false;
+  return true;
+}
+
+/// Elements spanned by `batch` row-major matrices of `rows` x `cols` with
+/// leading dimension `ld`, `stride` elements apart, from `offset`:
+/// offset + (batch - 1) * stride + (rows - 1) * ld + cols.
+bool matrixSpan(int64_t offset, int64_t batch, int64_t stride, int64_t rows,
+                int64_t cols, int64_t ld, uint64_t &out) {
+  if (offset < 0 || batch < 1 || stride < 0 || rows < 1 || cols < 1 ||
+      ld < cols)
+    return false;
+  uint64_t batchPart, rowPart;
+  return product({batch - 1, stride}, batchPart) &&
+         product({rows - 1, ld}, rowPart) &&
+         checkedAdd(static_cast<uint64_t>(offset), batchPart, out) &&
+         checkedAdd(out, rowPart, out) &&
+         checkedAdd(out, static_cast<uint64_t>(cols), out);
+}
+
+class Validator {
+public:
+  explicit Validator(const ModelData &m) : m(m), mf(m.manifest) {}
+
+  ingot_status *run() {
+    if (mf.arena_bytes() > kMaxArtifactBytes)
+      return invalid("arena of " + std::to_string(mf.arena_bytes()) +
+                     " bytes is larger than the runtime's limit of 2^56");
+    if (ingot_status *st = tensors("input", mf.inputs(), inputBytes))
+      return st;
+    if (ingot_status *st = tensors("output", mf.outputs(), outputBytes))
+      return st;
+    for (int i = 0; i < mf.buffers_size(); ++i)
+      if (ingot_status *st = buffer(i))
+        return st;
+    for (int i = 0; i < mf.steps_size(); ++i)
+      if (ingot_status *st = step(i))
+        return st;
+    return nullptr;
+  }
+
+private:
+  ingot_status *
+  tensors(const char *what,
+          const google::protobuf::RepeatedPtrField<art::TensorInfo> &list,
+          std::vector<uint64_t> &bytes) {
+    std::set<std::string> names;
+    for (const art::TensorInfo &t : list) {
+      std::string label = std::string(what) + " '" + t.name() + "'";
+      if (ingot_dtype_size(toPublic(t.dtype())) == 0)
+        return invalid(label + " has an invalid dtype (" +
+                       std::to_string(static_cast<int>(t.dtype())) + ")");
+      uint64_t size = 0;
+      if (!tensorBytes(t, size))
+        return invalid(label +
+                       " has a negative dimension, more than 64 dimensions "
+                       "or a byte size over 2^56");
+      if (!names.insert(t.name()).second)
+        return invalid(label + " is listed twice");
+      bytes.push_back(size);
+    }
+    return nullptr;
+  }
+
+  ingot_status *buffer(int i) {
+    const art::Buffer &b = mf.buffers(i);
+    std::string label = "buffer " + std::to_string(i);
+    switch (b.kind()) {
+    case art::Buffer::ARENA:
+      if (b.offset() > mf.arena_bytes() ||
+          b.size() > mf.arena_bytes() - b.offset())
+        return invalid(label + " lies outside the arena");
+      return nullptr;
+    case art::Buffer::WEIGHT:
+      if (b.offset() > m.weightsSize || b.size() > m.weightsSize - b.offset())
+        return invalid(label + " lies outside the weights");
+      return nullptr;
+    case art::Buffer::INPUT:
+    case art::Buffer::OUTPUT: {
+      bool input = b.kind() == art::Buffer::INPUT;
+      const std::vector<uint64_t> &sizes = input ? inputBytes : outputBytes;
+      if (b.index() >= sizes.size())
+        return invalid(label + " names a missing " +
+                       (input ? "input" : "output"));
+      // The caller's tensor has exactly this many bytes (the session checks
+      // it), so a larger buffer would be read or written past its end.
+      if (b.size() != sizes[b.index()])
+        return invalid(label + " has " + std::to_string(b.size()) +
+                       " bytes, but " + (input ? "input " : "output ") +
+                       std::to_string(b.index()) + " has " +
+                       std::to_string(sizes[b.index()]));
+      return nullptr;
+    }
+    default:
+      return invalid(label + " has an unknown kind");
+    }
+  }
+
+  uint64_t bufferSize(const art::Step &s, int k) const {
+    return mf.buffers(s.buffers(k)).size();
+  }
+
+  ingot_status *step(int i) {
+    const art::Step &s = mf.steps(i);
+    std::string label = "step " + std::to_string(i);
+    for (uint32_t b : s.buffers())
+      if (b >= static_cast<uint32_t>(mf.buffers_size()))
+        return invalid(label + " uses a missing buffer");
+    bool cuda = mf.target() == "cuda";
+    switch (s.kind()) {
+    case art::Step::COPY:
+      if (s.buffers_size() != 2)
+        return invalid("copy " + label + " needs two buffers");
+      if (bufferSize(s, 0) < bufferSize(s, 1))
+        return invalid("copy " + label + " reads past its source buffer");
+      return nullptr;
+    case art::Step::KERNEL:
+      if (s.kernel().empty() || s.buffers_size() == 0)
+        return invalid(label + " names no kernel or no buffers");
+      if (cuda && (s.grid_x() < 1 || s.grid_x() > INT32_MAX ||
+                   s.block_x() < 1 || s.block_x() > 1024))
+        return invalid(label + " has an invalid launch configuration");
+      return nullptr;
+    case art::Step::GEMM:
+      return cuda ? gemm(s, label)
+                  : invalid(label + " is a GPU library call in a CPU artifact");
+    case art::Step::CONV:
+      return cuda ? conv(s, label)
+                  : invalid(label + " is a GPU library call in a CPU artifact");
+    default:
+      return invalid(label + " has an unknown kind");
+    }
+  }
+
+  /// The library calls are FP32 (4 bytes an element).
+  ingot_status *needs(const art::Step &s, int k, uint64_t elements,
+                      const std::string &label, const char *what) {
+    uint64_t bytes;
+    if (!checkedMul(elements, 4, bytes) || bufferSize(s, k) < bytes)
+      return invalid(label + ": the " + what + " buffer is too small for the " +
+                     (s.kind() == art::Step::GEMM ? "GEMM" : "convolution"));
+    return nullptr;
+  }
+
+  ingot_status *gemm(const art::Step &s, const std::string &label) {
+    const art::GemmCall &g = s.gemm();
+    bool bias = g.epilogue() != art::GemmCall::NONE;
+    int arity = 3 + (bias ? 1 : 0) + (g.residual() ? 1 : 0);
+    if (s.buffers_size() != arity || (g.residual() && !bias) ||
+        !art::GemmCall::Epilogue_IsValid(g.epilogue()))
+      return invalid(label + ": GEMM with " + std::to_string(s.buffers_size()) +
+                     " buffers does not match its epilogue");
+    uint64_t spanA, spanB, spanC;
+    if (!matrixSpan(g.offset_a(), g.batch(), g.stride_a(),
+                    g.trans_a() ? g.k() : g.m(), g.trans_a() ? g.m() : g.k(),
+                    g.lda(), spanA) ||
+        !matrixSpan(g.offset_b(), g.batch(), g.stride_b(),
+                    g.trans_b() ? g.n() : g.k(), g.trans_b() ? g.k() : g.n(),
+                    g.ldb(), spanB) ||
+        !matrixSpan(g.offset_c(), g.batch(), g.stride_c(), g.m(), g.n(),
+                    g.ldc(), spanC))
+      return invalid(label + ": GEMM geometry is invalid");
+    if (ingot_status *st = needs(s, 0, spanA, label, "A"))
+      return st;
+    if (ingot_status *st = needs(s, 1, spanB, label, "B"))
+      return st;
+    if (ingot_status *st = needs(s, 2, spanC, label, "C"))
+      return st;
+    if (bias)
+      if (ingot_status *st = needs(s, 3, g.n(), label, "bias"))
+        return st;
+    if (g.residual())
+      if (ingot_status *st = needs(s, 4, spanC, label, "residual"))
+        return st;
+    return nullptr;
+  }
+
+  ingot_status *conv(const art::Step &s, const std::string &label) {
+    const art::ConvCall &c = s.conv();
+    int rank = c.in_size_size();
+    int arity = 3 + (c.bias() ? 1 : 0) + (c.residual() ? 1 : 0);
+    if (s.buffers_size() != arity || (c.residual() && !c.bias()))
+      return invalid(label + ": convolution with " +
+                     std::to_string(s.buffers_size()) +
+                     " buffers does not match its epilogue");
+    bool shapeOk = rank >= 1 && rank <= 3 && c.out_size_size() == rank &&
+                   c.kernel_size() == rank && c.stride_size() == rank &&
+                   c.dilation_size() == rank && c.pad_begin_size() == rank &&
+                   c.pad_end_size() == rank && c.batch() >= 1 &&
+                   c.group() >= 1 && c.in_channels() >= 1 &&
+                   c.out_channels() >= 1 && c.in_channels() % c.group() == 0 &&
+                   c.out_channels() % c.group() == 0;
+    for (int d = 0; shapeOk && d < rank; ++d)
+      shapeOk = c.in_size(d) >= 1 && c.out_size(d) >= 1 && c.kernel(d) >= 1 &&
+                c.stride(d) >= 1 && c.dilation(d) >= 1 && c.pad_begin(d) >= 0 &&
+                c.pad_end(d) >= 0;
+    uint64_t x, w, y;
+    shapeOk =
+        shapeOk && product({c.batch(), c.in_channels()}, x) &&
+        product({c.batch(), c.out_channels()}, y) &&
+        (c.transposed()
+             ? product({c.in_channels(), c.out_channels() / c.group()}, w)
+             : product({c.out_channels(), c.in_channels() / c.group()}, w));
+    for (int d = 0; shapeOk && d < rank; ++d)
+      shapeOk = checkedMul(x, c.in_size(d), x) &&
+                checkedMul(y, c.out_size(d), y) &&
+                checkedMul(w, c.kernel(d), w);
+    if (!shapeOk)
+      return invalid(label + ": convolution geometry is invalid");
+    if (ingot_status *st = needs(s, 0, x, label, "input"))
+      return st;
+    if (ingot_status *st = needs(s, 1, w, label, "weight"))
+      return st;
+    if (ingot_status *st = needs(s, 2, y, label, "output"))
+      return st;
+    if (c.bias())
+      if (ingot_status *st = needs(s, 3, c.out_channels(), label, "bias"))
+        return st;
+    if (c.residual())
+      if (ingot_status *st = needs(s, 4, y, label, "residual"))
+        return st;
+    return nullptr;
+  }
+
+  const ModelData &m;
+  const art::Manifest &mf;
+  std::vector<uint64_t> inputBytes, outputBytes;
+};
+
+} // namespace
+
+ingot_status *validateManifest(const ModelData &m) {
+  return Validator(m).run();
+}
+
+ingot_status *checkKernelSignature(const ModelData &m, int stepIndex,
+                                   const uint64_t *signature) {
+  const art::Step &s = m.manifest.steps(stepIndex);
+  std::string label = "manifest: step " + std::to_string(stepIndex) +
+                      " (kernel '" + s.kernel() + "')";
+  if (!signature)
+    return makeStatus(INGOT_INVALID_ARTIFACT,
+                      label + " has no buffer signature in the host code");
+  if (signature[0] != static_cast<uint64_t>(s.buffers_size()))
+    return makeStatus(INGOT_INVALID_ARTIFACT,
+                      label + " passes " + std::to_string(s.buffers_size()) +
+                          " buffers; the kernel takes " +
+                          std::to_string(signature[0]));
+  for (int k = 0; k < s.buffers_size(); ++k)
+    if (m.manifest.buffers(s.buffers(k)).size() < signature[k + 1])
+      return makeStatus(
+          INGOT_INVALID_ARTIFACT,
+          label + ": buffer " + std::to_string(k) + " has " +
+              std::to_string(m.manifest.buffers(s.buffers(k)).size()) +
+              " bytes; the kernel accesses " +
+              std::to_string(signature[k + 1]));
+  return nullptr;
+}
+
+} // namespace ingot::runtime

@@ -1,0 +1,319 @@
+//===- ManifestValidationTest.cpp - Crafted manifests are refused ---------===//
+//
+// Each test edits the manifest of the sample artifact (tiny_cnn, batch 2,
+// compiled at build time), writes a new image with correct checksums -- as an
+// attacker or a buggy tool would -- and checks that loading fails with
+// INGOT_INVALID_ARTIFACT and a message naming the broken rule, before any
+// kernel runs. The unedited manifest, re-serialized the same way, must load:
+// the failures are the edits', not the re-serialization's.
+//
+//===----------------------------------------------------------------------===//
+#include "ArtifactFormat.h"
+#include "ingot/runtime.h"
+#include "proto/manifest.pb.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <fstream>
+#include <functional>
+#include <iterator>
+
+namespace art = ingot::artifact;
+
+namespace {
+
+struct Image {
+  std::vector<uint8_t> bytes;
+  std::vector<art::Section> sections;
+  art::Manifest manifest;
+};
+
+Image readSample() {
+  Image image;
+  std::ifstream f(INGOT_TEST_ARTIFACT, std::ios::binary);
+  image.bytes.assign(std::istreambuf_iterator<char>(f), {});
+  std::string error;
+  EXPECT_TRUE(art::readImage(image.bytes.data(), image.bytes.size(),
+                             image.sections, error))
+      << error;
+  for (const art::Section &s : image.sections)
+    if (s.kind == art::SectionKind::Manifest)
+      EXPECT_TRUE(image.manifest.ParseFromArray(s.data, int(s.size)));
+  return image;
+}
+
+/// Applies `edit` to the sample's manifest, rebuilds the image with valid
+/// checksums, loads it and returns code + message.
+std::pair<ingot_status_code, std::string>
+loadEdited(const std::function<void(art::Manifest &)> &edit) {
+  Image image = readSample();
+  edit(image.manifest);
+  std::string manifest = image.manifest.SerializeAsString();
+  std::vector<art::Section> sections = image.sections;
+  for (art::Section &s : sections)
+    if (s.kind == art::SectionKind::Manifest) {
+      s.data = reinterpret_cast<const uint8_t *>(manifest.data());
+      s.size = manifest.size();
+    }
+  std::vector<uint8_t> bytes = art::writeImage(sections);
+  ingot_model *model = nullptr;
+  ingot_status *st =
+      ingot_model_load_from_memory(bytes.data(), bytes.size(), &model);
+  std::pair<ingot_status_code, std::string> result{INGOT_OK, ""};
+  if (st) {
+    result = {ingot_status_get_code(st), ingot_status_message(st)};
+    ingot_status_free(st);
+  }
+  ingot_model_release(model);
+  return result;
+}
+
+/// The edited manifest is refused as an invalid artifact, with `fragment` in
+/// the message.
+void expectRefused(const std::function<void(art::Manifest &)> &edit,
+                   const std::string &fragment) {
+  auto r = loadEdited(edit);
+  EXPECT_EQ(r.first, INGOT_INVALID_ARTIFACT) << r.second;
+  EXPECT_NE(r.second.find(fragment), std::string::npos) << r.second;
+}
+#define EXPECT_REFUSED(...)                                                    \
+  do {                                                                         \
+    SCOPED_TRACE("refusal");                                                   \
+    expectRefused(__VA_ARGS__);                                                \
+  } while (0)
+
+/// Index of the first kernel step, and of a buffer of the given kind.
+int firstKernelStep(const art::Manifest &m) {
+  for (int i = 0; i < m.steps_size(); ++i)
+    if (m.steps(i).kind() == art::Step::KERNEL)
+      return i;
+  return -1;
+}
+
+int firstBuffer(const art::Manifest &m, art::Buffer::Kind kind) {
+  for (int i = 0; i < m.buffers_size(); ++i)
+    if (m.buffers(i).kind() == kind)
+      return i;
+  return -1;
+}
+
+TEST(ManifestValidation, UneditedManifestLoads) {
+  auto r = loadEdited([](art::Manifest &) {});
+  EXPECT_EQ(r.first, INGOT_OK) << r.second;
+}
+
+TEST(ManifestValidation, ArenaSizeThatWouldWrap) {
+  // 2^64 - 1 rounded up to 64 bytes wraps to a tiny arena.
+  EXPECT_REFUSED([](art::Manifest &m) { m.set_arena_bytes(~uint64_t(0)); },
+                 "arena of");
+  EXPECT_REFUSED(
+      [](art::Manifest &m) { m.set_arena_bytes((uint64_t(1) << 56) + 1); },
+      "arena of");
+}
+
+TEST(ManifestValidation, BufferOutsideArenaOrWeights) {
+  EXPECT_REFUSED(
+      [](art::Manifest &m) {
+        art::Buffer *b = m.mutable_buffers(firstBuffer(m, art::Buffer::ARENA));
+        b->set_offset(m.arena_bytes() - 4);
+        b->set_size(8);
+      },
+      "lies outside the arena");
+  EXPECT_REFUSED(
+      [](art::Manifest &m) {
+        art::Buffer *b = m.mutable_buffers(firstBuffer(m, art::Buffer::WEIGHT));
+        b->set_offset(~uint64_t(0) - 2); // offset + size wraps
+        b->set_size(16);
+      },
+      "lies outside the weights");
+}
+
+TEST(ManifestValidation, StepWithTooFewBuffers) {
+  EXPECT_REFUSED(
+      [](art::Manifest &m) {
+        m.mutable_steps(firstKernelStep(m))->mutable_buffers()->RemoveLast();
+      },
+      "buffers; the kernel takes");
+}
+
+TEST(ManifestValidation, BufferSmallerThanTheKernelAccesses) {
+  // Shrink the output buffer of the first kernel (in the arena, so the
+  // arena check alone passes).
+  EXPECT_REFUSED(
+      [](art::Manifest &m) {
+        const art::Step &s = m.steps(firstKernelStep(m));
+        art::Buffer *out = m.mutable_buffers(s.buffers(s.buffers_size() - 1));
+        out->set_size(out->size() / 2);
+      },
+      "the kernel accesses");
+}
+
+TEST(ManifestValidation, StepNamesMissingBuffer) {
+  EXPECT_REFUSED(
+      [](art::Manifest &m) {
+        m.mutable_steps(0)->set_buffers(0, m.buffers_size() + 7);
+      },
+      "uses a missing buffer");
+}
+
+TEST(ManifestValidation, InvalidDtype) {
+  EXPECT_REFUSED(
+      [](art::Manifest &m) {
+        m.mutable_inputs(0)->set_dtype(static_cast<art::DataType>(99));
+      },
+      "invalid dtype");
+}
+
+TEST(ManifestValidation, ShapesWhoseByteSizeWraps) {
+  // 2^62 x 4 elements x 4 bytes = 2^66 bytes: wraps to 0 in 64 bits.
+  EXPECT_REFUSED(
+      [](art::Manifest &m) {
+        art::TensorInfo *in = m.mutable_inputs(0);
+        in->clear_shape();
+        in->add_shape(int64_t(1) << 62);
+        in->add_shape(4);
+      },
+      "byte size over 2^56");
+  EXPECT_REFUSED(
+      [](art::Manifest &m) { m.mutable_outputs(0)->set_shape(0, -2); },
+      "negative dimension");
+}
+
+TEST(ManifestValidation, CallerBufferOfAnotherSize) {
+  // The input buffer claims more bytes than the caller's tensor has.
+  EXPECT_REFUSED(
+      [](art::Manifest &m) {
+        art::Buffer *b = m.mutable_buffers(firstBuffer(m, art::Buffer::INPUT));
+        b->set_size(b->size() * 2);
+      },
+      "but input 0 has");
+}
+
+TEST(ManifestValidation, DuplicateInputName) {
+  EXPECT_REFUSED([](art::Manifest &m) { *m.add_inputs() = m.inputs(0); },
+                 "is listed twice");
+}
+
+TEST(ManifestValidation, CopyReadingPastItsSource) {
+  EXPECT_REFUSED(
+      [](art::Manifest &m) {
+        // From the (small) input to a larger arena buffer.
+        int small = firstBuffer(m, art::Buffer::INPUT), large = -1;
+        for (int i = 0; i < m.buffers_size(); ++i)
+          if (m.buffers(i).kind() == art::Buffer::ARENA &&
+              m.buffers(i).size() > m.buffers(small).size())
+            large = i;
+        ASSERT_GE(large, 0);
+        art::Step *copy = m.add_steps();
+        copy->set_kind(art::Step::COPY);
+        copy->add_buffers(small);
+        copy->add_buffers(large);
+      },
+      "reads past its source buffer");
+}
+
+TEST(ManifestValidation, LibraryCallInCpuArtifact) {
+  EXPECT_REFUSED(
+      [](art::Manifest &m) {
+        m.mutable_steps(firstKernelStep(m))->set_kind(art::Step::GEMM);
+      },
+      "GPU library call in a CPU artifact");
+}
+
+TEST(ManifestValidation, UnknownKinds) {
+  EXPECT_REFUSED(
+      [](art::Manifest &m) {
+        m.mutable_steps(0)->set_kind(static_cast<art::Step::Kind>(42));
+      },
+      "has an unknown kind");
+  EXPECT_REFUSED(
+      [](art::Manifest &m) {
+        m.mutable_buffers(0)->set_kind(static_cast<art::Buffer::Kind>(9));
+      },
+      "has an unknown kind");
+}
+
+/// A CUDA manifest with one GEMM step over the sample's weight buffers: the
+/// library-call checks run before the runtime looks for a GPU.
+void makeCudaGemm(art::Manifest &m, int64_t k) {
+  m.set_target("cuda");
+  m.clear_steps();
+  int w = firstBuffer(m, art::Buffer::WEIGHT);
+  art::Step *s = m.add_steps();
+  s->set_kind(art::Step::GEMM);
+  for (int i = 0; i < 3; ++i)
+    s->add_buffers(w);
+  art::GemmCall *g = s->mutable_gemm();
+  g->set_m(1);
+  g->set_n(1);
+  g->set_k(k);
+  g->set_lda(k);
+  g->set_ldb(1);
+  g->set_ldc(1);
+  g->set_batch(1);
+}
+
+TEST(ManifestValidation, GemmGeometry) {
+  // A (1 x k) larger than the buffer it reads.
+  EXPECT_REFUSED([](art::Manifest &m) { makeCudaGemm(m, int64_t(1) << 40); },
+                 "buffer is too small for the GEMM");
+  // Leading dimension below the row length.
+  EXPECT_REFUSED(
+      [](art::Manifest &m) {
+        makeCudaGemm(m, 2);
+        m.mutable_steps(0)->mutable_gemm()->set_lda(1);
+      },
+      "GEMM geometry is invalid");
+  // A bias epilogue needs a fourth buffer.
+  EXPECT_REFUSED(
+      [](art::Manifest &m) {
+        makeCudaGemm(m, 1);
+        m.mutable_steps(0)->mutable_gemm()->set_epilogue(art::GemmCall::BIAS);
+      },
+      "does not match its epilogue");
+}
+
+TEST(ManifestValidation, ConvGeometry) {
+  auto conv = [](art::Manifest &m, int64_t channels) {
+    m.set_target("cuda");
+    m.clear_steps();
+    int w = firstBuffer(m, art::Buffer::WEIGHT);
+    art::Step *s = m.add_steps();
+    s->set_kind(art::Step::CONV);
+    for (int i = 0; i < 3; ++i)
+      s->add_buffers(w);
+    art::ConvCall *c = s->mutable_conv();
+    c->set_batch(1);
+    c->set_in_channels(channels);
+    c->set_out_channels(channels);
+    c->set_group(1);
+    for (auto *field :
+         {c->mutable_in_size(), c->mutable_out_size(), c->mutable_kernel(),
+          c->mutable_stride(), c->mutable_dilation()})
+      field->Add(1);
+    c->add_pad_begin(0);
+    c->add_pad_end(0);
+  };
+  EXPECT_REFUSED([&](art::Manifest &m) { conv(m, int64_t(1) << 20); },
+                 "buffer is too small for the convolution");
+  EXPECT_REFUSED(
+      [&](art::Manifest &m) {
+        conv(m, 4);
+        m.mutable_steps(0)->mutable_conv()->set_group(3); // 4 % 3 != 0
+      },
+      "convolution geometry is invalid");
+}
+
+TEST(ManifestValidation, CudaLaunchConfiguration) {
+  EXPECT_REFUSED(
+      [](art::Manifest &m) {
+        m.set_target("cuda");
+        art::Step *s = m.mutable_steps(firstKernelStep(m));
+        s->set_grid_x(1);
+        s->set_block_x(4096);
+      },
+      "invalid launch configuration");
+}
+
+} // namespace
