@@ -1,6 +1,7 @@
 //===- OnnxImporter.cpp - Model loading and graph traversal ---------------===//
 #include "compiler/importer/OnnxImporter.h"
 #include "compiler/importer/ImportContext.h"
+#include "dialects/ingot/TensorSizes.h"
 
 #include "dialects/ingot/IngotOps.h"
 
@@ -78,6 +79,8 @@ private:
   LogicalResult createFunction();
   FailureOr<Type> inputType(const onnx::ValueInfoProto &info,
                             SmallVectorImpl<Attribute> &dimNames);
+  FailureOr<Type> checkedInputType(const std::string &name,
+                                   ArrayRef<int64_t> dims, Type element);
   Value lookup(const std::string &name);
   LogicalResult importNode(const onnx::NodeProto &node, int index);
 
@@ -196,12 +199,21 @@ FailureOr<Type> GraphImporter::inputType(const onnx::ValueInfoProto &info,
   if (!tensor.has_shape()) {
     if (bound == options.inputShapes.end())
       return Type(UnrankedTensorType::get(element));
-    return Type(RankedTensorType::get(bound->second, element));
+    for (size_t i = 0; i < bound->second.size(); ++i)
+      if (bound->second[i] <= 0)
+        return emitError(fileLoc)
+               << "input '" << info.name() << "': dimension " << i
+               << " must be positive, got " << bound->second[i];
+    return checkedInputType(info.name(), bound->second, element);
   }
   SmallVector<int64_t> dims;
   bool anyNamed = false;
   for (const auto &dim : tensor.shape().dim()) {
     if (dim.has_dim_value()) {
+      if (dim.dim_value() < 0)
+        return emitError(fileLoc)
+               << "input '" << info.name() << "': dimension " << dims.size()
+               << " has a negative size " << dim.dim_value();
       dims.push_back(dim.dim_value());
       dimNames.push_back(StringAttr::get(&ctx, ""));
       continue;
@@ -255,6 +267,21 @@ FailureOr<Type> GraphImporter::inputType(const onnx::ValueInfoProto &info,
       dims[i] = want[i];
     }
   }
+  return checkedInputType(info.name(), dims, element);
+}
+
+/// The input's tensor type, once its known dims are checked for a byte size
+/// that fits (see TensorSizes.h).
+FailureOr<Type> GraphImporter::checkedInputType(const std::string &name,
+                                                ArrayRef<int64_t> dims,
+                                                Type element) {
+  SmallVector<int64_t> known;
+  for (int64_t d : dims)
+    if (!ShapedType::isDynamic(d))
+      known.push_back(d);
+  if (!checkedTensorBytes(known, elementStorageBytes(element)))
+    return emitError(fileLoc) << "input '" << name << "': shape "
+                              << describeOversizedTensor(dims, element);
   return Type(RankedTensorType::get(dims, element));
 }
 
@@ -392,11 +419,30 @@ OwningOpRef<ModuleOp> GraphImporter::run() {
 OwningOpRef<ModuleOp>
 mlir::ingot::importOnnxModel(MLIRContext &context, const std::string &path,
                              const ImportOptions &options) {
+  Location fileLoc = FileLineColLoc::get(&context, path, 0, 0);
+  // A FIFO would block and a device such as /dev/zero never ends: only
+  // regular files, and no larger than protobuf can parse.
+  llvm::sys::fs::file_status status;
+  if (std::error_code ec = llvm::sys::fs::status(path, status)) {
+    emitError(fileLoc) << "cannot read the model: " << ec.message();
+    return {};
+  }
+  if (status.type() != llvm::sys::fs::file_type::regular_file) {
+    emitError(fileLoc) << "cannot read the model: not a regular file";
+    return {};
+  }
+  if (status.getSize() > static_cast<uint64_t>(INT32_MAX)) {
+    emitError(fileLoc) << "the model file has " << status.getSize()
+                       << " bytes, over protobuf's 2 GiB limit; store the "
+                          "weights as external data (onnx.save_model(..., "
+                          "save_as_external_data=True))";
+    return {};
+  }
   auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
                                             /*RequiresNullTerminator=*/false);
   if (!buffer) {
-    emitError(FileLineColLoc::get(&context, path, 0, 0))
-        << "cannot read the model: " << buffer.getError().message();
+    emitError(fileLoc) << "cannot read the model: "
+                       << buffer.getError().message();
     return {};
   }
   return importOnnxModelFromBuffer(context, (*buffer)->getBuffer(), path,
