@@ -15,3 +15,9 @@ say "ingot-run $OUT --random-inputs"
 "$BUILD_DIR/runtime/ingot-run" "$OUT" --random-inputs
 say "ingot-bench $OUT --threads 2"
 "$BUILD_DIR/runtime/ingot-bench" "$OUT" --threads 2 --warmup 10 --iterations 200
+say "The single ingot-run above is the session's first run: it pays one-time"
+say "costs (loading the kernels' code, first touches of memory), so it is slower"
+say "than ingot-bench's p50, which times runs after 10 warm-up runs."
+say "verdict: Ingot against onnxruntime on the same inputs and threads"
+.venv/bin/python scripts/demo-verdict.py "$MODEL" "$OUT" --bin-dir "$BUILD_DIR/runtime" \
+  --input-shape input:1x3x32x32 --threads 2

@@ -23,6 +23,7 @@ config.environment["PATH"] = path
 config.environment["PYTHONPATH"] = os.path.join(config.test_source_root, "lib")
 config.substitutions.append(("%python", config.python_executable))
 config.substitutions.append(("%shared_models", config.shared_models_dir))
+config.substitutions.append(("%ingot_runtime_dir", runtime_tools_dir))
 
 if os.path.isdir(config.shared_models_dir) and os.listdir(config.shared_models_dir):
     config.available_features.add("shared-models")
