@@ -7,6 +7,7 @@
 #endif
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -28,6 +29,7 @@ struct ingot_session {
   ProfileMode profile = ProfileMode::Off;
   std::vector<double> firstRunSeconds, stepSeconds;
   int runs = 0;
+  std::atomic<bool> running{false}; // a call is in progress
   /// Where this run's step times go, or null when not profiling.
   std::vector<double> *profileTimes() {
     if (profile == ProfileMode::Off)
@@ -53,18 +55,53 @@ ingot_session::~ingot_session() {
   std::free(arena);
 }
 
+static ingot_status *createSession(ingot_model *model,
+                                   const ingot_session_options &options,
+                                   int threads, ingot_session **out);
+
 extern "C" ingot_status *
 ingot_session_create(ingot_model *model, const ingot_session_options *options,
                      ingot_session **out) {
   if (!model || !out)
     return makeStatus(INGOT_INVALID_ARGUMENT, "null argument");
   *out = nullptr;
-  int threads = options ? options->num_threads : 0;
-  if (threads < 0)
-    return makeStatus(INGOT_INVALID_ARGUMENT, "num_threads must be >= 0");
+  ingot_session_options known;
+  ingot_session_options_init(&known);
+  if (options) {
+    if (options->struct_size == 0)
+      return makeStatus(INGOT_INVALID_ARGUMENT,
+                        "ingot_session_options.struct_size is 0: fill the "
+                        "options with ingot_session_options_init() first");
+    if (options->struct_size > sizeof known)
+      return makeStatus(INGOT_UNSUPPORTED,
+                        "ingot_session_options come from a newer runtime.h "
+                        "than this runtime library implements");
+    // A caller built against an older header passes a shorter struct: the
+    // fields it does not know keep their defaults.
+    std::memcpy(&known, options, options->struct_size);
+  }
+  int threads = known.num_threads;
+  if (threads < 0 || threads > INGOT_MAX_THREADS)
+    return makeStatus(INGOT_INVALID_ARGUMENT,
+                      "num_threads is " + std::to_string(threads) +
+                          "; it must be 0 (one per core) to " +
+                          std::to_string(INGOT_MAX_THREADS));
   if (threads == 0)
     threads =
         static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  return guarded([&] { return createSession(model, known, threads, out); });
+}
+
+extern "C" void ingot_session_options_init(ingot_session_options *options) {
+  if (!options)
+    return;
+  std::memset(options, 0, sizeof *options);
+  options->struct_size = sizeof *options;
+}
+
+static ingot_status *createSession(ingot_model *model,
+                                   const ingot_session_options &options,
+                                   int threads, ingot_session **out) {
   auto s = std::make_unique<ingot_session>();
   s->model = model->data;
   size_t arenaBytes = s->model->manifest.arena_bytes();
@@ -81,7 +118,7 @@ ingot_session_create(ingot_model *model, const ingot_session_options *options,
   s->bufferPointers.resize(s->model->manifest.buffers_size());
 #ifdef INGOT_HAVE_CUDA
   if (s->model->cuda) {
-    bool graph = !(options && options->no_cuda_graph);
+    bool graph = !options.no_cuda_graph;
     if (ingot_status *st =
             ingot::runtime::cuda::createSession(*s->model, graph, s->device))
       return st;
@@ -145,9 +182,18 @@ static ingot_status *bindInputs(const ModelData &m, const ingot_tensor *inputs,
                         std::string("input '") + info.name + "' must be " +
                             ingot_dtype_name(info.dtype) + ", got " +
                             ingot_dtype_name(t.dtype));
-    if (t.rank != info.rank || (t.rank && !t.shape) ||
-        (t.rank &&
-         std::memcmp(t.shape, info.shape, t.rank * sizeof(int64_t)) != 0))
+    // Another rank is reported without reading the caller's shape: its
+    // array may be shorter than the rank claims.
+    if (t.rank != info.rank || (t.rank && !t.shape))
+      return makeStatus(INGOT_INVALID_ARGUMENT,
+                        std::string("input '") + info.name + "' must have " +
+                            "rank " + std::to_string(info.rank) + " (shape " +
+                            shapeText(info.shape, info.rank) + "), got " +
+                            (t.shape || !t.rank
+                                 ? "rank " + std::to_string(t.rank)
+                                 : std::string("no shape")));
+    if (t.rank &&
+        std::memcmp(t.shape, info.shape, t.rank * sizeof(int64_t)) != 0)
       return makeStatus(
           INGOT_INVALID_ARGUMENT,
           std::string("input '") + info.name + "' must have shape " +
@@ -165,11 +211,31 @@ static ingot_status *bindInputs(const ModelData &m, const ingot_tensor *inputs,
   return nullptr;
 }
 
+static ingot_status *runSession(ingot_session *s, const ingot_tensor *inputs,
+                                size_t numInputs, ingot_tensor *outputs,
+                                size_t numOutputs);
+
 extern "C" ingot_status *
 ingot_session_run(ingot_session *s, const ingot_tensor *inputs,
                   size_t numInputs, ingot_tensor *outputs, size_t numOutputs) {
   if (!s || (numInputs && !inputs) || (numOutputs && !outputs))
     return makeStatus(INGOT_INVALID_ARGUMENT, "null argument");
+  // A session's arena, output buffers and profile are not shared between
+  // calls: a second call while one runs would corrupt them, so it is
+  // refused (the atomic exchange sees every overlap, not just most).
+  if (s->running.exchange(true, std::memory_order_acquire))
+    return makeStatus(INGOT_INVALID_ARGUMENT,
+                      "the session is already running a call in another "
+                      "thread; use one session per thread");
+  ingot_status *st = guarded(
+      [&] { return runSession(s, inputs, numInputs, outputs, numOutputs); });
+  s->running.store(false, std::memory_order_release);
+  return st;
+}
+
+static ingot_status *runSession(ingot_session *s, const ingot_tensor *inputs,
+                                size_t numInputs, ingot_tensor *outputs,
+                                size_t numOutputs) {
   const ModelData &m = *s->model;
   std::vector<const void *> in;
   if (ingot_status *st = bindInputs(m, inputs, numInputs, in))
