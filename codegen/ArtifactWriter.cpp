@@ -55,6 +55,10 @@ mlir::ingot::codegen::buildArtifact(const ExecutionPlan &plan,
   m.set_target(plan.target);
   m.set_allow_tf32(plan.allowTF32);
   m.set_producer(producer);
+  for (const std::string &f : plan.hostCpuFeatures)
+    m.add_host_cpu_features(f);
+  for (const std::string &a : plan.cudaArchs)
+    m.add_cuda_archs(a);
   for (const PlanTensor &t : plan.inputs)
     fill(m.add_inputs(), t);
   for (const PlanTensor &t : plan.outputs)

@@ -72,6 +72,9 @@ struct ExecutionPlan {
   // (including the epilogue kernels of library calls that could not fold
   // them). --stats, --info and INGOT_PROFILE count the same way.
   unsigned kernels = 0, libraryCalls = 0;
+  // Recorded in the manifest, checked when the artifact is loaded.
+  std::vector<std::string> hostCpuFeatures; // what -march enabled
+  std::vector<std::string> cudaArchs;       // sm_XX with SASS in the fatbin
 };
 
 /// Builds the plan for a function whose body is fusion regions, constants and

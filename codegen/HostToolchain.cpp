@@ -1,5 +1,6 @@
 //===- HostToolchain.cpp - Compiling generated C++ into a shared object ---===//
 #include "codegen/HostToolchain.h"
+#include "TargetFeatures.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/Support/FileSystem.h"
@@ -12,20 +13,59 @@
 
 using namespace llvm;
 
-bool mlir::ingot::codegen::compileHostSource(
-    const std::string &source, const HostToolchainOptions &options,
-    std::vector<char> &sharedObject, std::string &error) {
+/// The C++ compiler's path: options.compiler, $INGOT_CXX or `c++`.
+static ErrorOr<std::string>
+findCompiler(const mlir::ingot::codegen::HostToolchainOptions &options,
+             std::string &error) {
   std::string compiler = options.compiler;
   if (compiler.empty()) {
     const char *env = std::getenv("INGOT_CXX");
     compiler = env && *env ? env : "c++";
   }
   ErrorOr<std::string> program = sys::findProgramByName(compiler);
-  if (!program) {
+  if (!program)
     error = "cannot find the C++ compiler '" + compiler +
             "' (set INGOT_CXX or install g++)";
+  return program;
+}
+
+bool mlir::ingot::codegen::hostCpuFeatures(const HostToolchainOptions &options,
+                                           std::vector<std::string> &features,
+                                           std::string &error) {
+  ErrorOr<std::string> program = findCompiler(options, error);
+  if (!program)
+    return false;
+  SmallString<128> macros;
+  if (sys::fs::createTemporaryFile("ingotc-macros", "txt", macros)) {
+    error = "cannot create a temporary file";
     return false;
   }
+  std::string march = "-march=" + options.march;
+  SmallVector<StringRef> args = {*program, march, "-dM", "-E",
+                                 "-x",     "c++", "-"};
+  std::optional<StringRef> redirects[] = {StringRef("/dev/null"),
+                                          StringRef(macros), StringRef(macros)};
+  std::string execError;
+  int rc = sys::ExecuteAndWait(*program, args, std::nullopt, redirects, 0, 0,
+                               &execError);
+  auto text = MemoryBuffer::getFile(macros);
+  sys::fs::remove(macros);
+  if (rc != 0 || !text) {
+    error = "the C++ compiler rejected -march=" + options.march +
+            (text ? ":\n" + (*text)->getBuffer().take_front(2000).str() : "");
+    return false;
+  }
+  features =
+      ::ingot::artifact::cpuFeaturesFromMacros((*text)->getBuffer().str());
+  return true;
+}
+
+bool mlir::ingot::codegen::compileHostSource(
+    const std::string &source, const HostToolchainOptions &options,
+    std::vector<char> &sharedObject, std::string &error) {
+  ErrorOr<std::string> program = findCompiler(options, error);
+  if (!program)
+    return false;
   SmallString<128> dir;
   if (sys::fs::createUniqueDirectory("ingotc", dir)) {
     error = "cannot create a temporary folder";

@@ -22,6 +22,12 @@ bool compileHostSource(const std::string &source,
                        const HostToolchainOptions &options,
                        std::vector<char> &sharedObject, std::string &error);
 
+/// The CPU features (runtime names, see runtime/src/TargetFeatures.h) that
+/// `options.march` enables, from the C++ compiler's predefined macros; false
+/// with `error` when the compiler cannot be run.
+bool hostCpuFeatures(const HostToolchainOptions &options,
+                     std::vector<std::string> &features, std::string &error);
+
 } // namespace mlir::ingot::codegen
 
 #endif

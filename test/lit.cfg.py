@@ -42,3 +42,8 @@ if nvcc:
     config.environment["INGOT_CUDA_EMULATION_DIR"] = config.cuda_emulation_dir
 else:
     lit_config.note("nvcc not found: CUDA compile tests are UNSUPPORTED")
+
+# Host architecture, for tests of x86 CPU-feature checks.
+import platform as _platform
+if _platform.machine() in ("x86_64", "AMD64"):
+    config.available_features.add("x86_64")

@@ -148,6 +148,36 @@ void printDiagnostic(Diagnostic &diag) {
 }
 } // namespace
 
+/// The -o file, written whole or not at all: the output is collected in
+/// memory, then written to a temporary file beside the path and renamed over
+/// it (llvm::writeToOutput), so a killed or failing ingotc never leaves a
+/// truncated artifact behind. "-" is stdout.
+class OutputFile {
+public:
+  explicit OutputFile(std::string path) : path(std::move(path)) {}
+  raw_ostream &os() { return stream; }
+  /// Writes what was collected; on failure says why and exits.
+  void keep() {
+    if (path == "-") {
+      outs() << buffer;
+      outs().flush();
+      return;
+    }
+    if (Error e = writeToOutput(path, [&](raw_ostream &out) {
+          out << buffer;
+          return Error::success();
+        })) {
+      errs() << "ingotc: error: cannot write '" << path
+             << "': " << toString(std::move(e)) << "\n";
+      std::exit(1);
+    }
+  }
+
+private:
+  std::string path, buffer;
+  raw_string_ostream stream{buffer};
+};
+
 /// --stats: what the plan runs and how much memory it touches. The counts
 /// are those of `ingot-run --info` and INGOT_PROFILE: on CUDA, library
 /// regions become cuBLASLt/cuDNN calls, with a generated kernel only for an
@@ -296,11 +326,7 @@ int main(int argc, char **argv) {
   }
 
   std::string error;
-  auto output = openOutputFile(outputPath, &error);
-  if (!output) {
-    errs() << "ingotc: error: " << error << "\n";
-    return 1;
-  }
+  auto output = std::make_unique<OutputFile>(outputPath);
   if (kind == EmitKind::Cuda) {
     auto func = *module->getOps<func::FuncOp>().begin();
     FailureOr<mlir::ingot::codegen::ExecutionPlan> plan =
@@ -322,6 +348,7 @@ int main(int argc, char **argv) {
         failed(mlir::ingot::codegen::lowerPlanForCuda(*plan, source)))
       return 1;
     plan->allowTF32 = tf32;
+    plan->cudaArchs = cudaArchs;
     if (printStats)
       printPlanStats(*plan);
     errs() << "ingotc: compiling " << plan->kernels << " kernels with nvcc for "
@@ -363,7 +390,9 @@ int main(int argc, char **argv) {
     toolchain.march = march;
     toolchain.keepSourceAs = keepSource;
     std::vector<char> object;
-    if (!mlir::ingot::codegen::compileHostSource(source, toolchain, object,
+    if (!mlir::ingot::codegen::hostCpuFeatures(toolchain, plan.hostCpuFeatures,
+                                               error) ||
+        !mlir::ingot::codegen::compileHostSource(source, toolchain, object,
                                                  error)) {
       errs() << "ingotc: error: " << error << "\n";
       return 1;

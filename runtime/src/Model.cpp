@@ -1,6 +1,7 @@
 //===- Model.cpp - Loading and validating artifacts -----------------------===//
 #include "ArtifactFormat.h"
 #include "Internal.h"
+#include "TargetFeatures.h"
 #ifdef INGOT_HAVE_CUDA
 #include "cuda/CudaExecutor.h"
 #endif
@@ -201,6 +202,25 @@ static ingot_status *loadImage(std::unique_ptr<ModelData> m,
                       "this runtime was built without CUDA support; "
                       "it cannot run a CUDA artifact");
 #endif
+  }
+  if (target == "cpu") {
+    std::vector<std::string> required(m->manifest.host_cpu_features().begin(),
+                                      m->manifest.host_cpu_features().end());
+    std::vector<std::string> missing = art::missingCpuFeatures(required);
+    if (!missing.empty()) {
+      std::string names;
+      for (const std::string &f : missing)
+        names += (names.empty() ? "" : ", ") + f;
+      // Checked before the host code is even opened: running it here would
+      // die with SIGILL at its first such instruction.
+      return makeStatus(INGOT_UNSUPPORTED,
+                        "the artifact's host code needs CPU features this "
+                        "machine lacks: " +
+                            names +
+                            " (compile it on this machine, or with ingotc "
+                            "--march=x86-64-v2 or another -march that this "
+                            "machine supports)");
+    }
   }
   bool needsCode = false;
   for (const ingot::artifact::Step &s : m->manifest.steps())

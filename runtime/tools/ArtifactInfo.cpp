@@ -69,6 +69,16 @@ void tools::printArtifactInfo(const std::string &path, std::ostream &os) {
     os << " (this runtime has ABI " << INGOT_KERNEL_ABI_VERSION
        << ": it cannot run it)";
   os << "\n";
+  auto joined = [](const auto &list) {
+    std::string text;
+    for (const std::string &item : list)
+      text += (text.empty() ? "" : " ") + item;
+    return text.empty() ? std::string("(none beyond the baseline)") : text;
+  };
+  if (m.target() == "cpu")
+    os << "  cpu features:    " << joined(m.host_cpu_features()) << "\n";
+  else
+    os << "  cuda archs:      " << joined(m.cuda_archs()) << "\n";
   if (m.target() == "cuda")
     os << "  precision:       FP32 GEMM/convolution "
        << (m.allow_tf32() ? "may use TF32 tensor cores (--tf32)"

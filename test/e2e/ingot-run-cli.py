@@ -49,7 +49,7 @@ p = run("--input", "a=" + os.path.join(d, "a.pb"))
 if p.returncode == 0 or "no data for input 'b'" not in p.stderr:
     failures.append("missing input not reported: " + p.stderr)
 p = run("--input", "a=" + os.path.join(d, "b.npy"), "--input", "b=" + os.path.join(d, "b.npy"))
-if p.returncode == 0 or "input 'a' must have shape [3, 4], got [4]" not in p.stderr:
+if p.returncode == 0 or "input 'a' must have rank 2 (shape [3, 4]), got rank 1" not in p.stderr:
     failures.append("wrong shape not reported: " + p.stderr)
 p = run("--input", "c=" + os.path.join(d, "b.npy"))
 if p.returncode == 0 or "no input named 'c'" not in p.stderr:

@@ -21,6 +21,7 @@ namespace ingot::runtime::cuda {
   X(cuDeviceGetCount, "cuDeviceGetCount")                                      \
   X(cuDeviceGet, "cuDeviceGet")                                                \
   X(cuDeviceGetName, "cuDeviceGetName")                                        \
+  X(cuDeviceGetAttribute, "cuDeviceGetAttribute")                              \
   X(cuDevicePrimaryCtxRetain, "cuDevicePrimaryCtxRetain")                      \
   X(cuDevicePrimaryCtxRelease, "cuDevicePrimaryCtxRelease_v2")                 \
   X(cuCtxSetCurrent, "cuCtxSetCurrent")                                        \

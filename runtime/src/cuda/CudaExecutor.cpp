@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "CudaExecutor.h"
 #include "CudaApi.h"
+#include "TargetFeatures.h"
 
 #include <cstdlib>
 #include <cstring>
@@ -160,6 +161,21 @@ ingot_status *loadModel(const ModelData &m, const uint8_t *fatbin, size_t size,
   };
   if ((r = api->cuDeviceGet(&dm->device, 0)) != CUDA_SUCCESS)
     return fail("cuDeviceGet");
+  // Checked before loading the module: the driver's own error for code of
+  // another architecture does not say which one is needed.
+  int major = 0, minor = 0;
+  if ((r = api->cuDeviceGetAttribute(
+           &major, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, dm->device)) !=
+          CUDA_SUCCESS ||
+      (r = api->cuDeviceGetAttribute(
+           &minor, CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, dm->device)) !=
+          CUDA_SUCCESS)
+    return fail("cuDeviceGetAttribute");
+  std::string mismatch = art::cudaArchMismatch(
+      {m.manifest.cuda_archs().begin(), m.manifest.cuda_archs().end()}, major,
+      minor);
+  if (!mismatch.empty())
+    return makeStatus(INGOT_UNSUPPORTED, mismatch);
   if ((r = api->cuDevicePrimaryCtxRetain(&dm->context, dm->device)) !=
       CUDA_SUCCESS)
     return fail("cuDevicePrimaryCtxRetain");
