@@ -13,6 +13,10 @@ packages=(
   llvm-22-dev llvm-22-tools libmlir-22-dev mlir-22-tools
   libprotobuf-dev protobuf-compiler libeigen3-dev zlib1g-dev libgtest-dev
   python3 python3-venv python3-pip
+  # The sanitizer and fuzzing builds (scripts/sanitize.sh, scripts/fuzz.sh):
+  # clang with its sanitizer and libFuzzer runtimes (-fsanitize=fuzzer links
+  # libclang_rt.fuzzer from libclang-rt-22-dev; libfuzzer-22-dev is not needed).
+  clang-22 libclang-rt-22-dev
 )
 missing=()
 for p in "${packages[@]}"; do

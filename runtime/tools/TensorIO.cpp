@@ -58,6 +58,23 @@ static std::string descrOf(ingot_dtype d) {
   }
 }
 
+/// The byte size of a tensor of `shape`; throws for a negative dimension or a
+/// size that does not fit in memory (a wrapped count would let a tiny file
+/// claim a huge shape).
+static size_t checkedBytes(const std::vector<int64_t> &shape, ingot_dtype dtype,
+                           const std::string &what) {
+  size_t bytes = ingot_dtype_size(dtype);
+  for (int64_t d : shape) {
+    if (d < 0)
+      throw std::runtime_error(what + ": negative dimension " +
+                               std::to_string(d));
+    if (__builtin_mul_overflow(bytes, static_cast<uint64_t>(d), &bytes) ||
+        bytes > (uint64_t(1) << 48))
+      throw std::runtime_error(what + ": the shape is too large");
+  }
+  return bytes;
+}
+
 static Tensor parseNpy(const uint8_t *p, size_t size, const std::string &what) {
   if (size < 10 || std::memcmp(p, "\x93NUMPY", 6) != 0)
     throw std::runtime_error(what + ": not an .npy file");
@@ -96,10 +113,18 @@ static Tensor parseNpy(const uint8_t *p, size_t size, const std::string &what) {
     throw std::runtime_error(what + ": unsupported dtype '" + descr + "'");
   std::stringstream ss(shapeText);
   std::string item;
-  while (std::getline(ss, item, ','))
-    if (item.find_first_not_of(" ") != std::string::npos)
-      t.shape.push_back(std::stoll(item));
-  size_t bytes = t.count() * ingot_dtype_size(t.dtype);
+  while (std::getline(ss, item, ',')) {
+    size_t first = item.find_first_not_of(' ');
+    if (first == std::string::npos)
+      continue;
+    size_t last = item.find_last_not_of(' ');
+    std::string digits = item.substr(first, last - first + 1);
+    if (digits.empty() || digits.size() > 18 ||
+        digits.find_first_not_of("0123456789") != std::string::npos)
+      throw std::runtime_error(what + ": bad .npy shape '" + shapeText + "'");
+    t.shape.push_back(std::stoll(digits));
+  }
+  size_t bytes = checkedBytes(t.shape, t.dtype, what);
   size_t dataOffset = offset + headerLen;
   if (size - dataOffset < bytes)
     throw std::runtime_error(what + ": data is shorter than its shape says");
@@ -132,7 +157,7 @@ static Tensor parseNpy(const uint8_t *p, size_t size, const std::string &what) {
 
 /// ONNX TensorProto, decoded by hand (the runtime tools do not link the
 /// compiler's protobuf schema).
-static Tensor parseTensorProto(const std::vector<uint8_t> &buf,
+static Tensor parseTensorProto(const uint8_t *buf, size_t size,
                                const std::string &what) {
   Tensor t;
   int32_t onnxType = 0;
@@ -143,7 +168,7 @@ static Tensor parseTensorProto(const std::vector<uint8_t> &buf,
   size_t i = 0;
   auto varint = [&]() {
     uint64_t v = 0;
-    for (int shift = 0; i < buf.size() && shift < 64; shift += 7) {
+    for (int shift = 0; i < size && shift < 64; shift += 7) {
       uint8_t b = buf[i++];
       v |= uint64_t(b & 0x7f) << shift;
       if (!(b & 0x80))
@@ -151,7 +176,7 @@ static Tensor parseTensorProto(const std::vector<uint8_t> &buf,
     }
     throw std::runtime_error(what + ": malformed TensorProto");
   };
-  while (i < buf.size()) {
+  while (i < size) {
     uint64_t key = varint();
     int field = int(key >> 3), wire = int(key & 7);
     if (wire == 0) {
@@ -166,9 +191,9 @@ static Tensor parseTensorProto(const std::vector<uint8_t> &buf,
       }
     } else if (wire == 2) {
       uint64_t len = varint();
-      if (len > buf.size() - i)
+      if (len > size - i)
         throw std::runtime_error(what + ": malformed TensorProto");
-      const uint8_t *p = buf.data() + i;
+      const uint8_t *p = buf + i;
       if (field == 9)
         raw.assign(p, p + len);
       else if (field == 8)
@@ -191,14 +216,18 @@ static Tensor parseTensorProto(const std::vector<uint8_t> &buf,
       }
       i += len;
     } else if (wire == 5) {
+      if (size - i < 4)
+        throw std::runtime_error(what + ": malformed TensorProto");
       if (field == 4) {
-        packed.insert(packed.end(), buf.begin() + i, buf.begin() + i + 4);
+        packed.insert(packed.end(), buf + i, buf + i + 4);
         packedField = 4;
       }
       i += 4;
     } else if (wire == 1) {
+      if (size - i < 8)
+        throw std::runtime_error(what + ": malformed TensorProto");
       if (field == 10) {
-        packed.insert(packed.end(), buf.begin() + i, buf.begin() + i + 8);
+        packed.insert(packed.end(), buf + i, buf + i + 8);
         packedField = 10;
       }
       i += 8;
@@ -216,14 +245,18 @@ static Tensor parseTensorProto(const std::vector<uint8_t> &buf,
     throw std::runtime_error(what + ": unsupported TensorProto data type " +
                              std::to_string(onnxType));
   t.dtype = it->second;
-  size_t esize = ingot_dtype_size(t.dtype), bytes = t.count() * esize;
+  size_t esize = ingot_dtype_size(t.dtype),
+         bytes = checkedBytes(t.shape, t.dtype, what);
   if (!raw.empty() || bytes == 0) {
     t.data = raw;
   } else if (!packed.empty()) {
     t.data = packed;
   } else {
+    // One value per element: fewer would leave zeros, a silent wrong input.
+    if (varints.size() != bytes / esize)
+      throw std::runtime_error(what + ": data size does not match the shape");
     t.data.resize(bytes);
-    for (size_t k = 0; k < varints.size() && k < t.count(); ++k)
+    for (size_t k = 0; k < varints.size(); ++k)
       std::memcpy(t.data.data() + k * esize, &varints[k], esize);
   }
   if (t.data.size() != bytes)
@@ -231,15 +264,25 @@ static Tensor parseTensorProto(const std::vector<uint8_t> &buf,
   return t;
 }
 
+Tensor parseTensorBytes(const uint8_t *data, size_t size,
+                        const std::string &what) {
+  if (size >= 6 && std::memcmp(data, "\x93NUMPY", 6) == 0)
+    return parseNpy(data, size, what);
+  return parseTensorProto(data, size, what);
+}
+
 Tensor readTensorFile(const std::string &path) {
   std::vector<uint8_t> bytes = readFile(path);
-  if (bytes.size() >= 6 && std::memcmp(bytes.data(), "\x93NUMPY", 6) == 0)
-    return parseNpy(bytes.data(), bytes.size(), path);
-  return parseTensorProto(bytes, path);
+  return parseTensorBytes(bytes.data(), bytes.size(), path);
 }
 
 std::map<std::string, Tensor> readNpz(const std::string &path) {
-  std::vector<uint8_t> z = readFile(path);
+  std::vector<uint8_t> bytes = readFile(path);
+  return parseNpzBytes(bytes.data(), bytes.size(), path);
+}
+
+std::map<std::string, Tensor> parseNpzBytes(const uint8_t *z, size_t zsize,
+                                            const std::string &path) {
   std::map<std::string, Tensor> out;
   size_t i = 0;
   auto u16 = [&](size_t at) { return uint32_t(z[at] | (z[at + 1] << 8)); };
@@ -247,11 +290,11 @@ std::map<std::string, Tensor> readNpz(const std::string &path) {
     return uint32_t(z[at]) | uint32_t(z[at + 1]) << 8 |
            uint32_t(z[at + 2]) << 16 | uint32_t(z[at + 3]) << 24;
   };
-  while (i + 30 <= z.size() && u32(i) == 0x04034b50) {
+  while (i + 30 <= zsize && u32(i) == 0x04034b50) {
     uint32_t method = u16(i + 8), flags = u16(i + 6);
     uint64_t compressed = u32(i + 18), uncompressed = u32(i + 22);
     uint32_t nameLen = u16(i + 26), extraLen = u16(i + 28);
-    if (i + 30 + nameLen + extraLen > z.size())
+    if (i + 30 + nameLen + extraLen > zsize)
       throw std::runtime_error(path + ": truncated .npz");
     std::string name(reinterpret_cast<const char *>(&z[i + 30]), nameLen);
     // numpy writes zip64 entries: the sizes live in the extra field.
@@ -273,20 +316,25 @@ std::map<std::string, Tensor> readNpz(const std::string &path) {
     if (flags & 8)
       throw std::runtime_error(path +
                                ": streamed zip entries are not supported");
-    if (data + compressed > z.size())
+    if (data > zsize || compressed > zsize - data)
       throw std::runtime_error(path + ": truncated .npz");
     std::vector<uint8_t> content;
     if (method == 0) {
-      content.assign(z.begin() + data, z.begin() + data + compressed);
+      content.assign(z + data, z + data + compressed);
     } else if (method == 8) {
+      // Deflate expands at most ~1032:1; a larger claim is corrupt (and
+      // would be a huge allocation). zlib counts in 32 bits.
+      if (uncompressed > UINT32_MAX || uncompressed > compressed * 1032 + 64)
+        throw std::runtime_error(path + ": corrupt .npz entry '" + name + "'");
       content.resize(uncompressed);
       z_stream s{};
-      s.next_in = &z[data];
+      s.next_in = const_cast<Bytef *>(z + data);
       s.avail_in = static_cast<uInt>(compressed);
       s.next_out = content.data();
       s.avail_out = static_cast<uInt>(uncompressed);
       if (inflateInit2(&s, -MAX_WBITS) != Z_OK ||
-          inflate(&s, Z_FINISH) != Z_STREAM_END) {
+          inflate(&s, Z_FINISH) != Z_STREAM_END ||
+          s.total_out != uncompressed) {
         inflateEnd(&s);
         throw std::runtime_error(path + ": cannot inflate '" + name + "'");
       }

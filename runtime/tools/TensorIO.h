@@ -14,6 +14,12 @@ namespace ingot::tools {
 Tensor readTensorFile(const std::string &path);
 /// Reads all arrays of an .npz (stored or deflated), by name.
 std::map<std::string, Tensor> readNpz(const std::string &path);
+/// The same from bytes in memory (what the files hold); `what` names them in
+/// errors. The fuzz targets call these directly.
+Tensor parseTensorBytes(const uint8_t *data, size_t size,
+                        const std::string &what);
+std::map<std::string, Tensor> parseNpzBytes(const uint8_t *data, size_t size,
+                                            const std::string &what);
 void writeNpy(const std::string &path, const Tensor &t);
 
 } // namespace ingot::tools

@@ -1,0 +1,32 @@
+//===- FuzzOnnxImport.cpp - Fuzz target: the ONNX importer ----------------===//
+//
+// The input is a serialized ONNX ModelProto, imported with no input shapes
+// bound (the most permissive configuration: unranked and dynamic inputs reach
+// every op's shape inference). Diagnostics are expected and discarded; a
+// crash, sanitizer report or an imported module that fails to verify (the
+// importer verifies before returning it) is a finding.
+//
+//===----------------------------------------------------------------------===//
+#include "compiler/importer/OnnxImporter.h"
+
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+  // A fresh context per input: a context keeps every uniqued type, attribute
+  // and weight blob it ever saw, so a shared one would grow for the whole
+  // run, and a finding would depend on the inputs before it.
+  mlir::MLIRContext context(mlir::MLIRContext::Threading::DISABLED);
+  mlir::ScopedDiagnosticHandler quiet(
+      &context, [](mlir::Diagnostic &) { return mlir::success(); });
+  // External data resolves beside this path, in a folder that does not exist
+  // (locations that are absolute or leave the folder are rejected), so a
+  // fuzzed model cannot read files of the machine.
+  mlir::ingot::ImportOptions options;
+  mlir::OwningOpRef<mlir::ModuleOp> module =
+      mlir::ingot::importOnnxModelFromBuffer(
+          context,
+          llvm::StringRef(reinterpret_cast<const char *>(data), size),
+          "/nonexistent/ingot-fuzz/model.onnx", options);
+  return 0;
+}
