@@ -28,7 +28,12 @@ ModelData::~ModelData() {
 }
 
 ingot_dtype ingot::runtime::toPublic(ingot::artifact::DataType dtype) {
-  return static_cast<ingot_dtype>(static_cast<int>(dtype));
+  // The manifest's enum is open (any number parses); a value outside
+  // ingot_dtype's range must not be cast to it (UB, found by fuzzing).
+  int value = static_cast<int>(dtype);
+  if (value < INGOT_F32 || value > INGOT_BOOL)
+    return INGOT_DTYPE_INVALID;
+  return static_cast<ingot_dtype>(value);
 }
 
 extern "C" const char *ingot_dtype_name(ingot_dtype dtype) {

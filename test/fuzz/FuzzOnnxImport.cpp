@@ -12,6 +12,14 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 
+#include <google/protobuf/stubs/common.h>
+
+extern "C" int LLVMFuzzerInitialize(int *, char ***) {
+  // Protobuf logs every string field that is not UTF-8; mutants have many.
+  google::protobuf::SetLogHandler(nullptr);
+  return 0;
+}
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   // A fresh context per input: a context keeps every uniqued type, attribute
   // and weight blob it ever saw, so a shared one would grow for the whole
