@@ -217,6 +217,7 @@ LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan,
       continue;
     step.gridX = launch.gridX;
     step.blockX = launch.blockX;
+    source += kernelBufferSignature(plan, step, "__device__");
     steps.push_back(step);
   }
   plan.steps = std::move(steps);

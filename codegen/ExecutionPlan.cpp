@@ -220,3 +220,14 @@ FailureOr<ExecutionPlan> codegen::buildExecutionPlan(func::FuncOp func) {
   plan.arenaBytes = planArena(plan.buffers);
   return plan;
 }
+
+std::string codegen::kernelBufferSignature(const ExecutionPlan &plan,
+                                           const PlanStep &step,
+                                           const std::string &qualifiers) {
+  std::string text = "extern \"C\" " + qualifiers +
+                     " const unsigned long long " + step.kernel +
+                     "_buffers[] = {" + std::to_string(step.buffers.size());
+  for (unsigned b : step.buffers)
+    text += ", " + std::to_string(plan.buffers[b].size) + "ull";
+  return text + "};\n";
+}

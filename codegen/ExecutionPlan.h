@@ -81,6 +81,15 @@ struct ExecutionPlan {
 /// a return (after --ingot-fuse). Reports unsupported input as diagnostics.
 FailureOr<ExecutionPlan> buildExecutionPlan(func::FuncOp func);
 
+/// The definition of `<kernel>_buffers` = {buffer count, bytes of buffer 0,
+/// 1, ...}: the buffers a generated kernel was made for, exported beside it
+/// (`qualifiers`: visibility on the host, __device__ for CUDA). The runtime
+/// checks the manifest's step against it before anything runs, so an edited
+/// manifest cannot hand a kernel fewer or smaller buffers than it touches.
+std::string kernelBufferSignature(const ExecutionPlan &plan,
+                                  const PlanStep &step,
+                                  const std::string &qualifiers);
+
 /// Assigns arena offsets with liveness-based reuse (greedy, largest first,
 /// lowest free offset); returns the arena size.
 uint64_t planArena(std::vector<PlanBuffer> &buffers);

@@ -291,7 +291,8 @@ ingot_status *checkKernelSignature(const ModelData &m, int stepIndex,
                       " (kernel '" + s.kernel() + "')";
   if (!signature)
     return makeStatus(INGOT_INVALID_ARTIFACT,
-                      label + " has no buffer signature in the host code");
+                      label +
+                          " has no buffer signature in the artifact's code");
   if (signature[0] != static_cast<uint64_t>(s.buffers_size()))
     return makeStatus(INGOT_INVALID_ARTIFACT,
                       label + " passes " + std::to_string(s.buffers_size()) +

@@ -180,6 +180,25 @@ static void launchThreaded(void *fn, std::vector<void *> &args,
   }
 }
 
+/// The step against the `<kernel>_buffers` signature the generated code
+/// exports (the CUDA executor reads it from the module and checks the same),
+/// so the emulation also tests that the signature is right.
+static void checkSignature(void *lib, const art::Manifest &m,
+                           const art::Step &step) {
+  auto sig = static_cast<const unsigned long long *>(
+      dlsym(lib, (step.kernel() + "_buffers").c_str()));
+  if (!sig)
+    throw std::runtime_error("no buffer signature for " + step.kernel());
+  if (sig[0] != unsigned(step.buffers_size()))
+    throw std::runtime_error(
+        step.kernel() + ": the signature says " + std::to_string(sig[0]) +
+        " buffers, the step has " + std::to_string(step.buffers_size()));
+  for (int k = 0; k < step.buffers_size(); ++k)
+    if (sig[k + 1] != m.buffers(int(step.buffers(k))).size())
+      throw std::runtime_error(step.kernel() + ": buffer " + std::to_string(k) +
+                               " differs from the signature");
+}
+
 int main(int argc, char **argv) {
   if (argc < 7) {
     std::fprintf(stderr,
@@ -265,6 +284,7 @@ int main(int argc, char **argv) {
         void *fn = dlsym(lib, step.kernel().c_str());
         if (!fn)
           throw std::runtime_error("missing kernel " + step.kernel());
+        checkSignature(lib, m, step);
         if (configure && setThread)
           launchThreaded(fn, args, step, configure, setThread);
         else

@@ -28,6 +28,8 @@ namespace ingot::runtime::cuda {
   X(cuModuleLoadData, "cuModuleLoadData")                                      \
   X(cuModuleUnload, "cuModuleUnload")                                          \
   X(cuModuleGetFunction, "cuModuleGetFunction")                                \
+  X(cuModuleGetGlobal, "cuModuleGetGlobal_v2")                                 \
+  X(cuMemcpyDtoH, "cuMemcpyDtoH_v2")                                           \
   X(cuMemAlloc, "cuMemAlloc_v2")                                               \
   X(cuMemFree, "cuMemFree_v2")                                                 \
   X(cuMemcpyHtoD, "cuMemcpyHtoD_v2")                                           \

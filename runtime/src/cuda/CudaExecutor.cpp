@@ -147,6 +147,25 @@ DeviceSession::~DeviceSession() {
     api->cuStreamDestroy(stream);
 }
 
+/// The kernel's launch takes one pointer per buffer of the step: checks the
+/// step against the `<kernel>_buffers` signature the module exports, as the
+/// CPU path does with the host code's (ManifestValidation.cpp).
+static ingot_status *checkSignature(const Api &api, const DeviceModel &dm,
+                                    const ModelData &m, const art::Step &s,
+                                    int stepIndex) {
+  CUdeviceptr global = 0;
+  size_t bytes = 0;
+  uint64_t signature[1 + kMaxRank * 4] = {};
+  if (api.cuModuleGetGlobal(&global, &bytes, dm.module,
+                            (s.kernel() + "_buffers").c_str()) !=
+          CUDA_SUCCESS ||
+      bytes < sizeof(uint64_t) || bytes > sizeof signature ||
+      api.cuMemcpyDtoH(signature, global, bytes) != CUDA_SUCCESS ||
+      bytes != (signature[0] + 1) * sizeof(uint64_t))
+    return checkKernelSignature(m, stepIndex, nullptr);
+  return checkKernelSignature(m, stepIndex, signature);
+}
+
 ingot_status *loadModel(const ModelData &m, const uint8_t *fatbin, size_t size,
                         std::shared_ptr<DeviceModel> &out) {
   std::string error;
@@ -186,10 +205,15 @@ ingot_status *loadModel(const ModelData &m, const uint8_t *fatbin, size_t size,
   (void)size;
   for (const art::Step &s : m.manifest.steps()) {
     CUfunction fn = nullptr;
-    if (s.kind() == art::Step::KERNEL &&
-        (r = api->cuModuleGetFunction(&fn, dm->module, s.kernel().c_str())) !=
-            CUDA_SUCCESS)
-      return fail("kernel '" + s.kernel() + "' is missing from the CUDA code");
+    if (s.kind() == art::Step::KERNEL) {
+      if ((r = api->cuModuleGetFunction(&fn, dm->module, s.kernel().c_str())) !=
+          CUDA_SUCCESS)
+        return fail("kernel '" + s.kernel() +
+                    "' is missing from the CUDA code");
+      if (ingot_status *st =
+              checkSignature(*api, *dm, m, s, int(dm->functions.size())))
+        return st;
+    }
     dm->functions.push_back(fn);
   }
   if (m.weightsSize) {
