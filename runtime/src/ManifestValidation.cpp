@@ -113,6 +113,17 @@ private:
     return nullptr;
   }
 
+  /// The compiler places arena and weight buffers on 64-byte boundaries
+  /// (the arena and the weights section start on one), and kernels may
+  /// rely on it: an unaligned offset is a misaligned float access
+  /// (found by fuzzing).
+  static ingot_status *aligned(const art::Buffer &b, const std::string &label) {
+    if (b.offset() % 64 != 0)
+      return invalid(label + " is not 64-byte aligned (offset " +
+                     std::to_string(b.offset()) + ")");
+    return nullptr;
+  }
+
   ingot_status *buffer(int i) {
     const art::Buffer &b = mf.buffers(i);
     std::string label = "buffer " + std::to_string(i);
@@ -121,11 +132,11 @@ private:
       if (b.offset() > mf.arena_bytes() ||
           b.size() > mf.arena_bytes() - b.offset())
         return invalid(label + " lies outside the arena");
-      return nullptr;
+      return aligned(b, label);
     case art::Buffer::WEIGHT:
       if (b.offset() > m.weightsSize || b.size() > m.weightsSize - b.offset())
         return invalid(label + " lies outside the weights");
-      return nullptr;
+      return aligned(b, label);
     case art::Buffer::INPUT:
     case art::Buffer::OUTPUT: {
       bool input = b.kind() == art::Buffer::INPUT;

@@ -19,7 +19,7 @@
 #include "ingot/runtime.h"
 #include "proto/manifest.pb.h"
 
-#include <google/protobuf/stubs/common.h>
+#include <google/protobuf/stubs/logging.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -48,6 +48,54 @@ void fail(const std::string &message) {
   std::exit(2);
 }
 
+/// The status's message ("" for success), freeing it.
+std::string consume(ingot_status *st) {
+  if (!st)
+    return "";
+  std::string message = ingot_status_message(st);
+  ingot_status_free(st);
+  return message;
+}
+
+/// Runs a loaded model once on zeros, if its memory fits kMaxRunBytes;
+/// returns the error of a session that would not be created or run.
+std::string runOnZeros(ingot_model *model) {
+  if (ingot_model_arena_bytes(model) > kMaxRunBytes)
+    return "too large to run";
+  size_t numInputs = ingot_model_num_inputs(model);
+  size_t numOutputs = ingot_model_num_outputs(model);
+  std::vector<std::vector<uint8_t>> storage(numInputs);
+  std::vector<ingot_tensor> inputs(numInputs);
+  for (size_t i = 0; i < numInputs; ++i) {
+    ingot_tensor_info info;
+    if (ingot_status *st = ingot_model_input(model, i, &info))
+      return consume(st);
+    if (info.size_bytes > kMaxRunBytes)
+      return "too large to run";
+    storage[i].assign(info.size_bytes, 0);
+    inputs[i] = {info.name,         info.dtype, info.shape, info.rank,
+                 storage[i].data(), info.size_bytes, 0};
+  }
+  for (size_t i = 0; i < numOutputs; ++i) {
+    ingot_tensor_info info;
+    if (ingot_status *st = ingot_model_output(model, i, &info))
+      return consume(st);
+    if (info.size_bytes > kMaxRunBytes)
+      return "too large to run";
+  }
+  // Runtime-allocated outputs: the session sizes them from the manifest.
+  std::vector<ingot_tensor> outputs(numOutputs);
+  ingot_session_options options;
+  ingot_session_options_init(&options);
+  options.num_threads = 1;
+  ingot_session *session = nullptr;
+  if (ingot_status *st = ingot_session_create(model, &options, &session))
+    return consume(st);
+  std::string error = consume(ingot_session_run(
+      session, inputs.data(), numInputs, outputs.data(), numOutputs));
+  ingot_session_release(session);
+  return error;
+}
 void loadBase(const std::string &path) {
   std::ifstream f(path, std::ios::binary);
   if (!f)
@@ -59,13 +107,17 @@ void loadBase(const std::string &path) {
   if (!art::readImage(image.data(), image.size(), sections, error))
     fail(path + ": " + error);
   // Fuzzing around an artifact this runtime rejects (an older kernel ABI,
-  // say) would test nothing past that check.
+  // say), or with a harness that cannot run it, would test nothing past
+  // that point.
   ingot_model *model = nullptr;
-  if (ingot_status *st =
-          ingot_model_load_from_memory(image.data(), image.size(), &model))
-    fail(path + " does not load (" + ingot_status_message(st) +
-         "); rebuild it with this tree's ingotc");
+  error = consume(
+      ingot_model_load_from_memory(image.data(), image.size(), &model));
+  if (error.empty())
+    error = runOnZeros(model);
   ingot_model_release(model);
+  if (!error.empty())
+    fail(path + " does not load and run (" + error +
+         "); rebuild it with this tree's ingotc");
   for (const art::Section &s : sections) {
     if (s.kind == art::SectionKind::Manifest)
       continue;
@@ -74,49 +126,6 @@ void loadBase(const std::string &path) {
   }
 }
 
-/// Runs a loaded model once on zeros, if its memory fits kMaxRunBytes.
-void runOnZeros(ingot_model *model) {
-  if (ingot_model_arena_bytes(model) > kMaxRunBytes)
-    return;
-  size_t numInputs = ingot_model_num_inputs(model);
-  size_t numOutputs = ingot_model_num_outputs(model);
-  std::vector<std::vector<uint8_t>> storage(numInputs);
-  std::vector<ingot_tensor> inputs(numInputs);
-  for (size_t i = 0; i < numInputs; ++i) {
-    ingot_tensor_info info;
-    if (ingot_status *st = ingot_model_input(model, i, &info)) {
-      ingot_status_free(st);
-      return;
-    }
-    if (info.size_bytes > kMaxRunBytes)
-      return;
-    storage[i].assign(info.size_bytes, 0);
-    inputs[i] = {info.name,         info.dtype, info.shape, info.rank,
-                 storage[i].data(), info.size_bytes, 0};
-  }
-  for (size_t i = 0; i < numOutputs; ++i) {
-    ingot_tensor_info info;
-    if (ingot_status *st = ingot_model_output(model, i, &info)) {
-      ingot_status_free(st);
-      return;
-    }
-    if (info.size_bytes > kMaxRunBytes)
-      return;
-  }
-  // Runtime-allocated outputs: the session sizes them from the manifest.
-  std::vector<ingot_tensor> outputs(numOutputs);
-  ingot_session_options options{};
-  options.num_threads = 1;
-  ingot_session *session = nullptr;
-  if (ingot_status *st = ingot_session_create(model, &options, &session)) {
-    ingot_status_free(st);
-    return;
-  }
-  if (ingot_status *st = ingot_session_run(session, inputs.data(), numInputs,
-                                           outputs.data(), numOutputs))
-    ingot_status_free(st);
-  ingot_session_release(session);
-}
 } // namespace
 
 extern "C" int LLVMFuzzerInitialize(int *argc, char ***argv) {
@@ -142,13 +151,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         {baseKinds[i], baseSections[i].data(), baseSections[i].size()});
   std::vector<uint8_t> image = art::writeImage(sections);
   ingot_model *model = nullptr;
-  if (ingot_status *st =
-          ingot_model_load_from_memory(image.data(), image.size(), &model)) {
-    ingot_status_free(st);
-    return 0;
-  }
-  runOnZeros(model);
+  std::string error = consume(
+      ingot_model_load_from_memory(image.data(), image.size(), &model));
+  std::string ran = error.empty() ? runOnZeros(model) : "";
   ingot_model_release(model);
+  // INGOT_FUZZ_VERBOSE=1 says what became of each input (for triage).
+  static const bool verbose = std::getenv("INGOT_FUZZ_VERBOSE");
+  if (verbose)
+    std::fprintf(stderr, "fuzz-artifact: %s\n",
+                 !error.empty() ? ("rejected: " + error).c_str()
+                 : ran.empty()  ? "loaded and ran"
+                                : ("loaded; run: " + ran).c_str());
   return 0;
 }
 
