@@ -5,8 +5,9 @@ nothing generated here is checked in).
 
 OUT_DIR/onnx-import: the given models, each shrunk by turning its large
 initializers into graph inputs (the graph and attributes stay, the weights
-go: a few KB instead of MBs, so the fuzzer mutates structure), plus small
-generated models, one or two nodes of each op family.
+go) and cut into windows of 30 nodes (a few KB each instead of MBs, so the
+fuzzer mutates structure quickly), plus small generated models, one or two
+nodes of each op family.
 OUT_DIR/artifact: the manifest section of ARTIFACT (the fuzz input is a
 manifest).
 OUT_DIR/tensorio: small .npy (C and Fortran order, several dtypes), .npz
@@ -52,6 +53,41 @@ def shrink(model):
     del graph.node[:]
     graph.node.extend(nodes)
     return model
+
+
+def windows(model, size=30):
+    """A large graph as several seeds of `size` consecutive nodes each: the
+    values a window uses but does not compute become its inputs (typed where
+    the model says, float otherwise), its last node's outputs its outputs.
+    Small seeds keep libFuzzer fast; together they keep every op and
+    attribute combination of the model."""
+    graph = model.graph
+    if len(graph.node) <= size:
+        yield model
+        return
+    types = {v.name: v for v in list(graph.input) + list(graph.value_info)}
+    inits = {t.name: t for t in graph.initializer}
+    for start in range(0, len(graph.node), size):
+        nodes = graph.node[start:start + size]
+        made, needed, used_inits = set(), [], []
+        for node in nodes:
+            for name in node.input:
+                if not name or name in made or name in needed:
+                    continue
+                if name in inits:
+                    used_inits.append(inits[name])
+                    made.add(name)
+                else:
+                    needed.append(name)
+            made.update(node.output)
+        inputs = [types[n] if n in types else
+                  helper.make_tensor_value_info(n, TensorProto.FLOAT, None)
+                  for n in needed]
+        outputs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, None)
+                   for n in nodes[-1].output if n]
+        part = helper.make_graph(nodes, f"{graph.name}_{start}", inputs, outputs,
+                                 used_inits)
+        yield helper.make_model(part, opset_imports=model.opset_import)
 
 
 def small_models():
@@ -148,9 +184,10 @@ def main():
     for sub in ("onnx-import", "artifact", "tensorio"):
         os.makedirs(os.path.join(out, sub), exist_ok=True)
     for path in models:
-        model = shrink(onnx.load(path))
         name = os.path.splitext(os.path.basename(path))[0]
-        write(os.path.join(out, "onnx-import", name + ".onnx"), model.SerializeToString())
+        for k, part in enumerate(windows(shrink(onnx.load(path)))):
+            write(os.path.join(out, "onnx-import", f"{name}_{k}.onnx"),
+                  part.SerializeToString())
     for name, model in small_models():
         write(os.path.join(out, "onnx-import", name + ".onnx"), model.SerializeToString())
     write(os.path.join(out, "artifact", "manifest.pb"), manifest_of(artifact))
