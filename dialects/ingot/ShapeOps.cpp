@@ -122,8 +122,9 @@ LogicalResult ReshapeOp::inferReturnTypeComponents(
 }
 
 OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
-  if (getInput().getType() == getType() &&
-      cast<RankedTensorType>(getType()).hasStaticShape())
+  // The result may be unranked (a shape operand computed at run time).
+  auto type = dyn_cast<RankedTensorType>(getType());
+  if (getInput().getType() == getType() && type && type.hasStaticShape())
     return getInput();
   return reshapeConstant(adaptor.getInput(), getType());
 }
