@@ -169,6 +169,20 @@ private:
       if (b >= static_cast<uint32_t>(mf.buffers_size()))
         return invalid(label + " uses a missing buffer");
     bool cuda = mf.target() == "cuda";
+    bool library = s.kind() == art::Step::GEMM || s.kind() == art::Step::CONV;
+    if (library && !cuda)
+      return invalid(label + " is a GPU library call in a CPU artifact");
+    // The buffer a step writes (the last for kernels and copies, C or Y for
+    // library calls) is the arena or an output: never the weights, shared
+    // by every session, nor the caller's inputs, which may be read-only.
+    int written = library ? 2 : s.buffers_size() - 1;
+    if (written >= 0 && written < s.buffers_size()) {
+      art::Buffer::Kind kind = mf.buffers(s.buffers(written)).kind();
+      if (kind == art::Buffer::WEIGHT || kind == art::Buffer::INPUT)
+        return invalid(
+            label + " writes to " +
+            (kind == art::Buffer::WEIGHT ? "the weights" : "an input"));
+    }
     switch (s.kind()) {
     case art::Step::COPY:
       if (s.buffers_size() != 2)
@@ -184,11 +198,9 @@ private:
         return invalid(label + " has an invalid launch configuration");
       return nullptr;
     case art::Step::GEMM:
-      return cuda ? gemm(s, label)
-                  : invalid(label + " is a GPU library call in a CPU artifact");
+      return gemm(s, label);
     case art::Step::CONV:
-      return cuda ? conv(s, label)
-                  : invalid(label + " is a GPU library call in a CPU artifact");
+      return conv(s, label);
     default:
       return invalid(label + " has an unknown kind");
     }

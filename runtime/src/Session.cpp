@@ -48,10 +48,16 @@ ingot_session::~ingot_session() {
   // The first run pays one-time costs (lazy loading of library kernels,
   // first touches of memory) that no later run sees: it is left out when
   // there are later runs, and reported as such when it is the only one.
-  if (runs > 1)
-    reportProfile(profile, *model, stepSeconds, runs - 1, false);
-  else if (runs == 1)
-    reportProfile(profile, *model, firstRunSeconds, 1, true);
+  // A destructor must not throw (ingot_session_release is extern "C"): a
+  // profile that cannot be written is reported and dropped.
+  try {
+    if (runs > 1)
+      reportProfile(profile, *model, stepSeconds, runs - 1, false);
+    else if (runs == 1)
+      reportProfile(profile, *model, firstRunSeconds, 1, true);
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "ingot profile: not written: %s\n", e.what());
+  }
   std::free(arena);
 }
 

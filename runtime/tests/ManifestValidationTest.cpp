@@ -132,7 +132,8 @@ TEST(ManifestValidation, BufferOutsideArenaOrWeights) {
 TEST(ManifestValidation, StepWithTooFewBuffers) {
   EXPECT_REFUSED(
       [](art::Manifest &m) {
-        m.mutable_steps(firstKernelStep(m))->mutable_buffers()->RemoveLast();
+        auto *buffers = m.mutable_steps(firstKernelStep(m))->mutable_buffers();
+        buffers->erase(buffers->begin()); // drop an input, keep the output
       },
       "buffers; the kernel takes");
 }
@@ -213,6 +214,25 @@ TEST(ManifestValidation, CopyReadingPastItsSource) {
       "reads past its source buffer");
 }
 
+TEST(ManifestValidation, StepWritingWeightsOrInputs) {
+  // Weights are shared by every session; inputs belong to the caller.
+  EXPECT_REFUSED(
+      [](art::Manifest &m) {
+        art::Step *s = m.mutable_steps(firstKernelStep(m));
+        s->set_buffers(s->buffers_size() - 1,
+                       firstBuffer(m, art::Buffer::WEIGHT));
+      },
+      "writes to the weights");
+  EXPECT_REFUSED(
+      [](art::Manifest &m) {
+        art::Step *copy = m.add_steps();
+        copy->set_kind(art::Step::COPY);
+        copy->add_buffers(firstBuffer(m, art::Buffer::INPUT));
+        copy->add_buffers(firstBuffer(m, art::Buffer::INPUT));
+      },
+      "writes to an input");
+}
+
 TEST(ManifestValidation, LibraryCallInCpuArtifact) {
   EXPECT_REFUSED(
       [](art::Manifest &m) {
@@ -234,7 +254,7 @@ TEST(ManifestValidation, UnknownKinds) {
       "has an unknown kind");
 }
 
-/// A CUDA manifest with one GEMM step over the sample's weight buffers: the
+/// A CUDA manifest with one GEMM step reading the sample's weights: the
 /// library-call checks run before the runtime looks for a GPU.
 void makeCudaGemm(art::Manifest &m, int64_t k) {
   m.set_target("cuda");
@@ -242,8 +262,9 @@ void makeCudaGemm(art::Manifest &m, int64_t k) {
   int w = firstBuffer(m, art::Buffer::WEIGHT);
   art::Step *s = m.add_steps();
   s->set_kind(art::Step::GEMM);
-  for (int i = 0; i < 3; ++i)
-    s->add_buffers(w);
+  s->add_buffers(w);
+  s->add_buffers(w);
+  s->add_buffers(firstBuffer(m, art::Buffer::ARENA)); // C is written
   art::GemmCall *g = s->mutable_gemm();
   g->set_m(1);
   g->set_n(1);
@@ -281,8 +302,9 @@ TEST(ManifestValidation, ConvGeometry) {
     int w = firstBuffer(m, art::Buffer::WEIGHT);
     art::Step *s = m.add_steps();
     s->set_kind(art::Step::CONV);
-    for (int i = 0; i < 3; ++i)
-      s->add_buffers(w);
+    s->add_buffers(w);
+    s->add_buffers(w);
+    s->add_buffers(firstBuffer(m, art::Buffer::ARENA)); // Y is written
     art::ConvCall *c = s->mutable_conv();
     c->set_batch(1);
     c->set_in_channels(channels);
