@@ -8,6 +8,7 @@
 #include "dialects/ingot/HostTensor.h"
 #include "dialects/ingot/InferenceUtils.h"
 #include "dialects/ingot/IngotOps.h"
+#include "dialects/ingot/TensorSizes.h"
 
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "mlir/IR/PatternMatch.h"
@@ -100,10 +101,16 @@ LogicalResult ReshapeOp::inferReturnTypeComponents(
                                  " does not have");
     }
     out.push_back(d);
-    if (d == kDyn)
+    if (d == kDyn) {
       knownAll = false;
-    else
-      knownProduct *= d;
+    } else if (std::optional<int64_t> p =
+                   llvm::checkedMul<int64_t>(knownProduct, d)) {
+      knownProduct = *p;
+    } else {
+      // A crafted shape operand (found by fuzzing: signed overflow).
+      return emitOptionalError(loc, "'ingot.reshape' shape ",
+                               describeOversizedTensor(*target, element));
+    }
   }
   int64_t total = x ? product(*x) : kDyn;
   if (inferredAt >= 0 && total != kDyn && knownAll) {
@@ -875,7 +882,16 @@ LogicalResult TileOp::inferReturnTypeComponents(
   for (size_t i = 0; i < x->size(); ++i) {
     if ((*repeats)[i] < 0)
       return emitOptionalError(loc, "'ingot.tile' repeats must be >= 0");
-    out.push_back((*x)[i] == kDyn ? kDyn : (*x)[i] * (*repeats)[i]);
+    if ((*x)[i] == kDyn) {
+      out.push_back(kDyn);
+      continue;
+    }
+    std::optional<int64_t> size =
+        llvm::checkedMul<int64_t>((*x)[i], (*repeats)[i]);
+    if (!size)
+      return emitOptionalError(loc, "'ingot.tile' result ",
+                               describeOversizedTensor(*repeats, element));
+    out.push_back(*size);
   }
   return pushResult(results, out, element);
 }
