@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ArtifactFormat.h"
+#include "LoadStatus.h"
 #include "ingot/runtime.h"
 #include "proto/manifest.pb.h"
 
@@ -56,17 +57,7 @@ loadEdited(const std::function<void(art::Manifest &)> &edit) {
       s.data = reinterpret_cast<const uint8_t *>(manifest.data());
       s.size = manifest.size();
     }
-  std::vector<uint8_t> bytes = art::writeImage(sections);
-  ingot_model *model = nullptr;
-  ingot_status *st =
-      ingot_model_load_from_memory(bytes.data(), bytes.size(), &model);
-  std::pair<ingot_status_code, std::string> result{INGOT_OK, ""};
-  if (st) {
-    result = {ingot_status_get_code(st), ingot_status_message(st)};
-    ingot_status_free(st);
-  }
-  ingot_model_release(model);
-  return result;
+  return loadStatus(art::writeImage(sections));
 }
 
 /// The edited manifest is refused as an invalid artifact, with `fragment` in

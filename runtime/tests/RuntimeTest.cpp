@@ -7,6 +7,7 @@
 // onnxruntime is covered by the end-to-end suites.
 //
 //===----------------------------------------------------------------------===//
+#include "LoadStatus.h"
 #include "ingot/runtime.hpp"
 
 #include <gtest/gtest.h>
@@ -24,20 +25,6 @@ std::vector<uint8_t> readArtifact() {
   return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), {});
 }
 
-/// Loads from memory and returns the status (freed) as code + message.
-std::pair<ingot_status_code, std::string>
-loadStatus(const std::vector<uint8_t> &bytes) {
-  ingot_model *model = nullptr;
-  ingot_status *st =
-      ingot_model_load_from_memory(bytes.data(), bytes.size(), &model);
-  std::pair<ingot_status_code, std::string> result{INGOT_OK, ""};
-  if (st) {
-    result = {ingot_status_get_code(st), ingot_status_message(st)};
-    ingot_status_free(st);
-  }
-  ingot_model_release(model);
-  return result;
-}
 
 ingot::Tensor randomInput(const ingot::Model &model, unsigned seed) {
   ingot_tensor_info info = model.input(0);

@@ -1,0 +1,28 @@
+//===- LoadStatus.h - Loading an artifact image in tests ------------------===//
+#ifndef INGOT_RUNTIME_TESTS_LOADSTATUS_H
+#define INGOT_RUNTIME_TESTS_LOADSTATUS_H
+
+#include "ingot/runtime.h"
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+/// Loads an artifact from memory and returns the status (freed) as code +
+/// message; INGOT_OK and "" when it loads.
+inline std::pair<ingot_status_code, std::string>
+loadStatus(const std::vector<uint8_t> &bytes) {
+  ingot_model *model = nullptr;
+  ingot_status *st =
+      ingot_model_load_from_memory(bytes.data(), bytes.size(), &model);
+  std::pair<ingot_status_code, std::string> result{INGOT_OK, ""};
+  if (st) {
+    result = {ingot_status_get_code(st), ingot_status_message(st)};
+    ingot_status_free(st);
+  }
+  ingot_model_release(model);
+  return result;
+}
+
+#endif
