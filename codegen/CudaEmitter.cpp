@@ -309,7 +309,7 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *epilogueRoot,
       e.line("var = " + reduce("var", "IgSum()") + " / float(" + str(len) +
              ");");
       e.line("const float inv = 1.0f / ig_sqrt(var + " +
-             std::to_string(ln.getEpsilon().convertToDouble()) + "f);");
+             f32Literal(ln.getEpsilon().convertToDouble()) + ");");
       e.open(loop);
       Index normIdx(idx.begin() + axis, idx.end());
       std::string x = e.value(input, idx);
@@ -460,8 +460,7 @@ LogicalResult CudaKernelWriter::write(std::string &out, CudaLaunch &launch) {
       if (c) {
         double beta = cast<GemmOp>(lib).getBeta().convertToDouble();
         std::string cv = e.value(c, broadcastIndex(shapeOf(c), idx));
-        v += beta == 1.0 ? " + " + cv
-                         : " + " + std::to_string(beta) + "f * " + cv;
+        v += beta == 1.0 ? " + " + cv : " + " + f32Literal(beta) + " * " + cv;
       }
       return "(" + v + ")";
     };

@@ -282,7 +282,7 @@ LogicalResult KernelWriter::reductionKernel(Operation *epilogueRoot) {
     e.line("var += d * d;");
     e.close();
     e.line("const float inv = 1.0f / ig_sqrt(var / float(" + str(len) + ") + " +
-           std::to_string(ln.getEpsilon().convertToDouble()) + "f);");
+           f32Literal(ln.getEpsilon().convertToDouble()) + ");");
     e.open("for (int64_t j = 0; j < " + str(len) + "; ++j)");
     Index full = innerIndex(idx);
     Index normIdx(full.begin() + axis, full.end());
@@ -413,7 +413,7 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
                 n = tb ? bs[0] : bs[1];
         call = "  ctx->api->gemm_f32(ctx, " + str(ta) + ", " + str(tb) + ", " +
                str(m) + ", " + str(n) + ", " + str(k) + ", " +
-               std::to_string(op.getAlpha().convertToDouble()) + "f, " +
+               f32Literal(op.getAlpha().convertToDouble()) + ", " +
                pointer(op.getA()) + ", " + str(as[1]) + ", " +
                pointer(op.getB()) + ", " + str(bs[1]) + ", 0, a.out, " +
                str(n) + ");\n";
@@ -423,8 +423,7 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
             std::string c =
                 e.value(op.getC(), broadcastIndex(shapeOf(op.getC()), idx));
             double beta = op.getBeta().convertToDouble();
-            v += beta == 1.0 ? " + " + c
-                             : " + " + std::to_string(beta) + "f * " + c;
+            v += beta == 1.0 ? " + " + c : " + " + f32Literal(beta) + " * " + c;
           }
           return "(" + v + ")";
         };

@@ -144,23 +144,32 @@ Index codegen::broadcastIndex(ArrayRef<int64_t> operandShape,
   return out;
 }
 
+std::string codegen::f32Literal(double v) {
+  char buf[64];
+  if (std::isnan(v))
+    return "NAN";
+  if (std::isinf(v))
+    return v < 0 ? "(-INFINITY)" : "INFINITY";
+  std::snprintf(buf, sizeof buf, "%af", static_cast<double>(float(v)));
+  return buf;
+}
+
+std::string codegen::floatLiteral(double v, Type t) {
+  if (t.isF32())
+    return f32Literal(v);
+  if (std::isnan(v))
+    return "double(NAN)";
+  if (std::isinf(v))
+    return v < 0 ? "(-double(INFINITY))" : "double(INFINITY)";
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%a", v);
+  return buf;
+}
+
 /// An exact C literal of `v` in type `t`.
 static std::string literal(double v, Type t) {
-  if (isa<FloatType>(t)) {
-    std::string suffix = t.isF32() ? "f" : "";
-    if (std::isnan(v))
-      return t.isF32() ? "NAN" : "double(NAN)";
-    if (std::isinf(v))
-      return std::string(v < 0 ? "-" : "") +
-             (t.isF32() ? "INFINITY" : "double(INFINITY)");
-    char buf[64];
-    if (t.isF32())
-      std::snprintf(buf, sizeof buf, "%af",
-                    static_cast<double>(static_cast<float>(v)));
-    else
-      std::snprintf(buf, sizeof buf, "%a", v);
-    return buf;
-  }
+  if (isa<FloatType>(t))
+    return floatLiteral(v, t);
   if (t.isInteger(1))
     return v != 0 ? "true" : "false";
   return "";

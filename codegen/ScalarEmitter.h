@@ -34,6 +34,14 @@ Type elementTypeOf(Value v);
 int64_t numElements(ArrayRef<int64_t> shape);
 inline std::string str(int64_t v) { return std::to_string(v); }
 
+/// An exact C literal of `v` in the float type `t` (hexadecimal, so no
+/// digit is lost: 1e-12 stays 1e-12, not "0.000000f"; NAN/INFINITY for
+/// non-finite values). Every float literal of generated code goes through
+/// it.
+std::string floatLiteral(double v, Type t);
+/// The same for a float (f32) scalar of an op attribute.
+std::string f32Literal(double v);
+
 /// Row-major linear offset of `idx` in a tensor of `shape` (static).
 std::string linearIndex(ArrayRef<int64_t> shape, const Index &idx);
 

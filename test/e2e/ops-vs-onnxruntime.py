@@ -94,6 +94,37 @@ case("gemm_relu", [helper.make_node("Gemm", ["a", "w"], ["g"]), helper.make_node
      [vi("a", F, [4, 10])], [vi("y", F, [4, 6])], [W(10, 6)])
 
 
+# Float attributes reach generated code as exact literals (issue #8's
+# literal bug: std::to_string printed Gemm's alpha 0.0441941738 as 0.044194
+# and LayerNormalization's epsilon 1e-12 as 0.000000f). Operands are made
+# positive so no cancellation hides a relative error of 4e-6 under the
+# tight tolerance; the first case is dominated by alpha*A*B, the second by
+# beta*C (the CUDA epilogue kernel's literal).
+lit_rng = np.random.default_rng(11)  # its own stream: the cases below keep theirs
+pos = lambda *shape: const("w", np.abs(lit_rng.standard_normal(shape)).astype(np.float32) + 0.5)
+for name, w_scale, c_scale in [("gemm_alpha_literal", 1.0, 1e-3), ("gemm_beta_literal", 1e-3, 1.0)]:
+    case(name, [helper.make_node("Abs", ["x"], ["ax"]), helper.make_node("Add", ["ax", "half"], ["a"]),
+                helper.make_node("Mul", ["w", "ws"], ["wsc"]),
+                helper.make_node("Gemm", ["a", "wsc", "c"], ["y"], alpha=0.0441941738, beta=0.0441941738)],
+         [vi("x", F, [4, 8])], [vi("y", F, [4, 6])],
+         [pos(8, 6), const("ws", np.array(w_scale, np.float32)), const("half", np.array(0.5, np.float32)),
+          const("c", (np.abs(lit_rng.standard_normal(6)) + 0.5).astype(np.float32) * np.float32(c_scale))],
+         rtol=2e-6, atol=0)
+# Rows of equal values (multiples of 1/4, so every sum is exact): the
+# variance is exactly 0 and epsilon alone keeps 1/sqrt(var + eps) finite;
+# with epsilon printed as 0 the output was NaN.
+case("layer_norm_eps_1e-12", [helper.make_node("Mul", ["x", "four"], ["x4"]),
+                              helper.make_node("Round", ["x4"], ["r"]),
+                              helper.make_node("Div", ["r", "four"], ["q"]),
+                              helper.make_node("Expand", ["q", "row"], ["rows"]),
+                              helper.make_node("LayerNormalization", ["rows", "g", "b"], ["y"],
+                                               axis=-1, epsilon=1e-12)],
+     [vi("x", F, [3, 1])], [vi("y", F, [3, 16])],
+     [const("four", np.array(4.0, np.float32)), const("row", np.array([3, 16], np.int64)),
+      const("g", lit_rng.standard_normal(16).astype(np.float32)),
+      const("b", lit_rng.standard_normal(16).astype(np.float32))])
+
+
 def conv(name, x, w, attrs, op="Conv", bias=None, epilogue=None):
     inputs = ["x", "w"] + (["b"] if bias else [])
     inits = [W(*w)] + ([const("b", rng.standard_normal(bias).astype(np.float32))] if bias else [])
@@ -318,6 +349,11 @@ def run(c):
     return name, ok, message
 
 
+# INGOT_E2E_CASES=regex runs only the matching cases (while iterating).
+only = os.environ.get("INGOT_E2E_CASES")
+if only:
+    import re
+    cases = [c for c in cases if re.search(only, c[0])]
 with ThreadPoolExecutor(max_workers=2) as pool:
     results = list(pool.map(run, cases))
 failed = [(n, m) for n, ok, m in results if not ok]
