@@ -73,7 +73,7 @@ std::string runOnZeros(ingot_model *model) {
     if (info.size_bytes > kMaxRunBytes)
       return "too large to run";
     storage[i].assign(info.size_bytes, 0);
-    inputs[i] = {info.name,         info.dtype, info.shape, info.rank,
+    inputs[i] = {info.name,         info.dtype,      info.shape, info.rank,
                  storage[i].data(), info.size_bytes, 0};
   }
   for (size_t i = 0; i < numOutputs; ++i) {
@@ -110,8 +110,8 @@ void loadBase(const std::string &path) {
   // say), or with a harness that cannot run it, would test nothing past
   // that point.
   ingot_model *model = nullptr;
-  error = consume(
-      ingot_model_load_from_memory(image.data(), image.size(), &model));
+  error =
+      consume(ingot_model_load_from_memory(image.data(), image.size(), &model));
   if (error.empty())
     error = runOnZeros(model);
   ingot_model_release(model);
@@ -151,8 +151,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         {baseKinds[i], baseSections[i].data(), baseSections[i].size()});
   std::vector<uint8_t> image = art::writeImage(sections);
   ingot_model *model = nullptr;
-  std::string error = consume(
-      ingot_model_load_from_memory(image.data(), image.size(), &model));
+  std::string error =
+      consume(ingot_model_load_from_memory(image.data(), image.size(), &model));
   std::string ran = error.empty() ? runOnZeros(model) : "";
   ingot_model_release(model);
   // INGOT_FUZZ_VERBOSE=1 says what became of each input (for triage).

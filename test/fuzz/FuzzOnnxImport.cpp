@@ -42,8 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   mlir::ingot::ImportOptions options;
   mlir::OwningOpRef<mlir::ModuleOp> module =
       mlir::ingot::importOnnxModelFromBuffer(
-          *context,
-          llvm::StringRef(reinterpret_cast<const char *>(data), size),
+          *context, llvm::StringRef(reinterpret_cast<const char *>(data), size),
           "/nonexistent/ingot-fuzz/model.onnx", options);
   return 0;
 }

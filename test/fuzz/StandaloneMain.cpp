@@ -19,7 +19,7 @@
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 extern "C" __attribute__((weak)) int LLVMFuzzerInitialize(int *argc,
-                                                         char ***argv);
+                                                          char ***argv);
 
 namespace fs = std::filesystem;
 
