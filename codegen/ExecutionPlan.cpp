@@ -1,5 +1,6 @@
 //===- ExecutionPlan.cpp - Steps and buffers of a compiled function -------===//
 #include "codegen/ExecutionPlan.h"
+#include "dialects/ingot/TensorSizes.h"
 
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/DenseMap.h"
@@ -10,11 +11,12 @@ using namespace mlir;
 using namespace mlir::ingot;
 using namespace mlir::ingot::codegen;
 
+/// Byte size of a static tensor type; types passed the size checks of
+/// import and type inference (TensorSizes.h), so this cannot overflow.
 static uint64_t byteSize(Type type) {
   auto t = cast<RankedTensorType>(type);
-  Type e = t.getElementType();
-  uint64_t elementBytes = e.isInteger(1) ? 1 : e.getIntOrFloatBitWidth() / 8;
-  return static_cast<uint64_t>(t.getNumElements()) * elementBytes;
+  return static_cast<uint64_t>(t.getNumElements()) *
+         elementStorageBytes(t.getElementType());
 }
 
 /// Appends a constant's bytes (row-major, one byte per bool) to `weights`

@@ -275,11 +275,7 @@ FailureOr<Type> GraphImporter::inputType(const onnx::ValueInfoProto &info,
 FailureOr<Type> GraphImporter::checkedInputType(const std::string &name,
                                                 ArrayRef<int64_t> dims,
                                                 Type element) {
-  SmallVector<int64_t> known;
-  for (int64_t d : dims)
-    if (!ShapedType::isDynamic(d))
-      known.push_back(d);
-  if (!checkedTensorBytes(known, elementStorageBytes(element)))
+  if (!checkedKnownBytes(dims, elementStorageBytes(element)))
     return emitError(fileLoc) << "input '" << name << "': shape "
                               << describeOversizedTensor(dims, element);
   return Type(RankedTensorType::get(dims, element));

@@ -94,11 +94,6 @@ const char *importer::onnxTypeName(int32_t onnxType) {
   }
 }
 
-/// Size in bytes of one element as stored in raw_data.
-static int64_t storageBytes(Type element) {
-  return element.isInteger(1) ? 1 : element.getIntOrFloatBitWidth() / 8;
-}
-
 /// Reads `[offset, offset + length)` of an external data file, refusing any
 /// location that leaves the model's folder.
 static FailureOr<std::vector<char>>
@@ -186,7 +181,7 @@ readExternalData(const onnx::TensorProto &tensor, Location loc,
 /// bytes of `element`'s storage.
 static std::vector<char> packTypedFields(const onnx::TensorProto &t,
                                          Type element, int64_t count) {
-  int64_t bytes = storageBytes(element);
+  int64_t bytes = elementStorageBytes(element);
   std::vector<char> out(count * bytes);
   auto put = [&](int64_t i, uint64_t bits) {
     std::memcpy(out.data() + i * bytes, &bits, bytes);
@@ -262,7 +257,7 @@ FailureOr<ElementsAttr> importer::convertTensor(const onnx::TensorProto &t,
   // Checked before anything is sized from the dims: a wrapped-around count
   // would let a tiny blob pass as an enormous tensor.
   std::optional<int64_t> checkedBytes =
-      checkedTensorBytes(dims, storageBytes(element));
+      checkedTensorBytes(dims, elementStorageBytes(element));
   if (!checkedBytes)
     return emitError(loc) << "tensor '" << t.name() << "': shape "
                           << describeOversizedTensor(dims, element);

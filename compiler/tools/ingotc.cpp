@@ -163,6 +163,25 @@ public:
       outs().flush();
       return;
     }
+    // A device, FIFO or /dev/stdout cannot be replaced by a rename, and
+    // nothing is left half-written in a file there: write it directly.
+    sys::fs::file_status status;
+    if (!sys::fs::status(path, status) &&
+        status.type() != sys::fs::file_type::regular_file &&
+        status.type() != sys::fs::file_type::file_not_found) {
+      std::error_code ec;
+      raw_fd_ostream out(path, ec);
+      if (!ec) {
+        out << buffer;
+        out.flush();
+      }
+      if (ec || out.has_error()) {
+        errs() << "ingotc: error: cannot write '" << path
+               << "': " << (ec ? ec.message() : out.error().message()) << "\n";
+        std::exit(1);
+      }
+      return;
+    }
     if (Error e = writeToOutput(path, [&](raw_ostream &out) {
           out << buffer;
           return Error::success();

@@ -182,14 +182,9 @@ mlir::ingot::verifyInferredSizes(std::optional<Location> loc,
     if (!c.hasRank())
       continue;
     SmallVector<int64_t> dims(c.getDims());
-    // Dynamic dims have no size yet; check what is known.
-    SmallVector<int64_t> known;
-    for (int64_t d : dims)
-      if (d != kDyn)
-        known.push_back(d);
     Type element = c.getElementType();
     int64_t elementBytes = element ? elementStorageBytes(element) : 1;
-    if (!checkedTensorBytes(known, elementBytes))
+    if (!checkedKnownBytes(dims, elementBytes))
       return emitOptionalError(loc, "result shape ",
                                describeOversizedTensor(dims, element));
   }

@@ -109,7 +109,8 @@ LogicalResult ReshapeOp::inferReturnTypeComponents(
     } else {
       // A crafted shape operand (found by fuzzing: signed overflow).
       return emitOptionalError(loc, "'ingot.reshape' shape ",
-                               describeOversizedTensor(*target, element));
+                               formatDims(*target),
+                               " has more elements than fit in 64 bits");
     }
   }
   int64_t total = x ? product(*x) : kDyn;
@@ -889,8 +890,10 @@ LogicalResult TileOp::inferReturnTypeComponents(
     std::optional<int64_t> size =
         llvm::checkedMul<int64_t>((*x)[i], (*repeats)[i]);
     if (!size)
-      return emitOptionalError(loc, "'ingot.tile' result ",
-                               describeOversizedTensor(*repeats, element));
+      return emitOptionalError(loc, "'ingot.tile' of ", formatDims(*x),
+                               " by repeats ", formatDims(*repeats),
+                               ": dimension ", i, " (", (*x)[i], " x ",
+                               (*repeats)[i], ") does not fit in 64 bits");
     out.push_back(*size);
   }
   return pushResult(results, out, element);

@@ -1,10 +1,11 @@
 //===- TensorSizes.h - Checked element counts and byte sizes --------------===//
 //
-// Every place that multiplies dimensions (import, type inference, folding,
-// plan building) goes through these helpers, so a crafted shape such as
-// [3, 6148914691236517208] is an error naming the tensor instead of a
-// product that wraps around to a small number and passes later bounds
-// checks.
+// Every tensor type enters the IR through the importer (initializers, graph
+// inputs) or an op's type inference, and both check its size with these
+// helpers; a crafted shape such as [3, 6148914691236517208] is an error
+// naming the tensor instead of a product that wraps around to a small
+// number and passes later bounds checks. Folding and plan building then work
+// on types whose byte size is known to fit (at most 2^48 bytes).
 //
 //===----------------------------------------------------------------------===//
 #ifndef INGOT_DIALECTS_INGOT_TENSORSIZES_H
@@ -12,6 +13,7 @@
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/Support/CheckedArithmetic.h"
 
 #include <cstdint>
@@ -62,12 +64,15 @@ inline std::optional<int64_t> checkedTensorBytes(llvm::ArrayRef<int64_t> dims,
   return bytes;
 }
 
-/// Same for a ranked tensor type with a static shape.
-inline std::optional<int64_t> checkedTensorBytes(ShapedType type) {
-  if (!type.hasRank() || !type.hasStaticShape())
-    return std::nullopt;
-  return checkedTensorBytes(type.getShape(),
-                            elementStorageBytes(type.getElementType()));
+/// Byte size of the known (non-dynamic) dims of a shape: what can be checked
+/// before every dim is bound.
+inline std::optional<int64_t> checkedKnownBytes(llvm::ArrayRef<int64_t> dims,
+                                                int64_t elementBytes) {
+  llvm::SmallVector<int64_t> known;
+  for (int64_t d : dims)
+    if (d != ShapedType::kDynamic)
+      known.push_back(d);
+  return checkedTensorBytes(known, elementBytes);
 }
 
 /// "[3, 6148914691236517208] x f32 is larger than the 2^48-byte limit":

@@ -23,21 +23,31 @@ inline ingot_status *makeStatus(ingot_status_code code, std::string message) {
   return new ingot_status{code, std::move(message)};
 }
 
-/// Runs the body of a C entry point: no exception may unwind through
+/// A status that needs no allocation, for when allocating one failed;
+/// ingot_status_free leaves it alone.
+ingot_status *outOfMemoryStatus() noexcept;
+
+/// Runs the whole body of a C entry point: no exception may unwind through
 /// extern "C" (std::bad_alloc, std::system_error when threads cannot be
-/// created, ...), so each becomes a status.
+/// created, ...), so each becomes a status -- never NULL, which would read
+/// as success.
 template <typename Body> ingot_status *guarded(Body &&body) noexcept {
   try {
     return body();
   } catch (const std::bad_alloc &) {
-    return new (std::nothrow) ingot_status{INGOT_INTERNAL, "out of memory"};
   } catch (const std::exception &e) {
-    return new (std::nothrow) ingot_status{
-        INGOT_INTERNAL, std::string("internal error: ") + e.what()};
+    try {
+      return makeStatus(INGOT_INTERNAL,
+                        std::string("internal error: ") + e.what());
+    } catch (...) {
+    }
   } catch (...) {
-    return new (std::nothrow)
-        ingot_status{INGOT_INTERNAL, "internal error: unknown exception"};
+    try {
+      return makeStatus(INGOT_INTERNAL, "internal error: unknown exception");
+    } catch (...) {
+    }
   }
+  return outOfMemoryStatus();
 }
 
 ingot_dtype toPublic(artifact::DataType dtype);

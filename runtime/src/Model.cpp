@@ -99,7 +99,15 @@ extern "C" ingot_status_code ingot_status_get_code(const ingot_status *s) {
 extern "C" const char *ingot_status_message(const ingot_status *s) {
   return s ? s->message.c_str() : "ok";
 }
-extern "C" void ingot_status_free(ingot_status *s) { delete s; }
+ingot_status *ingot::runtime::outOfMemoryStatus() noexcept {
+  static ingot_status status{INGOT_INTERNAL, "out of memory"};
+  return &status;
+}
+
+extern "C" void ingot_status_free(ingot_status *s) {
+  if (s != outOfMemoryStatus())
+    delete s;
+}
 
 /// dlopen()s a shared object held in memory, through an anonymous file.
 static void *openLibrary(const uint8_t *data, size_t size, std::string &error) {
@@ -272,14 +280,14 @@ static ingot_status *loadImage(std::unique_ptr<ModelData> m,
 
 extern "C" ingot_status *
 ingot_model_load_from_memory(const void *data, size_t size, ingot_model **out) {
-  if (!out || (!data && size))
-    return makeStatus(INGOT_INVALID_ARGUMENT, "null argument");
-  *out = nullptr;
-  if (size > kMaxArtifactBytes)
-    return makeStatus(INGOT_INVALID_ARGUMENT,
-                      "artifact of " + std::to_string(size) +
-                          " bytes is larger than the runtime's limit");
   return guarded([&]() -> ingot_status * {
+    if (!out || (!data && size))
+      return makeStatus(INGOT_INVALID_ARGUMENT, "null argument");
+    *out = nullptr;
+    if (size > kMaxArtifactBytes)
+      return makeStatus(INGOT_INVALID_ARGUMENT,
+                        "artifact of " + std::to_string(size) +
+                            " bytes is larger than the runtime's limit");
     auto m = std::make_unique<ModelData>();
     // Aligned copy: weights are read in place and must be 64-byte aligned.
     m->imageStorage = static_cast<uint8_t *>(
@@ -308,6 +316,13 @@ static ingot_status *readArtifactFile(const char *path, ModelData &m) {
                       std::string("'") + path + "' is not a regular file");
   }
   size_t size = static_cast<size_t>(st.st_size);
+  if (size > kMaxArtifactBytes) {
+    close(fd);
+    return makeStatus(INGOT_INVALID_ARTIFACT,
+                      std::string("'") + path + "' has " +
+                          std::to_string(size) +
+                          " bytes, more than the runtime's limit");
+  }
   m.imageStorage = static_cast<uint8_t *>(
       std::aligned_alloc(64, (size + 63) / 64 * 64 + 64));
   if (!m.imageStorage) {
@@ -334,15 +349,15 @@ static ingot_status *readArtifactFile(const char *path, ModelData &m) {
 }
 
 extern "C" ingot_status *ingot_model_load(const char *path, ingot_model **out) {
-  if (!path || !out)
-    return makeStatus(INGOT_INVALID_ARGUMENT, "null argument");
-  *out = nullptr;
   return guarded([&]() -> ingot_status * {
+    if (!path || !out)
+      return makeStatus(INGOT_INVALID_ARGUMENT, "null argument");
+    *out = nullptr;
     auto m = std::make_unique<ModelData>();
     if (ingot_status *st = readArtifactFile(path, *m))
       return st;
     ingot_status *st = loadImage(std::move(m), out);
-    if (st)
+    if (st && st != outOfMemoryStatus())
       st->message = std::string(path) + ": " + st->message;
     return st;
   });
@@ -363,16 +378,20 @@ extern "C" size_t ingot_model_arena_bytes(const ingot_model *model) {
 extern "C" ingot_status *ingot_model_input(const ingot_model *model,
                                            size_t index,
                                            ingot_tensor_info *info) {
-  if (!model || !info || index >= model->data->inputs.size())
-    return makeStatus(INGOT_INVALID_ARGUMENT, "input index out of range");
-  *info = model->data->inputs[index];
-  return nullptr;
+  return guarded([&]() -> ingot_status * {
+    if (!model || !info || index >= model->data->inputs.size())
+      return makeStatus(INGOT_INVALID_ARGUMENT, "input index out of range");
+    *info = model->data->inputs[index];
+    return nullptr;
+  });
 }
 extern "C" ingot_status *ingot_model_output(const ingot_model *model,
                                             size_t index,
                                             ingot_tensor_info *info) {
-  if (!model || !info || index >= model->data->outputs.size())
-    return makeStatus(INGOT_INVALID_ARGUMENT, "output index out of range");
-  *info = model->data->outputs[index];
-  return nullptr;
+  return guarded([&]() -> ingot_status * {
+    if (!model || !info || index >= model->data->outputs.size())
+      return makeStatus(INGOT_INVALID_ARGUMENT, "output index out of range");
+    *info = model->data->outputs[index];
+    return nullptr;
+  });
 }

@@ -57,6 +57,8 @@ ingot_session::~ingot_session() {
       reportProfile(profile, *model, firstRunSeconds, 1, true);
   } catch (const std::exception &e) {
     std::fprintf(stderr, "ingot profile: not written: %s\n", e.what());
+  } catch (...) {
+    std::fprintf(stderr, "ingot profile: not written\n");
   }
   std::free(arena);
 }
@@ -68,34 +70,36 @@ static ingot_status *createSession(ingot_model *model,
 extern "C" ingot_status *
 ingot_session_create(ingot_model *model, const ingot_session_options *options,
                      ingot_session **out) {
-  if (!model || !out)
-    return makeStatus(INGOT_INVALID_ARGUMENT, "null argument");
-  *out = nullptr;
-  ingot_session_options known;
-  ingot_session_options_init(&known);
-  if (options) {
-    if (options->struct_size == 0)
+  return guarded([&]() -> ingot_status * {
+    if (!model || !out)
+      return makeStatus(INGOT_INVALID_ARGUMENT, "null argument");
+    *out = nullptr;
+    ingot_session_options known;
+    ingot_session_options_init(&known);
+    if (options) {
+      if (options->struct_size == 0)
+        return makeStatus(INGOT_INVALID_ARGUMENT,
+                          "ingot_session_options.struct_size is 0: fill the "
+                          "options with ingot_session_options_init() first");
+      if (options->struct_size > sizeof known)
+        return makeStatus(INGOT_UNSUPPORTED,
+                          "ingot_session_options come from a newer runtime.h "
+                          "than this runtime library implements");
+      // A caller built against an older header passes a shorter struct: the
+      // fields it does not know keep their defaults.
+      std::memcpy(&known, options, options->struct_size);
+    }
+    int threads = known.num_threads;
+    if (threads < 0 || threads > INGOT_MAX_THREADS)
       return makeStatus(INGOT_INVALID_ARGUMENT,
-                        "ingot_session_options.struct_size is 0: fill the "
-                        "options with ingot_session_options_init() first");
-    if (options->struct_size > sizeof known)
-      return makeStatus(INGOT_UNSUPPORTED,
-                        "ingot_session_options come from a newer runtime.h "
-                        "than this runtime library implements");
-    // A caller built against an older header passes a shorter struct: the
-    // fields it does not know keep their defaults.
-    std::memcpy(&known, options, options->struct_size);
-  }
-  int threads = known.num_threads;
-  if (threads < 0 || threads > INGOT_MAX_THREADS)
-    return makeStatus(INGOT_INVALID_ARGUMENT,
-                      "num_threads is " + std::to_string(threads) +
-                          "; it must be 0 (one per core) to " +
-                          std::to_string(INGOT_MAX_THREADS));
-  if (threads == 0)
-    threads =
-        static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  return guarded([&] { return createSession(model, known, threads, out); });
+                        "num_threads is " + std::to_string(threads) +
+                            "; it must be 0 (one per core) to " +
+                            std::to_string(INGOT_MAX_THREADS));
+    if (threads == 0)
+      threads =
+          static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    return createSession(model, known, threads, out);
+  });
 }
 
 extern "C" void ingot_session_options_init(ingot_session_options *options) {
@@ -224,19 +228,22 @@ static ingot_status *runSession(ingot_session *s, const ingot_tensor *inputs,
 extern "C" ingot_status *
 ingot_session_run(ingot_session *s, const ingot_tensor *inputs,
                   size_t numInputs, ingot_tensor *outputs, size_t numOutputs) {
-  if (!s || (numInputs && !inputs) || (numOutputs && !outputs))
-    return makeStatus(INGOT_INVALID_ARGUMENT, "null argument");
-  // A session's arena, output buffers and profile are not shared between
-  // calls: a second call while one runs would corrupt them, so it is
-  // refused (the atomic exchange sees every overlap, not just most).
-  if (s->running.exchange(true, std::memory_order_acquire))
-    return makeStatus(INGOT_INVALID_ARGUMENT,
-                      "the session is already running a call in another "
-                      "thread; use one session per thread");
-  ingot_status *st = guarded(
-      [&] { return runSession(s, inputs, numInputs, outputs, numOutputs); });
-  s->running.store(false, std::memory_order_release);
-  return st;
+  return guarded([&]() -> ingot_status * {
+    if (!s || (numInputs && !inputs) || (numOutputs && !outputs))
+      return makeStatus(INGOT_INVALID_ARGUMENT, "null argument");
+    // A session's arena, output buffers and profile are not shared between
+    // calls: a second call while one runs would corrupt them, so it is
+    // refused (the atomic exchange sees every overlap, not just most).
+    if (s->running.exchange(true, std::memory_order_acquire))
+      return makeStatus(INGOT_INVALID_ARGUMENT,
+                        "the session is already running a call in another "
+                        "thread; use one session per thread");
+    struct Done {
+      std::atomic<bool> &running;
+      ~Done() { running.store(false, std::memory_order_release); }
+    } done{s->running};
+    return runSession(s, inputs, numInputs, outputs, numOutputs);
+  });
 }
 
 static ingot_status *runSession(ingot_session *s, const ingot_tensor *inputs,

@@ -35,6 +35,9 @@ const Feature kFeatures[] = {
     INGOT_FEATURE("bmi2", "__BMI2__"),
     INGOT_FEATURE("lzcnt", "__LZCNT__"),
     INGOT_FEATURE("movbe", "__MOVBE__"),
+    INGOT_FEATURE("sse4a", "__SSE4A__"), // AMD
+    INGOT_FEATURE("fma4", "__FMA4__"),   // AMD
+    INGOT_FEATURE("xop", "__XOP__"),     // AMD
     INGOT_FEATURE("avx512f", "__AVX512F__"),
     INGOT_FEATURE("avx512vl", "__AVX512VL__"),
     INGOT_FEATURE("avx512bw", "__AVX512BW__"),

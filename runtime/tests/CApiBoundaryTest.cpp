@@ -6,6 +6,7 @@
 // folders). Each case used to abort, hang or read out of bounds.
 //
 //===----------------------------------------------------------------------===//
+#include "LoadStatus.h"
 #include "ingot/runtime.hpp"
 
 #include <gtest/gtest.h>
@@ -28,12 +29,8 @@ struct Result {
 };
 
 Result take(ingot_status *st) {
-  Result r;
-  if (st) {
-    r = {ingot_status_get_code(st), ingot_status_message(st)};
-    ingot_status_free(st);
-  }
-  return r;
+  auto [code, message] = takeStatus(st);
+  return {code, message};
 }
 
 Result createWith(const ingot_session_options &options) {

@@ -1,4 +1,4 @@
-//===- LoadStatus.h - Loading an artifact image in tests ------------------===//
+//===- LoadStatus.h - Statuses and artifact loading in tests --------------===//
 #ifndef INGOT_RUNTIME_TESTS_LOADSTATUS_H
 #define INGOT_RUNTIME_TESTS_LOADSTATUS_H
 
@@ -9,18 +9,22 @@
 #include <utility>
 #include <vector>
 
-/// Loads an artifact from memory and returns the status (freed) as code +
-/// message; INGOT_OK and "" when it loads.
-inline std::pair<ingot_status_code, std::string>
-loadStatus(const std::vector<uint8_t> &bytes) {
-  ingot_model *model = nullptr;
-  ingot_status *st =
-      ingot_model_load_from_memory(bytes.data(), bytes.size(), &model);
+/// A status as code + message (INGOT_OK and "" for NULL), freed.
+inline std::pair<ingot_status_code, std::string> takeStatus(ingot_status *st) {
   std::pair<ingot_status_code, std::string> result{INGOT_OK, ""};
   if (st) {
     result = {ingot_status_get_code(st), ingot_status_message(st)};
     ingot_status_free(st);
   }
+  return result;
+}
+
+/// Loads an artifact from memory and returns the status, as takeStatus.
+inline std::pair<ingot_status_code, std::string>
+loadStatus(const std::vector<uint8_t> &bytes) {
+  ingot_model *model = nullptr;
+  auto result = takeStatus(
+      ingot_model_load_from_memory(bytes.data(), bytes.size(), &model));
   ingot_model_release(model);
   return result;
 }

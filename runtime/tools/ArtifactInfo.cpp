@@ -3,7 +3,10 @@
 
 #include "ArtifactFormat.h"
 #include "ingot/kernel_abi.h"
+#include "ingot/runtime.h"
 #include "proto/manifest.pb.h"
+
+#include <sys/stat.h>
 
 #include <fstream>
 #include <iterator>
@@ -14,11 +17,11 @@ using namespace ingot;
 namespace art = ingot::artifact;
 
 static const char *dtypeName(art::DataType t) {
-  static const char *names[] = {
-      "invalid", "float32", "float16", "bfloat16", "float64", "int8",   "int16",
-      "int32",   "int64",   "uint8",   "uint16",   "uint32",  "uint64", "bool"};
   int i = static_cast<int>(t);
-  return i >= 0 && i < int(std::size(names)) ? names[i] : "invalid";
+  // ingot_dtype mirrors the manifest's DataType numbering.
+  return i > 0 && i <= INGOT_BOOL
+             ? ingot_dtype_name(static_cast<ingot_dtype>(i))
+             : "invalid";
 }
 
 /// [1, 3, 32, 32], with the ONNX model's symbolic names where it had them:
@@ -35,6 +38,13 @@ static std::string shapeText(const art::TensorInfo &t) {
 }
 
 void tools::printArtifactInfo(const std::string &path, std::ostream &os) {
+  // Like ingot_model_load: only regular files (a FIFO would block, a device
+  // such as /dev/zero never ends).
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0)
+    throw std::runtime_error("cannot open '" + path + "'");
+  if (!S_ISREG(st.st_mode))
+    throw std::runtime_error("'" + path + "' is not a regular file");
   std::ifstream in(path, std::ios::binary);
   if (!in)
     throw std::runtime_error("cannot open '" + path + "'");

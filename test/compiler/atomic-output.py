@@ -9,9 +9,7 @@ import subprocess
 import sys
 import time
 
-from onnx import helper
-
-from onnx_testing import F32, model, out_dir, save, value
+from onnx_testing import out_dir
 
 folder = out_dir()
 ingotc = shutil.which("ingotc")
@@ -23,12 +21,21 @@ subprocess.run([ingotc, sample, "--input-shape", "input:1x3x32x32", "-o", target
                capture_output=True)
 good = open(target, "rb").read()
 
-# A compile that fails leaves the previous artifact untouched.
-bad = save(model([helper.make_node("NoSuchOp", ["x"], ["y"])], [value("x", F32, [2])],
-                 [value("y", F32, [2])]), folder, "bad.onnx", check=False)
-p = subprocess.run([ingotc, bad, "-o", target], capture_output=True, text=True)
-if p.returncode != 1 or open(target, "rb").read() != good:
-    problems.append(f"a failed compile changed the existing artifact (exit {p.returncode})")
+# A compile that fails late (the host C++ compiler fails, long after the old
+# code had opened and truncated the output) leaves the previous artifact.
+env = dict(os.environ, INGOT_CXX="/bin/false")
+p = subprocess.run([ingotc, sample, "--input-shape", "input:1x3x32x32", "-o", target],
+                   capture_output=True, text=True, env=env)
+if p.returncode != 1 or not os.path.exists(target) or open(target, "rb").read() != good:
+    problems.append(f"a failed compile changed or removed the existing artifact "
+                    f"(exit {p.returncode}): {p.stderr}")
+
+# -o to something that is not a regular file is written directly (no
+# temporary file can be made beside /dev/stdout).
+p = subprocess.run([ingotc, sample, "--input-shape", "input:1x3x32x32", "-o", "/dev/stdout"],
+                   capture_output=True)
+if p.returncode != 0 or not p.stdout.startswith(b"INGOT\0"):
+    problems.append(f"-o /dev/stdout failed (exit {p.returncode}): {p.stderr.decode()[-500:]}")
 
 # A run killed while it compiles (the host C++ compiler takes a while)
 # leaves either the old artifact or, if it had finished, a complete one.

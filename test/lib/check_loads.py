@@ -2,7 +2,10 @@
 the runtime refuses it for any reason other than a missing GPU: a CUDA
 artifact compiled by ingotc must pass the runtime's manifest validation
 (runtime/src/ManifestValidation.cpp), which runs before the GPU is looked
-for, so its library-call and kernel checks are exercised without a GPU."""
+for, so its tensor, buffer, step and library-call checks are exercised
+without a GPU. (The CUDA kernels' buffer signatures are read from the loaded
+module, so they are checked only where there is a GPU; the CUDA emulation
+checks the same signatures on the host.)"""
 import shutil
 import subprocess
 import sys

@@ -155,15 +155,19 @@ static ingot_status *checkSignature(const Api &api, const DeviceModel &dm,
                                     int stepIndex) {
   CUdeviceptr global = 0;
   size_t bytes = 0;
-  uint64_t signature[1 + kMaxRank * 4] = {};
+  // {count, size 0, ..., size count-1}: count + 1 words (any count; a
+  // malformed array counts as missing).
   if (api.cuModuleGetGlobal(&global, &bytes, dm.module,
                             (s.kernel() + "_buffers").c_str()) !=
           CUDA_SUCCESS ||
-      bytes < sizeof(uint64_t) || bytes > sizeof signature ||
-      api.cuMemcpyDtoH(signature, global, bytes) != CUDA_SUCCESS ||
-      bytes != (signature[0] + 1) * sizeof(uint64_t))
+      bytes < sizeof(uint64_t) || bytes % sizeof(uint64_t) != 0 ||
+      bytes > (size_t(1) << 20))
     return checkKernelSignature(m, stepIndex, nullptr);
-  return checkKernelSignature(m, stepIndex, signature);
+  std::vector<uint64_t> signature(bytes / sizeof(uint64_t));
+  if (api.cuMemcpyDtoH(signature.data(), global, bytes) != CUDA_SUCCESS ||
+      signature[0] + 1 != signature.size())
+    return checkKernelSignature(m, stepIndex, nullptr);
+  return checkKernelSignature(m, stepIndex, signature.data());
 }
 
 ingot_status *loadModel(const ModelData &m, const uint8_t *fatbin, size_t size,
