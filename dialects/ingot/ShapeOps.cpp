@@ -855,11 +855,17 @@ LogicalResult PadOp::inferReturnTypeComponents(
       out.push_back(kDyn);
       continue;
     }
-    int64_t o = d + (*pads)[i] + (*pads)[rank + i];
-    if (o < 0)
+    // Checked: crafted pads overflowed int64 (found by fuzzing).
+    std::optional<int64_t> o = llvm::checkedAdd<int64_t>(d, (*pads)[i]);
+    if (o)
+      o = llvm::checkedAdd<int64_t>(*o, (*pads)[rank + i]);
+    if (!o)
+      return emitOptionalError(loc, "'ingot.pad' pads of dimension ", i,
+                               " are too large");
+    if (*o < 0)
       return emitOptionalError(loc, "'ingot.pad' pads crop dimension ", i,
                                " below zero");
-    out.push_back(o);
+    out.push_back(*o);
   }
   return pushResult(results, out, element);
 }
