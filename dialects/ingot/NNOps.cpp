@@ -536,10 +536,17 @@ LogicalResult ResizeOp::inferReturnTypeComponents(
       return emitOptionalError(loc, "'ingot.resize' scales has ",
                                scales->size(), " values for rank ", rank);
     for (int64_t i = 0; i < rank; ++i) {
-      if ((*scales)[i] <= 0)
+      // Written to be false for NaN too.
+      if (!((*scales)[i] > 0))
         return emitOptionalError(loc, "'ingot.resize' scales must be positive");
-      if ((*x)[i] != kDyn)
-        out[i] = static_cast<int64_t>(std::floor((*x)[i] * (*scales)[i]));
+      if ((*x)[i] == kDyn)
+        continue;
+      // A size beyond int64 cannot be converted (found by fuzzing: UB).
+      double size = std::floor((*x)[i] * (*scales)[i]);
+      if (!(size < 0x1p62))
+        return emitOptionalError(loc, "'ingot.resize' scale ", (*scales)[i],
+                                 " makes dimension ", i, " too large");
+      out[i] = static_cast<int64_t>(size);
     }
   }
   return pushResult(results, out, element);
