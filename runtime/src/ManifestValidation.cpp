@@ -216,47 +216,53 @@ private:
     return nullptr;
   }
 
-  ingot_status *gemm(const art::Step &s, const std::string &label) {
-    const art::GemmCall &g = s.gemm();
-    bool bias = g.epilogue() != art::GemmCall::NONE;
-    int arity = 3 + (bias ? 1 : 0) + (g.residual() ? 1 : 0);
-    if (s.buffers_size() != arity || (g.residual() && !bias) ||
-        !art::GemmCall::Epilogue_IsValid(g.epilogue()))
-      return invalid(label + ": GEMM with " + std::to_string(s.buffers_size()) +
+  /// A library call's buffers: A/B (or X/W), the output, then its
+  /// epilogue's bias (`biasElements` values) and residual (laid out like the
+  /// output), each large enough for `spans` elements.
+  ingot_status *libraryBuffers(const art::Step &s, const std::string &label,
+                               const char *call, const char *const names[3],
+                               const uint64_t spans[3], bool bias,
+                               uint64_t biasElements, bool residual) {
+    int arity = 3 + (bias ? 1 : 0) + (residual ? 1 : 0);
+    if (s.buffers_size() != arity || (residual && !bias))
+      return invalid(label + ": " + call + " with " +
+                     std::to_string(s.buffers_size()) +
                      " buffers does not match its epilogue");
-    uint64_t spanA, spanB, spanC;
-    if (!matrixSpan(g.offset_a(), g.batch(), g.stride_a(),
-                    g.trans_a() ? g.k() : g.m(), g.trans_a() ? g.m() : g.k(),
-                    g.lda(), spanA) ||
-        !matrixSpan(g.offset_b(), g.batch(), g.stride_b(),
-                    g.trans_b() ? g.n() : g.k(), g.trans_b() ? g.k() : g.n(),
-                    g.ldb(), spanB) ||
-        !matrixSpan(g.offset_c(), g.batch(), g.stride_c(), g.m(), g.n(),
-                    g.ldc(), spanC))
-      return invalid(label + ": GEMM geometry is invalid");
-    if (ingot_status *st = needs(s, 0, spanA, label, "A"))
-      return st;
-    if (ingot_status *st = needs(s, 1, spanB, label, "B"))
-      return st;
-    if (ingot_status *st = needs(s, 2, spanC, label, "C"))
-      return st;
-    if (bias)
-      if (ingot_status *st = needs(s, 3, g.n(), label, "bias"))
+    for (int k = 0; k < 3; ++k)
+      if (ingot_status *st = needs(s, k, spans[k], label, names[k]))
         return st;
-    if (g.residual())
-      if (ingot_status *st = needs(s, 4, spanC, label, "residual"))
+    if (bias)
+      if (ingot_status *st = needs(s, 3, biasElements, label, "bias"))
+        return st;
+    if (residual)
+      if (ingot_status *st = needs(s, 4, spans[2], label, "residual"))
         return st;
     return nullptr;
+  }
+
+  ingot_status *gemm(const art::Step &s, const std::string &label) {
+    const art::GemmCall &g = s.gemm();
+    if (!art::GemmCall::Epilogue_IsValid(g.epilogue()))
+      return invalid(label + ": GEMM with an unknown epilogue");
+    uint64_t spans[3];
+    if (!matrixSpan(g.offset_a(), g.batch(), g.stride_a(),
+                    g.trans_a() ? g.k() : g.m(), g.trans_a() ? g.m() : g.k(),
+                    g.lda(), spans[0]) ||
+        !matrixSpan(g.offset_b(), g.batch(), g.stride_b(),
+                    g.trans_b() ? g.n() : g.k(), g.trans_b() ? g.k() : g.n(),
+                    g.ldb(), spans[1]) ||
+        !matrixSpan(g.offset_c(), g.batch(), g.stride_c(), g.m(), g.n(),
+                    g.ldc(), spans[2]))
+      return invalid(label + ": GEMM geometry is invalid");
+    static const char *const names[3] = {"A", "B", "C"};
+    return libraryBuffers(s, label, "GEMM", names, spans,
+                          g.epilogue() != art::GemmCall::NONE, g.n(),
+                          g.residual());
   }
 
   ingot_status *conv(const art::Step &s, const std::string &label) {
     const art::ConvCall &c = s.conv();
     int rank = c.in_size_size();
-    int arity = 3 + (c.bias() ? 1 : 0) + (c.residual() ? 1 : 0);
-    if (s.buffers_size() != arity || (c.residual() && !c.bias()))
-      return invalid(label + ": convolution with " +
-                     std::to_string(s.buffers_size()) +
-                     " buffers does not match its epilogue");
     bool shapeOk = rank >= 1 && rank <= 3 && c.out_size_size() == rank &&
                    c.kernel_size() == rank && c.stride_size() == rank &&
                    c.dilation_size() == rank && c.pad_begin_size() == rank &&
@@ -281,19 +287,10 @@ private:
                 checkedMul(w, c.kernel(d), w);
     if (!shapeOk)
       return invalid(label + ": convolution geometry is invalid");
-    if (ingot_status *st = needs(s, 0, x, label, "input"))
-      return st;
-    if (ingot_status *st = needs(s, 1, w, label, "weight"))
-      return st;
-    if (ingot_status *st = needs(s, 2, y, label, "output"))
-      return st;
-    if (c.bias())
-      if (ingot_status *st = needs(s, 3, c.out_channels(), label, "bias"))
-        return st;
-    if (c.residual())
-      if (ingot_status *st = needs(s, 4, y, label, "residual"))
-        return st;
-    return nullptr;
+    static const char *const names[3] = {"input", "weight", "output"};
+    const uint64_t spans[3] = {x, w, y};
+    return libraryBuffers(s, label, "convolution", names, spans, c.bias(),
+                          c.out_channels(), c.residual());
   }
 
   const ModelData &m;
