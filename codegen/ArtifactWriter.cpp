@@ -100,6 +100,8 @@ mlir::ingot::codegen::buildArtifact(const ExecutionPlan &plan,
       break;
     }
     out->set_kernel(s.kernel);
+    if (s.libraryType)
+      out->set_library_dtype(dataType(s.libraryType));
     out->set_grid_x(s.gridX);
     out->set_block_x(s.blockX);
     if (s.kind == PlanStep::Kind::Gemm) {

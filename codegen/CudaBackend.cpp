@@ -131,11 +131,23 @@ LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan,
     FusionOp region = step.region;
     if (region.getKind() == "library") {
       Operation *lib = regionLibraryOp(region);
-      if (!elementTypeIsF32(lib))
+      Type libType =
+          cast<ShapedType>(lib->getResult(0).getType()).getElementType();
+      if (!libType.isF32() && !isReducedFloat(libType))
         return region.emitError()
-               << "cuda: library ops support f32 only for now";
+               << "cuda: library ops support f32, f16 and bf16 only";
+      // The library writes the region's output buffer and the epilogue
+      // rewrites it in place, so both have the library result's type.
+      for (Value v : lib->getOperands())
+        if (cast<ShapedType>(v.getType()).getElementType() != libType)
+          return region.emitError() << "cuda: a library op with operands of "
+                                       "another element type than its result";
+      if (elementTypeOf(region.getRoot()->getResult(0)) != libType)
+        return region.emitError()
+               << "cuda: a library epilogue that changes the element type";
       PlanStep call;
       call.region = region;
+      call.libraryType = libType;
       auto bufferOf = [&](Value v) -> FailureOr<unsigned> {
         auto arg = dyn_cast<BlockArgument>(v);
         if (!arg)
@@ -228,10 +240,6 @@ LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan,
         step.kind == PlanStep::Kind::Gemm || step.kind == PlanStep::Kind::Conv;
   }
   return success();
-}
-
-bool codegen::elementTypeIsF32(Operation *op) {
-  return cast<ShapedType>(op->getResult(0).getType()).getElementType().isF32();
 }
 
 bool codegen::compileCudaSource(const std::string &source,

@@ -16,8 +16,6 @@ namespace mlir::ingot::codegen {
 /// buffer followed, when it has one, by its epilogue kernel in place.
 LogicalResult lowerPlanForCuda(ExecutionPlan &plan, std::string &source);
 
-bool elementTypeIsF32(Operation *op);
-
 /// Compiles CUDA source with nvcc into a fatbin: SASS for each `sm_XX` arch
 /// and PTX for the newest. nvcc is $INGOT_NVCC, `nvcc` on PATH, or
 /// /usr/local/cuda/bin/nvcc.

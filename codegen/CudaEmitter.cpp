@@ -164,7 +164,7 @@ LogicalResult CudaKernelWriter::loopBody(Value result, CudaLaunch &launch,
                                          bool vectorize) {
   ArrayRef<int64_t> shape = shapeOf(result);
   int64_t n = numElements(shape);
-  std::string ty = cType(elementTypeOf(result));
+  Type t = elementTypeOf(result);
   std::string vector = vectorize ? vectorLoop(result, n) : "";
   if (!e.error.empty())
     return fail(e.error);
@@ -179,7 +179,7 @@ LogicalResult CudaKernelWriter::loopBody(Value result, CudaLaunch &launch,
          "(blockIdx.x) * blockDim.x + "
          "threadIdx.x; flat < " +
          str(n) + "; flat += " + it + "(blockDim.x) * gridDim.x) {\n" +
-         e.body() + "    out[flat] = " + v + ";\n  }\n";
+         e.body() + "    out[flat] = " + storeAs(t, v) + ";\n  }\n";
   e.body().clear();
   launch.blockX = 256;
   int64_t threads = vector.empty() ? n : n / 4;
@@ -204,7 +204,7 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *epilogueRoot,
   Value input = root->getOperand(0);
   ArrayRef<int64_t> inShape = shapeOf(input), outShape = shapeOf(result);
   Type t = elementTypeOf(result);
-  std::string ty = cType(t);
+  std::string ty = valueType(t);
   std::string acc =
       isa<FloatType>(t) ? (t.isF64() ? "double" : "float") : "int64_t";
   size_t rank = inShape.size();
@@ -212,7 +212,7 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *epilogueRoot,
   // out[at] = the reduction's value `v` at `idx`, through the epilogue.
   auto store = [&](const std::string &at, const std::string &v,
                    const Index &idx) {
-    e.storeThroughEpilogue(root, epilogueRoot, "out[" + at + "]", ty, v, idx);
+    e.storeThroughEpilogue(root, epilogueRoot, "out[" + at + "]", v, idx);
   };
   if (root != epilogueRoot && !isa<SoftmaxOp, LogSoftmaxOp, LayerNormOp>(root))
     return fail("an epilogue after '" + root->getName().getStringRef().str() +
@@ -382,7 +382,8 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *epilogueRoot,
     std::string final = isa<ReduceMeanOp, GlobalAveragePoolOp>(root)
                             ? "a / " + acc + "(" + str(count) + ")"
                             : "a";
-    e.line("if (" + tid + " == 0) out[row] = " + ty + "(" + final + ");");
+    e.line("if (" + tid +
+           " == 0) out[row] = " + storeAs(t, ty + "(" + final + ")") + ";");
   }
   if (!e.error.empty())
     return fail(e.error);
@@ -454,7 +455,8 @@ LogicalResult CudaKernelWriter::write(std::string &out, CudaLaunch &launch) {
         e.error = "a second library op in one region";
         return std::string("0");
       }
-      std::string v = "out[" + linearIndex(libShape, idx) + "]";
+      std::string v = loadAs(elementTypeOf(lib->getResult(0)),
+                             "out[" + linearIndex(libShape, idx) + "]");
       if (bias)
         v += " + " + e.value(bias, Index{idx[1]});
       if (c) {

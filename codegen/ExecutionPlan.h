@@ -47,6 +47,7 @@ struct PlanStep {
   int64_t gridX = 0, blockX = 0; // GPU kernels
   GemmCall gemm;                 // Kind::Gemm
   ConvCall conv;                 // Kind::Conv
+  Type libraryType;              // Gemm/Conv: element type of the buffers
 };
 
 struct PlanTensor {

@@ -10,10 +10,16 @@ using namespace mlir;
 using namespace mlir::ingot;
 using namespace mlir::ingot::codegen;
 
-void codegen::buildHostLoweringPipeline(OpPassManager &pm) {
+void codegen::buildHostLoweringPipeline(OpPassManager &pm,
+                                        const LoweringOptions &options) {
   OpPassManager &fn = pm.nest<func::FuncOp>();
   fn.addPass(createIngotFoldBatchNormPass());
   fn.addPass(createCanonicalizerPass());
+  // After batch-norm folding, so folded weights are rounded once.
+  IngotAssignPrecisionPassOptions precision;
+  precision.precision = options.precision;
+  precision.ioPrecision = options.ioPrecision;
+  fn.addPass(createIngotAssignPrecisionPass(precision));
   fn.addPass(createIngotFusePass());
   fn.addPass(createIngotDeadCodeElimPass());
 }

@@ -9,9 +9,17 @@
 
 namespace mlir::ingot::codegen {
 
+struct LoweringOptions {
+  /// ingot-assign-precision's options: fp32, tf32, fp16, bf16; model or
+  /// compute.
+  std::string precision = "fp32", ioPrecision = "model";
+};
+
 /// Adds the passes that turn the front end's output into fusion regions:
-/// batch-norm folding, canonicalization, fusion, dead-code elimination.
-void buildHostLoweringPipeline(OpPassManager &pm);
+/// batch-norm folding, canonicalization, precision assignment, fusion,
+/// dead-code elimination.
+void buildHostLoweringPipeline(OpPassManager &pm,
+                               const LoweringOptions &options = {});
 
 /// Plans `func` (already fused) and writes the host C++ for all its kernels.
 LogicalResult generateHost(func::FuncOp func, ExecutionPlan &plan,

@@ -96,9 +96,9 @@ std::string KernelWriter::pointer(Value v) {
 
 LogicalResult KernelWriter::loopKernel(Value result, const std::string &) {
   ArrayRef<int64_t> shape = shapeOf(result);
-  std::string ty = cType(elementTypeOf(result));
-  if (ty.empty())
-    return fail("element type " + std::to_string(0) + " not supported");
+  Type t = elementTypeOf(result);
+  if (cType(t).empty())
+    return fail("element type not supported");
   int64_t inner = shape.empty() ? 1 : shape.back();
   int64_t rows =
       shape.empty() ? 1 : numElements(shape) / std::max<int64_t>(1, inner);
@@ -117,7 +117,7 @@ LogicalResult KernelWriter::loopKernel(Value result, const std::string &) {
   e.body().clear();
   addBodyFunction(coords + "    for (int64_t iL = 0; iL < " + str(inner) +
                   "; ++iL) {\n" + body + "      a.out[r * " + str(inner) +
-                  " + iL] = " + v + ";\n    }\n");
+                  " + iL] = " + storeAs(t, v) + ";\n    }\n");
   entryBody += parallelCall(rows, inner * 4);
   return success();
 }
@@ -131,7 +131,7 @@ LogicalResult KernelWriter::reductionKernel(Operation *epilogueRoot) {
   Value input = root->getOperand(0);
   ArrayRef<int64_t> inShape = shapeOf(input);
   Type t = elementTypeOf(result);
-  std::string ty = cType(t);
+  std::string ty = valueType(t);
   if (ty.empty())
     return fail("element type not supported");
   bool isFloat = isa<FloatType>(t);
@@ -144,7 +144,7 @@ LogicalResult KernelWriter::reductionKernel(Operation *epilogueRoot) {
   // out[at] = the reduction's value `v` at `idx`, through the epilogue.
   auto store = [&](const std::string &at, const std::string &v,
                    const Index &idx) {
-    e.storeThroughEpilogue(root, epilogueRoot, "a.out[" + at + "]", ty, v, idx);
+    e.storeThroughEpilogue(root, epilogueRoot, "a.out[" + at + "]", v, idx);
   };
 
   auto isReduce = isa<ReduceMeanOp, ReduceSumOp, ReduceMaxOp, ReduceMinOp,
@@ -205,7 +205,7 @@ LogicalResult KernelWriter::reductionKernel(Operation *epilogueRoot) {
     std::string finalValue = isa<ReduceMeanOp, GlobalAveragePoolOp>(root)
                                  ? "acc / " + accTy + "(" + str(count) + ")"
                                  : "acc";
-    e.line("a.out[r] = " + ty + "(" + finalValue + ");");
+    e.line("a.out[r] = " + storeAs(t, ty + "(" + finalValue + ")") + ";");
   } else if (isa<SoftmaxOp, LogSoftmaxOp>(root)) {
     int64_t axis =
         static_cast<int64_t>(cast<IntegerAttr>(root->getAttr("axis")).getInt());
@@ -311,14 +311,38 @@ LogicalResult KernelWriter::reductionKernel(Operation *epilogueRoot) {
 
 LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
   Value libResult = lib->getResult(0);
-  if (!elementTypeOf(libResult).isF32())
-    return fail("library ops support f32 only for now");
+  Type libType = elementTypeOf(libResult);
+  if (!libType.isF32() && !isReducedFloat(libType))
+    return fail("library ops support f32, f16 and bf16 only");
   ArrayRef<int64_t> outShape = shapeOf(libResult);
   std::string call;
+  // The runtime's GEMM and convolution work in FP32. Half-precision operands
+  // are widened into per-thread scratch first (constants already are float
+  // arrays), and a half-precision result is computed into scratch and
+  // narrowed by the epilogue: correct first; the GPU gets native FP16/BF16.
+  bool narrowResult =
+      isReducedFloat(libType) || elementTypeOf(root->getResult(0)) != libType;
+  std::string libOut = narrowResult ? "a.lib" : "a.out";
+  unsigned scratchSlots = 0;
+  if (narrowResult) {
+    entryBody += "  a.lib = ig_scratch(" + str(scratchSlots++) + ", " +
+                 str(numElements(outShape)) + ");\n";
+  }
+  auto pointer = [&](Value v) {
+    std::string p = this->pointer(v);
+    if (!isa<BlockArgument>(v) || !isReducedFloat(elementTypeOf(v)))
+      return p;
+    std::string wide = symbol + "_wide" + str(scratchSlots);
+    int64_t n = numElements(shapeOf(v));
+    entryBody += "  float *" + wide + " = ig_scratch(" + str(scratchSlots++) +
+                 ", " + str(n) + ");\n  ig_widen(" + p + ", " + wide + ", " +
+                 str(n) + ");\n";
+    return wide;
+  };
   // How the epilogue reads the library result (plus any bias term).
   std::function<std::string(const Index &)> read;
   auto outAt = [&](const Index &idx) {
-    return "a.out[" + linearIndex(outShape, idx) + "]";
+    return libOut + "[" + linearIndex(outShape, idx) + "]";
   };
 
   auto convParams = [&](auto op, Value x, Value w,
@@ -369,7 +393,7 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
         }
         call = convParams(op, op.getInput(), op.getWeight(), std::nullopt) +
                "  ctx->api->conv_f32(ctx, &p, " + pointer(op.getInput()) +
-               ", " + pointer(op.getWeight()) + ", a.out);\n";
+               ", " + pointer(op.getWeight()) + ", " + libOut + ");\n";
         read = withChannelBias(op.getBias());
       })
       .Case([&](ConvTransposeOp op) {
@@ -402,8 +426,8 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
         }
         call = convParams(op, op.getInput(), op.getWeight(), padBegin) +
                "  ctx->api->conv_transpose_f32(ctx, &p, " +
-               pointer(op.getInput()) + ", " + pointer(op.getWeight()) +
-               ", a.out);\n";
+               pointer(op.getInput()) + ", " + pointer(op.getWeight()) + ", " +
+               libOut + ");\n";
         read = withChannelBias(op.getBias());
       })
       .Case([&](GemmOp op) {
@@ -415,8 +439,8 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
                str(m) + ", " + str(n) + ", " + str(k) + ", " +
                f32Literal(op.getAlpha().convertToDouble()) + ", " +
                pointer(op.getA()) + ", " + str(as[1]) + ", " +
-               pointer(op.getB()) + ", " + str(bs[1]) + ", 0, a.out, " +
-               str(n) + ");\n";
+               pointer(op.getB()) + ", " + str(bs[1]) + ", 0, " + libOut +
+               ", " + str(n) + ");\n";
         read = [&, op](const Index &idx) mutable {
           std::string v = outAt(idx);
           if (op.getC()) {
@@ -474,8 +498,8 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
         }
         call += "    ctx->api->gemm_f32(ctx, 0, 0, " + str(m) + ", " + str(n) +
                 ", " + str(k) + ", 1.0f, " + A + " + (" + offA + "), " +
-                str(k) + ", " + B + " + (" + offB + "), " + str(n) +
-                ", 0, a.out + bi * " + str(m * n) + ", " + str(n) + ");\n  }\n";
+                str(k) + ", " + B + " + (" + offB + "), " + str(n) + ", 0, " +
+                libOut + " + bi * " + str(m * n) + ", " + str(n) + ");\n  }\n";
         read = [&](const Index &idx) { return outAt(idx); };
       })
       .Default([&](Operation *) { status = fail("unknown library op"); });
@@ -483,7 +507,7 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
     return failure();
   entryBody += call;
 
-  bool needsEpilogue = root != lib;
+  bool needsEpilogue = root != lib || narrowResult;
   if (auto conv = dyn_cast<ConvOp>(lib))
     needsEpilogue |= static_cast<bool>(conv.getBias());
   if (auto convT = dyn_cast<ConvTransposeOp>(lib))
@@ -508,6 +532,7 @@ LogicalResult KernelWriter::write(std::string &out) {
   Operation *root = region.getRoot();
   if (!root)
     return fail("empty region");
+  StringRef kind = region.getKind();
   // Args struct: region inputs, then the output.
   std::string args = "struct " + symbol + "_args {\n";
   std::string init;
@@ -523,11 +548,14 @@ LogicalResult KernelWriter::write(std::string &out) {
   std::string outTy = cType(elementTypeOf(root->getResult(0)));
   if (outTy.empty())
     return fail("output element type not supported");
-  args += "  " + outTy + " *__restrict out;\n};\n";
+  args += "  " + outTy + " *__restrict out;\n";
+  // FP32 scratch for the result of a half-precision library op.
+  if (kind == "library")
+    args += "  float *lib;\n";
+  args += "};\n";
   init += "(" + outTy + " *)b[" + str(n) + "]";
   entryBody = "  " + symbol + "_args a{" + init + "};\n";
 
-  StringRef kind = region.getKind();
   LogicalResult status = success();
   if (kind == "library") {
     Operation *lib = regionLibraryOp(region);

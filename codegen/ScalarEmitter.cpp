@@ -19,6 +19,12 @@ using namespace mlir::ingot::codegen;
 std::string codegen::cType(Type t) {
   if (t.isF32())
     return "float";
+  // Half-precision storage types; each backend's prelude defines them
+  // (CUDA: __half / __nv_bfloat16, host: 2-byte structs).
+  if (t.isF16())
+    return "ig_half";
+  if (t.isBF16())
+    return "ig_bfloat16";
   if (t.isF64())
     return "double";
   if (t.isInteger(1))
@@ -30,6 +36,22 @@ std::string codegen::cType(Type t) {
       return base + std::to_string(i.getWidth()) + "_t";
   }
   return "";
+}
+
+std::string codegen::valueType(Type t) {
+  if (isReducedFloat(t))
+    return "float";
+  return cType(t);
+}
+
+bool codegen::isReducedFloat(Type t) { return t.isF16() || t.isBF16(); }
+
+std::string codegen::loadAs(Type t, const std::string &stored) {
+  return isReducedFloat(t) ? "float(" + stored + ")" : stored;
+}
+
+std::string codegen::storeAs(Type t, const std::string &v) {
+  return isReducedFloat(t) ? cType(t) + "(" + v + ")" : v;
 }
 
 ArrayRef<int64_t> codegen::shapeOf(Value v) {
@@ -86,11 +108,16 @@ Index codegen::emitCoordinates(ScalarEmitter &e, ArrayRef<int64_t> shape,
   return idx;
 }
 
-void ScalarEmitter::storeThroughEpilogue(
-    Operation *reduction, Operation *epilogueRoot, const std::string &target,
-    const std::string &type, const std::string &v, const Index &idx) {
+void ScalarEmitter::storeThroughEpilogue(Operation *reduction,
+                                         Operation *epilogueRoot,
+                                         const std::string &target,
+                                         const std::string &v,
+                                         const Index &idx) {
+  Type rowType = elementTypeOf(reduction->getResult(0));
+  Type outType = elementTypeOf(epilogueRoot->getResult(0));
+  std::string type = valueType(rowType);
   if (reduction == epilogueRoot) {
-    line(target + " = " + type + "(" + v + ");");
+    line(target + " = " + storeAs(outType, type + "(" + v + ")") + ";");
     return;
   }
   std::string name = fresh("row");
@@ -101,7 +128,8 @@ void ScalarEmitter::storeThroughEpilogue(
       error = "a reduction read at another index in its epilogue";
     return name;
   };
-  line(target + " = " + value(epilogueRoot->getResult(0), idx) + ";");
+  line(target + " = " +
+       storeAs(outType, value(epilogueRoot->getResult(0), idx)) + ";");
   reductionValue = nullptr;
 }
 
@@ -155,7 +183,9 @@ std::string codegen::f32Literal(double v) {
 }
 
 std::string codegen::floatLiteral(double v, Type t) {
-  if (t.isF32())
+  // Half-precision values are computed in float, and every f16/bf16 value is
+  // exactly a float.
+  if (t.isF32() || isReducedFloat(t))
     return f32Literal(v);
   if (std::isnan(v))
     return "double(NAN)";
@@ -217,7 +247,11 @@ std::string ScalarEmitter::constantRef(ConstantOp op) {
     name = "=" + elementText(0); // '=' marks a literal
   } else {
     name = prefix + "c" + std::to_string(constantNames.size());
-    constantsText += constantQualifier + " " + cType(t) + " " + name + "[] = {";
+    // Half-precision constants are kept as float arrays: their values are
+    // exact in float, and CUDA cannot initialize __half device arrays
+    // statically.
+    constantsText +=
+        constantQualifier + " " + valueType(t) + " " + name + "[] = {";
     for (int64_t i = 0; i < host->size(); ++i)
       constantsText += (i ? ", " : "") + elementText(i);
     constantsText += "};\n";
@@ -240,7 +274,8 @@ std::string ScalarEmitter::read(Value v, const Index &idx) {
     auto vector = identityVectors.find(arg.getArgNumber());
     if (at == identityFlat && vector != identityVectors.end())
       return vector->second + "." + identityLane;
-    return bufferName(arg.getArgNumber()) + "[" + at + "]";
+    return loadAs(elementTypeOf(v),
+                  bufferName(arg.getArgNumber()) + "[" + at + "]");
   }
   auto constant = v.getDefiningOp<ConstantOp>();
   std::string ref = constantRef(constant);
@@ -294,7 +329,7 @@ std::string ScalarEmitter::value(Value v, const Index &idx) {
 std::string ScalarEmitter::elementwise(Operation *op, const Index &idx) {
   Value result = op->getResult(0);
   Type t = elementTypeOf(result);
-  std::string ty = cType(t);
+  std::string ty = valueType(t);
   if (ty.empty()) {
     error = "element type not supported by codegen yet";
     return "0";
@@ -354,6 +389,10 @@ std::string ScalarEmitter::elementwise(Operation *op, const Index &idx) {
               return "(" + x + " != 0)";
             if (isa<FloatType>(from) && isa<IntegerType>(t))
               return "ig_float_to_int<" + ty + ">(" + x + ")";
+            // To half precision: round through the storage type (the value
+            // stays a float).
+            if (isReducedFloat(t))
+              return "float(" + cType(t) + "(float(" + x + ")))";
             return ty + "(" + x + ")";
           })
           .Case([&](ClipOp) {
@@ -563,7 +602,7 @@ std::string ScalarEmitter::remap(Operation *op, const Index &idx) {
         if (axis < 0)
           axis += outShape.size();
         std::string name = fresh();
-        line(cType(elementTypeOf(result)) + " " + name + ";");
+        line(valueType(elementTypeOf(result)) + " " + name + ";");
         int64_t offset = 0;
         auto inputs = o.getInputs();
         for (size_t i = 0; i < inputs.size(); ++i) {
@@ -613,7 +652,7 @@ std::string ScalarEmitter::remap(Operation *op, const Index &idx) {
                 ? value(o.getConstantValue(),
                         Index(shapeOf(o.getConstantValue()).size(), "0"))
                 : (isa<FloatType>(t) ? literal(0, t) : intLiteral(0, t));
-        line(cType(t) + " " + name + " = " + fill + ";");
+        line(valueType(t) + " " + name + " = " + fill + ";");
         open("if (" + inside + ")");
         line(name + " = " + value(o.getInput(), in) + ";");
         close();
@@ -723,7 +762,8 @@ std::string ScalarEmitter::resizeValue(ResizeOp o, const Index &idx) {
   for (int i = 0; i < loops; ++i)
     close();
   std::string name = fresh();
-  line("const " + cType(t) + " " + name + " = " + cType(t) + "(" + acc + ");");
+  line("const " + valueType(t) + " " + name + " = " + valueType(t) + "(" + acc +
+       ");");
   return name;
 }
 
@@ -757,7 +797,7 @@ std::string ScalarEmitter::windowed(Operation *op, const Index &idx) {
     return "0";
   }
   Type t = elementTypeOf(op->getResult(0));
-  std::string ty = cType(t);
+  std::string ty = valueType(t);
   std::string acc = fresh("acc"), count = fresh("n");
   if (isMax)
     line(ty + " " + acc + " = ig_lowest<" + ty + ">();");

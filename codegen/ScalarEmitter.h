@@ -28,6 +28,18 @@ using Index = std::vector<std::string>;
 /// for types codegen does not handle yet.
 std::string cType(Type elementType);
 
+/// The C type values of an element type have in registers: "float" for the
+/// half-precision types (f16, bf16: stored in 16 bits, computed in FP32),
+/// otherwise the storage type.
+std::string valueType(Type elementType);
+/// f16 or bf16.
+bool isReducedFloat(Type elementType);
+/// `stored` (an lvalue of storage type) as a value, and a value `v` as the
+/// storage type of `t`: conversions for the half-precision types, the
+/// expression itself for the others.
+std::string loadAs(Type t, const std::string &stored);
+std::string storeAs(Type t, const std::string &v);
+
 /// Small helpers the backends share.
 ArrayRef<int64_t> shapeOf(Value v);
 Type elementTypeOf(Value v);
@@ -87,12 +99,13 @@ public:
   /// region with an elementwise epilogue is read inside that epilogue.
   std::function<std::string(Operation *, const Index &)> reductionValue;
 
-  /// Emits `target = ...;` storing the value `v` (C type `type`) of the
-  /// row-wise `reduction` at `idx`, passed through the region's elementwise
-  /// epilogue up to `epilogueRoot` when that is another op.
+  /// Emits `target = ...;` storing the value `v` of the row-wise
+  /// `reduction` at `idx`, passed through the region's elementwise epilogue
+  /// up to `epilogueRoot` when that is another op, converted to the storage
+  /// type of `epilogueRoot`'s result.
   void storeThroughEpilogue(Operation *reduction, Operation *epilogueRoot,
-                            const std::string &target, const std::string &type,
-                            const std::string &v, const Index &idx);
+                            const std::string &target, const std::string &v,
+                            const Index &idx);
 
   /// Statements emitted so far (appended to by value()).
   std::string &body() { return text; }

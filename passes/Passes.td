@@ -82,4 +82,44 @@ def IngotFusePass : Pass<"ingot-fuse", "func::FuncOp"> {
   let dependentDialects = ["::mlir::ingot::IngotDialect"];
 }
 
+def IngotAssignPrecisionPass : Pass<"ingot-assign-precision", "func::FuncOp"> {
+  let summary = "Run float compute in FP16 or BF16, keeping sensitive ops in FP32";
+  let description = [{
+    With `precision=fp16` or `bf16`, every op computing an f32 tensor is
+    retyped to the half-precision type, except:
+    - ops whose results leave the half-precision range: `exp`, `log`, `pow`,
+      `reduce_sum`, `reduce_prod`;
+    - ops whose float data operands all come from FP32 ops (so a chain such
+      as pow -> reduce_mean -> add(eps) -> sqrt of a decomposed layer norm
+      stays FP32 until it meets half-precision data again).
+    Casts are inserted where the two meet and fuse into their neighbours.
+    f32 constants are converted once, here; a value beyond the type's finite
+    range is clamped to it with a warning naming the op that uses it.
+    Accumulation never happens in half precision: code generation computes
+    every f16/bf16 value in FP32 (reductions, softmax and layer-norm
+    statistics included) and rounds only when storing.
+
+    With `io-precision=model` (the default) inputs and outputs keep the
+    model's f32 (cast on entry and exit); `compute` gives them the
+    half-precision type. f64 and tensors that are already f16/bf16 are left
+    as they are. `fp32` and `tf32` leave the function unchanged (TF32 is a
+    library setting, not a storage type).
+
+    ```mlir
+    %0 = ingot.relu %arg0 : (tensor<4xf32>) -> tensor<4xf32>
+    // precision=fp16 becomes
+    %c = ingot.cast %arg0 {to = f16} : (tensor<4xf32>) -> tensor<4xf16>
+    %0 = ingot.relu %c : (tensor<4xf16>) -> tensor<4xf16>
+    %r = ingot.cast %0 {to = f32} : (tensor<4xf16>) -> tensor<4xf32>
+    ```
+  }];
+  let options = [
+    Option<"precision", "precision", "std::string", "\"fp32\"",
+           "fp32, tf32, fp16 or bf16">,
+    Option<"ioPrecision", "io-precision", "std::string", "\"model\"",
+           "model (keep the model's input/output types) or compute">,
+  ];
+  let dependentDialects = ["::mlir::ingot::IngotDialect"];
+}
+
 #endif // INGOT_PASSES_TD

@@ -64,10 +64,21 @@ cl::opt<std::string>
            cl::desc("Code generation target: cpu, or cuda[:sm_80,sm_90] "
                     "(SASS for each arch, PTX for the newest)"),
            cl::init("cpu"), cl::cat(category));
-cl::opt<bool> tf32("tf32",
-                   cl::desc("CUDA: let FP32 GEMMs and convolutions use TF32 "
-                            "tensor cores"),
+cl::opt<bool> tf32("tf32", cl::desc("The same as --precision=tf32"),
                    cl::cat(category));
+cl::opt<std::string> precision(
+    "precision",
+    cl::desc("Compute precision: fp32 (default); tf32 (CUDA: FP32 tensors, "
+             "TF32 tensor cores in GEMMs and convolutions); fp16 or bf16 "
+             "(half-precision tensors and library calls, FP32 accumulation, "
+             "sensitive ops kept in FP32)"),
+    cl::init("fp32"), cl::cat(category));
+cl::opt<std::string> ioPrecision(
+    "io-precision",
+    cl::desc("With fp16/bf16: 'model' keeps the model's input and output "
+             "types (default), 'compute' makes f32 inputs and outputs "
+             "half-precision too"),
+    cl::init("model"), cl::cat(category));
 cl::opt<std::string> march("march",
                            cl::desc("CPU architecture for host code (-march=), "
                                     "default: native"),
@@ -312,6 +323,23 @@ int main(int argc, char **argv) {
     return 2;
   }
 
+  if (!llvm::is_contained({"fp32", "tf32", "fp16", "bf16"},
+                          precision.getValue())) {
+    errs() << "ingotc: error: unknown --precision '" << precision
+           << "' (supported: fp32, tf32, fp16, bf16)\n";
+    return 2;
+  }
+  if (ioPrecision != "model" && ioPrecision != "compute") {
+    errs() << "ingotc: error: unknown --io-precision '" << ioPrecision
+           << "' (supported: model, compute)\n";
+    return 2;
+  }
+  if (tf32 && precision.getNumOccurrences() && precision != "tf32") {
+    errs() << "ingotc: error: --tf32 contradicts --precision=" << precision
+           << "\n";
+    return 2;
+  }
+
   if (kind != EmitKind::Import) {
     // Require a fully static module exactly when every input is bound, and
     // always when compiling.
@@ -338,8 +366,12 @@ int main(int argc, char **argv) {
     if (failed(applyPassManagerCLOptions(pm)))
       return 1;
     mlir::ingot::buildFrontendPipeline(pm, pipelineOptions);
-    if (kind != EmitKind::Mlir)
-      mlir::ingot::codegen::buildHostLoweringPipeline(pm);
+    if (kind != EmitKind::Mlir) {
+      mlir::ingot::codegen::LoweringOptions lowering;
+      lowering.precision = tf32 ? "tf32" : precision.getValue();
+      lowering.ioPrecision = ioPrecision;
+      mlir::ingot::codegen::buildHostLoweringPipeline(pm, lowering);
+    }
     if (failed(pm.run(*module)))
       return 1;
   }
@@ -366,7 +398,7 @@ int main(int argc, char **argv) {
     if (failed(plan) ||
         failed(mlir::ingot::codegen::lowerPlanForCuda(*plan, source)))
       return 1;
-    plan->allowTF32 = tf32;
+    plan->allowTF32 = tf32 || precision == "tf32";
     plan->cudaArchs = cudaArchs;
     if (printStats)
       printPlanStats(*plan);

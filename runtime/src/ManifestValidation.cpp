@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Internal.h"
+#include "LibraryTypes.h"
 
 #include <set>
 #include <string>
@@ -210,10 +211,24 @@ private:
   ingot_status *needs(const art::Step &s, int k, uint64_t elements,
                       const std::string &label, const char *what) {
     uint64_t bytes;
-    if (!checkedMul(elements, 4, bytes) || bufferSize(s, k) < bytes)
+    if (!checkedMul(elements, libraryElementBytes(s), bytes) ||
+        bufferSize(s, k) < bytes)
       return invalid(label + ": the " + what + " buffer is too small for the " +
                      (s.kind() == art::Step::GEMM ? "GEMM" : "convolution"));
     return nullptr;
+  }
+
+  /// GPU libraries are called for FP32, FP16 and BF16 data only.
+  ingot_status *libraryType(const art::Step &s, const std::string &label) {
+    switch (s.library_dtype()) {
+    case art::DT_INVALID: // artifacts from before the field: F32
+    case art::DT_F32:
+    case art::DT_F16:
+    case art::DT_BF16:
+      return nullptr;
+    default:
+      return invalid(label + ": library call on an unsupported data type");
+    }
   }
 
   /// A library call's buffers: A/B (or X/W), the output, then its
@@ -241,6 +256,8 @@ private:
   }
 
   ingot_status *gemm(const art::Step &s, const std::string &label) {
+    if (ingot_status *st = libraryType(s, label))
+      return st;
     const art::GemmCall &g = s.gemm();
     if (!art::GemmCall::Epilogue_IsValid(g.epilogue()))
       return invalid(label + ": GEMM with an unknown epilogue");
@@ -261,6 +278,8 @@ private:
   }
 
   ingot_status *conv(const art::Step &s, const std::string &label) {
+    if (ingot_status *st = libraryType(s, label))
+      return st;
     const art::ConvCall &c = s.conv();
     int rank = c.in_size_size();
     bool shapeOk = rank >= 1 && rank <= 3 && c.out_size_size() == rank &&

@@ -151,6 +151,51 @@ static void convEpilogue(const art::ConvCall &c, float *y, const float *bias,
   }
 }
 
+/// FP16/BF16 library steps: the buffers widened to float, the call done in
+/// FP32 as above, its output rounded back (to nearest even) -- what cuBLASLt
+/// and cuDNN do with FP32 accumulation and one rounding at the store.
+static float widen(art::DataType t, const void *p, size_t i) {
+  if (t == art::DT_F16)
+    return float(static_cast<const _Float16 *>(p)[i]);
+  uint32_t u = uint32_t(static_cast<const uint16_t *>(p)[i]) << 16;
+  float f;
+  std::memcpy(&f, &u, sizeof f);
+  return f;
+}
+static void narrow(art::DataType t, void *p, size_t i, float v) {
+  if (t == art::DT_F16) {
+    static_cast<_Float16 *>(p)[i] = static_cast<_Float16>(v);
+    return;
+  }
+  uint32_t u;
+  std::memcpy(&u, &v, sizeof u);
+  static_cast<uint16_t *>(p)[i] =
+      (u & 0x7fffffffu) > 0x7f800000u
+          ? uint16_t((u >> 16) | 0x40u)
+          : uint16_t((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+}
+
+/// Runs `fn` on float views of a library step's buffers (`bytes` each).
+template <class F>
+static void inFloat(art::DataType t, std::vector<void *> &args,
+                    const std::vector<size_t> &bytes, F &&fn) {
+  if (t == art::DT_F32 || t == art::DT_INVALID) {
+    fn(args);
+    return;
+  }
+  std::vector<std::vector<float>> wide(args.size());
+  std::vector<void *> views;
+  for (size_t k = 0; k < args.size(); ++k) {
+    wide[k].resize(bytes[k] / 2);
+    for (size_t i = 0; i < wide[k].size(); ++i)
+      wide[k][i] = widen(t, args[k], i);
+    views.push_back(wide[k].data());
+  }
+  fn(views);
+  for (size_t i = 0; i < wide[2].size(); ++i)
+    narrow(t, args[2], i, wide[2][i]);
+}
+
 using ConfigureFn = void (*)(unsigned, unsigned);
 using SetThreadFn = void (*)(unsigned, unsigned);
 
@@ -277,8 +322,11 @@ int main(int argc, char **argv) {
     };
     for (const art::Step &step : m.steps()) {
       std::vector<void *> args;
-      for (uint32_t b : step.buffers())
+      std::vector<size_t> bytes;
+      for (uint32_t b : step.buffers()) {
         args.push_back(pointer(b));
+        bytes.push_back(size_t(m.buffers(int(b)).size()));
+      }
       switch (step.kind()) {
       case art::Step::KERNEL: {
         void *fn = dlsym(lib, step.kernel().c_str());
@@ -295,17 +343,21 @@ int main(int argc, char **argv) {
         std::memmove(args[1], args[0], m.buffers(int(step.buffers(1))).size());
         break;
       case art::Step::GEMM:
-        gemm(step.gemm(), static_cast<float *>(args[0]),
-             static_cast<float *>(args[1]), static_cast<float *>(args[2]),
-             args.size() > 3 ? static_cast<float *>(args[3]) : nullptr,
-             args.size() > 4 ? static_cast<float *>(args[4]) : nullptr);
+        inFloat(step.library_dtype(), args, bytes, [&](auto &a) {
+          gemm(step.gemm(), static_cast<float *>(a[0]),
+               static_cast<float *>(a[1]), static_cast<float *>(a[2]),
+               a.size() > 3 ? static_cast<float *>(a[3]) : nullptr,
+               a.size() > 4 ? static_cast<float *>(a[4]) : nullptr);
+        });
         break;
       case art::Step::CONV:
-        conv(step.conv(), static_cast<float *>(args[0]),
-             static_cast<float *>(args[1]), static_cast<float *>(args[2]));
-        convEpilogue(step.conv(), static_cast<float *>(args[2]),
-                     args.size() > 3 ? static_cast<float *>(args[3]) : nullptr,
-                     args.size() > 4 ? static_cast<float *>(args[4]) : nullptr);
+        inFloat(step.library_dtype(), args, bytes, [&](auto &a) {
+          conv(step.conv(), static_cast<float *>(a[0]),
+               static_cast<float *>(a[1]), static_cast<float *>(a[2]));
+          convEpilogue(step.conv(), static_cast<float *>(a[2]),
+                       a.size() > 3 ? static_cast<float *>(a[3]) : nullptr,
+                       a.size() > 4 ? static_cast<float *>(a[4]) : nullptr);
+        });
         break;
       default:
         throw std::runtime_error("unknown step");

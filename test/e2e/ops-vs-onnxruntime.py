@@ -343,9 +343,15 @@ case("bert_layer",
       const("half", np.array(0.5, np.float32))], opset=17)
 
 
+# --precision fp16|bf16 runs every case at that precision (tolerances from
+# e2e.precision_tolerance, inputs rounded to the type).
+precision = sys.argv[sys.argv.index("--precision") + 1] if "--precision" in sys.argv else "fp32"
+
+
 def run(c):
     name, path, positive, rtol, atol = c
-    ok, message = e2e.check(path, os.path.join(folder, name), rtol=rtol, atol=atol)
+    ok, message = e2e.check(path, os.path.join(folder, name + "_" + precision), rtol=rtol,
+                            atol=atol, precision=precision)
     return name, ok, message
 
 

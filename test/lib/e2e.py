@@ -34,13 +34,54 @@ def random_inputs(model_path, shapes=None, seed=0):
     return feeds
 
 
+# Reduced precision, in one place: the unit roundoff of each storage type
+# (fp16: 11 significant bits, bf16: 8) and the tolerances derived from it.
+# Ingot rounds every tensor a kernel stores (region outputs, converted
+# weights) while computing in FP32, so an output carries a few roundings
+# (each at most u relative), and library calls add sqrt(K)-like growth in
+# long sums: TOLERANCE_ROUNDINGS * u, relative and absolute.
+UNIT_ROUNDOFF = {"fp16": 2.0 ** -11, "bf16": 2.0 ** -8}
+TOLERANCE_ROUNDINGS = 16
+
+
+def precision_tolerance(precision, rtol, atol):
+    """(rtol, atol) for a check written for FP32 with `rtol`, `atol`."""
+    u = UNIT_ROUNDOFF.get(precision)
+    if u is None:
+        return rtol, atol
+    return max(rtol, TOLERANCE_ROUNDINGS * u), max(atol, TOLERANCE_ROUNDINGS * u)
+
+
+def round_to_precision(array, precision):
+    """float32 `array` with every value rounded to the fp16/bf16 grid (to
+    nearest even), still as float32: inputs both onnxruntime and Ingot see
+    exactly, so that a step function of an input (floor, comparisons) cannot
+    land on different sides of a step in the reference and in Ingot."""
+    if array.dtype != np.float32 or precision not in UNIT_ROUNDOFF:
+        return array
+    if precision == "fp16":
+        return array.astype(np.float16).astype(np.float32)
+    bits = array.view(np.uint32).astype(np.uint64)
+    rounded = ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16 << 16).astype(np.uint32)
+    nan = np.isnan(array)
+    out = rounded.view(np.float32).copy()
+    out[nan] = array[nan]
+    return out
+
+
 def check(model_path, workdir, shapes=None, rtol=1e-4, atol=1e-5, seed=0, threads=2,
-          emulate_cuda=True, feeds=None):
+          emulate_cuda=True, feeds=None, precision="fp32"):
     """Returns (ok, message). Raises nothing: failures are in the message.
-    `feeds` (name -> array) replaces the seeded random inputs."""
+    `feeds` (name -> array) replaces the seeded random inputs. `precision`
+    (ingotc --precision): at fp16/bf16 the float inputs are rounded to the
+    type first and the tolerances are precision_tolerance()'s; the
+    reference stays onnxruntime in FP32."""
     os.makedirs(workdir, exist_ok=True)
     if feeds is None:
         feeds = random_inputs(model_path, shapes, seed)
+    feeds = {k: round_to_precision(v, precision) for k, v in feeds.items()}
+    rtol, atol = precision_tolerance(precision, rtol, atol)
+    precision_args = [] if precision == "fp32" else ["--precision", precision]
     options = ort.SessionOptions()
     options.log_severity_level = 3
     options.intra_op_num_threads = threads
@@ -50,7 +91,7 @@ def check(model_path, workdir, shapes=None, rtol=1e-4, atol=1e-5, seed=0, thread
     np.savez(os.path.join(workdir, "inputs.npz"), **feeds)
     np.savez(os.path.join(workdir, "ref.npz"), **dict(zip(names, refs)))
     artifact = os.path.join(workdir, "model.ingot")
-    args = [shutil.which("ingotc"), model_path, "-o", artifact]
+    args = [shutil.which("ingotc"), model_path, "-o", artifact, *precision_args]
     for name, arr in feeds.items():
         args += ["--input-shape", name + ":" + ("x".join(str(d) for d in arr.shape) or "scalar")]
     p = subprocess.run(args, capture_output=True, text=True)
@@ -59,7 +100,8 @@ def check(model_path, workdir, shapes=None, rtol=1e-4, atol=1e-5, seed=0, thread
     cuda_note = ""
     nvcc = os.environ.get("INGOT_NVCC")
     if nvcc:
-        ok, cuda_note = compile_cuda(model_path, workdir, feeds, nvcc, rtol, atol, emulate_cuda)
+        ok, cuda_note = compile_cuda(model_path, workdir, feeds, nvcc, rtol, atol, emulate_cuda,
+                                     precision_args)
         if not ok:
             return False, cuda_note
     p = subprocess.run([shutil.which("ingot-run"), artifact, "--inputs",
@@ -73,13 +115,14 @@ def check(model_path, workdir, shapes=None, rtol=1e-4, atol=1e-5, seed=0, thread
 CUDA_ARCHS = ["-gencode", "arch=compute_80,code=sm_80", "-gencode", "arch=compute_90,code=sm_90"]
 
 
-def compile_cuda(model_path, workdir, feeds, nvcc, rtol=1e-4, atol=1e-5, emulate=True):
+def compile_cuda(model_path, workdir, feeds, nvcc, rtol=1e-4, atol=1e-5, emulate=True,
+                 extra_args=()):
     """The model compiled for CUDA (ingotc --target cuda: nvcc builds SASS for
     sm_80 and sm_90 and PTX) and, where the emulator is built, its plan run on
     the host with the CUDA kernels compiled as host C++, compared with the
     same onnxruntime references (checks the CUDA code generation without a
     GPU)."""
-    shape_args = []
+    shape_args = list(extra_args)
     for name, arr in feeds.items():
         shape_args += ["--input-shape", name + ":" + ("x".join(str(d) for d in arr.shape) or "scalar")]
     artifact = os.path.join(workdir, "cuda.ingot")
@@ -102,6 +145,8 @@ def compile_cuda(model_path, workdir, feeds, nvcc, rtol=1e-4, atol=1e-5, emulate
     header = "cuda_emulation_threads.h" if emulate == "threads" else "cuda_emulation.h"
     p = subprocess.run(["c++", "-std=c++17", "-O1", "-fPIC", "-shared", "-w", "-pthread",
                         "-I", os.path.join(emu_dir, "include"),
+                        # cuda_fp16.h / cuda_bf16.h (host code too)
+                        "-I", os.path.join(os.path.dirname(os.path.dirname(nvcc)), "include"),
                         "-include", os.path.join(emu_dir, "include", header),
                         "-x", "c++", source, "-o", so], capture_output=True, text=True)
     if p.returncode != 0:

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "CudaExecutor.h"
 #include "CudaApi.h"
+#include "LibraryTypes.h"
 #include "TargetFeatures.h"
 
 #include <cstdlib>
@@ -52,6 +53,7 @@ struct GemmPlan {
   cublasLtMatmulAlgo_t algo{};
   // cuBLASLt's heuristic ranking; the session times them once (tuneGemms).
   std::vector<cublasLtMatmulAlgo_t> candidates;
+  size_t elementBytes = 4; // of A, B, C (the step's library_dtype)
 };
 struct ConvPlan {
   // cuDNN pads symmetrically: an asymmetrically padded convolution first
@@ -60,6 +62,7 @@ struct ConvPlan {
   bool prePad = false;
   CUdeviceptr padded = 0;
   CUDA_MEMCPY3D copy{};
+  size_t elementBytes = 4; // of every buffer (the step's library_dtype)
   cudnnTensorDescriptor_t x = nullptr, y = nullptr;
   cudnnFilterDescriptor_t w = nullptr;
   cudnnConvolutionDescriptor_t conv = nullptr;
@@ -235,8 +238,27 @@ ingot_status *loadModel(const ModelData &m, const uint8_t *fatbin, size_t size,
 /// How many of cuBLASLt's ranked algorithms a session times per GEMM.
 constexpr int kGemmCandidates = 6;
 
+/// cuBLASLt's and cuDNN's names of a library step's element type.
+static cudaDataType_t blasType(art::DataType t) {
+  return t == art::DT_F16    ? CUDA_R_16F
+         : t == art::DT_BF16 ? CUDA_R_16BF
+                             : CUDA_R_32F;
+}
+static cudnnDataType_t dnnType(art::DataType t) {
+  return t == art::DT_F16    ? CUDNN_DATA_HALF
+         : t == art::DT_BF16 ? CUDNN_DATA_BFLOAT16
+                             : CUDNN_DATA_FLOAT;
+}
+
 static ingot_status *planGemm(const Api *api, DeviceSession &s,
-                              const art::GemmCall &g, GemmPlan &p, bool tf32) {
+                              const art::Step &step, GemmPlan &p, bool tf32) {
+  const art::GemmCall &g = step.gemm();
+  // FP16/BF16 data accumulate in FP32 (tensor cores either way); TF32 only
+  // concerns FP32 data.
+  art::DataType dtype = libraryType(step);
+  cudaDataType_t data = blasType(dtype);
+  tf32 = tf32 && dtype == art::DT_F32;
+  p.elementBytes = libraryElementBytes(step);
   // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: swap the
   // operands, keep the leading dimensions.
   cublasOperation_t opA = g.trans_b() ? CUBLAS_OP_T : CUBLAS_OP_N;
@@ -259,12 +281,11 @@ static ingot_status *planGemm(const Api *api, DeviceSession &s,
            aCols = g.trans_b() ? g.n() : g.k();
   uint64_t bRows = g.trans_a() ? g.m() : g.k(),
            bCols = g.trans_a() ? g.k() : g.m();
-  if ((st = api->cublasLtMatrixLayoutCreate(&p.a, CUDA_R_32F, aRows, aCols,
+  if ((st = api->cublasLtMatrixLayoutCreate(&p.a, data, aRows, aCols,
                                             g.ldb())) ||
-      (st = api->cublasLtMatrixLayoutCreate(&p.b, CUDA_R_32F, bRows, bCols,
+      (st = api->cublasLtMatrixLayoutCreate(&p.b, data, bRows, bCols,
                                             g.lda())) ||
-      (st = api->cublasLtMatrixLayoutCreate(&p.c, CUDA_R_32F, g.n(), g.m(),
-                                            g.ldc())))
+      (st = api->cublasLtMatrixLayoutCreate(&p.c, data, g.n(), g.m(), g.ldc())))
     return fail("matrix layout");
   if (g.batch() > 1) {
     int32_t count = static_cast<int32_t>(g.batch());
@@ -308,7 +329,16 @@ static ingot_status *planGemm(const Api *api, DeviceSession &s,
 }
 
 static ingot_status *planConv(const Api *api, DeviceSession &s,
-                              const art::ConvCall &c, ConvPlan &p, bool tf32) {
+                              const art::Step &step, ConvPlan &p, bool tf32) {
+  const art::ConvCall &c = step.conv();
+  // FP16/BF16 data with FP32 accumulation on tensor cores; FP32 data on
+  // tensor cores only with --tf32.
+  art::DataType dtype = libraryType(step);
+  cudnnDataType_t data = dnnType(dtype);
+  p.elementBytes = libraryElementBytes(step);
+  cudnnMathType_t math = dtype != art::DT_F32 ? CUDNN_TENSOR_OP_MATH
+                         : tf32 ? CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION
+                                : CUDNN_FMA_MATH;
   int spatial = c.in_size_size();
   for (int i = 0; i < spatial; ++i)
     p.prePad |= c.pad_begin(i) != c.pad_end(i);
@@ -325,7 +355,7 @@ static ingot_status *planConv(const Api *api, DeviceSession &s,
             pb = spatial == 2 ? c.pad_end(0) : 0;
     int64_t wp = w + pl + pr, hp = h + pt + pb;
     size_t bytes =
-        size_t(c.batch() * c.in_channels() * hp * wp) * sizeof(float);
+        size_t(c.batch() * c.in_channels() * hp * wp) * p.elementBytes;
     CUresult r = api->cuMemAlloc(&p.padded, bytes);
     if (r != CUDA_SUCCESS ||
         api->cuMemsetD8(p.padded, 0, bytes) != CUDA_SUCCESS)
@@ -333,15 +363,15 @@ static ingot_status *planConv(const Api *api, DeviceSession &s,
                         "allocating a padded convolution input: " +
                             cuError(api, r));
     p.copy.srcMemoryType = CU_MEMORYTYPE_DEVICE;
-    p.copy.srcPitch = size_t(w) * sizeof(float);
+    p.copy.srcPitch = size_t(w) * p.elementBytes;
     p.copy.srcHeight = size_t(h);
     p.copy.dstMemoryType = CU_MEMORYTYPE_DEVICE;
     p.copy.dstDevice = p.padded;
-    p.copy.dstXInBytes = size_t(pl) * sizeof(float);
+    p.copy.dstXInBytes = size_t(pl) * p.elementBytes;
     p.copy.dstY = size_t(pt);
-    p.copy.dstPitch = size_t(wp) * sizeof(float);
+    p.copy.dstPitch = size_t(wp) * p.elementBytes;
     p.copy.dstHeight = size_t(hp);
-    p.copy.WidthInBytes = size_t(w) * sizeof(float);
+    p.copy.WidthInBytes = size_t(w) * p.elementBytes;
     p.copy.Height = size_t(h);
     p.copy.Depth = size_t(c.batch() * c.in_channels());
     inSize.back() = wp;
@@ -388,31 +418,28 @@ static ingot_status *planConv(const Api *api, DeviceSession &s,
   };
   std::vector<int> xs = packed(xd), ys = packed(yd);
   if ((st = api->cudnnCreateTensorDescriptor(&p.x)) ||
-      (st = api->cudnnSetTensorNdDescriptor(
-           p.x, CUDNN_DATA_FLOAT, int(xd.size()), xd.data(), xs.data())) ||
+      (st = api->cudnnSetTensorNdDescriptor(p.x, data, int(xd.size()),
+                                            xd.data(), xs.data())) ||
       (st = api->cudnnCreateTensorDescriptor(&p.y)) ||
-      (st = api->cudnnSetTensorNdDescriptor(
-           p.y, CUDNN_DATA_FLOAT, int(yd.size()), yd.data(), ys.data())) ||
+      (st = api->cudnnSetTensorNdDescriptor(p.y, data, int(yd.size()),
+                                            yd.data(), ys.data())) ||
       (st = api->cudnnCreateFilterDescriptor(&p.w)) ||
-      (st = api->cudnnSetFilterNdDescriptor(p.w, CUDNN_DATA_FLOAT,
-                                            CUDNN_TENSOR_NCHW, int(wd.size()),
-                                            wd.data())) ||
+      (st = api->cudnnSetFilterNdDescriptor(p.w, data, CUDNN_TENSOR_NCHW,
+                                            int(wd.size()), wd.data())) ||
       (st = api->cudnnCreateConvolutionDescriptor(&p.conv)) ||
       (st = api->cudnnSetConvolutionNdDescriptor(
            p.conv, nd, pad.data(), stride.data(), dil.data(),
            CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT)) ||
       (st = api->cudnnSetConvolutionGroupCount(p.conv, int(c.group()))) ||
-      (st = api->cudnnSetConvolutionMathType(
-           p.conv,
-           tf32 ? CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION : CUDNN_FMA_MATH)))
+      (st = api->cudnnSetConvolutionMathType(p.conv, math)))
     return fail("descriptors");
   if (c.bias()) {
     std::vector<int> bd(yd.size(), 1);
     bd[1] = yd[1];
     std::vector<int> bs = packed(bd);
     if ((st = api->cudnnCreateTensorDescriptor(&p.bias)) ||
-        (st = api->cudnnSetTensorNdDescriptor(
-             p.bias, CUDNN_DATA_FLOAT, int(bd.size()), bd.data(), bs.data())))
+        (st = api->cudnnSetTensorNdDescriptor(p.bias, data, int(bd.size()),
+                                              bd.data(), bs.data())))
       return fail("bias descriptor");
   }
   if (c.relu()) {
@@ -487,9 +514,9 @@ static cublasStatus_t runGemm(const Api *api, DeviceSession &s,
     api->cublasLtMatmulDescSetAttribute(
         g.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof bias);
   }
-  CUdeviceptr a = args[0] + call.offset_a() * sizeof(float);
-  CUdeviceptr b = args[1] + call.offset_b() * sizeof(float);
-  CUdeviceptr c = args[2] + call.offset_c() * sizeof(float);
+  CUdeviceptr a = args[0] + call.offset_a() * g.elementBytes;
+  CUdeviceptr b = args[1] + call.offset_b() * g.elementBytes;
+  CUdeviceptr c = args[2] + call.offset_c() * g.elementBytes;
   CUdeviceptr z = call.residual() ? args[4] : c;
   // Swapped operands (see planGemm): A' = B, B' = A.
   return api->cublasLtMatmul(
@@ -630,11 +657,11 @@ createSession(const ModelData &m, bool useCudaGraph,
   for (int i = 0; i < steps.size(); ++i) {
     ingot_status *st = nullptr;
     if (steps.Get(i).kind() == art::Step::GEMM)
-      st = planGemm(api, *s, steps.Get(i).gemm(), s->gemms[i],
-                    m.manifest.allow_tf32());
+      st =
+          planGemm(api, *s, steps.Get(i), s->gemms[i], m.manifest.allow_tf32());
     else if (steps.Get(i).kind() == art::Step::CONV) {
-      st = planConv(api, *s, steps.Get(i).conv(), s->convs[i],
-                    m.manifest.allow_tf32());
+      st =
+          planConv(api, *s, steps.Get(i), s->convs[i], m.manifest.allow_tf32());
       convWorkspace = std::max(convWorkspace, s->convs[i].workspace);
     }
     if (st) {
