@@ -104,32 +104,43 @@ private:
   std::string body;
 };
 
-/// CUDA's 16-byte vector of four elements of `t`, if it has one we use.
+/// The vector of four elements of `t` one load moves (16 bytes for 4-byte
+/// types, 8 for the half-precision ones, whose lanes are `v[k]`), if it has
+/// one we use.
 static std::string vectorTypeOf(Type t) {
   if (t.isF32())
     return "float4";
   if (t.isInteger(32))
     return "int4";
+  if (t.isF16())
+    return "ig_half4";
+  if (t.isBF16())
+    return "ig_bfloat164";
   return "";
 }
 
-/// The 128-bit path of a loop kernel: each thread takes four consecutive
-/// output elements, loads every input of the output's shape (4-byte
-/// elements) as one vector, computes the four elements and stores them as
-/// one vector. It runs when all those pointers are 16-byte aligned (device
-/// pointers from a caller may not be); the scalar loop handles the rest.
+/// The vector path of a loop kernel: each thread takes four consecutive
+/// output elements, loads every input of the output's shape as one vector
+/// (128-bit loads of 4-byte elements, 64-bit of 2-byte ones), computes the
+/// four elements and stores them as one vector. It runs when all those
+/// pointers are aligned to their vector (device pointers from a caller may
+/// not be); the scalar loop handles the rest.
 std::string CudaKernelWriter::vectorLoop(Value result, int64_t n) {
   ArrayRef<int64_t> shape = shapeOf(result);
-  std::string outVec = vectorTypeOf(elementTypeOf(result));
+  Type outType = elementTypeOf(result);
+  std::string outVec = vectorTypeOf(outType);
   if (outVec.empty() || n % 4 != 0 || n < 4)
     return "";
   const std::string &it = e.indexType;
   std::string loads, aligned = "reinterpret_cast<unsigned long long>(out)";
+  int64_t alignment = 4 * elementStorageBytes(outType);
   e.identityVectors.clear();
   for (BlockArgument arg : region.getBlock().getArguments()) {
     std::string vec = vectorTypeOf(elementTypeOf(arg));
     if (vec.empty() || shapeOf(arg) != shape)
       continue;
+    alignment = std::max<int64_t>(alignment,
+                                  4 * elementStorageBytes(elementTypeOf(arg)));
     std::string in = "in" + str(arg.getArgNumber());
     std::string name = in + "_q";
     loads += "      const " + vec + " " + name + " = reinterpret_cast<const " +
@@ -138,19 +149,20 @@ std::string CudaKernelWriter::vectorLoop(Value result, int64_t n) {
     e.identityVectors[arg.getArgNumber()] = name;
   }
   e.setIndent("      ");
-  static const char *lanes[] = {"x", "y", "z", "w"};
   for (int k = 0; k < 4; ++k) {
     e.open("");
     e.line("const " + it + " flat = q * 4 + " + str(k) + ";");
     Index idx = emitCoordinates(e, shape, "flat");
     e.setFlatIdentity(shape, idx, "flat");
-    e.identityLane = lanes[k];
+    e.identityLane = k;
     std::string v = e.value(result, idx);
-    e.line("out_q." + std::string(lanes[k]) + " = " + v + ";");
+    e.line("out_q" + vectorLane(outType, k) + " = " + storeAs(outType, v) +
+           ";");
     e.close();
   }
   std::string text =
-      "  if (((" + aligned + ") & 15) == 0) {\n    for (" + it + " q = " + it +
+      "  if (((" + aligned + ") & " + str(alignment - 1) +
+      ") == 0) {\n    for (" + it + " q = " + it +
       "(blockIdx.x) * blockDim.x + threadIdx.x; q < " + str(n / 4) +
       "; q += " + it + "(blockDim.x) * gridDim.x) {\n" + loads + "      " +
       outVec + " out_q;\n" + e.body() + "      reinterpret_cast<" + outVec +

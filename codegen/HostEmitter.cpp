@@ -341,8 +341,10 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
   };
   // How the epilogue reads the library result (plus any bias term).
   std::function<std::string(const Index &)> read;
+  // The library's FP32 result of a half-precision op is rounded to the type
+  // where the epilogue reads it, as if it had been stored.
   auto outAt = [&](const Index &idx) {
-    return libOut + "[" + linearIndex(outShape, idx) + "]";
+    return roundTo(libType, libOut + "[" + linearIndex(outShape, idx) + "]");
   };
 
   auto convParams = [&](auto op, Value x, Value w,

@@ -50,8 +50,24 @@ std::string codegen::loadAs(Type t, const std::string &stored) {
   return isReducedFloat(t) ? "float(" + stored + ")" : stored;
 }
 
+std::string codegen::roundTo(Type t, const std::string &v) {
+  return isReducedFloat(t) ? "float(" + cType(t) + "(" + v + "))" : v;
+}
+
 std::string codegen::storeAs(Type t, const std::string &v) {
   return isReducedFloat(t) ? cType(t) + "(" + v + ")" : v;
+}
+
+int64_t codegen::elementStorageBytes(Type t) {
+  return t.isInteger(1) ? 1
+                        : std::max<int64_t>(1, t.getIntOrFloatBitWidth() / 8);
+}
+
+std::string codegen::vectorLane(Type t, int k) {
+  static const char *lanes[] = {".x", ".y", ".z", ".w"};
+  if (elementStorageBytes(t) == 2)
+    return ".v[" + std::to_string(k) + "]";
+  return lanes[k];
 }
 
 ArrayRef<int64_t> codegen::shapeOf(Value v) {
@@ -121,7 +137,8 @@ void ScalarEmitter::storeThroughEpilogue(Operation *reduction,
     return;
   }
   std::string name = fresh("row");
-  line("const " + type + " " + name + " = " + type + "(" + v + ");");
+  line("const " + type + " " + name + " = " +
+       roundTo(rowType, type + "(" + v + ")") + ";");
   reductionValue = [this, reduction, name, idx](Operation *op,
                                                 const Index &at) {
     if (op != reduction || at != idx)
@@ -273,7 +290,9 @@ std::string ScalarEmitter::read(Value v, const Index &idx) {
     std::string at = position();
     auto vector = identityVectors.find(arg.getArgNumber());
     if (at == identityFlat && vector != identityVectors.end())
-      return vector->second + "." + identityLane;
+      return loadAs(elementTypeOf(v),
+                    vector->second +
+                        vectorLane(elementTypeOf(v), identityLane));
     return loadAs(elementTypeOf(v),
                   bufferName(arg.getArgNumber()) + "[" + at + "]");
   }
@@ -392,7 +411,7 @@ std::string ScalarEmitter::elementwise(Operation *op, const Index &idx) {
             // To half precision: round through the storage type (the value
             // stays a float).
             if (isReducedFloat(t))
-              return "float(" + cType(t) + "(float(" + x + ")))";
+              return roundTo(t, "float(" + x + ")");
             return ty + "(" + x + ")";
           })
           .Case([&](ClipOp) {
@@ -467,6 +486,10 @@ std::string ScalarEmitter::elementwise(Operation *op, const Index &idx) {
             return std::string("0");
           });
   std::string name = fresh();
+  // An f16/bf16 result is a half-precision value, as the IR says: computed
+  // in FP32, rounded once (casts to the type already round).
+  if (isReducedFloat(t) && !isa<CastOp>(op))
+    expr = roundTo(t, expr);
   line("const " + ty + " " + name + " = " + expr + ";");
   return name;
 }
@@ -762,8 +785,8 @@ std::string ScalarEmitter::resizeValue(ResizeOp o, const Index &idx) {
   for (int i = 0; i < loops; ++i)
     close();
   std::string name = fresh();
-  line("const " + valueType(t) + " " + name + " = " + valueType(t) + "(" + acc +
-       ");");
+  line("const " + valueType(t) + " " + name + " = " +
+       roundTo(t, valueType(t) + "(" + acc + ")") + ";");
   return name;
 }
 
@@ -834,7 +857,9 @@ std::string ScalarEmitter::windowed(Operation *op, const Index &idx) {
   if (isMax)
     return acc;
   std::string name = fresh();
-  line("const " + ty + " " + name + " = " + ty + "(" + count + " ? " + acc +
-       " / float(" + count + ") : 0.0f);");
+  line("const " + ty + " " + name + " = " +
+       roundTo(t, ty + "(" + count + " ? " + acc + " / float(" + count +
+                      ") : 0.0f)") +
+       ";");
   return name;
 }

@@ -39,6 +39,15 @@ bool isReducedFloat(Type elementType);
 /// expression itself for the others.
 std::string loadAs(Type t, const std::string &stored);
 std::string storeAs(Type t, const std::string &v);
+/// The float value `v` rounded to `t` when `t` is f16/bf16 (still a float),
+/// `v` itself otherwise.
+std::string roundTo(Type t, const std::string &v);
+
+/// Bytes an element of `t` takes in memory (i1: 1).
+int64_t elementStorageBytes(Type t);
+/// Lane `k` (0-3) of a CUDA 4-wide vector of `t`: ".x" ... ".w" for float4
+/// and int4, ".v[k]" for the half-precision ig_half4 / ig_bfloat164.
+std::string vectorLane(Type t, int k);
 
 /// Small helpers the backends share.
 ArrayRef<int64_t> shapeOf(Value v);
@@ -153,11 +162,11 @@ public:
     identityIndex = idx;
     identityFlat = flat;
   }
-  /// Region arguments already loaded as 4-wide vectors (CUDA's 128-bit
-  /// loads): an identity read of argument `a` is `identityVectors[a]`
-  /// + "." + identityLane.
+  /// Region arguments already loaded as 4-wide vectors (CUDA's 128/64-bit
+  /// loads): an identity read of argument `a` is lane `identityLane` of
+  /// `identityVectors[a]` (see vectorLane).
   std::map<unsigned, std::string> identityVectors;
-  std::string identityLane;
+  int identityLane = 0;
 
 private:
   std::string elementwise(Operation *op, const Index &idx);

@@ -286,6 +286,34 @@ TEST(ManifestValidation, GemmGeometry) {
       "does not match its epilogue");
 }
 
+TEST(ManifestValidation, LibraryDataType) {
+  EXPECT_REFUSED(
+      [](art::Manifest &m) {
+        makeCudaGemm(m, 1);
+        m.mutable_steps(0)->set_library_dtype(art::DT_I8);
+      },
+      "library call on an unsupported data type");
+  // Buffer sizes follow the step's element type: A = 1 x k reads k elements
+  // of the weight buffer, which holds `bytes` bytes. k = bytes / 2 fits at
+  // FP16 (2 bytes each) but not at F32 (4 bytes each, also the meaning of
+  // an unset field).
+  EXPECT_REFUSED(
+      [](art::Manifest &m) {
+        uint64_t bytes = m.buffers(firstBuffer(m, art::Buffer::WEIGHT)).size();
+        makeCudaGemm(m, int64_t(bytes / 2));
+      },
+      "buffer is too small for the GEMM");
+  auto fp16 = loadEdited([](art::Manifest &m) {
+    uint64_t bytes = m.buffers(firstBuffer(m, art::Buffer::WEIGHT)).size();
+    makeCudaGemm(m, int64_t(bytes / 2));
+    m.mutable_steps(0)->set_library_dtype(art::DT_F16);
+  });
+  // The manifest passes; what stops this edited CPU sample is the next
+  // check, that a CUDA manifest comes with CUDA code.
+  EXPECT_NE(fp16.second.find("no CUDA code section"), std::string::npos)
+      << fp16.second;
+}
+
 TEST(ManifestValidation, ConvGeometry) {
   auto conv = [](art::Manifest &m, int64_t channels) {
     m.set_target("cuda");
