@@ -54,6 +54,7 @@ mlir::ingot::codegen::buildArtifact(const ExecutionPlan &plan,
   m.set_kernel_abi_version(INGOT_KERNEL_ABI_VERSION);
   m.set_target(plan.target);
   m.set_allow_tf32(plan.allowTF32);
+  m.set_precision(plan.precision);
   m.set_producer(producer);
   for (const std::string &f : plan.hostCpuFeatures)
     m.add_host_cpu_features(f);

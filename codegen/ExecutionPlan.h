@@ -60,6 +60,7 @@ struct PlanTensor {
 struct ExecutionPlan {
   std::string target = "cpu";
   bool allowTF32 = false; // CUDA: TF32 tensor cores for FP32 GEMM/convolution
+  std::string precision = "fp32"; // ingotc --precision, for the manifest
   std::vector<PlanBuffer> buffers;
   std::vector<PlanStep> steps;
   std::vector<PlanTensor> inputs, outputs;

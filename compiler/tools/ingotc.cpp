@@ -399,6 +399,7 @@ int main(int argc, char **argv) {
         failed(mlir::ingot::codegen::lowerPlanForCuda(*plan, source)))
       return 1;
     plan->allowTF32 = tf32 || precision == "tf32";
+    plan->precision = tf32 ? "tf32" : precision.getValue();
     plan->cudaArchs = cudaArchs;
     if (printStats)
       printPlanStats(*plan);
@@ -425,6 +426,9 @@ int main(int argc, char **argv) {
     std::string source;
     if (failed(mlir::ingot::codegen::generateHost(func, plan, source)))
       return 1;
+    // TF32 is a GPU library setting: the CPU computes FP32.
+    plan.precision =
+        tf32 || precision == "tf32" ? "fp32" : precision.getValue();
     if (printStats)
       printPlanStats(plan);
     if (kind == EmitKind::Host) {

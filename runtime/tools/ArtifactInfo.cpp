@@ -89,11 +89,18 @@ void tools::printArtifactInfo(const std::string &path, std::ostream &os) {
     os << "  cpu features:    " << joined(m.host_cpu_features()) << "\n";
   else
     os << "  cuda archs:      " << joined(m.cuda_archs()) << "\n";
-  if (m.target() == "cuda")
+  const std::string &precision = m.precision();
+  if (precision == "fp16" || precision == "bf16")
+    os << "  precision:       " << precision << ": "
+       << (precision == "fp16" ? "FP16" : "BF16")
+       << " tensors and GEMM/convolution data, FP32 accumulation\n";
+  else if (m.target() == "cuda")
     os << "  precision:       FP32 GEMM/convolution "
        << (m.allow_tf32() ? "may use TF32 tensor cores (--tf32)"
                           : "in full FP32 (no TF32)")
        << "\n";
+  else
+    os << "  precision:       fp32\n";
   auto tensors = [&](const char *title, const auto &list) {
     os << "  " << title << " (" << list.size() << "):\n";
     for (const art::TensorInfo &t : list)
