@@ -165,7 +165,9 @@ def shape_text(shape):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("model")
-    parser.add_argument("inputs", help=".npz of every model input, by name")
+    parser.add_argument("inputs", help=".npz of every model input, by name, or 'random': "
+                        "seeded inputs (test/lib/e2e.random_inputs, seed 0; dynamic "
+                        "dimensions from --input-shape)")
     parser.add_argument("--precision", action="append", choices=PRECISIONS,
                         help="repeatable; default: fp32")
     parser.add_argument("--target", default="cpu", help="ingotc --target (default cpu)")
@@ -198,7 +200,15 @@ def main():
     model = os.path.abspath(args.model)
     name = args.name or (os.path.basename(os.path.dirname(model))
                          if os.path.basename(model) == "model.onnx" else os.path.basename(model))
-    feeds = dict(np.load(args.inputs))
+    if args.inputs == "random":
+        import e2e  # test/lib, on the path above
+        shapes = {}
+        for spec in args.input_shape:
+            key, dims = spec.rsplit(":", 1)  # names may hold ':' themselves
+            shapes[key] = [int(d) for d in dims.split("x")]
+        feeds = e2e.random_inputs(model, shapes, seed=0)
+    else:
+        feeds = dict(np.load(args.inputs))
 
     # Shapes: from the inputs themselves, so that the artifact is compiled
     # for exactly the data it will run on; --input-shape wins per name.

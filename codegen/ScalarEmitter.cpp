@@ -137,8 +137,7 @@ void ScalarEmitter::storeThroughEpilogue(Operation *reduction,
     return;
   }
   std::string name = fresh("row");
-  line("const " + type + " " + name + " = " +
-       roundTo(rowType, type + "(" + v + ")") + ";");
+  line("const " + type + " " + name + " = " + type + "(" + v + ");");
   reductionValue = [this, reduction, name, idx](Operation *op,
                                                 const Index &at) {
     if (op != reduction || at != idx)
@@ -486,10 +485,6 @@ std::string ScalarEmitter::elementwise(Operation *op, const Index &idx) {
             return std::string("0");
           });
   std::string name = fresh();
-  // An f16/bf16 result is a half-precision value, as the IR says: computed
-  // in FP32, rounded once (casts to the type already round).
-  if (isReducedFloat(t) && !isa<CastOp>(op))
-    expr = roundTo(t, expr);
   line("const " + ty + " " + name + " = " + expr + ";");
   return name;
 }
@@ -785,8 +780,8 @@ std::string ScalarEmitter::resizeValue(ResizeOp o, const Index &idx) {
   for (int i = 0; i < loops; ++i)
     close();
   std::string name = fresh();
-  line("const " + valueType(t) + " " + name + " = " +
-       roundTo(t, valueType(t) + "(" + acc + ")") + ";");
+  line("const " + valueType(t) + " " + name + " = " + valueType(t) + "(" + acc +
+       ");");
   return name;
 }
 
@@ -857,9 +852,7 @@ std::string ScalarEmitter::windowed(Operation *op, const Index &idx) {
   if (isMax)
     return acc;
   std::string name = fresh();
-  line("const " + ty + " " + name + " = " +
-       roundTo(t, ty + "(" + count + " ? " + acc + " / float(" + count +
-                      ") : 0.0f)") +
-       ";");
+  line("const " + ty + " " + name + " = " + ty + "(" + count + " ? " + acc +
+       " / float(" + count + ") : 0.0f);");
   return name;
 }

@@ -30,7 +30,11 @@ std::string cType(Type elementType);
 
 /// The C type values of an element type have in registers: "float" for the
 /// half-precision types (f16, bf16: stored in 16 bits, computed in FP32),
-/// otherwise the storage type.
+/// otherwise the storage type. Inside a fused region the f16/bf16 results of
+/// ops stay FP32 values (as XLA and TensorRT fusions do: more accurate, and
+/// it keeps loops vectorizable); a value is rounded to the type where it is
+/// stored, where a cast to the type asks for it, and where host code reads
+/// a library call's FP32 result.
 std::string valueType(Type elementType);
 /// f16 or bf16.
 bool isReducedFloat(Type elementType);

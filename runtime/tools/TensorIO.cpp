@@ -3,6 +3,7 @@
 
 #include <zlib.h>
 
+#include <cmath>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -373,6 +374,50 @@ void writeNpy(const std::string &path, const Tensor &t) {
   f.write(reinterpret_cast<const char *>(&len), 2);
   f.write(header.data(), header.size());
   f.write(reinterpret_cast<const char *>(t.data.data()), t.data.size());
+}
+
+double elementValue(const Tensor &t, size_t i) {
+  switch (t.dtype) {
+  case INGOT_F32:
+    return t.as<float>()[i];
+  case INGOT_F64:
+    return t.as<double>()[i];
+  case INGOT_F16: {
+    // IEEE binary16: 5 exponent bits (bias 15), 10 mantissa bits.
+    uint16_t h = t.as<uint16_t>()[i];
+    int exponent = (h >> 10) & 31, mantissa = h & 1023;
+    double v = exponent == 0    ? std::ldexp(mantissa, -24)
+               : exponent == 31 ? (mantissa ? NAN : INFINITY)
+                                : std::ldexp(mantissa + 1024, exponent - 25);
+    return h & 0x8000 ? -v : v;
+  }
+  case INGOT_BF16: {
+    // The high 16 bits of a float.
+    uint32_t bits = uint32_t(t.as<uint16_t>()[i]) << 16;
+    float f;
+    std::memcpy(&f, &bits, sizeof f);
+    return f;
+  }
+  case INGOT_I64:
+    return double(t.as<int64_t>()[i]);
+  case INGOT_I32:
+    return t.as<int32_t>()[i];
+  case INGOT_I16:
+    return t.as<int16_t>()[i];
+  case INGOT_I8:
+    return t.as<int8_t>()[i];
+  case INGOT_U8:
+  case INGOT_BOOL:
+    return t.as<uint8_t>()[i];
+  case INGOT_U16:
+    return t.as<uint16_t>()[i];
+  case INGOT_U32:
+    return t.as<uint32_t>()[i];
+  case INGOT_U64:
+    return double(t.as<uint64_t>()[i]);
+  default:
+    throw std::runtime_error("no element values for this dtype");
+  }
 }
 
 } // namespace ingot::tools

@@ -21,6 +21,9 @@ Tensor parseTensorBytes(const uint8_t *data, size_t size,
 std::map<std::string, Tensor> parseNpzBytes(const uint8_t *data, size_t size,
                                             const std::string &what);
 void writeNpy(const std::string &path, const Tensor &t);
+/// Element `i` of `t` as a double, for every dtype (float16 and bfloat16
+/// included), for comparisons against references.
+double elementValue(const Tensor &t, size_t i);
 
 } // namespace ingot::tools
 

@@ -42,34 +42,6 @@ static const char *kUsage =
     "INGOT_PROFILE=1 prints the run's per-step times (a single run includes\n"
     "one-time costs; ingot-bench gives steady-state figures).\n";
 
-static double element(const Tensor &t, size_t i) {
-  switch (t.dtype) {
-  case INGOT_F32:
-    return t.as<float>()[i];
-  case INGOT_F64:
-    return t.as<double>()[i];
-  case INGOT_I64:
-    return double(t.as<int64_t>()[i]);
-  case INGOT_I32:
-    return t.as<int32_t>()[i];
-  case INGOT_I16:
-    return t.as<int16_t>()[i];
-  case INGOT_I8:
-    return t.as<int8_t>()[i];
-  case INGOT_U8:
-  case INGOT_BOOL:
-    return t.as<uint8_t>()[i];
-  case INGOT_U16:
-    return t.as<uint16_t>()[i];
-  case INGOT_U32:
-    return t.as<uint32_t>()[i];
-  case INGOT_U64:
-    return double(t.as<uint64_t>()[i]);
-  default:
-    return NAN;
-  }
-}
-
 static std::string shapeText(const std::vector<int64_t> &shape) {
   std::string s = "[";
   for (size_t i = 0; i < shape.size(); ++i)
@@ -229,7 +201,7 @@ int main(int argc, char **argv) {
         std::cout << t.name << ": " << ingot_dtype_name(t.dtype) << " "
                   << shapeText(t.shape) << " = [";
         for (size_t i = 0; i < t.count() && i < 8; ++i)
-          std::cout << (i ? ", " : "") << element(t, i);
+          std::cout << (i ? ", " : "") << tools::elementValue(t, i);
         std::cout << (t.count() > 8 ? ", ...]" : "]") << "\n";
       }
       // One run, the session's first: it pays one-time costs (loading the
@@ -286,7 +258,7 @@ int main(int argc, char **argv) {
       size_t bad = 0, worst = 0;
       double maxErr = 0;
       for (size_t i = 0; i < t.count(); ++i) {
-        double x = element(t, i), y = element(r, i);
+        double x = tools::elementValue(t, i), y = tools::elementValue(r, i);
         double err = std::fabs(x - y);
         // Equal values (infinities included) and NaN against NaN match.
         bool nanMatch = x == y || (std::isnan(x) && std::isnan(y));
@@ -305,7 +277,8 @@ int main(int argc, char **argv) {
       if (bad)
         std::printf(
             "  first worst at flat index %zu: got %.9g, reference %.9g\n",
-            worst, element(t, worst), element(r, worst));
+            worst, tools::elementValue(t, worst),
+            tools::elementValue(r, worst));
       ok &= bad == 0;
     }
     return ok ? 0 : 1;

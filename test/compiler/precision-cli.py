@@ -4,7 +4,8 @@
 # shows the types; --io-precision=compute makes the artifact's float
 # inputs and outputs float16, which ingot-run takes and returns, and its
 # outputs still match onnxruntime FP32 within FP16 tolerance; a model that
-# already computes in float16 (Cast nodes) compiles at every precision.
+# already computes in float16 (Cast nodes, or float16 inputs and weights)
+# compiles at every precision.
 # RUN: %python %s %t
 import os
 import shutil
@@ -84,6 +85,32 @@ else:
     rtol, atol = e2e.precision_tolerance("fp16", 0, 0)
     if y.dtype != np.float16 or not np.allclose(y.astype(np.float32), ref, rtol=rtol, atol=atol):
         problems.append(f"float16 output {y.dtype} differs from onnxruntime: {y} vs {ref}")
+    # ingot-run --compare reads float16 outputs and references as numbers:
+    # it used to read them as NaN, and NaN matches NaN, so any float16
+    # output "matched" any reference.
+    for shift, expect in [(0.0, 0), (1.0, 1)]:
+        np.savez(os.path.join(folder, "ref16.npz"), y=(ref + shift).astype(np.float16))
+        p = run([ingot_run, artifact, "--input", "x=" + os.path.join(folder, "x.npy"),
+                 "--compare", os.path.join(folder, "ref16.npz"), "--rtol", str(rtol), "--atol",
+                 str(atol), "--quiet"])
+        if p.returncode != expect:
+            problems.append(f"ingot-run --compare of float16 against a reference off by {shift}: "
+                            f"exit {p.returncode}, expected {expect}: {p.stdout}{p.stderr}")
+
+# Host code for a CPU without F16C (x86-64-v2) converts f16 in integer
+# arithmetic instead of F16C instructions: same results.
+p = run([ingotc, small, "-o", artifact, "--precision=fp16", "--march=x86-64-v2"])
+info = run([ingot_run, artifact, "--info"])
+xf = np.random.default_rng(4).standard_normal((2, 8)).astype(np.float32)
+np.save(os.path.join(folder, "xf.npy"), xf)
+ref = ort.InferenceSession(small, providers=["CPUExecutionProvider"]).run(None, {"x": xf})[0]
+np.savez(os.path.join(folder, "ref32.npz"), y=ref)
+rtol, atol = e2e.precision_tolerance("fp16", 0, 0)
+run_v2 = run([ingot_run, artifact, "--input", "x=" + os.path.join(folder, "xf.npy"), "--compare",
+              os.path.join(folder, "ref32.npz"), "--rtol", str(rtol), "--atol", str(atol)])
+if p.returncode != 0 or "f16c" in info.stdout or run_v2.returncode != 0:
+    problems.append(f"fp16 for x86-64-v2 (no F16C): {p.stderr}{info.stdout}{run_v2.stdout}"
+                    f"{run_v2.stderr}")
 
 # A model that computes in float16 itself compiles and matches at every
 # precision (its f16 tensors are left as they are), within FP16 tolerance:
@@ -100,6 +127,25 @@ for precision in ["fp32", "fp16", "bf16"]:
                             rtol=rtol, atol=atol)
     if not ok:
         problems.append(f"float16 model at {precision}: {message}")
+
+# A model in float16 throughout (input, weights, GEMM): compiles at every
+# precision for the CPU and CUDA, and takes and returns float16.
+w16 = np.random.default_rng(2).standard_normal((8, 4)).astype(np.float16)
+half_model = save(model([helper.make_node("MatMul", ["x", "w"], ["m"]),
+                         helper.make_node("Add", ["m", "x2"], ["y"])],
+                        [value("x", TensorProto.FLOAT16, [2, 8]),
+                         value("x2", TensorProto.FLOAT16, [2, 4])],
+                        [value("y", TensorProto.FLOAT16, [2, 4])], [const("w", w16)]),
+                  folder, "half.onnx")
+rng = np.random.default_rng(3)
+feeds = {"x": rng.standard_normal((2, 8)).astype(np.float16),
+         "x2": rng.standard_normal((2, 4)).astype(np.float16)}
+for precision in ["fp32", "fp16", "bf16"]:
+    rtol, atol = e2e.precision_tolerance("fp16", 1e-4, 1e-5)
+    ok, message = e2e.check(half_model, os.path.join(folder, "half_" + precision),
+                            precision=precision, rtol=rtol, atol=atol, feeds=feeds)
+    if not ok:
+        problems.append(f"float16 weights and inputs at {precision}: {message}")
 
 for problem in problems:
     print("FAIL", problem)

@@ -370,23 +370,18 @@ int main(int argc, char **argv) {
       if (it == ref.end())
         throw std::runtime_error("no reference for " + t.name());
       const ingot::Tensor &r = it->second;
+      // The manifest's DataType numbering is ingot_dtype's.
+      ingot::Tensor got;
+      got.dtype = static_cast<ingot_dtype>(t.dtype());
+      got.data = outputs[o];
+      if (got.dtype != r.dtype || got.data.size() < r.data.size())
+        throw std::runtime_error("the reference for " + t.name() +
+                                 " has another dtype or size");
       size_t n = r.count(), mismatches = 0;
       double worst = 0;
       for (size_t i = 0; i < n; ++i) {
-        double x, y;
-        if (r.dtype == INGOT_F32) {
-          x = reinterpret_cast<float *>(outputs[o].data())[i];
-          y = r.as<float>()[i];
-        } else if (r.dtype == INGOT_I64) {
-          x = double(reinterpret_cast<int64_t *>(outputs[o].data())[i]);
-          y = double(r.as<int64_t>()[i]);
-        } else if (r.dtype == INGOT_BOOL) {
-          x = outputs[o][i];
-          y = r.as<uint8_t>()[i];
-        } else {
-          x = reinterpret_cast<int32_t *>(outputs[o].data())[i];
-          y = r.as<int32_t>()[i];
-        }
+        double x = ingot::tools::elementValue(got, i),
+               y = ingot::tools::elementValue(r, i);
         double err = std::fabs(x - y);
         bool same = x == y || (std::isnan(x) && std::isnan(y));
         if (!same && !(err <= atol + rtol * std::fabs(y)))
