@@ -60,22 +60,59 @@ def round_to_precision(array, precision):
     if array.dtype != np.float32 or precision not in UNIT_ROUNDOFF:
         return array
     if precision == "fp16":
-        return array.astype(np.float16).astype(np.float32)
-    bits = array.view(np.uint32).astype(np.uint64)
+        # Finite values beyond FP16's range clamp to it, as the compiler
+        # clamps weights.
+        finite = np.isfinite(array)
+        clamped = np.where(finite, np.clip(array, -65504, 65504), array)
+        return clamped.astype(np.float16).astype(np.float32)
+    flat = array.reshape(-1)  # 0-d arrays too
+    bits = flat.view(np.uint32).astype(np.uint64)
     rounded = ((bits + 0x7FFF + ((bits >> 16) & 1)) >> 16 << 16).astype(np.uint32)
-    nan = np.isnan(array)
     out = rounded.view(np.float32).copy()
-    out[nan] = array[nan]
-    return out
+    nan = np.isnan(flat)
+    out[nan] = flat[nan]
+    return out.reshape(array.shape)
+
+
+def reference_model(model_path, precision, workdir):
+    """The model onnxruntime runs as the reference at `precision`: at
+    fp16/bf16 a copy whose float32 initializers and Constant values are
+    rounded to the type, as ingot-assign-precision rounds them, so that the
+    reference and Ingot start from the same parameters (a step function of
+    a product with a constant, such as Cast to int, would otherwise differ
+    by one wherever rounding the constant moves the product across a step).
+    The arithmetic stays onnxruntime's FP32."""
+    if precision not in UNIT_ROUNDOFF:
+        return model_path
+    from onnx import numpy_helper
+    m = onnx.load(model_path)
+
+    def rounded(tensor):
+        if tensor.data_type != onnx.TensorProto.FLOAT:
+            return tensor
+        out = numpy_helper.from_array(round_to_precision(numpy_helper.to_array(tensor),
+                                                         precision), tensor.name)
+        return out
+
+    for i, t in enumerate(m.graph.initializer):
+        m.graph.initializer[i].CopyFrom(rounded(t))
+    for node in m.graph.node:
+        for a in node.attribute:
+            if node.op_type == "Constant" and a.type == onnx.AttributeProto.TENSOR:
+                a.t.CopyFrom(rounded(a.t))
+    path = os.path.join(workdir, "reference.onnx")
+    onnx.save(m, path)
+    return path
 
 
 def check(model_path, workdir, shapes=None, rtol=1e-4, atol=1e-5, seed=0, threads=2,
           emulate_cuda=True, feeds=None, precision="fp32", cuda_target="cuda"):
     """Returns (ok, message). Raises nothing: failures are in the message.
     `feeds` (name -> array) replaces the seeded random inputs. `precision`
-    (ingotc --precision): at fp16/bf16 the float inputs are rounded to the
-    type first and the tolerances are precision_tolerance()'s; the
-    reference stays onnxruntime in FP32."""
+    (ingotc --precision): at fp16/bf16 the float inputs (and the model's
+    parameters, see reference_model) are rounded to the type first and the
+    tolerances are precision_tolerance()'s; the reference stays onnxruntime
+    in FP32."""
     os.makedirs(workdir, exist_ok=True)
     if feeds is None:
         feeds = random_inputs(model_path, shapes, seed)
@@ -85,7 +122,8 @@ def check(model_path, workdir, shapes=None, rtol=1e-4, atol=1e-5, seed=0, thread
     options = ort.SessionOptions()
     options.log_severity_level = 3
     options.intra_op_num_threads = threads
-    sess = ort.InferenceSession(model_path, options, providers=["CPUExecutionProvider"])
+    sess = ort.InferenceSession(reference_model(model_path, precision, workdir), options,
+                                providers=["CPUExecutionProvider"])
     names = [o.name for o in sess.get_outputs()]
     refs = sess.run(None, feeds)
     np.savez(os.path.join(workdir, "inputs.npz"), **feeds)
