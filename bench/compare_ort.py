@@ -69,6 +69,9 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--iterations", type=int, default=30)
     parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument("--precision", default="fp32", choices=("fp32", "fp16", "bf16"),
+                        help="ingotc --precision for Ingot (ORT stays FP32; the check uses "
+                             "e2e.precision_tolerance)")
     parser.add_argument("--model", nargs=2, action="append", metavar=("ONNX", "INPUTS_NPZ"),
                         help="time this model on these inputs instead of the default list "
                              "(repeatable)")
@@ -78,7 +81,8 @@ def main():
     os.environ["PATH"] = os.pathsep.join([os.path.join(ROOT, "build/compiler"),
                                           os.path.join(ROOT, "build/runtime"), os.environ["PATH"]])
     print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
-          f"onnxruntime {ort.__version__}, threads={args.threads}")
+          f"onnxruntime {ort.__version__}, threads={args.threads}, "
+          f"Ingot at {args.precision}")
     print(f"{'model':32} {'ingot p50 ms':>12} {'ort p50 ms':>11} {'ratio':>6}  check")
     work = tempfile.mkdtemp(prefix="ingot-bench-")
     for rel, shapes, npz in models:
@@ -90,7 +94,8 @@ def main():
         name = os.path.join(*path.split(os.sep)[-2:]) if npz else os.path.basename(rel)
         folder = os.path.join(work, name)
         given = dict(np.load(npz)) if npz else None
-        ok, message = e2e.check(path, folder, shapes, threads=args.threads, feeds=given)
+        ok, message = e2e.check(path, folder, shapes, threads=args.threads, feeds=given,
+                                precision=args.precision)
         feeds = dict(np.load(os.path.join(folder, "inputs.npz")))
         artifact = os.path.join(folder, "model.ingot")
         ingot_ms, ort_ms = [], []
