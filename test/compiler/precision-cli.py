@@ -147,6 +147,19 @@ for precision in ["fp32", "fp16", "bf16"]:
     if not ok:
         problems.append(f"float16 weights and inputs at {precision}: {message}")
 
+# Casts to bfloat16 and back: the model's own BF16 rounding (to nearest
+# even) matches onnxruntime's exactly, at every precision, on the CPU and in
+# the CUDA emulation (cuda_bf16.h's conversion).
+bf = save(model([helper.make_node("Cast", ["x"], ["h"], to=TensorProto.BFLOAT16),
+                 helper.make_node("Cast", ["h"], ["y"], to=TensorProto.FLOAT)],
+                [value("x", TensorProto.FLOAT, [4, 9])], [value("y", TensorProto.FLOAT, [4, 9])]),
+          folder, "bf16_cast.onnx")
+for precision in ["fp32", "fp16", "bf16"]:
+    ok, message = e2e.check(bf, os.path.join(folder, "bf16_cast_" + precision), rtol=0, atol=0,
+                            precision=precision)
+    if not ok:
+        problems.append(f"bfloat16 casts at {precision}: {message}")
+
 for problem in problems:
     print("FAIL", problem)
 print(f"{len(problems)} problems")
