@@ -79,7 +79,10 @@ for line in ["  producer:        ingotc " + version + " (git ",
              f"{stats.get('generated kernels')} generated kernels, ",
              "  arena bytes:     "]:
     expect(line in info, f"ingot-run --info lacks {line!r}", p)
-expect("precision" not in info, "a CPU artifact has no TF32 setting to report", p)
+# The compute precision (ingotc --precision); a CPU artifact has no TF32
+# setting to report.
+expect("  precision:       fp32\n" in info and "TF32" not in info,
+       "ingot-run --info does not report a CPU artifact's precision as fp32", p)
 p = run("ingot-run", "--info", os.path.join(d, "model.onnx"))
 expect(p.returncode != 0 and "ingot-run: error:" in p.stderr and "not an" in p.stderr,
        "--info on a non-artifact is not refused clearly", p)
