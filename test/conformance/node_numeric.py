@@ -84,7 +84,8 @@ def main():
     else:
         new = sorted(set(passed) - listed)
         if new:
-            print(f"{len(new)} passing cases are not in the list yet (run with --update)")
+            print(f"{len(new)} passing cases are not in the list yet (run with --update): "
+                  + ", ".join(new))
     for r in regressions:
         print("REGRESSION: listed case fails:", r)
     for c in crashes:
