@@ -213,7 +213,8 @@ private:
 /// regions become cuBLASLt/cuDNN calls, with a generated kernel only for an
 /// epilogue they cannot fold.
 static void printPlanStats(const mlir::ingot::codegen::ExecutionPlan &plan) {
-  errs() << "generated kernels:  " << plan.kernels << "\n"
+  errs() << "precision:          " << plan.precision << "\n"
+         << "generated kernels:  " << plan.kernels << "\n"
          << "library calls:      " << plan.libraryCalls << "\n"
          << "arena bytes:        " << plan.arenaBytes << "\n"
          << "intermediate bytes: " << plan.intermediateBytes

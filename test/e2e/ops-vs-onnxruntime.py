@@ -344,12 +344,14 @@ case("bert_layer",
 
 
 # --precision fp16|bf16 runs every case at that precision (tolerances from
-# e2e.precision_tolerance, inputs rounded to the type). The CUDA artifacts
-# are built for sm_90 (SASS and PTX) only: nvcc is most of a case's time,
-# the source is the same for every arch, and the model tests
-# (test/models) build both sm_80 and sm_90.
+# e2e.precision_tolerance, inputs rounded to the type). nvcc is most of a
+# case's time: the FP32 run builds every case for sm_90 (SASS and PTX; the
+# source is the same for every arch, and the model tests build sm_80 and
+# sm_90); the FP16/BF16 runs check the CUDA plan and kernels through the
+# emulation without building a fatbin (the model tests and
+# test/compiler/precision-cli.py build FP16/BF16 kernels with nvcc).
 precision = sys.argv[sys.argv.index("--precision") + 1] if "--precision" in sys.argv else "fp32"
-cuda_target = "cuda:sm_90"
+cuda_target = "cuda:sm_90" if precision == "fp32" else "cuda-plan"
 
 
 def run(c):

@@ -107,6 +107,8 @@ def reference_model(model_path, precision, workdir):
 
 def check(model_path, workdir, shapes=None, rtol=1e-4, atol=1e-5, seed=0, threads=2,
           emulate_cuda=True, feeds=None, precision="fp32", cuda_target="cuda"):
+    # cuda_target: ingotc --target (e.g. cuda:sm_90), or "cuda-plan": the
+    # CUDA plan emulated without building the fatbin (see PLAN_ONLY_NVCC).
     """Returns (ok, message). Raises nothing: failures are in the message.
     `feeds` (name -> array) replaces the seeded random inputs. `precision`
     (ingotc --precision): at fp16/bf16 the float inputs (and the model's
@@ -153,6 +155,10 @@ def check(model_path, workdir, shapes=None, rtol=1e-4, atol=1e-5, seed=0, thread
 CUDA_ARCHS = ["-gencode", "arch=compute_80,code=sm_80", "-gencode", "arch=compute_90,code=sm_90"]
 
 
+# INGOT_NVCC for checks of the CUDA plan through the emulation only.
+PLAN_ONLY_NVCC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "nvcc-plan-only.sh")
+
+
 def compile_cuda(model_path, workdir, feeds, nvcc, rtol=1e-4, atol=1e-5, emulate=True,
                  extra_args=(), target="cuda"):
     """The model compiled for CUDA (ingotc --target cuda: nvcc builds SASS for
@@ -161,6 +167,10 @@ def compile_cuda(model_path, workdir, feeds, nvcc, rtol=1e-4, atol=1e-5, emulate
     compiled as host C++, compared with the same onnxruntime references
     (checks the CUDA code generation without a GPU)."""
     archs = target.partition(":")[2].replace(",", ", ") or "sm_80, sm_90"
+    # cuda_fp16.h / cuda_bf16.h for the kernels compiled as host code.
+    cuda_include = os.path.join(os.path.dirname(os.path.dirname(nvcc)), "include")
+    if target == "cuda-plan":  # the plan and the emulation, no fatbin
+        target, archs, nvcc = "cuda", "plan only, no nvcc", PLAN_ONLY_NVCC
     shape_args = list(extra_args)
     for name, arr in feeds.items():
         shape_args += ["--input-shape", name + ":" + ("x".join(str(d) for d in arr.shape) or "scalar")]
@@ -184,8 +194,7 @@ def compile_cuda(model_path, workdir, feeds, nvcc, rtol=1e-4, atol=1e-5, emulate
     header = "cuda_emulation_threads.h" if emulate == "threads" else "cuda_emulation.h"
     p = subprocess.run(["c++", "-std=c++17", "-O1", "-fPIC", "-shared", "-w", "-pthread",
                         "-I", os.path.join(emu_dir, "include"),
-                        # cuda_fp16.h / cuda_bf16.h (host code too)
-                        "-I", os.path.join(os.path.dirname(os.path.dirname(nvcc)), "include"),
+                        "-I", cuda_include,
                         "-include", os.path.join(emu_dir, "include", header),
                         "-x", "c++", source, "-o", so], capture_output=True, text=True)
     if p.returncode != 0:
