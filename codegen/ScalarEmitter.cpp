@@ -58,11 +58,6 @@ std::string codegen::storeAs(Type t, const std::string &v) {
   return isReducedFloat(t) ? cType(t) + "(" + v + ")" : v;
 }
 
-int64_t codegen::elementStorageBytes(Type t) {
-  return t.isInteger(1) ? 1
-                        : std::max<int64_t>(1, t.getIntOrFloatBitWidth() / 8);
-}
-
 std::string codegen::vectorLane(Type t, int k) {
   static const char *lanes[] = {".x", ".y", ".z", ".w"};
   if (elementStorageBytes(t) == 2)

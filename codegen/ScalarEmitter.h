@@ -12,6 +12,7 @@
 #define INGOT_CODEGEN_SCALAREMITTER_H
 
 #include "dialects/ingot/IngotOps.h"
+#include "dialects/ingot/TensorSizes.h"
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringMap.h"
@@ -47,8 +48,6 @@ std::string storeAs(Type t, const std::string &v);
 /// `v` itself otherwise.
 std::string roundTo(Type t, const std::string &v);
 
-/// Bytes an element of `t` takes in memory (i1: 1).
-int64_t elementStorageBytes(Type t);
 /// Lane `k` (0-3) of a CUDA 4-wide vector of `t`: ".x" ... ".w" for float4
 /// and int4, ".v[k]" for the half-precision ig_half4 / ig_bfloat164.
 std::string vectorLane(Type t, int k);
