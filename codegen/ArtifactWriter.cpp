@@ -101,6 +101,7 @@ mlir::ingot::codegen::buildArtifact(const ExecutionPlan &plan,
       break;
     }
     out->set_kernel(s.kernel);
+    out->set_flops(s.flops);
     if (s.libraryType)
       out->set_library_dtype(dataType(s.libraryType));
     out->set_grid_x(s.gridX);
@@ -133,6 +134,7 @@ mlir::ingot::codegen::buildArtifact(const ExecutionPlan &plan,
     if (s.kind == PlanStep::Kind::Conv) {
       art::ConvCall *c = out->mutable_conv();
       c->set_transposed(s.conv.transposed);
+      c->set_channels_last(s.conv.channelsLast);
       c->set_bias(s.conv.bias);
       c->set_residual(s.conv.residual);
       c->set_relu(s.conv.relu);

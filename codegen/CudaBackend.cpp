@@ -90,11 +90,14 @@ static std::optional<LibraryEpilogue> gemmEpilogue(FusionOp region,
 }
 
 /// cuDNN's: a bias per output channel (the convolution's own bias operand,
-/// [C], or an add of one shaped [.., C, 1, ..]).
+/// [C], or an add of one shaped [.., C, 1, ..], or [.., C] channels-last).
 static std::optional<LibraryEpilogue> convEpilogue(FusionOp region,
                                                    Operation *conv) {
   auto outType = cast<RankedTensorType>(conv->getResult(0).getType());
-  int64_t channels = outType.getShape()[1];
+  auto channelsLast = conv->getAttrOfType<BoolAttr>("channels_last");
+  int64_t channelDim =
+      channelsLast && channelsLast.getValue() ? outType.getRank() - 1 : 1;
+  int64_t channels = outType.getShape()[channelDim];
   auto isChannelBias = [&](Value v) {
     auto type = cast<RankedTensorType>(v.getType());
     if (type.getRank() > outType.getRank())
@@ -103,7 +106,7 @@ static std::optional<LibraryEpilogue> convEpilogue(FusionOp region,
     int64_t shift = outType.getRank() - type.getRank();
     for (int64_t d = 0; d < outType.getRank(); ++d) {
       int64_t size = d < shift ? 1 : type.getShape()[d - shift];
-      if (size != (d == 1 ? channels : 1))
+      if (size != (d == channelDim ? channels : 1))
         return false;
     }
     return true;
@@ -161,6 +164,7 @@ LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan,
           return failure();
         call.kind = PlanStep::Kind::Conv;
         call.conv = *conv;
+        call.flops = flopsOf(*conv);
       }
       for (unsigned i = 0; i < 2; ++i) {
         FailureOr<unsigned> b = bufferOf(lib->getOperand(i));
@@ -216,6 +220,7 @@ LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan,
         }
         for (const GemmCall &g : *gemms) {
           call.gemm = g;
+          call.flops = flopsOf(g);
           steps.push_back(call);
         }
         if (folded)

@@ -449,9 +449,11 @@ LogicalResult CudaKernelWriter::write(std::string &out, CudaLaunch &launch) {
   if (kind == "library") {
     Operation *lib = regionLibraryOp(region);
     Value bias;
-    if (auto conv = dyn_cast<ConvOp>(lib))
+    bool channelsLast = false;
+    if (auto conv = dyn_cast<ConvOp>(lib)) {
       bias = conv.getBias();
-    else if (auto convT = dyn_cast<ConvTransposeOp>(lib))
+      channelsLast = conv.getChannelsLast();
+    } else if (auto convT = dyn_cast<ConvTransposeOp>(lib))
       bias = convT.getBias();
     Value c;
     if (auto gemm = dyn_cast<GemmOp>(lib))
@@ -461,8 +463,8 @@ LogicalResult CudaKernelWriter::write(std::string &out, CudaLaunch &launch) {
       return success();
     }
     ArrayRef<int64_t> libShape = shapeOf(lib->getResult(0));
-    e.libraryValue = [&, lib, bias, c, libShape](Operation *op,
-                                                 const Index &idx) mutable {
+    e.libraryValue = [&, lib, bias, c, libShape,
+                      channelsLast](Operation *op, const Index &idx) mutable {
       if (op != lib) {
         e.error = "a second library op in one region";
         return std::string("0");
@@ -470,7 +472,7 @@ LogicalResult CudaKernelWriter::write(std::string &out, CudaLaunch &launch) {
       std::string v = loadAs(elementTypeOf(lib->getResult(0)),
                              "out[" + linearIndex(libShape, idx) + "]");
       if (bias)
-        v += " + " + e.value(bias, Index{idx[1]});
+        v += " + " + e.value(bias, Index{channelsLast ? idx.back() : idx[1]});
       if (c) {
         double beta = cast<GemmOp>(lib).getBeta().convertToDouble();
         std::string cv = e.value(c, broadcastIndex(shapeOf(c), idx));

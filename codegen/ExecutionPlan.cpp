@@ -1,5 +1,7 @@
 //===- ExecutionPlan.cpp - Steps and buffers of a compiled function -------===//
 #include "codegen/ExecutionPlan.h"
+#include "codegen/LibraryCalls.h"
+#include "codegen/ScalarEmitter.h"
 #include "dialects/ingot/TensorSizes.h"
 
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -72,6 +74,19 @@ static bool isView(FusionOp region) {
       return false;
   return cast<ShapedType>(arg.getType()).getElementType() ==
          cast<ShapedType>(root->getResult(0).getType()).getElementType();
+}
+
+/// A region that computes nothing: it moves its input into another layout
+/// (transposes, possibly with reshapes around them).
+static bool isTransposeOnly(FusionOp region) {
+  bool transposes = false;
+  for (Operation &op : region.getBlock().without_terminator()) {
+    if (isa<TransposeOp>(op))
+      transposes = true;
+    else if (!isa<ConstantOp, ReshapeOp, FlattenOp, SqueezeOp, UnsqueezeOp>(op))
+      return false;
+  }
+  return transposes;
 }
 
 static PlanTensor describe(Value v, StringAttr name, ArrayAttr dimParams) {
@@ -199,10 +214,14 @@ FailureOr<ExecutionPlan> codegen::buildExecutionPlan(func::FuncOp func) {
     for (unsigned id : s.buffers)
       plan.bytesAccessed += plan.buffers[id].size;
     plan.steps.push_back(std::move(s));
-    if (region.getKind() == "library")
+    if (region.getKind() == "library") {
       ++plan.libraryCalls;
-    else
+      if (Operation *lib = regionLibraryOp(region))
+        plan.steps.back().flops = libraryFlops(lib);
+    } else {
       ++plan.kernels;
+    }
+    plan.transposes += isTransposeOnly(region);
   }
 
   // Outputs not written in place are copied at the end.

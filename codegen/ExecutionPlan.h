@@ -32,6 +32,7 @@ struct GemmCall {
 };
 struct ConvCall {
   bool transposed = false;
+  bool channelsLast = false; // NHWC activations, OHWI weights
   bool bias = false, residual = false, relu = false; // cuDNN epilogue
   int64_t batch = 0, inChannels = 0, outChannels = 0, group = 1;
   std::vector<int64_t> inSize, outSize, kernel, stride, dilation, padBegin,
@@ -48,6 +49,7 @@ struct PlanStep {
   GemmCall gemm;                 // Kind::Gemm
   ConvCall conv;                 // Kind::Conv
   Type libraryType;              // Gemm/Conv: element type of the buffers
+  uint64_t flops = 0; // GEMM/convolution work (2 per multiply-add), or 0
 };
 
 struct PlanTensor {
@@ -74,6 +76,9 @@ struct ExecutionPlan {
   // (including the epilogue kernels of library calls that could not fold
   // them). --stats, --info and INGOT_PROFILE count the same way.
   unsigned kernels = 0, libraryCalls = 0;
+  // Kernels that only move data between layouts: their region is
+  // transposes (and views), nothing computed (--stats "transposes").
+  unsigned transposes = 0;
   // Recorded in the manifest, checked when the artifact is loaded.
   std::vector<std::string> hostCpuFeatures; // what -march enabled
   std::vector<std::string> cudaArchs;       // sm_XX with SASS in the fatbin

@@ -15,6 +15,13 @@ void codegen::buildHostLoweringPipeline(OpPassManager &pm,
   OpPassManager &fn = pm.nest<func::FuncOp>();
   fn.addPass(createIngotFoldBatchNormPass());
   fn.addPass(createCanonicalizerPass());
+  // After batch-norm folding (which reads O I kH kW weights), before
+  // precision (so transposed weights are rounded once).
+  IngotAssignLayoutPassOptions layout;
+  layout.layout = options.layout;
+  layout.target = options.target;
+  layout.precision = options.precision;
+  fn.addPass(createIngotAssignLayoutPass(layout));
   // After batch-norm folding, so folded weights are rounded once.
   IngotAssignPrecisionPassOptions precision;
   precision.precision = options.precision;

@@ -13,11 +13,13 @@ struct LoweringOptions {
   /// ingot-assign-precision's options: fp32, tf32, fp16, bf16; model or
   /// compute.
   std::string precision = "fp32", ioPrecision = "model";
+  /// ingot-assign-layout's options: auto, nchw or nhwc; host or cuda.
+  std::string layout = "auto", target = "host";
 };
 
 /// Adds the passes that turn the front end's output into fusion regions:
-/// batch-norm folding, canonicalization, precision assignment, fusion,
-/// dead-code elimination.
+/// batch-norm folding, canonicalization, layout and precision assignment,
+/// fusion, dead-code elimination.
 void buildHostLoweringPipeline(OpPassManager &pm,
                                const LoweringOptions &options = {});
 

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "codegen/HostEmitter.h"
+#include "codegen/LibraryCalls.h"
 #include "codegen/ScalarEmitter.h"
 
 #include "dialects/ingot/OpClasses.h"
@@ -347,41 +348,32 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
     return roundTo(libType, libOut + "[" + linearIndex(outShape, idx) + "]");
   };
 
-  auto convParams = [&](auto op, Value x, Value w,
-                        std::optional<SmallVector<int64_t>> padBegin) {
-    ArrayRef<int64_t> xs = shapeOf(x), ws = shapeOf(w);
-    int64_t spatial = xs.size() - 2;
-    auto arr = [&](std::optional<ArrayRef<int64_t>> v, int64_t dflt,
-                   size_t from = 0) {
+  // The runtime's IngotConvParams, from the one description of a
+  // convolution's geometry that the GPU plan uses too.
+  auto convParams = [&](Operation *op) -> FailureOr<std::string> {
+    FailureOr<ConvCall> c = describeConv(op);
+    if (failed(c))
+      return failure();
+    auto arr = [](const std::vector<int64_t> &v) {
       std::string s = "{";
-      for (int64_t i = 0; i < 3; ++i) {
-        int64_t val = i < spatial ? (v ? (*v)[from + i] : dflt) : 0;
-        s += (i ? ", " : "") + str(val);
-      }
+      for (size_t i = 0; i < 3; ++i)
+        s += (i ? ", " : "") + str(i < v.size() ? v[i] : 0);
       return s + "}";
     };
-    auto dimsArr = [&](ArrayRef<int64_t> dims) {
-      std::string s = "{";
-      for (int64_t i = 0; i < 3; ++i)
-        s += (i ? ", " : "") + str(i < spatial ? dims[i] : 0);
-      return s + "}";
-    };
-    std::string p =
-        "  static const IngotConvParams p = {" + str(spatial) + ", " +
-        str(xs[0]) + ", " + str(xs[1]) + ", " + str(outShape[1]) + ", " +
-        str(op.getGroup()) + ", " + dimsArr(xs.drop_front(2)) + ", " +
-        dimsArr(outShape.drop_front(2)) + ", " + dimsArr(ws.drop_front(2)) +
-        ", " + arr(op.getStrides(), 1) + ", " + arr(op.getDilations(), 1) +
-        ", " + (padBegin ? dimsArr(*padBegin) : arr(op.getPads(), 0)) + "};\n";
-    return p;
+    return "  static const IngotConvParams p = {" + str(c->inSize.size()) +
+           ", " + str(c->batch) + ", " + str(c->inChannels) + ", " +
+           str(c->outChannels) + ", " + str(c->group) + ", " + arr(c->inSize) +
+           ", " + arr(c->outSize) + ", " + arr(c->kernel) + ", " +
+           arr(c->stride) + ", " + arr(c->dilation) + ", " + arr(c->padBegin) +
+           ", " + str(c->channelsLast) + "};\n";
   };
 
   // Convolutions: the library result plus the per-channel bias, if any.
-  auto withChannelBias = [&](Value bias) {
-    return [&, bias](const Index &idx) {
+  auto withChannelBias = [&](Value bias, bool channelsLast) {
+    return [&, bias, channelsLast](const Index &idx) {
       std::string v = outAt(idx);
       if (bias)
-        v += " + " + e.value(bias, Index{idx[1]});
+        v += " + " + e.value(bias, Index{channelsLast ? idx.back() : idx[1]});
       return "(" + v + ")";
     };
   };
@@ -389,48 +381,26 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
   LogicalResult status = success();
   llvm::TypeSwitch<Operation *>(lib)
       .Case([&](ConvOp op) {
-        if (op.getAutoPad() != "NOTSET") {
-          status = fail("convolution with unresolved auto_pad");
+        FailureOr<std::string> params = convParams(op);
+        if (failed(params)) {
+          status = failure();
           return;
         }
-        call = convParams(op, op.getInput(), op.getWeight(), std::nullopt) +
-               "  ctx->api->conv_f32(ctx, &p, " + pointer(op.getInput()) +
-               ", " + pointer(op.getWeight()) + ", " + libOut + ");\n";
-        read = withChannelBias(op.getBias());
-      })
-      .Case([&](ConvTransposeOp op) {
-        // With output_shape or SAME padding the begin pads follow from the
-        // sizes: total = s*(in-1) + output_padding + (k-1)*d + 1 - out.
-        std::optional<SmallVector<int64_t>> padBegin;
-        StringRef autoPad = op.getAutoPad();
-        if (op.getOutputShape() || autoPad != "NOTSET") {
-          ArrayRef<int64_t> xs = shapeOf(op.getInput()),
-                            ws = shapeOf(op.getWeight());
-          size_t spatial = xs.size() - 2;
-          padBegin.emplace();
-          for (size_t i = 0; i < spatial; ++i) {
-            int64_t s = op.getStrides() ? (*op.getStrides())[i] : 1;
-            int64_t d = op.getDilations() ? (*op.getDilations())[i] : 1;
-            int64_t outPad =
-                op.getOutputPadding() ? (*op.getOutputPadding())[i] : 0;
-            int64_t total = s * (xs[i + 2] - 1) + outPad + (ws[i + 2] - 1) * d +
-                            1 - outShape[i + 2];
-            // Floor division, as ONNX specifies: an output_shape larger than
-            // the natural size pads at the end, not the beginning.
-            int64_t half = total >= 0 ? total / 2 : -((-total + 1) / 2);
-            int64_t begin = autoPad == "VALID"        ? 0
-                            : autoPad == "SAME_UPPER" ? half
-                                                      : total - half;
-            if (!op.getOutputShape() && autoPad == "NOTSET" && op.getPads())
-              begin = (*op.getPads())[i];
-            padBegin->push_back(begin);
-          }
-        }
-        call = convParams(op, op.getInput(), op.getWeight(), padBegin) +
-               "  ctx->api->conv_transpose_f32(ctx, &p, " +
+        call = *params + "  ctx->api->conv_f32(ctx, &p, " +
                pointer(op.getInput()) + ", " + pointer(op.getWeight()) + ", " +
                libOut + ");\n";
-        read = withChannelBias(op.getBias());
+        read = withChannelBias(op.getBias(), op.getChannelsLast());
+      })
+      .Case([&](ConvTransposeOp op) {
+        FailureOr<std::string> params = convParams(op);
+        if (failed(params)) {
+          status = failure();
+          return;
+        }
+        call = *params + "  ctx->api->conv_transpose_f32(ctx, &p, " +
+               pointer(op.getInput()) + ", " + pointer(op.getWeight()) + ", " +
+               libOut + ");\n";
+        read = withChannelBias(op.getBias(), false);
       })
       .Case([&](GemmOp op) {
         ArrayRef<int64_t> as = shapeOf(op.getA()), bs = shapeOf(op.getB());

@@ -1,6 +1,8 @@
 //===- LibraryCalls.cpp - GEMM/convolution parameters of library ops ------===//
 #include "codegen/LibraryCalls.h"
 
+#include "dialects/ingot/Layout.h"
+
 using namespace mlir;
 using namespace mlir::ingot;
 using namespace mlir::ingot::codegen;
@@ -13,8 +15,15 @@ template <typename ConvLike>
 static ConvCall commonConv(ConvLike op, bool transposed) {
   ConvCall c;
   c.transposed = transposed;
-  ArrayRef<int64_t> xs = shapeOf(op.getInput()), ws = shapeOf(op.getWeight()),
-                    ys = shapeOf(op.getResult());
+  if constexpr (std::is_same_v<ConvLike, ConvOp>)
+    c.channelsLast = op.getChannelsLast();
+  // The geometry in NC[D]HW terms, whatever the layout.
+  SmallVector<int64_t> xs = channelsFirstShape(shapeOf(op.getInput()),
+                                               c.channelsLast),
+                       ws = channelsFirstShape(shapeOf(op.getWeight()),
+                                               c.channelsLast),
+                       ys = channelsFirstShape(shapeOf(op.getResult()),
+                                               c.channelsLast);
   size_t spatial = xs.size() - 2;
   c.batch = xs[0];
   c.inChannels = xs[1];
@@ -138,4 +147,41 @@ FailureOr<SmallVector<GemmCall>> codegen::describeGemm(Operation *op) {
     calls.push_back(c);
   }
   return calls;
+}
+
+uint64_t codegen::flopsOf(const ConvCall &c) {
+  // Each output element of a forward convolution (each input element of a
+  // transposed one) takes channels/group x kernel volume multiply-adds.
+  uint64_t window = 1, points = 1;
+  for (int64_t k : c.kernel)
+    window *= uint64_t(k);
+  for (int64_t v : c.transposed ? c.inSize : c.outSize)
+    points *= uint64_t(v);
+  uint64_t through =
+      uint64_t(c.transposed ? c.outChannels : c.inChannels) / uint64_t(c.group);
+  uint64_t across = uint64_t(c.transposed ? c.inChannels : c.outChannels);
+  return 2 * uint64_t(c.batch) * across * points * through * window;
+}
+
+uint64_t codegen::flopsOf(const GemmCall &g) {
+  return 2 * uint64_t(g.batch) * uint64_t(g.m) * uint64_t(g.n) * uint64_t(g.k);
+}
+
+uint64_t codegen::libraryFlops(Operation *op) {
+  if (isa<ConvOp, ConvTransposeOp>(op)) {
+    FailureOr<ConvCall> c = describeConv(op);
+    return succeeded(c) ? flopsOf(*c) : 0;
+  }
+  // GEMM and matmul: k multiply-adds per result element.
+  int64_t k = 0;
+  if (auto gemm = dyn_cast<GemmOp>(op))
+    k = shapeOf(gemm.getA())[gemm.getTransA() ? 0 : 1];
+  else if (auto mm = dyn_cast<MatMulOp>(op))
+    k = shapeOf(mm.getLhs()).back();
+  else
+    return 0;
+  uint64_t elements = 1;
+  for (int64_t d : shapeOf(op->getResult(0)))
+    elements *= uint64_t(d);
+  return 2 * elements * uint64_t(k);
 }

@@ -21,6 +21,14 @@ FailureOr<ConvCall> describeConv(Operation *op);
 /// per output matrix with its own offsets.
 FailureOr<SmallVector<GemmCall>> describeGemm(Operation *op);
 
+/// Floating-point operations of a call, 2 per multiply-add (what GFLOP/s
+/// figures count).
+uint64_t flopsOf(const ConvCall &conv);
+uint64_t flopsOf(const GemmCall &gemm);
+/// Of the GEMM/convolution `op` (a ConvOp, ConvTransposeOp, GemmOp or
+/// MatMulOp with static shapes); 0 when it cannot be described.
+uint64_t libraryFlops(Operation *op);
+
 } // namespace mlir::ingot::codegen
 
 #endif

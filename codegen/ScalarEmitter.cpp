@@ -787,6 +787,10 @@ std::string ScalarEmitter::windowed(Operation *op, const Index &idx) {
   Value input = op->getOperand(0);
   ArrayRef<int64_t> inShape = shapeOf(input);
   size_t spatial = inShape.size() - 2;
+  // Index position of spatial dim d: after N, and after C unless the op is
+  // channels-last.
+  auto channelsLast = op->getAttrOfType<BoolAttr>("channels_last");
+  size_t firstSpatial = channelsLast && channelsLast.getValue() ? 1 : 2;
   SmallVector<int64_t> kernel, strides, dilations, pads;
   bool countIncludePad = false;
   auto fill = [&](auto o) {
@@ -823,13 +827,13 @@ std::string ScalarEmitter::windowed(Operation *op, const Index &idx) {
     std::string k = fresh("k"), i = fresh("i");
     open("for (int64_t " + k + " = 0; " + k + " < " +
          std::to_string(kernel[d]) + "; ++" + k + ")");
-    line("const int64_t " + i + " = " + idx[d + 2] + " * " +
+    line("const int64_t " + i + " = " + idx[d + firstSpatial] + " * " +
          std::to_string(strides[d]) + " - " + std::to_string(pads[d]) + " + " +
          k + " * " + std::to_string(dilations[d]) + ";");
-    int64_t n = inShape[d + 2];
+    int64_t n = inShape[d + firstSpatial];
     cond += " && " + i + " >= 0 && " + i + " < " + std::to_string(n);
     padCond += " && " + i + " < " + std::to_string(n + pads[spatial + d]);
-    in[d + 2] = i;
+    in[d + firstSpatial] = i;
   }
   if (countIncludePad)
     line("if (" + padCond + ") ++" + count + ";");

@@ -82,6 +82,47 @@ def IngotFusePass : Pass<"ingot-fuse", "func::FuncOp"> {
   let dependentDialects = ["::mlir::ingot::IngotDialect"];
 }
 
+def IngotAssignLayoutPass : Pass<"ingot-assign-layout", "func::FuncOp"> {
+  let summary = "Run convolutions and pooling channels-last; sink and cancel transposes";
+  let description = [{
+    With `layout=nhwc`, every convolution and max/average pooling of rank 3
+    to 5 becomes its `channels_last` form: a transpose to N[D]HWC before it,
+    one back to NC[D]HW after it, and constant weights transposed to O[D]HWI
+    here, at compile time. The transposes back are then sunk through what
+    does not care about the layout, where they meet the next op's transpose
+    and cancel:
+    - elementwise ops (a constant operand is transposed at compile time, a
+      broadcast operand whose permuted shape keeps its sizes in order is
+      reshaped, anything else stops the sinking);
+    - concat (the axis is permuted);
+    - global average/max pooling (becomes reduce_mean/reduce_max over the
+      spatial axes of the channels-last tensor).
+    A transpose that only moves size-1 dims becomes a reshape (no copy).
+    Inputs and outputs keep the model's layout: a transpose is left at each
+    boundary, where fusion merges it into the first or last kernel if it can.
+    `layout=nchw` leaves the function alone. `layout=auto` picks per
+    `target` and `precision`: nhwc on cuda at fp16/bf16 (tensor-core
+    convolutions run natively channels-last), nchw otherwise.
+
+    ```mlir
+    %y = ingot.conv %x, %w : (tensor<1x3x8x8xf32>, tensor<4x3x1x1xf32>) -> tensor<1x4x8x8xf32>
+    // layout=nhwc becomes
+    %t = ingot.transpose %x {perm = array<i64: 0, 2, 3, 1>} : ... -> tensor<1x8x8x3xf32>
+    %c = ingot.conv %t, %w_ohwi {channels_last = true} : ... -> tensor<1x8x8x4xf32>
+    %y = ingot.transpose %c {perm = array<i64: 0, 3, 1, 2>} : ... -> tensor<1x4x8x8xf32>
+    ```
+  }];
+  let options = [
+    Option<"layout", "layout", "std::string", "\"auto\"",
+           "auto, nchw or nhwc">,
+    Option<"target", "target", "std::string", "\"host\"",
+           "host or cuda: what auto decides for">,
+    Option<"precision", "precision", "std::string", "\"fp32\"",
+           "fp32, tf32, fp16 or bf16: what auto decides for">,
+  ];
+  let dependentDialects = ["::mlir::ingot::IngotDialect"];
+}
+
 def IngotAssignPrecisionPass : Pass<"ingot-assign-precision", "func::FuncOp"> {
   let summary = "Run float compute in FP16 or BF16, keeping sensitive ops in FP32";
   let description = [{

@@ -79,6 +79,12 @@ cl::opt<std::string> ioPrecision(
              "types (default), 'compute' makes f32 inputs and outputs "
              "half-precision too"),
     cl::init("model"), cl::cat(category));
+cl::opt<std::string> layout(
+    "layout",
+    cl::desc("Activation layout of convolutions and pooling: auto (default: "
+             "nhwc on cuda at fp16/bf16, nchw otherwise), nchw, or nhwc "
+             "(channels-last; the model's inputs and outputs keep theirs)"),
+    cl::init("auto"), cl::cat(category));
 cl::opt<std::string> march("march",
                            cl::desc("CPU architecture for host code (-march=), "
                                     "default: native"),
@@ -216,6 +222,8 @@ static void printPlanStats(const mlir::ingot::codegen::ExecutionPlan &plan) {
   errs() << "precision:          " << plan.precision << "\n"
          << "generated kernels:  " << plan.kernels << "\n"
          << "library calls:      " << plan.libraryCalls << "\n"
+         << "transposes:         " << plan.transposes
+         << " (kernels that only change layout)\n"
          << "arena bytes:        " << plan.arenaBytes << "\n"
          << "intermediate bytes: " << plan.intermediateBytes
          << " (sum of all intermediates, no reuse)\n"
@@ -335,6 +343,11 @@ int main(int argc, char **argv) {
            << "' (supported: model, compute)\n";
     return 2;
   }
+  if (!llvm::is_contained({"auto", "nchw", "nhwc"}, layout.getValue())) {
+    errs() << "ingotc: error: unknown --layout '" << layout
+           << "' (supported: auto, nchw, nhwc)\n";
+    return 2;
+  }
   if (tf32 && precision.getNumOccurrences() && precision != "tf32") {
     errs() << "ingotc: error: --tf32 contradicts --precision=" << precision
            << "\n";
@@ -371,6 +384,8 @@ int main(int argc, char **argv) {
       mlir::ingot::codegen::LoweringOptions lowering;
       lowering.precision = tf32 ? "tf32" : precision.getValue();
       lowering.ioPrecision = ioPrecision;
+      lowering.layout = layout;
+      lowering.target = cuda ? "cuda" : "host";
       mlir::ingot::codegen::buildHostLoweringPipeline(pm, lowering);
     }
     if (failed(pm.run(*module)))

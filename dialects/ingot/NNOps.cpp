@@ -2,6 +2,7 @@
 #include "dialects/ingot/HostTensor.h"
 #include "dialects/ingot/InferenceUtils.h"
 #include "dialects/ingot/IngotOps.h"
+#include "dialects/ingot/Layout.h"
 
 #include "mlir/IR/PatternMatch.h"
 
@@ -213,6 +214,12 @@ LogicalResult ConvOp::inferReturnTypeComponents(
   std::optional<Dims> x = getDims(types[0]), wt = getDims(types[1]);
   if (!x && !wt)
     return pushResult(results, std::nullopt, *element);
+  // Channels-last operands are checked in their NC[D]HW / OI[D]HW view.
+  bool channelsLast = adaptor.getChannelsLast();
+  if (x)
+    x = channelsFirstShape(*x, channelsLast);
+  if (wt)
+    wt = channelsFirstShape(*wt, channelsLast);
   int64_t rank = x ? x->size() : wt->size();
   if (rank < 3)
     return emitOptionalError(
@@ -261,6 +268,8 @@ LogicalResult ConvOp::inferReturnTypeComponents(
       return failure();
     out.push_back(*o);
   }
+  if (channelsLast)
+    out = permuted<int64_t>(out, toChannelsLastPerm(out.size()));
   return pushResult(results, out, *element);
 }
 
@@ -348,6 +357,7 @@ static LogicalResult inferPool(std::optional<Location> loc, StringRef opName,
   if (x->size() < 3)
     return emitOptionalError(loc, "'", opName, "' needs rank >= 3, got ",
                              formatDims(*x));
+  x = channelsFirstShape(*x, adaptor.getChannelsLast());
   int64_t spatial = x->size() - 2;
   FailureOr<Window> w =
       resolveWindow(loc, opName, spatial, adaptor.getAutoPad(),
@@ -363,6 +373,8 @@ static LogicalResult inferPool(std::optional<Location> loc, StringRef opName,
       return failure();
     out.push_back(*o);
   }
+  if (adaptor.getChannelsLast())
+    out = permuted<int64_t>(out, toChannelsLastPerm(out.size()));
   return pushResult(results, out, element);
 }
 
@@ -392,12 +404,15 @@ struct MaterializeSamePads : OpRewritePattern<WindowOp> {
     if (!type || !type.hasStaticShape())
       return failure();
     int64_t spatial = type.getRank() - 2;
+    bool channelsLast = op.getChannelsLast();
     std::optional<Dims> weightKernel;
     if constexpr (std::is_same_v<WindowOp, ConvOp>) {
       auto wt = dyn_cast<RankedTensorType>(op.getWeight().getType());
       if (!wt || !wt.hasStaticShape())
         return failure();
-      weightKernel = Dims(wt.getShape().drop_front(2));
+      weightKernel =
+          Dims(ArrayRef(channelsFirstShape(wt.getShape(), channelsLast))
+                   .drop_front(2));
     }
     FailureOr<Window> w = resolveWindow(
         std::nullopt, "", spatial, op.getAutoPad(), op.getKernelShape(),
@@ -405,7 +420,10 @@ struct MaterializeSamePads : OpRewritePattern<WindowOp> {
     if (failed(w))
       return failure();
     SmallVector<int64_t> pads;
-    samePads(*w, type.getShape().drop_front(2), pads);
+    samePads(*w,
+             ArrayRef(channelsFirstShape(type.getShape(), channelsLast))
+                 .drop_front(2),
+             pads);
     rewriter.modifyOpInPlace(op, [&] {
       op.setAutoPad("NOTSET");
       op.setPads(pads);

@@ -1,7 +1,9 @@
 //===- NNOps.td - Ingot neural-network ops --------------------*- tablegen -*-===//
 //
 // Contractions (matmul, gemm, convolution), normalization, pooling, resize,
-// softmax and reductions. Layouts are ONNX's: NCHW activations, OIHW weights.
+// softmax and reductions. Layouts are ONNX's (NCHW activations, OIHW
+// weights) unless an op says `channels_last`, which ingot-assign-layout sets:
+// then activations are N[D]HWC and weights O[D]HWI.
 //
 //===----------------------------------------------------------------------===//
 
@@ -46,12 +48,28 @@ def Ingot_WindowAttrs {
                    OptionalAttr<DenseI64ArrayAttr>:$dilations);
 }
 
+// Where the channels are: false is ONNX's NC[D]HW (OI[D]HW weights), true is
+// N[D]HWC (O[D]HWI weights). Window attributes list spatial dims in order
+// either way.
+def Ingot_ChannelsLastAttr {
+  dag attrs = (ins DefaultValuedAttr<BoolAttr, "false">:$channels_last);
+}
+
 def Ingot_ConvOp : Ingot_Op<"conv"> {
   let summary = "N-d grouped convolution (NC[D]HW input, OI[D]HW weights)";
+  let description = [{
+    With `channels_last`, input and result are N[D]HWC and the weight is
+    O[D]HWI (cuDNN's KRSC), as ingot-assign-layout writes them:
+
+    ```mlir
+    %y = ingot.conv %x, %w {channels_last = true, pads = array<i64: 1, 1, 1, 1>}
+        : (tensor<1x32x32x3xf32>, tensor<16x3x3x3xf32>) -> tensor<1x32x32x16xf32>
+    ```
+  }];
   let arguments = !con((ins Ingot_FloatTensor:$input, Ingot_FloatTensor:$weight,
                             Optional<Ingot_FloatTensor>:$bias,
                             DefaultValuedAttr<I64Attr, "1">:$group),
-                       Ingot_WindowAttrs.attrs);
+                       Ingot_WindowAttrs.attrs, Ingot_ChannelsLastAttr.attrs);
   let results = (outs Ingot_FloatTensor:$output);
   let hasCanonicalizer = 1;
 }
@@ -84,7 +102,7 @@ def Ingot_MaxPoolOp : Ingot_Op<"max_pool"> {
   let summary = "N-d max pooling (values only; no indices output)";
   let arguments = !con((ins Ingot_Tensor:$input,
                             DefaultValuedAttr<BoolAttr, "false">:$ceil_mode),
-                       Ingot_WindowAttrs.attrs);
+                       Ingot_WindowAttrs.attrs, Ingot_ChannelsLastAttr.attrs);
   let results = (outs Ingot_Tensor:$output);
   let hasCanonicalizer = 1;
 }
@@ -94,7 +112,7 @@ def Ingot_AveragePoolOp : Ingot_Op<"average_pool"> {
   let arguments = !con((ins Ingot_FloatTensor:$input,
                             DefaultValuedAttr<BoolAttr, "false">:$ceil_mode,
                             DefaultValuedAttr<BoolAttr, "false">:$count_include_pad),
-                       Ingot_WindowAttrs.attrs);
+                       Ingot_WindowAttrs.attrs, Ingot_ChannelsLastAttr.attrs);
   let results = (outs Ingot_FloatTensor:$output);
   let hasCanonicalizer = 1;
 }

@@ -4,7 +4,9 @@
 // the session's threads by the runtime (Eigen itself runs single-threaded),
 // and convolutions as im2col + GEMM, with direct loops where im2col only
 // costs (1x1 stride-1 convolutions read the input as is; depthwise
-// convolutions are a per-channel stencil).
+// convolutions are a per-channel stencil). Channels-last convolutions unfold
+// whole pixels (contiguous channels) and multiply by the O[D]HWI weights
+// transposed; their depthwise form vectorizes across channels.
 //
 //===----------------------------------------------------------------------===//
 #include "Internal.h"
@@ -255,9 +257,145 @@ void im2colColumns(const Geometry &g, int64_t channels, const float *x,
   }
 }
 
+/// Depthwise channels-last convolution: each output pixel sums its taps'
+/// pixels scaled channel by channel, so the inner loop runs over contiguous
+/// channels in x, y and the (taps-major) weights and vectorizes.
+void depthwiseChannelsLast(const IngotKernelContext *ctx,
+                           const IngotConvParams *p, const Geometry &g,
+                           const float *x, const float *w, float *y) {
+  int64_t channels = p->out_channels, kvol = g.kernelVolume();
+  // O kD kH kW I with I = 1 is [channels, taps]: transpose to [taps, channels].
+  std::vector<float> taps(size_t(kvol * channels));
+  for (int64_t c = 0; c < channels; ++c)
+    for (int64_t t = 0; t < kvol; ++t)
+      taps[t * channels + c] = w[c * kvol + t];
+  int64_t rows = p->batch * g.out[0] * g.out[1];
+  int64_t grain = std::max<int64_t>(
+      1, (int64_t(1) << 14) / std::max<int64_t>(1, g.out[2] * channels * kvol));
+  parallel(ctx, rows, grain, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      int64_t oy = r % g.out[1], oz = (r / g.out[1]) % g.out[0],
+              n = r / (g.out[1] * g.out[0]);
+      for (int64_t ox = 0; ox < g.out[2]; ++ox) {
+        float *yp = y + (r * g.out[2] + ox) * channels;
+        std::fill(yp, yp + channels, 0.0f);
+        for (int64_t kz = 0; kz < g.k[0]; ++kz) {
+          int64_t iz = oz * g.s[0] - g.p[0] + kz * g.d[0];
+          if (iz < 0 || iz >= g.in[0])
+            continue;
+          for (int64_t ky = 0; ky < g.k[1]; ++ky) {
+            int64_t iy = oy * g.s[1] - g.p[1] + ky * g.d[1];
+            if (iy < 0 || iy >= g.in[1])
+              continue;
+            for (int64_t kx = 0; kx < g.k[2]; ++kx) {
+              int64_t ix = ox * g.s[2] - g.p[2] + kx * g.d[2];
+              if (ix < 0 || ix >= g.in[2])
+                continue;
+              const float *xp =
+                  x + (((n * g.in[0] + iz) * g.in[1] + iy) * g.in[2] + ix) *
+                          channels;
+              const float *wp =
+                  taps.data() + ((kz * g.k[1] + ky) * g.k[2] + kx) * channels;
+              for (int64_t c = 0; c < channels; ++c)
+                yp[c] += wp[c] * xp[c];
+            }
+          }
+        }
+      }
+    }
+  });
+}
+
+/// Rows [r0, r0 + rows) of the channels-last im2col matrix of group `gi`:
+/// row = output pixel (over the whole batch), columns = (kz, ky, kx, c), so
+/// each tap copies `cg` contiguous channels.
+void im2rowChannelsLast(const Geometry &g, int64_t inChannels, int64_t cg,
+                        int64_t gi, const float *x, float *rowsOut, int64_t r0,
+                        int64_t rows) {
+  int64_t kg = cg * g.kernelVolume();
+  for (int64_t j = 0; j < rows; ++j) {
+    int64_t r = r0 + j;
+    int64_t ox = r % g.out[2], oy = (r / g.out[2]) % g.out[1],
+            oz = (r / (g.out[2] * g.out[1])) % g.out[0], n = r / g.outVolume();
+    float *dst = rowsOut + j * kg;
+    for (int64_t kz = 0; kz < g.k[0]; ++kz) {
+      int64_t iz = oz * g.s[0] - g.p[0] + kz * g.d[0];
+      for (int64_t ky = 0; ky < g.k[1]; ++ky) {
+        int64_t iy = oy * g.s[1] - g.p[1] + ky * g.d[1];
+        for (int64_t kx = 0; kx < g.k[2]; ++kx, dst += cg) {
+          int64_t ix = ox * g.s[2] - g.p[2] + kx * g.d[2];
+          if (iz < 0 || iz >= g.in[0] || iy < 0 || iy >= g.in[1] || ix < 0 ||
+              ix >= g.in[2]) {
+            std::fill(dst, dst + cg, 0.0f);
+            continue;
+          }
+          const float *src =
+              x +
+              (((n * g.in[0] + iz) * g.in[1] + iy) * g.in[2] + ix) *
+                  inChannels +
+              gi * cg;
+          std::copy(src, src + cg, dst);
+        }
+      }
+    }
+  }
+}
+
+/// Channels-last convolution: Y[pixels, M] = im2row(X)[pixels, K] W^T with
+/// W O[D]HWI = [M, K] row-major. 1x1 convolutions multiply X as it is.
+void convChannelsLast(const IngotKernelContext *ctx, const IngotConvParams *p,
+                      const Geometry &g, const float *x, const float *w,
+                      float *y) {
+  int64_t groups = p->group, inC = p->in_channels, outC = p->out_channels;
+  int64_t cg = inC / groups, mg = outC / groups;
+  if (cg == 1 && mg == 1 && groups > 1) {
+    depthwiseChannelsLast(ctx, p, g, x, w, y);
+    return;
+  }
+  int64_t kg = cg * g.kernelVolume(), pixels = p->batch * g.outVolume();
+  if (isPointwise(g)) {
+    for (int64_t gi = 0; gi < groups; ++gi)
+      gemm(ctx, 0, 1, pixels, mg, cg, 1.0f, x + gi * cg, inC, w + gi * mg * kg,
+           kg, 0, y + gi * mg, outC);
+    return;
+  }
+  // Blocks of output pixels: each thread unfolds a block small enough to
+  // stay in cache and multiplies it right away.
+  int64_t block = std::max<int64_t>(
+      16, ((int64_t(1) << 17) / std::max<int64_t>(1, kg)) / 16 * 16);
+  int64_t blocks = (pixels + block - 1) / block;
+  if (blocks < 2 * int64_t(poolOf(ctx)->size()) &&
+      pixels * outC * kg >= (int64_t(1) << 22)) {
+    // Too few blocks for the threads (deep layers at small spatial sizes):
+    // unfold everything once and split the GEMM instead.
+    float *rows = scratchFloats(size_t(kg) * pixels);
+    for (int64_t gi = 0; gi < groups; ++gi) {
+      im2rowChannelsLast(g, inC, cg, gi, x, rows, 0, pixels);
+      gemm(ctx, 0, 1, pixels, mg, kg, 1.0f, rows, kg, w + gi * mg * kg, kg, 0,
+           y + gi * mg, outC);
+    }
+    return;
+  }
+  parallel(ctx, blocks, 1, [&](int64_t b0, int64_t b1) {
+    float *rows = scratchFloats(size_t(kg) * block);
+    for (int64_t b = b0; b < b1; ++b) {
+      int64_t r0 = b * block, count = std::min(block, pixels - r0);
+      for (int64_t gi = 0; gi < groups; ++gi) {
+        im2rowChannelsLast(g, inC, cg, gi, x, rows, r0, count);
+        gemmRows(0, 1, 0, count, mg, kg, 1.0f, rows, kg, w + gi * mg * kg, kg,
+                 0, y + r0 * outC + gi * mg, outC);
+      }
+    }
+  });
+}
+
 void conv(const IngotKernelContext *ctx, const IngotConvParams *p,
           const float *x, const float *w, float *y) {
   Geometry g(p);
+  if (p->channels_last) {
+    convChannelsLast(ctx, p, g, x, w, y);
+    return;
+  }
   int64_t groups = p->group;
   int64_t cg = p->in_channels / groups, mg = p->out_channels / groups;
   if (cg == 1 && mg == 1 && groups > 1) {

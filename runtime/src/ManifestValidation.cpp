@@ -288,7 +288,8 @@ private:
                    c.pad_end_size() == rank && c.batch() >= 1 &&
                    c.group() >= 1 && c.in_channels() >= 1 &&
                    c.out_channels() >= 1 && c.in_channels() % c.group() == 0 &&
-                   c.out_channels() % c.group() == 0;
+                   c.out_channels() % c.group() == 0 &&
+                   !(c.channels_last() && c.transposed()); // no such kernel
     for (int d = 0; shapeOk && d < rank; ++d)
       shapeOk = c.in_size(d) >= 1 && c.out_size(d) >= 1 && c.kernel(d) >= 1 &&
                 c.stride(d) >= 1 && c.dilation(d) >= 1 && c.pad_begin(d) >= 0 &&

@@ -64,6 +64,7 @@ struct StepReport {
   std::string id, kind, node;
   double seconds; // summed over the runs
   uint64_t bytes; // every buffer the step names, once
+  uint64_t flops; // library steps: GEMM/convolution work, else 0
 };
 } // namespace
 
@@ -83,7 +84,8 @@ static std::vector<StepReport> describeSteps(const ModelData &model,
                  s.region_kind(),
                  nodeName(s.name()),
                  i < int(t.size()) ? t[i] : 0.0,
-                 0};
+                 0,
+                 s.flops()};
     if (s.kind() == art::Step::COPY) {
       r.cls = StepClass::Copy;
       r.id = "copy";
@@ -139,16 +141,24 @@ static void printTable(const std::vector<StepReport> &steps, int runs,
         order.size(), part * 1e3 / runs, total > 0 ? 100 * part / total : 0.0);
     if (order.empty())
       continue;
-    std::fprintf(stderr, "  %10s %6s %12s %8s  %s\n", "ms/run", "share",
-                 "bytes", "GB/s", "region kind node");
+    // Library calls also show GFLOP/s: a GEMM or convolution far below the
+    // machine's peak is the step to look at.
+    bool library = cls == StepClass::Library;
+    std::fprintf(stderr, "  %10s %6s %12s %8s%s  %s\n", "ms/run", "share",
+                 "bytes", "GB/s", library ? "   GFLOP/s" : "",
+                 "region kind node");
     for (size_t k = 0; k < order.size() && k < limit; ++k) {
       const StepReport &s = *order[k];
       double seconds = s.seconds / runs;
-      std::fprintf(stderr, "  %10.4f %5.1f%% %12llu %8.1f  %s %s %s\n",
+      char gflops[16] = "";
+      if (library)
+        std::snprintf(gflops, sizeof gflops, " %9.1f",
+                      seconds > 0 ? s.flops / seconds * 1e-9 : 0.0);
+      std::fprintf(stderr, "  %10.4f %5.1f%% %12llu %8.1f%s  %s %s %s\n",
                    seconds * 1e3, total > 0 ? 100 * s.seconds / total : 0.0,
                    static_cast<unsigned long long>(s.bytes),
-                   seconds > 0 ? s.bytes / seconds * 1e-9 : 0.0, s.id.c_str(),
-                   s.kind.c_str(), s.node.c_str());
+                   seconds > 0 ? s.bytes / seconds * 1e-9 : 0.0, gflops,
+                   s.id.c_str(), s.kind.c_str(), s.node.c_str());
     }
   }
 }
@@ -200,7 +210,8 @@ static std::string toJson(const ModelData &model,
          ", \"kind\": " + jsonString(s.kind) +
          ", \"node\": " + jsonString(s.node) +
          ", \"ms_per_run\": " + ms(s.seconds) +
-         ", \"bytes\": " + std::to_string(s.bytes) + "}";
+         ", \"bytes\": " + std::to_string(s.bytes) +
+         ", \"flops\": " + std::to_string(s.flops) + "}";
   }
   return j + "\n  ]\n}\n";
 }

@@ -7,6 +7,11 @@ The passing list (node_numeric_passing.txt) may only grow: a listed case
 that fails fails the run. `--update` rewrites it.
 
     python node_numeric.py WORKDIR [--update] [--jobs N]
+    python node_numeric.py WORKDIR --layout nhwc
+
+With --layout nhwc, the listed cases whose model has a convolution or
+pooling (where ingot-assign-layout changes anything) are compiled
+channels-last, and every one of them must pass.
 """
 import argparse
 import os
@@ -23,7 +28,10 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PASSING = os.path.join(HERE, "node_numeric_passing.txt")
 
 
-def run_case(case, workdir):
+LAYOUT_OPS = {"Conv", "MaxPool", "AveragePool", "GlobalAveragePool", "GlobalMaxPool"}
+
+
+def run_case(case, workdir, compile_args=()):
     folder = os.path.join(workdir, case.name)
     os.makedirs(folder, exist_ok=True)
     model, runtime = node_cases.bind_parameter_inputs(case)
@@ -31,8 +39,8 @@ def run_case(case, workdir):
     with open(path, "wb") as f:
         f.write(model.SerializeToString())
     artifact = os.path.join(folder, "model.ingot")
-    p = subprocess.run([shutil.which("ingotc"), path, "-o", artifact], capture_output=True,
-                       text=True, timeout=300)
+    p = subprocess.run([shutil.which("ingotc"), path, "-o", artifact, *compile_args],
+                       capture_output=True, text=True, timeout=300)
     if p.returncode != 0:
         lines = [l for l in p.stderr.splitlines() if "error" in l] or p.stderr.splitlines() or ["?"]
         return "compile: " + lines[0][:200]
@@ -57,6 +65,7 @@ def main():
     parser.add_argument("workdir")
     parser.add_argument("--update", action="store_true")
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--layout", default=None)
     args = parser.parse_args()
     supported = node_cases.supported_ops()
     listed = node_cases.read_list(PASSING)
@@ -66,8 +75,18 @@ def main():
             skipped += 1
         else:
             todo.append(case)
+    compile_args = []
+    if args.layout:
+        todo = [c for c in todo if c.name in listed and
+                LAYOUT_OPS & {n.op_type for n in c.model.graph.node}]
+        compile_args = ["--layout", args.layout]
+        listed = {c.name for c in todo}
+        if not todo:
+            print("no listed case has a convolution or pooling")
+            return 1
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        results = list(pool.map(lambda c: (c.name, run_case(c, args.workdir)), todo))
+        results = list(pool.map(lambda c: (c.name, run_case(c, args.workdir, compile_args)),
+                                todo))
     passed = [n for n, err in results if err is None]
     failed = [(n, err) for n, err in results if err is not None]
     print(f"node numeric conformance: {len(passed)} passed, {len(failed)} failed, "
@@ -76,6 +95,9 @@ def main():
         print(f"  not passing: {name}: {why}")
     regressions = sorted(n for n, _ in failed if n in listed)
     crashes = [n for n, why in failed if "crashed" in why]
+    if args.update and args.layout:
+        print("--update takes no --layout")
+        return 1
     if args.update:
         node_cases.write_list(PASSING, set(passed) | (listed - set(regressions)),
                               "# ONNX node tests ingotc compiles and ingot-run matches (node_numeric.py).\n"

@@ -113,6 +113,44 @@ static void conv(const art::ConvCall &c, const float *x, const float *w,
         }
 }
 
+/// [outer, volume, channels] <-> [outer, channels, volume].
+static std::vector<float> swapChannels(const float *src, int64_t outer,
+                                       int64_t volume, int64_t channels,
+                                       bool toChannelsFirst) {
+  std::vector<float> dst(size_t(outer * volume * channels));
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t v = 0; v < volume; ++v)
+      for (int64_t ch = 0; ch < channels; ++ch) {
+        int64_t last = (o * volume + v) * channels + ch,
+                first = (o * channels + ch) * volume + v;
+        if (toChannelsFirst)
+          dst[first] = src[last];
+        else
+          dst[last] = src[first];
+      }
+  return dst;
+}
+
+/// A channels-last convolution: the direct one above on NCHW copies.
+static void convChannelsLast(const art::ConvCall &c, const float *x,
+                             const float *w, float *y) {
+  int64_t inVol = 1, outVol = 1, kVol = 1;
+  for (int i = 0; i < c.in_size_size(); ++i) {
+    inVol *= c.in_size(i);
+    outVol *= c.out_size(i);
+    kVol *= c.kernel(i);
+  }
+  std::vector<float> xf =
+      swapChannels(x, c.batch(), inVol, c.in_channels(), true);
+  std::vector<float> wf = swapChannels(w, c.out_channels(), kVol,
+                                       c.in_channels() / c.group(), true);
+  std::vector<float> yf(size_t(c.batch() * c.out_channels() * outVol));
+  conv(c, xf.data(), wf.data(), yf.data());
+  std::vector<float> yl =
+      swapChannels(yf.data(), c.batch(), outVol, c.out_channels(), false);
+  std::copy(yl.begin(), yl.end(), y);
+}
+
 /// Calls a kernel whose parameters are all pointers (up to 64: a fusion
 /// region has one per input plus its output).
 template <size_t> using Pointer = void *;
@@ -144,7 +182,7 @@ static void convEpilogue(const art::ConvCall &c, float *y, const float *bias,
   for (int64_t i = 0, n = c.batch() * channels * volume; i < n; ++i) {
     float v = y[i];
     if (c.bias())
-      v += bias[i / volume % channels];
+      v += bias[c.channels_last() ? i % channels : i / volume % channels];
     if (c.residual())
       v += z[i];
     y[i] = c.relu() ? std::max(v, 0.0f) : v;
@@ -352,8 +390,9 @@ int main(int argc, char **argv) {
         break;
       case art::Step::CONV:
         inFloat(step.library_dtype(), args, bytes, [&](auto &a) {
-          conv(step.conv(), static_cast<float *>(a[0]),
-               static_cast<float *>(a[1]), static_cast<float *>(a[2]));
+          (step.conv().channels_last() ? convChannelsLast : conv)(
+              step.conv(), static_cast<float *>(a[0]),
+              static_cast<float *>(a[1]), static_cast<float *>(a[2]));
           convEpilogue(step.conv(), static_cast<float *>(a[2]),
                        a.size() > 3 ? static_cast<float *>(a[3]) : nullptr,
                        a.size() > 4 ? static_cast<float *>(a[4]) : nullptr);

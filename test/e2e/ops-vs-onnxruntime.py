@@ -350,14 +350,19 @@ case("bert_layer",
 # sm_90); the FP16/BF16 runs check the CUDA plan and kernels through the
 # emulation without building a fatbin (the model tests and
 # test/compiler/precision-cli.py build FP16/BF16 kernels with nvcc).
+# --layout nhwc compiles every case channels-last (ingotc --layout), the CUDA
+# plan checked through the emulation as for FP16/BF16.
 precision = sys.argv[sys.argv.index("--precision") + 1] if "--precision" in sys.argv else "fp32"
-cuda_target = "cuda:sm_90" if precision == "fp32" else "cuda-plan"
+layout = sys.argv[sys.argv.index("--layout") + 1] if "--layout" in sys.argv else "auto"
+cuda_target = "cuda:sm_90" if precision == "fp32" and layout == "auto" else "cuda-plan"
+layout_args = [] if layout == "auto" else ["--layout", layout]
 
 
 def run(c):
     name, path, positive, rtol, atol = c
-    ok, message = e2e.check(path, os.path.join(folder, name + "_" + precision), rtol=rtol,
-                            atol=atol, precision=precision, cuda_target=cuda_target)
+    ok, message = e2e.check(path, os.path.join(folder, name + "_" + precision + "_" + layout),
+                            rtol=rtol, atol=atol, precision=precision, cuda_target=cuda_target,
+                            compile_args=layout_args)
     return name, ok, message
 
 

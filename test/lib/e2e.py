@@ -113,7 +113,7 @@ def reference_model(model_path, precision, workdir):
 
 
 def check(model_path, workdir, shapes=None, rtol=1e-4, atol=1e-5, seed=0, threads=2,
-          emulate_cuda=True, feeds=None, precision="fp32", cuda_target="cuda"):
+          emulate_cuda=True, feeds=None, precision="fp32", cuda_target="cuda", compile_args=()):
     # cuda_target: ingotc --target (e.g. cuda:sm_90), or "cuda-plan": the
     # CUDA plan emulated without building the fatbin (see PLAN_ONLY_NVCC).
     """Returns (ok, message). Raises nothing: failures are in the message.
@@ -121,13 +121,14 @@ def check(model_path, workdir, shapes=None, rtol=1e-4, atol=1e-5, seed=0, thread
     (ingotc --precision): at fp16/bf16 the float inputs (and the model's
     parameters, see reference_model) are rounded to the type first and the
     tolerances are precision_tolerance()'s; the reference stays onnxruntime
-    in FP32."""
+    in FP32. `compile_args` go to every ingotc call (e.g. --layout nhwc)."""
     os.makedirs(workdir, exist_ok=True)
     if feeds is None:
         feeds = random_inputs(model_path, shapes, seed)
     feeds = {k: round_to_precision(v, precision) for k, v in feeds.items()}
     rtol, atol = precision_tolerance(precision, rtol, atol)
     precision_args = [] if precision == "fp32" else ["--precision", precision]
+    precision_args += list(compile_args)
     options = ort.SessionOptions()
     options.log_severity_level = 3
     options.intra_op_num_threads = threads

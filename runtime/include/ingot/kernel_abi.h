@@ -14,7 +14,7 @@
 
 #include <stdint.h>
 
-#define INGOT_KERNEL_ABI_VERSION 2
+#define INGOT_KERNEL_ABI_VERSION 3
 
 #ifdef __cplusplus
 extern "C" {
@@ -23,12 +23,15 @@ extern "C" {
 typedef struct IngotKernelContext IngotKernelContext;
 
 /* Convolution geometry, N-d (spatial rank 1 to 3), NCHW activations and
- * OIHW weights (IOHW for transposed convolution). */
+ * OIHW weights (IOHW for transposed convolution); with channels_last (since
+ * ABI version 3; forward convolution only) NHWC activations and OHWI
+ * weights. */
 typedef struct IngotConvParams {
   int32_t spatial_rank;
   int64_t batch, in_channels, out_channels, group;
   int64_t in_size[3], out_size[3], kernel[3];
   int64_t stride[3], dilation[3], pad_begin[3];
+  int32_t channels_last;
 } IngotConvParams;
 
 typedef void (*IngotRangeFn)(void *closure, int64_t begin, int64_t end);

@@ -362,18 +362,23 @@ static ingot_status *planConv(const Api *api, DeviceSession &s,
       return makeStatus(INGOT_INTERNAL,
                         "allocating a padded convolution input: " +
                             cuError(api, r));
+    // One copied "element" is a pixel: all channels channels-last (planes
+    // are images), one value channels-first (planes are channels).
+    size_t pixel =
+        p.elementBytes * size_t(c.channels_last() ? c.in_channels() : 1);
     p.copy.srcMemoryType = CU_MEMORYTYPE_DEVICE;
-    p.copy.srcPitch = size_t(w) * p.elementBytes;
+    p.copy.srcPitch = size_t(w) * pixel;
     p.copy.srcHeight = size_t(h);
     p.copy.dstMemoryType = CU_MEMORYTYPE_DEVICE;
     p.copy.dstDevice = p.padded;
-    p.copy.dstXInBytes = size_t(pl) * p.elementBytes;
+    p.copy.dstXInBytes = size_t(pl) * pixel;
     p.copy.dstY = size_t(pt);
-    p.copy.dstPitch = size_t(wp) * p.elementBytes;
+    p.copy.dstPitch = size_t(wp) * pixel;
     p.copy.dstHeight = size_t(hp);
-    p.copy.WidthInBytes = size_t(w) * p.elementBytes;
+    p.copy.WidthInBytes = size_t(w) * pixel;
     p.copy.Height = size_t(h);
-    p.copy.Depth = size_t(c.batch() * c.in_channels());
+    p.copy.Depth =
+        size_t(c.channels_last() ? c.batch() : c.batch() * c.in_channels());
     inSize.back() = wp;
     if (spatial == 2)
       inSize[0] = hp;
@@ -397,6 +402,20 @@ static ingot_status *planConv(const Api *api, DeviceSession &s,
       strides[i] = strides[i + 1] * d[i + 1];
     return strides;
   };
+  // Dims stay in N, C, spatial order; channels-last strides put C innermost.
+  auto activationStrides = [&](const std::vector<int> &d) {
+    if (!c.channels_last())
+      return packed(d);
+    std::vector<int> strides(d.size());
+    int stride = d[1];
+    strides[1] = 1;
+    for (int i = int(d.size()) - 1; i >= 2; --i) {
+      strides[i] = stride;
+      stride *= d[i];
+    }
+    strides[0] = stride;
+    return strides;
+  };
   std::vector<int> xd = dims(c.batch(), c.in_channels(), inSizeField);
   std::vector<int> yd = dims(c.batch(), c.out_channels(), c.out_size());
   std::vector<int> wd;
@@ -416,7 +435,9 @@ static ingot_status *planConv(const Api *api, DeviceSession &s,
     return makeStatus(INGOT_INTERNAL, std::string("cuDNN ") + what + ": " +
                                           api->cudnnGetErrorString(st));
   };
-  std::vector<int> xs = packed(xd), ys = packed(yd);
+  std::vector<int> xs = activationStrides(xd), ys = activationStrides(yd);
+  cudnnTensorFormat_t filterFormat =
+      c.channels_last() ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW;
   if ((st = api->cudnnCreateTensorDescriptor(&p.x)) ||
       (st = api->cudnnSetTensorNdDescriptor(p.x, data, int(xd.size()),
                                             xd.data(), xs.data())) ||
@@ -424,7 +445,7 @@ static ingot_status *planConv(const Api *api, DeviceSession &s,
       (st = api->cudnnSetTensorNdDescriptor(p.y, data, int(yd.size()),
                                             yd.data(), ys.data())) ||
       (st = api->cudnnCreateFilterDescriptor(&p.w)) ||
-      (st = api->cudnnSetFilterNdDescriptor(p.w, data, CUDNN_TENSOR_NCHW,
+      (st = api->cudnnSetFilterNdDescriptor(p.w, data, filterFormat,
                                             int(wd.size()), wd.data())) ||
       (st = api->cudnnCreateConvolutionDescriptor(&p.conv)) ||
       (st = api->cudnnSetConvolutionNdDescriptor(

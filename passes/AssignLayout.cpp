@@ -1,0 +1,334 @@
+//===- AssignLayout.cpp - Channels-last convolutions, transposes sunk -----===//
+//
+// Wraps each convolution and pooling in transposes to and from N[D]HWC,
+// then moves the transposes back to NC[D]HW down through layout-agnostic
+// ops until they meet the next wrapper's transpose and compose away. What
+// is left are transposes at the model's boundaries and before ops that must
+// see NC[D]HW. The rules are in the pass description (Passes.td).
+//
+//===----------------------------------------------------------------------===//
+#include "passes/Passes.h"
+
+#include "dialects/ingot/HostTensor.h"
+#include "dialects/ingot/Layout.h"
+#include "dialects/ingot/OpClasses.h"
+
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::ingot {
+#define GEN_PASS_DEF_INGOTASSIGNLAYOUTPASS
+#include "passes/Passes.h.inc"
+} // namespace mlir::ingot
+
+using namespace mlir;
+using namespace mlir::ingot;
+
+namespace {
+
+RankedTensorType staticType(Value v) {
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  return type && type.hasStaticShape() ? type : RankedTensorType();
+}
+
+RankedTensorType withShape(RankedTensorType type, ArrayRef<int64_t> shape) {
+  return RankedTensorType::get(shape, type.getElementType(),
+                               type.getEncoding());
+}
+
+/// Whether transposing `shape` by `perm` keeps the dims of size other than 1
+/// in their order: then the transpose moves no data and is a reshape.
+bool isReshapeLike(ArrayRef<int64_t> shape, ArrayRef<int64_t> perm) {
+  int64_t last = -1;
+  for (int64_t p : perm) {
+    if (shape[p] == 1)
+      continue;
+    if (p < last)
+      return false;
+    last = p;
+  }
+  return true;
+}
+
+Value shapeConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape) {
+  auto type = RankedTensorType::get({static_cast<int64_t>(shape.size())},
+                                    b.getI64Type());
+  return ConstantOp::create(b, loc, type, DenseElementsAttr::get(type, shape));
+}
+
+/// `v` transposed by `perm`: a new constant when `v` is one (weights are
+/// transposed here, once, whatever their size), else a transpose op.
+Value transposed(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> perm) {
+  RankedTensorType type = staticType(v);
+  RankedTensorType result =
+      withShape(type, permuted<int64_t>(type.getShape(), perm));
+  Attribute attr;
+  if (matchPattern(v, m_Constant(&attr)))
+    if (std::optional<HostTensor> in =
+            HostTensor::fromAttr(attr, int64_t(1) << 28)) {
+      HostTensor out = HostTensor::zeros(result);
+      SmallVector<int64_t> strides = rowMajorStrides(type.getShape());
+      ArrayRef<int64_t> shape = result.getShape();
+      for (int64_t flat = 0, n = result.getNumElements(); flat < n; ++flat) {
+        int64_t rest = flat, src = 0;
+        for (int64_t d = shape.size() - 1; d >= 0; --d) {
+          src += (rest % shape[d]) * strides[perm[d]];
+          rest /= shape[d];
+        }
+        if (out.isFloat())
+          out.floats[flat] = in->floats[src];
+        else
+          out.ints[flat] = in->ints[src];
+      }
+      return ConstantOp::create(b, loc, result,
+                                out.toBlobAttr("channels_last_weight"));
+    }
+  return TransposeOp::create(b, loc, result, v, b.getDenseI64ArrayAttr(perm));
+}
+
+/// The input of `v`'s defining transpose when that transpose takes a
+/// channels-last tensor of `rank` back to channels-first.
+Value channelsLastSource(Value v, int64_t rank) {
+  auto t = v.getDefiningOp<TransposeOp>();
+  if (!t || !t.getPerm() || !staticType(t.getInput()) ||
+      staticType(t.getInput()).getRank() != rank)
+    return Value();
+  return *t.getPerm() == ArrayRef<int64_t>(toChannelsFirstPerm(rank))
+             ? t.getInput()
+             : Value();
+}
+
+/// conv / max_pool / average_pool -> transpose, channels-last op, transpose.
+/// `weights` maps each weight already transposed to its O[D]HWI constant,
+/// so that a weight shared by several convolutions is stored once.
+void wrapChannelsLast(Operation *op, DenseMap<Value, Value> &weights) {
+  RankedTensorType resultType = staticType(op->getResult(0));
+  if (!resultType || resultType.getRank() < 3 || resultType.getRank() > 5 ||
+      !staticType(op->getOperand(0)))
+    return;
+  if (isa<ConvOp>(op) && !staticType(op->getOperand(1)))
+    return;
+  int64_t rank = resultType.getRank();
+  SmallVector<int64_t> toLast = toChannelsLastPerm(rank);
+  OpBuilder b(op);
+  Location loc = op->getLoc();
+  // One transpose of an input however many ops read it (a shortcut and a
+  // branch reading the same tensor); the first was made before an earlier
+  // op, so it dominates this one.
+  Value input = op->getOperand(0), inputLast;
+  for (Operation *user : input.getUsers())
+    if (auto t = dyn_cast<TransposeOp>(user))
+      if (t.getPerm() && *t.getPerm() == ArrayRef<int64_t>(toLast) &&
+          t->getBlock() == op->getBlock() && t->isBeforeInBlock(op))
+        inputLast = t.getResult();
+  if (!inputLast)
+    inputLast = transposed(b, loc, input, toLast);
+  Value weightLast;
+  if (isa<ConvOp>(op)) { // O I kH kW -> O kH kW I: the same permutation.
+    Value weight = op->getOperand(1);
+    Value &cached = weights[weight];
+    bool reusable = cached && cached.getParentBlock() == op->getBlock() &&
+                    cached.getDefiningOp()->isBeforeInBlock(op);
+    weightLast = reusable ? cached : transposed(b, loc, weight, toLast);
+    if (matchPattern(weight, m_Constant()))
+      cached = weightLast;
+  }
+  Operation *wrapped = b.clone(*op);
+  wrapped->setOperand(0, inputLast);
+  if (weightLast)
+    wrapped->setOperand(1, weightLast);
+  wrapped->setAttr("channels_last", b.getBoolAttr(true));
+  wrapped->getResult(0).setType(
+      withShape(resultType, permuted<int64_t>(resultType.getShape(), toLast)));
+  Value back =
+      TransposeOp::create(b, loc, resultType, wrapped->getResult(0),
+                          b.getDenseI64ArrayAttr(toChannelsFirstPerm(rank)));
+  op->getResult(0).replaceAllUsesWith(back);
+  op->erase();
+}
+
+/// elementwise(transpose_back(x), ...) -> transpose_back(elementwise(x, ...)).
+struct SinkThroughElementwise : RewritePattern {
+  SinkThroughElementwise(MLIRContext *context)
+      : RewritePattern(MatchAnyOpTypeTag(), 1, context) {}
+
+  LogicalResult matchAndRewrite(Operation *op,
+                                PatternRewriter &rewriter) const override {
+    // Batch normalization is elementwise but knows its channel axis.
+    if (classifyOp(op) != OpClass::Elementwise || isa<BatchNormOp>(op) ||
+        op->getNumResults() != 1)
+      return failure();
+    RankedTensorType resultType = staticType(op->getResult(0));
+    if (!resultType || resultType.getRank() < 3)
+      return failure();
+    int64_t rank = resultType.getRank();
+    if (llvm::none_of(op->getOperands(), [&](Value v) {
+          return bool(channelsLastSource(v, rank));
+        }))
+      return failure();
+    SmallVector<int64_t> toLast = toChannelsLastPerm(rank);
+    Location loc = op->getLoc();
+    SmallVector<Value> operands;
+    for (Value v : op->getOperands()) {
+      if (Value source = channelsLastSource(v, rank)) {
+        operands.push_back(source);
+        continue;
+      }
+      RankedTensorType type = staticType(v);
+      if (!type)
+        return failure();
+      if (type.getRank() == 0) {
+        operands.push_back(v);
+        continue;
+      }
+      // Broadcast operand: numpy aligns it right; give it the full rank.
+      SmallVector<int64_t> full(rank - type.getRank(), 1);
+      llvm::append_range(full, type.getShape());
+      if (static_cast<int64_t>(full.size()) != rank)
+        return failure();
+      SmallVector<int64_t> last = permuted<int64_t>(full, toLast);
+      if (isReshapeLike(full, toLast)) {
+        operands.push_back(ReshapeOp::create(rewriter, loc,
+                                             withShape(type, last), v,
+                                             shapeConstant(rewriter, loc, last))
+                               .getResult());
+        continue;
+      }
+      if (!matchPattern(v, m_Constant()) || type.getRank() != rank)
+        return failure();
+      operands.push_back(transposed(rewriter, loc, v, toLast));
+    }
+    Operation *moved = rewriter.clone(*op);
+    moved->setOperands(operands);
+    moved->getResult(0).setType(withShape(
+        resultType, permuted<int64_t>(resultType.getShape(), toLast)));
+    rewriter.replaceOpWithNewOp<TransposeOp>(
+        op, resultType, moved->getResult(0),
+        rewriter.getDenseI64ArrayAttr(toChannelsFirstPerm(rank)));
+    return success();
+  }
+};
+
+/// concat(transpose_back(x), transpose_back(y)) along a -> transpose_back of
+/// the concat along a's channels-last position.
+struct SinkThroughConcat : OpRewritePattern<ConcatOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ConcatOp op,
+                                PatternRewriter &rewriter) const override {
+    RankedTensorType resultType = staticType(op.getResult());
+    if (!resultType || resultType.getRank() < 3)
+      return failure();
+    int64_t rank = resultType.getRank();
+    SmallVector<Value> sources;
+    for (Value v : op.getInputs()) {
+      Value source = channelsLastSource(v, rank);
+      if (!source)
+        return failure();
+      sources.push_back(source);
+    }
+    int64_t axis = op.getAxis() < 0 ? op.getAxis() + rank : op.getAxis();
+    SmallVector<int64_t> toFirst = toChannelsFirstPerm(rank);
+    SmallVector<int64_t> toLast = toChannelsLastPerm(rank);
+    auto concat = ConcatOp::create(
+        rewriter, op.getLoc(),
+        withShape(resultType, permuted<int64_t>(resultType.getShape(), toLast)),
+        sources, rewriter.getI64IntegerAttr(toFirst[axis]));
+    rewriter.replaceOpWithNewOp<TransposeOp>(
+        op, resultType, concat.getResult(),
+        rewriter.getDenseI64ArrayAttr(toFirst));
+    return success();
+  }
+};
+
+/// global_*_pool(transpose_back(x)) -> transpose_back(reduce over x's
+/// spatial axes, kept as size 1).
+template <typename GlobalPool, typename Reduce>
+struct GlobalPoolChannelsLast : OpRewritePattern<GlobalPool> {
+  using OpRewritePattern<GlobalPool>::OpRewritePattern;
+  LogicalResult matchAndRewrite(GlobalPool op,
+                                PatternRewriter &rewriter) const override {
+    RankedTensorType resultType = staticType(op.getResult());
+    if (!resultType)
+      return failure();
+    int64_t rank = resultType.getRank();
+    Value source = channelsLastSource(op.getInput(), rank);
+    if (!source)
+      return failure();
+    SmallVector<int64_t> axes;
+    for (int64_t i = 1; i < rank - 1; ++i)
+      axes.push_back(i);
+    SmallVector<int64_t> toLast = toChannelsLastPerm(rank);
+    auto reduce = Reduce::create(
+        rewriter, op.getLoc(),
+        withShape(resultType, permuted<int64_t>(resultType.getShape(), toLast)),
+        source, rewriter.getDenseI64ArrayAttr(axes), rewriter.getBoolAttr(true),
+        rewriter.getBoolAttr(false));
+    rewriter.replaceOpWithNewOp<TransposeOp>(
+        op, resultType, reduce.getResult(),
+        rewriter.getDenseI64ArrayAttr(toChannelsFirstPerm(rank)));
+    return success();
+  }
+};
+
+/// A transpose that only moves size-1 dims is a reshape, which costs no
+/// copy (the plan makes it a view).
+struct TransposeAsReshape : OpRewritePattern<TransposeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(TransposeOp op,
+                                PatternRewriter &rewriter) const override {
+    RankedTensorType in = staticType(op.getInput()),
+                     out = staticType(op.getResult());
+    if (!in || !out || !op.getPerm() ||
+        !isReshapeLike(in.getShape(), *op.getPerm()))
+      return failure();
+    rewriter.replaceOpWithNewOp<ReshapeOp>(
+        op, out, op.getInput(),
+        shapeConstant(rewriter, op.getLoc(), out.getShape()));
+    return success();
+  }
+};
+
+struct IngotAssignLayoutPass
+    : ingot::impl::IngotAssignLayoutPassBase<IngotAssignLayoutPass> {
+  using IngotAssignLayoutPassBase::IngotAssignLayoutPassBase;
+
+  /// The layout `auto` stands for (see the pass description).
+  std::string resolvedLayout() const {
+    if (layout != "auto")
+      return layout;
+    bool half = precision == "fp16" || precision == "bf16";
+    return target == "cuda" && half ? "nhwc" : "nchw";
+  }
+
+  void runOnOperation() override {
+    if (!llvm::is_contained({"auto", "nchw", "nhwc"}, layout.getValue())) {
+      getOperation().emitError()
+          << "unknown layout '" << layout << "' (expected auto, nchw or nhwc)";
+      return signalPassFailure();
+    }
+    if (resolvedLayout() != "nhwc")
+      return;
+    SmallVector<Operation *> targets;
+    getOperation().walk([&](Operation *op) {
+      auto channelsLast = op->getAttrOfType<BoolAttr>("channels_last");
+      if (isa<ConvOp, MaxPoolOp, AveragePoolOp>(op) &&
+          !(channelsLast && channelsLast.getValue()))
+        targets.push_back(op);
+    });
+    DenseMap<Value, Value> weights;
+    for (Operation *op : targets)
+      wrapChannelsLast(op, weights);
+
+    MLIRContext *context = &getContext();
+    RewritePatternSet patterns(context);
+    patterns.add<SinkThroughElementwise, SinkThroughConcat, TransposeAsReshape,
+                 GlobalPoolChannelsLast<GlobalAveragePoolOp, ReduceMeanOp>,
+                 GlobalPoolChannelsLast<GlobalMaxPoolOp, ReduceMaxOp>>(context);
+    TransposeOp::getCanonicalizationPatterns(patterns, context);
+    ReshapeOp::getCanonicalizationPatterns(patterns, context);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+} // namespace
