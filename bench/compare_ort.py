@@ -72,17 +72,22 @@ def main():
     parser.add_argument("--precision", default="fp32", choices=("fp32", "fp16", "bf16"),
                         help="ingotc --precision for Ingot (ORT stays FP32; the check uses "
                              "e2e.precision_tolerance)")
+    parser.add_argument("--layout", default="auto", choices=("auto", "nchw", "nhwc"),
+                        help="ingotc --layout for Ingot")
+    parser.add_argument("--only", default=None,
+                        help="regex: time only the default models whose file name matches")
     parser.add_argument("--model", nargs=2, action="append", metavar=("ONNX", "INPUTS_NPZ"),
                         help="time this model on these inputs instead of the default list "
                              "(repeatable)")
     args = parser.parse_args()
     models = [(path, None, npz) for path, npz in args.model] if args.model else \
-        [(rel, shapes, None) for rel, shapes in MODELS]
+        [(rel, shapes, None) for rel, shapes in MODELS
+         if not args.only or re.search(args.only, os.path.basename(rel))]
     os.environ["PATH"] = os.pathsep.join([os.path.join(ROOT, "build/compiler"),
                                           os.path.join(ROOT, "build/runtime"), os.environ["PATH"]])
     print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
           f"onnxruntime {ort.__version__}, threads={args.threads}, "
-          f"Ingot at {args.precision}")
+          f"Ingot at {args.precision}, layout {args.layout}")
     print(f"{'model':32} {'ingot p50 ms':>12} {'ort p50 ms':>11} {'ratio':>6}  check")
     work = tempfile.mkdtemp(prefix="ingot-bench-")
     for rel, shapes, npz in models:
@@ -95,7 +100,8 @@ def main():
         folder = os.path.join(work, name)
         given = dict(np.load(npz)) if npz else None
         ok, message = e2e.check(path, folder, shapes, threads=args.threads, feeds=given,
-                                precision=args.precision)
+                                precision=args.precision,
+                                compile_args=["--layout", args.layout])
         feeds = dict(np.load(os.path.join(folder, "inputs.npz")))
         artifact = os.path.join(folder, "model.ingot")
         ingot_ms, ort_ms = [], []
