@@ -139,6 +139,11 @@ conv("conv_stride_dilation", [2, 4, 13, 11], [6, 4, 3, 2], {"strides": [2, 1], "
 conv("conv_groups", [1, 6, 8, 8], [9, 2, 3, 3], {"group": 3, "pads": [0, 1, 2, 1]}, bias=[9])
 conv("conv_depthwise", [1, 8, 10, 10], [8, 1, 3, 3], {"group": 8, "pads": [1, 1, 1, 1], "strides": [2, 2]},
      bias=[8], epilogue="HardSwish")
+# K = taps x channels <= 64 with 8/16/24/32 output channels: the direct
+# channels-last kernel (--layout nhwc), batch 2, strided, dilated, asymmetric.
+conv("conv_direct_rgb", [2, 3, 12, 11], [16, 3, 3, 3], {"pads": [1, 1, 0, 1], "strides": [2, 2]},
+     bias=[16], epilogue="Relu")
+conv("conv_direct_dilated", [1, 4, 9, 10], [8, 4, 3, 3], {"pads": [2, 0, 1, 1], "dilations": [2, 1]})
 conv("conv_pointwise", [1, 16, 7, 7], [8, 16, 1, 1], {}, bias=[8], epilogue="Sigmoid")
 conv("conv_same_upper", [1, 2, 7, 6], [3, 2, 3, 3], {"auto_pad": "SAME_UPPER", "strides": [2, 2]})
 conv("conv_1d", [2, 3, 20], [5, 3, 4], {"pads": [2, 1], "strides": [3]})
