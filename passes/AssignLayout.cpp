@@ -241,6 +241,53 @@ struct SinkThroughConcat : OpRewritePattern<ConcatOp> {
   }
 };
 
+/// resize(transpose_back(x), scales | sizes) -> transpose_back(resize(x,
+/// the per-dimension scales or sizes permuted the same way)): resize treats
+/// every axis alike, so only the order of its parameters changes.
+struct SinkThroughResize : OpRewritePattern<ResizeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(ResizeOp op,
+                                PatternRewriter &rewriter) const override {
+    RankedTensorType resultType = staticType(op.getResult());
+    if (!resultType || resultType.getRank() < 3)
+      return failure();
+    int64_t rank = resultType.getRank();
+    Value source = channelsLastSource(op.getInput(), rank);
+    if (!source)
+      return failure();
+    SmallVector<int64_t> toLast = toChannelsLastPerm(rank);
+    // Each of scales and sizes is empty or one value per dimension.
+    auto permutedParameter = [&](Value v) -> FailureOr<Value> {
+      RankedTensorType type = staticType(v);
+      if (!type || type.getRank() != 1)
+        return failure();
+      if (type.getNumElements() == 0)
+        return v;
+      DenseElementsAttr values;
+      if (type.getNumElements() != rank ||
+          !matchPattern(v, m_Constant(&values)))
+        return failure();
+      SmallVector<Attribute> all(values.getValues<Attribute>());
+      return ConstantOp::create(
+                 rewriter, op.getLoc(), type,
+                 DenseElementsAttr::get(type, permuted<Attribute>(all, toLast)))
+          .getResult();
+    };
+    FailureOr<Value> scales = permutedParameter(op.getScales());
+    FailureOr<Value> sizes = permutedParameter(op.getSizes());
+    if (failed(scales) || failed(sizes))
+      return failure();
+    Operation *moved = rewriter.clone(*op);
+    moved->setOperands({source, *scales, *sizes});
+    moved->getResult(0).setType(withShape(
+        resultType, permuted<int64_t>(resultType.getShape(), toLast)));
+    rewriter.replaceOpWithNewOp<TransposeOp>(
+        op, resultType, moved->getResult(0),
+        rewriter.getDenseI64ArrayAttr(toChannelsFirstPerm(rank)));
+    return success();
+  }
+};
+
 /// global_*_pool(transpose_back(x)) -> transpose_back(reduce over x's
 /// spatial axes, kept as size 1).
 template <typename GlobalPool, typename Reduce>
@@ -322,7 +369,8 @@ struct IngotAssignLayoutPass
 
     MLIRContext *context = &getContext();
     RewritePatternSet patterns(context);
-    patterns.add<SinkThroughElementwise, SinkThroughConcat, TransposeAsReshape,
+    patterns.add<SinkThroughElementwise, SinkThroughConcat, SinkThroughResize,
+                 TransposeAsReshape,
                  GlobalPoolChannelsLast<GlobalAveragePoolOp, ReduceMeanOp>,
                  GlobalPoolChannelsLast<GlobalMaxPoolOp, ReduceMaxOp>>(context);
     TransposeOp::getCanonicalizationPatterns(patterns, context);

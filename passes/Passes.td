@@ -95,6 +95,7 @@ def IngotAssignLayoutPass : Pass<"ingot-assign-layout", "func::FuncOp"> {
       broadcast operand whose permuted shape keeps its sizes in order is
       reshaped, anything else stops the sinking);
     - concat (the axis is permuted);
+    - resize (its constant scales or sizes are permuted);
     - global average/max pooling (becomes reduce_mean/reduce_max over the
       spatial axes of the channels-last tensor).
     A transpose that only moves size-1 dims becomes a reshape (no copy).

@@ -101,3 +101,25 @@ func.func @stops(%x: tensor<1x3x4x4xf32>, %y: tensor<1x2x4x4xf32>) -> tensor<1x2
   %1 = ingot.add %0, %y : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
   return %1 : tensor<1x2x4x4xf32>
 }
+
+// -----
+
+// Resize between two convolutions (an FPN's upsampling) runs channels-last
+// with its scales permuted [1, 1, 2, 2] -> [1, 2, 2, 1]: no transpose is
+// left between the convolutions.
+// CHECK-LABEL: func.func @resize
+// CHECK: %[[S:.*]] = ingot.constant dense<[1.000000e+00, 2.000000e+00, 2.000000e+00, 1.000000e+00]> : tensor<4xf32>
+// CHECK: %[[C:.*]] = ingot.conv {{.*}}channels_last = true
+// CHECK: %[[R:.*]] = ingot.resize %[[C]], %[[S]], %{{.*}} {mode = "linear"} : (tensor<1x4x4x2xf32>, tensor<4xf32>, tensor<0xi64>) -> tensor<1x8x8x2xf32>
+// CHECK: %[[D:.*]] = ingot.conv %[[R]], {{.*}}channels_last = true
+// CHECK: ingot.transpose %[[D]] {perm = array<i64: 0, 3, 1, 2>}
+func.func @resize(%x: tensor<1x3x4x4xf32>) -> tensor<1x2x8x8xf32> {
+  %w = ingot.constant dense<1.0> : tensor<2x3x1x1xf32>
+  %w2 = ingot.constant dense<1.0> : tensor<2x2x1x1xf32>
+  %scales = ingot.constant dense<[1.0, 1.0, 2.0, 2.0]> : tensor<4xf32>
+  %sizes = ingot.constant dense<> : tensor<0xi64>
+  %0 = ingot.conv %x, %w : (tensor<1x3x4x4xf32>, tensor<2x3x1x1xf32>) -> tensor<1x2x4x4xf32>
+  %1 = ingot.resize %0, %scales, %sizes {mode = "linear"} : (tensor<1x2x4x4xf32>, tensor<4xf32>, tensor<0xi64>) -> tensor<1x2x8x8xf32>
+  %2 = ingot.conv %1, %w2 : (tensor<1x2x8x8xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x8x8xf32>
+  return %2 : tensor<1x2x8x8xf32>
+}
