@@ -102,8 +102,11 @@ def IngotAssignLayoutPass : Pass<"ingot-assign-layout", "func::FuncOp"> {
     Inputs and outputs keep the model's layout: a transpose is left at each
     boundary, where fusion merges it into the first or last kernel if it can.
     `layout=nchw` leaves the function alone. `layout=auto` picks per
-    `target` and `precision`: nhwc on cuda at fp16/bf16 (tensor-core
-    convolutions run natively channels-last), nchw otherwise.
+    `target` and `precision`: on cuda, nhwc at fp16/bf16 (tensor-core
+    convolutions run natively channels-last) and nchw at fp32/tf32; on the
+    host, nhwc when the function has a depthwise convolution (the
+    channels-last kernels vectorize those across channels; dense 3x3 stacks
+    run faster channels-first), nchw otherwise.
 
     ```mlir
     %y = ingot.conv %x, %w : (tensor<1x3x8x8xf32>, tensor<4x3x1x1xf32>) -> tensor<1x4x8x8xf32>

@@ -385,7 +385,9 @@ int main(int argc, char **argv) {
       lowering.precision = tf32 ? "tf32" : precision.getValue();
       lowering.ioPrecision = ioPrecision;
       lowering.layout = layout;
-      lowering.target = cuda ? "cuda" : "host";
+      // --emit=cuda prints the kernels of the CUDA plan, so it lowers
+      // for CUDA as --target cuda does.
+      lowering.target = cuda || kind == EmitKind::Cuda ? "cuda" : "host";
       mlir::ingot::codegen::buildHostLoweringPipeline(pm, lowering);
     }
     if (failed(pm.run(*module)))

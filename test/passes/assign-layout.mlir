@@ -2,6 +2,7 @@
 // RUN: ingot-opt %s --pass-pipeline='builtin.module(func.func(ingot-assign-layout{layout=nchw}))' -split-input-file | FileCheck %s --check-prefix=NCHW
 // RUN: ingot-opt %s --pass-pipeline='builtin.module(func.func(ingot-assign-layout{target=cuda precision=fp16}))' -split-input-file | FileCheck %s --check-prefix=AUTO-CUDA-FP16
 // RUN: ingot-opt %s --pass-pipeline='builtin.module(func.func(ingot-assign-layout{target=cuda precision=fp32}))' -split-input-file | FileCheck %s --check-prefix=NCHW
+// RUN: ingot-opt %s --pass-pipeline='builtin.module(func.func(ingot-assign-layout))' -split-input-file | FileCheck %s --check-prefix=AUTO-HOST
 // RUN: not ingot-opt %s --pass-pipeline='builtin.module(func.func(ingot-assign-layout{layout=nc}))' -split-input-file 2>&1 | FileCheck %s --check-prefix=BAD
 
 // Two convolutions with a bias add and a relu between them: one transpose
@@ -23,6 +24,8 @@
 // NCHW: return
 // AUTO-CUDA-FP16-LABEL: func.func @chain
 // AUTO-CUDA-FP16: channels_last = true
+// AUTO-HOST-LABEL: func.func @chain
+// AUTO-HOST-NOT: channels_last
 // BAD: unknown layout 'nc' (expected auto, nchw or nhwc)
 func.func @chain(%x: tensor<1x3x4x4xf32>) -> tensor<1x2x4x4xf32> {
   %w1 = ingot.constant dense<[[[[1.0]], [[2.0]], [[3.0]]], [[[4.0]], [[5.0]], [[6.0]]]]> : tensor<2x3x1x1xf32>
@@ -122,4 +125,19 @@ func.func @resize(%x: tensor<1x3x4x4xf32>) -> tensor<1x2x8x8xf32> {
   %1 = ingot.resize %0, %scales, %sizes {mode = "linear"} : (tensor<1x2x4x4xf32>, tensor<4xf32>, tensor<0xi64>) -> tensor<1x2x8x8xf32>
   %2 = ingot.conv %1, %w2 : (tensor<1x2x8x8xf32>, tensor<2x2x1x1xf32>) -> tensor<1x2x8x8xf32>
   return %2 : tensor<1x2x8x8xf32>
+}
+
+// -----
+
+// On the host, auto goes channels-last for a function with a depthwise
+// convolution (group = input channels).
+// AUTO-HOST-LABEL: func.func @depthwise
+// AUTO-HOST: ingot.conv {{.*}}channels_last = true, group = 4
+// NCHW-LABEL: func.func @depthwise
+// NCHW-NOT: channels_last
+// CHECK-LABEL: func.func @depthwise
+func.func @depthwise(%x: tensor<1x4x6x6xf32>) -> tensor<1x4x6x6xf32> {
+  %w = ingot.constant dense<1.0> : tensor<4x1x3x3xf32>
+  %0 = ingot.conv %x, %w {group = 4 : i64, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x4x6x6xf32>, tensor<4x1x3x3xf32>) -> tensor<1x4x6x6xf32>
+  return %0 : tensor<1x4x6x6xf32>
 }
