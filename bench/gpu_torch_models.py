@@ -6,7 +6,10 @@ GPU, for scripts/gpu-check.sh on the lent GPU machine (PyTorch, no MLIR):
   2. compile each with the carried, statically linked ingotc for CUDA at
      each --precisions: fp32, tf32 (--precision tf32), fp16 and bf16
      (--precision fp16|bf16 --io-precision model: the artifact takes and
-     returns FP32 like the model, half precision inside);
+     returns FP32 like the model, half precision inside), and fp16-nchw:
+     ResNet-50 at FP16 with the channels-first plan (--layout nchw) beside
+     fp16's channels-last one (--layout nhwc, what `auto` picks on CUDA at
+     FP16), to measure that choice;
   3. run the artifacts and compare with onnxruntime FP32 (CPU) and PyTorch
      FP32 (GPU): max |error| / max |reference| against TOLERANCE, plus the
      cosine similarity and (ResNet-50) the argmax agreement; PyTorch's own
@@ -17,17 +20,19 @@ GPU, for scripts/gpu-check.sh on the lent GPU machine (PyTorch, no MLIR):
      back to FP32, as the artifact does; BERT's int64 inputs unchanged), and
      print one table with the ratios, kernel counts and the achieved
      bandwidth of the largest generated kernels (INGOT_PROFILE=json) against
-     the device's measured copy bandwidth, then the issue's targets.
+     the device's measured copy bandwidth, then the issue's targets
+     (among them the NHWC plan against the NCHW plan).
 
 All latencies are end to end from host memory: inputs copied to the GPU,
 outputs copied back, for Ingot and PyTorch alike.
 
-Work is done most important first (PRIORITY: FP16, then FP32, BF16, TF32),
-so a run cut short by --deadline or --compile-budget loses the least.
+Work is done most important first (PRIORITY: FP16, then fp16-nchw, FP32,
+BF16, TF32), so a run cut short by --deadline or --compile-budget loses the
+least.
 
     python3 bench/gpu_torch_models.py --bundle out/gpu-check --work /tmp/tm \\
         [--json results.json] [--models resnet50,bert_base] [--batches 1,32] \\
-        [--precisions fp32,tf32,fp16,bf16] [--deadline SECONDS]
+        [--precisions fp32,tf32,fp16,fp16-nchw,bf16] [--deadline SECONDS]
 """
 import argparse
 import concurrent.futures
@@ -45,12 +50,19 @@ import numpy as np
 
 SEQUENCE = 128
 VOCAB = 30522
-PRECISIONS = ("fp32", "tf32", "fp16", "bf16")
+PRECISIONS = ("fp32", "tf32", "fp16", "fp16-nchw", "bf16")
 # The order of the compiles, the timing and torch.compile: FP16 carries the
-# issue's targets; FP32 is the baseline of every earlier call; BF16 is new;
-# TF32 was measured in earlier calls.
-PRIORITY = ("fp16", "fp32", "bf16", "tf32")
+# issue's targets, fp16-nchw the one about the layout; FP32 is the baseline
+# of every earlier call; BF16 is new; TF32 was measured in earlier calls.
+PRIORITY = ("fp16", "fp16-nchw", "fp32", "bf16", "tf32")
 HALF = ("fp16", "bf16")
+# fp16 and fp16-nchw differ only in the plan's layout, given explicitly so
+# that the comparison holds whatever `auto` picks (NHWC on CUDA at FP16):
+# inputs, accuracy limits and PyTorch's FP16 model are the same. The layout
+# changes only convolutions and pooling, so fp16-nchw is ResNet-50's alone
+# (BERT-base's plan would be fp16's).
+LAYOUT = {"fp16": "nhwc", "fp16-nchw": "nchw"}
+CONV_ONLY = ("fp16-nchw",)
 # Largest |error| / largest |reference| allowed, against onnxruntime FP32:
 # FP32 keeps full precision (only the summation order differs); TF32 rounds
 # GEMM/conv inputs to 10 mantissa bits. FP16 and BF16 store every
@@ -64,6 +76,7 @@ TOLERANCE = {"fp32": 1e-3, "tf32": 3e-2, "fp16": 2e-2, "bf16": 1e-1}
 # The issue's targets, printed after the table (they do not set the exit
 # status, which is about correctness).
 TARGET_BERT_B1_FP16_MS = 0.5
+TARGET_LAYOUT = "ResNet-50 b32 FP16: NHWC plan faster than NCHW plan"
 TARGET_COPY_FRACTION = 0.8
 # Seconds kept back before --deadline: a timing step (Ingot and eager at one
 # precision for one case) and a torch.compile step are not started with less
@@ -75,6 +88,24 @@ START = time.monotonic()
 
 def log(*args):
     print(f"[{time.monotonic() - START:6.1f}s]", *args, flush=True)
+
+
+def arith(prec):
+    """The arithmetic of a precision: what ingotc's --precision, the
+    accuracy limit and PyTorch's model go by (fp16-nchw: fp16)."""
+    return prec.split("-")[0]
+
+
+def applies(model, prec):
+    """Whether `prec` is run for `model` (CONV_ONLY: ResNet-50 alone)."""
+    return prec not in CONV_ONLY or model == "resnet50"
+
+
+def torch_timing_of(prec, precisions):
+    """The precision whose PyTorch timings a row of `prec` shows: fp16-nchw
+    has fp16's PyTorch model, timed (and torch.compile'd) once, for fp16,
+    where both run."""
+    return arith(prec) if arith(prec) in precisions else prec
 
 
 def build_model(name):
@@ -195,9 +226,11 @@ def compile_artifact(ingotc, folder, precision, target, deadline=None):
     cmd = [ingotc, os.path.join(folder, "model.onnx"), "--target", target,
            "-o", artifact, "--stats"]
     if precision != "fp32":  # FP32 without the flag: ingotc's default
-        cmd += ["--precision", precision]
-    if precision in HALF:
+        cmd += ["--precision", arith(precision)]
+    if arith(precision) in HALF:
         cmd += ["--io-precision", "model"]  # FP32 inputs and outputs
+    if precision in LAYOUT:
+        cmd += ["--layout", LAYOUT[precision]]
     t0 = time.monotonic()
     limit = 400 if deadline is None else max(30, min(400, deadline - (t0 - START) - 60))
     try:
@@ -363,28 +396,29 @@ def ratio(a, b):
 
 
 def summary_rows(results, cases, precisions):
-    """One row per case and precision (fp32, tf32, fp16, bf16): the table's
-    figures, also saved."""
+    """One row per case and precision (fp32, tf32, fp16, fp16-nchw, bf16):
+    the table's figures, also saved."""
     rows = []
     for m, b in cases:
         r = results[f"{m}_b{b}"]
-        for prec in [p for p in PRECISIONS if p in precisions]:
+        for prec in [p for p in PRECISIONS if p in precisions and applies(m, p)]:
             t = r.get(f"{prec}_ms", {})
+            pt = r.get(f"{torch_timing_of(prec, precisions)}_ms", {})
             stats = r.get(f"{prec}_stats", {})
             prof = r.get(f"{prec}_profile") or {}
             largest = (prof.get("largest_kernels") or [{}])[0]
             rows.append({
                 "model": m, "batch": b, "precision": prec,
                 "ingot_ms": t.get("ingot"), "ingot_no_graph_ms": t.get("ingot_no_graph"),
-                "eager_ms": t.get("torch_eager"), "compile_ms": t.get("torch_compile"),
-                "ingot_over_eager": ratio(t.get("ingot"), t.get("torch_eager")),
-                "ingot_over_compile": ratio(t.get("ingot"), t.get("torch_compile")),
+                "eager_ms": pt.get("torch_eager"), "compile_ms": pt.get("torch_compile"),
+                "ingot_over_eager": ratio(t.get("ingot"), pt.get("torch_eager")),
+                "ingot_over_compile": ratio(t.get("ingot"), pt.get("torch_compile")),
                 "kernels": stats.get("generated_kernels", prof.get("kernels")),
                 "library_calls": stats.get("library_calls", prof.get("library_calls")),
-                "max_rel_vs_ort": r.get(f"{prec}_vs_ort"), "tolerance": TOLERANCE[prec],
+                "max_rel_vs_ort": r.get(f"{prec}_vs_ort"), "tolerance": TOLERANCE[arith(prec)],
                 "cosine": r.get(f"{prec}_cosine"), "argmax": r.get(f"{prec}_argmax"),
                 "torch_max_rel_vs_ort": r.get("torch_vs_ort" if prec in ("fp32", "tf32")
-                                              else f"torch_{prec}_vs_ort"),
+                                              else f"torch_{arith(prec)}_vs_ort"),
                 "largest_kernel_bytes": largest.get("bytes"),
                 "largest_kernel_gbps": largest.get("gbps"),
                 "largest_kernel_of_copy": largest.get("of_copy"),
@@ -441,6 +475,16 @@ def evaluate_targets(results, copy_gbps, large_bytes):
                 "value": None if ingot is None or comp is None else
                 f"Ingot {ingot:.3f} ms, torch.compile {comp:.3f} ms (ratio {ingot / comp:.2f})",
                 "met": None if ingot is None or comp is None else ingot < comp})
+    r = results.get("resnet50_b32", {})
+    nhwc = r.get("fp16_ms", {}).get("ingot")
+    nchw = r.get("fp16-nchw_ms", {}).get("ingot")
+    # The transposes the NHWC plan keeps are what it pays for the layout.
+    transposes = r.get("fp16_stats", {}).get("transposes")
+    out.append({"target": TARGET_LAYOUT,
+                "value": None if nhwc is None or nchw is None else
+                f"NHWC {nhwc:.3f} ms, NCHW {nchw:.3f} ms (ratio {nhwc / nchw:.2f})" +
+                ("" if transposes is None else f"; NHWC plan: {transposes} transposes"),
+                "met": None if nhwc is None or nchw is None else nhwc < nchw})
     kernels = []
     for key, r in results.items():
         if key.startswith("_"):
@@ -479,9 +523,10 @@ def parse_args(argv=None):
     ap.add_argument("--models", default="resnet50,bert_base")
     ap.add_argument("--batches", default="1,32")
     ap.add_argument("--precisions", default=",".join(PRECISIONS),
-                    help="any of fp32,tf32,fp16,bf16 (done in the order "
+                    help=f"any of {','.join(PRECISIONS)} (done in the order "
                          f"{','.join(PRIORITY)} whatever the order given; tf32 is "
-                         "CUDA only)")
+                         "CUDA only; fp16-nchw is fp16 with --layout nchw, for "
+                         "ResNet-50 only, and fp16 has --layout nhwc)")
     ap.add_argument("--target", default="cuda:sm_90",
                     help="ingotc --target; 'cpu' tries the script out on a machine without a GPU")
     ap.add_argument("--compile-budget", type=float, default=360,
@@ -528,6 +573,11 @@ def main():
     large_bytes = int(a.large_kernel_mib * 2**20)
     status = 0
     log("precisions, in this order:", ", ".join(precisions))
+    for m in dict.fromkeys(m for m, _ in cases):
+        skipped = [p for p in precisions if not applies(m, p)]
+        if skipped:
+            log(f"{m}: {', '.join(skipped)} skipped (no convolutions: the layout changes "
+                "nothing)")
 
     def save():
         if a.json:
@@ -559,7 +609,7 @@ def main():
     pool = concurrent.futures.ThreadPoolExecutor(max_workers=min(8, os.cpu_count() or 4))
     compiles = {(c, prec): pool.submit(compile_artifact, ingotc, folder[c], prec, a.target,
                                        a.deadline)
-                for prec in precisions for c in exported}
+                for prec in precisions for c in exported if applies(c[0], prec)}
 
     import onnxruntime as ort
     import torch
@@ -568,6 +618,7 @@ def main():
 
     def model_for(name, prec):
         """The FP32 model (fp32, tf32) or its FP16/BF16 copy, on the device."""
+        prec = arith(prec)
         key = (name, prec if prec in HALF else "fp32")
         if key not in models:
             models[key] = (at_precision(model_for(name, "fp32"), prec) if prec in HALF
@@ -582,7 +633,9 @@ def main():
         refs[c] = sess.run(None, feeds)
         r = results[f"{c[0]}_b{c[1]}"]
         set_tf32(False)
-        for prec in ["fp32"] + [p for p in precisions if p in HALF]:
+        # One PyTorch FP16 output for fp16 and fp16-nchw.
+        for prec in ["fp32"] + list(dict.fromkeys(arith(p) for p in precisions
+                                                  if arith(p) in HALF and applies(c[0], p))):
             try:
                 with torch.no_grad():
                     outs = model_for(c[0], prec)(
@@ -642,10 +695,10 @@ def main():
             r[f"{prec}_argmax"] = acc["argmax"]
         if c in torch_out:
             r[f"{prec}_vs_torch"] = max(relative_error(g, t) for g, t in zip(got, torch_out[c]))
-        ok = acc["max_rel"] <= TOLERANCE[prec]  # NaN never passes
+        ok = acc["max_rel"] <= TOLERANCE[arith(prec)]  # NaN never passes
         log(c, prec, "max error / max |ref|: vs onnxruntime %.2e (limit %.0e), vs torch FP32 "
             "%s; cosine %.6f%s -> %s" %
-            (acc["max_rel"], TOLERANCE[prec], fmt(r.get(f"{prec}_vs_torch"), ".2e"),
+            (acc["max_rel"], TOLERANCE[arith(prec)], fmt(r.get(f"{prec}_vs_torch"), ".2e"),
              acc["cosine"], ", argmax %.3f" % acc["argmax"] if "argmax" in acc else "",
              "ok" if ok else "FAILED"))
         if ok:
@@ -656,7 +709,9 @@ def main():
 
     # 4. Latency, one thing on the GPU at a time, precision by precision in
     #    PRIORITY order: Ingot, its profile and PyTorch eager for every case,
-    #    then torch.compile (not for TF32, as before) while the budget lasts.
+    #    then torch.compile (not for TF32, as before) while the budget lasts;
+    #    fp16-nchw times Ingot only where fp16 is in the run (the same
+    #    PyTorch model: torch_timing_of).
     copy_gbps = None
     try:
         copy_gbps = copy_bandwidth(device)
@@ -697,7 +752,7 @@ def main():
                 r[f"{prec}_bench_error"] = str(e)[-2000:]
                 log(c, prec, "ingot-bench FAILED:", str(e)[-600:])
                 status = 1
-        if f"torch_{prec}_error" not in r:
+        if torch_timing_of(prec, precisions) == prec and f"torch_{arith(prec)}_error" not in r:
             try:
                 t["torch_eager"] = time_torch(model_for(c[0], prec), feeds, device)
             except Exception as e:  # report, keep going
@@ -727,18 +782,19 @@ def main():
 
     feeds_of = {c: dict(np.load(os.path.join(folder[c], "inputs.npz"))) for c in exported}
     for prec in precisions:
-        for c in exported:
+        measured = [c for c in exported if applies(c[0], prec)]
+        for c in measured:
             if time_left() < RESERVE_TIMING:
                 log(c, prec, "timing skipped (deadline)")
                 results[f"{c[0]}_b{c[1]}"][f"{prec}_skipped"] = "deadline"
                 continue
             time_case(c, prec, feeds_of[c])
             save()
-        if prec == "tf32":
+        if prec == "tf32" or torch_timing_of(prec, precisions) != prec:
             continue
-        for c in exported:
+        for c in measured:
             r = results[f"{c[0]}_b{c[1]}"]
-            if f"torch_{prec}_error" in r:
+            if f"torch_{arith(prec)}_error" in r:
                 continue
             elapsed = time.monotonic() - START
             if elapsed > a.compile_budget or time_left() < RESERVE_COMPILE:

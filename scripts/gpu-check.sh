@@ -14,7 +14,10 @@
 #      PyTorch eager and torch.compile at the same precision (.half() /
 #      .bfloat16() for FP16/BF16), with kernel counts, the bandwidth of the
 #      largest generated kernels against the measured copy bandwidth, and
-#      the issue's FP16 targets (bench/gpu_torch_models.py).
+#      the issue's FP16 targets (bench/gpu_torch_models.py); ResNet-50 at
+#      FP16 is also compiled channels-first (fp16-nchw: --layout nchw) and
+#      timed against FP16's channels-last plan (--layout nhwc, what `auto`
+#      picks on CUDA at FP16), a target of its own.
 # Prints everything (results also under $GPU_CHECK_RESULTS, default
 # out/gpu-check-results); exits non-zero if a comparison fails, 77 without
 # a GPU. Part 1 takes 60-90 s, so part 2 is bounded to fit one 600 s device
@@ -22,9 +25,10 @@
 # step it could not finish 20 s before that, so its table and the targets
 # still print), and torch.compile starts no new model after
 # GPU_CHECK_COMPILE_BUDGET (360) seconds of it. The work
-# goes most important first (FP16, then FP32, BF16, TF32: compiles, timing,
-# torch.compile), so a run cut short loses BF16/TF32 first;
-# GPU_CHECK_PRECISIONS (fp32,tf32,fp16,bf16) picks fewer for a short run.
+# goes most important first (FP16, then fp16-nchw, FP32, BF16, TF32:
+# compiles, timing, torch.compile), so a run cut short loses BF16/TF32
+# first; GPU_CHECK_PRECISIONS (fp16,fp16-nchw,fp32,bf16,tf32) picks fewer
+# for a short run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 D=out/gpu-check
@@ -90,7 +94,7 @@ PY
   fi
 done
 
-P=${GPU_CHECK_PRECISIONS:-fp32,tf32,fp16,bf16}
+P=${GPU_CHECK_PRECISIONS:-fp16,fp16-nchw,fp32,bf16,tf32}
 echo "### 2. ResNet-50 and BERT-base against PyTorch ($P)"
 if [ ! -x "$D/bin/ingotc" ]; then
   echo "skipped: no ingotc in the bundle"
