@@ -99,6 +99,44 @@ Value channelsLastSource(Value v, int64_t rank) {
              : Value();
 }
 
+/// An existing channels-last copy of `v` that `user` may read: a transpose
+/// of `v` to N[D]HWC before `user` in its block (the one made for a
+/// convolution that reads the model's input, when a residual add reads that
+/// input too).
+Value existingChannelsLast(Value v, Operation *user) {
+  RankedTensorType type = staticType(v);
+  if (!type || type.getRank() < 3)
+    return Value();
+  SmallVector<int64_t> toLast = toChannelsLastPerm(type.getRank());
+  for (Operation *other : v.getUsers())
+    if (auto t = dyn_cast<TransposeOp>(other))
+      if (t.getPerm() && *t.getPerm() == ArrayRef<int64_t>(toLast) &&
+          t->getBlock() == user->getBlock() && t->isBeforeInBlock(user))
+        return t.getResult();
+  return Value();
+}
+
+/// `op` cloned onto channels-last `operands`, its NC[D]HW result type
+/// permuted to N[D]HWC.
+Value cloneChannelsLast(OpBuilder &b, Operation *op, ValueRange operands) {
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  Operation *clone = b.clone(*op);
+  clone->setOperands(operands);
+  clone->getResult(0).setType(
+      withShape(type, permuted<int64_t>(type.getShape(),
+                                        toChannelsLastPerm(type.getRank()))));
+  return clone->getResult(0);
+}
+
+/// Replaces `op` by its channels-last equivalent `value` transposed back.
+void replaceWithTransposeBack(PatternRewriter &rewriter, Operation *op,
+                              Value value) {
+  auto type = cast<RankedTensorType>(op->getResult(0).getType());
+  rewriter.replaceOpWithNewOp<TransposeOp>(
+      op, type, value,
+      rewriter.getDenseI64ArrayAttr(toChannelsFirstPerm(type.getRank())));
+}
+
 /// conv / max_pool / average_pool -> transpose, channels-last op, transpose.
 /// `weights` maps each weight already transposed to its O[D]HWI constant,
 /// so that a weight shared by several convolutions is stored once.
@@ -116,12 +154,8 @@ void wrapChannelsLast(Operation *op, DenseMap<Value, Value> &weights) {
   // One transpose of an input however many ops read it (a shortcut and a
   // branch reading the same tensor); the first was made before an earlier
   // op, so it dominates this one.
-  Value input = op->getOperand(0), inputLast;
-  for (Operation *user : input.getUsers())
-    if (auto t = dyn_cast<TransposeOp>(user))
-      if (t.getPerm() && *t.getPerm() == ArrayRef<int64_t>(toLast) &&
-          t->getBlock() == op->getBlock() && t->isBeforeInBlock(op))
-        inputLast = t.getResult();
+  Value input = op->getOperand(0);
+  Value inputLast = existingChannelsLast(input, op);
   if (!inputLast)
     inputLast = transposed(b, loc, input, toLast);
   Value weightLast;
@@ -134,15 +168,14 @@ void wrapChannelsLast(Operation *op, DenseMap<Value, Value> &weights) {
     if (matchPattern(weight, m_Constant()))
       cached = weightLast;
   }
-  Operation *wrapped = b.clone(*op);
-  wrapped->setOperand(0, inputLast);
+  SmallVector<Value> operands(op->getOperands());
+  operands[0] = inputLast;
   if (weightLast)
-    wrapped->setOperand(1, weightLast);
-  wrapped->setAttr("channels_last", b.getBoolAttr(true));
-  wrapped->getResult(0).setType(
-      withShape(resultType, permuted<int64_t>(resultType.getShape(), toLast)));
+    operands[1] = weightLast;
+  Value wrapped = cloneChannelsLast(b, op, operands);
+  wrapped.getDefiningOp()->setAttr("channels_last", b.getBoolAttr(true));
   Value back =
-      TransposeOp::create(b, loc, resultType, wrapped->getResult(0),
+      TransposeOp::create(b, loc, resultType, wrapped,
                           b.getDenseI64ArrayAttr(toChannelsFirstPerm(rank)));
   op->getResult(0).replaceAllUsesWith(back);
   op->erase();
@@ -195,17 +228,17 @@ struct SinkThroughElementwise : RewritePattern {
                                .getResult());
         continue;
       }
+      if (type.getRank() == rank)
+        if (Value existing = existingChannelsLast(v, op)) {
+          operands.push_back(existing);
+          continue;
+        }
       if (!matchPattern(v, m_Constant()) || type.getRank() != rank)
         return failure();
       operands.push_back(transposed(rewriter, loc, v, toLast));
     }
-    Operation *moved = rewriter.clone(*op);
-    moved->setOperands(operands);
-    moved->getResult(0).setType(withShape(
-        resultType, permuted<int64_t>(resultType.getShape(), toLast)));
-    rewriter.replaceOpWithNewOp<TransposeOp>(
-        op, resultType, moved->getResult(0),
-        rewriter.getDenseI64ArrayAttr(toChannelsFirstPerm(rank)));
+    replaceWithTransposeBack(rewriter, op,
+                             cloneChannelsLast(rewriter, op, operands));
     return success();
   }
 };
@@ -227,16 +260,12 @@ struct SinkThroughConcat : OpRewritePattern<ConcatOp> {
         return failure();
       sources.push_back(source);
     }
+    // The concatenated dim's channels-last position.
     int64_t axis = op.getAxis() < 0 ? op.getAxis() + rank : op.getAxis();
-    SmallVector<int64_t> toFirst = toChannelsFirstPerm(rank);
-    SmallVector<int64_t> toLast = toChannelsLastPerm(rank);
-    auto concat = ConcatOp::create(
-        rewriter, op.getLoc(),
-        withShape(resultType, permuted<int64_t>(resultType.getShape(), toLast)),
-        sources, rewriter.getI64IntegerAttr(toFirst[axis]));
-    rewriter.replaceOpWithNewOp<TransposeOp>(
-        op, resultType, concat.getResult(),
-        rewriter.getDenseI64ArrayAttr(toFirst));
+    Value concat = cloneChannelsLast(rewriter, op, sources);
+    cast<ConcatOp>(concat.getDefiningOp())
+        .setAxis(toChannelsFirstPerm(rank)[axis]);
+    replaceWithTransposeBack(rewriter, op, concat);
     return success();
   }
 };
@@ -277,13 +306,9 @@ struct SinkThroughResize : OpRewritePattern<ResizeOp> {
     FailureOr<Value> sizes = permutedParameter(op.getSizes());
     if (failed(scales) || failed(sizes))
       return failure();
-    Operation *moved = rewriter.clone(*op);
-    moved->setOperands({source, *scales, *sizes});
-    moved->getResult(0).setType(withShape(
-        resultType, permuted<int64_t>(resultType.getShape(), toLast)));
-    rewriter.replaceOpWithNewOp<TransposeOp>(
-        op, resultType, moved->getResult(0),
-        rewriter.getDenseI64ArrayAttr(toChannelsFirstPerm(rank)));
+    replaceWithTransposeBack(
+        rewriter, op,
+        cloneChannelsLast(rewriter, op, ValueRange{source, *scales, *sizes}));
     return success();
   }
 };
@@ -311,9 +336,7 @@ struct GlobalPoolChannelsLast : OpRewritePattern<GlobalPool> {
         withShape(resultType, permuted<int64_t>(resultType.getShape(), toLast)),
         source, rewriter.getDenseI64ArrayAttr(axes), rewriter.getBoolAttr(true),
         rewriter.getBoolAttr(false));
-    rewriter.replaceOpWithNewOp<TransposeOp>(
-        op, resultType, reduce.getResult(),
-        rewriter.getDenseI64ArrayAttr(toChannelsFirstPerm(rank)));
+    replaceWithTransposeBack(rewriter, op, reduce.getResult());
     return success();
   }
 };

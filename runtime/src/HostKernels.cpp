@@ -224,6 +224,42 @@ float *scratchFloats(size_t n) {
   return scratch.data();
 }
 
+/// The schedule of both layouts' im2col convolutions, over `positions`
+/// output positions of `k` unfolded values each: blocks of positions that
+/// each thread unfolds and multiplies while they are in cache, so the whole
+/// unfolded matrix is never written to memory; or, with too few blocks to
+/// keep every thread busy and enough work (`flops`) to share (deep layers at
+/// small spatial sizes, e.g. 512x3x3 over 7x7), everything unfolded once
+/// and the GEMM split across the threads instead. Small convolutions stay
+/// on one thread, where waking the others would cost more than it saves.
+/// unfold(buffer, p0, count) writes positions [p0, p0 + count);
+/// multiplyBlock(buffer, p0, count) multiplies them on the calling thread;
+/// multiplyAll(buffer) multiplies all positions with the threaded GEMM.
+template <typename Unfold, typename MultiplyBlock, typename MultiplyAll>
+void unfoldAndMultiply(const IngotKernelContext *ctx, int64_t positions,
+                       int64_t k, int64_t minBlock, int64_t flops,
+                       Unfold &&unfold, MultiplyBlock &&multiplyBlock,
+                       MultiplyAll &&multiplyAll) {
+  int64_t block = std::max<int64_t>(
+      minBlock, ((int64_t(1) << 17) / std::max<int64_t>(1, k)) / 16 * 16);
+  int64_t blocks = (positions + block - 1) / block;
+  if (blocks < 2 * int64_t(poolOf(ctx)->size()) &&
+      flops >= (int64_t(1) << 22)) {
+    float *all = scratchFloats(size_t(k) * positions);
+    unfold(all, int64_t(0), positions);
+    multiplyAll(all);
+    return;
+  }
+  parallel(ctx, blocks, 1, [&](int64_t b0, int64_t b1) {
+    float *buffer = scratchFloats(size_t(k) * block);
+    for (int64_t b = b0; b < b1; ++b) {
+      int64_t p0 = b * block, count = std::min(block, positions - p0);
+      unfold(buffer, p0, count);
+      multiplyBlock(buffer, p0, count);
+    }
+  });
+}
+
 /// col[(c, kz, ky, kx), j] for output positions p0 + j, j < cols.
 void im2colColumns(const Geometry &g, int64_t channels, const float *x,
                    float *col, int64_t p0, int64_t cols) {
@@ -466,34 +502,24 @@ void convChannelsLast(const IngotKernelContext *ctx, const IngotConvParams *p,
            kg, 0, y + gi * mg, outC);
     return;
   }
-  // Blocks of output pixels: each thread unfolds a block small enough to
-  // stay in cache and multiplies it right away.
-  int64_t block = std::max<int64_t>(
-      16, ((int64_t(1) << 17) / std::max<int64_t>(1, kg)) / 16 * 16);
-  int64_t blocks = (pixels + block - 1) / block;
-  if (blocks < 2 * int64_t(poolOf(ctx)->size()) &&
-      pixels * outC * kg >= (int64_t(1) << 22)) {
-    // Too few blocks for the threads (deep layers at small spatial sizes):
-    // unfold everything once and split the GEMM instead.
-    float *rows = scratchFloats(size_t(kg) * pixels);
-    for (int64_t gi = 0; gi < groups; ++gi) {
-      im2rowChannelsLast(g, inC, cg, gi, x, rows, 0, pixels);
-      gemm(ctx, 0, 1, pixels, mg, kg, 1.0f, rows, kg, w + gi * mg * kg, kg, 0,
-           y + gi * mg, outC);
-    }
-    return;
+  // Rows of the unfolded matrix are pixels, so the output (NHWC) takes the
+  // GEMM's result as it is, with the group's channels at column gi * mg.
+  for (int64_t gi = 0; gi < groups; ++gi) {
+    const float *wg = w + gi * mg * kg;
+    unfoldAndMultiply(
+        ctx, pixels, kg, 16, pixels * mg * kg,
+        [&](float *rows, int64_t r0, int64_t count) {
+          im2rowChannelsLast(g, inC, cg, gi, x, rows, r0, count);
+        },
+        [&](float *rows, int64_t r0, int64_t count) {
+          gemmRows(0, 1, 0, count, mg, kg, 1.0f, rows, kg, wg, kg, 0,
+                   y + r0 * outC + gi * mg, outC);
+        },
+        [&](float *rows) {
+          gemm(ctx, 0, 1, pixels, mg, kg, 1.0f, rows, kg, wg, kg, 0,
+               y + gi * mg, outC);
+        });
   }
-  parallel(ctx, blocks, 1, [&](int64_t b0, int64_t b1) {
-    float *rows = scratchFloats(size_t(kg) * block);
-    for (int64_t b = b0; b < b1; ++b) {
-      int64_t r0 = b * block, count = std::min(block, pixels - r0);
-      for (int64_t gi = 0; gi < groups; ++gi) {
-        im2rowChannelsLast(g, inC, cg, gi, x, rows, r0, count);
-        gemmRows(0, 1, 0, count, mg, kg, 1.0f, rows, kg, w + gi * mg * kg, kg,
-                 0, y + r0 * outC + gi * mg, outC);
-      }
-    }
-  });
 }
 
 void conv(const IngotKernelContext *ctx, const IngotConvParams *p,
@@ -520,33 +546,20 @@ void conv(const IngotKernelContext *ctx, const IngotConvParams *p,
         gemm(ctx, 0, 0, mg, ovol, kg, 1.0f, wg, kg, xg, ovol, 0, yg, ovol);
         continue;
       }
-      // Blocks of output positions: each thread unfolds a block of columns
-      // small enough to stay in cache and multiplies it right away, so the
-      // full im2col matrix is never written to memory.
-      int64_t block = std::max<int64_t>(
-          64, ((int64_t(1) << 17) / std::max<int64_t>(1, kg)) / 16 * 16);
-      int64_t blocks = (ovol + block - 1) / block;
-      if (blocks < 2 * int64_t(poolOf(ctx)->size()) &&
-          mg * ovol * kg >= (int64_t(1) << 22)) {
-        // Too few column blocks to keep every thread busy, and enough work
-        // to share (deep layers at small spatial sizes, e.g. 512x3x3 over
-        // 7x7): unfold all positions once and split the GEMM over output
-        // channels instead. Small convolutions stay on one thread, where
-        // waking the others would cost more than it saves.
-        float *col = scratchFloats(size_t(kg) * ovol);
-        im2colColumns(g, cg, xg, col, 0, ovol);
-        gemm(ctx, 0, 0, mg, ovol, kg, 1.0f, wg, kg, col, ovol, 0, yg, ovol);
-        continue;
-      }
-      parallel(ctx, blocks, 1, [&](int64_t b0, int64_t b1) {
-        float *col = scratchFloats(size_t(kg) * block);
-        for (int64_t b = b0; b < b1; ++b) {
-          int64_t p0 = b * block, cols = std::min(block, ovol - p0);
-          im2colColumns(g, cg, xg, col, p0, cols);
-          gemmRows(0, 0, 0, mg, cols, kg, 1.0f, wg, kg, col, cols, 0, yg + p0,
-                   ovol);
-        }
-      });
+      // Columns of the unfolded matrix are output positions: a block of
+      // them multiplies into the same columns of the output.
+      unfoldAndMultiply(
+          ctx, ovol, kg, 64, mg * ovol * kg,
+          [&](float *col, int64_t p0, int64_t cols) {
+            im2colColumns(g, cg, xg, col, p0, cols);
+          },
+          [&](float *col, int64_t p0, int64_t cols) {
+            gemmRows(0, 0, 0, mg, cols, kg, 1.0f, wg, kg, col, cols, 0, yg + p0,
+                     ovol);
+          },
+          [&](float *col) {
+            gemm(ctx, 0, 0, mg, ovol, kg, 1.0f, wg, kg, col, ovol, 0, yg, ovol);
+          });
     }
 }
 

@@ -11,12 +11,19 @@
 # REQUIRES: nvcc
 # RUN: %python %s %t
 # RUN: ingotc %t/resnet_tail.onnx --target cuda --stats -o %t/resnet_tail.ingot 2>&1 | FileCheck %s --check-prefix=TAIL
+# Channels-last (as --precision fp16 picks on CUDA): the same two cuDNN calls
+# with their epilogues, and a kernel each for the transposes at the input
+# and the output -- the residual add reads the input's transposed copy.
+# RUN: ingotc %t/resnet_tail.onnx --target cuda --layout nhwc --stats -o %t/resnet_tail_nhwc.ingot 2>&1 | FileCheck %s --check-prefix=TAIL-NHWC
+# TAIL-NHWC: kernels: 2
+# TAIL-NHWC-NEXT: library calls: 2
+# TAIL-NHWC-NEXT: transposes: 2
 # RUN: ingotc %t/gemm.onnx --target cuda --stats -o %t/gemm.ingot 2>&1 | FileCheck %s --check-prefix=GEMM
 # RUN: ingotc %t/residual.onnx --target cuda --stats -o %t/residual.ingot 2>&1 | FileCheck %s --check-prefix=GEMM
 # RUN: ingotc %t/others.onnx --target cuda --stats -o %t/others.ingot 2>&1 | FileCheck %s --check-prefix=OTHERS
 # The runtime's manifest validation accepts every GEMM/convolution call the
 # compiler writes (it runs before the GPU is looked for):
-# RUN: %python %S/../lib/check_loads.py %t/resnet_tail.ingot %t/gemm.ingot %t/residual.ingot %t/others.ingot
+# RUN: %python %S/../lib/check_loads.py %t/resnet_tail.ingot %t/resnet_tail_nhwc.ingot %t/gemm.ingot %t/residual.ingot %t/others.ingot
 #
 # TAIL: kernels: 0
 # TAIL-NEXT: library calls: 2

@@ -3,6 +3,7 @@
 # dimension a contiguous loop, library calls with their epilogue in place.
 # RUN: %python %s %t
 # RUN: ingotc %t/model.onnx --emit=host | FileCheck %s
+# RUN: ingotc %t/model.onnx --emit=host --layout nhwc | FileCheck %s --check-prefix=NHWC
 #
 # The preamble carries the kernel ABI and the ig_* helpers.
 # CHECK: #define INGOT_KERNEL_ABI_VERSION
@@ -12,9 +13,17 @@
 # CHECK-LABEL: // ingot_r0: library region, root ingot.sigmoid
 # CHECK: const float v_{{[0-9]+}} = ig_sigmoid((a.out[{{.*}}] + {{.*}}[(i1)]));
 # CHECK: extern "C" __attribute__((visibility("default"))) void ingot_r0(void *const *b, const IngotKernelContext *ctx)
-# CHECK: static const IngotConvParams p = {2, 1, 3, 4, 1, {8, 8, 0}, {8, 8, 0}, {3, 3, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}};
+# CHECK: static const IngotConvParams p = {2, 1, 3, 4, 1, {8, 8, 0}, {8, 8, 0}, {3, 3, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, 0};
 # CHECK-NEXT: ctx->api->conv_f32(ctx, &p, a.in0, a.in1, a.out);
 # CHECK-NEXT: ctx->api->parallel_for(ctx, 32, {{[0-9]+}}, ingot_r0_body, &a);
+#
+# Channels-last: the model's NCHW input is transposed by a kernel of its
+# own, the convolution's parameters say channels_last (the last field), and
+# the epilogue reads the bias at the innermost (channel) index.
+# NHWC-LABEL: // ingot_r0: loop region, root ingot.transpose
+# NHWC-LABEL: // ingot_r1: library region, root ingot.sigmoid
+# NHWC: ig_sigmoid((a.out[(i1)*32 + (i2)*4 + (iL)] + a.in2[(iL)]))
+# NHWC: static const IngotConvParams p = {2, 1, 3, 4, 1, {8, 8, 0}, {8, 8, 0}, {3, 3, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, 1};
 #
 # Transpose and mul are fused into the softmax's input: a reduction region
 # making three passes over each row, the transpose being index arithmetic.

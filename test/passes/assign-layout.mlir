@@ -141,3 +141,19 @@ func.func @depthwise(%x: tensor<1x4x6x6xf32>) -> tensor<1x4x6x6xf32> {
   %0 = ingot.conv %x, %w {group = 4 : i64, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x4x6x6xf32>, tensor<4x1x3x3xf32>) -> tensor<1x4x6x6xf32>
   return %0 : tensor<1x4x6x6xf32>
 }
+
+// -----
+
+// A residual add of the function's input reads the channels-last copy made
+// for the convolution, so the add stays channels-last too.
+// CHECK-LABEL: func.func @input_residual
+// CHECK: %[[T:.*]] = ingot.transpose %arg0 {perm = array<i64: 0, 2, 3, 1>}
+// CHECK: %[[C:.*]] = ingot.conv %[[T]], {{.*}}channels_last = true
+// CHECK: %[[A:.*]] = ingot.add %[[C]], %[[T]] : (tensor<1x4x4x2xf32>, tensor<1x4x4x2xf32>)
+// CHECK: ingot.transpose %[[A]] {perm = array<i64: 0, 3, 1, 2>}
+func.func @input_residual(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32> {
+  %w = ingot.constant dense<1.0> : tensor<2x2x3x3xf32>
+  %0 = ingot.conv %x, %w {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x2x4x4xf32>, tensor<2x2x3x3xf32>) -> tensor<1x2x4x4xf32>
+  %1 = ingot.add %0, %x : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  return %1 : tensor<1x2x4x4xf32>
+}
