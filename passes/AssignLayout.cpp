@@ -359,6 +359,50 @@ struct TransposeAsReshape : OpRewritePattern<TransposeOp> {
   }
 };
 
+/// Tensor-core convolutions want the input channels in multiples of 8
+/// (16 bytes of FP16/BF16 per pixel); a first layer's RGB does not have
+/// them. Zero channels are appended to the input (a pad, which fusion
+/// merges into the transpose before it) and to the constant weights (here,
+/// at compile time): the sums are unchanged.
+void padChannelsForTensorCores(ConvOp conv) {
+  RankedTensorType xType = staticType(conv.getInput()),
+                   wType = staticType(conv.getWeight());
+  if (!xType || !wType || conv.getGroup() != 1 ||
+      !matchPattern(conv.getWeight(), m_Constant()))
+    return;
+  int64_t rank = xType.getRank(), channels = xType.getShape().back();
+  int64_t padded = (channels + 7) / 8 * 8;
+  if (padded == channels)
+    return;
+  Attribute attr;
+  matchPattern(conv.getWeight(), m_Constant(&attr));
+  std::optional<HostTensor> w = HostTensor::fromAttr(attr, int64_t(1) << 28);
+  if (!w || !w->isFloat())
+    return;
+  OpBuilder b(conv);
+  Location loc = conv.getLoc();
+  SmallVector<int64_t> wShape(wType.getShape());
+  wShape.back() = padded;
+  HostTensor wide = HostTensor::zeros(withShape(wType, wShape));
+  for (int64_t i = 0, n = w->size() / channels; i < n; ++i)
+    for (int64_t c = 0; c < channels; ++c)
+      wide.floats[i * padded + c] = w->floats[i * channels + c];
+  Value weight = ConstantOp::create(b, loc, wide.type,
+                                    wide.toBlobAttr("channels_padded_weight"));
+  SmallVector<int64_t> pads(2 * rank, 0);
+  pads.back() = padded - channels;
+  SmallVector<int64_t> xShape(xType.getShape());
+  xShape.back() = padded;
+  auto padsType = RankedTensorType::get({2 * rank}, b.getI64Type());
+  Value input = PadOp::create(
+      b, loc, withShape(xType, xShape), conv.getInput(),
+      ConstantOp::create(b, loc, padsType,
+                         DenseElementsAttr::get(padsType, ArrayRef(pads))),
+      Value(), b.getStringAttr("constant"));
+  conv.getInputMutable().assign(input);
+  conv.getWeightMutable().assign(weight);
+}
+
 struct IngotAssignLayoutPass
     : ingot::impl::IngotAssignLayoutPassBase<IngotAssignLayoutPass> {
   using IngotAssignLayoutPassBase::IngotAssignLayoutPassBase;
@@ -410,7 +454,12 @@ struct IngotAssignLayoutPass
     TransposeOp::getCanonicalizationPatterns(patterns, context);
     ReshapeOp::getCanonicalizationPatterns(patterns, context);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
-      signalPassFailure();
+      return signalPassFailure();
+    if (target == "cuda" && (precision == "fp16" || precision == "bf16"))
+      getOperation().walk([](ConvOp conv) {
+        if (conv.getChannelsLast())
+          padChannelsForTensorCores(conv);
+      });
   }
 };
 } // namespace

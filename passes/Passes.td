@@ -99,6 +99,10 @@ def IngotAssignLayoutPass : Pass<"ingot-assign-layout", "func::FuncOp"> {
     - global average/max pooling (becomes reduce_mean/reduce_max over the
       spatial axes of the channels-last tensor).
     A transpose that only moves size-1 dims becomes a reshape (no copy).
+    For cuda at fp16/bf16, a channels-last convolution whose input
+    channels are not a multiple of 8 (an RGB first layer) gets zero
+    channels appended to its input (a pad) and constant weights, as
+    tensor-core kernels want 16-byte pixels.
     Inputs and outputs keep the model's layout: a transpose is left at each
     boundary, where fusion merges it into the first or last kernel if it can.
     `layout=nchw` leaves the function alone. `layout=auto` picks per

@@ -1,6 +1,7 @@
 // RUN: ingot-opt %s --pass-pipeline='builtin.module(func.func(ingot-assign-layout{layout=nhwc}))' -split-input-file | FileCheck %s
 // RUN: ingot-opt %s --pass-pipeline='builtin.module(func.func(ingot-assign-layout{layout=nchw}))' -split-input-file | FileCheck %s --check-prefix=NCHW
 // RUN: ingot-opt %s --pass-pipeline='builtin.module(func.func(ingot-assign-layout{target=cuda precision=fp16}))' -split-input-file | FileCheck %s --check-prefix=AUTO-CUDA-FP16
+// RUN: ingot-opt %s --pass-pipeline='builtin.module(func.func(ingot-assign-layout{target=cuda precision=bf16}))' -split-input-file | FileCheck %s --check-prefix=PAD
 // RUN: ingot-opt %s --pass-pipeline='builtin.module(func.func(ingot-assign-layout{target=cuda precision=fp32}))' -split-input-file | FileCheck %s --check-prefix=NCHW
 // RUN: ingot-opt %s --pass-pipeline='builtin.module(func.func(ingot-assign-layout))' -split-input-file | FileCheck %s --check-prefix=AUTO-HOST
 // RUN: not ingot-opt %s --pass-pipeline='builtin.module(func.func(ingot-assign-layout{layout=nc}))' -split-input-file 2>&1 | FileCheck %s --check-prefix=BAD
@@ -156,4 +157,26 @@ func.func @input_residual(%x: tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32> {
   %0 = ingot.conv %x, %w {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x2x4x4xf32>, tensor<2x2x3x3xf32>) -> tensor<1x2x4x4xf32>
   %1 = ingot.add %0, %x : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
   return %1 : tensor<1x2x4x4xf32>
+}
+
+// -----
+
+// For tensor cores (cuda, fp16/bf16) a 3-channel input is padded to 8
+// channels with zeros, and so is the weight's input-channel dim:
+// w[o][0][0][i] = 1, 2, 3 then five zeros (a channel-padded 1x1 weight).
+// The 8-channel second convolution is left alone.
+// PAD-LABEL: func.func @rgb
+// PAD: %[[T:.*]] = ingot.transpose %arg0 {perm = array<i64: 0, 2, 3, 1>} : (tensor<1x3x4x4xf32>) -> tensor<1x4x4x3xf32>
+// PAD: %[[P:.*]] = ingot.pad %[[T]], %{{.*}} : (tensor<1x4x4x3xf32>, tensor<8xi64>) -> tensor<1x4x4x8xf32>
+// PAD: %[[C:.*]] = ingot.conv %[[P]], %{{.*}} {channels_last = true} : (tensor<1x4x4x8xf32>, tensor<8x1x1x8xf32>) -> tensor<1x4x4x8xf32>
+// PAD: ingot.conv %[[C]], %{{.*}} {channels_last = true} : (tensor<1x4x4x8xf32>, tensor<8x1x1x8xf32>) -> tensor<1x4x4x8xf32>
+// PAD: channels_padded_weight: "0x080000000000803F000000400000404000000000000000000000000000000000000000000000803F
+// NCHW-LABEL: func.func @rgb
+// NCHW-NOT: ingot.pad
+func.func @rgb(%x: tensor<1x3x4x4xf32>) -> tensor<1x8x4x4xf32> {
+  %w = ingot.constant dense<[[[[1.0]], [[2.0]], [[3.0]]], [[[1.0]], [[2.0]], [[3.0]]], [[[1.0]], [[2.0]], [[3.0]]], [[[1.0]], [[2.0]], [[3.0]]], [[[1.0]], [[2.0]], [[3.0]]], [[[1.0]], [[2.0]], [[3.0]]], [[[1.0]], [[2.0]], [[3.0]]], [[[1.0]], [[2.0]], [[3.0]]]]> : tensor<8x3x1x1xf32>
+  %w2 = ingot.constant dense<0.5> : tensor<8x8x1x1xf32>
+  %0 = ingot.conv %x, %w : (tensor<1x3x4x4xf32>, tensor<8x3x1x1xf32>) -> tensor<1x8x4x4xf32>
+  %1 = ingot.conv %0, %w2 : (tensor<1x8x4x4xf32>, tensor<8x8x1x1xf32>) -> tensor<1x8x4x4xf32>
+  return %1 : tensor<1x8x4x4xf32>
 }
