@@ -347,6 +347,25 @@ TEST(ManifestValidation, ConvGeometry) {
         m.mutable_steps(0)->mutable_conv()->set_group(3); // 4 % 3 != 0
       },
       "convolution geometry is invalid");
+  // No executor has a channels-last transposed convolution; either alone
+  // passes validation (the load then stops at the GPU).
+  for (bool channelsLast : {false, true}) {
+    auto one = loadEdited([&](art::Manifest &m) {
+      conv(m, 4);
+      m.mutable_steps(0)->mutable_conv()->set_transposed(!channelsLast);
+      m.mutable_steps(0)->mutable_conv()->set_channels_last(channelsLast);
+    });
+    EXPECT_EQ(one.second.find("convolution geometry is invalid"),
+              std::string::npos)
+        << one.second;
+  }
+  EXPECT_REFUSED(
+      [&](art::Manifest &m) {
+        conv(m, 4);
+        m.mutable_steps(0)->mutable_conv()->set_transposed(true);
+        m.mutable_steps(0)->mutable_conv()->set_channels_last(true);
+      },
+      "convolution geometry is invalid");
 }
 
 TEST(ManifestValidation, CudaLaunchConfiguration) {
