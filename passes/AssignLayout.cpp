@@ -66,24 +66,10 @@ Value transposed(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> perm) {
   Attribute attr;
   if (matchPattern(v, m_Constant(&attr)))
     if (std::optional<HostTensor> in =
-            HostTensor::fromAttr(attr, int64_t(1) << 28)) {
-      HostTensor out = HostTensor::zeros(result);
-      SmallVector<int64_t> strides = rowMajorStrides(type.getShape());
-      ArrayRef<int64_t> shape = result.getShape();
-      for (int64_t flat = 0, n = result.getNumElements(); flat < n; ++flat) {
-        int64_t rest = flat, src = 0;
-        for (int64_t d = shape.size() - 1; d >= 0; --d) {
-          src += (rest % shape[d]) * strides[perm[d]];
-          rest /= shape[d];
-        }
-        if (out.isFloat())
-          out.floats[flat] = in->floats[src];
-        else
-          out.ints[flat] = in->ints[src];
-      }
+            HostTensor::fromAttr(attr, int64_t(1) << 28))
       return ConstantOp::create(b, loc, result,
-                                out.toBlobAttr("channels_last_weight"));
-    }
+                                transposeHostTensor(*in, perm, result)
+                                    .toBlobAttr("channels_last_weight"));
   return TransposeOp::create(b, loc, result, v, b.getDenseI64ArrayAttr(perm));
 }
 

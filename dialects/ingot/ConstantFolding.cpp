@@ -21,6 +21,26 @@ SmallVector<int64_t> mlir::ingot::rowMajorStrides(ArrayRef<int64_t> shape) {
   return strides;
 }
 
+HostTensor mlir::ingot::transposeHostTensor(const HostTensor &in,
+                                            ArrayRef<int64_t> perm,
+                                            RankedTensorType resultType) {
+  HostTensor out = HostTensor::zeros(resultType);
+  SmallVector<int64_t> inStrides = rowMajorStrides(in.type.getShape());
+  ArrayRef<int64_t> outShape = resultType.getShape();
+  for (int64_t flat = 0, n = resultType.getNumElements(); flat < n; ++flat) {
+    int64_t rest = flat, src = 0;
+    for (int64_t d = outShape.size() - 1; d >= 0; --d) {
+      src += (rest % outShape[d]) * inStrides[perm[d]];
+      rest /= outShape[d];
+    }
+    if (out.isFloat())
+      out.floats[flat] = in.floats[src];
+    else
+      out.ints[flat] = in.ints[src];
+  }
+  return out;
+}
+
 HostTensor HostTensor::zeros(RankedTensorType type) {
   HostTensor t;
   t.type = type;

@@ -57,6 +57,12 @@ public:
 /// Strides (in elements) of a row-major static shape.
 SmallVector<int64_t> rowMajorStrides(ArrayRef<int64_t> shape);
 
+/// `in` transposed by `perm` into a tensor of `resultType` (result dim i is
+/// input dim perm[i]): the transpose folder and ingot-assign-layout's weight
+/// transposes.
+HostTensor transposeHostTensor(const HostTensor &in, ArrayRef<int64_t> perm,
+                               RankedTensorType resultType);
+
 } // namespace mlir::ingot
 
 #endif

@@ -332,21 +332,7 @@ OpFoldResult TransposeOp::fold(FoldAdaptor adaptor) {
       HostTensor::fromAttr(adaptor.getInput(), kMaxFoldElements);
   if (!resultType || !in)
     return {};
-  HostTensor out = HostTensor::zeros(resultType);
-  SmallVector<int64_t> inStrides = rowMajorStrides(inputType.getShape());
-  ArrayRef<int64_t> outShape = resultType.getShape();
-  for (int64_t flat = 0, n = resultType.getNumElements(); flat < n; ++flat) {
-    int64_t rest = flat, src = 0;
-    for (int64_t d = outShape.size() - 1; d >= 0; --d) {
-      src += (rest % outShape[d]) * inStrides[perm[d]];
-      rest /= outShape[d];
-    }
-    if (out.isFloat())
-      out.floats[flat] = in->floats[src];
-    else
-      out.ints[flat] = in->ints[src];
-  }
-  return out.toAttr();
+  return transposeHostTensor(*in, perm, resultType).toAttr();
 }
 
 namespace {
