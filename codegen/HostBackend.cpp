@@ -13,6 +13,7 @@ using namespace mlir::ingot::codegen;
 void codegen::buildHostLoweringPipeline(OpPassManager &pm,
                                         const LoweringOptions &options) {
   OpPassManager &fn = pm.nest<func::FuncOp>();
+  fn.addPass(createIngotQuantizePass());
   fn.addPass(createIngotFoldBatchNormPass());
   fn.addPass(createCanonicalizerPass());
   // After batch-norm folding (which reads O I kH kW weights), before

@@ -463,6 +463,17 @@ std::string ScalarEmitter::elementwise(Operation *op, const Index &idx) {
             std::string c = operand(0), a = operand(1), b = operand(2);
             return "(" + c + " ? " + a + " : " + b + ")";
           })
+          .Case([&](QuantizeLinearOp) {
+            return "ig_quantize<" + ty + ">(float(" + operand(0) + "), float(" +
+                   operand(1) + "), int32_t(" + operand(2) + "))";
+          })
+          .Case([&](DequantizeLinearOp) {
+            // The difference is exact in 64-bit integers (i32 input, e.g. a
+            // quantized bias), then one FP32 conversion and multiply.
+            return roundTo(t, "float(int64_t(" + operand(0) + ") - int64_t(" +
+                                  operand(2) + ")) * float(" + operand(1) +
+                                  ")");
+          })
           .Case([&](BatchNormOp o) {
             Index channel = {idx.size() > 1 ? idx[1] : "0"};
             std::string x = operand(0);

@@ -50,6 +50,17 @@ def IngotVerifyStaticPass : Pass<"ingot-verify-static", "func::FuncOp"> {
   }];
 }
 
+def IngotQuantizePass : Pass<"ingot-quantize", "func::FuncOp"> {
+  let summary = "Prepare quantized graphs: dequantized constant weights";
+  let description = [{
+    `dequantize_linear` of constant operands (a QDQ model's int8 weights,
+    a QLinearConv's shifted weights) becomes a float constant, computed once
+    with the kernels' FP32 arithmetic. Runs first in the lowering pipeline,
+    before batch-norm folding and layout, which expect constant weights.
+  }];
+  let dependentDialects = ["::mlir::ingot::IngotDialect"];
+}
+
 def IngotFoldBatchNormPass : Pass<"ingot-fold-batch-norm", "func::FuncOp"> {
   let summary = "Fold inference batch normalization into the preceding convolution";
   let description = [{

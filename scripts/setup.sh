@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs what Ingot needs on Debian 12 (with or without the CUDA toolkit):
 # Debian packages for LLVM/MLIR 22, protobuf, Eigen and the build tools, and a
-# Python virtual environment (.venv) with onnx, onnxruntime, numpy, pytest and
-# lit for the tests. Idempotent: installs only what is missing.
+# Python virtual environment (.venv) with onnx, onnxruntime, numpy, pytest,
+# lit and Pillow for the tests. Idempotent: installs only what is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,6 +17,9 @@ packages=(
   # clang with its sanitizer and libFuzzer runtimes (-fsanitize=fuzzer links
   # libclang_rt.fuzzer from libclang-rt-22-dev; libfuzzer-22-dev is not needed).
   clang-22 libclang-rt-22-dev
+  # Fonts for the rendered accuracy data (test/lib/text_images.py,
+  # bench/int8_accuracy.py).
+  fonts-dejavu-core
 )
 missing=()
 for p in "${packages[@]}"; do
@@ -39,7 +42,7 @@ if [ ! -x .venv/bin/python ]; then
   say "creating .venv with $($PY --version)"
   $PY -m venv .venv
 fi
-if ! .venv/bin/python -c "import onnx, onnxruntime, numpy, pytest, lit" 2>/dev/null; then
+if ! .venv/bin/python -c "import onnx, onnxruntime, numpy, pytest, lit, PIL" 2>/dev/null; then
   say "installing Python packages into .venv"
   .venv/bin/python -m pip install -q --upgrade pip
   .venv/bin/python -m pip install -q -r scripts/requirements.txt

@@ -33,6 +33,7 @@ struct HandlerEntry {
 void addElementwiseHandlers(std::vector<HandlerEntry> &table);
 void addNNHandlers(std::vector<HandlerEntry> &table);
 void addShapeHandlers(std::vector<HandlerEntry> &table);
+void addQuantizationHandlers(std::vector<HandlerEntry> &table);
 
 /// ONNX element type code -> MLIR type; null for unsupported codes.
 Type convertElementType(MLIRContext *ctx, int32_t onnxType);
@@ -146,6 +147,11 @@ NamedAttribute namedF32(OpBuilder &b, StringRef name, float v);
 NamedAttribute namedStr(OpBuilder &b, StringRef name, StringRef v);
 NamedAttribute namedBool(OpBuilder &b, StringRef name, bool v);
 NamedAttribute namedI64Array(OpBuilder &b, StringRef name, ArrayRef<int64_t> v);
+
+/// kernel_shape, pads, strides, dilations and auto_pad of a Conv-like node,
+/// as ingot attributes.
+SmallVector<NamedAttribute> windowAttrs(NodeContext &nc,
+                                        bool withDilations = true);
 
 } // namespace mlir::ingot::importer
 

@@ -28,9 +28,8 @@ static LogicalResult importGemm(NodeContext &nc) {
                  namedBool(nc.b, "trans_b", nc.getInt("transB", 0))}));
 }
 
-/// kernel_shape, pads, strides, dilations and auto_pad, as ingot attributes.
-static SmallVector<NamedAttribute> windowAttrs(NodeContext &nc,
-                                               bool withDilations = true) {
+SmallVector<NamedAttribute> importer::windowAttrs(NodeContext &nc,
+                                                  bool withDilations) {
   SmallVector<NamedAttribute> attrs;
   std::string autoPad = nc.getString("auto_pad", "NOTSET");
   attrs.push_back(namedStr(nc.b, "auto_pad", autoPad));

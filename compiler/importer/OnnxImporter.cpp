@@ -38,6 +38,7 @@ const std::vector<HandlerEntry> &handlerTable() {
     addElementwiseHandlers(t);
     addNNHandlers(t);
     addShapeHandlers(t);
+    addQuantizationHandlers(t);
     return t;
   }();
   return table;

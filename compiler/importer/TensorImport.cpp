@@ -89,6 +89,28 @@ const char *importer::onnxTypeName(int32_t onnxType) {
     return "COMPLEX128";
   case onnx::TensorProto::BFLOAT16:
     return "BFLOAT16";
+  // The 8-, 4- and 2-bit formats of opsets 19 to 23, by their codes (the
+  // bundled onnx.proto predates some of them).
+  case 17:
+    return "FLOAT8E4M3FN";
+  case 18:
+    return "FLOAT8E4M3FNUZ";
+  case 19:
+    return "FLOAT8E5M2";
+  case 20:
+    return "FLOAT8E5M2FNUZ";
+  case 21:
+    return "UINT4";
+  case 22:
+    return "INT4";
+  case 23:
+    return "FLOAT4E2M1";
+  case 24:
+    return "FLOAT8E8M0";
+  case 25:
+    return "UINT2";
+  case 26:
+    return "INT2";
   default:
     return "an unknown type code";
   }

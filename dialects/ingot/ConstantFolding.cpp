@@ -361,6 +361,18 @@ static void storeValue(HostTensor &out, int64_t index, double value,
   }
 }
 
+/// The saturating conversion of QuantizeLinear to an integer type.
+static int64_t saturateTo(Type elementType, double v) {
+  unsigned width = elementType.getIntOrFloatBitWidth();
+  bool isUnsigned = elementType.isUnsignedInteger();
+  double lo = isUnsigned ? 0.0 : -std::ldexp(1.0, width - 1);
+  double hi =
+      isUnsigned ? std::ldexp(1.0, width) - 1 : std::ldexp(1.0, width - 1) - 1;
+  if (!(v == v))
+    return 0;
+  return static_cast<int64_t>(std::min(std::max(v, lo), hi));
+}
+
 OpFoldResult mlir::ingot::foldElementwise(Operation *op,
                                           ArrayRef<Attribute> operands) {
   // Identity-like ops fold to their operand, constant or not.
@@ -369,16 +381,25 @@ OpFoldResult mlir::ingot::foldElementwise(Operation *op,
   if (auto cast = dyn_cast<CastOp>(op))
     if (cast.getInput().getType() == cast.getType())
       return cast.getInput();
+  std::optional<HostTensor> out =
+      evaluateElementwise(op, operands, kMaxFoldElements);
+  if (!out)
+    return {};
+  return out->toAttr();
+}
 
+std::optional<HostTensor>
+mlir::ingot::evaluateElementwise(Operation *op, ArrayRef<Attribute> operands,
+                                 int64_t maxElements) {
   auto resultType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
   if (!resultType || !resultType.hasStaticShape() ||
-      resultType.getNumElements() > kMaxFoldElements)
-    return {};
+      resultType.getNumElements() > maxElements)
+    return std::nullopt;
   SmallVector<HostTensor> inputs;
   for (Attribute attr : operands) {
-    std::optional<HostTensor> t = HostTensor::fromAttr(attr, kMaxFoldElements);
+    std::optional<HostTensor> t = HostTensor::fromAttr(attr, maxElements);
     if (!t)
-      return {};
+      return std::nullopt;
     inputs.push_back(std::move(*t));
   }
   SmallVector<ArrayRef<int64_t>> shapes;
@@ -390,7 +411,7 @@ OpFoldResult mlir::ingot::foldElementwise(Operation *op,
     optShapes.push_back(util::Dims(s));
   if (failed(util::broadcastDims(std::nullopt, optShapes, outDims)) ||
       ArrayRef<int64_t>(*outDims) != resultType.getShape())
-    return {};
+    return std::nullopt;
 
   HostTensor out = HostTensor::zeros(resultType);
   BroadcastIndexer indexer(resultType.getShape(), shapes);
@@ -399,6 +420,20 @@ OpFoldResult mlir::ingot::foldElementwise(Operation *op,
 
   for (int64_t i = 0; i < n; ++i) {
     auto at = [&](int64_t k) { return indexer.operandIndex(k, i); };
+    // Both in FP32 arithmetic, as the kernels (and ONNX Runtime) do.
+    if (isa<DequantizeLinearOp>(op)) {
+      float diff =
+          static_cast<float>(inputs[0].ints[at(0)] - inputs[2].ints[at(2)]);
+      out.floats[i] = diff * static_cast<float>(inputs[1].floats[at(1)]);
+      continue;
+    }
+    if (isa<QuantizeLinearOp>(op)) {
+      float q = std::nearbyint(static_cast<float>(inputs[0].floats[at(0)]) /
+                               static_cast<float>(inputs[1].floats[at(1)])) +
+                static_cast<float>(inputs[2].ints[at(2)]);
+      out.ints[i] = saturateTo(resultType.getElementType(), q);
+      continue;
+    }
     if (isa<CastOp>(op)) {
       storeValue(out, i, inputs[0].getDouble(at(0)), floatInputs);
       if (!floatInputs && !out.isFloat())
@@ -429,12 +464,12 @@ OpFoldResult mlir::ingot::foldElementwise(Operation *op,
       if (floatInputs) {
         std::optional<double> v = evalUnaryFloat(op, inputs[0].floats[at(0)]);
         if (!v)
-          return {};
+          return std::nullopt;
         storeValue(out, i, *v, /*sourceIsFloat=*/true); // is_nan: i1
       } else {
         std::optional<int64_t> v = evalUnaryInt(op, inputs[0].ints[at(0)]);
         if (!v)
-          return {};
+          return std::nullopt;
         out.ints[i] = *v;
       }
       continue;
@@ -443,15 +478,15 @@ OpFoldResult mlir::ingot::foldElementwise(Operation *op,
       std::optional<double> v =
           evalBinaryFloat(op, inputs[0].floats[at(0)], inputs[1].floats[at(1)]);
       if (!v)
-        return {};
+        return std::nullopt;
       storeValue(out, i, *v, /*sourceIsFloat=*/true);
     } else {
       std::optional<int64_t> v =
           evalBinaryInt(op, inputs[0].ints[at(0)], inputs[1].ints[at(1)]);
       if (!v)
-        return {};
+        return std::nullopt;
       out.ints[i] = *v;
     }
   }
-  return out.toAttr();
+  return out;
 }

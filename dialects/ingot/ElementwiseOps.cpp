@@ -80,3 +80,46 @@ LogicalResult IsNaNOp::inferReturnTypeComponents(
 OpFoldResult IsNaNOp::fold(FoldAdaptor adaptor) {
   return foldElementwise(getOperation(), adaptor.getOperands());
 }
+
+/// Quantize and dequantize: the result has the input's shape (scale and zero
+/// point broadcast into it, never enlarge it) and `elementType`.
+static LogicalResult
+inferQuantization(std::optional<Location> loc, StringRef name, Value input,
+                  Value scale, Value zeroPoint, Type elementType,
+                  SmallVectorImpl<ShapedTypeComponents> &results) {
+  std::optional<Dims> in = getDims(input.getType()), out;
+  if (failed(broadcastDims(
+          loc, {in, getDims(scale.getType()), getDims(zeroPoint.getType())},
+          out)))
+    return failure();
+  if (in && out && *in != *out)
+    return emitOptionalError(loc, "'", name, "' scale ", scale.getType(),
+                             " and zero point ", zeroPoint.getType(),
+                             " must broadcast into the input ",
+                             input.getType());
+  return pushResult(results, in, elementType);
+}
+
+LogicalResult QuantizeLinearOp::inferReturnTypeComponents(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<ShapedTypeComponents> &results) {
+  return inferQuantization(loc, "ingot.quantize_linear", adaptor.getInput(),
+                           adaptor.getScale(), adaptor.getZeroPoint(),
+                           getElementType(adaptor.getZeroPoint().getType()),
+                           results);
+}
+
+LogicalResult DequantizeLinearOp::inferReturnTypeComponents(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<ShapedTypeComponents> &results) {
+  if (getElementType(adaptor.getInput().getType()) !=
+      getElementType(adaptor.getZeroPoint().getType()))
+    return emitOptionalError(loc, "'ingot.dequantize_linear' zero point ",
+                             adaptor.getZeroPoint().getType(),
+                             " must have the element type of the input ",
+                             adaptor.getInput().getType());
+  return inferQuantization(loc, "ingot.dequantize_linear", adaptor.getInput(),
+                           adaptor.getScale(), adaptor.getZeroPoint(),
+                           getElementType(adaptor.getScale().getType()),
+                           results);
+}

@@ -122,4 +122,36 @@ def Ingot_WhereOp : Ingot_Op<"where"> {
   let hasFolder = 1;
 }
 
+// Linear quantization. Scale and zero point broadcast against the input as
+// a binary op's operand would: one value (per tensor), or a shape with the
+// quantized axis's size and 1 elsewhere (per axis; the importer reshapes
+// ONNX's 1-D per-axis parameters so). Neither op folds on its own:
+// ingot-quantize decides what happens to the quantized weights.
+def Ingot_QuantizeLinearOp : Ingot_Op<"quantize_linear"> {
+  let summary = "saturate(round_half_even(x / scale) + zero_point)";
+  let description = [{
+    The result has the zero point's integer type and saturates to its range.
+    The division and rounding are done in FP32, as ONNX Runtime does.
+
+    ```mlir
+    %q = ingot.quantize_linear %x, %scale, %zp
+        : (tensor<1x8x4x4xf32>, tensor<f32>, tensor<ui8>) -> tensor<1x8x4x4xui8>
+    ```
+  }];
+  let arguments = (ins Ingot_FloatTensor:$input, Ingot_FloatTensor:$scale,
+                       Ingot_IntTensor:$zero_point);
+  let results = (outs Ingot_IntTensor:$output);
+}
+
+def Ingot_DequantizeLinearOp : Ingot_Op<"dequantize_linear"> {
+  let summary = "(x - zero_point) * scale";
+  let description = [{
+    The result has the scale's float type; the difference is exact in
+    integers, then converted and multiplied in FP32.
+  }];
+  let arguments = (ins Ingot_IntTensor:$input, Ingot_FloatTensor:$scale,
+                       Ingot_IntTensor:$zero_point);
+  let results = (outs Ingot_FloatTensor:$output);
+}
+
 #endif // INGOT_ELEMENTWISE_OPS_TD

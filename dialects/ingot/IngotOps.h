@@ -42,6 +42,14 @@ LogicalResult inferBroadcast(std::optional<Location> loc, ValueRange operands,
 /// Constant folding of elementwise ops (unary, binary, where, clip, cast).
 OpFoldResult foldElementwise(Operation *op, ArrayRef<Attribute> operands);
 
+class HostTensor;
+/// The value of an elementwise op (those above, and quantize/dequantize,
+/// which do not fold by themselves) on constant operands of at most
+/// `maxElements` elements each; nullopt when it cannot be evaluated.
+std::optional<HostTensor> evaluateElementwise(Operation *op,
+                                              ArrayRef<Attribute> operands,
+                                              int64_t maxElements);
+
 } // namespace mlir::ingot
 
 #define GET_OP_CLASSES

@@ -16,7 +16,8 @@ OpClass mlir::ingot::classifyOp(Operation *op) {
             HardSigmoidOp, LeakyReluOp, EluOp, GeluOp, DropoutOp, CastOp,
             ClipOp, AddOp, SubOp, MulOp, DivOp, PowOp, MinOp, MaxOp, AndOp,
             OrOp, XorOp, EqualOp, LessOp, LessOrEqualOp, GreaterOp,
-            GreaterOrEqualOp, WhereOp, BatchNormOp>(
+            GreaterOrEqualOp, WhereOp, BatchNormOp, QuantizeLinearOp,
+            DequantizeLinearOp>(
           [](auto) { return OpClass::Elementwise; })
       .Case<ReshapeOp, FlattenOp, SqueezeOp, UnsqueezeOp, TransposeOp, ExpandOp,
             SliceOp, GatherOp, ConcatOp, PadOp, TileOp>(

@@ -22,6 +22,8 @@ MLIR_TYPES = {
 
 
 def mlir_type(array):
+    if isinstance(array, np.generic):  # a scalar output (DynamicQuantizeLinear's scale)
+        array = np.asarray(array)
     if not isinstance(array, np.ndarray):  # sequences, optionals, maps
         return None
     elem = MLIR_TYPES.get(array.dtype)
