@@ -238,8 +238,10 @@ LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan,
     steps.push_back(step);
   }
   plan.steps = std::move(steps);
-  plan.kernels = plan.libraryCalls = 0;
+  plan.kernels = plan.libraryCalls = plan.qdqKernels = 0;
   for (const PlanStep &step : plan.steps) {
+    plan.qdqKernels +=
+        step.kind == PlanStep::Kind::Kernel && regionQuantizes(step.region);
     plan.kernels += step.kind == PlanStep::Kind::Kernel;
     plan.libraryCalls +=
         step.kind == PlanStep::Kind::Gemm || step.kind == PlanStep::Kind::Conv;

@@ -89,6 +89,13 @@ static bool isTransposeOnly(FusionOp region) {
   return transposes;
 }
 
+bool codegen::regionQuantizes(FusionOp region) {
+  for (Operation &op : region.getBlock().without_terminator())
+    if (isa<QuantizeLinearOp, DequantizeLinearOp>(op))
+      return true;
+  return false;
+}
+
 static PlanTensor describe(Value v, StringAttr name, ArrayAttr dimParams) {
   PlanTensor t;
   t.name = name ? name.str() : "";
@@ -222,6 +229,7 @@ FailureOr<ExecutionPlan> codegen::buildExecutionPlan(func::FuncOp func) {
       ++plan.kernels;
     }
     plan.transposes += isTransposeOnly(region);
+    plan.qdqKernels += region.getKind() != "library" && regionQuantizes(region);
   }
 
   // Outputs not written in place are copied at the end.

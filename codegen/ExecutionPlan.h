@@ -79,6 +79,9 @@ struct ExecutionPlan {
   // Kernels that only move data between layouts: their region is
   // transposes (and views), nothing computed (--stats "transposes").
   unsigned transposes = 0;
+  // Kernels (not library epilogues) that quantize or dequantize
+  // (--stats "qdq kernels").
+  unsigned qdqKernels = 0;
   // Recorded in the manifest, checked when the artifact is loaded.
   std::vector<std::string> hostCpuFeatures; // what -march enabled
   std::vector<std::string> cudaArchs;       // sm_XX with SASS in the fatbin
@@ -96,6 +99,12 @@ FailureOr<ExecutionPlan> buildExecutionPlan(func::FuncOp func);
 std::string kernelBufferSignature(const ExecutionPlan &plan,
                                   const PlanStep &step,
                                   const std::string &qualifiers);
+
+/// The region quantizes or dequantizes. On the CPU a library region's
+/// epilogue runs inside its call, so only other regions count as "qdq
+/// kernels": what folding Q/DQ into integer library ops removes. On CUDA,
+/// an epilogue the library cannot fold is a kernel of its own and counts.
+bool regionQuantizes(FusionOp region);
 
 /// Assigns arena offsets with liveness-based reuse (greedy, largest first,
 /// lowest free offset); returns the arena size.

@@ -224,6 +224,8 @@ static void printPlanStats(const mlir::ingot::codegen::ExecutionPlan &plan) {
          << "library calls:      " << plan.libraryCalls << "\n"
          << "transposes:         " << plan.transposes
          << " (kernels that only change layout)\n"
+         << "qdq kernels:        " << plan.qdqKernels
+         << " (kernels that quantize or dequantize)\n"
          << "arena bytes:        " << plan.arenaBytes << "\n"
          << "intermediate bytes: " << plan.intermediateBytes
          << " (sum of all intermediates, no reuse)\n"

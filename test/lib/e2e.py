@@ -113,7 +113,8 @@ def reference_model(model_path, precision, workdir):
 
 
 def check(model_path, workdir, shapes=None, rtol=1e-4, atol=1e-5, seed=0, threads=2,
-          emulate_cuda=True, feeds=None, precision="fp32", cuda_target="cuda", compile_args=()):
+          emulate_cuda=True, feeds=None, precision="fp32", cuda_target="cuda", compile_args=(),
+          ort_optimizations=True):
     # cuda_target: ingotc --target (e.g. cuda:sm_90), or "cuda-plan": the
     # CUDA plan emulated without building the fatbin (see PLAN_ONLY_NVCC).
     """Returns (ok, message). Raises nothing: failures are in the message.
@@ -121,7 +122,10 @@ def check(model_path, workdir, shapes=None, rtol=1e-4, atol=1e-5, seed=0, thread
     (ingotc --precision): at fp16/bf16 the float inputs (and the model's
     parameters, see reference_model) are rounded to the type first and the
     tolerances are precision_tolerance()'s; the reference stays onnxruntime
-    in FP32. `compile_args` go to every ingotc call (e.g. --layout nhwc)."""
+    in FP32. `compile_args` go to every ingotc call (e.g. --layout nhwc).
+    `ort_optimizations=False` runs the reference without onnxruntime's graph
+    optimizations: the model's own semantics, where its fused kernels would
+    compute something else (QDQ models)."""
     os.makedirs(workdir, exist_ok=True)
     if feeds is None:
         feeds = random_inputs(model_path, shapes, seed)
@@ -132,6 +136,8 @@ def check(model_path, workdir, shapes=None, rtol=1e-4, atol=1e-5, seed=0, thread
     options = ort.SessionOptions()
     options.log_severity_level = 3
     options.intra_op_num_threads = threads
+    if not ort_optimizations:
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     sess = ort.InferenceSession(reference_model(model_path, precision, workdir), options,
                                 providers=["CPUExecutionProvider"])
     names = [o.name for o in sess.get_outputs()]

@@ -1,0 +1,37 @@
+// RUN: ingot-opt %s --pass-pipeline='builtin.module(func.func(ingot-quantize))' -split-input-file | FileCheck %s
+
+// Per-channel int8 weights become float weights, computed as the kernels
+// do: (q - zero_point) * scale with scale [0.5, 0.25] along dim 0 and zero
+// points [0, 2]: [[4, -2] * 0.5, [6, 2] - 2 -> [4, 0] * 0.25] = [[2, -1], [1, 0]].
+// The activations' quantize/dequantize stay: they are computed per run.
+// CHECK-LABEL: func.func @per_channel_weight
+// CHECK-DAG: %[[W:.*]] = ingot.constant dense<{{\[}}[2.000000e+00, -1.000000e+00], [1.000000e+00, 0.000000e+00]]> : tensor<2x2xf32>
+// CHECK-DAG: %[[Q:.*]] = ingot.quantize_linear %arg0
+// CHECK-DAG: %[[X:.*]] = ingot.dequantize_linear %[[Q]]
+// CHECK: ingot.matmul %[[X]], %[[W]]
+func.func @per_channel_weight(%x: tensor<3x2xf32>) -> tensor<3x2xf32> {
+  %q = ingot.constant dense<[[4, -2], [6, 2]]> : tensor<2x2xi8>
+  %s = ingot.constant dense<[[0.5], [0.25]]> : tensor<2x1xf32>
+  %z = ingot.constant dense<[[0], [2]]> : tensor<2x1xi8>
+  %xs = ingot.constant dense<0.1> : tensor<f32>
+  %xz = ingot.constant dense<128> : tensor<ui8>
+  %xq = ingot.quantize_linear %x, %xs, %xz : (tensor<3x2xf32>, tensor<f32>, tensor<ui8>) -> tensor<3x2xui8>
+  %xd = ingot.dequantize_linear %xq, %xs, %xz : (tensor<3x2xui8>, tensor<f32>, tensor<ui8>) -> tensor<3x2xf32>
+  %w = ingot.dequantize_linear %q, %s, %z : (tensor<2x2xi8>, tensor<2x1xf32>, tensor<2x1xi8>) -> tensor<2x2xf32>
+  %y = ingot.matmul %xd, %w : (tensor<3x2xf32>, tensor<2x2xf32>) -> tensor<3x2xf32>
+  return %y : tensor<3x2xf32>
+}
+
+// -----
+
+// An int32 bias (accumulator units) with a scale: 1000 * 0.001 and -3 * 0.001.
+// CHECK-LABEL: func.func @int32_bias
+// CHECK: ingot.constant dense<[1.000000e+00, -3.000000e-03]> : tensor<2xf32>
+// CHECK-NOT: ingot.dequantize_linear
+func.func @int32_bias() -> tensor<2xf32> {
+  %b = ingot.constant dense<[1000, -3]> : tensor<2xi32>
+  %s = ingot.constant dense<0.001> : tensor<f32>
+  %z = ingot.constant dense<0> : tensor<i32>
+  %d = ingot.dequantize_linear %b, %s, %z : (tensor<2xi32>, tensor<f32>, tensor<i32>) -> tensor<2xf32>
+  return %d : tensor<2xf32>
+}
