@@ -108,16 +108,20 @@ def dim_bindings(model_path, shape):
     return args
 
 
-def ort_session(model_path, threads):
+def ort_session(model_path, threads, optimize=True):
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
+    if not optimize:
+        # The model's own semantics: a QDQ model's quantize/dequantize around
+        # float ops, not onnxruntime's fused integer kernels.
+        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
     return ort.InferenceSession(model_path, options, providers=["CPUExecutionProvider"])
 
 
-def run_ort(model_path, inputs, batch, threads):
+def run_ort(model_path, inputs, batch, threads, optimize=True):
     """Model outputs (the first) on `inputs`, `batch` samples per run."""
-    session = ort_session(model_path, threads)
+    session = ort_session(model_path, threads, optimize)
     name = session.get_inputs()[0].name
     return np.concatenate([session.run(None, {name: inputs[i:i + batch]})[0]
                            for i in range(0, len(inputs), batch)])
@@ -227,7 +231,7 @@ def run_ingot(ingot_run, artifact, name, inputs, batch, threads, workdir):
 def evaluate_variants(model_path, stem, eval_inputs, calibration, batch, args, workdir, score):
     """Runs every variant on `eval_inputs` and scores it with
     score(outputs, reference_outputs) -> dict. Returns the table rows, each
-    with a stable `key` (ort_fp32, ingot_fp32, ort_int8_qdq, ingot_int8_qdq,
+    with a stable `key` (ort_fp32, ingot_fp32, ort_int8_qdq, ort_int8_qdq_unfused, ingot_int8_qdq,
     ingot_int8_own) for tests that read the JSON."""
     name = input_name(model_path)
     calibration_file = os.path.join(workdir, f"{stem}_calibration.npz")
@@ -278,6 +282,14 @@ def evaluate_variants(model_path, stem, eval_inputs, calibration, batch, args, w
         return run_ort(qdq_model, eval_inputs, batch, args.threads)
 
     add("ort_int8_qdq", "onnxruntime INT8 (QDQ)", ort_int8)
+
+    def ort_int8_semantics():
+        if qdq_model is None:
+            raise VariantFailed("no model: onnxruntime's quantization failed")
+        return run_ort(qdq_model, eval_inputs, batch, args.threads, optimize=False)
+
+    add("ort_int8_qdq_unfused", "onnxruntime INT8 (QDQ), graph optimizations off",
+        ort_int8_semantics)
     add("ingot_int8_qdq", "Ingot INT8 (onnxruntime's QDQ model)", ingot("int8_qdq", qdq_model))
     add("ingot_int8_own", "Ingot INT8 (ingotc --quantize=int8)",
         ingot("int8_own", model_path,
