@@ -16,6 +16,15 @@ void codegen::buildHostLoweringPipeline(OpPassManager &pm,
   fn.addPass(createIngotQuantizePass());
   fn.addPass(createIngotFoldBatchNormPass());
   fn.addPass(createCanonicalizerPass());
+  // Post-training quantization: after batch-norm folding (the weights are
+  // quantized as the convolution uses them), before layout.
+  if (!options.calibrationTable.empty()) {
+    IngotQuantizePassOptions quantize;
+    quantize.calibrationTable = options.calibrationTable;
+    quantize.skip.assign(options.quantizeSkip.begin(),
+                         options.quantizeSkip.end());
+    fn.addPass(createIngotQuantizePass(quantize));
+  }
   // After batch-norm folding (which reads O I kH kW weights), before
   // precision (so transposed weights are rounded once).
   IngotAssignLayoutPassOptions layout;

@@ -15,6 +15,10 @@ struct LoweringOptions {
   std::string precision = "fp32", ioPrecision = "model";
   /// ingot-assign-layout's options: auto, nchw or nhwc; host or cuda.
   std::string layout = "auto", target = "host";
+  /// ingot-quantize's: quantize the ops in this table (none when empty),
+  /// except those named in `quantizeSkip`.
+  std::string calibrationTable;
+  std::vector<std::string> quantizeSkip;
 };
 
 /// Adds the passes that turn the front end's output into fusion regions:

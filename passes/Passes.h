@@ -36,6 +36,11 @@ struct FrontendPipelineOptions {
 void buildFrontendPipeline(OpPassManager &pm,
                            const FrontendPipelineOptions &options = {});
 
+/// The ONNX node name a quantizable op (a convolution, GEMM or matmul with
+/// constant weights) is known by in calibration tables, or "" when `op` is
+/// not one. Its activation is operand 0.
+std::string quantizableNodeName(Operation *op);
+
 /// Registers every Ingot pass and the `ingot-frontend` pipeline.
 void registerIngotPassesAndPipelines();
 

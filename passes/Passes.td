@@ -51,13 +51,32 @@ def IngotVerifyStaticPass : Pass<"ingot-verify-static", "func::FuncOp"> {
 }
 
 def IngotQuantizePass : Pass<"ingot-quantize", "func::FuncOp"> {
-  let summary = "Prepare quantized graphs: dequantized constant weights";
+  let summary = "Quantize with calibrated ranges; dequantized constant weights";
   let description = [{
-    `dequantize_linear` of constant operands (a QDQ model's int8 weights,
-    a QLinearConv's shifted weights) becomes a float constant, computed once
-    with the kernels' FP32 arithmetic. Runs first in the lowering pipeline,
-    before batch-norm folding and layout, which expect constant weights.
+    With `calibration-table`, post-training quantization: every convolution,
+    GEMM and matmul with constant weights whose ONNX node has a range in the
+    table (and is not in `skip`) gets its activation input quantized to
+    uint8 (asymmetric, per tensor, from the range widened to include 0) and
+    its weights to int8 (symmetric, per output channel), as
+    quantize/dequantize pairs: the same graph a QDQ model imports to. Other
+    ops (softmax, normalizations, activations, matmuls of two activations)
+    stay in float.
+
+    Always: `dequantize_linear` of constant operands (a QDQ model's int8
+    weights, a QLinearConv's shifted weights, the weights quantized here)
+    becomes a float constant, computed once with the kernels' FP32
+    arithmetic, so that batch-norm folding, layout and precision see
+    constant weights.
+
+    Table format: one `NODE MIN MAX` line per quantized op (the FP32 range
+    of its activation input); `#` starts a comment.
   }];
+  let options = [
+    Option<"calibrationTable", "calibration-table", "std::string", "\"\"",
+           "file of NODE MIN MAX lines: quantize those ops">,
+    ListOption<"skip", "skip", "std::string",
+               "ONNX node names that stay in float">,
+  ];
   let dependentDialects = ["::mlir::ingot::IngotDialect"];
 }
 

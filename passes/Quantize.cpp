@@ -1,12 +1,16 @@
-//===- Quantize.cpp - Quantized weights and activations
-//--------------------===//
+//===- Quantize.cpp - Quantized weights and activations -------------------===//
 //
-// What a quantized model's graph needs before the float passes see it.
-// Today: the dequantization of constant (quantized) weights is computed once
-// here, so batch-norm folding, layout and precision see float weights as in
-// any FP32 model, and no kernel recomputes them per run. Dequantization
-// does not fold during import on purpose: this pass is where the integer
-// weights are visible next to the convolutions and matmuls that use them.
+// Post-training quantization from a calibration table: quantize/dequantize
+// pairs on the activations and weights of convolutions, GEMMs and matmuls,
+// the form a QDQ model imports to, so both roads (a model quantized
+// elsewhere, or here) continue as one graph.
+//
+// And what a quantized graph needs before the float passes see it: the
+// dequantization of constant (quantized) weights is computed once here, so
+// batch-norm folding, layout and precision see float weights as in any FP32
+// model, and no kernel recomputes them per run. Dequantization does not fold
+// during import on purpose: this pass is where the integer weights are
+// visible next to the convolutions and matmuls that use them.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
@@ -16,6 +20,11 @@
 #include "mlir/IR/Matchers.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/ADT/StringSet.h"
+#include "llvm/Support/MemoryBuffer.h"
+
+#include <cmath>
 
 namespace mlir::ingot {
 #define GEN_PASS_DEF_INGOTQUANTIZEPASS
@@ -24,6 +33,145 @@ namespace mlir::ingot {
 
 using namespace mlir;
 using namespace mlir::ingot;
+
+/// The ONNX node name in `loc` (the importer's NameLoc), or "".
+static StringRef nodeNameOf(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return name.getName().getValue();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location inner : fused.getLocations())
+      if (StringRef name = nodeNameOf(inner); !name.empty())
+        return name;
+  return "";
+}
+
+static bool isFloatConstant(Value v) {
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  return type && type.getElementType().isF32() && type.hasStaticShape() &&
+         matchPattern(v, m_Constant());
+}
+
+/// The weight operand of a quantizable op and the axis of its output
+/// channels, or a null value.
+static std::pair<Value, int64_t> quantizableWeight(Operation *op) {
+  if (auto conv = dyn_cast<ConvOp>(op))
+    if (!conv.getChannelsLast() && isFloatConstant(conv.getWeight()))
+      return {conv.getWeight(), 0};
+  if (auto gemm = dyn_cast<GemmOp>(op))
+    if (isFloatConstant(gemm.getB()))
+      return {gemm.getB(), gemm.getTransB() ? 0 : 1};
+  if (auto mm = dyn_cast<MatMulOp>(op))
+    if (isFloatConstant(mm.getRhs()) &&
+        cast<RankedTensorType>(mm.getRhs().getType()).getRank() == 2)
+      return {mm.getRhs(), 1};
+  return {Value(), 0};
+}
+
+std::string mlir::ingot::quantizableNodeName(Operation *op) {
+  if (op->getNumOperands() == 0 || !quantizableWeight(op).first)
+    return "";
+  auto input = dyn_cast<RankedTensorType>(op->getOperand(0).getType());
+  if (!input || !input.getElementType().isF32())
+    return "";
+  return nodeNameOf(op->getLoc()).str();
+}
+
+/// `quantize_linear` + `dequantize_linear` of `x` to uint8 with the range
+/// [lo, hi] widened to include 0 (so that zero, e.g. padding, is exact).
+static Value fakeQuantizeActivation(OpBuilder &b, Location loc, Value x,
+                                    double lo, double hi) {
+  lo = std::min(lo, 0.0);
+  hi = std::max(hi, 0.0);
+  float scale = static_cast<float>((hi - lo) / 255.0);
+  if (!(scale > 0) || !std::isfinite(scale))
+    scale = 1.0f;
+  double zero = std::min(std::max(std::nearbyint(-lo / scale), 0.0), 255.0);
+  auto u8 = IntegerType::get(b.getContext(), 8, IntegerType::Unsigned);
+  auto f32 = RankedTensorType::get({}, b.getF32Type());
+  auto u8Scalar = RankedTensorType::get({}, u8);
+  Value s = ConstantOp::create(b, loc, f32, DenseElementsAttr::get(f32, scale));
+  Value z = ConstantOp::create(
+      b, loc, u8Scalar,
+      DenseElementsAttr::get(u8Scalar,
+                             APInt(8, static_cast<uint64_t>(zero))));
+  auto type = cast<RankedTensorType>(x.getType());
+  Value q = QuantizeLinearOp::create(b, loc, type.clone(u8), x, s, z);
+  return DequantizeLinearOp::create(b, loc, type, q, s, z);
+}
+
+/// The weights as int8 (symmetric, per output channel along `axis`: scale =
+/// max |w| / 127) behind a `dequantize_linear`.
+static FailureOr<Value> quantizeWeight(OpBuilder &b, Location loc, Value w,
+                                       int64_t axis) {
+  Attribute attr;
+  if (!matchPattern(w, m_Constant(&attr)))
+    return failure();
+  std::optional<HostTensor> t = HostTensor::fromAttr(attr, int64_t(1) << 26);
+  if (!t)
+    return failure();
+  ArrayRef<int64_t> shape = t->type.getShape();
+  int64_t channels = shape[axis], inner = 1;
+  for (size_t d = axis + 1; d < shape.size(); ++d)
+    inner *= shape[d];
+  auto channelOf = [&](int64_t i) { return i / inner % channels; };
+  std::vector<float> scales(channels, 0.0f);
+  for (int64_t i = 0; i < t->size(); ++i)
+    scales[channelOf(i)] = std::max(
+        scales[channelOf(i)], std::fabs(static_cast<float>(t->floats[i])));
+  for (float &s : scales)
+    s = s > 0 ? s / 127.0f : 1.0f;
+  Type i8 = b.getIntegerType(8);
+  HostTensor q = HostTensor::zeros(t->type.clone(i8));
+  for (int64_t i = 0; i < t->size(); ++i) {
+    float v = std::nearbyint(static_cast<float>(t->floats[i]) /
+                             scales[channelOf(i)]);
+    q.ints[i] = static_cast<int64_t>(std::min(std::max(v, -127.0f), 127.0f));
+  }
+  SmallVector<int64_t> paramShape(shape.size(), 1);
+  paramShape[axis] = channels;
+  auto scaleType = RankedTensorType::get(paramShape, b.getF32Type());
+  auto zeroType = RankedTensorType::get(paramShape, i8);
+  ElementsAttr qAttr = q.size() <= kMaxFoldElements
+                           ? q.toAttr()
+                           : q.toBlobAttr("int8_weight");
+  Value qv = ConstantOp::create(b, loc, qAttr.getType(), qAttr);
+  Value s = ConstantOp::create(
+      b, loc, scaleType,
+      DenseElementsAttr::get(scaleType, ArrayRef<float>(scales)));
+  Value z = ConstantOp::create(b, loc, zeroType,
+                               DenseElementsAttr::get(zeroType, APInt(8, 0)));
+  return Value(DequantizeLinearOp::create(b, loc, w.getType(), qv, s, z));
+}
+
+/// Reads NODE MIN MAX lines.
+static FailureOr<llvm::StringMap<std::pair<double, double>>>
+readCalibrationTable(StringRef path, Location loc) {
+  auto file = llvm::MemoryBuffer::getFile(path, /*IsText=*/true);
+  if (!file)
+    return emitError(loc) << "cannot read the calibration table '" << path
+                          << "': " << file.getError().message();
+  llvm::StringMap<std::pair<double, double>> ranges;
+  SmallVector<StringRef> lines;
+  (*file)->getBuffer().split(lines, '\n');
+  for (auto [number, raw] : llvm::enumerate(lines)) {
+    StringRef line = raw.split('#').first.trim();
+    if (line.empty())
+      continue;
+    // The numbers are the last two fields: a node name may have spaces.
+    auto [rest, maxText] = line.rsplit(' ');
+    auto [node, minText] = rest.trim().rsplit(' ');
+    node = node.trim();
+    double lo, hi;
+    if (node.empty() || minText.trim().getAsDouble(lo) ||
+        maxText.trim().getAsDouble(hi) || !std::isfinite(lo) ||
+        !std::isfinite(hi) || lo > hi)
+      return emitError(loc) << "calibration table '" << path << "' line "
+                            << number + 1
+                            << ": expected 'NODE MIN MAX' with MIN <= MAX";
+    ranges[node] = {lo, hi};
+  }
+  return ranges;
+}
 
 namespace {
 /// dequantize_linear(constant, constant, constant) -> float constant.
@@ -54,11 +202,46 @@ struct FoldConstantDequantize : OpRewritePattern<DequantizeLinearOp> {
 
 struct IngotQuantizePass
     : ingot::impl::IngotQuantizePassBase<IngotQuantizePass> {
+  using IngotQuantizePassBase::IngotQuantizePassBase;
+
   void runOnOperation() override {
+    if (!calibrationTable.empty() && failed(insertQuantization()))
+      return signalPassFailure();
     RewritePatternSet patterns(&getContext());
     patterns.add<FoldConstantDequantize>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
+
+  LogicalResult insertQuantization() {
+    func::FuncOp func = getOperation();
+    auto ranges = readCalibrationTable(calibrationTable, func.getLoc());
+    if (failed(ranges))
+      return failure();
+    llvm::StringSet<> skipped;
+    for (const std::string &name : skip)
+      skipped.insert(name);
+    SmallVector<Operation *> ops;
+    func.walk([&](Operation *op) {
+      std::string name = quantizableNodeName(op);
+      if (!name.empty() && ranges->count(name) && !skipped.count(name))
+        ops.push_back(op);
+    });
+    OpBuilder b(func.getContext());
+    for (Operation *op : ops) {
+      auto [lo, hi] = ranges->lookup(quantizableNodeName(op));
+      auto [weight, axis] = quantizableWeight(op);
+      b.setInsertionPoint(op);
+      FailureOr<Value> w = quantizeWeight(b, op->getLoc(), weight, axis);
+      if (failed(w))
+        continue;
+      // Every quantizable op has its weights as operand 1.
+      op->setOperand(1, *w);
+      op->setOperand(0, fakeQuantizeActivation(b, op->getLoc(),
+                                               op->getOperand(0), lo, hi));
+    }
+    return success();
+  }
 };
 } // namespace
+

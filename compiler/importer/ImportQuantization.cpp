@@ -1,5 +1,4 @@
-//===- ImportQuantization.cpp - QDQ and QOperator ONNX ops
-//-----------------===//
+//===- ImportQuantization.cpp - QDQ and QOperator ONNX ops ----------------===//
 //
 // QuantizeLinear and DequantizeLinear map to the ingot ops of the same name.
 // The operator forms (QLinearConv, QLinearMatMul, ConvInteger,
@@ -149,14 +148,24 @@ static FailureOr<Value> requantize(NodeContext &nc, Value acc, Value inScale,
   return linear(nc, true, *real, outScale, outZero, Type(), *rank - 1);
 }
 
-static LogicalResult importQLinearConv(NodeContext &nc) {
-  SmallVector<Value> in;
-  for (int i = 0; i < 8; ++i) {
+/// The first `n` inputs, all required (the QLinear ops' eight: input,
+/// its scale and zero point, weight, its scale and zero point, then the
+/// output's).
+static LogicalResult requiredInputs(NodeContext &nc, int n,
+                                    SmallVectorImpl<Value> &in) {
+  for (int i = 0; i < n; ++i) {
     FailureOr<Value> v = nc.requiredInput(i);
     if (failed(v))
       return failure();
     in.push_back(*v);
   }
+  return success();
+}
+
+static LogicalResult importQLinearConv(NodeContext &nc) {
+  SmallVector<Value> in;
+  if (failed(requiredInputs(nc, 8, in)))
+    return failure();
   FailureOr<Value> x = shifted(nc, in[0], in[2], 1);
   FailureOr<Value> w = shifted(nc, in[3], in[5], 0);
   if (failed(x) || failed(w))
@@ -179,12 +188,8 @@ static LogicalResult importQLinearConv(NodeContext &nc) {
 
 static LogicalResult importQLinearMatMul(NodeContext &nc) {
   SmallVector<Value> in;
-  for (int i = 0; i < 8; ++i) {
-    FailureOr<Value> v = nc.requiredInput(i);
-    if (failed(v))
-      return failure();
-    in.push_back(*v);
-  }
+  if (failed(requiredInputs(nc, 8, in)))
+    return failure();
   std::optional<int64_t> ra = NodeContext::rankOf(in[0]),
                          rb = NodeContext::rankOf(in[3]);
   if (!ra || !rb || *ra < 2 || *rb < 2)

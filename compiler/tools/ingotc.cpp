@@ -8,6 +8,7 @@
 // packs plan, weights and code into one artifact.
 //
 //===----------------------------------------------------------------------===//
+#include "compiler/tools/Calibration.h"
 #include "codegen/ArtifactWriter.h"
 #include "codegen/CudaBackend.h"
 #include "codegen/HostBackend.h"
@@ -26,6 +27,7 @@
 #include "llvm/Config/llvm-config.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
@@ -85,6 +87,34 @@ cl::opt<std::string> layout(
              "nhwc on cuda at fp16/bf16, nchw otherwise), nchw, or nhwc "
              "(channels-last; the model's inputs and outputs keep theirs)"),
     cl::init("auto"), cl::cat(category));
+cl::opt<std::string> quantize(
+    "quantize",
+    cl::desc("Post-training quantization: none (default) or int8 (needs "
+             "--calibration-data or --calibration-table)"),
+    cl::init("none"), cl::cat(category));
+cl::opt<std::string> calibrationData(
+    "calibration-data",
+    cl::desc("Calibration inputs for --quantize=int8: an .npz of each input's "
+             "samples stacked along dim 0, or a folder of .npz files"),
+    cl::cat(category));
+cl::opt<std::string> calibrationMethod(
+    "calibration",
+    cl::desc("How activation ranges are chosen: minmax, percentile (default: "
+             "99.99% of the values inside), entropy (KL divergence)"),
+    cl::init("percentile"), cl::cat(category));
+cl::opt<std::string> calibrationTable(
+    "calibration-table",
+    cl::desc("With --calibration-data: write the ranges to this file; "
+             "without: read them from it"),
+    cl::cat(category));
+cl::list<std::string>
+    quantizeSkip("quantize-skip", cl::CommaSeparated,
+                 cl::desc("ONNX node names that stay in float"),
+                 cl::cat(category));
+cl::opt<bool> quantizeFloatEnds(
+    "quantize-float-ends",
+    cl::desc("Keep the first and the last quantizable op in float"),
+    cl::cat(category));
 cl::opt<std::string> march("march",
                            cl::desc("CPU architecture for host code (-march=), "
                                     "default: native"),
@@ -213,6 +243,62 @@ private:
   std::string path, buffer;
   raw_string_ostream stream{buffer};
 };
+
+/// --quantize=int8: the calibration table ingot-quantize reads (calibrated
+/// now from --calibration-data, or the user's --calibration-table) and the
+/// ops that stay in float.
+static bool
+prepareQuantization(ModuleOp module,
+                    mlir::ingot::codegen::LoweringOptions &lowering,
+                    std::unique_ptr<llvm::FileRemover> &temporaryTable) {
+  std::vector<std::string> quantizable;
+  module->walk([&](Operation *op) {
+    std::string name = mlir::ingot::quantizableNodeName(op);
+    if (!name.empty())
+      quantizable.push_back(name);
+  });
+  lowering.quantizeSkip.assign(quantizeSkip.begin(), quantizeSkip.end());
+  if (quantizeFloatEnds && !quantizable.empty()) {
+    lowering.quantizeSkip.push_back(quantizable.front());
+    lowering.quantizeSkip.push_back(quantizable.back());
+  }
+  if (calibrationData.empty()) {
+    lowering.calibrationTable = calibrationTable;
+    return true;
+  }
+  ::ingot::calibration::Options options;
+  options.data = calibrationData;
+  options.method = calibrationMethod;
+  options.march = march;
+  ::ingot::calibration::Ranges ranges;
+  std::string error;
+  if (!::ingot::calibration::calibrate(module, options, ranges, error)) {
+    errs() << "ingotc: error: " << error << "\n";
+    return false;
+  }
+  std::string table = calibrationTable;
+  if (table.empty()) {
+    llvm::SmallString<128> path;
+    if (llvm::sys::fs::createTemporaryFile("ingotc-ranges", "txt", path)) {
+      errs() << "ingotc: error: cannot create a temporary file\n";
+      return false;
+    }
+    table = std::string(path.str());
+    temporaryTable = std::make_unique<llvm::FileRemover>(table);
+  }
+  if (!::ingot::calibration::writeTable(table, ranges, calibrationMethod,
+                                        error)) {
+    errs() << "ingotc: error: " << error << "\n";
+    return false;
+  }
+  lowering.calibrationTable = table;
+  size_t skipped = 0;
+  for (const std::string &name : quantizable)
+    skipped += llvm::is_contained(lowering.quantizeSkip, name);
+  errs() << "ingotc: quantizing " << quantizable.size() - skipped << " of "
+         << quantizable.size() << " convolutions and matmuls to int8\n";
+  return true;
+}
 
 /// --stats: what the plan runs and how much memory it touches. The counts
 /// are those of `ingot-run --info` and INGOT_PROFILE: on CUDA, library
@@ -350,6 +436,23 @@ int main(int argc, char **argv) {
            << "' (supported: auto, nchw, nhwc)\n";
     return 2;
   }
+  if (quantize != "none" && quantize != "int8") {
+    errs() << "ingotc: error: unknown --quantize '" << quantize
+           << "' (supported: none, int8)\n";
+    return 2;
+  }
+  if (quantize == "int8" && calibrationData.empty() &&
+      calibrationTable.empty()) {
+    errs() << "ingotc: error: --quantize=int8 needs --calibration-data "
+              "(samples to calibrate on) or --calibration-table (ranges)\n";
+    return 2;
+  }
+  if (quantize == "int8" && precision != "fp32" && precision != "tf32") {
+    errs() << "ingotc: error: --quantize=int8 is not supported with "
+              "--precision="
+           << precision << " yet (int8 with fp32 for the rest)\n";
+    return 2;
+  }
   if (tf32 && precision.getNumOccurrences() && precision != "tf32") {
     errs() << "ingotc: error: --tf32 contradicts --precision=" << precision
            << "\n";
@@ -382,17 +485,29 @@ int main(int argc, char **argv) {
     if (failed(applyPassManagerCLOptions(pm)))
       return 1;
     mlir::ingot::buildFrontendPipeline(pm, pipelineOptions);
+    mlir::ingot::codegen::LoweringOptions lowering;
+    std::unique_ptr<llvm::FileRemover> temporaryTable;
+    // Calibration runs the front end's output: with --quantize, that runs
+    // first and the lowering in a pass manager of its own.
+    PassManager quantizedLowering(&context);
+    PassManager *lowerWith = &pm;
+    if (kind != EmitKind::Mlir && quantize == "int8") {
+      if (failed(pm.run(*module)) ||
+          failed(applyPassManagerCLOptions(quantizedLowering)) ||
+          !prepareQuantization(*module, lowering, temporaryTable))
+        return 1;
+      lowerWith = &quantizedLowering;
+    }
     if (kind != EmitKind::Mlir) {
-      mlir::ingot::codegen::LoweringOptions lowering;
       lowering.precision = tf32 ? "tf32" : precision.getValue();
       lowering.ioPrecision = ioPrecision;
       lowering.layout = layout;
       // --emit=cuda prints the kernels of the CUDA plan, so it lowers
       // for CUDA as --target cuda does.
       lowering.target = cuda || kind == EmitKind::Cuda ? "cuda" : "host";
-      mlir::ingot::codegen::buildHostLoweringPipeline(pm, lowering);
+      mlir::ingot::codegen::buildHostLoweringPipeline(*lowerWith, lowering);
     }
-    if (failed(pm.run(*module)))
+    if (failed(lowerWith->run(*module)))
       return 1;
   }
 
