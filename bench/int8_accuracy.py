@@ -378,6 +378,8 @@ def parse_args():
     parser.add_argument("--workdir", help="keep models, artifacts and calibration sets here "
                                           "(default: a temporary folder, removed)")
     parser.add_argument("--skip-detector", action="store_true")
+    parser.add_argument("--models", default=MODELS,
+                        help="the shared models folder (default: ../shared/models)")
     parser.add_argument("--json", help="write every number here")
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1,
                         help="threads for onnxruntime and ingot-run (default: all cores)")
@@ -389,7 +391,10 @@ def parse_args():
 
 
 def main():
+    global CLASSIFIER, DETECTOR
     args = parse_args()
+    CLASSIFIER = os.path.join(args.models, os.path.basename(CLASSIFIER))
+    DETECTOR = os.path.join(args.models, os.path.basename(DETECTOR))
     started = time.perf_counter()
     for path in (CLASSIFIER, DETECTOR):
         if not os.path.exists(path):
