@@ -8,6 +8,8 @@
 # numbers with the same tolerance, which for integers means equality).
 # RUN: %python %s %t
 import os
+import re
+import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 
@@ -350,16 +352,20 @@ case("bert_layer",
 
 # --precision fp16|bf16 runs every case at that precision (tolerances from
 # e2e.precision_tolerance, inputs rounded to the type). nvcc is most of a
-# case's time: the FP32 run builds every case for sm_90 (SASS and PTX; the
-# source is the same for every arch, and the model tests build sm_80 and
-# sm_90); the FP16/BF16 runs check the CUDA plan and kernels through the
-# emulation without building a fatbin (the model tests and
-# test/compiler/precision-cli.py build FP16/BF16 kernels with nvcc).
+# case's time, so every run checks the CUDA plan and kernels through the
+# emulation without building a fatbin per case, and the FP32 run then
+# compiles all cases' CUDA kernels with nvcc in one translation unit for
+# sm_90 (each case's symbols renamed apart): every
+# kernel still goes through nvcc and ptxas, for one parse of the CUDA
+# headers instead of ninety (the model tests and
+# test/compiler/precision-cli.py build fatbins through ingotc for sm_80
+# and sm_90, FP16/BF16 included).
 # --layout nhwc compiles every case channels-last (ingotc --layout), the CUDA
 # plan checked through the emulation as for FP16/BF16.
 precision = sys.argv[sys.argv.index("--precision") + 1] if "--precision" in sys.argv else "fp32"
 layout = sys.argv[sys.argv.index("--layout") + 1] if "--layout" in sys.argv else "auto"
-cuda_target = "cuda:sm_90" if precision == "fp32" and layout == "auto" else "cuda-plan"
+cuda_target = "cuda-plan"
+batch_nvcc = precision == "fp32" and layout == "auto"
 layout_args = [] if layout == "auto" else ["--layout", layout]
 
 
@@ -379,6 +385,50 @@ if only:
 with ThreadPoolExecutor(max_workers=2) as pool:
     results = list(pool.map(run, cases))
 failed = [(n, m) for n, ok, m in results if not ok]
+
+
+def compile_all_with_nvcc(names):
+    """All cases' CUDA kernels (ingotc --emit=cuda) through nvcc as one
+    translation unit: the shared preamble once, then each case's kernels and
+    constants, renamed apart."""
+    nvcc = os.environ.get("INGOT_NVCC")
+    if not nvcc or os.path.basename(nvcc) == os.path.basename(e2e.PLAN_ONLY_NVCC):
+        return True, "nvcc not available: the kernels were checked through the emulation only"
+    emulator = os.environ.get("INGOT_CUDA_EMULATOR")
+    if not emulator or not os.path.exists(emulator):
+        return True, "no CUDA emulator built: the CUDA kernels were not generated"
+    preamble, bodies = None, []
+    for i, name in enumerate(names):
+        source = os.path.join(folder, name + "_" + precision + "_" + layout, "kernels.cu")
+        if not os.path.exists(source):
+            return False, f"{name}: no kernels.cu to compile"
+        text = open(source).read()
+        marker = "} // namespace\n"  # the end of the preamble's block reductions
+        head, _, body = text.partition(marker)
+        if preamble is None:
+            preamble = head + marker
+        elif head + marker != preamble:
+            return False, f"{name}: its preamble differs from the first case's"
+        # Kernels (ingot_rN, ingot_rN_buffers) and region constants (rN_cK)
+        # are the only names a case defines.
+        body = re.sub(r"\b(r\d+_c\d+)\b", f"case{i}_\\1", body)
+        bodies.append(body.replace("ingot_", f"ingot_case{i}_"))
+    combined = os.path.join(folder, "all_cases.cu")
+    with open(combined, "w") as f:
+        f.write(preamble + "".join(bodies))
+    p = subprocess.run([nvcc, "-c", "-std=c++17", "-O3", "-gencode",
+                        "arch=compute_90,code=sm_90", combined, "-o", combined + ".o"],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        return False, "nvcc rejected the kernels:\n" + p.stderr[-4000:]
+    return True, f"nvcc compiled the kernels of {len(names)} cases for sm_90"
+
+
+if batch_nvcc and not only:
+    ok, message = compile_all_with_nvcc([n for n, ok, _ in results if ok])
+    print(message)
+    if not ok:
+        failed.append(("nvcc", message))
 for n, m in failed:
     print(f"FAIL {n}: {m}")
 print(f"{len(results) - len(failed)} passed, {len(failed)} failed")
