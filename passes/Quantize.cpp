@@ -92,8 +92,7 @@ static Value fakeQuantizeActivation(OpBuilder &b, Location loc, Value x,
   Value s = ConstantOp::create(b, loc, f32, DenseElementsAttr::get(f32, scale));
   Value z = ConstantOp::create(
       b, loc, u8Scalar,
-      DenseElementsAttr::get(u8Scalar,
-                             APInt(8, static_cast<uint64_t>(zero))));
+      DenseElementsAttr::get(u8Scalar, APInt(8, static_cast<uint64_t>(zero))));
   auto type = cast<RankedTensorType>(x.getType());
   Value q = QuantizeLinearOp::create(b, loc, type.clone(u8), x, s, z);
   return DequantizeLinearOp::create(b, loc, type, q, s, z);
@@ -123,17 +122,16 @@ static FailureOr<Value> quantizeWeight(OpBuilder &b, Location loc, Value w,
   Type i8 = b.getIntegerType(8);
   HostTensor q = HostTensor::zeros(t->type.clone(i8));
   for (int64_t i = 0; i < t->size(); ++i) {
-    float v = std::nearbyint(static_cast<float>(t->floats[i]) /
-                             scales[channelOf(i)]);
+    float v =
+        std::nearbyint(static_cast<float>(t->floats[i]) / scales[channelOf(i)]);
     q.ints[i] = static_cast<int64_t>(std::min(std::max(v, -127.0f), 127.0f));
   }
   SmallVector<int64_t> paramShape(shape.size(), 1);
   paramShape[axis] = channels;
   auto scaleType = RankedTensorType::get(paramShape, b.getF32Type());
   auto zeroType = RankedTensorType::get(paramShape, i8);
-  ElementsAttr qAttr = q.size() <= kMaxFoldElements
-                           ? q.toAttr()
-                           : q.toBlobAttr("int8_weight");
+  ElementsAttr qAttr =
+      q.size() <= kMaxFoldElements ? q.toAttr() : q.toBlobAttr("int8_weight");
   Value qv = ConstantOp::create(b, loc, qAttr.getType(), qAttr);
   Value s = ConstantOp::create(
       b, loc, scaleType,
@@ -165,9 +163,9 @@ readCalibrationTable(StringRef path, Location loc) {
     if (node.empty() || minText.trim().getAsDouble(lo) ||
         maxText.trim().getAsDouble(hi) || !std::isfinite(lo) ||
         !std::isfinite(hi) || lo > hi)
-      return emitError(loc) << "calibration table '" << path << "' line "
-                            << number + 1
-                            << ": expected 'NODE MIN MAX' with MIN <= MAX";
+      return emitError(loc)
+             << "calibration table '" << path << "' line " << number + 1
+             << ": expected 'NODE MIN MAX' with MIN <= MAX";
     ranges[node] = {lo, hi};
   }
   return ranges;
@@ -244,4 +242,3 @@ struct IngotQuantizePass
   }
 };
 } // namespace
-

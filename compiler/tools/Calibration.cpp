@@ -34,7 +34,8 @@ constexpr int kBins = 2048;
 struct Observed {
   std::vector<std::string> nodes; // the ops that read it
   double lo = INFINITY, hi = -INFINITY;
-  std::vector<double> histogram; // kBins over [lo, hi], or of |x| over [0, amax]
+  std::vector<double>
+      histogram; // kBins over [lo, hi], or of |x| over [0, amax]
   double amax() const { return std::max(std::fabs(lo), std::fabs(hi)); }
 };
 
@@ -80,10 +81,10 @@ bool makeFeeds(const ::ingot::Model &model, const std::string &path,
       const ::ingot::Tensor &t = it->second;
       std::vector<int64_t> want(info.shape, info.shape + info.rank);
       // Either one run's input exactly, or samples stacked along dim 0.
-      bool stacked = info.rank > 0 && t.shape.size() == info.rank &&
-                     std::equal(want.begin() + 1, want.end(),
-                                t.shape.begin() + 1) &&
-                     want[0] > 0 && t.shape[0] % want[0] == 0;
+      bool stacked =
+          info.rank > 0 && t.shape.size() == info.rank &&
+          std::equal(want.begin() + 1, want.end(), t.shape.begin() + 1) &&
+          want[0] > 0 && t.shape[0] % want[0] == 0;
       if (t.dtype != info.dtype || (t.shape != want && !stacked)) {
         std::string shape;
         for (int64_t d : want)
@@ -143,9 +144,9 @@ OwningOpRef<ModuleOp> instrument(ModuleOp module,
   mlir::ingot::updateFunctionResultTypes(func);
   Builder b(func.getContext());
   for (unsigned i = first; i < results.size(); ++i)
-    func.setResultAttr(i, "ingot.name",
-                       b.getStringAttr("calibration:" +
-                                       std::to_string(i - first)));
+    func.setResultAttr(
+        i, "ingot.name",
+        b.getStringAttr("calibration:" + std::to_string(i - first)));
   return clone;
 }
 
@@ -264,7 +265,7 @@ double entropyThreshold(const Observed &o, int levels) {
 } // namespace
 
 bool ::ingot::calibration::calibrate(ModuleOp module, const Options &options,
-                                   Ranges &ranges, std::string &error) {
+                                     Ranges &ranges, std::string &error) {
   if (options.method != "minmax" && options.method != "percentile" &&
       options.method != "entropy") {
     error = "unknown --calibration '" + options.method +
@@ -274,10 +275,21 @@ bool ::ingot::calibration::calibrate(ModuleOp module, const Options &options,
   std::vector<Observed> observed;
   OwningOpRef<ModuleOp> instrumented = instrument(module, observed);
   if (observed.empty()) {
-    error = "the model has no convolution, GEMM or matmul with constant "
-            "weights to quantize";
+    error = "the model has no convolution, GEMM or matmul with constant FP32 "
+            "weights to quantize (a model quantized already compiles "
+            "without --quantize)";
     return false;
   }
+  // Ranges are keyed by node name: two ops of one name would share one.
+  std::map<std::string, int> uses;
+  for (const Observed &o : observed)
+    for (const std::string &node : o.nodes)
+      if (++uses[node] == 2) {
+        error = "two quantizable ops share the node name '" + node +
+                "': the calibration table cannot tell them apart (give the "
+                "nodes unique names)";
+        return false;
+      }
   auto func = *instrumented->getOps<func::FuncOp>().begin();
   unsigned first = func.getNumResults() - observed.size();
 
@@ -300,9 +312,8 @@ bool ::ingot::calibration::calibrate(ModuleOp module, const Options &options,
     if (!makeFeeds(model, options.data, feeds, error))
       return false;
     ::ingot::Session session(model);
-    errs() << "ingotc: calibrating " << observed.size()
-           << " activations on " << feeds.size() << " runs ("
-           << options.method << ")\n";
+    errs() << "ingotc: calibrating " << observed.size() << " activations on "
+           << feeds.size() << " runs (" << options.method << ")\n";
     auto extremes = [&](size_t j, const float *v, size_t n) {
       for (size_t k = 0; k < n; ++k)
         if (v[k] == v[k]) {
@@ -357,14 +368,14 @@ bool ::ingot::calibration::calibrate(ModuleOp module, const Options &options,
 }
 
 bool ::ingot::calibration::writeTable(const std::string &path,
-                                    const Ranges &ranges,
-                                    const std::string &method,
-                                    std::string &error) {
+                                      const Ranges &ranges,
+                                      const std::string &method,
+                                      std::string &error) {
   std::error_code ec;
   llvm::raw_fd_ostream os(path, ec);
   if (ec) {
-    error = "cannot write the calibration table '" + path +
-            "': " + ec.message();
+    error =
+        "cannot write the calibration table '" + path + "': " + ec.message();
     return false;
   }
   os << "# Ingot calibration table (ingotc --calibration-table): one line per\n"

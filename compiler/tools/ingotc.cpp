@@ -8,12 +8,12 @@
 // packs plan, weights and code into one artifact.
 //
 //===----------------------------------------------------------------------===//
-#include "compiler/tools/Calibration.h"
 #include "codegen/ArtifactWriter.h"
 #include "codegen/CudaBackend.h"
 #include "codegen/HostBackend.h"
 #include "codegen/HostToolchain.h"
 #include "compiler/importer/OnnxImporter.h"
+#include "compiler/tools/Calibration.h"
 #include "dialects/ingot/IngotDialect.h"
 #include "passes/Passes.h"
 #include "runtime/tools/Version.h"
