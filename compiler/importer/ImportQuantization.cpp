@@ -280,7 +280,157 @@ static LogicalResult importDynamicQuantizeLinear(NodeContext &nc) {
   return success();
 }
 
+//===----------------------------------------------------------------------===//
+// onnxruntime's QOperator contrib ops (com.microsoft), which its quantizer
+// writes for everything but convolutions and matmuls: each is its float op
+// between dequantized inputs and a quantized output. Zero points may be
+// left out (0 of the input's type).
+//===----------------------------------------------------------------------===//
+
+/// Dequantizes input `x` with the (scale, zero point) inputs that follow it.
+static FailureOr<Value> dequantizedInput(NodeContext &nc, int x) {
+  FailureOr<Value> v = nc.requiredInput(x), scale = nc.requiredInput(x + 1);
+  if (failed(v) || failed(scale))
+    return failure();
+  return linear(nc, false, *v, *scale, nc.input(x + 2),
+                NodeContext::elementTypeOf(*v), 1);
+}
+
+/// Quantizes `y` with the (scale, zero point) inputs at `s`, to the type of
+/// the zero point, else of `like` (the quantized input).
+static LogicalResult quantizedOutput(NodeContext &nc, FailureOr<Value> y, int s,
+                                     Value like) {
+  FailureOr<Value> scale = nc.requiredInput(s);
+  if (failed(y) || failed(scale))
+    return failure();
+  return nc.setOutput(linear(nc, true, *y, *scale, nc.input(s + 1),
+                             NodeContext::elementTypeOf(like), 1));
+}
+
+/// QLinearAdd, QLinearMul: A, A_scale, A_zp, B, B_scale, B_zp, C_scale, C_zp.
+template <typename OpT>
+static LogicalResult importQLinearBinary(NodeContext &nc) {
+  FailureOr<Value> a = dequantizedInput(nc, 0), b = dequantizedInput(nc, 3);
+  if (failed(a) || failed(b))
+    return failure();
+  return quantizedOutput(nc, nc.createValue<OpT>({*a, *b}), 6, nc.input(0));
+}
+
+/// QLinearSigmoid, QLinearLeakyRelu: X, X_scale, X_zp, Y_scale, Y_zp.
+static LogicalResult importQLinearUnary(NodeContext &nc) {
+  FailureOr<Value> x = dequantizedInput(nc, 0);
+  if (failed(x))
+    return failure();
+  FailureOr<Value> y =
+      nc.opType() == "QLinearSigmoid"
+          ? nc.createValue<SigmoidOp>({*x})
+          : nc.createValue<LeakyReluOp>(
+                {*x}, {namedF32(nc.b, "alpha", nc.getFloat("alpha", 0.01f))});
+  return quantizedOutput(nc, y, 3, nc.input(0));
+}
+
+static LogicalResult refuseChannelsLast(NodeContext &nc) {
+  if (nc.getInt("channels_last", 0) != 0)
+    return nc.error() << "channels_last = 1 (NHWC input) is not supported";
+  return success();
+}
+
+static LogicalResult importQLinearGlobalAveragePool(NodeContext &nc) {
+  if (failed(refuseChannelsLast(nc)))
+    return failure();
+  FailureOr<Value> x = dequantizedInput(nc, 0);
+  if (failed(x))
+    return failure();
+  return quantizedOutput(nc, nc.createValue<GlobalAveragePoolOp>({*x}), 3,
+                         nc.input(0));
+}
+
+static LogicalResult importQLinearAveragePool(NodeContext &nc) {
+  if (failed(refuseChannelsLast(nc)))
+    return failure();
+  FailureOr<Value> x = dequantizedInput(nc, 0);
+  if (failed(x))
+    return failure();
+  SmallVector<NamedAttribute> attrs = windowAttrs(nc, /*withDilations=*/false);
+  attrs.push_back(namedBool(nc.b, "ceil_mode", nc.getInt("ceil_mode", 0)));
+  attrs.push_back(
+      namedBool(nc.b, "count_include_pad", nc.getInt("count_include_pad", 0)));
+  return quantizedOutput(nc, nc.createValue<AveragePoolOp>({*x}, attrs), 3,
+                         nc.input(0));
+}
+
+/// QLinearConcat: Y_scale, Y_zp, then (X, X_scale, X_zp) per input.
+static LogicalResult importQLinearConcat(NodeContext &nc) {
+  if (nc.numInputs() < 5 || (nc.numInputs() - 2) % 3 != 0)
+    return nc.error() << "expected Y_scale, Y_zero_point and (X, X_scale, "
+                         "X_zero_point) per input, got "
+                      << nc.numInputs() << " inputs";
+  SmallVector<Value> parts;
+  for (int i = 2; i < nc.numInputs(); i += 3) {
+    FailureOr<Value> x = dequantizedInput(nc, i);
+    if (failed(x))
+      return failure();
+    parts.push_back(*x);
+  }
+  FailureOr<Value> y = nc.createValue<ConcatOp>(
+      parts, {namedI64(nc.b, "axis", nc.getInt("axis", 0))});
+  return quantizedOutput(nc, y, 0, nc.input(2));
+}
+
+/// QGemm: A, a_scale, a_zp, B, b_scale, b_zp, C (int32 in units of
+/// alpha * a_scale * b_scale), y_scale, y_zp; a float result without
+/// y_scale.
+static LogicalResult importQGemm(NodeContext &nc) {
+  bool transB = nc.getInt("transB", 0) != 0;
+  FailureOr<Value> a = dequantizedInput(nc, 0);
+  FailureOr<Value> b = nc.requiredInput(3), bScale = nc.requiredInput(4);
+  if (failed(a) || failed(b) || failed(bScale))
+    return failure();
+  // Per-column weight parameters lie along B's N axis.
+  FailureOr<Value> bf = linear(nc, false, *b, *bScale, nc.input(5),
+                               NodeContext::elementTypeOf(*b), transB ? 0 : 1);
+  if (failed(bf))
+    return failure();
+  float alpha = nc.getFloat("alpha", 1.0f);
+  SmallVector<Value> operands = {*a, *bf};
+  if (Value c = nc.input(6)) {
+    FailureOr<Value> aScale = nc.requiredInput(1);
+    if (failed(aScale))
+      return failure();
+    FailureOr<Value> unit = nc.createValue<MulOp>({*aScale, *bScale});
+    if (failed(unit))
+      return failure();
+    unit = nc.createValue<MulOp>(
+        {*unit, nc.constFloat(NodeContext::elementTypeOf(*unit), alpha)});
+    if (failed(unit))
+      return failure();
+    // The bias is per column when it has more than one element.
+    FailureOr<Value> cf =
+        linear(nc, false, c, *unit, Value(), NodeContext::elementTypeOf(c),
+               std::max<int64_t>(0, NodeContext::rankOf(c).value_or(1) - 1));
+    if (failed(cf))
+      return failure();
+    operands.push_back(*cf);
+  }
+  FailureOr<Value> y = nc.createValue<GemmOp>(
+      operands, {namedF32(nc.b, "alpha", alpha),
+                 namedBool(nc.b, "trans_a", nc.getInt("transA", 0)),
+                 namedBool(nc.b, "trans_b", transB)});
+  if (!nc.input(7))
+    return nc.setOutput(y);
+  return quantizedOutput(nc, y, 7, nc.input(0));
+}
+
 void importer::addQuantizationHandlers(std::vector<HandlerEntry> &t) {
+  t.push_back({"com.microsoft.QLinearAdd", importQLinearBinary<AddOp>});
+  t.push_back({"com.microsoft.QLinearMul", importQLinearBinary<MulOp>});
+  t.push_back({"com.microsoft.QLinearSigmoid", importQLinearUnary});
+  t.push_back({"com.microsoft.QLinearLeakyRelu", importQLinearUnary});
+  t.push_back({"com.microsoft.QLinearGlobalAveragePool",
+               importQLinearGlobalAveragePool});
+  t.push_back({"com.microsoft.QLinearAveragePool", importQLinearAveragePool});
+  t.push_back({"com.microsoft.QLinearConcat", importQLinearConcat});
+  t.push_back({"com.microsoft.QGemm", importQGemm});
   t.push_back({"QuantizeLinear", importQuantizeLinear});
   t.push_back({"DequantizeLinear", importDequantizeLinear});
   t.push_back({"DynamicQuantizeLinear", importDynamicQuantizeLinear});

@@ -44,15 +44,20 @@ const std::vector<HandlerEntry> &handlerTable() {
   return table;
 }
 
-const NodeHandler *findHandler(StringRef opType) {
-  for (const HandlerEntry &entry : handlerTable())
-    if (opType == entry.opType)
-      return &entry.handler;
-  return nullptr;
-}
-
 bool isDefaultDomain(const std::string &domain) {
   return domain.empty() || domain == "ai.onnx";
+}
+
+/// The handler of a node: ONNX's operators by type, others (onnxruntime's
+/// com.microsoft contrib ops) as "domain.type".
+const NodeHandler *findHandler(const onnx::NodeProto &node) {
+  std::string key = isDefaultDomain(node.domain())
+                        ? node.op_type()
+                        : node.domain() + "." + node.op_type();
+  for (const HandlerEntry &entry : handlerTable())
+    if (key == entry.opType)
+      return &entry.handler;
+  return nullptr;
 }
 
 std::string nodeLabel(const onnx::NodeProto &node, int index) {
@@ -140,7 +145,7 @@ collectUnsupported(const onnx::GraphProto &graph, const std::string &where,
   for (int i = 0; i < graph.node_size(); ++i) {
     const onnx::NodeProto &node = graph.node(i);
     std::string label = nodeLabel(node, i);
-    if (!isDefaultDomain(node.domain()) || !findHandler(node.op_type())) {
+    if (!findHandler(node)) {
       std::string key = isDefaultDomain(node.domain())
                             ? node.op_type()
                             : node.domain() + "." + node.op_type();
@@ -366,7 +371,7 @@ LogicalResult GraphImporter::importNode(const onnx::NodeProto &node,
   for (int i = 0; i < node.input_size(); ++i)
     if (!node.input(i).empty() && !nc.input(i))
       return failure();
-  if (failed((*findHandler(node.op_type()))(nc)))
+  if (failed((*findHandler(node))(nc)))
     return failure();
   if (failedLookup)
     return failure();
