@@ -9,6 +9,8 @@
 # RUN: ingotc %t/qlinearconv.onnx --emit=import | FileCheck %s --check-prefix=QCONV
 # RUN: ingotc %t/dynamic.onnx --emit=import | FileCheck %s --check-prefix=DYN
 # RUN: not ingotc %t/blocked.onnx -o %t/blocked.ingot 2>&1 | FileCheck %s --check-prefix=BLOCKED
+# RUN: ingotc %t/contrib.onnx --emit=import | FileCheck %s --check-prefix=CONTRIB
+# RUN: not ingotc %t/contrib_nhwc.onnx -o %t/contrib_nhwc.ingot 2>&1 | FileCheck %s --check-prefix=NHWC
 import numpy as np
 from onnx import TensorProto, helper
 
@@ -66,3 +68,28 @@ save(model(nodes, [value("x", F32, [6])],
 nodes = [helper.make_node("DequantizeLinear", ["q", "s"], ["y"], axis=1, block_size=2)]
 inits = [const("q", np.zeros((2, 4), np.int8)), const("s", np.ones((2, 2), np.float32))]
 save(model(nodes, [], [value("y", F32, [2, 4])], inits, opset=21), d, "blocked.onnx", check=False)
+
+# onnxruntime's com.microsoft QOperator ops: the float op between
+# dequantized inputs and a quantized output.
+# CONTRIB: %[[A:.*]] = ingot.dequantize_linear %arg0
+# CONTRIB: %[[B:.*]] = ingot.dequantize_linear %arg1
+# CONTRIB: %[[S:.*]] = ingot.add %[[A]], %[[B]]
+# CONTRIB: %[[Q:.*]] = ingot.quantize_linear %[[S]], {{.*}} -> tensor<1x2x4x4xui8>
+# CONTRIB: %[[D:.*]] = ingot.dequantize_linear %[[Q]]
+# CONTRIB: %[[P:.*]] = ingot.global_average_pool %[[D]]
+# CONTRIB: ingot.quantize_linear %[[P]], {{.*}} -> tensor<1x2x1x1xui8>
+MS = "com.microsoft"
+scalars = [const("s", np.array(0.1, np.float32)), const("z", np.array(3, np.uint8))]
+nodes = [helper.make_node("QLinearAdd", ["a", "s", "z", "b", "s", "z", "s", "z"], ["c"], domain=MS),
+         helper.make_node("QLinearGlobalAveragePool", ["c", "s", "z", "s", "z"], ["y"], domain=MS)]
+m = model(nodes, [value("a", U8, [1, 2, 4, 4]), value("b", U8, [1, 2, 4, 4])],
+          [value("y", U8, [1, 2, 1, 1])], scalars)
+m.opset_import.append(helper.make_opsetid(MS, 1))
+save(m, d, "contrib.onnx", check=False)
+
+# NHWC: QLinearGlobalAveragePool: channels_last = 1 (NHWC input) is not supported
+nodes = [helper.make_node("QLinearGlobalAveragePool", ["a", "s", "z", "s", "z"], ["y"], domain=MS,
+                          channels_last=1)]
+m = model(nodes, [value("a", U8, [1, 4, 4, 2])], [value("y", U8, [1, 1, 1, 2])], scalars)
+m.opset_import.append(helper.make_opsetid(MS, 1))
+save(m, d, "contrib_nhwc.onnx", check=False)
