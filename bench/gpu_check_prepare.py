@@ -2,6 +2,11 @@
 seeded inputs, onnxruntime's outputs, and the model compiled for the CPU
 (--march x86-64-v3, portable) and for CUDA (sm_80, sm_90 + PTX).
 
+The INT8 entry is the text-direction classifier quantized by ingotc
+(--quantize=int8, calibrated on rendered crops, test/lib/text_images.py):
+its reference is the CPU artifact's output (the quantized semantics), not
+onnxruntime's FP32 one.
+
     .venv/bin/python bench/gpu_check_prepare.py out/gpu-check/models
 """
 import os
@@ -22,7 +27,18 @@ MODELS = [
     ("oww_hello_deepa", "../shared/models/oww_hello_deepa.onnx", None),
     ("ppocr_mobile_v2_cls", "../shared/models/ppocr_mobile_v2_cls.onnx", {"x": [1, 3, 48, 192]}),
     ("ppocr_v4_det", "../shared/models/ppocr_v4_det.onnx", {"x": [1, 3, 640, 640]}),
+    ("ppocr_mobile_v2_cls_int8", "../shared/models/ppocr_mobile_v2_cls.onnx",
+     {"x": [1, 3, 48, 192]}),
 ]
+
+
+def int8_args(folder, shapes):
+    """--quantize=int8 with 64 rendered calibration crops, one per run."""
+    import text_images
+    crops, _ = text_images.render_direction_set(64, seed=2002)
+    path = os.path.join(folder, "calibration.npz")
+    np.savez(path, x=crops)
+    return ["--quantize=int8", f"--calibration-data={path}"]
 
 
 def main():
@@ -45,10 +61,21 @@ def main():
         shape_args = []
         for n, arr in feeds.items():
             shape_args += ["--input-shape", n + ":" + "x".join(map(str, arr.shape))]
+        quantize = int8_args(folder, shapes) if name.endswith("_int8") else []
         for target, file, extra in [("cpu", "cpu.ingot", ["--march", "x86-64-v3"]),
                                     ("cuda", "cuda.ingot", [])]:
             subprocess.run([ingotc, path, "--target", target, "-o", os.path.join(folder, file),
-                            *extra, *shape_args], check=True)
+                            *extra, *shape_args, *quantize], check=True)
+        if quantize:
+            # The reference is the quantized model on the CPU.
+            out_dir = os.path.join(folder, "cpu_outputs")
+            subprocess.run([os.path.join(ROOT, "build/runtime/ingot-run"),
+                            os.path.join(folder, "cpu.ingot"), "--inputs",
+                            os.path.join(folder, "inputs.npz"), "--output-dir", out_dir,
+                            "--quiet"], check=True)
+            names = [o.name for o in sess.get_outputs()]
+            np.savez(os.path.join(folder, "ref.npz"),
+                     **{n: np.load(os.path.join(out_dir, n + ".npy")) for n in names})
         print(f"prepared {name}")
 
 

@@ -5,7 +5,8 @@
 #   1. every bundled model: the CUDA executor against the CPU artifact
 #      (ingot-gpu-test: steps, CUDA graph capture, replay, no graph), the
 #      CUDA outputs against onnxruntime's, and latency (graph / no graph)
-#      against onnxruntime on this machine's CPU;
+#      against onnxruntime on this machine's CPU (the INT8 classifier,
+#      quantized by ingotc, against its CPU artifact's outputs);
 #   2. ResNet-50 and BERT-base exported here from PyTorch with random
 #      weights, compiled here by the bundled ingotc in FP32, TF32, FP16 and
 #      BF16 (--precision; FP16/BF16 with --io-precision model, so the same
