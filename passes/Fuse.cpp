@@ -31,17 +31,6 @@ struct Group {
   Operation *anchor;
 };
 
-/// The ONNX node name in `loc`, or "" when it carries none.
-StringRef nodeName(Location loc) {
-  if (auto name = dyn_cast<NameLoc>(loc))
-    return name.getName().getValue();
-  if (auto fused = dyn_cast<FusedLoc>(loc))
-    for (Location inner : fused.getLocations())
-      if (StringRef name = nodeName(inner); !name.empty())
-        return name;
-  return "";
-}
-
 bool isSmallConstant(Value v) {
   auto constant = v.getDefiningOp<ConstantOp>();
   if (!constant)
@@ -260,7 +249,7 @@ struct IngotFusePass : ingot::impl::IngotFusePassBase<IngotFusePass> {
     Location anchorLoc = group.anchor->getLoc();
     auto fusion = FusionOp::create(b, anchorLoc, root->getResultTypes(),
                                    group.kind, inputs.getArrayRef());
-    if (StringRef node = nodeName(anchorLoc); !node.empty())
+    if (StringRef node = onnxNodeName(anchorLoc); !node.empty())
       fusion.setNodeAttr(b.getStringAttr(node));
     Block &body = fusion.getBlock();
     IRMapping mapping;
@@ -278,3 +267,13 @@ struct IngotFusePass : ingot::impl::IngotFusePassBase<IngotFusePass> {
   }
 };
 } // namespace
+
+StringRef mlir::ingot::onnxNodeName(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return name.getName().getValue();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location inner : fused.getLocations())
+      if (StringRef name = onnxNodeName(inner); !name.empty())
+        return name;
+  return "";
+}

@@ -36,6 +36,10 @@ struct FrontendPipelineOptions {
 void buildFrontendPipeline(OpPassManager &pm,
                            const FrontendPipelineOptions &options = {});
 
+/// The ONNX node name in `loc` (the importer's NameLoc, possibly inside a
+/// FusedLoc), or "" when it carries none.
+StringRef onnxNodeName(Location loc);
+
 /// The ONNX node name a quantizable op (a convolution, GEMM or matmul with
 /// constant weights) is known by in calibration tables, or "" when `op` is
 /// not one. Its activation is operand 0.

@@ -34,17 +34,6 @@ namespace mlir::ingot {
 using namespace mlir;
 using namespace mlir::ingot;
 
-/// The ONNX node name in `loc` (the importer's NameLoc), or "".
-static StringRef nodeNameOf(Location loc) {
-  if (auto name = dyn_cast<NameLoc>(loc))
-    return name.getName().getValue();
-  if (auto fused = dyn_cast<FusedLoc>(loc))
-    for (Location inner : fused.getLocations())
-      if (StringRef name = nodeNameOf(inner); !name.empty())
-        return name;
-  return "";
-}
-
 static bool isFloatConstant(Value v) {
   auto type = dyn_cast<RankedTensorType>(v.getType());
   return type && type.getElementType().isF32() && type.hasStaticShape() &&
@@ -73,7 +62,7 @@ std::string mlir::ingot::quantizableNodeName(Operation *op) {
   auto input = dyn_cast<RankedTensorType>(op->getOperand(0).getType());
   if (!input || !input.getElementType().isF32())
     return "";
-  return nodeNameOf(op->getLoc()).str();
+  return onnxNodeName(op->getLoc()).str();
 }
 
 /// `quantize_linear` + `dequantize_linear` of `x` to uint8 with the range
