@@ -116,14 +116,14 @@ static bool writeAtomically(const std::string &path, StringRef text) {
 /// the result. Returns the header's path, or "" (then the source is
 /// compiled whole): INGOT_HOST_PCH=0, no cache folder, or a failed build.
 static std::string precompiledPreamble(StringRef program,
-                                       ArrayRef<StringRef> flags) {
+                                       ArrayRef<StringRef> flags,
+                                       const std::string &preamble) {
   if (const char *env = std::getenv("INGOT_HOST_PCH");
       env && StringRef(env) == "0")
     return "";
   std::string dir = cacheFolder();
   if (dir.empty())
     return "";
-  std::string preamble = mlir::ingot::codegen::hostSourcePreamble();
   std::string key = program.str();
   for (StringRef f : flags)
     key += "\n" + f.str();
@@ -183,7 +183,7 @@ bool mlir::ingot::codegen::compileHostSource(
       "-fvisibility=hidden", "-w"};
   std::string preamble = hostSourcePreamble(), header;
   if (StringRef(source).starts_with(preamble))
-    header = precompiledPreamble(*program, flags);
+    header = precompiledPreamble(*program, flags, preamble);
   {
     std::error_code ec;
     raw_fd_ostream os(src, ec);
