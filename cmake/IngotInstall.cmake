@@ -19,13 +19,16 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/runtime/include/ingot
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}
         FILES_MATCHING PATTERN "*.h" PATTERN "*.hpp")
 
-# The tools find the installed runtime next to them; the compiler tools keep
-# the path to the shared MLIR/LLVM they were linked with.
+# The tools find the installed runtime next to them (ingotc too: it runs
+# models for --quantize calibration); the compiler tools keep the path to
+# the shared MLIR/LLVM they were linked with.
 set(_ingot_tools ingot-run ingot-bench)
 set_target_properties(${_ingot_tools} PROPERTIES
                       INSTALL_RPATH "$ORIGIN/../${CMAKE_INSTALL_LIBDIR}")
 if(INGOT_BUILD_COMPILER)
-  set_target_properties(ingotc ingot-opt PROPERTIES INSTALL_RPATH_USE_LINK_PATH ON)
+  set_target_properties(ingotc ingot-opt PROPERTIES
+                        INSTALL_RPATH "$ORIGIN/../${CMAKE_INSTALL_LIBDIR}"
+                        INSTALL_RPATH_USE_LINK_PATH ON)
   list(APPEND _ingot_tools ingotc ingot-opt)
 endif()
 install(TARGETS ${_ingot_tools} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})

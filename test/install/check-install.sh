@@ -33,6 +33,9 @@ done
 installed_runtime=$(readlink -f "$prefix/lib/libingot_runtime.so")
 [ "$(runtime_of "$prefix/bin/ingot-run")" = "$installed_runtime" ] ||
   { echo "FAIL: installed ingot-run does not load the installed runtime"; ldd "$prefix/bin/ingot-run"; exit 1; }
+# ingotc runs models itself (--quantize calibration): the installed runtime.
+[ "$(runtime_of "$prefix/bin/ingotc")" = "$installed_runtime" ] ||
+  { echo "FAIL: installed ingotc does not load the installed runtime"; ldd "$prefix/bin/ingotc"; exit 1; }
 "$prefix/bin/ingot-run" "$artifact" --random-inputs --quiet
 
 # A client project of its own.
