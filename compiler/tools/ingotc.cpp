@@ -262,10 +262,24 @@ prepareQuantization(ModuleOp module,
     lowering.quantizeSkip.push_back(quantizable.front());
     lowering.quantizeSkip.push_back(quantizable.back());
   }
+  auto report = [&] {
+    size_t skipped = 0;
+    for (const std::string &name : quantizable)
+      skipped += llvm::is_contained(lowering.quantizeSkip, name);
+    errs() << "ingotc: quantizing " << quantizable.size() - skipped << " of "
+           << quantizable.size() << " convolutions and matmuls to int8\n";
+  };
   if (calibrationData.empty()) {
     lowering.calibrationTable = calibrationTable;
+    report();
     return true;
   }
+#ifndef INGOT_CALIBRATION
+  errs() << "ingotc: error: this ingotc was built without calibration "
+            "(INGOT_STATIC_COMPILER): use --calibration-table with ranges "
+            "written by another ingotc\n";
+  return false;
+#else
   ::ingot::calibration::Options options;
   options.data = calibrationData;
   options.method = calibrationMethod;
@@ -292,12 +306,9 @@ prepareQuantization(ModuleOp module,
     return false;
   }
   lowering.calibrationTable = table;
-  size_t skipped = 0;
-  for (const std::string &name : quantizable)
-    skipped += llvm::is_contained(lowering.quantizeSkip, name);
-  errs() << "ingotc: quantizing " << quantizable.size() - skipped << " of "
-         << quantizable.size() << " convolutions and matmuls to int8\n";
+  report();
   return true;
+#endif
 }
 
 /// --stats: what the plan runs and how much memory it touches. The counts
