@@ -380,7 +380,6 @@ def run(c):
 # INGOT_E2E_CASES=regex runs only the matching cases (while iterating).
 only = os.environ.get("INGOT_E2E_CASES")
 if only:
-    import re
     cases = [c for c in cases if re.search(only, c[0])]
 with ThreadPoolExecutor(max_workers=2) as pool:
     results = list(pool.map(run, cases))
