@@ -136,6 +136,10 @@ LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan,
       Operation *lib = regionLibraryOp(region);
       Type libType =
           cast<ShapedType>(lib->getResult(0).getType()).getElementType();
+      if (isa<ConvIntegerOp>(lib))
+        return region.emitError() << "cuda: integer convolutions "
+                                     "(ingot.conv_integer) run on the CPU "
+                                     "only so far";
       if (!libType.isF32() && !isReducedFloat(libType))
         return region.emitError()
                << "cuda: library ops support f32, f16 and bf16 only";

@@ -13,7 +13,12 @@ using namespace mlir::ingot::codegen;
 void codegen::buildHostLoweringPipeline(OpPassManager &pm,
                                         const LoweringOptions &options) {
   OpPassManager &fn = pm.nest<func::FuncOp>();
-  fn.addPass(createIngotQuantizePass());
+  // The CPU has integer convolution kernels; CUDA runs quantized models in
+  // float so far.
+  bool integerKernels = options.target == "host";
+  IngotQuantizePassOptions dequantize;
+  dequantize.integerKernels = integerKernels;
+  fn.addPass(createIngotQuantizePass(dequantize));
   fn.addPass(createIngotFoldBatchNormPass());
   fn.addPass(createCanonicalizerPass());
   // Post-training quantization: after batch-norm folding (the weights are
@@ -21,6 +26,7 @@ void codegen::buildHostLoweringPipeline(OpPassManager &pm,
   if (!options.calibrationTable.empty()) {
     IngotQuantizePassOptions quantize;
     quantize.calibrationTable = options.calibrationTable;
+    quantize.integerKernels = integerKernels;
     quantize.skip.assign(options.quantizeSkip.begin(),
                          options.quantizeSkip.end());
     fn.addPass(createIngotQuantizePass(quantize));

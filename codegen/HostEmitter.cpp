@@ -313,7 +313,9 @@ LogicalResult KernelWriter::reductionKernel(Operation *epilogueRoot) {
 LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
   Value libResult = lib->getResult(0);
   Type libType = elementTypeOf(libResult);
-  if (!libType.isF32() && !isReducedFloat(libType))
+  // Integer convolutions return exact int32 sums for the epilogue to scale.
+  bool integerSums = isa<ConvIntegerOp>(lib);
+  if (!libType.isF32() && !isReducedFloat(libType) && !integerSums)
     return fail("library ops support f32, f16 and bf16 only");
   ArrayRef<int64_t> outShape = shapeOf(libResult);
   std::string call;
@@ -323,7 +325,10 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
   // narrowed by the epilogue: correct first; the GPU gets native FP16/BF16.
   bool narrowResult =
       isReducedFloat(libType) || elementTypeOf(root->getResult(0)) != libType;
-  std::string libOut = narrowResult ? "a.lib" : "a.out";
+  // The scratch is float-typed; int32 sums share its 4-byte elements.
+  std::string libOut = !narrowResult ? "a.out"
+                       : integerSums ? "((int32_t *)a.lib)"
+                                     : "a.lib";
   unsigned scratchSlots = 0;
   if (narrowResult) {
     entryBody += "  a.lib = ig_scratch(" + str(scratchSlots++) + ", " +
@@ -390,6 +395,19 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
                pointer(op.getInput()) + ", " + pointer(op.getWeight()) + ", " +
                libOut + ");\n";
         read = withChannelBias(op.getBias(), op.getChannelsLast());
+      })
+      .Case([&](ConvIntegerOp op) {
+        FailureOr<std::string> params = convParams(op);
+        if (failed(params)) {
+          status = failure();
+          return;
+        }
+        bool isSigned = !elementTypeOf(op.getInput()).isUnsignedInteger();
+        call = *params + "  ctx->api->conv_i8(ctx, &p, " +
+               pointer(op.getInput()) + ", " + str(isSigned) + ", " +
+               str(op.getInputZeroPoint()) + ", " + pointer(op.getWeight()) +
+               ", " + libOut + ");\n";
+        read = [&](const Index &idx) { return outAt(idx); };
       })
       .Case([&](ConvTransposeOp op) {
         FailureOr<std::string> params = convParams(op);

@@ -15,7 +15,7 @@ template <typename ConvLike>
 static ConvCall commonConv(ConvLike op, bool transposed) {
   ConvCall c;
   c.transposed = transposed;
-  if constexpr (std::is_same_v<ConvLike, ConvOp>)
+  if constexpr (!std::is_same_v<ConvLike, ConvTransposeOp>)
     c.channelsLast = op.getChannelsLast();
   // The geometry in NC[D]HW terms, whatever the layout.
   SmallVector<int64_t> xs = channelsFirstShape(shapeOf(op.getInput()),
@@ -43,6 +43,11 @@ static ConvCall commonConv(ConvLike op, bool transposed) {
 
 FailureOr<ConvCall> codegen::describeConv(Operation *op) {
   if (auto conv = dyn_cast<ConvOp>(op)) {
+    if (conv.getAutoPad() != "NOTSET")
+      return conv.emitError() << "convolution with unresolved auto_pad";
+    return commonConv(conv, false);
+  }
+  if (auto conv = dyn_cast<ConvIntegerOp>(op)) {
     if (conv.getAutoPad() != "NOTSET")
       return conv.emitError() << "convolution with unresolved auto_pad";
     return commonConv(conv, false);
@@ -168,7 +173,7 @@ uint64_t codegen::flopsOf(const GemmCall &g) {
 }
 
 uint64_t codegen::libraryFlops(Operation *op) {
-  if (isa<ConvOp, ConvTransposeOp>(op)) {
+  if (isa<ConvOp, ConvIntegerOp, ConvTransposeOp>(op)) {
     FailureOr<ConvCall> c = describeConv(op);
     return succeeded(c) ? flopsOf(*c) : 0;
   }

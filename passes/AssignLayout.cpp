@@ -131,7 +131,8 @@ void wrapChannelsLast(Operation *op, DenseMap<Value, Value> &weights) {
   if (!resultType || resultType.getRank() < 3 || resultType.getRank() > 5 ||
       !staticType(op->getOperand(0)))
     return;
-  if (isa<ConvOp>(op) && !staticType(op->getOperand(1)))
+  bool convolution = isa<ConvOp, ConvIntegerOp>(op);
+  if (convolution && !staticType(op->getOperand(1)))
     return;
   int64_t rank = resultType.getRank();
   SmallVector<int64_t> toLast = toChannelsLastPerm(rank);
@@ -145,7 +146,7 @@ void wrapChannelsLast(Operation *op, DenseMap<Value, Value> &weights) {
   if (!inputLast)
     inputLast = transposed(b, loc, input, toLast);
   Value weightLast;
-  if (isa<ConvOp>(op)) { // O I kH kW -> O kH kW I: the same permutation.
+  if (convolution) { // O I kH kW -> O kH kW I: the same permutation.
     Value weight = op->getOperand(1);
     Value &cached = weights[weight];
     bool reusable = cached && cached.getParentBlock() == op->getBlock() &&
@@ -404,10 +405,16 @@ struct IngotAssignLayoutPass
     // onnxruntime's latency on 2 cores), not on dense 3x3 stacks, whose
     // NCHW GEMM shapes suit Eigen better (ResNet-50 1.32 -> 1.45x).
     bool depthwise = false;
-    getOperation().walk([&](ConvOp conv) {
+    auto isDepthwise = [](auto conv) {
       auto input = dyn_cast<RankedTensorType>(conv.getInput().getType());
-      depthwise |= conv.getGroup() > 1 && input && input.getRank() >= 3 &&
-                   input.getDimSize(1) == conv.getGroup();
+      return conv.getGroup() > 1 && input && input.getRank() >= 3 &&
+             input.getDimSize(1) == int64_t(conv.getGroup());
+    };
+    getOperation().walk([&](Operation *op) {
+      if (auto conv = dyn_cast<ConvOp>(op))
+        depthwise |= isDepthwise(conv);
+      if (auto conv = dyn_cast<ConvIntegerOp>(op))
+        depthwise |= isDepthwise(conv);
     });
     return depthwise ? "nhwc" : "nchw";
   }
@@ -423,7 +430,7 @@ struct IngotAssignLayoutPass
     SmallVector<Operation *> targets;
     getOperation().walk([&](Operation *op) {
       auto channelsLast = op->getAttrOfType<BoolAttr>("channels_last");
-      if (isa<ConvOp, MaxPoolOp, AveragePoolOp>(op) &&
+      if (isa<ConvOp, ConvIntegerOp, MaxPoolOp, AveragePoolOp>(op) &&
           !(channelsLast && channelsLast.getValue()))
         targets.push_back(op);
     });

@@ -68,6 +68,15 @@ def IngotQuantizePass : Pass<"ingot-quantize", "func::FuncOp"> {
     arithmetic, so that batch-norm folding, layout and precision see
     constant weights.
 
+    With `integer-kernels` (the CPU target): a convolution between a
+    dequantized 8-bit activation (per-tensor scale and zero point) and
+    dequantized constant int8 weights (symmetric, per tensor or per output
+    channel) becomes `ingot.conv_integer` on the integers, followed by a
+    `dequantize_linear` with the product of the scales and the bias: the
+    epilogue of an int32-accumulating library call. Weights quantized here
+    then have 7 bits (|w| <= 63), which the CPU kernel needs to use its
+    fastest instruction exactly.
+
     Table format: one `NODE MIN MAX` line per quantized op (the FP32 range
     of its activation input); `#` starts a comment.
   }];
@@ -76,6 +85,9 @@ def IngotQuantizePass : Pass<"ingot-quantize", "func::FuncOp"> {
            "file of NODE MIN MAX lines: quantize those ops">,
     ListOption<"skip", "skip", "std::string",
                "ONNX node names that stay in float">,
+    Option<"integerKernels", "integer-kernels", "bool", "false",
+           "rewrite quantized convolutions to ingot.conv_integer (the CPU's "
+           "int8 kernels); weights quantized here get 7 bits">,
   ];
   let dependentDialects = ["::mlir::ingot::IngotDialect"];
 }

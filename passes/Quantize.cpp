@@ -88,9 +88,9 @@ static Value fakeQuantizeActivation(OpBuilder &b, Location loc, Value x,
 }
 
 /// The weights as int8 (symmetric, per output channel along `axis`: scale =
-/// max |w| / 127) behind a `dequantize_linear`.
+/// max |w| / levels, levels 127 or 63) behind a `dequantize_linear`.
 static FailureOr<Value> quantizeWeight(OpBuilder &b, Location loc, Value w,
-                                       int64_t axis) {
+                                       int64_t axis, float levels) {
   Attribute attr;
   if (!matchPattern(w, m_Constant(&attr)))
     return failure();
@@ -107,13 +107,13 @@ static FailureOr<Value> quantizeWeight(OpBuilder &b, Location loc, Value w,
     scales[channelOf(i)] = std::max(
         scales[channelOf(i)], std::fabs(static_cast<float>(t->floats[i])));
   for (float &s : scales)
-    s = s > 0 ? s / 127.0f : 1.0f;
+    s = s > 0 ? s / levels : 1.0f;
   Type i8 = b.getIntegerType(8);
   HostTensor q = HostTensor::zeros(t->type.clone(i8));
   for (int64_t i = 0; i < t->size(); ++i) {
     float v =
         std::nearbyint(static_cast<float>(t->floats[i]) / scales[channelOf(i)]);
-    q.ints[i] = static_cast<int64_t>(std::min(std::max(v, -127.0f), 127.0f));
+    q.ints[i] = static_cast<int64_t>(std::min(std::max(v, -levels), levels));
   }
   SmallVector<int64_t> paramShape(shape.size(), 1);
   paramShape[axis] = channels;
@@ -160,6 +160,104 @@ readCalibrationTable(StringRef path, Location loc) {
   return ranges;
 }
 
+/// The value of a one-element constant, or nullopt.
+static std::optional<double> scalarConstant(Value v) {
+  Attribute attr;
+  if (!matchPattern(v, m_Constant(&attr)))
+    return std::nullopt;
+  std::optional<HostTensor> t = HostTensor::fromAttr(attr, 1);
+  if (!t || t->size() != 1)
+    return std::nullopt;
+  return t->type.getElementType().isIntOrIndex() ? double(t->ints[0])
+                                                 : t->floats[0];
+}
+
+/// conv(dequantize(xq: 8-bit, scalar scale, scalar zero),
+///      dequantize(wq: int8 constant, per-tensor or per-output-channel
+///      scale, zero 0)) + bias
+/// -> dequantize(conv_integer(xq, wq), x_scale * w_scale[m]) + bias: the
+/// same sums, exact in int32, scaled in the epilogue. Returns whether it
+/// rewrote.
+static bool convToInteger(ConvOp conv) {
+  auto resultType = dyn_cast<RankedTensorType>(conv.getType());
+  if (!resultType || !resultType.hasStaticShape() ||
+      !resultType.getElementType().isF32() || conv.getChannelsLast() ||
+      conv.getAutoPad() != "NOTSET")
+    return false;
+  auto dqx = conv.getInput().getDefiningOp<DequantizeLinearOp>();
+  auto dqw = conv.getWeight().getDefiningOp<DequantizeLinearOp>();
+  if (!dqx || !dqw)
+    return false;
+  Type xType = getElementTypeOrSelf(dqx.getInput().getType());
+  if (!xType.isInteger(8))
+    return false;
+  std::optional<double> xScale = scalarConstant(dqx.getScale()),
+                        xZero = scalarConstant(dqx.getZeroPoint());
+  if (!xScale || !xZero)
+    return false;
+  // The weights: int8 constants, zero points all 0, one scale or one per
+  // output channel (shaped [M, 1, ...] to broadcast over O I kH kW).
+  Attribute wAttr, wsAttr, wzAttr;
+  if (!matchPattern(dqw.getInput(), m_Constant(&wAttr)) ||
+      !matchPattern(dqw.getScale(), m_Constant(&wsAttr)) ||
+      !matchPattern(dqw.getZeroPoint(), m_Constant(&wzAttr)))
+    return false;
+  auto wType = cast<RankedTensorType>(dqw.getInput().getType());
+  if (!wType.getElementType().isSignlessInteger(8) || !wType.hasStaticShape())
+    return false;
+  int64_t channels = resultType.getDimSize(1);
+  std::optional<HostTensor> wScale = HostTensor::fromAttr(wsAttr, channels),
+                            wZero = HostTensor::fromAttr(wzAttr, channels);
+  if (!wScale || !wZero ||
+      llvm::any_of(wZero->ints, [](int64_t z) { return z != 0; }))
+    return false;
+  int64_t scales = wScale->size();
+  if (scales != 1 &&
+      (scales != channels || wScale->type.getRank() != wType.getRank() ||
+       wScale->type.getDimSize(0) != channels))
+    return false;
+
+  OpBuilder b(conv);
+  Location loc = conv.getLoc();
+  auto accType = resultType.clone(b.getI32Type());
+  Value acc = ConvIntegerOp::create(
+      b, loc, accType, dqx.getInput(), dqw.getInput(),
+      b.getI64IntegerAttr(static_cast<int64_t>(*xZero)), conv.getGroupAttr(),
+      conv.getAutoPadAttr(), conv.getKernelShapeAttr(), conv.getPadsAttr(),
+      conv.getStridesAttr(), conv.getDilationsAttr(),
+      b.getBoolAttr(false));
+  // One scale per output channel, [M, 1, ...] against N M spatial...
+  SmallVector<int64_t> perChannel(resultType.getRank() - 1, 1);
+  perChannel[0] = channels;
+  std::vector<float> combined(channels);
+  for (int64_t m = 0; m < channels; ++m)
+    combined[m] = static_cast<float>(*xScale) *
+                  static_cast<float>(wScale->floats[scales == 1 ? 0 : m]);
+  auto scaleType = RankedTensorType::get(perChannel, b.getF32Type());
+  auto zeroType = RankedTensorType::get({}, b.getI32Type());
+  Value scale = ConstantOp::create(
+      b, loc, scaleType,
+      DenseElementsAttr::get(scaleType, ArrayRef<float>(combined)));
+  Value zero = ConstantOp::create(
+      b, loc, zeroType, DenseElementsAttr::get(zeroType, APInt(32, 0)));
+  Value y = DequantizeLinearOp::create(b, loc, resultType, acc, scale, zero);
+  if (Value bias = conv.getBias()) {
+    // Still a dequantize of an int32 constant in a QDQ model: the reshape
+    // folds once that has (below).
+    auto biasType = RankedTensorType::get(perChannel, b.getF32Type());
+    auto shapeType = RankedTensorType::get(
+        {static_cast<int64_t>(perChannel.size())}, b.getI64Type());
+    Value shape = ConstantOp::create(
+        b, loc, shapeType,
+        DenseElementsAttr::get(shapeType, ArrayRef<int64_t>(perChannel)));
+    Value reshaped = ReshapeOp::create(b, loc, biasType, bias, shape);
+    y = AddOp::create(b, loc, resultType, y, reshaped);
+  }
+  conv.getResult().replaceAllUsesWith(y);
+  conv.erase();
+  return true;
+}
+
 namespace {
 /// dequantize_linear(constant, constant, constant) -> float constant.
 struct FoldConstantDequantize : OpRewritePattern<DequantizeLinearOp> {
@@ -194,6 +292,14 @@ struct IngotQuantizePass
   void runOnOperation() override {
     if (!calibrationTable.empty() && failed(insertQuantization()))
       return signalPassFailure();
+    // Before the constant weights fold to float: the rewrite reads them as
+    // integers.
+    if (integerKernels) {
+      SmallVector<ConvOp> convs;
+      getOperation().walk([&](ConvOp conv) { convs.push_back(conv); });
+      for (ConvOp conv : convs)
+        convToInteger(conv);
+    }
     RewritePatternSet patterns(&getContext());
     patterns.add<FoldConstantDequantize>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
@@ -219,7 +325,12 @@ struct IngotQuantizePass
       auto [lo, hi] = ranges->lookup(quantizableNodeName(op));
       auto [weight, axis] = quantizableWeight(op);
       b.setInsertionPoint(op);
-      FailureOr<Value> w = quantizeWeight(b, op->getLoc(), weight, axis);
+      // The CPU's integer kernel is exact and fastest when each pair of
+      // weights it adds has |w0| + |w1| <= 128 (see IntegerKernels.cpp):
+      // 7-bit weights, as onnxruntime's reduce_range gives for AVX2.
+      float levels = integerKernels ? 63.0f : 127.0f;
+      FailureOr<Value> w =
+          quantizeWeight(b, op->getLoc(), weight, axis, levels);
       if (failed(w))
         continue;
       // Every quantizable op has its weights as operand 1.

@@ -201,6 +201,77 @@ static void samePads(const Window &w, ArrayRef<int64_t> inSpatial,
   }
 }
 
+/// The result of a forward convolution (float or integer): shape checks
+/// and output sizes shared by ingot.conv and ingot.conv_integer.
+template <typename Adaptor>
+static LogicalResult
+inferConvResult(std::optional<Location> loc, StringRef opName,
+                Adaptor adaptor, Type biasType, Type element,
+                SmallVectorImpl<ShapedTypeComponents> &results) {
+  std::optional<Dims> x = getDims(adaptor.getInput().getType()),
+                      wt = getDims(adaptor.getWeight().getType());
+  if (!x && !wt)
+    return pushResult(results, std::nullopt, element);
+  // Channels-last operands are checked in their NC[D]HW / OI[D]HW view.
+  bool channelsLast = adaptor.getChannelsLast();
+  if (x)
+    x = channelsFirstShape(*x, channelsLast);
+  if (wt)
+    wt = channelsFirstShape(*wt, channelsLast);
+  int64_t rank = x ? x->size() : wt->size();
+  if (rank < 3)
+    return emitOptionalError(loc, "'", opName,
+                             "' needs rank >= 3 (N, C, spatial...), got rank ",
+                             rank);
+  if (x && wt && x->size() != wt->size())
+    return emitOptionalError(loc, "'", opName, "' input ", formatDims(*x),
+                             " and weight ", formatDims(*wt),
+                             " must have the same rank");
+  int64_t spatial = rank - 2;
+  int64_t group = adaptor.getGroup();
+  if (group < 1)
+    return emitOptionalError(loc, "'", opName, "' group must be >= 1, got ",
+                             group);
+  std::optional<Dims> weightKernel;
+  if (wt)
+    weightKernel = Dims(wt->begin() + 2, wt->end());
+  FailureOr<Window> w =
+      resolveWindow(loc, opName, spatial, adaptor.getAutoPad(),
+                    adaptor.getKernelShape(), adaptor.getPads(),
+                    adaptor.getStrides(), adaptor.getDilations(), weightKernel);
+  if (failed(w))
+    return failure();
+  int64_t channels = x ? (*x)[1] : kDyn;
+  int64_t m = wt ? (*wt)[0] : kDyn;
+  if (wt && channels != kDyn && (*wt)[1] != kDyn &&
+      channels != (*wt)[1] * group)
+    return emitOptionalError(loc, "'", opName, "' input has ", channels,
+                             " channels but weight ", formatDims(*wt),
+                             " with group ", group, " expects ",
+                             (*wt)[1] * group);
+  if (m != kDyn && m % group != 0)
+    return emitOptionalError(loc, "'", opName, "' ", m,
+                             " output channels are not divisible by group ",
+                             group);
+  if (biasType) {
+    std::optional<Dims> b = getDims(biasType);
+    if (b && (b->size() != 1 || ((*b)[0] != kDyn && m != kDyn && (*b)[0] != m)))
+      return emitOptionalError(loc, "'", opName, "' bias ", formatDims(*b),
+                               " must be 1-D of size ", m);
+  }
+  Dims out = {x ? (*x)[0] : kDyn, m};
+  for (int64_t i = 0; i < spatial; ++i) {
+    FailureOr<int64_t> o =
+        windowOutput(loc, opName, *w, i, x ? (*x)[i + 2] : kDyn, false);
+    if (failed(o))
+      return failure();
+    out.push_back(*o);
+  }
+  if (channelsLast)
+    out = permuted<int64_t>(out, toChannelsLastPerm(out.size()));
+  return pushResult(results, out, element);
+}
+
 LogicalResult ConvOp::inferReturnTypeComponents(
     MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<ShapedTypeComponents> &results) {
@@ -211,66 +282,17 @@ LogicalResult ConvOp::inferReturnTypeComponents(
   FailureOr<Type> element = commonElementType(loc, types, "ingot.conv");
   if (failed(element))
     return failure();
-  std::optional<Dims> x = getDims(types[0]), wt = getDims(types[1]);
-  if (!x && !wt)
-    return pushResult(results, std::nullopt, *element);
-  // Channels-last operands are checked in their NC[D]HW / OI[D]HW view.
-  bool channelsLast = adaptor.getChannelsLast();
-  if (x)
-    x = channelsFirstShape(*x, channelsLast);
-  if (wt)
-    wt = channelsFirstShape(*wt, channelsLast);
-  int64_t rank = x ? x->size() : wt->size();
-  if (rank < 3)
-    return emitOptionalError(
-        loc, "'ingot.conv' needs rank >= 3 (N, C, spatial...), got rank ",
-        rank);
-  if (x && wt && x->size() != wt->size())
-    return emitOptionalError(loc, "'ingot.conv' input ", formatDims(*x),
-                             " and weight ", formatDims(*wt),
-                             " must have the same rank");
-  int64_t spatial = rank - 2;
-  int64_t group = adaptor.getGroup();
-  if (group < 1)
-    return emitOptionalError(loc, "'ingot.conv' group must be >= 1, got ",
-                             group);
-  std::optional<Dims> weightKernel;
-  if (wt)
-    weightKernel = Dims(wt->begin() + 2, wt->end());
-  FailureOr<Window> w =
-      resolveWindow(loc, "ingot.conv", spatial, adaptor.getAutoPad(),
-                    adaptor.getKernelShape(), adaptor.getPads(),
-                    adaptor.getStrides(), adaptor.getDilations(), weightKernel);
-  if (failed(w))
-    return failure();
-  int64_t channels = x ? (*x)[1] : kDyn;
-  int64_t m = wt ? (*wt)[0] : kDyn;
-  if (wt && channels != kDyn && (*wt)[1] != kDyn &&
-      channels != (*wt)[1] * group)
-    return emitOptionalError(
-        loc, "'ingot.conv' input has ", channels, " channels but weight ",
-        formatDims(*wt), " with group ", group, " expects ", (*wt)[1] * group);
-  if (m != kDyn && m % group != 0)
-    return emitOptionalError(loc, "'ingot.conv' ", m,
-                             " output channels are not divisible by group ",
-                             group);
-  if (adaptor.getBias()) {
-    std::optional<Dims> b = getDims(adaptor.getBias().getType());
-    if (b && (b->size() != 1 || ((*b)[0] != kDyn && m != kDyn && (*b)[0] != m)))
-      return emitOptionalError(loc, "'ingot.conv' bias ", formatDims(*b),
-                               " must be 1-D of size ", m);
-  }
-  Dims out = {x ? (*x)[0] : kDyn, m};
-  for (int64_t i = 0; i < spatial; ++i) {
-    FailureOr<int64_t> o =
-        windowOutput(loc, "ingot.conv", *w, i, x ? (*x)[i + 2] : kDyn, false);
-    if (failed(o))
-      return failure();
-    out.push_back(*o);
-  }
-  if (channelsLast)
-    out = permuted<int64_t>(out, toChannelsLastPerm(out.size()));
-  return pushResult(results, out, *element);
+  return inferConvResult(loc, "ingot.conv", adaptor,
+                         adaptor.getBias() ? adaptor.getBias().getType()
+                                           : Type(),
+                         *element, results);
+}
+
+LogicalResult ConvIntegerOp::inferReturnTypeComponents(
+    MLIRContext *context, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<ShapedTypeComponents> &results) {
+  return inferConvResult(loc, "ingot.conv_integer", adaptor, Type(),
+                         IntegerType::get(context, 32), results);
 }
 
 LogicalResult ConvTransposeOp::inferReturnTypeComponents(

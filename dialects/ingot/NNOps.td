@@ -74,6 +74,27 @@ def Ingot_ConvOp : Ingot_Op<"conv"> {
   let hasCanonicalizer = 1;
 }
 
+def Ingot_ConvIntegerOp : Ingot_Op<"conv_integer"> {
+  let summary = "8-bit integer convolution with exact int32 sums";
+  let description = [{
+    ONNX ConvInteger with a zero-point-free (symmetric) int8 weight:
+    `y = conv(x - input_zero_point, w)`, summed in int32. The padding is the
+    zero point, which stands for a real 0. ingot-quantize writes it for a
+    convolution between dequantized 8-bit tensors; the scales are applied by
+    the `dequantize_linear` that follows it.
+
+    ```mlir
+    %acc = ingot.conv_integer %xq, %wq {input_zero_point = 3 : i64, pads = array<i64: 1, 1, 1, 1>}
+        : (tensor<1x3x8x8xui8>, tensor<4x3x3x3xi8>) -> tensor<1x4x8x8xi32>
+    ```
+  }];
+  let arguments = !con((ins TensorOf<[I8, UI8]>:$input, TensorOf<[I8]>:$weight,
+                            DefaultValuedAttr<I64Attr, "0">:$input_zero_point,
+                            DefaultValuedAttr<I64Attr, "1">:$group),
+                       Ingot_WindowAttrs.attrs, Ingot_ChannelsLastAttr.attrs);
+  let results = (outs TensorOf<[I32]>:$output);
+}
+
 def Ingot_ConvTransposeOp : Ingot_Op<"conv_transpose"> {
   let summary = "N-d transposed (fractionally strided) convolution";
   let description = [{

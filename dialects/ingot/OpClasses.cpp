@@ -29,7 +29,7 @@ OpClass mlir::ingot::classifyOp(Operation *op) {
       .Case<ReduceMeanOp, ReduceSumOp, ReduceMaxOp, ReduceMinOp, ReduceProdOp,
             SoftmaxOp, LogSoftmaxOp, LayerNormOp, GlobalAveragePoolOp,
             GlobalMaxPoolOp>([](auto) { return OpClass::Reduction; })
-      .Case<MatMulOp, GemmOp, ConvOp, ConvTransposeOp>(
+      .Case<MatMulOp, GemmOp, ConvOp, ConvIntegerOp, ConvTransposeOp>(
           [](auto) { return OpClass::Library; })
       .Case<ShapeOp, ConstantOfShapeOp, RangeOp, SplitOp>(
           [](auto) { return OpClass::ShapeOnly; })

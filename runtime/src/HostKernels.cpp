@@ -617,7 +617,7 @@ void parallelForEntry(const IngotKernelContext *ctx, int64_t n, int64_t grain,
 }
 
 const IngotHostApi kApi = {INGOT_KERNEL_ABI_VERSION, parallelForEntry, gemm,
-                           conv, convTranspose};
+                           conv, convTranspose, convInteger};
 } // namespace
 
 const IngotHostApi *hostApi() { return &kApi; }

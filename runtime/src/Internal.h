@@ -98,6 +98,10 @@ class ThreadPool;
 const IngotHostApi *hostApi();
 void parallelFor(ThreadPool *pool, int64_t n, int64_t grain, IngotRangeFn body,
                  void *closure);
+/// The ABI's conv_i8 (IntegerKernels.cpp).
+void convInteger(const IngotKernelContext *ctx, const IngotConvParams *p,
+                 const void *x, int xSigned, int32_t xZero, const int8_t *w,
+                 int32_t *y);
 
 } // namespace ingot::runtime
 

@@ -14,7 +14,7 @@
 
 #include <stdint.h>
 
-#define INGOT_KERNEL_ABI_VERSION 3
+#define INGOT_KERNEL_ABI_VERSION 4
 
 #ifdef __cplusplus
 extern "C" {
@@ -55,6 +55,12 @@ typedef struct IngotHostApi {
   void (*conv_transpose_f32)(const IngotKernelContext *ctx,
                              const IngotConvParams *p, const float *x,
                              const float *w, float *y);
+  /* Since ABI version 4: y = conv(x - x_zero, w) summed exactly in int32,
+   * with 8-bit x (uint8, or int8 when x_signed) and int8 w; padding reads
+   * x_zero (a real 0). Same geometry and layouts as conv_f32. */
+  void (*conv_i8)(const IngotKernelContext *ctx, const IngotConvParams *p,
+                  const void *x, int x_signed, int32_t x_zero, const int8_t *w,
+                  int32_t *y);
 } IngotHostApi;
 
 struct IngotKernelContext {

@@ -1,0 +1,363 @@
+//===- IntegerKernels.cpp - 8-bit convolution with int32 sums -------------===//
+//
+// conv_i8 of the kernel ABI: y = conv(x - x_zero, w), x uint8 or int8, w
+// int8, y the exact int32 sums. Like the FP32 convolution it unfolds blocks
+// of output pixels (rows of taps x channels, in the weights' order) and
+// multiplies them by the weights, here with a register-tiled integer
+// kernel:
+//
+// - Weights are packed per call into panels of 16 output channels, four
+//   consecutive K values per channel (what one AVX2 vpmaddubsw + vpmaddwd
+//   pair sums), so the inner loop broadcasts four activation bytes and
+//   multiplies them with 16 channels at once.
+// - vpmaddubsw adds two u8 x s8 products in saturating int16. That is exact
+//   when each adjacent weight pair has |w0| + |w1| <= 128 (255 * 128 <
+//   32767), which 7-bit weights (what ingot-quantize writes for the CPU)
+//   always meet. Other weights are split into two halves, w = (w / 2) +
+//   (w - w / 2), each within that bound, and both halves are summed: exact
+//   for any int8, at twice the work.
+// - The zero point is subtracted once per output: sum((x - z) w) = sum(x w)
+//   - z sum(w). Padding unfolds as z, which that correction cancels.
+// - int8 activations are biased to uint8 (x + 128, z + 128): same sums.
+//
+// Without AVX2 the same packed loops run in plain C++ and give the same
+// int32 results. Depthwise convolutions, with one channel per group and no
+// reduction worth packing, are direct loops.
+//
+//===----------------------------------------------------------------------===//
+#include "Internal.h"
+#include "ThreadPool.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <vector>
+
+#ifdef __AVX2__
+#include <immintrin.h>
+#endif
+
+namespace ingot::runtime {
+namespace {
+
+constexpr int64_t kTileRows = 4;  // output pixels per register tile
+constexpr int64_t kTileCols = 16; // output channels per register tile
+
+template <typename F>
+void parallel(const IngotKernelContext *ctx, int64_t n, int64_t grain, F &&f) {
+  auto trampoline = [](void *closure, int64_t begin, int64_t end) {
+    (*static_cast<F *>(closure))(begin, end);
+  };
+  parallelFor(static_cast<ThreadPool *>(ctx->runtime), n, grain, trampoline,
+              &f);
+}
+
+/// Convolution geometry in 3-d, leading dims 1 for 1-d/2-d.
+struct Geometry {
+  int64_t in[3], out[3], k[3], s[3], d[3], p[3];
+  explicit Geometry(const IngotConvParams *prm) {
+    int lead = 3 - prm->spatial_rank;
+    for (int i = 0; i < 3; ++i) {
+      bool pad = i < lead;
+      int j = i - lead;
+      in[i] = pad ? 1 : prm->in_size[j];
+      out[i] = pad ? 1 : prm->out_size[j];
+      k[i] = pad ? 1 : prm->kernel[j];
+      s[i] = pad ? 1 : prm->stride[j];
+      d[i] = pad ? 1 : prm->dilation[j];
+      p[i] = pad ? 0 : prm->pad_begin[j];
+    }
+  }
+  int64_t inVolume() const { return in[0] * in[1] * in[2]; }
+  int64_t outVolume() const { return out[0] * out[1] * out[2]; }
+  int64_t taps() const { return k[0] * k[1] * k[2]; }
+};
+
+/// One group's weights, [channels, k] row-major, packed for the tile
+/// kernel: panels of kTileCols channels x `quads` groups of four K values.
+struct PackedWeights {
+  int64_t channels = 0, k = 0;
+  int64_t paddedK = 0; // k rounded up to whole quads
+  bool split = false;  // halves stacked along K: 2 * paddedK values
+  int64_t quads = 0;   // per panel
+  int64_t panels = 0;
+  std::vector<int8_t> data;  // [panel][quad][kTileCols][4]
+  std::vector<int32_t> sums; // sum over K of each channel's weights
+};
+
+/// Whether vpmaddubsw could saturate on these weights (some pair of weights
+/// that it adds has |w0| + |w1| > 128).
+bool needsSplit(const int8_t *w, int64_t channels, int64_t k) {
+  for (int64_t m = 0; m < channels; ++m)
+    for (int64_t j = 0; j + 1 < k; j += 2)
+      if (std::abs(int(w[m * k + j])) + std::abs(int(w[m * k + j + 1])) > 128)
+        return true;
+  return false;
+}
+
+void packWeights(const int8_t *w, int64_t channels, int64_t k,
+                 PackedWeights &pw) {
+  pw.channels = channels;
+  pw.k = k;
+  pw.paddedK = (k + 3) / 4 * 4;
+  pw.split = needsSplit(w, channels, k);
+  int64_t total = pw.split ? 2 * pw.paddedK : pw.paddedK;
+  pw.quads = total / 4;
+  pw.panels = (channels + kTileCols - 1) / kTileCols;
+  pw.data.assign(size_t(pw.panels * pw.quads * kTileCols * 4), 0);
+  pw.sums.assign(size_t(channels), 0);
+  for (int64_t m = 0; m < channels; ++m) {
+    int8_t *panel = pw.data.data() + (m / kTileCols) * pw.quads * kTileCols * 4;
+    int64_t col = m % kTileCols;
+    auto put = [&](int64_t j, int v) {
+      panel[((j / 4) * kTileCols + col) * 4 + j % 4] = int8_t(v);
+    };
+    for (int64_t j = 0; j < k; ++j) {
+      int v = w[m * k + j];
+      pw.sums[m] += v;
+      if (!pw.split) {
+        put(j, v);
+        continue;
+      }
+      int half = v / 2; // |half| <= 64, |v - half| <= 64
+      put(j, half);
+      put(pw.paddedK + j, v - half);
+    }
+  }
+}
+
+/// acc[r][c] = sum over the packed K of a[r][j] * panel[j][c], for
+/// kTileRows rows of `a` (row stride lda bytes).
+void multiplyTile(const uint8_t *a, int64_t lda, const int8_t *panel,
+                  int64_t quads, int32_t acc[kTileRows][kTileCols]) {
+#ifdef __AVX2__
+  __m256i sum[kTileRows][2];
+  for (auto &row : sum)
+    row[0] = row[1] = _mm256_setzero_si256();
+  const __m256i ones = _mm256_set1_epi16(1);
+  for (int64_t q = 0; q < quads; ++q) {
+    const int8_t *b = panel + q * kTileCols * 4;
+    __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(b));
+    __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(b + 32));
+    for (int64_t r = 0; r < kTileRows; ++r) {
+      int32_t four;
+      std::memcpy(&four, a + r * lda + q * 4, 4);
+      __m256i av = _mm256_set1_epi32(four);
+      sum[r][0] = _mm256_add_epi32(
+          sum[r][0], _mm256_madd_epi16(_mm256_maddubs_epi16(av, b0), ones));
+      sum[r][1] = _mm256_add_epi32(
+          sum[r][1], _mm256_madd_epi16(_mm256_maddubs_epi16(av, b1), ones));
+    }
+  }
+  for (int64_t r = 0; r < kTileRows; ++r) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i *>(acc[r]), sum[r][0]);
+    _mm256_storeu_si256(reinterpret_cast<__m256i *>(acc[r] + 8), sum[r][1]);
+  }
+#else
+  for (int64_t r = 0; r < kTileRows; ++r)
+    for (int64_t c = 0; c < kTileCols; ++c)
+      acc[r][c] = 0;
+  for (int64_t q = 0; q < quads; ++q) {
+    const int8_t *b = panel + q * kTileCols * 4;
+    for (int64_t r = 0; r < kTileRows; ++r) {
+      const uint8_t *ar = a + r * lda + q * 4;
+      for (int64_t c = 0; c < kTileCols; ++c)
+        acc[r][c] += int32_t(ar[0]) * b[c * 4] + int32_t(ar[1]) * b[c * 4 + 1] +
+                     int32_t(ar[2]) * b[c * 4 + 2] +
+                     int32_t(ar[3]) * b[c * 4 + 3];
+    }
+  }
+#endif
+}
+
+/// The operands of one group as the unfolding sees them.
+struct Source {
+  const uint8_t *x;
+  uint8_t flip; // 0x80 for int8 input: biased to uint8
+  uint8_t zero; // the zero point, biased likewise
+  bool channelsLast;
+  int64_t inChannels, groupChannels, group;
+};
+
+/// Row j of `rows` (stride `ld`) = the K values of output pixel r0 + j of
+/// group `gi`, in the weights' order: (c, taps) for NC[D]HW, (taps, c) for
+/// channels-last. With split weights the row is repeated after paddedK.
+void unfoldRows(const Geometry &g, const Source &src, const PackedWeights &pw,
+                int64_t gi, int64_t r0, int64_t count, uint8_t *rows,
+                int64_t ld) {
+  int64_t cg = src.groupChannels, taps = g.taps();
+  for (int64_t j = 0; j < count; ++j) {
+    int64_t r = r0 + j;
+    int64_t ox = r % g.out[2], oy = (r / g.out[2]) % g.out[1],
+            oz = (r / (g.out[2] * g.out[1])) % g.out[0], n = r / g.outVolume();
+    uint8_t *dst = rows + j * ld;
+    int64_t tap = 0;
+    for (int64_t kz = 0; kz < g.k[0]; ++kz) {
+      int64_t iz = oz * g.s[0] - g.p[0] + kz * g.d[0];
+      for (int64_t ky = 0; ky < g.k[1]; ++ky) {
+        int64_t iy = oy * g.s[1] - g.p[1] + ky * g.d[1];
+        for (int64_t kx = 0; kx < g.k[2]; ++kx, ++tap) {
+          int64_t ix = ox * g.s[2] - g.p[2] + kx * g.d[2];
+          bool inside = iz >= 0 && iz < g.in[0] && iy >= 0 && iy < g.in[1] &&
+                        ix >= 0 && ix < g.in[2];
+          int64_t pixel = (iz * g.in[1] + iy) * g.in[2] + ix;
+          if (src.channelsLast) {
+            uint8_t *out = dst + tap * cg;
+            if (!inside) {
+              std::memset(out, src.zero, size_t(cg));
+              continue;
+            }
+            const uint8_t *in =
+                src.x + (n * g.inVolume() + pixel) * src.inChannels + gi * cg;
+            for (int64_t c = 0; c < cg; ++c)
+              out[c] = in[c] ^ src.flip;
+            continue;
+          }
+          const uint8_t *in =
+              src.x + (n * src.inChannels + gi * cg) * g.inVolume() + pixel;
+          for (int64_t c = 0; c < cg; ++c)
+            dst[c * taps + tap] =
+                inside ? uint8_t(in[c * g.inVolume()] ^ src.flip) : src.zero;
+        }
+      }
+    }
+    std::memset(dst + pw.k, 0, size_t(pw.paddedK - pw.k));
+    if (pw.split)
+      std::memcpy(dst + pw.paddedK, dst, size_t(pw.paddedK));
+  }
+}
+
+thread_local std::vector<uint8_t> rowScratch;
+
+/// Dense and grouped convolutions: unfold + tile kernel, blocks of output
+/// pixels split over the threads.
+void convPacked(const IngotKernelContext *ctx, const IngotConvParams *p,
+                const Geometry &g, const Source &src, const int8_t *w,
+                int32_t *y) {
+  int64_t groups = p->group, outC = p->out_channels;
+  int64_t mg = outC / groups, kg = src.groupChannels * g.taps();
+  int64_t pixels = p->batch * g.outVolume(), ovol = g.outVolume();
+  int32_t zero = src.zero;
+  PackedWeights pw;
+  for (int64_t gi = 0; gi < groups; ++gi) {
+    packWeights(w + gi * mg * kg, mg, kg, pw);
+    int64_t ld = pw.quads * 4;
+    // Blocks of pixels whose unfolded rows (ld bytes each) stay in L2.
+    int64_t block = std::max<int64_t>(
+        kTileRows, std::min<int64_t>(256, (int64_t(1) << 17) / ld) /
+                       kTileRows * kTileRows);
+    int64_t blocks = (pixels + block - 1) / block;
+    parallel(ctx, blocks, 1, [&](int64_t b0, int64_t b1) {
+      if (rowScratch.size() < size_t(block * ld))
+        rowScratch.resize(size_t(block * ld));
+      uint8_t *rows = rowScratch.data();
+      int32_t acc[kTileRows][kTileCols];
+      for (int64_t b = b0; b < b1; ++b) {
+        int64_t r0 = b * block, count = std::min(block, pixels - r0);
+        unfoldRows(g, src, pw, gi, r0, count, rows, ld);
+        // Rows past `count` of the last tile read zeros.
+        int64_t tiles = (count + kTileRows - 1) / kTileRows;
+        std::memset(rows + count * ld, 0,
+                    size_t((tiles * kTileRows - count) * ld));
+        for (int64_t panel = 0; panel < pw.panels; ++panel) {
+          const int8_t *packed =
+              pw.data.data() + panel * pw.quads * kTileCols * 4;
+          int64_t c0 = panel * kTileCols,
+                  cols = std::min(kTileCols, mg - c0);
+          for (int64_t t = 0; t < tiles; ++t) {
+            multiplyTile(rows + t * kTileRows * ld, ld, packed, pw.quads, acc);
+            int64_t tileRows = std::min(kTileRows, count - t * kTileRows);
+            for (int64_t i = 0; i < tileRows; ++i) {
+              int64_t r = r0 + t * kTileRows + i;
+              for (int64_t c = 0; c < cols; ++c) {
+                int32_t v = acc[i][c] - zero * pw.sums[c0 + c];
+                int64_t channel = gi * mg + c0 + c;
+                if (src.channelsLast)
+                  y[r * outC + channel] = v;
+                else
+                  y[((r / ovol) * outC + channel) * ovol + r % ovol] = v;
+              }
+            }
+          }
+        }
+      }
+    });
+  }
+}
+
+/// Depthwise (one input and one output channel per group): per output
+/// pixel and channel, the taps inside the input; those outside would add
+/// (zero - zero) * w.
+void depthwise(const IngotKernelContext *ctx, const IngotConvParams *p,
+               const Geometry &g, const Source &src, const int8_t *w,
+               int32_t *y) {
+  int64_t channels = p->out_channels, taps = g.taps();
+  // [taps, channels]: the channels-last loop reads a tap's weights in a row.
+  std::vector<int32_t> wt(size_t(taps * channels));
+  for (int64_t c = 0; c < channels; ++c)
+    for (int64_t t = 0; t < taps; ++t)
+      wt[t * channels + c] = w[c * taps + t];
+  int32_t zero = int32_t(src.zero);
+  int64_t rows = p->batch * g.out[0] * g.out[1], ow = g.out[2];
+  parallel(ctx, rows, 1, [&](int64_t r0, int64_t r1) {
+    std::vector<int32_t> lane(static_cast<size_t>(channels), 0);
+    for (int64_t r = r0; r < r1; ++r) {
+      int64_t oy = r % g.out[1], oz = (r / g.out[1]) % g.out[0],
+              n = r / (g.out[1] * g.out[0]);
+      for (int64_t ox = 0; ox < ow; ++ox) {
+        std::fill(lane.begin(), lane.end(), 0);
+        int64_t tap = 0;
+        for (int64_t kz = 0; kz < g.k[0]; ++kz)
+          for (int64_t ky = 0; ky < g.k[1]; ++ky)
+            for (int64_t kx = 0; kx < g.k[2]; ++kx, ++tap) {
+              int64_t iz = oz * g.s[0] - g.p[0] + kz * g.d[0];
+              int64_t iy = oy * g.s[1] - g.p[1] + ky * g.d[1];
+              int64_t ix = ox * g.s[2] - g.p[2] + kx * g.d[2];
+              if (iz < 0 || iz >= g.in[0] || iy < 0 || iy >= g.in[1] ||
+                  ix < 0 || ix >= g.in[2])
+                continue;
+              int64_t pixel = (iz * g.in[1] + iy) * g.in[2] + ix;
+              const int32_t *wp = wt.data() + tap * channels;
+              if (src.channelsLast) {
+                const uint8_t *__restrict__ xp =
+                    src.x + (n * g.inVolume() + pixel) * channels;
+                for (int64_t c = 0; c < channels; ++c)
+                  lane[c] += (int32_t(xp[c] ^ src.flip) - zero) * wp[c];
+              } else {
+                const uint8_t *xp = src.x + n * channels * g.inVolume() + pixel;
+                for (int64_t c = 0; c < channels; ++c)
+                  lane[c] +=
+                      (int32_t(xp[c * g.inVolume()] ^ src.flip) - zero) * wp[c];
+              }
+            }
+        int64_t pixel = (oz * g.out[1] + oy) * ow + ox;
+        for (int64_t c = 0; c < channels; ++c) {
+          if (src.channelsLast)
+            y[(n * g.outVolume() + pixel) * channels + c] = lane[c];
+          else
+            y[(n * channels + c) * g.outVolume() + pixel] = lane[c];
+        }
+      }
+    }
+  });
+}
+} // namespace
+
+void convInteger(const IngotKernelContext *ctx, const IngotConvParams *p,
+                 const void *x, int xSigned, int32_t xZero, const int8_t *w,
+                 int32_t *y) {
+  Geometry g(p);
+  Source src;
+  src.x = static_cast<const uint8_t *>(x);
+  src.flip = xSigned ? 0x80 : 0;
+  src.zero = uint8_t(xSigned ? xZero + 128 : xZero);
+  src.channelsLast = p->channels_last != 0;
+  src.inChannels = p->in_channels;
+  src.group = p->group;
+  src.groupChannels = p->in_channels / p->group;
+  if (src.groupChannels == 1 && p->out_channels == p->group && p->group > 1)
+    return depthwise(ctx, p, g, src, w, y);
+  convPacked(ctx, p, g, src, w, y);
+}
+
+} // namespace ingot::runtime
