@@ -46,7 +46,11 @@ private:
   void addBodyFunction(const std::string &rowLoopBody) {
     bodyFunctions += "static void " + symbol +
                      "_body(void *p, int64_t begin, int64_t end) {\n"
-                     "  const auto &a = *static_cast<const " +
+                     // A copy, not a reference: stores through a byte
+                     // output (uint8/int8 may alias anything) could
+                     // otherwise change the pointers, which then reload
+                     // every element and the loop does not vectorize.
+                     "  const auto a = *static_cast<const " +
                      symbol +
                      "_args *>(p);\n"
                      "  for (int64_t r = begin; r < end; ++r) {\n" +

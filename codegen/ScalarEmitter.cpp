@@ -5,6 +5,7 @@
 #include "dialects/ingot/OpClasses.h"
 
 #include "mlir/IR/Matchers.h"
+#include "mlir/IR/TypeUtilities.h"
 #include "llvm/ADT/StringSwitch.h"
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/Format.h"
@@ -467,12 +468,33 @@ std::string ScalarEmitter::elementwise(Operation *op, const Index &idx) {
             return "ig_quantize<" + ty + ">(float(" + operand(0) + "), float(" +
                    operand(1) + "), int32_t(" + operand(2) + "))";
           })
-          .Case([&](DequantizeLinearOp) {
-            // The difference is exact in 64-bit integers (i32 input, e.g. a
-            // quantized bias), then one FP32 conversion and multiply.
-            return roundTo(t, "float(int64_t(" + operand(0) + ") - int64_t(" +
-                                  operand(2) + ")) * float(" + operand(1) +
-                                  ")");
+          .Case([&](DequantizeLinearOp dq) {
+            // The difference is exact in integers, then one FP32 conversion
+            // and multiply. 8/16-bit values subtract in int32 and int32
+            // sums with a zero point of 0 convert directly (both vectorize);
+            // other int32 values subtract in int64 (a quantized bias).
+            unsigned width =
+                getElementTypeOrSelf(dq.getInput().getType())
+                    .getIntOrFloatBitWidth();
+            Attribute zeroAttr;
+            bool zeroIsZero =
+                matchPattern(dq.getZeroPoint(), m_Constant(&zeroAttr)) &&
+                isa<DenseIntElementsAttr>(zeroAttr) &&
+                cast<DenseIntElementsAttr>(zeroAttr).isSplat() &&
+                cast<DenseIntElementsAttr>(zeroAttr)
+                    .getSplatValue<APInt>()
+                    .isZero();
+            std::string difference;
+            if (width <= 32 && zeroIsZero)
+              difference = operand(0);
+            else if (width < 32)
+              difference = "int32_t(" + operand(0) + ") - int32_t(" +
+                           operand(2) + ")";
+            else
+              difference = "int64_t(" + operand(0) + ") - int64_t(" +
+                           operand(2) + ")";
+            return roundTo(t, "float(" + difference + ") * float(" +
+                                  operand(1) + ")");
           })
           .Case([&](BatchNormOp o) {
             Index channel = {idx.size() > 1 ? idx[1] : "0"};

@@ -141,9 +141,17 @@ struct IngotFusePass : ingot::impl::IngotFusePassBase<IngotFusePass> {
         Operation *user = *tail->getUsers().begin();
         // An op already in another library's epilogue (the add of two
         // convolutions, as in ResNet's projection shortcut) stays there.
+        // The epilogue of an integer convolution (host only) converts its
+        // int32 sums: the element type may change along the chain. Other
+        // library results are rewritten in place (the GPU's epilogues).
         if (groupOf.count(user) || classifyOp(user) != OpClass::Elementwise ||
-            user->getNumResults() != 1 ||
-            user->getResult(0).getType() != tail->getResult(0).getType())
+            user->getNumResults() != 1)
+          break;
+        Type type = user->getResult(0).getType(),
+             tailType = tail->getResult(0).getType();
+        if (isa<ConvIntegerOp>(&op) ? cast<ShapedType>(type).getShape() !=
+                                          cast<ShapedType>(tailType).getShape()
+                                    : type != tailType)
           break;
         assign(user, g);
         groups[g].root = user;
