@@ -223,8 +223,10 @@ FailureOr<ExecutionPlan> codegen::buildExecutionPlan(func::FuncOp func) {
     plan.steps.push_back(std::move(s));
     if (region.getKind() == "library") {
       ++plan.libraryCalls;
-      if (Operation *lib = regionLibraryOp(region))
+      if (Operation *lib = regionLibraryOp(region)) {
         plan.steps.back().flops = libraryFlops(lib);
+        plan.integerLibraryCalls += isa<ConvIntegerOp>(lib);
+      }
     } else {
       ++plan.kernels;
     }

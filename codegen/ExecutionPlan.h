@@ -82,6 +82,9 @@ struct ExecutionPlan {
   // Kernels (not library epilogues) that quantize or dequantize
   // (--stats "qdq kernels").
   unsigned qdqKernels = 0;
+  // Library calls that compute in 8-bit integers with int32 sums
+  // (ingot.conv_integer; --stats "int8 library calls").
+  unsigned integerLibraryCalls = 0;
   // Recorded in the manifest, checked when the artifact is loaded.
   std::vector<std::string> hostCpuFeatures; // what -march enabled
   std::vector<std::string> cudaArchs;       // sm_XX with SASS in the fatbin

@@ -75,15 +75,23 @@ struct Geometry {
 
 /// One group's weights, [channels, k] row-major, packed for the tile
 /// kernel: panels of kTileCols channels x `quads` groups of four K values.
+/// A last panel of at most 8 channels is packed 8 wide (and multiplied by
+/// the one-vector kernel), so that e.g. 24 channels cost 3 vectors, not 4.
 struct PackedWeights {
   int64_t channels = 0, k = 0;
   int64_t paddedK = 0; // k rounded up to whole quads
   bool split = false;  // halves stacked along K: 2 * paddedK values
   int64_t quads = 0;   // per panel
   int64_t panels = 0;
-  std::vector<int8_t> data;  // [panel][quad][kTileCols][4]
+  std::vector<int8_t> data;  // [panel][quad][width][4], width 16 or 8
   std::vector<int32_t> sums; // sum over K of each channel's weights
 };
+
+/// Channels in panel `panel` as packed: 16, or 8 for a last panel of at
+/// most 8 channels.
+inline int64_t panelWidth(int64_t channels, int64_t panel) {
+  return channels - panel * kTileCols <= 8 ? 8 : kTileCols;
+}
 
 /// Whether vpmaddubsw could saturate on these weights (some pair of weights
 /// that it adds has |w0| + |w1| > 128).
@@ -109,8 +117,9 @@ void packWeights(const int8_t *w, int64_t channels, int64_t k,
   for (int64_t m = 0; m < channels; ++m) {
     int8_t *panel = pw.data.data() + (m / kTileCols) * pw.quads * kTileCols * 4;
     int64_t col = m % kTileCols;
+    int64_t width = panelWidth(channels, m / kTileCols);
     auto put = [&](int64_t j, int v) {
-      panel[((j / 4) * kTileCols + col) * 4 + j % 4] = int8_t(v);
+      panel[((j / 4) * width + col) * 4 + j % 4] = int8_t(v);
     };
     for (int64_t j = 0; j < k; ++j) {
       int v = w[m * k + j];
@@ -127,41 +136,48 @@ void packWeights(const int8_t *w, int64_t channels, int64_t k,
 }
 
 /// acc[r][c] = sum over the packed K of a[r][j] * panel[j][c], for
-/// kTileRows rows of `a` (row stride lda bytes).
+/// kTileRows rows of `a` (row stride lda bytes) and 8 * Vectors channels.
+template <int Vectors>
 void multiplyTile(const uint8_t *a, int64_t lda, const int8_t *panel,
                   int64_t quads, int32_t acc[kTileRows][kTileCols]) {
+  constexpr int64_t width = 8 * Vectors;
+  const uint8_t *rowPtr[kTileRows];
+  for (int64_t r = 0; r < kTileRows; ++r)
+    rowPtr[r] = a + r * lda;
 #ifdef __AVX2__
-  __m256i sum[kTileRows][2];
+  __m256i sum[kTileRows][Vectors];
   for (auto &row : sum)
-    row[0] = row[1] = _mm256_setzero_si256();
+    for (auto &v : row)
+      v = _mm256_setzero_si256();
   const __m256i ones = _mm256_set1_epi16(1);
   for (int64_t q = 0; q < quads; ++q) {
-    const int8_t *b = panel + q * kTileCols * 4;
-    __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(b));
-    __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(b + 32));
+    const int8_t *b = panel + q * width * 4;
+    __m256i bv[Vectors];
+    for (int v = 0; v < Vectors; ++v)
+      bv[v] = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(b + 32 * v));
     for (int64_t r = 0; r < kTileRows; ++r) {
       int32_t four;
-      std::memcpy(&four, a + r * lda + q * 4, 4);
+      std::memcpy(&four, rowPtr[r] + q * 4, 4);
       __m256i av = _mm256_set1_epi32(four);
-      sum[r][0] = _mm256_add_epi32(
-          sum[r][0], _mm256_madd_epi16(_mm256_maddubs_epi16(av, b0), ones));
-      sum[r][1] = _mm256_add_epi32(
-          sum[r][1], _mm256_madd_epi16(_mm256_maddubs_epi16(av, b1), ones));
+      for (int v = 0; v < Vectors; ++v)
+        sum[r][v] = _mm256_add_epi32(
+            sum[r][v],
+            _mm256_madd_epi16(_mm256_maddubs_epi16(av, bv[v]), ones));
     }
   }
-  for (int64_t r = 0; r < kTileRows; ++r) {
-    _mm256_storeu_si256(reinterpret_cast<__m256i *>(acc[r]), sum[r][0]);
-    _mm256_storeu_si256(reinterpret_cast<__m256i *>(acc[r] + 8), sum[r][1]);
-  }
+  for (int64_t r = 0; r < kTileRows; ++r)
+    for (int v = 0; v < Vectors; ++v)
+      _mm256_storeu_si256(reinterpret_cast<__m256i *>(acc[r] + 8 * v),
+                          sum[r][v]);
 #else
   for (int64_t r = 0; r < kTileRows; ++r)
-    for (int64_t c = 0; c < kTileCols; ++c)
+    for (int64_t c = 0; c < width; ++c)
       acc[r][c] = 0;
   for (int64_t q = 0; q < quads; ++q) {
-    const int8_t *b = panel + q * kTileCols * 4;
+    const int8_t *b = panel + q * width * 4;
     for (int64_t r = 0; r < kTileRows; ++r) {
-      const uint8_t *ar = a + r * lda + q * 4;
-      for (int64_t c = 0; c < kTileCols; ++c)
+      const uint8_t *ar = rowPtr[r] + q * 4;
+      for (int64_t c = 0; c < width; ++c)
         acc[r][c] += int32_t(ar[0]) * b[c * 4] + int32_t(ar[1]) * b[c * 4 + 1] +
                      int32_t(ar[2]) * b[c * 4 + 2] +
                      int32_t(ar[3]) * b[c * 4 + 3];
@@ -242,10 +258,17 @@ void convPacked(const IngotKernelContext *ctx, const IngotConvParams *p,
   for (int64_t gi = 0; gi < groups; ++gi) {
     packWeights(w + gi * mg * kg, mg, kg, pw);
     int64_t ld = pw.quads * 4;
-    // Blocks of pixels whose unfolded rows (ld bytes each) stay in L2.
-    int64_t block = std::max<int64_t>(
-        kTileRows, std::min<int64_t>(256, (int64_t(1) << 17) / ld) /
-                       kTileRows * kTileRows);
+    // Blocks of pixels whose unfolded rows (ld bytes each) stay in L2, and
+    // at least 8 per thread where there are enough pixels (whole blocks per
+    // thread: 7 blocks on 2 threads would leave one idle an eighth of the
+    // time).
+    int64_t threads = ctx->runtime
+                          ? int64_t(static_cast<ThreadPool *>(ctx->runtime)
+                                        ->size())
+                          : 1;
+    int64_t block = std::min<int64_t>(256, (int64_t(1) << 17) / ld);
+    block = std::min(block, std::max<int64_t>(16, pixels / (8 * threads)));
+    block = std::max<int64_t>(kTileRows, block / kTileRows * kTileRows);
     int64_t blocks = (pixels + block - 1) / block;
     parallel(ctx, blocks, 1, [&](int64_t b0, int64_t b1) {
       if (rowScratch.size() < size_t(block * ld))
@@ -265,7 +288,12 @@ void convPacked(const IngotKernelContext *ctx, const IngotConvParams *p,
           int64_t c0 = panel * kTileCols,
                   cols = std::min(kTileCols, mg - c0);
           for (int64_t t = 0; t < tiles; ++t) {
-            multiplyTile(rows + t * kTileRows * ld, ld, packed, pw.quads, acc);
+            if (panelWidth(mg, panel) == 8)
+              multiplyTile<1>(rows + t * kTileRows * ld, ld, packed, pw.quads,
+                              acc);
+            else
+              multiplyTile<2>(rows + t * kTileRows * ld, ld, packed, pw.quads,
+                              acc);
             int64_t tileRows = std::min(kTileRows, count - t * kTileRows);
             for (int64_t i = 0; i < tileRows; ++i) {
               int64_t r = r0 + t * kTileRows + i;
@@ -285,59 +313,94 @@ void convPacked(const IngotKernelContext *ctx, const IngotConvParams *p,
   }
 }
 
-/// Depthwise (one input and one output channel per group): per output
-/// pixel and channel, the taps inside the input; those outside would add
-/// (zero - zero) * w.
-void depthwise(const IngotKernelContext *ctx, const IngotConvParams *p,
-               const Geometry &g, const Source &src, const int8_t *w,
-               int32_t *y) {
+/// Depthwise (one input and one output channel per group), channels-last:
+/// one output row at a time, tap by tap over the range of output pixels the
+/// tap reaches inside the input (taps outside would add (zero - zero) * w).
+/// (x - zero) * w fits int16 (255 * 128 < 32768), so the channel loop
+/// multiplies 16-bit lanes and widens only to accumulate.
+void depthwiseChannelsLast(const IngotKernelContext *ctx,
+                           const IngotConvParams *p, const Geometry &g,
+                           const Source &src, const int8_t *w, int32_t *y) {
   int64_t channels = p->out_channels, taps = g.taps();
-  // [taps, channels]: the channels-last loop reads a tap's weights in a row.
-  std::vector<int32_t> wt(size_t(taps * channels));
+  std::vector<int16_t> wt(size_t(taps * channels)); // [taps, channels]
   for (int64_t c = 0; c < channels; ++c)
     for (int64_t t = 0; t < taps; ++t)
       wt[t * channels + c] = w[c * taps + t];
-  int32_t zero = int32_t(src.zero);
+  const int16_t zero = src.zero;
+  const uint8_t flip = src.flip;
   int64_t rows = p->batch * g.out[0] * g.out[1], ow = g.out[2];
+  int64_t iw = g.in[2], sx = g.s[2];
   parallel(ctx, rows, 1, [&](int64_t r0, int64_t r1) {
-    std::vector<int32_t> lane(static_cast<size_t>(channels), 0);
     for (int64_t r = r0; r < r1; ++r) {
       int64_t oy = r % g.out[1], oz = (r / g.out[1]) % g.out[0],
               n = r / (g.out[1] * g.out[0]);
-      for (int64_t ox = 0; ox < ow; ++ox) {
-        std::fill(lane.begin(), lane.end(), 0);
-        int64_t tap = 0;
-        for (int64_t kz = 0; kz < g.k[0]; ++kz)
-          for (int64_t ky = 0; ky < g.k[1]; ++ky)
-            for (int64_t kx = 0; kx < g.k[2]; ++kx, ++tap) {
-              int64_t iz = oz * g.s[0] - g.p[0] + kz * g.d[0];
-              int64_t iy = oy * g.s[1] - g.p[1] + ky * g.d[1];
-              int64_t ix = ox * g.s[2] - g.p[2] + kx * g.d[2];
-              if (iz < 0 || iz >= g.in[0] || iy < 0 || iy >= g.in[1] ||
-                  ix < 0 || ix >= g.in[2])
-                continue;
-              int64_t pixel = (iz * g.in[1] + iy) * g.in[2] + ix;
-              const int32_t *wp = wt.data() + tap * channels;
-              if (src.channelsLast) {
-                const uint8_t *__restrict__ xp =
-                    src.x + (n * g.inVolume() + pixel) * channels;
-                for (int64_t c = 0; c < channels; ++c)
-                  lane[c] += (int32_t(xp[c] ^ src.flip) - zero) * wp[c];
-              } else {
-                const uint8_t *xp = src.x + n * channels * g.inVolume() + pixel;
-                for (int64_t c = 0; c < channels; ++c)
-                  lane[c] +=
-                      (int32_t(xp[c * g.inVolume()] ^ src.flip) - zero) * wp[c];
+      int32_t *yrow = y + r * ow * channels;
+      std::fill(yrow, yrow + ow * channels, 0);
+      for (int64_t kz = 0; kz < g.k[0]; ++kz) {
+        int64_t iz = oz * g.s[0] - g.p[0] + kz * g.d[0];
+        if (iz < 0 || iz >= g.in[0])
+          continue;
+        for (int64_t ky = 0; ky < g.k[1]; ++ky) {
+          int64_t iy = oy * g.s[1] - g.p[1] + ky * g.d[1];
+          if (iy < 0 || iy >= g.in[1])
+            continue;
+          const uint8_t *xrow =
+              src.x + ((n * g.in[0] + iz) * g.in[1] + iy) * iw * channels;
+          for (int64_t kx = 0; kx < g.k[2]; ++kx) {
+            int64_t off = kx * g.d[2] - g.p[2];
+            // 0 <= ox * sx + off < iw
+            int64_t lo = off >= 0 ? 0 : (-off + sx - 1) / sx;
+            int64_t hi = iw - off <= 0 ? 0 : (iw - off - 1) / sx + 1;
+            hi = std::min(hi, ow);
+            const int16_t *__restrict__ wp =
+                wt.data() + ((kz * g.k[1] + ky) * g.k[2] + kx) * channels;
+            for (int64_t ox = lo; ox < hi; ++ox) {
+              int32_t *__restrict__ yp = yrow + ox * channels;
+              const uint8_t *__restrict__ xp = xrow + (ox * sx + off) * channels;
+              for (int64_t c = 0; c < channels; ++c) {
+                int16_t d = int16_t(int16_t(uint8_t(xp[c] ^ flip)) - zero);
+                yp[c] += int16_t(d * wp[c]);
               }
             }
-        int64_t pixel = (oz * g.out[1] + oy) * ow + ox;
-        for (int64_t c = 0; c < channels; ++c) {
-          if (src.channelsLast)
-            y[(n * g.outVolume() + pixel) * channels + c] = lane[c];
-          else
-            y[(n * channels + c) * g.outVolume() + pixel] = lane[c];
+          }
         }
       }
+    }
+  });
+}
+
+/// Depthwise, NC[D]HW: each channel's plane with the dense path's
+/// unfolding would pack one-channel matrices; direct loops instead.
+void depthwiseChannelsFirst(const IngotKernelContext *ctx,
+                            const IngotConvParams *p, const Geometry &g,
+                            const Source &src, const int8_t *w, int32_t *y) {
+  int64_t channels = p->out_channels, taps = g.taps();
+  int32_t zero = int32_t(src.zero);
+  parallel(ctx, p->batch * channels, 1, [&](int64_t b0, int64_t b1) {
+    for (int64_t nc = b0; nc < b1; ++nc) {
+      int64_t c = nc % channels;
+      const uint8_t *xc = src.x + nc * g.inVolume();
+      const int8_t *wc = w + c * taps;
+      int32_t *yc = y + nc * g.outVolume();
+      for (int64_t oz = 0; oz < g.out[0]; ++oz)
+        for (int64_t oy = 0; oy < g.out[1]; ++oy)
+          for (int64_t ox = 0; ox < g.out[2]; ++ox) {
+            int32_t sum = 0;
+            int64_t tap = 0;
+            for (int64_t kz = 0; kz < g.k[0]; ++kz)
+              for (int64_t ky = 0; ky < g.k[1]; ++ky)
+                for (int64_t kx = 0; kx < g.k[2]; ++kx, ++tap) {
+                  int64_t iz = oz * g.s[0] - g.p[0] + kz * g.d[0];
+                  int64_t iy = oy * g.s[1] - g.p[1] + ky * g.d[1];
+                  int64_t ix = ox * g.s[2] - g.p[2] + kx * g.d[2];
+                  if (iz < 0 || iz >= g.in[0] || iy < 0 || iy >= g.in[1] ||
+                      ix < 0 || ix >= g.in[2])
+                    continue;
+                  int32_t v = xc[(iz * g.in[1] + iy) * g.in[2] + ix] ^ src.flip;
+                  sum += (v - zero) * wc[tap];
+                }
+            yc[(oz * g.out[1] + oy) * g.out[2] + ox] = sum;
+          }
     }
   });
 }
@@ -356,7 +419,8 @@ void convInteger(const IngotKernelContext *ctx, const IngotConvParams *p,
   src.group = p->group;
   src.groupChannels = p->in_channels / p->group;
   if (src.groupChannels == 1 && p->out_channels == p->group && p->group > 1)
-    return depthwise(ctx, p, g, src, w, y);
+    return src.channelsLast ? depthwiseChannelsLast(ctx, p, g, src, w, y)
+                            : depthwiseChannelsFirst(ctx, p, g, src, w, y);
   convPacked(ctx, p, g, src, w, y);
 }
 
