@@ -1,0 +1,127 @@
+//===- IntegerKernelsTest.cpp - conv_i8: SIMD and portable paths agree ----===//
+//
+// The e2e test integer-convolutions.py checks the runtime's conv_i8 (built
+// for this CPU) against onnxruntime. A CPU without AVX2 runs the portable
+// loops instead, which no test machine here would reach: this test builds
+// both from the same source and requires the same int32 sums on random
+// geometries, layouts, signedness and weight ranges (7-bit and full-range
+// int8, which takes the split-weight path).
+//
+//===----------------------------------------------------------------------===//
+#include "ingot/kernel_abi.h"
+
+#include <gtest/gtest.h>
+
+#include <random>
+#include <vector>
+
+namespace ingot::runtime {
+class ThreadPool;
+// Serial: the kernels' parallel loops run on the calling thread.
+void parallelFor(ThreadPool *, int64_t n, int64_t, IngotRangeFn body,
+                 void *closure) {
+  body(closure, 0, n);
+}
+void convIntegerNative(const IngotKernelContext *, const IngotConvParams *,
+                       const void *, int, int32_t, const int8_t *, int32_t *);
+void convIntegerPortable(const IngotKernelContext *, const IngotConvParams *,
+                         const void *, int, int32_t, const int8_t *,
+                         int32_t *);
+} // namespace ingot::runtime
+
+namespace {
+
+struct Case {
+  int rank, batch, in, out, group, kernel, stride, dilation, pad, size;
+  bool channelsLast, isSigned, fullRange;
+};
+
+std::vector<int32_t> run(bool native, const Case &c, IngotConvParams &p,
+                         const std::vector<uint8_t> &x,
+                         const std::vector<int8_t> &w, int32_t zero) {
+  int64_t outVolume = 1;
+  for (int i = 0; i < c.rank; ++i)
+    outVolume *= p.out_size[i];
+  std::vector<int32_t> y(size_t(c.batch * c.out * outVolume), -1);
+  IngotKernelContext ctx{nullptr, nullptr};
+  if (native)
+    ingot::runtime::convIntegerNative(&ctx, &p, x.data(), c.isSigned, zero,
+                                      w.data(), y.data());
+  else
+    ingot::runtime::convIntegerPortable(&ctx, &p, x.data(), c.isSigned, zero,
+                                        w.data(), y.data());
+  return y;
+}
+
+TEST(IntegerKernels, NativeAndPortableSumsAgree) {
+  std::mt19937 rng(5);
+  auto pick = [&](std::initializer_list<int> v) {
+    return *(v.begin() + rng() % v.size());
+  };
+  int compared = 0;
+  for (int trial = 0; trial < 60; ++trial) {
+    Case c;
+    c.rank = pick({1, 2, 2, 2, 3});
+    c.batch = pick({1, 2});
+    c.group = pick({1, 1, 1, 2, 0}); // 0: depthwise
+    c.in = pick({3, 8, 16, 24, 36});
+    c.out = pick({3, 8, 16, 20, 24, 40});
+    if (c.group == 0)
+      c.group = c.out = c.in;
+    if (c.in % c.group || c.out % c.group)
+      c.group = 1;
+    c.kernel = pick({1, 3, 5});
+    c.stride = pick({1, 1, 2});
+    c.dilation = pick({1, 1, 2});
+    c.pad = pick({0, 1, 2});
+    c.size = c.rank == 3 ? 6 : pick({7, 12});
+    c.channelsLast = rng() % 2;
+    c.isSigned = rng() % 2;
+    c.fullRange = rng() % 2;
+    IngotConvParams p{};
+    p.spatial_rank = c.rank;
+    p.batch = c.batch;
+    p.in_channels = c.in;
+    p.out_channels = c.out;
+    p.group = c.group;
+    p.channels_last = c.channelsLast;
+    int64_t inVolume = 1, window = 1;
+    bool fits = true;
+    for (int i = 0; i < c.rank; ++i) {
+      int64_t effective = (c.kernel - 1) * c.dilation + 1;
+      int64_t out = (c.size + 2 * c.pad - effective) / c.stride + 1;
+      fits &= out >= 1;
+      p.in_size[i] = c.size;
+      p.out_size[i] = out;
+      p.kernel[i] = c.kernel;
+      p.stride[i] = c.stride;
+      p.dilation[i] = c.dilation;
+      p.pad_begin[i] = c.pad;
+      inVolume *= c.size;
+      window *= c.kernel;
+    }
+    if (!fits)
+      continue;
+    std::vector<uint8_t> x(size_t(c.batch * c.in * inVolume));
+    for (uint8_t &v : x)
+      v = uint8_t(rng());
+    std::vector<int8_t> w(size_t(c.out * (c.in / c.group) * window));
+    for (int8_t &v : w)
+      v = c.fullRange ? int8_t(rng()) : int8_t(int(rng() % 127) - 63);
+    int32_t zero = c.isSigned ? int(rng() % 256) - 128 : int(rng() % 256);
+    SCOPED_TRACE("trial " + std::to_string(trial) + ": rank " +
+                 std::to_string(c.rank) + ", " + std::to_string(c.in) + "->" +
+                 std::to_string(c.out) + " group " + std::to_string(c.group) +
+                 " kernel " + std::to_string(c.kernel) +
+                 (c.channelsLast ? " NHWC" : " NCHW") +
+                 (c.isSigned ? " int8" : " uint8") +
+                 (c.fullRange ? " full-range" : " 7-bit"));
+    std::vector<int32_t> native = run(true, c, p, x, w, zero),
+                         portable = run(false, c, p, x, w, zero);
+    ASSERT_EQ(native, portable);
+    ++compared;
+  }
+  EXPECT_GE(compared, 40) << "too few geometries fit their inputs";
+}
+
+} // namespace
