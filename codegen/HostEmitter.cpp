@@ -58,6 +58,9 @@ private:
   }
   std::string pointer(Value v);
   std::string parallelCall(int64_t rows, int64_t workPerRow);
+  /// The library call runs the epilogue's rows itself (conv_i8's
+  /// callback), so the loop kernel adds no parallel_for of its own.
+  bool rowsInLibrary = false;
   LogicalResult fail(const Twine &message) {
     return region.emitError() << "host codegen: " << message;
   }
@@ -123,7 +126,8 @@ LogicalResult KernelWriter::loopKernel(Value result, const std::string &) {
   addBodyFunction(coords + "    for (int64_t iL = 0; iL < " + str(inner) +
                   "; ++iL) {\n" + body + "      a.out[r * " + str(inner) +
                   " + iL] = " + storeAs(t, v) + ";\n    }\n");
-  entryBody += parallelCall(rows, inner * 4);
+  if (!rowsInLibrary)
+    entryBody += parallelCall(rows, inner * 4);
   return success();
 }
 
@@ -407,10 +411,16 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
           return;
         }
         bool isSigned = !elementTypeOf(op.getInput()).isUnsignedInteger();
+        // Channels-last, the epilogue's rows are output pixels: the kernel
+        // calls it on each block of pixels it finishes, while the sums are
+        // in cache, instead of a second pass over all of them.
+        rowsInLibrary = op.getChannelsLast() && (root != lib || narrowResult);
         call = *params + "  ctx->api->conv_i8(ctx, &p, " +
                pointer(op.getInput()) + ", " + str(isSigned) + ", " +
                str(op.getInputZeroPoint()) + ", " + pointer(op.getWeight()) +
-               ", " + libOut + ");\n";
+               ", " + libOut + ", " +
+               (rowsInLibrary ? symbol + "_body, &a" : "nullptr, nullptr") +
+               ");\n";
         read = [&](const Index &idx) { return outAt(idx); };
       })
       .Case([&](ConvTransposeOp op) {

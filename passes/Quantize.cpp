@@ -258,6 +258,158 @@ static bool convToInteger(ConvOp conv) {
   return true;
 }
 
+/// The dequantized 8-bit activation `x` (a per-tensor scale and zero
+/// point): its integers, scale and zero point.
+struct QuantizedActivation {
+  Value integers;
+  double scale = 0, zero = 0;
+};
+static std::optional<QuantizedActivation> quantizedActivation(Value x) {
+  auto dq = x.getDefiningOp<DequantizeLinearOp>();
+  if (!dq || !getElementTypeOrSelf(dq.getInput().getType()).isInteger(8))
+    return std::nullopt;
+  std::optional<double> scale = scalarConstant(dq.getScale()),
+                        zero = scalarConstant(dq.getZeroPoint());
+  if (!scale || !zero)
+    return std::nullopt;
+  return QuantizedActivation{dq.getInput(), *scale, *zero};
+}
+
+/// matmul(dequantize(xq), dequantize(wq)) with a constant 2-D int8 weight
+/// [K, N] (or gemm's B, [N, K] with trans_b), zero points 0 and one scale
+/// or one per column, becomes a channels-last 1-d integer convolution:
+/// the rows of x (all batch dims and M) are its pixels, K its input and N
+/// its output channels (weights N x 1 x K). The CPU kernel is the same and
+/// so is its fused epilogue; reshapes (views) put the rows back.
+/// gemm's alpha scales the dequantization, beta * C is added after it.
+static bool contractionToInteger(Operation *op) {
+  Value lhs, rhs, c;
+  bool transB = false;
+  double alpha = 1, beta = 1;
+  if (auto mm = dyn_cast<MatMulOp>(op)) {
+    lhs = mm.getLhs();
+    rhs = mm.getRhs();
+  } else if (auto gemm = dyn_cast<GemmOp>(op)) {
+    if (gemm.getTransA())
+      return false;
+    lhs = gemm.getA();
+    rhs = gemm.getB();
+    c = gemm.getC();
+    transB = gemm.getTransB();
+    alpha = gemm.getAlpha().convertToDouble();
+    beta = gemm.getBeta().convertToDouble();
+  } else {
+    return false;
+  }
+  auto resultType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
+  auto lhsType = dyn_cast<RankedTensorType>(lhs.getType());
+  if (!resultType || !resultType.hasStaticShape() ||
+      !resultType.getElementType().isF32() || !lhsType ||
+      !lhsType.hasStaticShape() || lhsType.getRank() < 2)
+    return false;
+  std::optional<QuantizedActivation> x = quantizedActivation(lhs);
+  auto dqw = rhs.getDefiningOp<DequantizeLinearOp>();
+  if (!x || !dqw)
+    return false;
+  Attribute wAttr, wsAttr, wzAttr;
+  if (!matchPattern(dqw.getInput(), m_Constant(&wAttr)) ||
+      !matchPattern(dqw.getScale(), m_Constant(&wsAttr)) ||
+      !matchPattern(dqw.getZeroPoint(), m_Constant(&wzAttr)))
+    return false;
+  auto wType = cast<RankedTensorType>(dqw.getInput().getType());
+  if (!wType.getElementType().isSignlessInteger(8) || wType.getRank() != 2)
+    return false;
+  int64_t k = lhsType.getShape().back();
+  int64_t n = transB ? wType.getDimSize(0) : wType.getDimSize(1);
+  if ((transB ? wType.getDimSize(1) : wType.getDimSize(0)) != k ||
+      resultType.getShape().back() != n)
+    return false;
+  std::optional<HostTensor> w = HostTensor::fromAttr(wAttr, int64_t(1) << 26),
+                            wScale = HostTensor::fromAttr(wsAttr, n),
+                            wZero = HostTensor::fromAttr(wzAttr, n);
+  if (!w || !wScale || !wZero ||
+      llvm::any_of(wZero->ints, [](int64_t z) { return z != 0; }))
+    return false;
+  // One scale, or one per output column, shaped to broadcast over the
+  // weight: [1, N] over [K, N], [N, 1] over gemm's transposed [N, K].
+  int64_t scales = wScale->size();
+  ArrayRef<int64_t> scaleShape = wScale->type.getShape();
+  if (scales != 1 &&
+      (scales != n || scaleShape.empty() ||
+       (transB ? scaleShape.front() : scaleShape.back()) != n))
+    return false;
+  auto cType = c ? dyn_cast<RankedTensorType>(c.getType()) : nullptr;
+  if (c && (!cType || !cType.hasStaticShape() || cType.getRank() > 2))
+    return false;
+
+  OpBuilder b(op);
+  Location loc = op->getLoc();
+  int64_t rows = lhsType.getNumElements() / k;
+  auto i8 = b.getIntegerType(8);
+  // Weights as O kW I = N x 1 x K.
+  HostTensor packed = HostTensor::zeros(RankedTensorType::get({n, 1, k}, i8));
+  for (int64_t j = 0; j < n; ++j)
+    for (int64_t kk = 0; kk < k; ++kk)
+      packed.ints[j * k + kk] = w->ints[transB ? j * k + kk : kk * n + j];
+  ElementsAttr packedAttr = packed.size() <= kMaxFoldElements
+                                ? packed.toAttr()
+                                : packed.toBlobAttr("int8_weight");
+  Value weights = ConstantOp::create(b, loc, packedAttr.getType(), packedAttr);
+  auto shapeConstant = [&](ArrayRef<int64_t> shape) {
+    auto type = RankedTensorType::get({static_cast<int64_t>(shape.size())},
+                                      b.getI64Type());
+    return ConstantOp::create(b, loc, type,
+                              DenseElementsAttr::get(type, shape));
+  };
+  auto reshape = [&](Value v, RankedTensorType type) {
+    return ReshapeOp::create(b, loc, type, v, shapeConstant(type.getShape()))
+        .getResult();
+  };
+  auto xType = cast<RankedTensorType>(x->integers.getType());
+  Value rowsView = reshape(x->integers, RankedTensorType::get(
+                                            {1, rows, k}, xType.getElementType()));
+  auto accType = RankedTensorType::get({1, rows, n}, b.getI32Type());
+  Value acc = ConvIntegerOp::create(
+      b, loc, accType, rowsView, weights,
+      b.getI64IntegerAttr(static_cast<int64_t>(x->zero)), b.getI64IntegerAttr(1),
+      b.getStringAttr("NOTSET"), b.getDenseI64ArrayAttr({1}),
+      b.getDenseI64ArrayAttr({0, 0}), b.getDenseI64ArrayAttr({1}),
+      b.getDenseI64ArrayAttr({1}), b.getBoolAttr(true));
+  std::vector<float> combined(n);
+  for (int64_t j = 0; j < n; ++j)
+    combined[j] = static_cast<float>(
+        static_cast<float>(x->scale) *
+        static_cast<float>(wScale->floats[scales == 1 ? 0 : j]) *
+        static_cast<float>(alpha));
+  auto scaleType = RankedTensorType::get({n}, b.getF32Type());
+  auto zeroType = RankedTensorType::get({}, b.getI32Type());
+  Value scale = ConstantOp::create(
+      b, loc, scaleType,
+      DenseElementsAttr::get(scaleType, ArrayRef<float>(combined)));
+  Value zero = ConstantOp::create(
+      b, loc, zeroType, DenseElementsAttr::get(zeroType, APInt(32, 0)));
+  auto rowsType = RankedTensorType::get({1, rows, n}, b.getF32Type());
+  Value y = DequantizeLinearOp::create(b, loc, rowsType, acc, scale, zero);
+  if (c) {
+    // beta * C, broadcast against [M, N] as gemm does, then as [1, M, N].
+    if (beta != 1) {
+      auto betaType = RankedTensorType::get({}, b.getF32Type());
+      Value betaValue = ConstantOp::create(
+          b, loc, betaType,
+          DenseElementsAttr::get(betaType, static_cast<float>(beta)));
+      c = MulOp::create(b, loc, cType, c, betaValue);
+    }
+    SmallVector<int64_t> cShape(3 - cType.getRank(), 1);
+    llvm::append_range(cShape, cType.getShape());
+    y = AddOp::create(
+        b, loc, rowsType, y,
+        reshape(c, RankedTensorType::get(cShape, b.getF32Type())));
+  }
+  op->getResult(0).replaceAllUsesWith(reshape(y, resultType));
+  op->erase();
+  return true;
+}
+
 namespace {
 /// dequantize_linear(constant, constant, constant) -> float constant.
 struct FoldConstantDequantize : OpRewritePattern<DequantizeLinearOp> {
@@ -295,10 +447,17 @@ struct IngotQuantizePass
     // Before the constant weights fold to float: the rewrite reads them as
     // integers.
     if (integerKernels) {
-      SmallVector<ConvOp> convs;
-      getOperation().walk([&](ConvOp conv) { convs.push_back(conv); });
-      for (ConvOp conv : convs)
-        convToInteger(conv);
+      SmallVector<Operation *> ops;
+      getOperation().walk([&](Operation *op) {
+        if (isa<ConvOp, MatMulOp, GemmOp>(op))
+          ops.push_back(op);
+      });
+      for (Operation *op : ops) {
+        if (auto conv = dyn_cast<ConvOp>(op))
+          convToInteger(conv);
+        else
+          contractionToInteger(op);
+      }
     }
     RewritePatternSet patterns(&getContext());
     patterns.add<FoldConstantDequantize>(&getContext());

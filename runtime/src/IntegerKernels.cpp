@@ -186,8 +186,11 @@ void multiplyTile(const uint8_t *a, int64_t lda, const int8_t *panel,
 #endif
 }
 
-/// The operands of one group as the unfolding sees them.
+/// The operands of one group as the unfolding sees them, and the epilogue
+/// to call on finished output pixels.
 struct Source {
+  IngotRangeFn epilogue = nullptr;
+  void *closure = nullptr;
   const uint8_t *x;
   uint8_t flip; // 0x80 for int8 input: biased to uint8
   uint8_t zero; // the zero point, biased likewise
@@ -202,10 +205,23 @@ void unfoldRows(const Geometry &g, const Source &src, const PackedWeights &pw,
                 int64_t gi, int64_t r0, int64_t count, uint8_t *rows,
                 int64_t ld) {
   int64_t cg = src.groupChannels, taps = g.taps();
-  for (int64_t j = 0; j < count; ++j) {
-    int64_t r = r0 + j;
-    int64_t ox = r % g.out[2], oy = (r / g.out[2]) % g.out[1],
-            oz = (r / (g.out[2] * g.out[1])) % g.out[0], n = r / g.outVolume();
+  // Coordinates of r0, then stepped: a 64-bit division per pixel costs more
+  // than unfolding the few channels of a first layer.
+  int64_t ox = r0 % g.out[2], oy = (r0 / g.out[2]) % g.out[1],
+          oz = (r0 / (g.out[2] * g.out[1])) % g.out[0], n = r0 / g.outVolume();
+  auto step = [&] {
+    if (++ox < g.out[2])
+      return;
+    ox = 0;
+    if (++oy < g.out[1])
+      return;
+    oy = 0;
+    if (++oz < g.out[0])
+      return;
+    oz = 0;
+    ++n;
+  };
+  for (int64_t j = 0; j < count; ++j, step()) {
     uint8_t *dst = rows + j * ld;
     int64_t tap = 0;
     for (int64_t kz = 0; kz < g.k[0]; ++kz) {
@@ -225,6 +241,12 @@ void unfoldRows(const Geometry &g, const Source &src, const PackedWeights &pw,
             }
             const uint8_t *in =
                 src.x + (n * g.inVolume() + pixel) * src.inChannels + gi * cg;
+            if (cg == 3) { // RGB first layers: no loop
+              out[0] = in[0] ^ src.flip;
+              out[1] = in[1] ^ src.flip;
+              out[2] = in[2] ^ src.flip;
+              continue;
+            }
             for (int64_t c = 0; c < cg; ++c)
               out[c] = in[c] ^ src.flip;
             continue;
@@ -297,17 +319,23 @@ void convPacked(const IngotKernelContext *ctx, const IngotConvParams *p,
             int64_t tileRows = std::min(kTileRows, count - t * kTileRows);
             for (int64_t i = 0; i < tileRows; ++i) {
               int64_t r = r0 + t * kTileRows + i;
-              for (int64_t c = 0; c < cols; ++c) {
-                int32_t v = acc[i][c] - zero * pw.sums[c0 + c];
-                int64_t channel = gi * mg + c0 + c;
-                if (src.channelsLast)
-                  y[r * outC + channel] = v;
-                else
-                  y[((r / ovol) * outC + channel) * ovol + r % ovol] = v;
+              const int32_t *sums = pw.sums.data() + c0;
+              if (src.channelsLast) {
+                int32_t *out = y + r * outC + gi * mg + c0;
+                for (int64_t c = 0; c < cols; ++c)
+                  out[c] = acc[i][c] - zero * sums[c];
+                continue;
               }
+              int32_t *out =
+                  y + ((r / ovol) * outC + gi * mg + c0) * ovol + r % ovol;
+              for (int64_t c = 0; c < cols; ++c)
+                out[c * ovol] = acc[i][c] - zero * sums[c];
             }
           }
         }
+        // The block's pixels are complete once the last group is done.
+        if (src.epilogue && gi == groups - 1)
+          src.epilogue(src.closure, r0, r0 + count);
       }
     });
   }
@@ -365,6 +393,8 @@ void depthwiseChannelsLast(const IngotKernelContext *ctx,
           }
         }
       }
+      if (src.epilogue)
+        src.epilogue(src.closure, r * ow, (r + 1) * ow);
     }
   });
 }
@@ -408,7 +438,7 @@ void depthwiseChannelsFirst(const IngotKernelContext *ctx,
 
 void convInteger(const IngotKernelContext *ctx, const IngotConvParams *p,
                  const void *x, int xSigned, int32_t xZero, const int8_t *w,
-                 int32_t *y) {
+                 int32_t *y, IngotRangeFn epilogue, void *closure) {
   Geometry g(p);
   Source src;
   src.x = static_cast<const uint8_t *>(x);
@@ -418,10 +448,17 @@ void convInteger(const IngotKernelContext *ctx, const IngotConvParams *p,
   src.inChannels = p->in_channels;
   src.group = p->group;
   src.groupChannels = p->in_channels / p->group;
-  if (src.groupChannels == 1 && p->out_channels == p->group && p->group > 1)
-    return src.channelsLast ? depthwiseChannelsLast(ctx, p, g, src, w, y)
-                            : depthwiseChannelsFirst(ctx, p, g, src, w, y);
-  convPacked(ctx, p, g, src, w, y);
+  if (p->channels_last) { // the ABI's epilogue is for channels-last only
+    src.epilogue = epilogue;
+    src.closure = closure;
+  }
+  if (src.groupChannels == 1 && p->out_channels == p->group && p->group > 1) {
+    if (src.channelsLast)
+      return depthwiseChannelsLast(ctx, p, g, src, w, y);
+    depthwiseChannelsFirst(ctx, p, g, src, w, y);
+  } else {
+    convPacked(ctx, p, g, src, w, y);
+  }
 }
 
 } // namespace ingot::runtime

@@ -101,7 +101,7 @@ void parallelFor(ThreadPool *pool, int64_t n, int64_t grain, IngotRangeFn body,
 /// The ABI's conv_i8 (IntegerKernels.cpp).
 void convInteger(const IngotKernelContext *ctx, const IngotConvParams *p,
                  const void *x, int xSigned, int32_t xZero, const int8_t *w,
-                 int32_t *y);
+                 int32_t *y, IngotRangeFn epilogue, void *closure);
 
 } // namespace ingot::runtime
 

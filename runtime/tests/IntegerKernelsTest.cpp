@@ -23,10 +23,11 @@ void parallelFor(ThreadPool *, int64_t n, int64_t, IngotRangeFn body,
   body(closure, 0, n);
 }
 void convIntegerNative(const IngotKernelContext *, const IngotConvParams *,
-                       const void *, int, int32_t, const int8_t *, int32_t *);
+                       const void *, int, int32_t, const int8_t *, int32_t *,
+                       IngotRangeFn, void *);
 void convIntegerPortable(const IngotKernelContext *, const IngotConvParams *,
-                         const void *, int, int32_t, const int8_t *,
-                         int32_t *);
+                         const void *, int, int32_t, const int8_t *, int32_t *,
+                         IngotRangeFn, void *);
 } // namespace ingot::runtime
 
 namespace {
@@ -46,10 +47,10 @@ std::vector<int32_t> run(bool native, const Case &c, IngotConvParams &p,
   IngotKernelContext ctx{nullptr, nullptr};
   if (native)
     ingot::runtime::convIntegerNative(&ctx, &p, x.data(), c.isSigned, zero,
-                                      w.data(), y.data());
+                                      w.data(), y.data(), nullptr, nullptr);
   else
     ingot::runtime::convIntegerPortable(&ctx, &p, x.data(), c.isSigned, zero,
-                                        w.data(), y.data());
+                                        w.data(), y.data(), nullptr, nullptr);
   return y;
 }
 

@@ -71,3 +71,50 @@ func.func @asymmetric_weights_stay_float(%xq: tensor<1x1x3x3xui8>) -> tensor<1x1
   %y = ingot.conv %xd, %wd : (tensor<1x1x3x3xf32>, tensor<1x1x1x1xf32>) -> tensor<1x1x3x3xf32>
   return %y : tensor<1x1x3x3xf32>
 }
+
+// -----
+
+// A matmul of a dequantized activation [2, 3, 4] by constant int8 weights
+// [4, 5] with per-column scales [1, 5] becomes a channels-last 1-d integer
+// convolution over the 6 rows (weights transposed to N x 1 x K), scaled per
+// column, with reshapes (views) around it.
+// CHECK-LABEL: func.func @matmul_rows
+// CHECK: %[[ROWS:.*]] = ingot.reshape %{{.*}}, %{{.*}} : (tensor<2x3x4xui8>, tensor<3xi64>) -> tensor<1x6x4xui8>
+// CHECK: %[[ACC:.*]] = ingot.conv_integer %[[ROWS]], %{{.*}} {channels_last = true, {{.*}}input_zero_point = 128 : i64{{.*}}} : (tensor<1x6x4xui8>, tensor<5x1x4xi8>) -> tensor<1x6x5xi32>
+// CHECK: %[[D:.*]] = ingot.dequantize_linear %[[ACC]], %{{.*}}, %{{.*}} : (tensor<1x6x5xi32>, tensor<5xf32>, tensor<i32>) -> tensor<1x6x5xf32>
+// CHECK: %[[Y:.*]] = ingot.reshape %[[D]], %{{.*}} : (tensor<1x6x5xf32>, tensor<3xi64>) -> tensor<2x3x5xf32>
+// CHECK: return %[[Y]]
+func.func @matmul_rows(%xq: tensor<2x3x4xui8>) -> tensor<2x3x5xf32> {
+  %xs = ingot.constant dense<0.5> : tensor<f32>
+  %xz = ingot.constant dense<128> : tensor<ui8>
+  %xd = ingot.dequantize_linear %xq, %xs, %xz : (tensor<2x3x4xui8>, tensor<f32>, tensor<ui8>) -> tensor<2x3x4xf32>
+  %wq = ingot.constant dense<[[1, 2, 3, 4, 5], [6, 7, 8, 9, 10], [-1, -2, -3, -4, -5], [0, 0, 0, 0, 1]]> : tensor<4x5xi8>
+  %ws = ingot.constant dense<[[0.1, 0.2, 0.3, 0.4, 0.5]]> : tensor<1x5xf32>
+  %wz = ingot.constant dense<0> : tensor<1x5xi8>
+  %wd = ingot.dequantize_linear %wq, %ws, %wz : (tensor<4x5xi8>, tensor<1x5xf32>, tensor<1x5xi8>) -> tensor<4x5xf32>
+  %y = ingot.matmul %xd, %wd : (tensor<2x3x4xf32>, tensor<4x5xf32>) -> tensor<2x3x5xf32>
+  return %y : tensor<2x3x5xf32>
+}
+
+// -----
+
+// gemm with trans_b: the weights are already N x K; alpha scales the
+// dequantization and beta * C is added before the result is reshaped back.
+// CHECK-LABEL: func.func @gemm_trans_b
+// CHECK: %[[S:.*]] = ingot.constant dense<5.000000e-01> : tensor<4xf32>
+// CHECK: %[[ACC:.*]] = ingot.conv_integer %{{.*}}, %{{.*}} {{.*}}: (tensor<1x2x3xi8>, tensor<4x1x3xi8>) -> tensor<1x2x4xi32>
+// CHECK: %[[D:.*]] = ingot.dequantize_linear %[[ACC]], %[[S]]
+// CHECK: %[[BC:.*]] = ingot.mul %arg1, %{{.*}} : (tensor<4xf32>, tensor<f32>) -> tensor<4xf32>
+// CHECK: %[[C3:.*]] = ingot.reshape %[[BC]], %{{.*}} : (tensor<4xf32>, tensor<3xi64>) -> tensor<1x1x4xf32>
+// CHECK: ingot.add %[[D]], %[[C3]] : (tensor<1x2x4xf32>, tensor<1x1x4xf32>) -> tensor<1x2x4xf32>
+func.func @gemm_trans_b(%xq: tensor<2x3xi8>, %c: tensor<4xf32>) -> tensor<2x4xf32> {
+  %xs = ingot.constant dense<0.25> : tensor<f32>
+  %xz = ingot.constant dense<0> : tensor<i8>
+  %xd = ingot.dequantize_linear %xq, %xs, %xz : (tensor<2x3xi8>, tensor<f32>, tensor<i8>) -> tensor<2x3xf32>
+  %wq = ingot.constant dense<3> : tensor<4x3xi8>
+  %ws = ingot.constant dense<1.0> : tensor<f32>
+  %wz = ingot.constant dense<0> : tensor<i8>
+  %wd = ingot.dequantize_linear %wq, %ws, %wz : (tensor<4x3xi8>, tensor<f32>, tensor<i8>) -> tensor<4x3xf32>
+  %y = ingot.gemm %xd, %wd, %c {alpha = 2.0 : f32, beta = 0.5 : f32, trans_b = true} : (tensor<2x3xf32>, tensor<4x3xf32>, tensor<4xf32>) -> tensor<2x4xf32>
+  return %y : tensor<2x4xf32>
+}

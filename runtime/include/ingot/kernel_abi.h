@@ -57,10 +57,14 @@ typedef struct IngotHostApi {
                              const float *w, float *y);
   /* Since ABI version 4: y = conv(x - x_zero, w) summed exactly in int32,
    * with 8-bit x (uint8, or int8 when x_signed) and int8 w; padding reads
-   * x_zero (a real 0). Same geometry and layouts as conv_f32. */
+   * x_zero (a real 0). Same geometry and layouts as conv_f32. With
+   * channels_last and a non-null `epilogue`, epilogue(closure, begin, end)
+   * is called for output pixels [begin, end) (over the whole batch) as soon
+   * as their sums are in y, on the thread that computed them, once per
+   * pixel: the generated epilogue reads them while they are in cache. */
   void (*conv_i8)(const IngotKernelContext *ctx, const IngotConvParams *p,
                   const void *x, int x_signed, int32_t x_zero, const int8_t *w,
-                  int32_t *y);
+                  int32_t *y, IngotRangeFn epilogue, void *closure);
 } IngotHostApi;
 
 struct IngotKernelContext {
