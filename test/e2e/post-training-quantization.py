@@ -6,7 +6,9 @@
 #  2. From those ranges this script builds the QDQ model the scheme defines
 #     (uint8 activations per tensor: scale (max - min) / 255 over the range
 #     widened to 0, zero point round(-min / scale); int8 weights per output
-#     channel: scale max|w| / 127) and runs it in onnxruntime without graph
+#     channel: scale max|w| / 63 for the CPU, whose integer kernels take
+#     7-bit weights, and max|w| / 127 for CUDA) and runs it in onnxruntime
+#     without graph
 #     optimizations (the QDQ semantics). Ingot's artifact must match it
 #     (rtol 1e-4, atol 1e-4) on the CPU and in the emulated CUDA plan.
 #  3. Percentile and entropy ranges lie inside the min-max range, and a
@@ -122,7 +124,7 @@ print("ranges:", {m: tables[m] for m in tables})
 
 
 # 2. The same scheme built by hand as a QDQ model.
-def qdq_model(ranges):
+def qdq_model(ranges, levels):
     m = onnx.load(fp32)
     weights = {t.name: numpy_helper.to_array(t) for t in m.graph.initializer}
     new_nodes, new_inits = [], []
@@ -140,10 +142,11 @@ def qdq_model(ranges):
                                            [a + "_d"])]
             wname = node.input[1]
             wt = weights[wname]
-            ws = (np.abs(wt).reshape(wt.shape[0], -1).max(axis=1) / np.float32(127)).astype(np.float32)
+            ws = (np.abs(wt).reshape(wt.shape[0], -1).max(axis=1) /
+                  np.float32(levels)).astype(np.float32)
             ws[ws == 0] = 1
             shape = (-1,) + (1,) * (wt.ndim - 1)
-            wq = np.clip(np.rint(wt / ws.reshape(shape)), -127, 127).astype(np.int8)
+            wq = np.clip(np.rint(wt / ws.reshape(shape)), -levels, levels).astype(np.int8)
             new_inits += [numpy_helper.from_array(wq, wname + "_q"),
                           numpy_helper.from_array(ws, wname + "_s"),
                           numpy_helper.from_array(np.zeros(len(ws), np.int8), wname + "_z")]
@@ -156,18 +159,21 @@ def qdq_model(ranges):
     del m.graph.node[:]
     m.graph.node.extend(new_nodes)
     m.graph.initializer.extend(new_inits)
-    path = os.path.join(folder, "by_hand_qdq.onnx")
+    path = os.path.join(folder, f"by_hand_qdq_{levels}.onnx")
     onnx.save(m, path)
     return path
 
 
 if tables["minmax"]:
-    reference = qdq_model(tables["minmax"])
     feeds = {"x": rng.standard_normal((2, 3, 10, 10)).astype(np.float32) * 2 + 0.5}
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
-    expected = ort.InferenceSession(reference, options,
+
+    def run_reference(levels):
+        return ort.InferenceSession(qdq_model(tables["minmax"], levels), options,
                                     providers=["CPUExecutionProvider"]).run(None, feeds)[0]
+
+    expected = run_reference(63)
     work = os.path.join(folder, "compare")
     os.makedirs(work, exist_ok=True)
     np.savez(os.path.join(work, "inputs.npz"), **feeds)
@@ -182,6 +188,7 @@ if tables["minmax"]:
     # The CUDA plan of the same quantization (through the emulation).
     nvcc = os.environ.get("INGOT_NVCC")
     if nvcc:
+        np.savez(os.path.join(work, "ref.npz"), y=run_reference(127))
         ok, message = e2e.compile_cuda(fp32, work, feeds, e2e.PLAN_ONLY_NVCC, 1e-4, 1e-4,
                                        extra_args=["--quantize=int8",
                                                    f"--calibration-table={folder}/minmax.txt"],
