@@ -73,9 +73,9 @@ def IngotQuantizePass : Pass<"ingot-quantize", "func::FuncOp"> {
     dequantized constant int8 weights (symmetric, per tensor or per output
     channel) becomes `ingot.conv_integer` on the integers, followed by a
     `dequantize_linear` with the product of the scales and the bias: the
-    epilogue of an int32-accumulating library call. Weights quantized here
-    then have 7 bits (|w| <= 63), which the CPU kernel needs to use its
-    fastest instruction exactly.
+    epilogue of an int32-accumulating library call. Matmuls and GEMMs with
+    such weights become the same op, a channels-last 1-d convolution over
+    their rows.
 
     Table format: one `NODE MIN MAX` line per quantized op (the FP32 range
     of its activation input); `#` starts a comment.
@@ -86,8 +86,8 @@ def IngotQuantizePass : Pass<"ingot-quantize", "func::FuncOp"> {
     ListOption<"skip", "skip", "std::string",
                "ONNX node names that stay in float">,
     Option<"integerKernels", "integer-kernels", "bool", "false",
-           "rewrite quantized convolutions to ingot.conv_integer (the CPU's "
-           "int8 kernels); weights quantized here get 7 bits">,
+           "rewrite quantized convolutions, matmuls and GEMMs to "
+           "ingot.conv_integer (the CPU's int8 kernels)">,
   ];
   let dependentDialects = ["::mlir::ingot::IngotDialect"];
 }

@@ -88,9 +88,10 @@ static Value fakeQuantizeActivation(OpBuilder &b, Location loc, Value x,
 }
 
 /// The weights as int8 (symmetric, per output channel along `axis`: scale =
-/// max |w| / levels, levels 127 or 63) behind a `dequantize_linear`.
+/// max |w| / 127) behind a `dequantize_linear`.
 static FailureOr<Value> quantizeWeight(OpBuilder &b, Location loc, Value w,
-                                       int64_t axis, float levels) {
+                                       int64_t axis) {
+  const float levels = 127.0f;
   Attribute attr;
   if (!matchPattern(w, m_Constant(&attr)))
     return failure();
@@ -484,12 +485,7 @@ struct IngotQuantizePass
       auto [lo, hi] = ranges->lookup(quantizableNodeName(op));
       auto [weight, axis] = quantizableWeight(op);
       b.setInsertionPoint(op);
-      // The CPU's integer kernel is exact and fastest when each pair of
-      // weights it adds has |w0| + |w1| <= 128 (see IntegerKernels.cpp):
-      // 7-bit weights, as onnxruntime's reduce_range gives for AVX2.
-      float levels = integerKernels ? 63.0f : 127.0f;
-      FailureOr<Value> w =
-          quantizeWeight(b, op->getLoc(), weight, axis, levels);
+      FailureOr<Value> w = quantizeWeight(b, op->getLoc(), weight, axis);
       if (failed(w))
         continue;
       // Every quantizable op has its weights as operand 1.

@@ -5,7 +5,7 @@
 // loops instead, which no test machine here would reach: this test builds
 // both from the same source and requires the same int32 sums on random
 // geometries, layouts, signedness and weight ranges (7-bit and full-range
-// int8, which takes the split-weight path).
+// int8).
 //
 //===----------------------------------------------------------------------===//
 #include "ingot/kernel_abi.h"

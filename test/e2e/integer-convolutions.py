@@ -7,9 +7,9 @@
 #     panel (24, 8) or a partial one (20, 3);
 #   - uint8 and int8 activations with nonzero zero points (padding must read
 #     the zero point);
-#   - 7-bit weights (|w| <= 63, the fast exact path) and full-range int8
-#     weights (-128..127: pairs that would saturate vpmaddubsw, computed as
-#     split halves);
+#   - 7-bit weights (|w| <= 63) and full-range int8 weights (-128..127,
+#     whose products would saturate a uint8 x int8 vpmaddubsw kernel;
+#     Ingot's sums them exactly in int32);
 #   - NCHW and NHWC (ingotc --layout);
 #   - the model as one QLinearConv and as its QDQ form (DequantizeLinear of
 #     the input, the int8 weights and the int32 bias, Conv,
