@@ -73,7 +73,9 @@ def IngotQuantizePass : Pass<"ingot-quantize", "func::FuncOp"> {
     dequantized constant int8 weights (symmetric, per tensor or per output
     channel) becomes `ingot.conv_integer` on the integers, followed by a
     `dequantize_linear` with the product of the scales and the bias: the
-    epilogue of an int32-accumulating library call. Matmuls and GEMMs with
+    epilogue of an int32-accumulating library call (dense convolutions with
+    fewer than 32 inputs per output, such as an RGB first layer, stay in
+    float: faster there, the same sums). Matmuls and GEMMs with
     such weights become the same op, a channels-last 1-d convolution over
     their rows.
 

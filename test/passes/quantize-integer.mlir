@@ -9,27 +9,27 @@
 // to broadcast over N x M x H x W.
 // CHECK-LABEL: func.func @conv_per_channel
 // CHECK-DAG: %[[Q:.*]] = ingot.quantize_linear %arg0
-// CHECK-DAG: %[[W:.*]] = ingot.constant dense<{{.*}}> : tensor<2x1x3x3xi8>
+// CHECK-DAG: %[[W:.*]] = ingot.constant dense<{{.*}}> : tensor<2x4x3x3xi8>
 // CHECK-DAG: %[[S:.*]] = ingot.constant dense<{{\[}}[{{\[}}1.250000e-01]], {{\[}}[6.250000e-02]]]> : tensor<2x1x1xf32>
 // CHECK-DAG: %[[B:.*]] = ingot.constant dense<{{\[}}[{{\[}}1.000000e+00]], {{\[}}[-2.000000e+00]]]> : tensor<2x1x1xf32>
-// CHECK: %[[ACC:.*]] = ingot.conv_integer %[[Q]], %[[W]] {input_zero_point = 3 : i64, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x1x4x4xui8>, tensor<2x1x3x3xi8>) -> tensor<1x2x4x4xi32>
+// CHECK: %[[ACC:.*]] = ingot.conv_integer %[[Q]], %[[W]] {input_zero_point = 3 : i64, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x4x4x4xui8>, tensor<2x4x3x3xi8>) -> tensor<1x2x4x4xi32>
 // CHECK: %[[D:.*]] = ingot.dequantize_linear %[[ACC]], %[[S]], %{{.*}} : (tensor<1x2x4x4xi32>, tensor<2x1x1xf32>, tensor<i32>) -> tensor<1x2x4x4xf32>
 // CHECK: %[[Y:.*]] = ingot.add %[[D]], %[[B]]
 // CHECK: return %[[Y]]
 // FLOAT-LABEL: func.func @conv_per_channel
 // FLOAT-NOT: conv_integer
 // FLOAT: ingot.conv
-func.func @conv_per_channel(%x: tensor<1x1x4x4xf32>) -> tensor<1x2x4x4xf32> {
+func.func @conv_per_channel(%x: tensor<1x4x4x4xf32>) -> tensor<1x2x4x4xf32> {
   %xs = ingot.constant dense<0.5> : tensor<f32>
   %xz = ingot.constant dense<3> : tensor<ui8>
-  %xq = ingot.quantize_linear %x, %xs, %xz : (tensor<1x1x4x4xf32>, tensor<f32>, tensor<ui8>) -> tensor<1x1x4x4xui8>
-  %xd = ingot.dequantize_linear %xq, %xs, %xz : (tensor<1x1x4x4xui8>, tensor<f32>, tensor<ui8>) -> tensor<1x1x4x4xf32>
-  %wq = ingot.constant dense<[[[[1, 2, 3], [4, 5, 6], [7, 8, 9]]], [[[-1, -2, -3], [-4, -5, -6], [-7, -8, -9]]]]> : tensor<2x1x3x3xi8>
+  %xq = ingot.quantize_linear %x, %xs, %xz : (tensor<1x4x4x4xf32>, tensor<f32>, tensor<ui8>) -> tensor<1x4x4x4xui8>
+  %xd = ingot.dequantize_linear %xq, %xs, %xz : (tensor<1x4x4x4xui8>, tensor<f32>, tensor<ui8>) -> tensor<1x4x4x4xf32>
+  %wq = ingot.constant dense<5> : tensor<2x4x3x3xi8>
   %ws = ingot.constant dense<[[[[0.25]]], [[[0.125]]]]> : tensor<2x1x1x1xf32>
   %wz = ingot.constant dense<0> : tensor<2x1x1x1xi8>
-  %wd = ingot.dequantize_linear %wq, %ws, %wz : (tensor<2x1x3x3xi8>, tensor<2x1x1x1xf32>, tensor<2x1x1x1xi8>) -> tensor<2x1x3x3xf32>
+  %wd = ingot.dequantize_linear %wq, %ws, %wz : (tensor<2x4x3x3xi8>, tensor<2x1x1x1xf32>, tensor<2x1x1x1xi8>) -> tensor<2x4x3x3xf32>
   %b = ingot.constant dense<[1.0, -2.0]> : tensor<2xf32>
-  %y = ingot.conv %xd, %wd, %b {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x1x4x4xf32>, tensor<2x1x3x3xf32>, tensor<2xf32>) -> tensor<1x2x4x4xf32>
+  %y = ingot.conv %xd, %wd, %b {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x4x4x4xf32>, tensor<2x4x3x3xf32>, tensor<2xf32>) -> tensor<1x2x4x4xf32>
   return %y : tensor<1x2x4x4xf32>
 }
 
@@ -39,18 +39,40 @@ func.func @conv_per_channel(%x: tensor<1x1x4x4xf32>) -> tensor<1x2x4x4xf32> {
 // channel.
 // CHECK-LABEL: func.func @conv_signed_per_tensor
 // CHECK: %[[S:.*]] = ingot.constant dense<2.500000e-01> : tensor<3x1x1xf32>
-// CHECK: %[[ACC:.*]] = ingot.conv_integer %arg0, %{{.*}} {input_zero_point = -4 : i64} : (tensor<1x2x3x3xi8>, tensor<3x2x1x1xi8>) -> tensor<1x3x3x3xi32>
+// CHECK: %[[ACC:.*]] = ingot.conv_integer %arg0, %{{.*}} {input_zero_point = -4 : i64} : (tensor<1x32x3x3xi8>, tensor<3x32x1x1xi8>) -> tensor<1x3x3x3xi32>
 // CHECK: ingot.dequantize_linear %[[ACC]], %[[S]]
-func.func @conv_signed_per_tensor(%xq: tensor<1x2x3x3xi8>) -> tensor<1x3x3x3xf32> {
+func.func @conv_signed_per_tensor(%xq: tensor<1x32x3x3xi8>) -> tensor<1x3x3x3xf32> {
   %xs = ingot.constant dense<0.5> : tensor<f32>
   %xz = ingot.constant dense<-4> : tensor<i8>
-  %xd = ingot.dequantize_linear %xq, %xs, %xz : (tensor<1x2x3x3xi8>, tensor<f32>, tensor<i8>) -> tensor<1x2x3x3xf32>
-  %wq = ingot.constant dense<1> : tensor<3x2x1x1xi8>
+  %xd = ingot.dequantize_linear %xq, %xs, %xz : (tensor<1x32x3x3xi8>, tensor<f32>, tensor<i8>) -> tensor<1x32x3x3xf32>
+  %wq = ingot.constant dense<1> : tensor<3x32x1x1xi8>
   %ws = ingot.constant dense<0.5> : tensor<f32>
   %wz = ingot.constant dense<0> : tensor<i8>
-  %wd = ingot.dequantize_linear %wq, %ws, %wz : (tensor<3x2x1x1xi8>, tensor<f32>, tensor<i8>) -> tensor<3x2x1x1xf32>
-  %y = ingot.conv %xd, %wd : (tensor<1x2x3x3xf32>, tensor<3x2x1x1xf32>) -> tensor<1x3x3x3xf32>
+  %wd = ingot.dequantize_linear %wq, %ws, %wz : (tensor<3x32x1x1xi8>, tensor<f32>, tensor<i8>) -> tensor<3x32x1x1xf32>
+  %y = ingot.conv %xd, %wd : (tensor<1x32x3x3xf32>, tensor<3x32x1x1xf32>) -> tensor<1x3x3x3xf32>
   return %y : tensor<1x3x3x3xf32>
+}
+
+// -----
+
+// A dense convolution with 3 x 3 x 3 = 27 inputs per output (an RGB first
+// layer, below 32) stays in float; a depthwise one with 9 runs in integers.
+// CHECK-LABEL: func.func @small_dense_stays_float
+// CHECK: ingot.conv %{{.*}} : (tensor<1x3x4x4xf32>, tensor<2x3x3x3xf32>)
+// CHECK: ingot.conv_integer %{{.*}} {group = 3 : i64, {{.*}}} : (tensor<1x3x4x4xui8>, tensor<3x1x3x3xi8>)
+func.func @small_dense_stays_float(%xq: tensor<1x3x4x4xui8>) -> (tensor<1x2x4x4xf32>, tensor<1x3x4x4xf32>) {
+  %xs = ingot.constant dense<0.5> : tensor<f32>
+  %xz = ingot.constant dense<0> : tensor<ui8>
+  %xd = ingot.dequantize_linear %xq, %xs, %xz : (tensor<1x3x4x4xui8>, tensor<f32>, tensor<ui8>) -> tensor<1x3x4x4xf32>
+  %ws = ingot.constant dense<0.5> : tensor<f32>
+  %wz = ingot.constant dense<0> : tensor<i8>
+  %wq = ingot.constant dense<1> : tensor<2x3x3x3xi8>
+  %wd = ingot.dequantize_linear %wq, %ws, %wz : (tensor<2x3x3x3xi8>, tensor<f32>, tensor<i8>) -> tensor<2x3x3x3xf32>
+  %y = ingot.conv %xd, %wd {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x3x4x4xf32>, tensor<2x3x3x3xf32>) -> tensor<1x2x4x4xf32>
+  %dq = ingot.constant dense<1> : tensor<3x1x3x3xi8>
+  %dd = ingot.dequantize_linear %dq, %ws, %wz : (tensor<3x1x3x3xi8>, tensor<f32>, tensor<i8>) -> tensor<3x1x3x3xf32>
+  %z = ingot.conv %xd, %dd {group = 3 : i64, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x3x4x4xf32>, tensor<3x1x3x3xf32>) -> tensor<1x3x4x4xf32>
+  return %y, %z : tensor<1x2x4x4xf32>, tensor<1x3x4x4xf32>
 }
 
 // -----
