@@ -66,7 +66,8 @@ def IngotQuantizePass : Pass<"ingot-quantize", "func::FuncOp"> {
     weights, a QLinearConv's shifted weights, the weights quantized here)
     becomes a float constant, computed once with the kernels' FP32
     arithmetic, so that batch-norm folding, layout and precision see
-    constant weights.
+    constant weights; and a `quantize_linear` of a `dequantize_linear` with
+    the same scale, zero point and type is the integer value itself.
 
     With `integer-kernels` (the CPU target): a convolution between a
     dequantized 8-bit activation (per-tensor scale and zero point) and
@@ -74,8 +75,9 @@ def IngotQuantizePass : Pass<"ingot-quantize", "func::FuncOp"> {
     channel) becomes `ingot.conv_integer` on the integers, followed by a
     `dequantize_linear` with the product of the scales and the bias: the
     epilogue of an int32-accumulating library call (dense convolutions with
-    fewer than 32 inputs per output, such as an RGB first layer, stay in
-    float: faster there, the same sums). Matmuls and GEMMs with
+    a window and fewer than 32 inputs per output, such as an RGB first
+    layer, stay in float: faster there, the same sums). Matmuls and GEMMs
+    with
     such weights become the same op, a channels-last 1-d convolution over
     their rows.
 

@@ -173,8 +173,8 @@ static std::optional<double> scalarConstant(Value v) {
                                                  : t->floats[0];
 }
 
-/// Below this many inputs per output (K), a dense convolution stays in
-/// float.
+/// Below this many inputs per output (K), a dense convolution with a
+/// spatial window stays in float.
 constexpr int64_t kMinIntegerInputsPerOutput = 32;
 
 /// conv(dequantize(xq: 8-bit, scalar scale, scalar zero),
@@ -210,12 +210,14 @@ static bool convToInteger(ConvOp conv) {
   auto wType = cast<RankedTensorType>(dqw.getInput().getType());
   if (!wType.getElementType().isSignlessInteger(8) || !wType.hasStaticShape())
     return false;
-  // A dense convolution with few inputs per output (an RGB first layer: 3
-  // channels x 3 x 3 = 27) spends its integer time unfolding 8-bit values;
-  // the float kernel, fed the dequantized input, computes the same sums
-  // (to FP32 rounding) faster: ppocr_v4_det's first layer 8.9 -> 6 ms.
-  if (conv.getGroup() == 1 && wType.getNumElements() / wType.getDimSize(0) <
-                                  kMinIntegerInputsPerOutput)
+  // A dense convolution over a window of few channels (an RGB first layer:
+  // 3 channels x 3 x 3 = 27) spends its integer time unfolding 8-bit
+  // values tap by tap; the float kernel, fed the dequantized input,
+  // computes the same sums (to FP32 rounding) faster: ppocr_v4_det's first
+  // layer 8.9 -> 6 ms. (1x1 convolutions unfold by copying rows.)
+  int64_t inputsPerOutput = wType.getNumElements() / wType.getDimSize(0);
+  if (conv.getGroup() == 1 && inputsPerOutput < kMinIntegerInputsPerOutput &&
+      inputsPerOutput != wType.getDimSize(1))
     return false;
   int64_t channels = resultType.getDimSize(1);
   std::optional<HostTensor> wScale = HostTensor::fromAttr(wsAttr, channels),
@@ -449,6 +451,35 @@ struct FoldConstantDequantize : OpRewritePattern<DequantizeLinearOp> {
   }
 };
 
+/// quantize_linear(dequantize_linear(q, s, z), s, z) -> q, for the same
+/// integer type: (q - z) * s / s rounds back to q - z exactly (the FP32
+/// error is far below half a step for 16-bit and narrower values).
+/// onnxruntime's QDQ models have such pairs wherever an op's output
+/// quantization equals its input's, e.g. around concatenations.
+struct RemoveRequantize : OpRewritePattern<QuantizeLinearOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  static bool sameConstant(Value a, Value b) {
+    if (a == b)
+      return true;
+    Attribute x, y;
+    return matchPattern(a, m_Constant(&x)) && matchPattern(b, m_Constant(&y)) &&
+           x == y;
+  }
+
+  LogicalResult matchAndRewrite(QuantizeLinearOp op,
+                                PatternRewriter &rewriter) const override {
+    auto dq = op.getInput().getDefiningOp<DequantizeLinearOp>();
+    if (!dq || dq.getInput().getType() != op.getType() ||
+        getElementTypeOrSelf(op.getType()).getIntOrFloatBitWidth() > 16 ||
+        !sameConstant(dq.getScale(), op.getScale()) ||
+        !sameConstant(dq.getZeroPoint(), op.getZeroPoint()))
+      return rewriter.notifyMatchFailure(op, "not a requantization to itself");
+    rewriter.replaceOp(op, dq.getInput());
+    return success();
+  }
+};
+
 struct IngotQuantizePass
     : ingot::impl::IngotQuantizePassBase<IngotQuantizePass> {
   using IngotQuantizePassBase::IngotQuantizePassBase;
@@ -472,7 +503,7 @@ struct IngotQuantizePass
       }
     }
     RewritePatternSet patterns(&getContext());
-    patterns.add<FoldConstantDequantize>(&getContext());
+    patterns.add<FoldConstantDequantize, RemoveRequantize>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -16,8 +16,8 @@
 #     QuantizeLinear), the two forms ingot-quantize rewrites to
 #     ingot.conv_integer. `ingotc --stats` must report one int8 library call
 #     (the convolution did not stay in float), except for dense convolutions
-#     with fewer than 32 inputs per output, which ingot-quantize leaves in
-#     float by design (an RGB first layer).
+#     with a window and fewer than 32 inputs per output, which
+#     ingot-quantize leaves in float by design (an RGB first layer).
 #
 # The reference is onnxruntime running the QDQ form without graph
 # optimizations: the model's own semantics, a float convolution of the
@@ -109,6 +109,7 @@ CASES = [
     dict(name="dense3x3_s8_m20_stride2", c=12, m=20, kernel=[3, 3], spatial=[13, 10],
          pads=[1, 0, 2, 1], strides=[2, 2], signed=True),
     dict(name="pointwise_u8_m40_batch2", c=32, m=40, kernel=[1, 1], spatial=[7, 6], batch=2),
+    dict(name="pointwise_few_channels", c=12, m=24, kernel=[1, 1], spatial=[9, 9]),
     dict(name="dense5x5_dilated_m8", c=6, m=8, kernel=[5, 5], spatial=[14, 14],
          pads=[4, 4, 4, 4], dilations=[2, 2]),
     # Dense with K = 27 and 15 inputs per output: these stay in float (the
@@ -140,9 +141,10 @@ def reference(models, x, work):
 
 
 def integer_calls_expected(case):
-    """ingot-quantize keeps dense convolutions with K < 32 in float."""
-    dense = case.get("group", 1) == 1
-    return 0 if dense and case["c"] * int(np.prod(case["kernel"])) < 32 else 1
+    """ingot-quantize keeps dense convolutions with a window and K < 32 in
+    float."""
+    dense, taps = case.get("group", 1) == 1, int(np.prod(case["kernel"]))
+    return 0 if dense and taps > 1 and case["c"] * taps < 32 else 1
 
 
 def run_ingot(model, layout, x, work, expected_calls):

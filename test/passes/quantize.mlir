@@ -35,3 +35,23 @@ func.func @int32_bias() -> tensor<2xf32> {
   %d = ingot.dequantize_linear %b, %s, %z : (tensor<2xi32>, tensor<f32>, tensor<i32>) -> tensor<2xf32>
   return %d : tensor<2xf32>
 }
+
+// -----
+
+// Requantizing to the same scale, zero point and type gives the integers
+// back (exactly: the FP32 round trip is far below half a step); with
+// another scale it stays.
+// CHECK-LABEL: func.func @requantize_to_itself
+// CHECK: %[[OTHER:.*]] = ingot.quantize_linear %{{.*}}, %{{.*}}, %{{.*}} : (tensor<4xf32>, tensor<f32>, tensor<ui8>) -> tensor<4xui8>
+// CHECK-NOT: ingot.quantize_linear
+// CHECK: return %arg0, %[[OTHER]] :
+func.func @requantize_to_itself(%q: tensor<4xui8>) -> (tensor<4xui8>, tensor<4xui8>) {
+  %s = ingot.constant dense<0.1> : tensor<f32>
+  %s2 = ingot.constant dense<0.1> : tensor<f32>
+  %t = ingot.constant dense<0.2> : tensor<f32>
+  %z = ingot.constant dense<128> : tensor<ui8>
+  %d = ingot.dequantize_linear %q, %s, %z : (tensor<4xui8>, tensor<f32>, tensor<ui8>) -> tensor<4xf32>
+  %same = ingot.quantize_linear %d, %s2, %z : (tensor<4xf32>, tensor<f32>, tensor<ui8>) -> tensor<4xui8>
+  %other = ingot.quantize_linear %d, %t, %z : (tensor<4xf32>, tensor<f32>, tensor<ui8>) -> tensor<4xui8>
+  return %same, %other : tensor<4xui8>, tensor<4xui8>
+}
