@@ -53,7 +53,9 @@ def IngotVerifyStaticPass : Pass<"ingot-verify-static", "func::FuncOp"> {
 def IngotQuantizePass : Pass<"ingot-quantize", "func::FuncOp"> {
   let summary = "Quantize with calibrated ranges; dequantized constant weights";
   let description = [{
-    With `calibration-table`, post-training quantization: every convolution,
+    With `calibration-table`, post-training quantization: every convolution
+    (except dense ones with a window and fewer than 32 inputs per output,
+    such as an RGB first layer: no faster in integers, and sensitive),
     GEMM and matmul with constant weights whose ONNX node has a range in the
     table (and is not in `skip`) gets its activation input quantized to
     uint8 (asymmetric, per tensor, from the range widened to include 0) and

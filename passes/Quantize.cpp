@@ -40,11 +40,32 @@ static bool isFloatConstant(Value v) {
          matchPattern(v, m_Constant());
 }
 
+/// Below this many inputs per output (K), a dense convolution with a
+/// spatial window stays in float.
+constexpr int64_t kMinIntegerInputsPerOutput = 32;
+
+/// A dense convolution over a window of few channels (an RGB first layer:
+/// 3 channels x 3 x 3 = 27): integer kernels spend their time unfolding its
+/// 8-bit values tap by tap, and the float kernel computes the same sums
+/// faster (ppocr_v4_det's first layer: 8.9 against 6 ms). ingot-quantize
+/// does not quantize these, nor rewrite them when a model has. (1x1
+/// convolutions unfold by copying rows and stay eligible.)
+static bool isSmallWindowConv(int64_t group, RankedTensorType weight) {
+  if (group != 1 || !weight || !weight.hasStaticShape() || weight.getRank() < 3)
+    return false;
+  int64_t inputsPerOutput = weight.getNumElements() / weight.getDimSize(0);
+  return inputsPerOutput < kMinIntegerInputsPerOutput &&
+         inputsPerOutput != weight.getDimSize(1);
+}
+
 /// The weight operand of a quantizable op and the axis of its output
 /// channels, or a null value.
 static std::pair<Value, int64_t> quantizableWeight(Operation *op) {
   if (auto conv = dyn_cast<ConvOp>(op))
-    if (!conv.getChannelsLast() && isFloatConstant(conv.getWeight()))
+    if (!conv.getChannelsLast() && isFloatConstant(conv.getWeight()) &&
+        !isSmallWindowConv(
+            conv.getGroup(),
+            cast<RankedTensorType>(conv.getWeight().getType())))
       return {conv.getWeight(), 0};
   if (auto gemm = dyn_cast<GemmOp>(op))
     if (isFloatConstant(gemm.getB()))
@@ -173,10 +194,6 @@ static std::optional<double> scalarConstant(Value v) {
                                                  : t->floats[0];
 }
 
-/// Below this many inputs per output (K), a dense convolution with a
-/// spatial window stays in float.
-constexpr int64_t kMinIntegerInputsPerOutput = 32;
-
 /// conv(dequantize(xq: 8-bit, scalar scale, scalar zero),
 ///      dequantize(wq: int8 constant, per-tensor or per-output-channel
 ///      scale, zero 0)) + bias
@@ -210,14 +227,8 @@ static bool convToInteger(ConvOp conv) {
   auto wType = cast<RankedTensorType>(dqw.getInput().getType());
   if (!wType.getElementType().isSignlessInteger(8) || !wType.hasStaticShape())
     return false;
-  // A dense convolution over a window of few channels (an RGB first layer:
-  // 3 channels x 3 x 3 = 27) spends its integer time unfolding 8-bit
-  // values tap by tap; the float kernel, fed the dequantized input,
-  // computes the same sums (to FP32 rounding) faster: ppocr_v4_det's first
-  // layer 8.9 -> 6 ms. (1x1 convolutions unfold by copying rows.)
-  int64_t inputsPerOutput = wType.getNumElements() / wType.getDimSize(0);
-  if (conv.getGroup() == 1 && inputsPerOutput < kMinIntegerInputsPerOutput &&
-      inputsPerOutput != wType.getDimSize(1))
+  // The float kernel on the dequantized input computes the same sums.
+  if (isSmallWindowConv(conv.getGroup(), wType))
     return false;
   int64_t channels = resultType.getDimSize(1);
   std::optional<HostTensor> wScale = HostTensor::fromAttr(wsAttr, channels),

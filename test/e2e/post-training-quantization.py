@@ -38,6 +38,8 @@ def w(name, shape, scale=0.3):
 
 
 # conv -> relu -> conv (residual) -> add -> global pool -> flatten -> gemm
+# (4 input channels: an RGB first layer, 27 inputs per output, would stay
+# in float by design)
 nodes = [
     helper.make_node("Conv", ["x", "w1", "b1"], ["c1"], pads=[1, 1, 1, 1], name="conv1"),
     helper.make_node("Relu", ["c1"], ["r1"], name="relu1"),
@@ -47,10 +49,10 @@ nodes = [
     helper.make_node("Flatten", ["p"], ["f"], name="flatten"),
     helper.make_node("Gemm", ["f", "wf", "bf"], ["y"], transB=1, name="fc"),
 ]
-inits = [w("w1", [8, 3, 3, 3]), w("b1", [8], 0.1), w("w2", [8, 8, 3, 3]), w("b2", [8], 0.1),
+inits = [w("w1", [8, 4, 3, 3]), w("b1", [8], 0.1), w("w2", [8, 8, 3, 3]), w("b2", [8], 0.1),
          w("wf", [5, 8]), w("bf", [5], 0.1)]
 graph = helper.make_graph(nodes, "ptq", [helper.make_tensor_value_info("x", TensorProto.FLOAT,
-                                                                       [2, 3, 10, 10])],
+                                                                       [2, 4, 10, 10])],
                           [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 5])], inits)
 model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
 fp32 = os.path.join(folder, "fp32.onnx")
@@ -58,7 +60,7 @@ onnx.save(model, fp32)
 # The activation each quantized op reads.
 ACTIVATION = {"conv1": "x", "conv2": "r1", "fc": "f"}
 
-samples = rng.standard_normal((16, 3, 10, 10)).astype(np.float32) * 2 + 0.5
+samples = rng.standard_normal((16, 4, 10, 10)).astype(np.float32) * 2 + 0.5
 calibration = os.path.join(folder, "calibration.npz")
 np.savez(calibration, x=samples)
 
@@ -163,7 +165,7 @@ def qdq_model(ranges, levels):
 
 
 if tables["minmax"]:
-    feeds = {"x": rng.standard_normal((2, 3, 10, 10)).astype(np.float32) * 2 + 0.5}
+    feeds = {"x": rng.standard_normal((2, 4, 10, 10)).astype(np.float32) * 2 + 0.5}
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
 
@@ -211,7 +213,7 @@ if outs[0] is None or outs[1] is None or not np.array_equal(outs[0], outs[1]):
 np.savez(os.path.join(folder, "wrong_name.npz"), input=samples)
 np.savez(os.path.join(folder, "wrong_shape.npz"), x=samples[:, :, :5])
 for data, expected in (("wrong_name.npz", "has no array named 'x'"),
-                       ("wrong_shape.npz", "must have the input's dtype and shape 2x3x10x10"),
+                       ("wrong_shape.npz", "must have the input's dtype and shape 2x4x10x10"),
                        ("missing.npz", "missing.npz")):
     p = subprocess.run([INGOTC, fp32, "-o", os.path.join(folder, "bad.ingot"), "--quantize=int8",
                         f"--calibration-data={os.path.join(folder, data)}"],

@@ -25,4 +25,15 @@ func.func @ptq(%x: tensor<1x1x2x2xf32>, %a: tensor<2x3xf32>, %b: tensor<3x2xf32>
   return %c, %g, %m : tensor<1x2x2x2xf32>, tensor<2x4xf32>, tensor<2x2xf32>
 }
 
+// A dense 3x3 convolution over 3 channels (27 inputs per output, an RGB
+// first layer) is not quantized even with a range in the table.
+// CHECK-LABEL: func.func @rgb_first_layer
+// CHECK-NOT: quantize_linear
+// CHECK: ingot.conv %arg0, %{{.*}} {pads
+func.func @rgb_first_layer(%x: tensor<1x3x4x4xf32>) -> tensor<1x2x4x4xf32> {
+  %w = ingot.constant dense<0.25> : tensor<2x3x3x3xf32>
+  %c = ingot.conv %x, %w {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x3x4x4xf32>, tensor<2x3x3x3xf32>) -> tensor<1x2x4x4xf32> loc("rgb")
+  return %c : tensor<1x2x4x4xf32>
+}
+
 // MISSING: cannot read the calibration table '{{.*}}missing.txt'
