@@ -473,9 +473,8 @@ std::string ScalarEmitter::elementwise(Operation *op, const Index &idx) {
             // and multiply. 8/16-bit values subtract in int32 and int32
             // sums with a zero point of 0 convert directly (both vectorize);
             // other int32 values subtract in int64 (a quantized bias).
-            unsigned width =
-                getElementTypeOrSelf(dq.getInput().getType())
-                    .getIntOrFloatBitWidth();
+            unsigned width = getElementTypeOrSelf(dq.getInput().getType())
+                                 .getIntOrFloatBitWidth();
             Attribute zeroAttr;
             bool zeroIsZero =
                 matchPattern(dq.getZeroPoint(), m_Constant(&zeroAttr)) &&
@@ -488,11 +487,11 @@ std::string ScalarEmitter::elementwise(Operation *op, const Index &idx) {
             if (width <= 32 && zeroIsZero)
               difference = operand(0);
             else if (width < 32)
-              difference = "int32_t(" + operand(0) + ") - int32_t(" +
-                           operand(2) + ")";
+              difference =
+                  "int32_t(" + operand(0) + ") - int32_t(" + operand(2) + ")";
             else
-              difference = "int64_t(" + operand(0) + ") - int64_t(" +
-                           operand(2) + ")";
+              difference =
+                  "int64_t(" + operand(0) + ") - int64_t(" + operand(2) + ")";
             return roundTo(t, "float(" + difference + ") * float(" +
                                   operand(1) + ")");
           })

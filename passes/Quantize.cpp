@@ -63,9 +63,8 @@ static bool isSmallWindowConv(int64_t group, RankedTensorType weight) {
 static std::pair<Value, int64_t> quantizableWeight(Operation *op) {
   if (auto conv = dyn_cast<ConvOp>(op))
     if (!conv.getChannelsLast() && isFloatConstant(conv.getWeight()) &&
-        !isSmallWindowConv(
-            conv.getGroup(),
-            cast<RankedTensorType>(conv.getWeight().getType())))
+        !isSmallWindowConv(conv.getGroup(),
+                           cast<RankedTensorType>(conv.getWeight().getType())))
       return {conv.getWeight(), 0};
   if (auto gemm = dyn_cast<GemmOp>(op))
     if (isFloatConstant(gemm.getB()))
@@ -249,8 +248,7 @@ static bool convToInteger(ConvOp conv) {
       b, loc, accType, dqx.getInput(), dqw.getInput(),
       b.getI64IntegerAttr(static_cast<int64_t>(*xZero)), conv.getGroupAttr(),
       conv.getAutoPadAttr(), conv.getKernelShapeAttr(), conv.getPadsAttr(),
-      conv.getStridesAttr(), conv.getDilationsAttr(),
-      b.getBoolAttr(false));
+      conv.getStridesAttr(), conv.getDilationsAttr(), b.getBoolAttr(false));
   // One scale per output channel, [M, 1, ...] against N M spatial...
   SmallVector<int64_t> perChannel(resultType.getRank() - 1, 1);
   perChannel[0] = channels;
@@ -359,9 +357,8 @@ static bool contractionToInteger(Operation *op) {
   // weight: [1, N] over [K, N], [N, 1] over gemm's transposed [N, K].
   int64_t scales = wScale->size();
   ArrayRef<int64_t> scaleShape = wScale->type.getShape();
-  if (scales != 1 &&
-      (scales != n || scaleShape.empty() ||
-       (transB ? scaleShape.front() : scaleShape.back()) != n))
+  if (scales != 1 && (scales != n || scaleShape.empty() ||
+                      (transB ? scaleShape.front() : scaleShape.back()) != n))
     return false;
   auto cType = c ? dyn_cast<RankedTensorType>(c.getType()) : nullptr;
   if (c && (!cType || !cType.hasStaticShape() || cType.getRank() > 2))
@@ -391,15 +388,16 @@ static bool contractionToInteger(Operation *op) {
         .getResult();
   };
   auto xType = cast<RankedTensorType>(x->integers.getType());
-  Value rowsView = reshape(x->integers, RankedTensorType::get(
-                                            {1, rows, k}, xType.getElementType()));
+  Value rowsView = reshape(
+      x->integers, RankedTensorType::get({1, rows, k}, xType.getElementType()));
   auto accType = RankedTensorType::get({1, rows, n}, b.getI32Type());
   Value acc = ConvIntegerOp::create(
       b, loc, accType, rowsView, weights,
-      b.getI64IntegerAttr(static_cast<int64_t>(x->zero)), b.getI64IntegerAttr(1),
-      b.getStringAttr("NOTSET"), b.getDenseI64ArrayAttr({1}),
-      b.getDenseI64ArrayAttr({0, 0}), b.getDenseI64ArrayAttr({1}),
-      b.getDenseI64ArrayAttr({1}), b.getBoolAttr(true));
+      b.getI64IntegerAttr(static_cast<int64_t>(x->zero)),
+      b.getI64IntegerAttr(1), b.getStringAttr("NOTSET"),
+      b.getDenseI64ArrayAttr({1}), b.getDenseI64ArrayAttr({0, 0}),
+      b.getDenseI64ArrayAttr({1}), b.getDenseI64ArrayAttr({1}),
+      b.getBoolAttr(true));
   std::vector<float> combined(n);
   for (int64_t j = 0; j < n; ++j)
     combined[j] = static_cast<float>(

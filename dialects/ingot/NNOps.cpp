@@ -205,8 +205,8 @@ static void samePads(const Window &w, ArrayRef<int64_t> inSpatial,
 /// and output sizes shared by ingot.conv and ingot.conv_integer.
 template <typename Adaptor>
 static LogicalResult
-inferConvResult(std::optional<Location> loc, StringRef opName,
-                Adaptor adaptor, Type biasType, Type element,
+inferConvResult(std::optional<Location> loc, StringRef opName, Adaptor adaptor,
+                Type biasType, Type element,
                 SmallVectorImpl<ShapedTypeComponents> &results) {
   std::optional<Dims> x = getDims(adaptor.getInput().getType()),
                       wt = getDims(adaptor.getWeight().getType());
@@ -245,10 +245,9 @@ inferConvResult(std::optional<Location> loc, StringRef opName,
   int64_t m = wt ? (*wt)[0] : kDyn;
   if (wt && channels != kDyn && (*wt)[1] != kDyn &&
       channels != (*wt)[1] * group)
-    return emitOptionalError(loc, "'", opName, "' input has ", channels,
-                             " channels but weight ", formatDims(*wt),
-                             " with group ", group, " expects ",
-                             (*wt)[1] * group);
+    return emitOptionalError(
+        loc, "'", opName, "' input has ", channels, " channels but weight ",
+        formatDims(*wt), " with group ", group, " expects ", (*wt)[1] * group);
   if (m != kDyn && m % group != 0)
     return emitOptionalError(loc, "'", opName, "' ", m,
                              " output channels are not divisible by group ",

@@ -616,8 +616,12 @@ void parallelForEntry(const IngotKernelContext *ctx, int64_t n, int64_t grain,
   parallelFor(poolOf(ctx), n, grain, body, closure);
 }
 
-const IngotHostApi kApi = {INGOT_KERNEL_ABI_VERSION, parallelForEntry, gemm,
-                           conv, convTranspose, convInteger};
+const IngotHostApi kApi = {INGOT_KERNEL_ABI_VERSION,
+                           parallelForEntry,
+                           gemm,
+                           conv,
+                           convTranspose,
+                           convInteger};
 } // namespace
 
 const IngotHostApi *hostApi() { return &kApi; }

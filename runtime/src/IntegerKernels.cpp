@@ -255,10 +255,9 @@ void convPacked(const IngotKernelContext *ctx, const IngotConvParams *p,
     // at least 8 per thread where there are enough pixels (whole blocks per
     // thread: 7 blocks on 2 threads would leave one idle an eighth of the
     // time).
-    int64_t threads = ctx->runtime
-                          ? int64_t(static_cast<ThreadPool *>(ctx->runtime)
-                                        ->size())
-                          : 1;
+    int64_t threads =
+        ctx->runtime ? int64_t(static_cast<ThreadPool *>(ctx->runtime)->size())
+                     : 1;
     int64_t block = std::min<int64_t>(256, (int64_t(1) << 16) / ld);
     block = std::min(block, std::max<int64_t>(16, pixels / (8 * threads)));
     block = std::max<int64_t>(kTileRows, block / kTileRows * kTileRows);
@@ -273,13 +272,11 @@ void convPacked(const IngotKernelContext *ctx, const IngotConvParams *p,
         unfoldRows(g, src, pw, gi, r0, count, rows, ld);
         // Rows past `count` of the last tile read zeros.
         int64_t tiles = (count + kTileRows - 1) / kTileRows;
-        std::fill(rows + count * ld, rows + tiles * kTileRows * ld,
-                  int16_t(0));
+        std::fill(rows + count * ld, rows + tiles * kTileRows * ld, int16_t(0));
         for (int64_t panel = 0; panel < pw.panels; ++panel) {
           const int16_t *packed =
               pw.data.data() + panel * pw.pairs * kTileCols * 2;
-          int64_t c0 = panel * kTileCols,
-                  cols = std::min(kTileCols, mg - c0);
+          int64_t c0 = panel * kTileCols, cols = std::min(kTileCols, mg - c0);
           for (int64_t t = 0; t < tiles; ++t) {
             if (panelWidth(mg, panel) == 8)
               multiplyTile<1>(rows + t * kTileRows * ld, ld, packed, pw.pairs,
@@ -355,7 +352,8 @@ void depthwiseChannelsLast(const IngotKernelContext *ctx,
                 wt.data() + ((kz * g.k[1] + ky) * g.k[2] + kx) * channels;
             for (int64_t ox = lo; ox < hi; ++ox) {
               int32_t *__restrict__ yp = yrow + ox * channels;
-              const uint8_t *__restrict__ xp = xrow + (ox * sx + off) * channels;
+              const uint8_t *__restrict__ xp =
+                  xrow + (ox * sx + off) * channels;
               for (int64_t c = 0; c < channels; ++c) {
                 int16_t d = int16_t(int16_t(uint8_t(xp[c] ^ flip)) - zero);
                 yp[c] += int16_t(d * wp[c]);
