@@ -193,6 +193,47 @@ static std::optional<double> scalarConstant(Value v) {
                                                  : t->floats[0];
 }
 
+/// The dequantized 8-bit activation `x` (a per-tensor scale and zero
+/// point): its integers, scale and zero point.
+struct QuantizedActivation {
+  Value integers;
+  double scale = 0, zero = 0;
+};
+static std::optional<QuantizedActivation> quantizedActivation(Value x) {
+  auto dq = x.getDefiningOp<DequantizeLinearOp>();
+  if (!dq || !getElementTypeOrSelf(dq.getInput().getType()).isInteger(8))
+    return std::nullopt;
+  std::optional<double> scale = scalarConstant(dq.getScale()),
+                        zero = scalarConstant(dq.getZeroPoint());
+  if (!scale || !zero)
+    return std::nullopt;
+  return QuantizedActivation{dq.getInput(), *scale, *zero};
+}
+
+/// Constant int8 weights behind a dequantize_linear of constant scales
+/// and zero points: the integers (as a value and as constants), scales and
+/// zero points.
+struct QuantizedWeight {
+  Value integers;
+  Attribute values, scales, zeros;
+  RankedTensorType type;
+};
+static std::optional<QuantizedWeight> quantizedWeight(Value w) {
+  auto dq = w.getDefiningOp<DequantizeLinearOp>();
+  if (!dq)
+    return std::nullopt;
+  QuantizedWeight q;
+  q.integers = dq.getInput();
+  q.type = dyn_cast<RankedTensorType>(q.integers.getType());
+  if (!q.type || !q.type.getElementType().isSignlessInteger(8) ||
+      !q.type.hasStaticShape() ||
+      !matchPattern(q.integers, m_Constant(&q.values)) ||
+      !matchPattern(dq.getScale(), m_Constant(&q.scales)) ||
+      !matchPattern(dq.getZeroPoint(), m_Constant(&q.zeros)))
+    return std::nullopt;
+  return q;
+}
+
 /// conv(dequantize(xq: 8-bit, scalar scale, scalar zero),
 ///      dequantize(wq: int8 constant, per-tensor or per-output-channel
 ///      scale, zero 0)) + bias
@@ -205,39 +246,22 @@ static bool convToInteger(ConvOp conv) {
       !resultType.getElementType().isF32() || conv.getChannelsLast() ||
       conv.getAutoPad() != "NOTSET")
     return false;
-  auto dqx = conv.getInput().getDefiningOp<DequantizeLinearOp>();
-  auto dqw = conv.getWeight().getDefiningOp<DequantizeLinearOp>();
-  if (!dqx || !dqw)
-    return false;
-  Type xType = getElementTypeOrSelf(dqx.getInput().getType());
-  if (!xType.isInteger(8))
-    return false;
-  std::optional<double> xScale = scalarConstant(dqx.getScale()),
-                        xZero = scalarConstant(dqx.getZeroPoint());
-  if (!xScale || !xZero)
-    return false;
-  // The weights: int8 constants, zero points all 0, one scale or one per
-  // output channel (shaped [M, 1, ...] to broadcast over O I kH kW).
-  Attribute wAttr, wsAttr, wzAttr;
-  if (!matchPattern(dqw.getInput(), m_Constant(&wAttr)) ||
-      !matchPattern(dqw.getScale(), m_Constant(&wsAttr)) ||
-      !matchPattern(dqw.getZeroPoint(), m_Constant(&wzAttr)))
-    return false;
-  auto wType = cast<RankedTensorType>(dqw.getInput().getType());
-  if (!wType.getElementType().isSignlessInteger(8) || !wType.hasStaticShape())
-    return false;
+  std::optional<QuantizedActivation> x = quantizedActivation(conv.getInput());
+  std::optional<QuantizedWeight> weight = quantizedWeight(conv.getWeight());
   // The float kernel on the dequantized input computes the same sums.
-  if (isSmallWindowConv(conv.getGroup(), wType))
+  if (!x || !weight || isSmallWindowConv(conv.getGroup(), weight->type))
     return false;
   int64_t channels = resultType.getDimSize(1);
-  std::optional<HostTensor> wScale = HostTensor::fromAttr(wsAttr, channels),
-                            wZero = HostTensor::fromAttr(wzAttr, channels);
+  std::optional<HostTensor> wScale =
+                                HostTensor::fromAttr(weight->scales, channels),
+                            wZero =
+                                HostTensor::fromAttr(weight->zeros, channels);
   if (!wScale || !wZero ||
       llvm::any_of(wZero->ints, [](int64_t z) { return z != 0; }))
     return false;
   int64_t scales = wScale->size();
   if (scales != 1 &&
-      (scales != channels || wScale->type.getRank() != wType.getRank() ||
+      (scales != channels || wScale->type.getRank() != weight->type.getRank() ||
        wScale->type.getDimSize(0) != channels))
     return false;
 
@@ -245,8 +269,8 @@ static bool convToInteger(ConvOp conv) {
   Location loc = conv.getLoc();
   auto accType = resultType.clone(b.getI32Type());
   Value acc = ConvIntegerOp::create(
-      b, loc, accType, dqx.getInput(), dqw.getInput(),
-      b.getI64IntegerAttr(static_cast<int64_t>(*xZero)), conv.getGroupAttr(),
+      b, loc, accType, x->integers, weight->integers,
+      b.getI64IntegerAttr(static_cast<int64_t>(x->zero)), conv.getGroupAttr(),
       conv.getAutoPadAttr(), conv.getKernelShapeAttr(), conv.getPadsAttr(),
       conv.getStridesAttr(), conv.getDilationsAttr(), b.getBoolAttr(false));
   // One scale per output channel, [M, 1, ...] against N M spatial...
@@ -254,7 +278,7 @@ static bool convToInteger(ConvOp conv) {
   perChannel[0] = channels;
   std::vector<float> combined(channels);
   for (int64_t m = 0; m < channels; ++m)
-    combined[m] = static_cast<float>(*xScale) *
+    combined[m] = static_cast<float>(x->scale) *
                   static_cast<float>(wScale->floats[scales == 1 ? 0 : m]);
   auto scaleType = RankedTensorType::get(perChannel, b.getF32Type());
   auto zeroType = RankedTensorType::get({}, b.getI32Type());
@@ -279,23 +303,6 @@ static bool convToInteger(ConvOp conv) {
   conv.getResult().replaceAllUsesWith(y);
   conv.erase();
   return true;
-}
-
-/// The dequantized 8-bit activation `x` (a per-tensor scale and zero
-/// point): its integers, scale and zero point.
-struct QuantizedActivation {
-  Value integers;
-  double scale = 0, zero = 0;
-};
-static std::optional<QuantizedActivation> quantizedActivation(Value x) {
-  auto dq = x.getDefiningOp<DequantizeLinearOp>();
-  if (!dq || !getElementTypeOrSelf(dq.getInput().getType()).isInteger(8))
-    return std::nullopt;
-  std::optional<double> scale = scalarConstant(dq.getScale()),
-                        zero = scalarConstant(dq.getZeroPoint());
-  if (!scale || !zero)
-    return std::nullopt;
-  return QuantizedActivation{dq.getInput(), *scale, *zero};
 }
 
 /// matmul(dequantize(xq), dequantize(wq)) with a constant 2-D int8 weight
@@ -331,25 +338,19 @@ static bool contractionToInteger(Operation *op) {
       !lhsType.hasStaticShape() || lhsType.getRank() < 2)
     return false;
   std::optional<QuantizedActivation> x = quantizedActivation(lhs);
-  auto dqw = rhs.getDefiningOp<DequantizeLinearOp>();
-  if (!x || !dqw)
+  std::optional<QuantizedWeight> weight = quantizedWeight(rhs);
+  if (!x || !weight || weight->type.getRank() != 2)
     return false;
-  Attribute wAttr, wsAttr, wzAttr;
-  if (!matchPattern(dqw.getInput(), m_Constant(&wAttr)) ||
-      !matchPattern(dqw.getScale(), m_Constant(&wsAttr)) ||
-      !matchPattern(dqw.getZeroPoint(), m_Constant(&wzAttr)))
-    return false;
-  auto wType = cast<RankedTensorType>(dqw.getInput().getType());
-  if (!wType.getElementType().isSignlessInteger(8) || wType.getRank() != 2)
-    return false;
+  RankedTensorType wType = weight->type;
   int64_t k = lhsType.getShape().back();
   int64_t n = transB ? wType.getDimSize(0) : wType.getDimSize(1);
   if ((transB ? wType.getDimSize(1) : wType.getDimSize(0)) != k ||
       resultType.getShape().back() != n)
     return false;
-  std::optional<HostTensor> w = HostTensor::fromAttr(wAttr, int64_t(1) << 26),
-                            wScale = HostTensor::fromAttr(wsAttr, n),
-                            wZero = HostTensor::fromAttr(wzAttr, n);
+  std::optional<HostTensor> w = HostTensor::fromAttr(weight->values, int64_t(1)
+                                                                         << 26),
+                            wScale = HostTensor::fromAttr(weight->scales, n),
+                            wZero = HostTensor::fromAttr(weight->zeros, n);
   if (!w || !wScale || !wZero ||
       llvm::any_of(wZero->ints, [](int64_t z) { return z != 0; }))
     return false;

@@ -9,7 +9,7 @@
 // transposed; their depthwise form vectorizes across channels.
 //
 //===----------------------------------------------------------------------===//
-#include "Internal.h"
+#include "ConvGeometry.h"
 #include "ThreadPool.h"
 
 #include <Eigen/Core>
@@ -29,14 +29,6 @@ using Map = Eigen::Map<RowMajor, Eigen::Unaligned, Stride>;
 
 ThreadPool *poolOf(const IngotKernelContext *ctx) {
   return static_cast<ThreadPool *>(ctx->runtime);
-}
-
-template <typename F>
-void parallel(const IngotKernelContext *ctx, int64_t n, int64_t grain, F &&f) {
-  auto trampoline = [](void *closure, int64_t begin, int64_t end) {
-    (*static_cast<F *>(closure))(begin, end);
-  };
-  parallelFor(poolOf(ctx), n, grain, trampoline, &f);
 }
 
 /// Single-threaded block: C[m0:m1, :] (+)= alpha op(A)[m0:m1, :] op(B).
@@ -105,27 +97,6 @@ int64_t volume(const int64_t *dims, int rank) {
   return v;
 }
 
-/// Normalizes 1-d/2-d geometry to 3-d with unit leading dims.
-struct Geometry {
-  int64_t in[3], out[3], k[3], s[3], d[3], p[3];
-  explicit Geometry(const IngotConvParams *prm) {
-    int lead = 3 - prm->spatial_rank;
-    for (int i = 0; i < 3; ++i) {
-      bool pad = i < lead;
-      int j = i - lead;
-      in[i] = pad ? 1 : prm->in_size[j];
-      out[i] = pad ? 1 : prm->out_size[j];
-      k[i] = pad ? 1 : prm->kernel[j];
-      s[i] = pad ? 1 : prm->stride[j];
-      d[i] = pad ? 1 : prm->dilation[j];
-      p[i] = pad ? 0 : prm->pad_begin[j];
-    }
-  }
-  int64_t inVolume() const { return in[0] * in[1] * in[2]; }
-  int64_t outVolume() const { return out[0] * out[1] * out[2]; }
-  int64_t kernelVolume() const { return k[0] * k[1] * k[2]; }
-};
-
 /// col[(c, kz, ky, kx), (oz, oy, ox)] for `channels` channels of `x`.
 void im2col(const IngotKernelContext *ctx, const Geometry &g, int64_t channels,
             const float *x, float *col) {
@@ -189,11 +160,8 @@ void depthwise(const IngotKernelContext *ctx, const IngotConvParams *p,
               const float *xrow = xc + (iz * g.in[1] + iy) * iw;
               const float *wk = wc + (kz * g.k[1] + ky) * g.k[2];
               for (int64_t kx = 0; kx < g.k[2]; ++kx) {
-                int64_t off = kx * g.d[2] - g.p[2];
-                // 0 <= ox * sx + off < iw
-                int64_t lo = off >= 0 ? 0 : (-off + sx - 1) / sx;
-                int64_t hi = iw - off <= 0 ? 0 : (iw - off - 1) / sx + 1;
-                hi = std::min(hi, ow);
+                int64_t off = g.tapOffset(kx);
+                auto [lo, hi] = g.tapOutputs(kx);
                 float wv = wk[kx];
                 if (sx == 1) {
                   const float *src = xrow + off;
@@ -311,45 +279,16 @@ void depthwiseChannelsLast(const IngotKernelContext *ctx,
   for (int64_t c = 0; c < channels; ++c)
     for (int64_t t = 0; t < kvol; ++t)
       taps[t * channels + c] = w[c * kvol + t];
-  int64_t rows = p->batch * g.out[0] * g.out[1], ow = g.out[2];
-  int64_t iw = g.in[2], sx = g.s[2];
   int64_t grain = std::max<int64_t>(
-      1, (int64_t(1) << 14) / std::max<int64_t>(1, ow * channels * kvol));
-  parallel(ctx, rows, grain, [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) {
-      int64_t oy = r % g.out[1], oz = (r / g.out[1]) % g.out[0],
-              n = r / (g.out[1] * g.out[0]);
-      float *yrow = y + r * ow * channels;
-      std::fill(yrow, yrow + ow * channels, 0.0f);
-      for (int64_t kz = 0; kz < g.k[0]; ++kz) {
-        int64_t iz = oz * g.s[0] - g.p[0] + kz * g.d[0];
-        if (iz < 0 || iz >= g.in[0])
-          continue;
-        for (int64_t ky = 0; ky < g.k[1]; ++ky) {
-          int64_t iy = oy * g.s[1] - g.p[1] + ky * g.d[1];
-          if (iy < 0 || iy >= g.in[1])
-            continue;
-          const float *xrow =
-              x + ((n * g.in[0] + iz) * g.in[1] + iy) * iw * channels;
-          for (int64_t kx = 0; kx < g.k[2]; ++kx) {
-            int64_t off = kx * g.d[2] - g.p[2];
-            // 0 <= ox * sx + off < iw
-            int64_t lo = off >= 0 ? 0 : (-off + sx - 1) / sx;
-            int64_t hi = iw - off <= 0 ? 0 : (iw - off - 1) / sx + 1;
-            hi = std::min(hi, ow);
-            const float *wp =
-                taps.data() + ((kz * g.k[1] + ky) * g.k[2] + kx) * channels;
-            for (int64_t ox = lo; ox < hi; ++ox) {
-              float *__restrict__ yp = yrow + ox * channels;
-              const float *__restrict__ xp = xrow + (ox * sx + off) * channels;
-              for (int64_t c = 0; c < channels; ++c)
-                yp[c] += wp[c] * xp[c];
-            }
-          }
-        }
-      }
-    }
-  });
+      1, (int64_t(1) << 14) / std::max<int64_t>(1, g.out[2] * channels * kvol));
+  depthwiseRowsChannelsLast(
+      ctx, g, p->batch, channels, grain, x, y,
+      [&](float *__restrict__ acc, const float *__restrict__ in, int64_t tap) {
+        const float *wp = taps.data() + tap * channels;
+        for (int64_t c = 0; c < channels; ++c)
+          acc[c] += wp[c] * in[c];
+      },
+      [](int64_t) {});
 }
 
 /// dst[0, n) = src[0, n), inline for the few channels of a first layer

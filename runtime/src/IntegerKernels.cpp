@@ -24,7 +24,7 @@
 // reduction worth packing, are direct loops.
 //
 //===----------------------------------------------------------------------===//
-#include "Internal.h"
+#include "ConvGeometry.h"
 #include "ThreadPool.h"
 
 #include <algorithm>
@@ -41,36 +41,6 @@ namespace {
 
 constexpr int64_t kTileRows = 6;  // output pixels per register tile
 constexpr int64_t kTileCols = 16; // output channels per register tile
-
-template <typename F>
-void parallel(const IngotKernelContext *ctx, int64_t n, int64_t grain, F &&f) {
-  auto trampoline = [](void *closure, int64_t begin, int64_t end) {
-    (*static_cast<F *>(closure))(begin, end);
-  };
-  parallelFor(static_cast<ThreadPool *>(ctx->runtime), n, grain, trampoline,
-              &f);
-}
-
-/// Convolution geometry in 3-d, leading dims 1 for 1-d/2-d.
-struct Geometry {
-  int64_t in[3], out[3], k[3], s[3], d[3], p[3];
-  explicit Geometry(const IngotConvParams *prm) {
-    int lead = 3 - prm->spatial_rank;
-    for (int i = 0; i < 3; ++i) {
-      bool pad = i < lead;
-      int j = i - lead;
-      in[i] = pad ? 1 : prm->in_size[j];
-      out[i] = pad ? 1 : prm->out_size[j];
-      k[i] = pad ? 1 : prm->kernel[j];
-      s[i] = pad ? 1 : prm->stride[j];
-      d[i] = pad ? 1 : prm->dilation[j];
-      p[i] = pad ? 0 : prm->pad_begin[j];
-    }
-  }
-  int64_t inVolume() const { return in[0] * in[1] * in[2]; }
-  int64_t outVolume() const { return out[0] * out[1] * out[2]; }
-  int64_t taps() const { return k[0] * k[1] * k[2]; }
-};
 
 /// One group's weights, [channels, k] row-major, packed for the tile
 /// kernel: panels of kTileCols channels x `pairs` pairs of K values, int16.
@@ -177,7 +147,7 @@ struct Source {
 void unfoldRows(const Geometry &g, const Source &src, const PackedWeights &pw,
                 int64_t gi, int64_t r0, int64_t count, int16_t *rows,
                 int64_t ld) {
-  int64_t cg = src.groupChannels, taps = g.taps();
+  int64_t cg = src.groupChannels, taps = g.kernelVolume();
   // Coordinates of r0, then stepped: a 64-bit division per pixel costs more
   // than unfolding the few channels of a first layer.
   int64_t ox = r0 % g.out[2], oy = (r0 / g.out[2]) % g.out[1],
@@ -244,7 +214,7 @@ void convPacked(const IngotKernelContext *ctx, const IngotConvParams *p,
                 const Geometry &g, const Source &src, const int8_t *w,
                 int32_t *y) {
   int64_t groups = p->group, outC = p->out_channels;
-  int64_t mg = outC / groups, kg = src.groupChannels * g.taps();
+  int64_t mg = outC / groups, kg = src.groupChannels * g.kernelVolume();
   int64_t pixels = p->batch * g.outVolume(), ovol = g.outVolume();
   int32_t zero = src.zero;
   PackedWeights pw;
@@ -317,55 +287,28 @@ void convPacked(const IngotKernelContext *ctx, const IngotConvParams *p,
 void depthwiseChannelsLast(const IngotKernelContext *ctx,
                            const IngotConvParams *p, const Geometry &g,
                            const Source &src, const int8_t *w, int32_t *y) {
-  int64_t channels = p->out_channels, taps = g.taps();
+  int64_t channels = p->out_channels, taps = g.kernelVolume();
   std::vector<int16_t> wt(size_t(taps * channels)); // [taps, channels]
   for (int64_t c = 0; c < channels; ++c)
     for (int64_t t = 0; t < taps; ++t)
       wt[t * channels + c] = w[c * taps + t];
   const int16_t zero = src.zero;
   const uint8_t flip = src.flip;
-  int64_t rows = p->batch * g.out[0] * g.out[1], ow = g.out[2];
-  int64_t iw = g.in[2], sx = g.s[2];
-  parallel(ctx, rows, 1, [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; ++r) {
-      int64_t oy = r % g.out[1], oz = (r / g.out[1]) % g.out[0],
-              n = r / (g.out[1] * g.out[0]);
-      int32_t *yrow = y + r * ow * channels;
-      std::fill(yrow, yrow + ow * channels, 0);
-      for (int64_t kz = 0; kz < g.k[0]; ++kz) {
-        int64_t iz = oz * g.s[0] - g.p[0] + kz * g.d[0];
-        if (iz < 0 || iz >= g.in[0])
-          continue;
-        for (int64_t ky = 0; ky < g.k[1]; ++ky) {
-          int64_t iy = oy * g.s[1] - g.p[1] + ky * g.d[1];
-          if (iy < 0 || iy >= g.in[1])
-            continue;
-          const uint8_t *xrow =
-              src.x + ((n * g.in[0] + iz) * g.in[1] + iy) * iw * channels;
-          for (int64_t kx = 0; kx < g.k[2]; ++kx) {
-            int64_t off = kx * g.d[2] - g.p[2];
-            // 0 <= ox * sx + off < iw
-            int64_t lo = off >= 0 ? 0 : (-off + sx - 1) / sx;
-            int64_t hi = iw - off <= 0 ? 0 : (iw - off - 1) / sx + 1;
-            hi = std::min(hi, ow);
-            const int16_t *__restrict__ wp =
-                wt.data() + ((kz * g.k[1] + ky) * g.k[2] + kx) * channels;
-            for (int64_t ox = lo; ox < hi; ++ox) {
-              int32_t *__restrict__ yp = yrow + ox * channels;
-              const uint8_t *__restrict__ xp =
-                  xrow + (ox * sx + off) * channels;
-              for (int64_t c = 0; c < channels; ++c) {
-                int16_t d = int16_t(int16_t(uint8_t(xp[c] ^ flip)) - zero);
-                yp[c] += int16_t(d * wp[c]);
-              }
-            }
-          }
+  int64_t ow = g.out[2];
+  depthwiseRowsChannelsLast(
+      ctx, g, p->batch, channels, 1, src.x, y,
+      [&](int32_t *__restrict__ acc, const uint8_t *__restrict__ in,
+          int64_t tap) {
+        const int16_t *wp = wt.data() + tap * channels;
+        for (int64_t c = 0; c < channels; ++c) {
+          int16_t d = int16_t(int16_t(uint8_t(in[c] ^ flip)) - zero);
+          acc[c] += int16_t(d * wp[c]);
         }
-      }
-      if (src.epilogue)
-        src.epilogue(src.closure, r * ow, (r + 1) * ow);
-    }
-  });
+      },
+      [&](int64_t r) {
+        if (src.epilogue)
+          src.epilogue(src.closure, r * ow, (r + 1) * ow);
+      });
 }
 
 /// Depthwise, NC[D]HW: each channel's plane with the dense path's
@@ -373,7 +316,7 @@ void depthwiseChannelsLast(const IngotKernelContext *ctx,
 void depthwiseChannelsFirst(const IngotKernelContext *ctx,
                             const IngotConvParams *p, const Geometry &g,
                             const Source &src, const int8_t *w, int32_t *y) {
-  int64_t channels = p->out_channels, taps = g.taps();
+  int64_t channels = p->out_channels, taps = g.kernelVolume();
   int32_t zero = int32_t(src.zero);
   parallel(ctx, p->batch * channels, 1, [&](int64_t b0, int64_t b1) {
     for (int64_t nc = b0; nc < b1; ++nc) {
