@@ -43,7 +43,9 @@ void codegen::buildHostLoweringPipeline(OpPassManager &pm,
   precision.precision = options.precision;
   precision.ioPrecision = options.ioPrecision;
   fn.addPass(createIngotAssignPrecisionPass(precision));
-  fn.addPass(createIngotFusePass());
+  IngotFusePassOptions fuse;
+  fuse.typeChangingEpilogues = options.target == "host";
+  fn.addPass(createIngotFusePass(fuse));
   fn.addPass(createIngotDeadCodeElimPass());
 }
 

@@ -116,6 +116,8 @@ rowEpilogueGroup(Operation *op, const DenseMap<Operation *, unsigned> &groupOf,
 }
 
 struct IngotFusePass : ingot::impl::IngotFusePassBase<IngotFusePass> {
+  using IngotFusePassBase::IngotFusePassBase;
+
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     splitToSlices(func);
@@ -142,14 +144,16 @@ struct IngotFusePass : ingot::impl::IngotFusePassBase<IngotFusePass> {
         // An op already in another library's epilogue (the add of two
         // convolutions, as in ResNet's projection shortcut) stays there.
         // The epilogue of an integer convolution (host only) converts its
-        // int32 sums: the element type may change along the chain. Other
-        // library results are rewritten in place (the GPU's epilogues).
+        // int32 sums, and host epilogues may change the type (quantize to
+        // uint8 for the next layer): the element type may change along the
+        // chain. The GPU's epilogues rewrite the library result in place.
         if (groupOf.count(user) || classifyOp(user) != OpClass::Elementwise ||
             user->getNumResults() != 1)
           break;
         Type type = user->getResult(0).getType(),
              tailType = tail->getResult(0).getType();
-        if (isa<ConvIntegerOp>(&op) ? cast<ShapedType>(type).getShape() !=
+        if (isa<ConvIntegerOp>(&op) || typeChangingEpilogues
+                ? cast<ShapedType>(type).getShape() !=
                                           cast<ShapedType>(tailType).getShape()
                                     : type != tailType)
           break;

@@ -126,7 +126,16 @@ def IngotFusePass : Pass<"ingot-fuse", "func::FuncOp"> {
     slices. Small constants (up to 16 elements) are copied into the regions
     that use them, except as operands of library calls; larger ones stay
     outside as inputs.
+
+    A library epilogue keeps its element type, except with
+    `type-changing-epilogues` (the host: its epilogues compute the library
+    result into scratch and store another type, e.g. quantize to uint8) and
+    after an integer convolution, whose int32 sums are always converted.
   }];
+  let options = [
+    Option<"typeChangingEpilogues", "type-changing-epilogues", "bool", "false",
+           "library epilogues may change the element type (host code)">,
+  ];
   let dependentDialects = ["::mlir::ingot::IngotDialect"];
 }
 
