@@ -7,6 +7,7 @@
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/SetVector.h"
+#include "llvm/ADT/SmallPtrSet.h"
 
 namespace mlir::ingot {
 #define GEN_PASS_DEF_INGOTFUSEPASS
@@ -118,6 +119,58 @@ rowEpilogueGroup(Operation *op, const DenseMap<Operation *, unsigned> &groupOf,
 struct IngotFusePass : ingot::impl::IngotFusePassBase<IngotFusePass> {
   using IngotFusePassBase::IngotFusePassBase;
 
+  /// The ops of the last diamond epilogueDiamond found.
+  llvm::SmallPtrSet<Operation *, 16> diamondMembers;
+
+  /// When `tail` has several users that are all elementwise epilogue ops
+  /// (`joins`) and meet again in one op whose users alone leave the set,
+  /// as hard-swish's x * clip(x + 3, 0, 6) / 6 does: that op (the set is
+  /// in diamondMembers). Else null. At most 16 ops.
+  template <typename Joins>
+  Operation *epilogueDiamond(Operation *tail, Joins &&joins) {
+    diamondMembers.clear();
+    SmallVector<Operation *> work;
+    auto visit = [&](Operation *from) {
+      for (Operation *user : from->getUsers()) {
+        if (diamondMembers.count(user))
+          continue;
+        if (!joins(user, from) || diamondMembers.size() >= 16)
+          return false;
+        diamondMembers.insert(user);
+        work.push_back(user);
+      }
+      return true;
+    };
+    if (tail->use_empty() || !visit(tail))
+      return nullptr;
+    // Members whose users all join; the one whose users do not (or that
+    // has none) is the sink.
+    Operation *sink = nullptr;
+    while (!work.empty()) {
+      Operation *o = work.pop_back_val();
+      SmallVector<Operation *> inside;
+      bool leaves = o->use_empty();
+      for (Operation *user : o->getUsers())
+        leaves |= !joins(user, o) && !diamondMembers.count(user);
+      if (leaves) {
+        if (sink && sink != o)
+          return nullptr; // two values leave: not one region output
+        sink = o;
+        continue;
+      }
+      if (!visit(o))
+        return nullptr;
+    }
+    // The sink must come after every other member (it is the region's
+    // result), and must be the only member with users outside the set.
+    if (!sink)
+      return nullptr;
+    for (Operation *o : diamondMembers)
+      if (o != sink && !o->isBeforeInBlock(sink))
+        return nullptr;
+    return sink;
+  }
+
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     splitToSlices(func);
@@ -138,28 +191,47 @@ struct IngotFusePass : ingot::impl::IngotFusePassBase<IngotFusePass> {
       unsigned g = groups.size();
       groups.push_back({&op, "library", {}, &op});
       assign(&op, g);
-      Operation *tail = &op;
-      while (tail->hasOneUse()) {
-        Operation *user = *tail->getUsers().begin();
-        // An op already in another library's epilogue (the add of two
-        // convolutions, as in ResNet's projection shortcut) stays there.
-        // The epilogue of an integer convolution (host only) converts its
-        // int32 sums, and host epilogues may change the type (quantize to
-        // uint8 for the next layer): the element type may change along the
-        // chain. The GPU's epilogues rewrite the library result in place.
+      // The epilogue of an integer convolution (host only) converts its
+      // int32 sums, and host epilogues may change the type (quantize to
+      // uint8 for the next layer): the element type may change along the
+      // chain. The GPU's epilogues rewrite the library result in place.
+      bool anyType = isa<ConvIntegerOp>(&op) || typeChangingEpilogues;
+      // An op already in another library's epilogue (the add of two
+      // convolutions, as in ResNet's projection shortcut) stays there.
+      auto joins = [&](Operation *user, Operation *from) {
         if (groupOf.count(user) || classifyOp(user) != OpClass::Elementwise ||
             user->getNumResults() != 1)
-          break;
+          return false;
         Type type = user->getResult(0).getType(),
-             tailType = tail->getResult(0).getType();
-        if (isa<ConvIntegerOp>(&op) || typeChangingEpilogues
-                ? cast<ShapedType>(type).getShape() !=
-                                          cast<ShapedType>(tailType).getShape()
-                                    : type != tailType)
+             fromType = from->getResult(0).getType();
+        return anyType ? cast<ShapedType>(type).getShape() ==
+                             cast<ShapedType>(fromType).getShape()
+                       : type == fromType;
+      };
+      Operation *tail = &op;
+      while (true) {
+        if (tail->hasOneUse()) {
+          Operation *user = *tail->getUsers().begin();
+          if (!joins(user, tail))
+            break;
+          assign(user, g);
+          groups[g].root = user;
+          tail = user;
+          continue;
+        }
+        Operation *sink = epilogueDiamond(tail, joins);
+        if (!sink)
           break;
-        assign(user, g);
-        groups[g].root = user;
-        tail = user;
+        // Every op between the tail and the sink joins.
+        SmallVector<Operation *> between;
+        for (Operation *o = tail->getNextNode(); o && o != sink->getNextNode();
+             o = o->getNextNode())
+          if (diamondMembers.count(o))
+            between.push_back(o);
+        for (Operation *o : between)
+          assign(o, g);
+        groups[g].root = sink;
+        tail = sink;
       }
     }
 

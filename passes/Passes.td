@@ -115,7 +115,8 @@ def IngotFusePass : Pass<"ingot-fuse", "func::FuncOp"> {
     which becomes one kernel:
     - GEMM and convolution start a `library` region that also takes the
       chain of elementwise ops on their result (bias, activation, residual)
-      as an epilogue;
+      as an epilogue, including diamonds where the chain splits and meets
+      again with one value leaving (hard-swish: x * clip(x + 3, 0, 6) / 6);
     - reductions (reduce_*, softmax, layer_norm, global pooling) start a
       `reduction` region;
     - everything else starts a `loop` region.
