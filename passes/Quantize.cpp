@@ -234,6 +234,31 @@ static std::optional<QuantizedWeight> quantizedWeight(Value w) {
   return q;
 }
 
+/// `v` reshaped to `type` (a view; a constant folds).
+static Value reshapeTo(OpBuilder &b, Location loc, Value v,
+                       RankedTensorType type) {
+  auto shapeType = RankedTensorType::get({static_cast<int64_t>(type.getRank())},
+                                         b.getI64Type());
+  Value shape = ConstantOp::create(
+      b, loc, shapeType, DenseElementsAttr::get(shapeType, type.getShape()));
+  return ReshapeOp::create(b, loc, type, v, shape).getResult();
+}
+
+/// The float value of int32 sums `acc`: dequantize_linear by `scales`
+/// (shaped `scaleShape` to broadcast over the sums' channels), zero point 0.
+static Value dequantizeSums(OpBuilder &b, Location loc, Value acc,
+                            RankedTensorType resultType,
+                            ArrayRef<int64_t> scaleShape,
+                            ArrayRef<float> scales) {
+  auto scaleType = RankedTensorType::get(scaleShape, b.getF32Type());
+  auto zeroType = RankedTensorType::get({}, b.getI32Type());
+  Value scale = ConstantOp::create(b, loc, scaleType,
+                                   DenseElementsAttr::get(scaleType, scales));
+  Value zero = ConstantOp::create(
+      b, loc, zeroType, DenseElementsAttr::get(zeroType, APInt(32, 0)));
+  return DequantizeLinearOp::create(b, loc, resultType, acc, scale, zero);
+}
+
 /// conv(dequantize(xq: 8-bit, scalar scale, scalar zero),
 ///      dequantize(wq: int8 constant, per-tensor or per-output-channel
 ///      scale, zero 0)) + bias
@@ -280,25 +305,12 @@ static bool convToInteger(ConvOp conv) {
   for (int64_t m = 0; m < channels; ++m)
     combined[m] = static_cast<float>(x->scale) *
                   static_cast<float>(wScale->floats[scales == 1 ? 0 : m]);
-  auto scaleType = RankedTensorType::get(perChannel, b.getF32Type());
-  auto zeroType = RankedTensorType::get({}, b.getI32Type());
-  Value scale = ConstantOp::create(
-      b, loc, scaleType,
-      DenseElementsAttr::get(scaleType, ArrayRef<float>(combined)));
-  Value zero = ConstantOp::create(
-      b, loc, zeroType, DenseElementsAttr::get(zeroType, APInt(32, 0)));
-  Value y = DequantizeLinearOp::create(b, loc, resultType, acc, scale, zero);
+  Value y = dequantizeSums(b, loc, acc, resultType, perChannel, combined);
   if (Value bias = conv.getBias()) {
     // Still a dequantize of an int32 constant in a QDQ model: the reshape
     // folds once that has (below).
     auto biasType = RankedTensorType::get(perChannel, b.getF32Type());
-    auto shapeType = RankedTensorType::get(
-        {static_cast<int64_t>(perChannel.size())}, b.getI64Type());
-    Value shape = ConstantOp::create(
-        b, loc, shapeType,
-        DenseElementsAttr::get(shapeType, ArrayRef<int64_t>(perChannel)));
-    Value reshaped = ReshapeOp::create(b, loc, biasType, bias, shape);
-    y = AddOp::create(b, loc, resultType, y, reshaped);
+    y = AddOp::create(b, loc, resultType, y, reshapeTo(b, loc, bias, biasType));
   }
   conv.getResult().replaceAllUsesWith(y);
   conv.erase();
@@ -378,15 +390,8 @@ static bool contractionToInteger(Operation *op) {
                                 ? packed.toAttr()
                                 : packed.toBlobAttr("int8_weight");
   Value weights = ConstantOp::create(b, loc, packedAttr.getType(), packedAttr);
-  auto shapeConstant = [&](ArrayRef<int64_t> shape) {
-    auto type = RankedTensorType::get({static_cast<int64_t>(shape.size())},
-                                      b.getI64Type());
-    return ConstantOp::create(b, loc, type,
-                              DenseElementsAttr::get(type, shape));
-  };
   auto reshape = [&](Value v, RankedTensorType type) {
-    return ReshapeOp::create(b, loc, type, v, shapeConstant(type.getShape()))
-        .getResult();
+    return reshapeTo(b, loc, v, type);
   };
   auto xType = cast<RankedTensorType>(x->integers.getType());
   Value rowsView = reshape(
@@ -405,15 +410,8 @@ static bool contractionToInteger(Operation *op) {
         static_cast<float>(x->scale) *
         static_cast<float>(wScale->floats[scales == 1 ? 0 : j]) *
         static_cast<float>(alpha));
-  auto scaleType = RankedTensorType::get({n}, b.getF32Type());
-  auto zeroType = RankedTensorType::get({}, b.getI32Type());
-  Value scale = ConstantOp::create(
-      b, loc, scaleType,
-      DenseElementsAttr::get(scaleType, ArrayRef<float>(combined)));
-  Value zero = ConstantOp::create(
-      b, loc, zeroType, DenseElementsAttr::get(zeroType, APInt(32, 0)));
   auto rowsType = RankedTensorType::get({1, rows, n}, b.getF32Type());
-  Value y = DequantizeLinearOp::create(b, loc, rowsType, acc, scale, zero);
+  Value y = dequantizeSums(b, loc, acc, rowsType, {n}, combined);
   if (c) {
     // beta * C, broadcast against [M, N] as gemm does, then as [1, M, N].
     if (beta != 1) {
