@@ -148,7 +148,6 @@ struct IngotFusePass : ingot::impl::IngotFusePassBase<IngotFusePass> {
     Operation *sink = nullptr;
     while (!work.empty()) {
       Operation *o = work.pop_back_val();
-      SmallVector<Operation *> inside;
       bool leaves = o->use_empty();
       for (Operation *user : o->getUsers())
         leaves |= !joins(user, o) && !diamondMembers.count(user);
@@ -222,14 +221,11 @@ struct IngotFusePass : ingot::impl::IngotFusePassBase<IngotFusePass> {
         Operation *sink = epilogueDiamond(tail, joins);
         if (!sink)
           break;
-        // Every op between the tail and the sink joins.
-        SmallVector<Operation *> between;
-        for (Operation *o = tail->getNextNode(); o && o != sink->getNextNode();
+        // The diamond's ops join in block order (the sink last).
+        for (Operation *o = tail->getNextNode(); o != sink->getNextNode();
              o = o->getNextNode())
           if (diamondMembers.count(o))
-            between.push_back(o);
-        for (Operation *o : between)
-          assign(o, g);
+            assign(o, g);
         groups[g].root = sink;
         tail = sink;
       }
