@@ -97,6 +97,7 @@ private:
   LogicalResult loopBody(Value result, CudaLaunch &launch, bool vectorize);
   std::string vectorLoop(Value result, int64_t n);
   LogicalResult reductionBody(Operation *root, CudaLaunch &launch);
+  LogicalResult attentionBody(AttentionOp op, CudaLaunch &launch);
 
   FusionOp region;
   std::string symbol;
@@ -419,6 +420,163 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *epilogueRoot,
   return success();
 }
 
+/// Attention without the score matrix (FlashAttention's scheme, FP32 on
+/// CUDA cores): each thread owns one query row of a tile of blockDim.x
+/// rows of one (batch, head) and keeps that row's q, output and softmax
+/// state (running max m, running sum l) in registers. The block walks the
+/// keys in tiles of `kTile` rows of k and v staged in shared memory; each
+/// tile rescales the row's state by exp(m_old - m_new) (online softmax).
+/// Loops are written for any blockDim.x, so the single-thread emulation
+/// runs the same code.
+LogicalResult CudaKernelWriter::attentionBody(AttentionOp op,
+                                              CudaLaunch &launch) {
+  ArrayRef<int64_t> qs = shapeOf(op.getQ()), ks = shapeOf(op.getK()),
+                    vs = shapeOf(op.getV());
+  int64_t batch = qs[0], heads = qs[1], sq = qs[2], dim = qs[3];
+  int64_t kvHeads = ks[1], sk = ks[2], dimV = vs[3];
+  int64_t group = heads / kvHeads;
+  if (dim > 256 || dimV > 256)
+    return fail("attention head sizes above 256 are not supported");
+  // k and v tiles within 32 KiB of shared memory.
+  int64_t kTile =
+      std::max<int64_t>(8, std::min<int64_t>(64, 8192 / (dim + dimV)));
+  Type t = elementTypeOf(op.getResult());
+  const std::string &it = e.indexType;
+  const int64_t threads = 64;
+  std::string scale = f32Literal(op.getScale().convertToDouble());
+  e.setIndent("    ");
+  e.line("const " + it + " bh = tile / tilesPerHead;");
+  e.line("const " + it + " qb = bh / " + str(heads) + ", qh = bh % " +
+         str(heads) + ", kh = qh / " + str(group) + ";");
+  e.line("const " + it + " rowBegin = tile % tilesPerHead * " + it +
+         "(blockDim.x);");
+  e.line("const " + it + " qi = rowBegin + " + it + "(threadIdx.x);");
+  e.line("const bool active = qi < " + str(sq) + ";");
+  e.line("float q_[" + str(dim) + "], o_[" + str(dimV) + "], s_[" + str(kTile) +
+         "];");
+  e.line("float m_ = -INFINITY, l_ = 0.0f;");
+  e.open("for (int d = 0; d < " + str(dimV) + "; ++d)");
+  e.line("o_[d] = 0.0f;");
+  e.close();
+  e.open("if (active)");
+  e.open("for (" + it + " d = 0; d < " + str(dim) + "; ++d)");
+  e.line("q_[d] = float(" + e.value(op.getQ(), {"qb", "qh", "qi", "d"}) +
+         ") * " + scale + ";");
+  e.close();
+  e.close();
+  // Under `causal` query i sees keys up to i + Sk - Sq: the block needs
+  // the keys of its last row, each thread stops at its own.
+  if (op.getCausal()) {
+    e.line("const " + it + " lastRow = rowBegin + " + it +
+           "(blockDim.x) - 1 < " + str(sq - 1) + " ? rowBegin + " + it +
+           "(blockDim.x) - 1 : " + str(sq - 1) + ";");
+    e.line("const " + it + " blockKeys = lastRow + " + str(sk - sq + 1) +
+           " < " + str(sk) + " ? lastRow + " + str(sk - sq + 1) + " : " +
+           str(sk) + ";");
+    e.line("const " + it + " keys = qi + " + str(sk - sq + 1) + " < " +
+           str(sk) + " ? qi + " + str(sk - sq + 1) + " : " + str(sk) + ";");
+  } else {
+    e.line("const " + it + " blockKeys = " + str(sk) + ", keys = " + str(sk) +
+           ";");
+  }
+  e.open("for (" + it + " j0 = 0; j0 < blockKeys; j0 += " + str(kTile) + ")");
+  e.line("__syncthreads();");
+  e.open("for (" + it + " x = threadIdx.x; x < " + str(kTile * dim) +
+         "; x += blockDim.x)");
+  // Rows past the last key are loaded from the last one (and not used).
+  e.line("const " + it + " j = j0 + x / " + str(dim) + " < " + str(sk) +
+         " ? j0 + x / " + str(dim) + " : " + str(sk - 1) + ", d = x % " +
+         str(dim) + ";");
+  e.line("kTile_[x] = float(" + e.value(op.getK(), {"qb", "kh", "j", "d"}) +
+         ");");
+  e.close();
+  e.open("for (" + it + " x = threadIdx.x; x < " + str(kTile * dimV) +
+         "; x += blockDim.x)");
+  // Rows past the last key are loaded from the last one (and not used).
+  e.line("const " + it + " j = j0 + x / " + str(dimV) + " < " + str(sk) +
+         " ? j0 + x / " + str(dimV) + " : " + str(sk - 1) + ", d = x % " +
+         str(dimV) + ";");
+  e.line("vTile_[x] = float(" + e.value(op.getV(), {"qb", "kh", "j", "d"}) +
+         ");");
+  e.close();
+  e.line("__syncthreads();");
+  e.open("if (active)");
+  e.line("const " + it + " n = keys - j0 < " + str(kTile) +
+         " ? keys - j0 : " + str(kTile) + ";");
+  e.line("float tileMax = -INFINITY;");
+  e.line("#pragma unroll");
+  e.open("for (int jj = 0; jj < " + str(kTile) + "; ++jj)");
+  e.line("if (jj >= n) break;");
+  e.line("const " + it + " j = j0 + jj;");
+  e.line("float s = 0.0f;");
+  e.line("#pragma unroll");
+  e.open("for (int d = 0; d < " + str(dim) + "; ++d)");
+  e.line("s += q_[d] * kTile_[jj * " + str(dim) + " + d];");
+  e.close();
+  if (Value mask = op.getMask()) {
+    std::string m =
+        e.value(mask, broadcastIndex(shapeOf(mask), {"qb", "qh", "qi", "j"}));
+    if (isa<FloatType>(elementTypeOf(mask)))
+      e.line("s += float(" + m + ");");
+    else
+      e.line("s = " + m +
+             " ? s : " + f32Literal(op.getMaskFill().convertToDouble()) + ";");
+  }
+  e.line("s_[jj] = s;");
+  e.line("tileMax = tileMax < s ? s : tileMax;");
+  e.close();
+  // A tile whose keys are all masked to -inf adds nothing (and must not
+  // turn the state into NaN through exp(-inf - -inf)).
+  e.line("const float mNew = m_ < tileMax ? tileMax : m_;");
+  e.open("if (n > 0 && mNew != -INFINITY)");
+  e.line("const float corr = ig_exp(m_ - mNew);");
+  e.line("l_ *= corr;");
+  e.line("#pragma unroll");
+  e.open("for (int d = 0; d < " + str(dimV) + "; ++d)");
+  e.line("o_[d] *= corr;");
+  e.close();
+  e.line("#pragma unroll");
+  e.open("for (int jj = 0; jj < " + str(kTile) + "; ++jj)");
+  e.line("if (jj >= n) break;");
+  e.line("const float p = ig_exp(s_[jj] - mNew);");
+  e.line("l_ += p;");
+  e.line("#pragma unroll");
+  e.open("for (int d = 0; d < " + str(dimV) + "; ++d)");
+  e.line("o_[d] += p * vTile_[jj * " + str(dimV) + " + d];");
+  e.close();
+  e.close();
+  e.line("m_ = mNew;");
+  e.close();
+  e.close();
+  e.close();
+  // Every key masked: 0 / 0, NaN, as the softmax of the unfused graph.
+  e.open("if (active)");
+  std::string at =
+      op.getTransposeOutput()
+          ? "((qb * " + str(sq) + " + qi) * " + str(heads) + " + qh) * " +
+                str(dimV) + " + d"
+          : "((bh * " + str(sq) + ") + qi) * " + str(dimV) + " + d";
+  e.line("const float inv = 1.0f / l_;");
+  e.open("for (int d = 0; d < " + str(dimV) + "; ++d)");
+  e.line("out[" + at + "] = " + storeAs(t, "o_[d] * inv") + ";");
+  e.close();
+  e.close();
+  if (!e.error.empty())
+    return fail(e.error);
+  int64_t tilesPerHead = (sq + threads - 1) / threads;
+  int64_t tiles = batch * heads * tilesPerHead;
+  body = "  __shared__ float kTile_[" + str(kTile * dim) + "], vTile_[" +
+         str(kTile * dimV) + "];\n" + "  const " + it + " tilesPerHead = (" +
+         str(sq) + " + " + it + "(blockDim.x) - 1) / " + it +
+         "(blockDim.x);\n" + "  for (" + it + " tile = blockIdx.x; tile < " +
+         str(batch * heads) + " * tilesPerHead; tile += gridDim.x) {\n" +
+         e.body() + "  }\n";
+  e.body().clear();
+  launch.blockX = threads;
+  launch.gridX = std::max<int64_t>(1, std::min<int64_t>(tiles, 65535 * 8));
+  return success();
+}
+
 LogicalResult CudaKernelWriter::write(std::string &out, CudaLaunch &launch) {
   Operation *root = region.getRoot();
   // 32-bit index arithmetic when every tensor of the region has fewer than
@@ -485,9 +643,16 @@ LogicalResult CudaKernelWriter::write(std::string &out, CudaLaunch &launch) {
     // place, element by element.
     params += outTy + " *out";
   } else {
-    status = kind == "reduction"
-                 ? reductionBody(root, launch)
-                 : loopBody(root->getResult(0), launch, /*vectorize=*/true);
+    if (kind == "attention") {
+      auto attention = dyn_cast<AttentionOp>(root);
+      if (!attention)
+        return fail("attention region without an attention root");
+      status = attentionBody(attention, launch);
+    } else {
+      status = kind == "reduction"
+                   ? reductionBody(root, launch)
+                   : loopBody(root->getResult(0), launch, /*vectorize=*/true);
+    }
     params += outTy + " *__restrict__ out";
   }
   if (failed(status))

@@ -20,6 +20,7 @@ void codegen::buildHostLoweringPipeline(OpPassManager &pm,
   dequantize.integerKernels = integerKernels;
   fn.addPass(createIngotQuantizePass(dequantize));
   fn.addPass(createIngotFoldBatchNormPass());
+  fn.addPass(createIngotFuseAttentionPass());
   fn.addPass(createCanonicalizerPass());
   // Post-training quantization: after batch-norm folding (the weights are
   // quantized as the convolution uses them), before layout.

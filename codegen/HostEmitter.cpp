@@ -41,6 +41,7 @@ private:
   LogicalResult loopKernel(Value result, const std::string &rowsVar);
   LogicalResult reductionKernel(Operation *root);
   LogicalResult libraryKernel(Operation *lib, Operation *root);
+  LogicalResult attentionKernel(AttentionOp op);
   /// A body function over rows [begin, end) of `rows` (the text inside the
   /// row loop).
   void addBodyFunction(const std::string &rowLoopBody) {
@@ -532,6 +533,98 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
   return loopKernel(root->getResult(0), "");
 }
 
+/// One query row (b, h, i) at a time: its scores against every key in a
+/// per-thread row of Sk floats (never the Sq x Sk matrix), the softmax over
+/// them, and the weighted sum of the value rows. Dot products over the head
+/// dim use eight independent partial sums, so the compiler can vectorize
+/// them without reassociating a single sum.
+LogicalResult KernelWriter::attentionKernel(AttentionOp op) {
+  ArrayRef<int64_t> qs = shapeOf(op.getQ()), ks = shapeOf(op.getK()),
+                    vs = shapeOf(op.getV());
+  int64_t batch = qs[0], heads = qs[1], sq = qs[2], dim = qs[3];
+  int64_t kvHeads = ks[1], sk = ks[2], dimV = vs[3];
+  int64_t group = heads / kvHeads;
+  Type t = elementTypeOf(op.getResult());
+  int64_t lanes = dim % 8 == 0 ? 8 : 1;
+  e.setIndent("    ");
+  e.line("const int64_t qb = r / " + str(heads * sq) + ", qh = r / " + str(sq) +
+         " % " + str(heads) + ", qi = r % " + str(sq) + ";");
+  e.line("const int64_t kh = qh / " + str(group) + ";");
+  e.open("for (int64_t d = 0; d < " + str(dim) + "; ++d)");
+  e.line("q_[d] = float(" + e.value(op.getQ(), {"qb", "qh", "qi", "d"}) +
+         ") * " + f32Literal(op.getScale().convertToDouble()) + ";");
+  e.close();
+  // Keys past the query's position are left out entirely under `causal`.
+  std::string keys = op.getCausal() ? "std::min<int64_t>(" + str(sk) +
+                                          ", qi + " + str(sk - sq + 1) + ")"
+                                    : str(sk);
+  e.line("const int64_t keys = " + keys + ";");
+  e.line("float m_ = -INFINITY;");
+  e.open("for (int64_t j = 0; j < keys; ++j)");
+  e.line("float part_[" + str(lanes) + "] = {};");
+  e.open("for (int64_t d0 = 0; d0 < " + str(dim) + "; d0 += " + str(lanes) +
+         ")");
+  e.open("for (int64_t l = 0; l < " + str(lanes) + "; ++l)");
+  e.line("const int64_t d = d0 + l;");
+  e.line("part_[l] += q_[d] * float(" +
+         e.value(op.getK(), {"qb", "kh", "j", "d"}) + ");");
+  e.close();
+  e.close();
+  e.line("float s = 0.0f;");
+  e.line("for (int64_t l = 0; l < " + str(lanes) + "; ++l) s += part_[l];");
+  if (Value mask = op.getMask()) {
+    std::string m =
+        e.value(mask, broadcastIndex(shapeOf(mask), {"qb", "qh", "qi", "j"}));
+    if (isa<FloatType>(elementTypeOf(mask)))
+      e.line("s += float(" + m + ");");
+    else
+      e.line("s = " + m +
+             " ? s : " + f32Literal(op.getMaskFill().convertToDouble()) + ";");
+  }
+  e.line("s_[j] = s;");
+  e.line("m_ = ig_max(m_, s);");
+  e.close();
+  e.line("float l_ = 0.0f;");
+  e.open("for (int64_t j = 0; j < keys; ++j)");
+  e.line("s_[j] = ig_exp(s_[j] - m_);");
+  e.line("l_ += s_[j];");
+  e.close();
+  e.line("for (int64_t d = 0; d < " + str(dimV) + "; ++d) o_[d] = 0.0f;");
+  e.open("for (int64_t j = 0; j < keys; ++j)");
+  e.line("const float p_ = s_[j];");
+  e.open("for (int64_t d = 0; d < " + str(dimV) + "; ++d)");
+  e.line("o_[d] += p_ * float(" + e.value(op.getV(), {"qb", "kh", "j", "d"}) +
+         ");");
+  e.close();
+  e.close();
+  e.line("const float inv_ = 1.0f / l_;");
+  std::string at = op.getTransposeOutput()
+                       ? "((qb * " + str(sq) + " + qi) * " + str(heads) +
+                             " + qh) * " + str(dimV) + " + d"
+                       : "r * " + str(dimV) + " + d";
+  e.line("for (int64_t d = 0; d < " + str(dimV) + "; ++d) a.out[" + at +
+         "] = " + storeAs(t, "o_[d] * inv_") + ";");
+  if (!e.error.empty())
+    return fail(e.error);
+  bodyFunctions += "static void " + symbol +
+                   "_body(void *p, int64_t begin, int64_t end) {\n"
+                   "  const auto a = *static_cast<const " +
+                   symbol +
+                   "_args *>(p);\n"
+                   "  float q_[" +
+                   str(dim) + "], o_[" + str(dimV) +
+                   "];\n"
+                   "  std::vector<float> scores_(" +
+                   str(sk) +
+                   ");\n"
+                   "  float *const s_ = scores_.data();\n"
+                   "  for (int64_t r = begin; r < end; ++r) {\n" +
+                   e.body() + "  }\n}\n";
+  e.body().clear();
+  entryBody += parallelCall(batch * heads * sq, sk * (dim + dimV));
+  return success();
+}
+
 LogicalResult KernelWriter::write(std::string &out) {
   Operation *root = region.getRoot();
   if (!root)
@@ -568,6 +661,11 @@ LogicalResult KernelWriter::write(std::string &out) {
     status = libraryKernel(lib, root);
   } else if (kind == "reduction") {
     status = reductionKernel(root);
+  } else if (kind == "attention") {
+    auto attention = dyn_cast<AttentionOp>(root);
+    if (!attention)
+      return fail("attention region without an attention root");
+    status = attentionKernel(attention);
   } else {
     status = loopKernel(root->getResult(0), "");
   }

@@ -47,7 +47,8 @@ bool isSmallConstant(Value v) {
 /// read their inputs many times.
 bool readsOperandPointwise(Operation *op, unsigned operandIndex) {
   OpClass c = classifyOp(op);
-  if (c == OpClass::Library || c == OpClass::Windowed)
+  if (c == OpClass::Library || c == OpClass::Windowed ||
+      c == OpClass::Attention)
     return false;
   (void)operandIndex;
   return true;
@@ -259,8 +260,10 @@ struct IngotFusePass : ingot::impl::IngotFusePassBase<IngotFusePass> {
           return signalPassFailure();
         }
         g = groups.size();
-        groups.push_back(
-            {op, c == OpClass::Reduction ? "reduction" : "loop", {}, op});
+        StringRef kind = c == OpClass::Reduction   ? "reduction"
+                         : c == OpClass::Attention ? "attention"
+                                                   : "loop";
+        groups.push_back({op, kind, {}, op});
         assign(op, g);
       }
       // Absorb producers, transitively, from this op's operands.
@@ -269,9 +272,15 @@ struct IngotFusePass : ingot::impl::IngotFusePassBase<IngotFusePass> {
         Operation *consumer = worklist.pop_back_val();
         for (OpOperand &use : consumer->getOpOperands()) {
           Operation *producer = use.get().getDefiningOp();
-          if (!producer || groupOf.count(producer) ||
-              !isLoopFusible(producer) ||
-              !readsOperandPointwise(consumer, use.getOperandNumber()))
+          if (!producer || groupOf.count(producer) || !isLoopFusible(producer))
+            continue;
+          // Attention reads q, k and v many times: only index remapping
+          // (the transposes and reshapes that split heads) joins it, read
+          // in place from the producer's buffer; computing ops would run
+          // again on every read.
+          if (groups[g].kind == "attention"
+                  ? classifyOp(producer) != OpClass::Remap
+                  : !readsOperandPointwise(consumer, use.getOperandNumber()))
             continue;
           bool allUsersInside =
               llvm::all_of(producer->getUsers(), [&](Operation *u) {

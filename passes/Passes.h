@@ -45,6 +45,10 @@ StringRef onnxNodeName(Location loc);
 /// not one. Its activation is operand 0.
 std::string quantizableNodeName(Operation *op);
 
+/// The rewrite of exported attention subgraphs to ingot.attention
+/// (ingot-fuse-attention).
+void populateFuseAttentionPatterns(RewritePatternSet &patterns);
+
 /// Registers every Ingot pass and the `ingot-frontend` pipeline.
 void registerIngotPassesAndPipelines();
 

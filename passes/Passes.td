@@ -108,8 +108,24 @@ def IngotFoldBatchNormPass : Pass<"ingot-fold-batch-norm", "func::FuncOp"> {
   let dependentDialects = ["::mlir::ingot::IngotDialect"];
 }
 
+def IngotFuseAttentionPass : Pass<"ingot-fuse-attention", "func::FuncOp"> {
+  let summary = "Rewrite matmul-softmax-matmul attention subgraphs to ingot.attention";
+  let description = [{
+    Finds `matmul(softmax(mask(scale(matmul(q, kT)))), v)` on static 4-D
+    [batch, heads, sequence, head size] tensors, as exporters write
+    attention: the scale a Mul or Div by a scalar constant on the scores
+    or on q and kT (or none), the mask an Add of a float tensor or
+    `where(mask, scores, fill)` with a boolean one (or none), the softmax
+    over the last axis. The chain becomes one `ingot.attention`; kT's
+    transpose is folded into k's, and a transpose(0, 2, 1, 3) of the
+    result into `transpose_output`. Intermediates with other users stop
+    the match (they would be computed anyway).
+  }];
+  let dependentDialects = ["::mlir::ingot::IngotDialect"];
+}
+
 def IngotFusePass : Pass<"ingot-fuse", "func::FuncOp"> {
-  let summary = "Group ops into fusion regions (loop, reduction, library)";
+  let summary = "Group ops into fusion regions (loop, reduction, library, attention)";
   let description = [{
     Every op but constants ends up in exactly one `ingot.fusion` region,
     which becomes one kernel:

@@ -27,8 +27,10 @@ Operation *FusionOp::getRoot() {
 
 LogicalResult FusionOp::verify() {
   StringRef kind = getKind();
-  if (kind != "loop" && kind != "reduction" && kind != "library")
-    return emitOpError("kind must be loop, reduction or library, got '")
+  if (kind != "loop" && kind != "reduction" && kind != "library" &&
+      kind != "attention")
+    return emitOpError(
+               "kind must be loop, reduction, library or attention, got '")
            << kind << "'";
   Block &block = getBlock();
   if (block.getNumArguments() != getInputs().size())

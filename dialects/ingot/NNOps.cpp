@@ -646,6 +646,75 @@ LogicalResult LayerNormOp::inferReturnTypeComponents(
 }
 
 //===----------------------------------------------------------------------===//
+// Attention
+//===----------------------------------------------------------------------===//
+
+LogicalResult AttentionOp::inferReturnTypeComponents(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<ShapedTypeComponents> &results) {
+  FailureOr<Type> element =
+      commonElementType(loc,
+                        {adaptor.getQ().getType(), adaptor.getK().getType(),
+                         adaptor.getV().getType()},
+                        "ingot.attention");
+  if (failed(element))
+    return failure();
+  std::optional<Dims> q = getDims(adaptor.getQ().getType()),
+                      k = getDims(adaptor.getK().getType()),
+                      v = getDims(adaptor.getV().getType());
+  if (!q || !k || !v)
+    return pushResult(results, std::nullopt, *element);
+  if (q->size() != 4 || k->size() != 4 || v->size() != 4)
+    return emitOptionalError(
+        loc,
+        "'ingot.attention' q, k and v must be 4-D [batch, heads, "
+        "sequence, head size], got ",
+        formatDims(*q), ", ", formatDims(*k), " and ", formatDims(*v));
+  auto differ = [](int64_t a, int64_t b) {
+    return a != kDyn && b != kDyn && a != b;
+  };
+  if (differ((*q)[0], (*k)[0]) || differ((*q)[0], (*v)[0]))
+    return emitOptionalError(
+        loc, "'ingot.attention' batch sizes differ: ", formatDims(*q), ", ",
+        formatDims(*k), ", ", formatDims(*v));
+  if (differ((*q)[3], (*k)[3]))
+    return emitOptionalError(
+        loc, "'ingot.attention' q and k head sizes differ: ", formatDims(*q),
+        " vs ", formatDims(*k));
+  if (differ((*k)[1], (*v)[1]) || differ((*k)[2], (*v)[2]))
+    return emitOptionalError(loc,
+                             "'ingot.attention' k and v heads or lengths "
+                             "differ: ",
+                             formatDims(*k), " vs ", formatDims(*v));
+  int64_t hq = (*q)[1], hkv = (*k)[1];
+  if (hq != kDyn && hkv != kDyn && (hkv == 0 || hq % hkv != 0))
+    return emitOptionalError(loc, "'ingot.attention' ", hq,
+                             " query heads are not a multiple of ", hkv,
+                             " key/value heads");
+  if (adaptor.getMask()) {
+    std::optional<Dims> m = getDims(adaptor.getMask().getType());
+    Dims scores = {(*q)[0], hq, (*q)[2], (*k)[2]};
+    std::optional<Dims> b;
+    if (m && m->size() > 4)
+      return emitOptionalError(loc, "'ingot.attention' mask ", formatDims(*m),
+                               " has more than 4 dimensions");
+    if (failed(broadcastDims(loc, {m, scores}, b)))
+      return failure();
+    if (b && *b != scores)
+      return emitOptionalError(loc, "'ingot.attention' mask ", formatDims(*m),
+                               " does not broadcast to the scores ",
+                               formatDims(scores));
+    if (!isa<IntegerType>(getElementType(adaptor.getMask().getType())) &&
+        getElementType(adaptor.getMask().getType()) != *element)
+      return emitOptionalError(
+          loc, "'ingot.attention' a float mask must have q's element type");
+  }
+  Dims out = adaptor.getTransposeOutput() ? Dims{(*q)[0], (*q)[2], hq, (*v)[3]}
+                                          : Dims{(*q)[0], hq, (*q)[2], (*v)[3]};
+  return pushResult(results, out, *element);
+}
+
+//===----------------------------------------------------------------------===//
 // Reductions
 //===----------------------------------------------------------------------===//
 

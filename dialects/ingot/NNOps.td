@@ -189,6 +189,41 @@ def Ingot_LayerNormOp : Ingot_Op<"layer_norm"> {
   let results = (outs Ingot_FloatTensor:$output);
 }
 
+def Ingot_AttentionOp : Ingot_Op<"attention"> {
+  let summary = "scaled dot-product attention: softmax(q k^T * scale + mask) v";
+  let description = [{
+    `q` is [B, Hq, Sq, D], `k` is [B, Hkv, Sk, D], `v` is [B, Hkv, Sk, Dv];
+    query head h reads key/value head h / (Hq / Hkv) (grouped heads). The
+    optional `mask` broadcasts to [B, Hq, Sq, Sk]: a float mask is added to
+    the scaled scores, a boolean one keeps the scores where it is true (the
+    others become `mask_fill`, -inf unless a model's where(mask, scores,
+    fill) said otherwise). `causal` also masks key j > i + Sk - Sq for
+    query i (the queries are the last Sq of the Sk positions). The softmax
+    runs over the keys in FP32.
+
+    The result is [B, Hq, Sq, Dv], or with `transpose_output` [B, Sq, Hq, Dv]
+    (heads next to the head dim, as a model transposes them back before its
+    output projection; writing them there saves that copy).
+
+    ingot-fuse-attention writes it for the matmul-softmax-matmul subgraph
+    exporters emit; the importer for the Attention ops. Fusion gives it a
+    region of kind `attention`, computed without the Sq x Sk score matrix.
+
+    ```mlir
+    %o = ingot.attention %q, %k, %v, %mask {scale = 1.250000e-01 : f32}
+        : (tensor<1x12x128x64xf32>, tensor<1x12x128x64xf32>, tensor<1x12x128x64xf32>, tensor<1x1x1x128xf32>) -> tensor<1x12x128x64xf32>
+    ```
+  }];
+  let arguments = (ins Ingot_FloatTensor:$q, Ingot_FloatTensor:$k,
+                   Ingot_FloatTensor:$v,
+                   Optional<AnyTypeOf<[Ingot_FloatTensor, Ingot_BoolTensor]>>:$mask,
+                   F32Attr:$scale,
+                   DefaultValuedAttr<BoolAttr, "false">:$causal,
+                   DefaultValuedAttr<F32Attr, "-INFINITY">:$mask_fill,
+                   DefaultValuedAttr<BoolAttr, "false">:$transpose_output);
+  let results = (outs Ingot_FloatTensor:$output);
+}
+
 // Reductions. An absent `axes` reduces every dimension, unless
 // `noop_with_empty_axes` is set, in which case the op is the identity.
 class Ingot_ReduceOp<string mnemonic, string summary_> : Ingot_Op<mnemonic> {

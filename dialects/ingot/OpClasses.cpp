@@ -30,6 +30,7 @@ OpClass mlir::ingot::classifyOp(Operation *op) {
             GlobalMaxPoolOp>([](auto) { return OpClass::Reduction; })
       .Case<MatMulOp, GemmOp, ConvOp, ConvIntegerOp, ConvTransposeOp>(
           [](auto) { return OpClass::Library; })
+      .Case<AttentionOp>([](auto) { return OpClass::Attention; })
       .Case<ShapeOp, ConstantOfShapeOp, RangeOp, SplitOp>(
           [](auto) { return OpClass::ShapeOnly; })
       .Default([](Operation *) { return OpClass::Other; });

@@ -10,6 +10,8 @@
 //                 (pooling, linear/cubic resize);
 //   Reduction   - reductions and the normalizations built on them;
 //   Library     - GEMM and convolution, done by a library call;
+//   Attention   - softmax(q k^T) v, one kernel of its own that reads q, k
+//                 and v many times (never pointwise);
 //   ShapeOnly   - shape computations that must fold away before codegen.
 //
 //===----------------------------------------------------------------------===//
@@ -27,6 +29,7 @@ enum class OpClass {
   Windowed,
   Reduction,
   Library,
+  Attention,
   ShapeOnly,
   Other
 };
