@@ -62,13 +62,12 @@ Value peelScale(Value x, double &factor) {
   if (!op || !x.hasOneUse() || !isa<MulOp, DivOp>(op))
     return x;
   Value a = op->getOperand(0), b = op->getOperand(1);
+  // Mul commutes: the constant may come first.
+  if (isa<MulOp>(op) && scalarConstant(a) && b.getType() == x.getType())
+    std::swap(a, b);
   if (a.getType() != x.getType())
     return x; // the constant must not broadcast the value
   std::optional<double> c = scalarConstant(b);
-  if (!c && isa<MulOp>(op) && b.getType() == x.getType()) {
-    c = scalarConstant(a);
-    std::swap(a, b);
-  }
   if (!c || *c == 0.0 || !std::isfinite(*c))
     return x;
   factor *= isa<DivOp>(op) ? 1.0 / *c : *c;

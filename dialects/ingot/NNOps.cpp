@@ -694,13 +694,13 @@ LogicalResult AttentionOp::inferReturnTypeComponents(
   if (adaptor.getMask()) {
     std::optional<Dims> m = getDims(adaptor.getMask().getType());
     Dims scores = {(*q)[0], hq, (*q)[2], (*k)[2]};
-    std::optional<Dims> b;
-    if (m && m->size() > 4)
-      return emitOptionalError(loc, "'ingot.attention' mask ", formatDims(*m),
-                               " has more than 4 dimensions");
-    if (failed(broadcastDims(loc, {m, scores}, b)))
-      return failure();
-    if (b && *b != scores)
+    // Each mask dim (right-aligned) is 1 or the scores' size.
+    bool broadcasts = !m || m->size() <= 4;
+    for (size_t i = 0; m && broadcasts && i < m->size(); ++i) {
+      int64_t md = (*m)[m->size() - 1 - i], sd = scores[3 - i];
+      broadcasts = md == 1 || !differ(md, sd);
+    }
+    if (!broadcasts)
       return emitOptionalError(loc, "'ingot.attention' mask ", formatDims(*m),
                                " does not broadcast to the scores ",
                                formatDims(scores));

@@ -285,3 +285,39 @@ func.func @range_scalars(%a: tensor<2xi64>, %b: tensor<i64>) -> tensor<?xi64> {
   %0 = ingot.range %a, %b, %b : (tensor<2xi64>, tensor<i64>, tensor<i64>) -> tensor<?xi64>
   return %0 : tensor<?xi64>
 }
+
+// -----
+
+func.func @attention_rank(%q: tensor<4x6x8xf32>, %k: tensor<2x2x9x8xf32>) -> tensor<4x6x8xf32> {
+  // expected-error @+2 {{'ingot.attention' q, k and v must be 4-D [batch, heads, sequence, head size], got [4, 6, 8], [2, 2, 9, 8] and [2, 2, 9, 8]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = ingot.attention %q, %k, %k {scale = 1.0 : f32} : (tensor<4x6x8xf32>, tensor<2x2x9x8xf32>, tensor<2x2x9x8xf32>) -> tensor<4x6x8xf32>
+  return %0 : tensor<4x6x8xf32>
+}
+
+// -----
+
+func.func @attention_heads(%q: tensor<2x3x6x8xf32>, %k: tensor<2x2x9x8xf32>) -> tensor<2x3x6x8xf32> {
+  // expected-error @+2 {{'ingot.attention' 3 query heads are not a multiple of 2 key/value heads}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = ingot.attention %q, %k, %k {scale = 1.0 : f32} : (tensor<2x3x6x8xf32>, tensor<2x2x9x8xf32>, tensor<2x2x9x8xf32>) -> tensor<2x3x6x8xf32>
+  return %0 : tensor<2x3x6x8xf32>
+}
+
+// -----
+
+func.func @attention_head_size(%q: tensor<2x2x6x8xf32>, %k: tensor<2x2x9x4xf32>) -> tensor<2x2x6x4xf32> {
+  // expected-error @+2 {{'ingot.attention' q and k head sizes differ}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = ingot.attention %q, %k, %k {scale = 1.0 : f32} : (tensor<2x2x6x8xf32>, tensor<2x2x9x4xf32>, tensor<2x2x9x4xf32>) -> tensor<2x2x6x4xf32>
+  return %0 : tensor<2x2x6x4xf32>
+}
+
+// -----
+
+func.func @attention_mask(%q: tensor<2x2x6x8xf32>, %k: tensor<2x2x9x8xf32>, %m: tensor<2x1x6x6xf32>) -> tensor<2x2x6x8xf32> {
+  // expected-error @+2 {{'ingot.attention' mask [2, 1, 6, 6] does not broadcast to the scores [2, 2, 6, 9]}}
+  // expected-error @+1 {{failed to infer returned types}}
+  %0 = ingot.attention %q, %k, %k, %m {scale = 1.0 : f32} : (tensor<2x2x6x8xf32>, tensor<2x2x9x8xf32>, tensor<2x2x9x8xf32>, tensor<2x1x6x6xf32>) -> tensor<2x2x6x8xf32>
+  return %0 : tensor<2x2x6x8xf32>
+}

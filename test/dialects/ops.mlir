@@ -203,3 +203,14 @@ func.func @refinement(%x: tensor<?x3xf32>) -> tensor<5x3xf32> {
   %0 = ingot.relu %x : (tensor<?x3xf32>) -> tensor<5x3xf32>
   return %0 : tensor<5x3xf32>
 }
+
+// Attention: grouped heads (4 query heads on 2 key/value heads), a boolean
+// mask, causal, and the heads-interleaved result.
+// CHECK-LABEL: func.func @attention
+func.func @attention(%q: tensor<2x4x6x8xf32>, %k: tensor<2x2x9x8xf32>, %v: tensor<2x2x9x5xf32>, %m: tensor<1x1x6x9xi1>, %f: tensor<2x1x1x9xf32>) -> (tensor<2x6x4x5xf32>, tensor<2x4x6x5xf32>) {
+  // CHECK: ingot.attention {{.*}} {causal = true, mask_fill = -1.000000e+04 : f32, scale = 5.000000e-01 : f32, transpose_output = true} {{.*}} -> tensor<2x6x4x5xf32>
+  %0 = ingot.attention %q, %k, %v, %m {scale = 0.5 : f32, causal = true, mask_fill = -1.0e4 : f32, transpose_output = true} : (tensor<2x4x6x8xf32>, tensor<2x2x9x8xf32>, tensor<2x2x9x5xf32>, tensor<1x1x6x9xi1>) -> tensor<2x6x4x5xf32>
+  // CHECK: ingot.attention {{.*}} {scale = 1.000000e+00 : f32} {{.*}} -> tensor<2x4x6x5xf32>
+  %1 = ingot.attention %q, %k, %v, %f {scale = 1.0 : f32} : (tensor<2x4x6x8xf32>, tensor<2x2x9x8xf32>, tensor<2x2x9x5xf32>, tensor<2x1x1x9xf32>) -> tensor<2x4x6x5xf32>
+  return %0, %1 : tensor<2x6x4x5xf32>, tensor<2x4x6x5xf32>
+}

@@ -184,3 +184,30 @@ func.func @layer_norm_then_transpose(%x: tensor<4x32xf32>) -> tensor<32x4xf32> {
   %2 = ingot.transpose %1 {perm = array<i64: 1, 0>} : (tensor<4x32xf32>) -> tensor<32x4xf32>
   return %2 : tensor<32x4xf32>
 }
+
+// -----
+
+// Attention: a region of its own kind that takes in the head split
+// (reshape + transpose) of q, k and v, read in place from their producers'
+// buffers, but not a computing producer (the mul on v would run again on
+// every read of v).
+// CHECK-LABEL: func.func @attention_region
+// CHECK: %[[V:.*]] = ingot.fusion "loop" (%arg2)
+// CHECK: ingot.mul
+// CHECK: %[[A:.*]] = ingot.fusion "attention" (%arg0, %arg1, %[[V]], %arg3) {id = "r1", node = "attn"}
+// CHECK: ingot.reshape
+// CHECK: ingot.transpose
+// CHECK: ingot.attention
+// CHECK-NEXT: ingot.yield
+// CHECK: return %[[A]]
+func.func @attention_region(%q3: tensor<1x8x32xf32>, %k3: tensor<1x8x32xf32>, %v: tensor<1x2x8x16xf32>, %mask: tensor<1x1x1x8xf32>) -> tensor<1x8x2x16xf32> {
+  %s4 = ingot.constant dense<[1, 8, 2, 16]> : tensor<4xi64>
+  %two = ingot.constant dense<2.0> : tensor<f32>
+  %qr = ingot.reshape %q3, %s4 : (tensor<1x8x32xf32>, tensor<4xi64>) -> tensor<1x8x2x16xf32>
+  %q = ingot.transpose %qr {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x8x2x16xf32>) -> tensor<1x2x8x16xf32>
+  %kr = ingot.reshape %k3, %s4 : (tensor<1x8x32xf32>, tensor<4xi64>) -> tensor<1x8x2x16xf32>
+  %k = ingot.transpose %kr {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x8x2x16xf32>) -> tensor<1x2x8x16xf32>
+  %v2 = ingot.mul %v, %two : (tensor<1x2x8x16xf32>, tensor<f32>) -> tensor<1x2x8x16xf32>
+  %o = ingot.attention %q, %k, %v2, %mask {scale = 0.25 : f32, transpose_output = true} : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x1x1x8xf32>) -> tensor<1x8x2x16xf32> loc("attn")
+  return %o : tensor<1x8x2x16xf32>
+}
