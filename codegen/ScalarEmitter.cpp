@@ -527,12 +527,85 @@ static SmallVector<int64_t> constInts(Value v) {
   return out;
 }
 
+/// The input index of a reshape from `inShape` to `outShape` read at `idx`,
+/// group by group: the dims (of size > 1) split into the shortest runs
+/// whose sizes multiply to the same number on both sides, as a reshape
+/// splitting [S, H*D] into [S, H, D] has the groups S -> S and H*D -> H, D.
+/// A group with one input dim is a sum of products (no division), one
+/// with several divides only its own offset: the head-split reads of
+/// attention stay plain strided loads. nullopt for empty tensors.
+std::optional<Index> ScalarEmitter::reshapeByGroups(ArrayRef<int64_t> inShape,
+                                                    ArrayRef<int64_t> outShape,
+                                                    const Index &idx) {
+  SmallVector<size_t> outDims, inDims;
+  for (size_t d = 0; d < outShape.size(); ++d) {
+    if (outShape[d] == 0)
+      return std::nullopt;
+    if (outShape[d] != 1)
+      outDims.push_back(d);
+  }
+  for (size_t d = 0; d < inShape.size(); ++d) {
+    if (inShape[d] == 0)
+      return std::nullopt;
+    if (inShape[d] != 1)
+      inDims.push_back(d);
+  }
+  Index in(inShape.size(), "0");
+  size_t o = 0, i = 0;
+  while (o < outDims.size() || i < inDims.size()) {
+    size_t o0 = o, i0 = i;
+    int64_t po = 1, pi = 1;
+    do {
+      if ((po <= pi && o < outDims.size()) || i == inDims.size()) {
+        if (o == outDims.size())
+          return std::nullopt; // sizes do not match
+        po *= outShape[outDims[o++]];
+      } else {
+        pi *= inShape[inDims[i++]];
+      }
+    } while (po != pi);
+    // The group's offset over its output dims.
+    std::string lin;
+    int64_t stride = 1;
+    for (size_t k = o; k-- > o0;) {
+      std::string term = "(" + idx[outDims[k]] + ")";
+      if (stride != 1)
+        term += "*" + std::to_string(stride);
+      lin = lin.empty() ? term : term + " + " + lin;
+      stride *= outShape[outDims[k]];
+    }
+    if (i - i0 == 1) {
+      in[inDims[i0]] = lin;
+      continue;
+    }
+    if (o - o0 > 1) {
+      std::string name = fresh("l");
+      line("const int64_t " + name + " = " + lin + ";");
+      lin = name;
+    }
+    stride = 1;
+    for (size_t k = i; k-- > i0;) {
+      int64_t size = inShape[inDims[k]];
+      std::string v = "(" + lin + ")";
+      if (stride != 1)
+        v += " / " + std::to_string(stride);
+      if (k != i0)
+        v = "(" + v + " % " + std::to_string(size) + ")";
+      in[inDims[k]] = "(" + v + ")";
+      stride *= size;
+    }
+  }
+  return in;
+}
+
 std::string ScalarEmitter::remap(Operation *op, const Index &idx) {
   Value result = op->getResult(0);
   ArrayRef<int64_t> outShape = shapeOf(result);
   auto viaLinear = [&](Value input) {
     // Row-major reinterpretation: same linear offset, new coordinates.
     ArrayRef<int64_t> inShape = shapeOf(input);
+    if (std::optional<Index> in = reshapeByGroups(inShape, outShape, idx))
+      return value(input, *in);
     std::string lin = fresh("l");
     line("const int64_t " + lin + " = " + linearIndex(outShape, idx) + ";");
     Index in;

@@ -174,6 +174,9 @@ public:
 private:
   std::string elementwise(Operation *op, const Index &idx);
   std::string remap(Operation *op, const Index &idx);
+  std::optional<Index> reshapeByGroups(ArrayRef<int64_t> inShape,
+                                       ArrayRef<int64_t> outShape,
+                                       const Index &idx);
   std::string windowed(Operation *op, const Index &idx);
   std::string resizeValue(ResizeOp op, const Index &idx);
   std::string read(Value v, const Index &idx);
