@@ -21,6 +21,9 @@ void codegen::buildHostLoweringPipeline(OpPassManager &pm,
   fn.addPass(createIngotQuantizePass(dequantize));
   fn.addPass(createIngotFoldBatchNormPass());
   fn.addPass(createIngotFuseAttentionPass());
+  // After attention fusion: the projections' slices are then read by
+  // attention ops, in place.
+  fn.addPass(createIngotMergeSiblingMatMulsPass());
   fn.addPass(createCanonicalizerPass());
   // Post-training quantization: after batch-norm folding (the weights are
   // quantized as the convolution uses them), before layout.

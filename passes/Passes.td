@@ -124,6 +124,20 @@ def IngotFuseAttentionPass : Pass<"ingot-fuse-attention", "func::FuncOp"> {
   let dependentDialects = ["::mlir::ingot::IngotDialect"];
 }
 
+def IngotMergeSiblingMatMulsPass : Pass<"ingot-merge-sibling-matmuls", "func::FuncOp"> {
+  let summary = "One matmul for several constant-weight matmuls of one input";
+  let description = [{
+    `x · W1 (+ b1)`, `x · W2 (+ b2)`, ... with constant [K, N_i] weights
+    (a transformer's q, k and v projections) become one `x · [W1 W2 ...]
+    (+ [b1 b2 ...])` and a slice of its last axis per original result: one
+    GEMM launch instead of several, each reading x. Only where every user
+    reads the slices in place (attention and loop regions, through index
+    remapping); a slice feeding a library call would be a copy. Biases are
+    merged when every matmul has its own.
+  }];
+  let dependentDialects = ["::mlir::ingot::IngotDialect"];
+}
+
 def IngotFusePass : Pass<"ingot-fuse", "func::FuncOp"> {
   let summary = "Group ops into fusion regions (loop, reduction, library, attention)";
   let description = [{

@@ -32,6 +32,7 @@ struct HandlerEntry {
 /// Handler tables of each op family.
 void addElementwiseHandlers(std::vector<HandlerEntry> &table);
 void addNNHandlers(std::vector<HandlerEntry> &table);
+void addAttentionHandlers(std::vector<HandlerEntry> &table);
 void addShapeHandlers(std::vector<HandlerEntry> &table);
 void addQuantizationHandlers(std::vector<HandlerEntry> &table);
 

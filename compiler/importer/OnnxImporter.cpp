@@ -37,6 +37,7 @@ const std::vector<HandlerEntry> &handlerTable() {
     std::vector<HandlerEntry> t;
     addElementwiseHandlers(t);
     addNNHandlers(t);
+    addAttentionHandlers(t);
     addShapeHandlers(t);
     addQuantizationHandlers(t);
     return t;
