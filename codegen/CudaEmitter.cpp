@@ -464,17 +464,20 @@ LogicalResult CudaKernelWriter::attentionBody(AttentionOp op,
          ") * " + scale + ";");
   e.close();
   e.close();
-  // Under `causal` query i sees keys up to i + Sk - Sq: the block needs
-  // the keys of its last row, each thread stops at its own.
+  // Under `causal` query i sees keys up to i + causal_offset: the block
+  // needs the keys of its last row, each thread stops at its own.
   if (op.getCausal()) {
+    int64_t offset = op.getCausalOffset();
+    auto clamp = [&](const std::string &row) {
+      std::string n = row + " + " + str(offset + 1);
+      return "(" + n + " < 0 ? 0 : " + n + " < " + str(sk) + " ? " + n + " : " +
+             str(sk) + ")";
+    };
     e.line("const " + it + " lastRow = rowBegin + " + it +
            "(blockDim.x) - 1 < " + str(sq - 1) + " ? rowBegin + " + it +
            "(blockDim.x) - 1 : " + str(sq - 1) + ";");
-    e.line("const " + it + " blockKeys = lastRow + " + str(sk - sq + 1) +
-           " < " + str(sk) + " ? lastRow + " + str(sk - sq + 1) + " : " +
-           str(sk) + ";");
-    e.line("const " + it + " keys = qi + " + str(sk - sq + 1) + " < " +
-           str(sk) + " ? qi + " + str(sk - sq + 1) + " : " + str(sk) + ";");
+    e.line("const " + it + " blockKeys = " + clamp("lastRow") + ";");
+    e.line("const " + it + " keys = " + clamp("qi") + ";");
   } else {
     e.line("const " + it + " blockKeys = " + str(sk) + ", keys = " + str(sk) +
            ";");
@@ -549,14 +552,14 @@ LogicalResult CudaKernelWriter::attentionBody(AttentionOp op,
   e.close();
   e.close();
   e.close();
-  // Every key masked: 0 / 0, NaN, as the softmax of the unfused graph.
+  // Every key masked to -inf: l_ = 0, and the row is 0.
   e.open("if (active)");
   std::string at =
       op.getTransposeOutput()
           ? "((qb * " + str(sq) + " + qi) * " + str(heads) + " + qh) * " +
                 str(dimV) + " + d"
           : "((bh * " + str(sq) + ") + qi) * " + str(dimV) + " + d";
-  e.line("const float inv = 1.0f / l_;");
+  e.line("const float inv = l_ > 0.0f ? 1.0f / l_ : 0.0f;");
   e.open("for (int d = 0; d < " + str(dimV) + "; ++d)");
   e.line("out[" + at + "] = " + storeAs(t, "o_[d] * inv") + ";");
   e.close();

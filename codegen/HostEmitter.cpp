@@ -555,9 +555,10 @@ LogicalResult KernelWriter::attentionKernel(AttentionOp op) {
          ") * " + f32Literal(op.getScale().convertToDouble()) + ";");
   e.close();
   // Keys past the query's position are left out entirely under `causal`.
-  std::string keys = op.getCausal() ? "std::min<int64_t>(" + str(sk) +
-                                          ", qi + " + str(sk - sq + 1) + ")"
-                                    : str(sk);
+  std::string keys = op.getCausal()
+                         ? "std::max<int64_t>(0, std::min<int64_t>(" + str(sk) +
+                               ", qi + " + str(op.getCausalOffset() + 1) + "))"
+                         : str(sk);
   e.line("const int64_t keys = " + keys + ";");
   e.line("float m_ = -INFINITY;");
   e.open("for (int64_t j = 0; j < keys; ++j)");
@@ -584,6 +585,8 @@ LogicalResult KernelWriter::attentionKernel(AttentionOp op) {
   e.line("s_[j] = s;");
   e.line("m_ = ig_max(m_, s);");
   e.close();
+  // Every key masked to -inf: exp(-inf - 0) leaves l_ = 0 and the row 0.
+  e.line("if (m_ == -INFINITY) m_ = 0.0f;");
   e.line("float l_ = 0.0f;");
   e.open("for (int64_t j = 0; j < keys; ++j)");
   e.line("s_[j] = ig_exp(s_[j] - m_);");
@@ -597,7 +600,7 @@ LogicalResult KernelWriter::attentionKernel(AttentionOp op) {
          ");");
   e.close();
   e.close();
-  e.line("const float inv_ = 1.0f / l_;");
+  e.line("const float inv_ = l_ > 0.0f ? 1.0f / l_ : 0.0f;");
   std::string at = op.getTransposeOutput()
                        ? "((qb * " + str(sq) + " + qi) * " + str(heads) +
                              " + qh) * " + str(dimV) + " + d"

@@ -196,8 +196,8 @@ struct FuseAttention : OpRewritePattern<MatMulOp> {
     auto attention = AttentionOp::create(
         rewriter, loc, replaced->getResult(0).getType(), q, k, v, mask,
         rewriter.getF32FloatAttr(static_cast<float>(scale)),
-        rewriter.getBoolAttr(false), rewriter.getF32FloatAttr(fill),
-        rewriter.getBoolAttr(transposeOutput));
+        rewriter.getBoolAttr(false), rewriter.getI64IntegerAttr(0),
+        rewriter.getF32FloatAttr(fill), rewriter.getBoolAttr(transposeOutput));
     rewriter.replaceOp(replaced, attention.getResult());
     return success();
   }

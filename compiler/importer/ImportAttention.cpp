@@ -37,17 +37,26 @@ static std::optional<int64_t> staticDim(Value v, int64_t d) {
   return type.getDimSize(d);
 }
 
+/// The causal offset of queries that are the last positions of the keys
+/// (onnxruntime's unidirectional attention): Sk - Sq, 0 when unknown.
+static int64_t queriesLast(Value q4, Value k4) {
+  std::optional<int64_t> sq = staticDim(q4, 2), sk = staticDim(k4, 2);
+  return sq && sk ? *sk - *sq : 0;
+}
+
 /// The attention of 4-D q, k, v; with `mergeHeads` the result comes back as
 /// [B, S, N*Hv] (the op writes [B, S, N, Hv] and a reshape views it).
 static FailureOr<Value> attend(NodeContext &nc, Value q, Value k, Value v,
                                Value mask, float scale, bool causal,
-                               bool mergeHeads, float maskFill = -INFINITY) {
+                               int64_t causalOffset, bool mergeHeads,
+                               float maskFill = -INFINITY) {
   SmallVector<Value> operands = {q, k, v};
   if (mask)
     operands.push_back(mask);
   FailureOr<Value> y = nc.createValue<AttentionOp>(
       operands,
       {namedF32(nc.b, "scale", scale), namedBool(nc.b, "causal", causal),
+       namedI64(nc.b, "causal_offset", causalOffset),
        namedF32(nc.b, "mask_fill", maskFill),
        namedBool(nc.b, "transpose_output", mergeHeads)});
   if (failed(y) || !mergeHeads)
@@ -106,6 +115,9 @@ static LogicalResult importAttention(NodeContext &nc) {
     return nc.error() << "the qk_matmul_output output is not supported";
   if (nc.input(6))
     return nc.error() << "nonpad_kv_seqlen is not supported";
+  for (StringRef window : {"left_window_size", "right_window_size"})
+    if (nc.getInt(window, -1) != -1)
+      return nc.error() << window << " (local attention) is not supported";
   std::optional<int64_t> rank = NodeContext::rankOf(*q);
   if (!rank || (*rank != 3 && *rank != 4))
     return nc.error() << "q must be 3-D or 4-D";
@@ -127,7 +139,14 @@ static LogicalResult importAttention(NodeContext &nc) {
   Value pastK = nc.input(4), pastV = nc.input(5);
   if (static_cast<bool>(pastK) != static_cast<bool>(pastV))
     return nc.error() << "past_key and past_value come together";
+  // Causal masking starts after the past positions (query i is position
+  // past + i).
+  int64_t past = 0;
   if (pastK) {
+    std::optional<int64_t> length = staticDim(pastK, 2);
+    if (!length)
+      return nc.error() << "past_key needs a static length";
+    past = *length;
     NamedAttribute axis = namedI64(nc.b, "axis", 2);
     FailureOr<Value> ck = nc.createValue<ConcatOp>({pastK, k4}, {axis}),
                      cv = nc.createValue<ConcatOp>({pastV, v4}, {axis});
@@ -150,7 +169,7 @@ static LogicalResult importAttention(NodeContext &nc) {
     mask = *cast;
   }
   FailureOr<Value> y = attend(nc, q4, k4, v4, mask, *scale,
-                              nc.getInt("is_causal", 0) != 0, *rank == 3);
+                              nc.getInt("is_causal", 0) != 0, past, *rank == 3);
   if (failed(y))
     return failure();
   nc.outputs.assign({*y, k4, v4});
@@ -235,7 +254,8 @@ static LogicalResult importMultiHeadAttention(NodeContext &nc) {
   if (failed(mask) || failed(scale))
     return failure();
   return nc.setOutput(attend(nc, *q4, k4, v4, *mask, *scale,
-                             nc.getInt("unidirectional", 0) != 0, true));
+                             nc.getInt("unidirectional", 0) != 0,
+                             queriesLast(*q4, k4), true));
 }
 
 /// com.microsoft Attention: the projection x · W (+ bias) into packed
@@ -294,7 +314,8 @@ static LogicalResult importContribAttention(NodeContext &nc) {
   if (failed(mask) || failed(scale))
     return failure();
   return nc.setOutput(attend(nc, parts[0], parts[1], parts[2], *mask, *scale,
-                             nc.getInt("unidirectional", 0) != 0, true));
+                             nc.getInt("unidirectional", 0) != 0,
+                             queriesLast(parts[0], parts[1]), true));
 }
 
 void importer::addAttentionHandlers(std::vector<HandlerEntry> &t) {

@@ -197,9 +197,12 @@ def Ingot_AttentionOp : Ingot_Op<"attention"> {
     optional `mask` broadcasts to [B, Hq, Sq, Sk]: a float mask is added to
     the scaled scores, a boolean one keeps the scores where it is true (the
     others become `mask_fill`, -inf unless a model's where(mask, scores,
-    fill) said otherwise). `causal` also masks key j > i + Sk - Sq for
-    query i (the queries are the last Sq of the Sk positions). The softmax
-    runs over the keys in FP32.
+    fill) said otherwise). `causal` also masks key j > i + `causal_offset`
+    for query i (the offset is the number of earlier positions, as a past
+    key/value cache holds: Sk - Sq when the queries are the last positions).
+    The softmax runs over the keys in FP32; a query whose every key is
+    masked to -inf gets 0 (not the NaN of a softmax over -inf alone), as
+    ONNX's Attention specifies.
 
     The result is [B, Hq, Sq, Dv], or with `transpose_output` [B, Sq, Hq, Dv]
     (heads next to the head dim, as a model transposes them back before its
@@ -219,6 +222,7 @@ def Ingot_AttentionOp : Ingot_Op<"attention"> {
                    Optional<AnyTypeOf<[Ingot_FloatTensor, Ingot_BoolTensor]>>:$mask,
                    F32Attr:$scale,
                    DefaultValuedAttr<BoolAttr, "false">:$causal,
+                   DefaultValuedAttr<I64Attr, "0">:$causal_offset,
                    DefaultValuedAttr<F32Attr, "-INFINITY">:$mask_fill,
                    DefaultValuedAttr<BoolAttr, "false">:$transpose_output);
   let results = (outs Ingot_FloatTensor:$output);
