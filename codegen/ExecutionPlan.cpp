@@ -262,3 +262,23 @@ std::string codegen::kernelBufferSignature(const ExecutionPlan &plan,
     text += ", " + std::to_string(plan.buffers[b].size) + "ull";
   return text + "};\n";
 }
+
+std::vector<unsigned>
+codegen::launchesBetweenAttention(const ExecutionPlan &plan) {
+  std::vector<unsigned> gaps;
+  unsigned launches = 0;
+  std::optional<unsigned> last;
+  for (const PlanStep &step : plan.steps) {
+    if (step.kind == PlanStep::Kind::Copy)
+      continue;
+    ++launches;
+    FusionOp region = step.region;
+    if (step.kind != PlanStep::Kind::Kernel || !region ||
+        region.getKind() != "attention")
+      continue;
+    if (last)
+      gaps.push_back(launches - *last);
+    last = launches;
+  }
+  return gaps;
+}

@@ -109,6 +109,12 @@ std::string kernelBufferSignature(const ExecutionPlan &plan,
 /// an epilogue the library cannot fold is a kernel of its own and counts.
 bool regionQuantizes(FusionOp region);
 
+/// For a model with repeated attention layers: the launches (generated
+/// kernels and library calls) from each attention kernel to the next, one
+/// entry per layer but the last; empty with fewer than two attention
+/// kernels. --stats prints it as launches per layer.
+std::vector<unsigned> launchesBetweenAttention(const ExecutionPlan &plan);
+
 /// Assigns arena offsets with liveness-based reuse (greedy, largest first,
 /// lowest free offset); returns the arena size.
 uint64_t planArena(std::vector<PlanBuffer> &buffers);

@@ -319,7 +319,19 @@ static void printPlanStats(const mlir::ingot::codegen::ExecutionPlan &plan) {
   errs() << "precision:          " << plan.precision << "\n"
          << "generated kernels:  " << plan.kernels << "\n"
          << "library calls:      " << plan.libraryCalls << "\n"
-         << "transposes:         " << plan.transposes
+         << "launches:           " << plan.kernels + plan.libraryCalls
+         << " (generated kernels + library calls)\n";
+  std::vector<unsigned> layers =
+      mlir::ingot::codegen::launchesBetweenAttention(plan);
+  if (!layers.empty()) {
+    auto [low, high] = std::minmax_element(layers.begin(), layers.end());
+    errs() << "launches per layer: " << *low;
+    if (*high != *low)
+      errs() << "-" << *high;
+    errs() << " (from one attention kernel to the next, over "
+           << layers.size() + 1 << " attention layers)\n";
+  }
+  errs() << "transposes:         " << plan.transposes
          << " (kernels that only change layout)\n"
          << "qdq kernels:        " << plan.qdqKernels
          << " (kernels that quantize or dequantize)\n"
