@@ -15,7 +15,10 @@
 #   - heads_first: the result returned as [B, H, S, D] (no transpose
 #     back), a float mask of the full score shape;
 #   - probs_returned: the softmax is also a model output, so the chain must
-#     stay unfused (and still be right).
+#     stay unfused (and still be right);
+#   - two_layers: a second attention layer on the first one's output, whose
+#     q, k, v projections become one GEMM: --stats must count 2 launches
+#     per layer (that GEMM and the attention kernel).
 # Every fused case must have exactly its expected number of ingot.attention
 # ops in --emit=fused, and (bert, gpt2_causal) no transpose kernels left.
 # Tolerances: rtol 1e-4, atol 1e-5 (FP32); bert also at --precision fp16
@@ -126,8 +129,12 @@ def build(name, batch=2, sq=24, sk=None, heads=4, dim=16, **kw):
         feeds["bias"] = rng.standard_normal((batch, heads, sq, sk)).astype(np.float32)
         mask = "bias"
     transpose_back = kw.pop("transpose_back", True)
+    layers = kw.pop("layers", 1)
     ctx, probs = attention_block(g, "x", kv, batch, sq, sk, heads, dim, mask=mask,
                                  where_mask=where_mask, transpose_back=transpose_back, **kw)
+    for _ in range(layers - 1):  # self-attention on the previous layer's output
+        ctx, probs = attention_block(g, ctx, ctx, batch, sq, sq, heads, dim, mask=mask,
+                                     where_mask=where_mask, **kw)
     g.nodes.append(helper.make_node("Identity", [ctx], ["y"], name="out"))
     out_shape = [batch, sq, hidden] if transpose_back else [batch, heads, sq, dim]
     outputs = [vi("y", F, out_shape)]
@@ -147,12 +154,16 @@ def fused_stats(path, feeds):
     s = subprocess.run([shutil.which("ingotc"), path, "--stats", "-o",
                         os.path.join(folder, "stats.ingot")], capture_output=True, text=True)
     transposes = re.search(r"transposes:\s+(\d+)", s.stdout + s.stderr)
+    per_layer = re.search(r"launches per layer: (\d+)", s.stdout + s.stderr)
+    stats[path] = int(per_layer.group(1)) if per_layer else None
     return attention, int(transposes.group(1)) if transposes else None
 
 
+stats = {}
 CASES = [
     # name, build kwargs, expected attention ops, transposes left (None: any)
     ("bert", dict(mask_kind="bert"), 1, 0),
+    ("two_layers", dict(mask_kind="bert", layers=2), 2, 0),
     ("cross_scaled", dict(sk=10, dim=20, scale_mode="split"), 1, None),
     ("gpt2_causal", dict(batch=1, sq=150, heads=2, dim=32, mask_kind="causal"), 1, 0),
     ("heads_first", dict(mask_kind="full", transpose_back=False), 1, None),
@@ -169,6 +180,12 @@ for name, kwargs, expected, transposes in CASES:
         continue
     if transposes is not None and left != transposes:
         failures.append(f"{name}: {left} transpose kernels left, expected {transposes}")
+    # Two layers: the second's q, k and v projections are one GEMM
+    # (ingot-merge-sibling-matmuls) and its attention one kernel, so
+    # --stats counts 2 launches from the first attention kernel to the
+    # second.
+    if name == "two_layers" and stats.get(path) != 2:
+        failures.append(f"{name}: launches per layer {stats.get(path)}, expected 2")
     ok, msg = e2e.check(path, os.path.join(folder, name), feeds=feeds, rtol=1e-4, atol=1e-5)
     print(f"{name}: {'ok' if ok else 'FAILED'}: {msg}")
     if not ok:
