@@ -20,10 +20,12 @@ void codegen::buildHostLoweringPipeline(OpPassManager &pm,
   dequantize.integerKernels = integerKernels;
   fn.addPass(createIngotQuantizePass(dequantize));
   fn.addPass(createIngotFoldBatchNormPass());
-  fn.addPass(createIngotFuseAttentionPass());
-  // After attention fusion: the projections' slices are then read by
-  // attention ops, in place.
-  fn.addPass(createIngotMergeSiblingMatMulsPass());
+  if (options.fuseAttention) {
+    fn.addPass(createIngotFuseAttentionPass());
+    // After attention fusion: the projections' slices are then read by
+    // attention ops, in place.
+    fn.addPass(createIngotMergeSiblingMatMulsPass());
+  }
   fn.addPass(createCanonicalizerPass());
   // Post-training quantization: after batch-norm folding (the weights are
   // quantized as the convolution uses them), before layout.

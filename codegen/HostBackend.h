@@ -19,6 +19,9 @@ struct LoweringOptions {
   /// except those named in `quantizeSkip`.
   std::string calibrationTable;
   std::vector<std::string> quantizeSkip;
+  /// ingot-fuse-attention and ingot-merge-sibling-matmuls (ingotc
+  /// --fuse-attention=false turns them off, to compare).
+  bool fuseAttention = true;
 };
 
 /// Adds the passes that turn the front end's output into fusion regions:

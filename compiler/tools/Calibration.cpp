@@ -155,6 +155,7 @@ bool compile(ModuleOp module, const Options &options,
              const std::string &artifactPath, std::string &error) {
   PassManager pm(module.getContext());
   mlir::ingot::codegen::LoweringOptions lowering; // FP32, the CPU
+  lowering.fuseAttention = options.fuseAttention;
   mlir::ingot::codegen::buildHostLoweringPipeline(pm, lowering);
   if (failed(pm.run(module))) {
     error = "the instrumented model does not compile";

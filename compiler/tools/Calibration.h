@@ -27,6 +27,8 @@ struct Options {
   /// clipping threshold that minimizes the KL divergence to 128 levels).
   std::string method = "percentile";
   std::string march = "native";
+  /// The lowering's: the table names the ops the compile will quantize.
+  bool fuseAttention = true;
 };
 
 /// Calibrates `module` (the front end's static output; left unchanged).

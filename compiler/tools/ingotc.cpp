@@ -115,6 +115,12 @@ cl::opt<bool> quantizeFloatEnds(
     "quantize-float-ends",
     cl::desc("Keep the first and the last quantizable op in float"),
     cl::cat(category));
+cl::opt<bool> fuseAttention(
+    "fuse-attention",
+    cl::desc("Rewrite exported attention subgraphs to fused attention kernels "
+             "and merge the q/k/v projections (default: on; "
+             "--fuse-attention=false keeps the graph's own ops)"),
+    cl::init(true), cl::cat(category));
 cl::opt<std::string> march("march",
                            cl::desc("CPU architecture for host code (-march=), "
                                     "default: native"),
@@ -284,6 +290,7 @@ prepareQuantization(ModuleOp module,
   options.data = calibrationData;
   options.method = calibrationMethod;
   options.march = march;
+  options.fuseAttention = fuseAttention;
   ::ingot::calibration::Ranges ranges;
   std::string error;
   if (!::ingot::calibration::calibrate(module, options, ranges, error)) {
@@ -511,6 +518,7 @@ int main(int argc, char **argv) {
       return 1;
     mlir::ingot::buildFrontendPipeline(pm, pipelineOptions);
     mlir::ingot::codegen::LoweringOptions lowering;
+    lowering.fuseAttention = fuseAttention;
     std::unique_ptr<llvm::FileRemover> temporaryTable;
     // Calibration runs the front end's output: with --quantize, that runs
     // first and the lowering in a pass manager of its own.
