@@ -79,6 +79,10 @@ def main():
     parser.add_argument("--model", nargs=2, action="append", metavar=("ONNX", "INPUTS_NPZ"),
                         help="time this model on these inputs instead of the default list "
                              "(repeatable)")
+    parser.add_argument("--variant", default=None, metavar="INGOTC_ARGS",
+                        help="also compile with these extra ingotc arguments (one string, "
+                             "e.g. '--fuse-attention=false') and time that artifact in the "
+                             "same rounds")
     args = parser.parse_args()
     models = [(path, None, npz) for path, npz in args.model] if args.model else \
         [(rel, shapes, None) for rel, shapes in MODELS
@@ -88,7 +92,10 @@ def main():
     print(f"machine: {platform.node()} {platform.machine()}, {os.cpu_count()} cores, "
           f"onnxruntime {ort.__version__}, threads={args.threads}, "
           f"Ingot at {args.precision}, layout {args.layout}")
-    print(f"{'model':32} {'ingot p50 ms':>12} {'ort p50 ms':>11} {'ratio':>6}  check")
+    if args.variant:
+        print(f"variant: ingotc {args.variant}")
+    print(f"{'model':32} {'ingot p50 ms':>12} {'ort p50 ms':>11} {'ratio':>6}  check" +
+          (f" {'variant ms':>11} {'ratio':>6}" if args.variant else ""))
     work = tempfile.mkdtemp(prefix="ingot-bench-")
     for rel, shapes, npz in models:
         path = os.path.join(ROOT, rel)
@@ -104,12 +111,27 @@ def main():
                                 compile_args=["--layout", args.layout])
         feeds = dict(np.load(os.path.join(folder, "inputs.npz")))
         artifact = os.path.join(folder, "model.ingot")
-        ingot_ms, ort_ms = [], []
+        variant = None
+        if args.variant:
+            variant = os.path.join(folder, "variant.ingot")
+            shape_args = [a for n, arr in feeds.items() for a in
+                          ("--input-shape", n + ":" + ("x".join(map(str, arr.shape)) or "scalar"))]
+            precision_args = [] if args.precision == "fp32" else ["--precision", args.precision]
+            subprocess.run([shutil.which("ingotc"), path, "-o", variant, "--layout", args.layout,
+                            *precision_args, *shape_args, *args.variant.split()], check=True,
+                           capture_output=True)
+        ingot_ms, ort_ms, variant_ms = [], [], []
         for _ in range(args.repeats):
             ingot_ms.append(time_ingot(artifact, args.threads, args.iterations, args.warmup))
             ort_ms.append(time_ort(path, feeds, args.threads, args.iterations, args.warmup))
+            if variant:
+                variant_ms.append(time_ingot(variant, args.threads, args.iterations, args.warmup))
         a, b = statistics.median(ingot_ms), statistics.median(ort_ms)
-        print(f"{name:32} {a:12.3f} {b:11.3f} {a / b:6.2f}  {'matches ORT' if ok else 'MISMATCH'}")
+        line = f"{name:32} {a:12.3f} {b:11.3f} {a / b:6.2f}  {'matches ORT' if ok else 'MISMATCH'}"
+        if variant:
+            c = statistics.median(variant_ms)
+            line += f" {c:11.3f} {c / b:6.2f}"
+        print(line)
     shutil.rmtree(work, ignore_errors=True)
 
 

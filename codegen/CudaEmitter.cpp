@@ -98,6 +98,7 @@ private:
   std::string vectorLoop(Value result, int64_t n);
   LogicalResult reductionBody(Operation *root, CudaLaunch &launch);
   LogicalResult attentionBody(AttentionOp op, CudaLaunch &launch);
+  LogicalResult stitchBody(Operation *root, CudaLaunch &launch);
 
   FusionOp region;
   std::string symbol;
@@ -420,6 +421,94 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *epilogueRoot,
   return success();
 }
 
+/// A stitch region: one block per row; each row reduction in program
+/// order is strided over the block's threads and combined by
+/// ig_block_reduce (every thread gets the row's value), then the threads
+/// write the row of the result.
+LogicalResult CudaKernelWriter::stitchBody(Operation *root,
+                                           CudaLaunch &launch) {
+  Value result = root->getResult(0);
+  ArrayRef<int64_t> shape = shapeOf(result);
+  Type t = elementTypeOf(result);
+  SmallVector<Operation *> reductions;
+  for (Operation &op : region.getBlock())
+    if (trailingRowReduction(&op))
+      reductions.push_back(&op);
+  if (reductions.empty())
+    return fail("stitch region without a row reduction");
+  unsigned dims = *trailingRowReduction(reductions.front());
+  size_t rank = shape.size();
+  int64_t len = numElements(shape.take_back(dims));
+  int64_t rows = numElements(shape) / std::max<int64_t>(1, len);
+  const std::string &it = e.indexType;
+  e.setIndent("    ");
+  Index outer(rank, "0");
+  int64_t stride = 1;
+  for (int64_t d = rank - dims - 1; d >= 0; --d) {
+    if (shape[d] != 1)
+      outer[d] = "(row / " + str(stride) + " % " + str(shape[d]) + ")";
+    stride *= shape[d];
+  }
+  auto rowIndex = [&](const std::string &j) {
+    Index idx = outer;
+    int64_t s = 1;
+    for (int64_t d = rank - 1; d >= static_cast<int64_t>(rank - dims); --d) {
+      if (shape[d] != 1)
+        idx[d] = "(" + j + " / " + str(s) + " % " + str(shape[d]) + ")";
+      s *= shape[d];
+    }
+    return idx;
+  };
+  std::string loop =
+      "for (" + it + " j = threadIdx.x; j < " + str(len) + "; j += blockDim.x)";
+  llvm::DenseMap<Operation *, std::string> rowValues;
+  e.reductionValue = [&](Operation *op, const Index &) {
+    auto found = rowValues.find(op);
+    if (found == rowValues.end()) {
+      e.error = "a row reduction read before it is computed";
+      return std::string("0");
+    }
+    return found->second;
+  };
+  for (Operation *red : reductions) {
+    std::string name = e.fresh("row");
+    bool isMax = isa<ReduceMaxOp>(red), isMin = isa<ReduceMinOp>(red);
+    e.line("float " + name + " = " +
+           (isMax   ? "-INFINITY"
+            : isMin ? "INFINITY"
+                    : "0.0f") +
+           ";");
+    e.open(loop);
+    std::string v = "float(" + e.value(red->getOperand(0), rowIndex("j")) + ")";
+    e.line(isMax   ? name + " = ig_max(" + name + ", " + v + ");"
+           : isMin ? name + " = ig_min(" + name + ", " + v + ");"
+                   : name + " += " + v + ";");
+    e.close();
+    e.line(name + " = ig_block_reduce(" + name + ", " +
+           (isMax   ? "IgMax()"
+            : isMin ? "IgMin()"
+                    : "IgSum()") +
+           ", red);");
+    if (isa<ReduceMeanOp>(red))
+      e.line(name + " /= float(" + str(len) + ");");
+    rowValues[red] = name;
+  }
+  e.open(loop);
+  e.line("out[row * " + str(len) +
+         " + j] = " + storeAs(t, e.value(result, rowIndex("j"))) + ";");
+  e.close();
+  e.reductionValue = nullptr;
+  if (!e.error.empty())
+    return fail(e.error);
+  body = "  __shared__ float red[32];\n  for (" + it +
+         " row = blockIdx.x; row < " + str(rows) + "; row += gridDim.x) {\n" +
+         e.body() + "  }\n";
+  e.body().clear();
+  launch.blockX = 256;
+  launch.gridX = std::max<int64_t>(1, std::min<int64_t>(rows, 65535 * 8));
+  return success();
+}
+
 /// Attention without the score matrix (FlashAttention's scheme, FP32 on
 /// CUDA cores): each thread owns one query row of a tile of blockDim.x
 /// rows of one (batch, head) and keeps that row's q, output and softmax
@@ -646,7 +735,9 @@ LogicalResult CudaKernelWriter::write(std::string &out, CudaLaunch &launch) {
     // place, element by element.
     params += outTy + " *out";
   } else {
-    if (kind == "attention") {
+    if (kind == "stitch") {
+      status = stitchBody(root, launch);
+    } else if (kind == "attention") {
       auto attention = dyn_cast<AttentionOp>(root);
       if (!attention)
         return fail("attention region without an attention root");

@@ -42,6 +42,7 @@ private:
   LogicalResult reductionKernel(Operation *root);
   LogicalResult libraryKernel(Operation *lib, Operation *root);
   LogicalResult attentionKernel(AttentionOp op);
+  LogicalResult stitchKernel(Operation *root);
   /// A body function over rows [begin, end) of `rows` (the text inside the
   /// row loop).
   void addBodyFunction(const std::string &rowLoopBody) {
@@ -533,6 +534,77 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
   return loopKernel(root->getResult(0), "");
 }
 
+/// A stitch region, one row (the trailing dims its reductions reduce) at a
+/// time: each reduction in program order as a loop over the row (reading
+/// the reductions before it as the row's scalars), then the row of the
+/// result.
+LogicalResult KernelWriter::stitchKernel(Operation *root) {
+  Value result = root->getResult(0);
+  ArrayRef<int64_t> shape = shapeOf(result);
+  Type t = elementTypeOf(result);
+  SmallVector<Operation *> reductions;
+  for (Operation &op : region.getBlock())
+    if (trailingRowReduction(&op))
+      reductions.push_back(&op);
+  if (reductions.empty())
+    return fail("stitch region without a row reduction");
+  unsigned dims = *trailingRowReduction(reductions.front());
+  size_t rank = shape.size();
+  int64_t len = numElements(shape.take_back(dims));
+  int64_t rows = numElements(shape) / std::max<int64_t>(1, len);
+  e.setIndent("    ");
+  Index outer = emitCoordinates(e, shape, "r", dims);
+  // The row's element j.
+  auto rowIndex = [&](const std::string &j) {
+    Index idx = outer;
+    int64_t stride = 1;
+    for (int64_t d = rank - 1; d >= static_cast<int64_t>(rank - dims); --d) {
+      if (shape[d] != 1)
+        idx[d] = "(" + j + " / " + str(stride) + " % " + str(shape[d]) + ")";
+      stride *= shape[d];
+    }
+    return idx;
+  };
+  llvm::DenseMap<Operation *, std::string> rowValues;
+  e.reductionValue = [&](Operation *op, const Index &) {
+    auto it = rowValues.find(op);
+    if (it == rowValues.end()) {
+      e.error = "a row reduction read before it is computed";
+      return std::string("0");
+    }
+    return it->second;
+  };
+  for (Operation *red : reductions) {
+    std::string name = e.fresh("row");
+    bool isMax = isa<ReduceMaxOp>(red), isMin = isa<ReduceMinOp>(red);
+    e.line("float " + name + " = " +
+           (isMax   ? "-INFINITY"
+            : isMin ? "INFINITY"
+                    : "0.0f") +
+           ";");
+    e.open("for (int64_t j = 0; j < " + str(len) + "; ++j)");
+    std::string v = "float(" + e.value(red->getOperand(0), rowIndex("j")) + ")";
+    e.line(isMax   ? name + " = ig_max(" + name + ", " + v + ");"
+           : isMin ? name + " = ig_min(" + name + ", " + v + ");"
+                   : name + " += " + v + ";");
+    e.close();
+    if (isa<ReduceMeanOp>(red))
+      e.line(name + " /= float(" + str(len) + ");");
+    rowValues[red] = name;
+  }
+  e.open("for (int64_t j = 0; j < " + str(len) + "; ++j)");
+  e.line("a.out[r * " + str(len) +
+         " + j] = " + storeAs(t, e.value(result, rowIndex("j"))) + ";");
+  e.close();
+  e.reductionValue = nullptr;
+  if (!e.error.empty())
+    return fail(e.error);
+  addBodyFunction(e.body());
+  e.body().clear();
+  entryBody += parallelCall(rows, (reductions.size() + 1) * len);
+  return success();
+}
+
 /// One query row (b, h, i) at a time: its scores against every key in a
 /// per-thread row of Sk floats (never the Sq x Sk matrix), the softmax over
 /// them, and the weighted sum of the value rows. Dot products over the head
@@ -664,6 +736,8 @@ LogicalResult KernelWriter::write(std::string &out) {
     status = libraryKernel(lib, root);
   } else if (kind == "reduction") {
     status = reductionKernel(root);
+  } else if (kind == "stitch") {
+    status = stitchKernel(root);
   } else if (kind == "attention") {
     auto attention = dyn_cast<AttentionOp>(root);
     if (!attention)

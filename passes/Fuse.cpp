@@ -30,7 +30,28 @@ struct Group {
   // region or the reduction of a reduction region, not the last epilogue op
   // (the root), which a user would not recognise as the region's work.
   Operation *anchor;
+  // Stitch regions: how many trailing dims their row reductions reduce.
+  unsigned stitchDims = 0;
 };
+
+/// Whether a loop or stitch group can take the row reduction `producer`
+/// (its result read by the group's elementwise ops, broadcast over rows the
+/// group computes): every op in the group elementwise, the group's result
+/// of the reduction's input shape, and the same rows as other reductions
+/// already stitched in.
+bool canStitch(const Group &group, Operation *producer) {
+  std::optional<unsigned> dims = trailingRowReduction(producer);
+  if (!dims || (group.kind != "loop" && group.kind != "stitch") ||
+      (group.stitchDims && group.stitchDims != *dims))
+    return false;
+  if (group.root->getNumResults() != 1 ||
+      group.root->getResult(0).getType() != producer->getOperand(0).getType())
+    return false;
+  return llvm::all_of(group.ops, [](Operation *op) {
+    return classifyOp(op) == OpClass::Elementwise ||
+           trailingRowReduction(op).has_value();
+  });
+}
 
 bool isSmallConstant(Value v) {
   auto constant = v.getDefiningOp<ConstantOp>();
@@ -272,7 +293,18 @@ struct IngotFusePass : ingot::impl::IngotFusePassBase<IngotFusePass> {
         Operation *consumer = worklist.pop_back_val();
         for (OpOperand &use : consumer->getOpOperands()) {
           Operation *producer = use.get().getDefiningOp();
-          if (!producer || groupOf.count(producer) || !isLoopFusible(producer))
+          if (!producer || groupOf.count(producer))
+            continue;
+          // Stitching: a row reduction joins the loop that consumes it
+          // (layer norm or RMS norm written out as reduce_mean, sub, pow,
+          // ...: one kernel, each row reduced and then written).
+          bool stitch = canStitch(groups[g], producer);
+          if (!stitch && !isLoopFusible(producer))
+            continue;
+          // Inside a stitch region every op is computed at the row's
+          // coordinates: elementwise only (no index remapping).
+          if (groups[g].kind == "stitch" && !stitch &&
+              classifyOp(producer) != OpClass::Elementwise)
             continue;
           // Attention reads q, k and v many times: only index remapping
           // (the transposes and reshapes that split heads) joins it, read
@@ -291,6 +323,11 @@ struct IngotFusePass : ingot::impl::IngotFusePassBase<IngotFusePass> {
             continue;
           assign(producer, g);
           worklist.push_back(producer);
+          if (stitch) {
+            groups[g].kind = "stitch";
+            groups[g].stitchDims = *trailingRowReduction(producer);
+            groups[g].anchor = producer;
+          }
         }
       }
     }

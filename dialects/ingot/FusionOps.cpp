@@ -28,9 +28,9 @@ Operation *FusionOp::getRoot() {
 LogicalResult FusionOp::verify() {
   StringRef kind = getKind();
   if (kind != "loop" && kind != "reduction" && kind != "library" &&
-      kind != "attention")
-    return emitOpError(
-               "kind must be loop, reduction, library or attention, got '")
+      kind != "attention" && kind != "stitch")
+    return emitOpError("kind must be loop, reduction, stitch, library or "
+                       "attention, got '")
            << kind << "'";
   Block &block = getBlock();
   if (block.getNumArguments() != getInputs().size())

@@ -10,6 +10,9 @@
 //   library    - a GEMM or convolution done by a library, followed by an
 //                elementwise epilogue (bias, activation, residual) on its
 //                result
+//   stitch     - elementwise ops with the row reductions they read (reduce
+//                over the trailing dims, kept, broadcast back): each row is
+//                reduced, then written (a layer norm written out op by op)
 //   attention  - an ingot.attention, with the index remapping (head
 //                split transposes, reshapes, slices) of its q, k, v and
 //                mask read in place

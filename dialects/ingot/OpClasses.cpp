@@ -35,3 +35,29 @@ OpClass mlir::ingot::classifyOp(Operation *op) {
           [](auto) { return OpClass::ShapeOnly; })
       .Default([](Operation *) { return OpClass::Other; });
 }
+
+std::optional<unsigned> mlir::ingot::trailingRowReduction(Operation *op) {
+  if (!isa<ReduceMeanOp, ReduceSumOp, ReduceMaxOp, ReduceMinOp>(op))
+    return std::nullopt;
+  auto type = dyn_cast<RankedTensorType>(op->getOperand(0).getType());
+  auto keepdims = op->getAttrOfType<BoolAttr>("keepdims");
+  auto axes = op->getAttrOfType<DenseI64ArrayAttr>("axes");
+  if (!type || !type.hasStaticShape() || type.getRank() == 0 ||
+      !isa<FloatType>(type.getElementType()) ||
+      (keepdims && !keepdims.getValue()) || !axes || axes.empty())
+    return std::nullopt;
+  int64_t rank = type.getRank();
+  SmallVector<bool> reduced(rank, false);
+  for (int64_t a : axes.asArrayRef()) {
+    if (a < -rank || a >= rank)
+      return std::nullopt;
+    reduced[a < 0 ? a + rank : a] = true;
+  }
+  unsigned k = 0;
+  while (k < rank && reduced[rank - 1 - k])
+    ++k;
+  for (int64_t d = 0; d < rank - static_cast<int64_t>(k); ++d)
+    if (reduced[d])
+      return std::nullopt;
+  return k;
+}

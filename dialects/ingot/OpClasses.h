@@ -20,6 +20,8 @@
 
 #include "mlir/IR/Operation.h"
 
+#include <optional>
+
 namespace mlir::ingot {
 
 enum class OpClass {
@@ -41,6 +43,12 @@ inline bool isLoopFusible(Operation *op) {
   OpClass c = classifyOp(op);
   return c == OpClass::Elementwise || c == OpClass::Remap;
 }
+
+/// For reduce_mean/sum/max/min over float values that keeps its dims and
+/// reduces exactly the last k >= 1 dims of a static shape (a row reduction
+/// whose result broadcasts back over its rows): k. Otherwise nullopt.
+/// Such reductions can be stitched into the kernel of their consumers.
+std::optional<unsigned> trailingRowReduction(Operation *op);
 
 } // namespace mlir::ingot
 

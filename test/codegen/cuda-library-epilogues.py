@@ -17,6 +17,7 @@
 # RUN: ingotc %t/resnet_tail.onnx --target cuda --layout nhwc --stats -o %t/resnet_tail_nhwc.ingot 2>&1 | FileCheck %s --check-prefix=TAIL-NHWC
 # TAIL-NHWC: kernels: 2
 # TAIL-NHWC-NEXT: library calls: 2
+# TAIL-NHWC-NEXT: launches: 4
 # TAIL-NHWC-NEXT: transposes: 2
 # RUN: ingotc %t/gemm.onnx --target cuda --stats -o %t/gemm.ingot 2>&1 | FileCheck %s --check-prefix=GEMM
 # RUN: ingotc %t/residual.onnx --target cuda --stats -o %t/residual.ingot 2>&1 | FileCheck %s --check-prefix=GEMM

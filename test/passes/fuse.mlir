@@ -211,3 +211,43 @@ func.func @attention_region(%q3: tensor<1x8x32xf32>, %k3: tensor<1x8x32xf32>, %v
   %o = ingot.attention %q, %k, %v2, %mask {scale = 0.25 : f32, transpose_output = true} : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x1x1x8xf32>) -> tensor<1x8x2x16xf32> loc("attn")
   return %o : tensor<1x8x2x16xf32>
 }
+
+// -----
+
+// Stitch: a layer norm written out op by op. Both row reductions (over the
+// last dim, kept) join the elementwise ops that read them: one region,
+// anchored on the first row reduction (the mean).
+// CHECK-LABEL: func.func @stitch_layer_norm
+// CHECK: %[[S:.*]] = ingot.fusion "stitch" (%arg0) {id = "r0", node = "mean"}
+// CHECK-DAG: ingot.reduce_mean
+// CHECK-DAG: ingot.reduce_mean
+// CHECK: ingot.sqrt
+// CHECK: ingot.div
+// CHECK: return %[[S]]
+func.func @stitch_layer_norm(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
+  %eps = ingot.constant dense<1.0e-5> : tensor<f32>
+  %mean = ingot.reduce_mean %x {axes = array<i64: -1>} : (tensor<2x8xf32>) -> tensor<2x1xf32> loc("mean")
+  %d = ingot.sub %x, %mean : (tensor<2x8xf32>, tensor<2x1xf32>) -> tensor<2x8xf32>
+  %d2 = ingot.mul %d, %d : (tensor<2x8xf32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+  %var = ingot.reduce_mean %d2 {axes = array<i64: 1>} : (tensor<2x8xf32>) -> tensor<2x1xf32> loc("var")
+  %ve = ingot.add %var, %eps : (tensor<2x1xf32>, tensor<f32>) -> tensor<2x1xf32>
+  %sd = ingot.sqrt %ve : (tensor<2x1xf32>) -> tensor<2x1xf32>
+  %y = ingot.div %d, %sd : (tensor<2x8xf32>, tensor<2x1xf32>) -> tensor<2x8xf32>
+  return %y : tensor<2x8xf32>
+}
+
+// Not stitched: the reduction drops its dim (keepdims = false), and one
+// over a leading dim (not the rows the consumer writes).
+// CHECK-LABEL: func.func @no_stitch
+// CHECK-NOT: "stitch"
+// CHECK: ingot.fusion "reduction"
+// CHECK: ingot.fusion "reduction"
+// CHECK: ingot.fusion "loop"
+func.func @no_stitch(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
+  %s = ingot.reduce_sum %x {axes = array<i64: 1>, keepdims = false} : (tensor<2x8xf32>) -> tensor<2xf32>
+  %m = ingot.reduce_max %x {axes = array<i64: 0>} : (tensor<2x8xf32>) -> tensor<1x8xf32>
+  %e = ingot.unsqueeze %s {axes = array<i64: 1>} : (tensor<2xf32>) -> tensor<2x1xf32>
+  %a = ingot.add %x, %e : (tensor<2x8xf32>, tensor<2x1xf32>) -> tensor<2x8xf32>
+  %y = ingot.sub %a, %m : (tensor<2x8xf32>, tensor<1x8xf32>) -> tensor<2x8xf32>
+  return %y : tensor<2x8xf32>
+}
