@@ -23,8 +23,12 @@ void codegen::buildHostLoweringPipeline(OpPassManager &pm,
   if (options.fuseAttention) {
     fn.addPass(createIngotFuseAttentionPass());
     // After attention fusion: the projections' slices are then read by
-    // attention ops, in place.
-    fn.addPass(createIngotMergeSiblingMatMulsPass());
+    // attention ops, in place. CUDA only: on the CPU, Eigen runs BERT's
+    // merged 128x768x2304 GEMM slower than the three 768-wide ones
+    // (10-14 ms against 8.1 ms, docs/BENCHMARKS.md), and launches cost
+    // little there.
+    if (options.target == "cuda")
+      fn.addPass(createIngotMergeSiblingMatMulsPass());
   }
   fn.addPass(createCanonicalizerPass());
   // Post-training quantization: after batch-norm folding (the weights are

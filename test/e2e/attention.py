@@ -16,9 +16,10 @@
 #     back), a float mask of the full score shape;
 #   - probs_returned: the softmax is also a model output, so the chain must
 #     stay unfused (and still be right);
-#   - two_layers: a second attention layer on the first one's output, whose
-#     q, k, v projections become one GEMM: --stats must count 2 launches
-#     per layer (that GEMM and the attention kernel).
+#   - two_layers: a second attention layer on the first one's output:
+#     --stats must count 4 launches per layer on the CPU (three projection
+#     GEMMs and the attention kernel) and 2 on CUDA, where the projections
+#     become one GEMM.
 # Every fused case must have exactly its expected number of ingot.attention
 # ops in --emit=fused, and (bert, gpt2_causal) no transpose kernels left.
 # Tolerances: rtol 1e-4, atol 1e-5 (FP32); bert also at --precision fp16
@@ -159,6 +160,14 @@ def fused_stats(path, feeds):
     return attention, int(transposes.group(1)) if transposes else None
 
 
+def stats_of(path, args, env):
+    s = subprocess.run([shutil.which("ingotc"), path, "--stats", *args, "-o",
+                        os.path.join(folder, "stats_cuda.ingot")], capture_output=True, text=True,
+                       env=env)
+    per_layer = re.search(r"launches per layer: (\d+)", s.stdout + s.stderr)
+    return int(per_layer.group(1)) if per_layer else None
+
+
 stats = {}
 CASES = [
     # name, build kwargs, expected attention ops, transposes left (None: any)
@@ -180,12 +189,15 @@ for name, kwargs, expected, transposes in CASES:
         continue
     if transposes is not None and left != transposes:
         failures.append(f"{name}: {left} transpose kernels left, expected {transposes}")
-    # Two layers: the second's q, k and v projections are one GEMM
-    # (ingot-merge-sibling-matmuls) and its attention one kernel, so
-    # --stats counts 2 launches from the first attention kernel to the
-    # second.
-    if name == "two_layers" and stats.get(path) != 2:
-        failures.append(f"{name}: launches per layer {stats.get(path)}, expected 2")
+    # Two layers: on the CPU the second layer is its q, k and v projection
+    # GEMMs and the attention kernel, 4 launches from the first attention
+    # kernel to the second; on CUDA the projections are one GEMM
+    # (ingot-merge-sibling-matmuls): 2.
+    if name == "two_layers":
+        cuda = stats_of(path, ["--target", "cuda"], dict(os.environ, INGOT_NVCC=e2e.PLAN_ONLY_NVCC))
+        if stats.get(path) != 4 or cuda != 2:
+            failures.append(f"{name}: launches per layer {stats.get(path)} (CPU), {cuda} (CUDA), "
+                            "expected 4 and 2")
     ok, msg = e2e.check(path, os.path.join(folder, name), feeds=feeds, rtol=1e-4, atol=1e-5)
     print(f"{name}: {'ok' if ok else 'FAILED'}: {msg}")
     if not ok:
