@@ -1,13 +1,14 @@
-"""ResNet-50 v1.5 and BERT-base as ONNX, with seeded random weights, built
+"""ResNet-50 v1.5, BERT-base and GPT-2 (small) as ONNX, with seeded random weights, built
 node by node with onnx.helper and numpy (no PyTorch), for accuracy and
 speed checks on machines without torch (bench/precision_report.py,
 bench/compare_ort.py --model):
 
-    .venv/bin/python bench/make_reference_models.py OUTDIR [--models resnet50,bert_base]
+    .venv/bin/python bench/make_reference_models.py OUTDIR [--models resnet50,bert_base,gpt2]
         [--seed 0] [--check-ingot]
 
-writes OUTDIR/resnet50/{model.onnx,inputs.npz} and
-OUTDIR/bert_base/{model.onnx,inputs.npz}. Each model is checked with
+writes OUTDIR/resnet50/{model.onnx,inputs.npz},
+OUTDIR/bert_base/{model.onnx,inputs.npz} and OUTDIR/gpt2/... Each model is
+checked with
 onnx.checker and run once with onnxruntime (the script prints the
 statistics of its outputs: magnitudes matter for FP16); --check-ingot also
 runs bench/precision_report.py --precision fp32 on it.
@@ -18,7 +19,9 @@ matters to a compiler's pattern matching: Conv + BatchNormalization (not
 folded), bottleneck blocks with the stride on the 3x3 convolution (v1.5),
 GlobalAveragePool + Flatten + Gemm; for BERT three embedding Gathers,
 LayerNormalization, attention as MatMul/Reshape/Transpose/Div/Add/Softmax
-with the additive mask (1 - mask) * -10000, and GELU in its erf form. The
+with the additive mask (1 - mask) * -10000, and GELU in its erf form; for
+GPT-2 (GPT2Model, last hidden state) the fused q/k/v projection and its
+Split, the causal Where mask and GELU's tanh form (see build_gpt2). The
 weights are random, so the outputs mean nothing; they only have to be
 numerically like a trained model's (scales, BN statistics), for precision
 comparisons.
@@ -279,7 +282,82 @@ def build_bert_base(rng, bn_stats=None):
     return model, feeds
 
 
-BUILDERS = {"resnet50": build_resnet50, "bert_base": build_bert_base}
+# ----------------------------------------------------------- GPT-2 (small)
+
+# transformers' GPT2Config() (GPT-2 small) at a fixed sequence; tests build
+# smaller ones with the same graph.
+GPT2 = dict(seq=128, hidden=768, heads=12, layers=12, vocab=50257, positions=1024)
+
+
+def build_gpt2(rng, bn_stats=None, cfg=None):
+    """GPT2Model (last_hidden_state) as its export writes it (opset 17):
+    Conv1D layers as MatMul by [in, out] + Add, the fused q/k/v projection
+    Split in three, the causal mask as Where(tril, scores, finfo.min) after
+    the Div by sqrt(head size), k transposed by (0, 1, 3, 2) after the head
+    split, GELU in its tanh form (gelu_new)."""
+    c = dict(GPT2, **(cfg or {}))
+    seq, hidden, heads, layers = c["seq"], c["hidden"], c["heads"], c["layers"]
+    head = hidden // heads
+    g = Graph(rng)
+    f32 = np.float32
+
+    def conv1d(x, cin, cout, prefix):
+        w = g.const(prefix + ".weight", rng.normal(0, 0.02, (cin, cout)).astype(f32))
+        b = g.const(prefix + ".bias", rng.normal(0, 0.01, cout).astype(f32))
+        return g.op("Add", [g.op("MatMul", [x, w], prefix + ".matmul"), b], prefix)
+
+    def ln(x, prefix):
+        gamma = g.const(prefix + ".weight", rng.normal(1.0, 0.02, hidden).astype(f32))
+        beta = g.const(prefix + ".bias", rng.normal(0, 0.01, hidden).astype(f32))
+        return g.op("LayerNormalization", [x, gamma, beta], prefix, axis=-1, epsilon=1e-5)
+
+    def gelu_new(x, prefix):
+        cube = g.op("Pow", [x, g.shared_const("three", f32(3))], prefix + ".pow")
+        inner = g.op("Add", [x, g.op("Mul", [cube, g.shared_const("c044715", f32(0.044715))])])
+        t = g.op("Tanh", [g.op("Mul", [inner, g.shared_const("sqrt_2_pi",
+                                                          f32(np.sqrt(2 / np.pi)))])])
+        one = g.op("Add", [t, g.shared_const("one", f32(1))])
+        return g.op("Mul", [g.op("Mul", [x, g.shared_const("half", f32(0.5))]), one], prefix)
+
+    heads_shape = g.shared_const("heads_shape", np.array([1, seq, heads, head], np.int64))
+    hidden_shape = g.shared_const("hidden_shape", np.array([1, seq, hidden], np.int64))
+    causal = g.shared_const("causal_bias", np.tril(np.ones((seq, seq), np.bool_))[None, None])
+    mask_value = g.shared_const("mask_value", f32(np.finfo(np.float32).min))
+    wte = g.const("wte.weight", rng.normal(0, 0.02, (c["vocab"], hidden)).astype(f32))
+    wpe = g.const("wpe.weight", rng.normal(0, 0.01, (c["positions"], hidden)).astype(f32))
+    pos = g.const("position_ids", np.arange(seq, dtype=np.int64)[None])
+    h = g.op("Add", [g.op("Gather", [wte, "input_ids"], "wte"),
+                     g.op("Gather", [wpe, pos], "wpe")], "embeddings")
+    for i in range(layers):
+        p = f"h.{i}"
+        a = ln(h, p + ".ln_1")
+        qkv = conv1d(a, hidden, 3 * hidden, p + ".attn.c_attn")
+        split = g.shared_const("qkv_split", np.array([hidden] * 3, np.int64))
+        q, k, v = g.op("Split", [qkv, split], p + ".attn.split", outputs=3, axis=2)
+        q, k, v = [g.op("Transpose", [g.op("Reshape", [t, heads_shape])], perm=[0, 2, 1, 3])
+                   for t in (q, k, v)]
+        kT = g.op("Transpose", [k], p + ".attn.key_t", perm=[0, 1, 3, 2])
+        s = g.op("MatMul", [q, kT], p + ".attn.scores")
+        s = g.op("Div", [s, g.shared_const("sqrt_head", f32(np.sqrt(head)))], p + ".attn.scaled")
+        s = g.op("Where", [causal, s, mask_value], p + ".attn.causal")
+        probs = g.op("Softmax", [s], p + ".attn.probs", axis=-1)
+        ctx = g.op("Transpose", [g.op("MatMul", [probs, v], p + ".attn.context")],
+                   perm=[0, 2, 1, 3])
+        ctx = g.op("Reshape", [ctx, hidden_shape])
+        h = g.op("Add", [conv1d(ctx, hidden, hidden, p + ".attn.c_proj"), h], p + ".residual1")
+        m = conv1d(ln(h, p + ".ln_2"), hidden, 4 * hidden, p + ".mlp.c_fc")
+        m = conv1d(gelu_new(m, p + ".mlp.act"), 4 * hidden, hidden, p + ".mlp.c_proj")
+        h = g.op("Add", [m, h], p + ".residual2")
+    h = ln(h, "ln_f")
+    g.nodes.append(helper.make_node("Identity", [h], ["last_hidden_state"], name="last_hidden"))
+    model = g.model("gpt2", [
+        helper.make_tensor_value_info("input_ids", TensorProto.INT64, [1, seq])], [
+        helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT, [1, seq, hidden])])
+    feeds = {"input_ids": rng.integers(0, c["vocab"], (1, seq)).astype(np.int64)}
+    return model, feeds
+
+
+BUILDERS = {"resnet50": build_resnet50, "bert_base": build_bert_base, "gpt2": build_gpt2}
 
 
 def step(what, fn):

@@ -1,0 +1,84 @@
+# Whole transformer models as the exporters write them
+# (bench/make_reference_models.py: BertModel and GPT2Model, op for op), at
+# small sizes, against onnxruntime on the host and in the CUDA emulation.
+# Every layer's attention must become one ingot.attention, and --stats must
+# count the launches per layer the fusion promises:
+#   - BERT: CPU 9 (q, k, v projections, attention, output projection with
+#     bias and residual, layer norm, FFN GEMM with GELU, FFN GEMM with bias
+#     and residual, layer norm); CUDA 8 (one q/k/v GEMM, and the erf GELU
+#     a kernel of its own after its GEMM: cuBLASLt has no erf epilogue);
+#   - GPT-2: CPU 7 (layer norm, the fused q/k/v GEMM, attention, output
+#     projection + residual, layer norm, MLP GEMM with GELU, MLP GEMM +
+#     residual); CUDA 8 (the GELU after its GEMM a kernel).
+# Tolerances: rtol 1e-4, atol 1e-4 (two and three layers of sums).
+# RUN: %python %s %t
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import onnx
+
+import e2e
+from onnx_testing import out_dir
+
+folder = out_dir()
+root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+spec = importlib.util.spec_from_file_location(
+    "make_reference_models", os.path.join(root, "bench", "make_reference_models.py"))
+models = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(models)
+failures = []
+
+
+def small_bert(rng):
+    # The BERT builder reads module-level sizes.
+    models.SEQ, models.HIDDEN, models.HEADS, models.FFN = 24, 64, 4, 256
+    models.LAYERS, models.VOCAB, models.MAX_POS = 2, 100, 64
+    models.HEAD = models.HIDDEN // models.HEADS
+    return models.build_bert_base(rng)
+
+
+def small_gpt2(rng):
+    return models.build_gpt2(rng, cfg=dict(seq=20, hidden=64, heads=4, layers=3, vocab=120,
+                                           positions=64))
+
+
+def per_layer(path, args=(), env=None):
+    p = subprocess.run([shutil.which("ingotc"), path, "--stats", *args, "-o",
+                        os.path.join(folder, "stats.ingot")], capture_output=True, text=True,
+                       env=env)
+    m = re.search(r"launches per layer: (\d+)", p.stderr)
+    return int(m.group(1)) if m else p.stderr[-300:]
+
+
+CASES = [("bert", small_bert, 2, 9, 8), ("gpt2", small_gpt2, 3, 7, 8)]
+for name, build, layers, cpu, cuda in CASES:
+    model, feeds = build(np.random.default_rng(1))
+    path = os.path.join(folder, name + ".onnx")
+    onnx.save(model, path)
+    fused = subprocess.run([shutil.which("ingotc"), path, "--emit=fused", "-o", "-"],
+                           capture_output=True, text=True)
+    count = len(re.findall(r"= ingot\.attention ", fused.stdout))
+    if count != layers:
+        failures.append(f"{name}: {count} ingot.attention ops for {layers} layers")
+        continue
+    got_cpu = per_layer(path)
+    got_cuda = per_layer(path, ["--target", "cuda"],
+                         dict(os.environ, INGOT_NVCC=e2e.PLAN_ONLY_NVCC))
+    print(f"{name}: launches per layer: CPU {got_cpu}, CUDA {got_cuda}")
+    if (got_cpu, got_cuda) != (cpu, cuda):
+        failures.append(f"{name}: launches per layer CPU {got_cpu}, CUDA {got_cuda}; "
+                        f"expected {cpu} and {cuda}")
+    ok, msg = e2e.check(path, os.path.join(folder, name), feeds=feeds, rtol=1e-4, atol=1e-4)
+    print(f"{name}: {'ok' if ok else 'FAILED'}: {msg}")
+    if not ok:
+        failures.append(name)
+
+if failures:
+    print("FAILED:", ", ".join(failures))
+    sys.exit(1)
+print("BERT and GPT-2 match onnxruntime")
