@@ -429,83 +429,43 @@ LogicalResult CudaKernelWriter::stitchBody(Operation *root,
                                            CudaLaunch &launch) {
   Value result = root->getResult(0);
   ArrayRef<int64_t> shape = shapeOf(result);
-  Type t = elementTypeOf(result);
-  SmallVector<Operation *> reductions;
-  for (Operation &op : region.getBlock())
-    if (trailingRowReduction(&op))
-      reductions.push_back(&op);
-  if (reductions.empty())
+  std::optional<StitchRows> rows = stitchRows(region, result);
+  if (!rows)
     return fail("stitch region without a row reduction");
-  unsigned dims = *trailingRowReduction(reductions.front());
-  size_t rank = shape.size();
-  int64_t len = numElements(shape.take_back(dims));
-  int64_t rows = numElements(shape) / std::max<int64_t>(1, len);
   const std::string &it = e.indexType;
   e.setIndent("    ");
-  Index outer(rank, "0");
+  Index outer(shape.size(), "0");
   int64_t stride = 1;
-  for (int64_t d = rank - dims - 1; d >= 0; --d) {
+  for (int64_t d = shape.size() - rows->dims - 1; d >= 0; --d) {
     if (shape[d] != 1)
       outer[d] = "(row / " + str(stride) + " % " + str(shape[d]) + ")";
     stride *= shape[d];
   }
-  auto rowIndex = [&](const std::string &j) {
-    Index idx = outer;
-    int64_t s = 1;
-    for (int64_t d = rank - 1; d >= static_cast<int64_t>(rank - dims); --d) {
-      if (shape[d] != 1)
-        idx[d] = "(" + j + " / " + str(s) + " % " + str(shape[d]) + ")";
-      s *= shape[d];
-    }
-    return idx;
-  };
-  std::string loop =
-      "for (" + it + " j = threadIdx.x; j < " + str(len) + "; j += blockDim.x)";
-  llvm::DenseMap<Operation *, std::string> rowValues;
-  e.reductionValue = [&](Operation *op, const Index &) {
-    auto found = rowValues.find(op);
-    if (found == rowValues.end()) {
-      e.error = "a row reduction read before it is computed";
-      return std::string("0");
-    }
-    return found->second;
-  };
-  for (Operation *red : reductions) {
-    std::string name = e.fresh("row");
-    bool isMax = isa<ReduceMaxOp>(red), isMin = isa<ReduceMinOp>(red);
-    e.line("float " + name + " = " +
-           (isMax   ? "-INFINITY"
-            : isMin ? "INFINITY"
-                    : "0.0f") +
-           ";");
-    e.open(loop);
-    std::string v = "float(" + e.value(red->getOperand(0), rowIndex("j")) + ")";
-    e.line(isMax   ? name + " = ig_max(" + name + ", " + v + ");"
-           : isMin ? name + " = ig_min(" + name + ", " + v + ");"
-                   : name + " += " + v + ";");
-    e.close();
-    e.line(name + " = ig_block_reduce(" + name + ", " +
-           (isMax   ? "IgMax()"
-            : isMin ? "IgMin()"
-                    : "IgSum()") +
-           ", red);");
-    if (isa<ReduceMeanOp>(red))
-      e.line(name + " /= float(" + str(len) + ");");
-    rowValues[red] = name;
-  }
+  std::string loop = "for (" + it + " j = threadIdx.x; j < " +
+                     str(rows->length) + "; j += blockDim.x)";
+  Index element =
+      emitRowReductions(e, *rows, shape, outer, loop,
+                        [&](const std::string &name, Operation *red) {
+                          e.line(name + " = ig_block_reduce(" + name + ", " +
+                                 (isa<ReduceMaxOp>(red)   ? "IgMax()"
+                                  : isa<ReduceMinOp>(red) ? "IgMin()"
+                                                          : "IgSum()") +
+                                 ", red);");
+                        });
   e.open(loop);
-  e.line("out[row * " + str(len) +
-         " + j] = " + storeAs(t, e.value(result, rowIndex("j"))) + ";");
+  e.line("out[row * " + str(rows->length) + " + j] = " +
+         storeAs(elementTypeOf(result), e.value(result, element)) + ";");
   e.close();
   e.reductionValue = nullptr;
   if (!e.error.empty())
     return fail(e.error);
   body = "  __shared__ float red[32];\n  for (" + it +
-         " row = blockIdx.x; row < " + str(rows) + "; row += gridDim.x) {\n" +
-         e.body() + "  }\n";
+         " row = blockIdx.x; row < " + str(rows->count) +
+         "; row += gridDim.x) {\n" + e.body() + "  }\n";
   e.body().clear();
   launch.blockX = 256;
-  launch.gridX = std::max<int64_t>(1, std::min<int64_t>(rows, 65535 * 8));
+  launch.gridX =
+      std::max<int64_t>(1, std::min<int64_t>(rows->count, 65535 * 8));
   return success();
 }
 
@@ -573,24 +533,20 @@ LogicalResult CudaKernelWriter::attentionBody(AttentionOp op,
   }
   e.open("for (" + it + " j0 = 0; j0 < blockKeys; j0 += " + str(kTile) + ")");
   e.line("__syncthreads();");
-  e.open("for (" + it + " x = threadIdx.x; x < " + str(kTile * dim) +
-         "; x += blockDim.x)");
-  // Rows past the last key are loaded from the last one (and not used).
-  e.line("const " + it + " j = j0 + x / " + str(dim) + " < " + str(sk) +
-         " ? j0 + x / " + str(dim) + " : " + str(sk - 1) + ", d = x % " +
-         str(dim) + ";");
-  e.line("kTile_[x] = float(" + e.value(op.getK(), {"qb", "kh", "j", "d"}) +
-         ");");
-  e.close();
-  e.open("for (" + it + " x = threadIdx.x; x < " + str(kTile * dimV) +
-         "; x += blockDim.x)");
-  // Rows past the last key are loaded from the last one (and not used).
-  e.line("const " + it + " j = j0 + x / " + str(dimV) + " < " + str(sk) +
-         " ? j0 + x / " + str(dimV) + " : " + str(sk - 1) + ", d = x % " +
-         str(dimV) + ";");
-  e.line("vTile_[x] = float(" + e.value(op.getV(), {"qb", "kh", "j", "d"}) +
-         ");");
-  e.close();
+  // The block loads the tile's rows of k and of v; rows past the last key
+  // are loaded from the last one (and not used).
+  auto loadTile = [&](const std::string &tile, Value from, int64_t width) {
+    e.open("for (" + it + " x = threadIdx.x; x < " + str(kTile * width) +
+           "; x += blockDim.x)");
+    e.line("const " + it + " j = j0 + x / " + str(width) + " < " + str(sk) +
+           " ? j0 + x / " + str(width) + " : " + str(sk - 1) + ", d = x % " +
+           str(width) + ";");
+    e.line(tile + "[x] = float(" + e.value(from, {"qb", "kh", "j", "d"}) +
+           ");");
+    e.close();
+  };
+  loadTile("kTile_", op.getK(), dim);
+  loadTile("vTile_", op.getV(), dimV);
   e.line("__syncthreads();");
   e.open("if (active)");
   e.line("const " + it + " n = keys - j0 < " + str(kTile) +
@@ -605,15 +561,7 @@ LogicalResult CudaKernelWriter::attentionBody(AttentionOp op,
   e.open("for (int d = 0; d < " + str(dim) + "; ++d)");
   e.line("s += q_[d] * kTile_[jj * " + str(dim) + " + d];");
   e.close();
-  if (Value mask = op.getMask()) {
-    std::string m =
-        e.value(mask, broadcastIndex(shapeOf(mask), {"qb", "qh", "qi", "j"}));
-    if (isa<FloatType>(elementTypeOf(mask)))
-      e.line("s += float(" + m + ");");
-    else
-      e.line("s = " + m +
-             " ? s : " + f32Literal(op.getMaskFill().convertToDouble()) + ";");
-  }
+  emitAttentionMask(e, op, "s");
   e.line("s_[jj] = s;");
   e.line("tileMax = tileMax < s ? s : tileMax;");
   e.close();

@@ -541,67 +541,25 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
 LogicalResult KernelWriter::stitchKernel(Operation *root) {
   Value result = root->getResult(0);
   ArrayRef<int64_t> shape = shapeOf(result);
-  Type t = elementTypeOf(result);
-  SmallVector<Operation *> reductions;
-  for (Operation &op : region.getBlock())
-    if (trailingRowReduction(&op))
-      reductions.push_back(&op);
-  if (reductions.empty())
+  std::optional<StitchRows> rows = stitchRows(region, result);
+  if (!rows)
     return fail("stitch region without a row reduction");
-  unsigned dims = *trailingRowReduction(reductions.front());
-  size_t rank = shape.size();
-  int64_t len = numElements(shape.take_back(dims));
-  int64_t rows = numElements(shape) / std::max<int64_t>(1, len);
   e.setIndent("    ");
-  Index outer = emitCoordinates(e, shape, "r", dims);
-  // The row's element j.
-  auto rowIndex = [&](const std::string &j) {
-    Index idx = outer;
-    int64_t stride = 1;
-    for (int64_t d = rank - 1; d >= static_cast<int64_t>(rank - dims); --d) {
-      if (shape[d] != 1)
-        idx[d] = "(" + j + " / " + str(stride) + " % " + str(shape[d]) + ")";
-      stride *= shape[d];
-    }
-    return idx;
-  };
-  llvm::DenseMap<Operation *, std::string> rowValues;
-  e.reductionValue = [&](Operation *op, const Index &) {
-    auto it = rowValues.find(op);
-    if (it == rowValues.end()) {
-      e.error = "a row reduction read before it is computed";
-      return std::string("0");
-    }
-    return it->second;
-  };
-  for (Operation *red : reductions) {
-    std::string name = e.fresh("row");
-    bool isMax = isa<ReduceMaxOp>(red), isMin = isa<ReduceMinOp>(red);
-    e.line("float " + name + " = " +
-           (isMax   ? "-INFINITY"
-            : isMin ? "INFINITY"
-                    : "0.0f") +
-           ";");
-    e.open("for (int64_t j = 0; j < " + str(len) + "; ++j)");
-    std::string v = "float(" + e.value(red->getOperand(0), rowIndex("j")) + ")";
-    e.line(isMax   ? name + " = ig_max(" + name + ", " + v + ");"
-           : isMin ? name + " = ig_min(" + name + ", " + v + ");"
-                   : name + " += " + v + ";");
-    e.close();
-    if (isa<ReduceMeanOp>(red))
-      e.line(name + " /= float(" + str(len) + ");");
-    rowValues[red] = name;
-  }
-  e.open("for (int64_t j = 0; j < " + str(len) + "; ++j)");
-  e.line("a.out[r * " + str(len) +
-         " + j] = " + storeAs(t, e.value(result, rowIndex("j"))) + ";");
+  Index outer = emitCoordinates(e, shape, "r", rows->dims);
+  std::string loop = "for (int64_t j = 0; j < " + str(rows->length) + "; ++j)";
+  Index element = emitRowReductions(e, *rows, shape, outer, loop,
+                                    [](const std::string &, Operation *) {});
+  e.open(loop);
+  e.line("a.out[r * " + str(rows->length) + " + j] = " +
+         storeAs(elementTypeOf(result), e.value(result, element)) + ";");
   e.close();
   e.reductionValue = nullptr;
   if (!e.error.empty())
     return fail(e.error);
   addBodyFunction(e.body());
   e.body().clear();
-  entryBody += parallelCall(rows, (reductions.size() + 1) * len);
+  entryBody +=
+      parallelCall(rows->count, (rows->reductions.size() + 1) * rows->length);
   return success();
 }
 
@@ -645,15 +603,7 @@ LogicalResult KernelWriter::attentionKernel(AttentionOp op) {
   e.close();
   e.line("float s = 0.0f;");
   e.line("for (int64_t l = 0; l < " + str(lanes) + "; ++l) s += part_[l];");
-  if (Value mask = op.getMask()) {
-    std::string m =
-        e.value(mask, broadcastIndex(shapeOf(mask), {"qb", "qh", "qi", "j"}));
-    if (isa<FloatType>(elementTypeOf(mask)))
-      e.line("s += float(" + m + ");");
-    else
-      e.line("s = " + m +
-             " ? s : " + f32Literal(op.getMaskFill().convertToDouble()) + ";");
-  }
+  emitAttentionMask(e, op, "s");
   e.line("s_[j] = s;");
   e.line("m_ = ig_max(m_, s);");
   e.close();

@@ -12,6 +12,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <cmath>
+#include <memory>
 
 using namespace mlir;
 using namespace mlir::ingot;
@@ -158,6 +159,79 @@ Operation *codegen::regionReduction(FusionOp region) {
     if (classifyOp(&op) == OpClass::Reduction)
       return &op;
   return region.getRoot();
+}
+
+std::optional<StitchRows> codegen::stitchRows(FusionOp region, Value result) {
+  StitchRows rows;
+  for (Operation &op : region.getBlock())
+    if (trailingRowReduction(&op))
+      rows.reductions.push_back(&op);
+  if (rows.reductions.empty())
+    return std::nullopt;
+  rows.dims = *trailingRowReduction(rows.reductions.front());
+  ArrayRef<int64_t> shape = shapeOf(result);
+  if (rows.dims > shape.size())
+    return std::nullopt;
+  rows.length = numElements(shape.take_back(rows.dims));
+  rows.count = numElements(shape) / std::max<int64_t>(1, rows.length);
+  return rows;
+}
+
+Index codegen::emitRowReductions(
+    ScalarEmitter &e, const StitchRows &rows, ArrayRef<int64_t> shape,
+    const Index &outer, const std::string &loopHeader,
+    const std::function<void(const std::string &, Operation *)> &combine) {
+  size_t rank = shape.size();
+  Index element = outer;
+  int64_t stride = 1;
+  for (int64_t d = rank - 1; d >= static_cast<int64_t>(rank - rows.dims); --d) {
+    if (shape[d] != 1)
+      element[d] = "(j / " + str(stride) + " % " + str(shape[d]) + ")";
+    stride *= shape[d];
+  }
+  auto values = std::make_shared<llvm::DenseMap<Operation *, std::string>>();
+  e.reductionValue = [&e, values](Operation *op, const Index &) {
+    auto it = values->find(op);
+    if (it == values->end()) {
+      e.error = "a row reduction read before it is computed";
+      return std::string("0");
+    }
+    return it->second;
+  };
+  for (Operation *red : rows.reductions) {
+    std::string name = e.fresh("row");
+    bool isMax = isa<ReduceMaxOp>(red), isMin = isa<ReduceMinOp>(red);
+    e.line("float " + name + " = " +
+           (isMax   ? "-INFINITY"
+            : isMin ? "INFINITY"
+                    : "0.0f") +
+           ";");
+    e.open(loopHeader);
+    std::string v = "float(" + e.value(red->getOperand(0), element) + ")";
+    e.line(isMax   ? name + " = ig_max(" + name + ", " + v + ");"
+           : isMin ? name + " = ig_min(" + name + ", " + v + ");"
+                   : name + " += " + v + ";");
+    e.close();
+    combine(name, red);
+    if (isa<ReduceMeanOp>(red))
+      e.line(name + " /= float(" + str(rows.length) + ");");
+    (*values)[red] = name;
+  }
+  return element;
+}
+
+void codegen::emitAttentionMask(ScalarEmitter &e, AttentionOp op,
+                                const std::string &score) {
+  Value mask = op.getMask();
+  if (!mask)
+    return;
+  std::string m =
+      e.value(mask, broadcastIndex(shapeOf(mask), {"qb", "qh", "qi", "j"}));
+  if (isa<FloatType>(elementTypeOf(mask)))
+    e.line(score + " += float(" + m + ");");
+  else
+    e.line(score + " = " + m + " ? " + score + " : " +
+           f32Literal(op.getMaskFill().convertToDouble()) + ";");
 }
 
 std::string codegen::linearIndex(ArrayRef<int64_t> shape, const Index &idx) {

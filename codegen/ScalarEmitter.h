@@ -17,7 +17,9 @@
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringMap.h"
 
+#include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -93,6 +95,35 @@ SmallVector<bool> reducedDims(Operation *reduction, bool &keepdims);
 Index emitCoordinates(ScalarEmitter &e, ArrayRef<int64_t> shape,
                       const std::string &flat, size_t innerDims = 0,
                       const std::string &prefix = "i");
+
+/// The rows of a stitch region: its row reductions in program order, the
+/// trailing dims they reduce, and the length and number of rows of the
+/// region's result.
+struct StitchRows {
+  SmallVector<Operation *> reductions;
+  unsigned dims = 0;
+  int64_t length = 0, count = 0;
+};
+std::optional<StitchRows> stitchRows(FusionOp region, Value result);
+
+/// Emits the row reductions of a stitch region, for the row at `outer`
+/// (the result's index with the row dims "0"): each as the loop
+/// `loopHeader` over `j` accumulating its input into a float, then
+/// `combine(name, reduction)` (CUDA: the block-wide combine), then the mean's
+/// division. Sets e.reductionValue to read them (for later reductions and
+/// the row of the result); the caller clears it after the row. Returns the
+/// index of the row's element j.
+Index emitRowReductions(
+    ScalarEmitter &e, const StitchRows &rows, ArrayRef<int64_t> shape,
+    const Index &outer, const std::string &loopHeader,
+    const std::function<void(const std::string &, Operation *)> &combine);
+
+/// Emits the mask of `op` applied to the float variable `score`, the
+/// score of query (qb, qh, qi) and key j (the names both backends'
+/// attention skeletons use): a float mask is added, a boolean one keeps the
+/// score where true and puts mask_fill elsewhere.
+void emitAttentionMask(ScalarEmitter &e, AttentionOp op,
+                       const std::string &score);
 
 class ScalarEmitter {
 public:
