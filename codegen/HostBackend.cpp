@@ -28,7 +28,7 @@ void codegen::buildHostLoweringPipeline(OpPassManager &pm,
     // (10-14 ms against 8.1 ms, docs/BENCHMARKS.md), and launches cost
     // little there.
     if (options.target == "cuda")
-      fn.addPass(createIngotMergeSiblingMatMulsPass());
+      fn.addPass(createIngotMergeSiblingMatmulsPass());
   }
   fn.addPass(createCanonicalizerPass());
   // Post-training quantization: after batch-norm folding (the weights are

@@ -124,7 +124,7 @@ def IngotFuseAttentionPass : Pass<"ingot-fuse-attention", "func::FuncOp"> {
   let dependentDialects = ["::mlir::ingot::IngotDialect"];
 }
 
-def IngotMergeSiblingMatMulsPass : Pass<"ingot-merge-sibling-matmuls", "func::FuncOp"> {
+def IngotMergeSiblingMatmulsPass : Pass<"ingot-merge-sibling-matmuls", "func::FuncOp"> {
   let summary = "One matmul for several constant-weight matmuls of one input";
   let description = [{
     `x · W1 (+ b1)`, `x · W2 (+ b2)`, ... with constant [K, N_i] weights

@@ -1,4 +1,4 @@
-//===- MergeSiblingMatMuls.cpp - One GEMM for projections of one input ----===//
+//===- MergeSiblingMatmuls.cpp - One GEMM for projections of one input ----===//
 //
 // A transformer layer projects its input three times, x·Wq + bq, x·Wk + bk
 // and x·Wv + bv: three GEMM launches that each read x. With constant
@@ -112,9 +112,9 @@ std::optional<HostTensor> concatColumns(ArrayRef<Value> parts, int64_t rows,
   return out;
 }
 
-struct IngotMergeSiblingMatMulsPass
-    : ingot::impl::IngotMergeSiblingMatMulsPassBase<
-          IngotMergeSiblingMatMulsPass> {
+struct IngotMergeSiblingMatmulsPass
+    : ingot::impl::IngotMergeSiblingMatmulsPassBase<
+          IngotMergeSiblingMatmulsPass> {
   void runOnOperation() override {
     func::FuncOp func = getOperation();
     // Each value read by several matmuls, in program order.
