@@ -198,7 +198,10 @@ for name, kwargs, expected, transposes in CASES:
         if stats.get(path) != 4 or cuda != 2:
             failures.append(f"{name}: launches per layer {stats.get(path)} (CPU), {cuda} (CUDA), "
                             "expected 4 and 2")
-    ok, msg = e2e.check(path, os.path.join(folder, name), feeds=feeds, rtol=1e-4, atol=1e-5)
+    # nvcc builds one case's kernels (sm_90); the others' CUDA plans run
+    # in the emulation only (the source is the same skeleton; nvcc time).
+    ok, msg = e2e.check(path, os.path.join(folder, name), feeds=feeds, rtol=1e-4, atol=1e-5,
+                        cuda_target="cuda:sm_90" if name == "bert" else "cuda-plan")
     print(f"{name}: {'ok' if ok else 'FAILED'}: {msg}")
     if not ok:
         failures.append(name)
@@ -210,7 +213,8 @@ for name, kwargs, expected, transposes in CASES:
             failures.append(name + " threaded")
 
 path, feeds = build("bert_fp16", mask_kind="bert")
-ok, msg = e2e.check(path, os.path.join(folder, "bert_fp16"), feeds=feeds, precision="fp16")
+ok, msg = e2e.check(path, os.path.join(folder, "bert_fp16"), feeds=feeds, precision="fp16",
+                    cuda_target="cuda-plan")
 print(f"bert_fp16: {'ok' if ok else 'FAILED'}: {msg}")
 if not ok:
     failures.append("bert_fp16")
