@@ -24,14 +24,6 @@ namespace mlir::ingot {
 using namespace mlir;
 using namespace mlir::ingot;
 
-/// Weights can be large: read up to 64M elements.
-static std::optional<HostTensor> constantTensor(Value v) {
-  Attribute attr;
-  if (!v || !matchPattern(v, m_Constant(&attr)))
-    return std::nullopt;
-  return HostTensor::fromAttr(attr, int64_t(1) << 26);
-}
-
 namespace {
 struct FoldBatchNormIntoConv : OpRewritePattern<BatchNormOp> {
   using OpRewritePattern::OpRewritePattern;
@@ -41,11 +33,11 @@ struct FoldBatchNormIntoConv : OpRewritePattern<BatchNormOp> {
     auto conv = bn.getInput().getDefiningOp<ConvOp>();
     if (!conv || !conv->hasOneUse())
       return rewriter.notifyMatchFailure(bn, "input is not a single-use conv");
-    std::optional<HostTensor> w = constantTensor(conv.getWeight());
-    std::optional<HostTensor> gamma = constantTensor(bn.getScale());
-    std::optional<HostTensor> beta = constantTensor(bn.getBias());
-    std::optional<HostTensor> mean = constantTensor(bn.getMean());
-    std::optional<HostTensor> var = constantTensor(bn.getVariance());
+    std::optional<HostTensor> w = HostTensor::fromConstant(conv.getWeight());
+    std::optional<HostTensor> gamma = HostTensor::fromConstant(bn.getScale());
+    std::optional<HostTensor> beta = HostTensor::fromConstant(bn.getBias());
+    std::optional<HostTensor> mean = HostTensor::fromConstant(bn.getMean());
+    std::optional<HostTensor> var = HostTensor::fromConstant(bn.getVariance());
     if (!w || !gamma || !beta || !mean || !var || !w->isFloat())
       return rewriter.notifyMatchFailure(bn, "parameters are not constant");
     int64_t m = w->type.getDimSize(0);
@@ -54,7 +46,7 @@ struct FoldBatchNormIntoConv : OpRewritePattern<BatchNormOp> {
       return failure();
     std::optional<HostTensor> b;
     if (conv.getBias()) {
-      b = constantTensor(conv.getBias());
+      b = HostTensor::fromConstant(conv.getBias());
       if (!b || b->size() != m)
         return failure();
     }

@@ -26,14 +26,6 @@ using namespace mlir::ingot;
 
 namespace {
 
-/// Weights up to 64M elements are read.
-std::optional<HostTensor> constantTensor(Value v) {
-  Attribute attr;
-  if (!v || !matchPattern(v, m_Constant(&attr)))
-    return std::nullopt;
-  return HostTensor::fromAttr(attr, int64_t(1) << 26);
-}
-
 struct Candidate {
   MatMulOp matmul;
   AddOp biasAdd; // null when the matmul has no bias add of its own
@@ -100,7 +92,7 @@ std::optional<HostTensor> concatColumns(ArrayRef<Value> parts, int64_t rows,
   HostTensor out = HostTensor::zeros(RankedTensorType::get(shape, element));
   int64_t offset = 0;
   for (Value part : parts) {
-    std::optional<HostTensor> t = constantTensor(part);
+    std::optional<HostTensor> t = HostTensor::fromConstant(part);
     if (!t)
       return std::nullopt;
     int64_t n = t->type.getShape().back();

@@ -5,6 +5,7 @@
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
+#include "mlir/IR/Matchers.h"
 #include "llvm/ADT/APFloat.h"
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -94,6 +95,14 @@ static void decodeRaw(const char *data, Type elementType, HostTensor &out) {
   out.ints.push_back(
       apintToInt(APInt(width, bits, /*isSigned=*/false, /*implicitTrunc=*/true),
                  elementType));
+}
+
+std::optional<HostTensor> HostTensor::fromConstant(Value v,
+                                                   int64_t maxElements) {
+  Attribute attr;
+  if (!v || !matchPattern(v, m_Constant(&attr)))
+    return std::nullopt;
+  return fromAttr(attr, maxElements);
 }
 
 std::optional<HostTensor> HostTensor::fromAttr(Attribute attr,

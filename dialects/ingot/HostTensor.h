@@ -12,6 +12,7 @@
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Value.h"
 
 #include <optional>
 #include <vector>
@@ -45,6 +46,11 @@ public:
   /// Reads a static-shaped constant with at most `maxElements` elements.
   static std::optional<HostTensor> fromAttr(Attribute attr,
                                             int64_t maxElements);
+
+  /// Reads the constant that defines `v` (weights: passes that rewrite
+  /// them read up to 64M elements); nullopt when `v` is not a constant.
+  static std::optional<HostTensor>
+  fromConstant(Value v, int64_t maxElements = int64_t(1) << 26);
 
   /// Converts back to an inline constant (rounding/wrapping to the type).
   ElementsAttr toAttr() const;
