@@ -44,8 +44,11 @@ bool canStitch(const Group &group, Operation *producer) {
   if (!dims || (group.kind != "loop" && group.kind != "stitch") ||
       (group.stitchDims && group.stitchDims != *dims))
     return false;
+  // Same shape; the element type may differ (an f16 normalization computes
+  // its statistics in f32 and casts the result back).
   if (group.root->getNumResults() != 1 ||
-      group.root->getResult(0).getType() != producer->getOperand(0).getType())
+      cast<ShapedType>(group.root->getResult(0).getType()).getShape() !=
+          cast<ShapedType>(producer->getOperand(0).getType()).getShape())
     return false;
   return llvm::all_of(group.ops, [](Operation *op) {
     return classifyOp(op) == OpClass::Elementwise ||

@@ -9,6 +9,7 @@
 //     a key padding mask and an attention bias;
 //   - com.microsoft Attention: the input and packed q/k/v weights, so the
 //     projection is part of the op (one GEMM, then slices).
+// RotaryEmbedding, applied to q and k before attention, is here too.
 //
 //===----------------------------------------------------------------------===//
 #include "compiler/importer/ImportContext.h"
@@ -318,8 +319,101 @@ static LogicalResult importContribAttention(NodeContext &nc) {
                              queriesLast(parts[0], parts[1]), true));
 }
 
+/// RotaryEmbedding (opset 23): the first rotary_embedding_dim channels of
+/// each head are rotated by the angles whose cosines and sines the caches
+/// hold, either as two halves or as interleaved (even, odd) pairs; the
+/// other channels pass through. Decomposed into slices, elementwise ops and
+/// concats that fuse into one loop kernel. It works in the input's own
+/// layout, so no transpose is needed: for 4-D input [B, N, S, H] the caches
+/// [B, S, R/2] broadcast as [B, 1, S, R/2]; 3-D input [B, S, N*H] is viewed
+/// as [B, S, N, H] and they broadcast as [B, S, 1, R/2].
+static LogicalResult importRotaryEmbedding(NodeContext &nc) {
+  FailureOr<Value> x = nc.requiredInput(0), cosCache = nc.requiredInput(1),
+                   sinCache = nc.requiredInput(2);
+  if (failed(x) || failed(cosCache) || failed(sinCache))
+    return failure();
+  std::optional<int64_t> rank = NodeContext::rankOf(*x);
+  if (rank != 3 && rank != 4)
+    return nc.error() << "the input must be 3-D [batch, sequence, hidden] or "
+                         "4-D [batch, heads, sequence, head size]";
+  int64_t heads = nc.getInt("num_heads", 0);
+  std::optional<int64_t> head = staticDim(*x, 3);
+  if (rank == 3) {
+    std::optional<int64_t> hidden = staticDim(*x, 2);
+    if (heads <= 0 || !hidden || *hidden % heads)
+      return nc.error() << "3-D input needs num_heads dividing a static "
+                           "hidden size";
+    head = *hidden / heads;
+  }
+  if (!head)
+    return nc.error() << "the head size must be static";
+  int64_t rotary = nc.getInt("rotary_embedding_dim", 0);
+  if (rotary == 0)
+    rotary = *head;
+  if (rotary < 0 || rotary > *head || rotary % 2)
+    return nc.error() << "rotary_embedding_dim " << rotary
+                      << " must be even and at most the head size " << *head;
+  Value positions = nc.input(3);
+  int64_t cacheRank = positions ? 2 : 3;
+  for (Value cache : {*cosCache, *sinCache})
+    if (NodeContext::rankOf(cache) != cacheRank ||
+        staticDim(cache, cacheRank - 1) != rotary / 2)
+      return nc.error() << "the cos and sin caches must be "
+                        << (positions ? "[positions, " : "[batch, sequence, ")
+                        << rotary / 2 << "] (rotary_embedding_dim / 2)";
+
+  OpSequence s(nc);
+  auto slice = [&](Value v, int64_t begin, int64_t end, int64_t step) {
+    return s.make<SliceOp>({v, nc.constI64({begin}), nc.constI64({end}),
+                            nc.constI64({3}), nc.constI64({step})});
+  };
+  auto unsqueeze = [&](Value v, int64_t axis) {
+    return s.make<UnsqueezeOp>({v}, {namedI64Array(nc.b, "axes", {axis})});
+  };
+  Value heads4 = *x;
+  if (rank == 3)
+    heads4 = s.make<ReshapeOp>({*x, nc.constI64({0, 0, heads, *head})});
+  // [B, S, R/2], broadcast over the heads axis.
+  int64_t headsAxis = rank == 3 ? 2 : 1;
+  Value cos = *cosCache, sin = *sinCache;
+  if (positions) {
+    cos = s.make<GatherOp>({cos, positions});
+    sin = s.make<GatherOp>({sin, positions});
+  }
+  cos = unsqueeze(cos, headsAxis);
+  sin = unsqueeze(sin, headsAxis);
+  bool interleaved = nc.getInt("interleaved", 0) != 0;
+  Value x1 = interleaved ? slice(heads4, 0, rotary, 2)
+                         : slice(heads4, 0, rotary / 2, 1);
+  Value x2 = interleaved ? slice(heads4, 1, rotary, 2)
+                         : slice(heads4, rotary / 2, rotary, 1);
+  Value real =
+      s.make<SubOp>({s.make<MulOp>({cos, x1}), s.make<MulOp>({sin, x2})});
+  Value imag =
+      s.make<AddOp>({s.make<MulOp>({sin, x1}), s.make<MulOp>({cos, x2})});
+  Value rotated;
+  if (interleaved) {
+    Value pairs = s.make<ConcatOp>({unsqueeze(real, 4), unsqueeze(imag, 4)},
+                                   {namedI64(nc.b, "axis", 4)});
+    rotated = s.make<ReshapeOp>({pairs, nc.constI64({0, 0, 0, rotary})});
+  } else {
+    rotated = s.make<ConcatOp>({real, imag}, {namedI64(nc.b, "axis", 3)});
+  }
+  Value y = rotated;
+  if (rotary < *head)
+    y = s.make<ConcatOp>({rotated, slice(heads4, rotary, *head, 1)},
+                         {namedI64(nc.b, "axis", 3)});
+  if (rank == 3)
+    y = s.make<ReshapeOp>({y, nc.constI64({0, 0, -1})});
+  if (s.failed())
+    return failure();
+  nc.outputs.assign({y});
+  return success();
+}
+
 void importer::addAttentionHandlers(std::vector<HandlerEntry> &t) {
   t.push_back({"Attention", importAttention});
+  t.push_back({"RotaryEmbedding", importRotaryEmbedding});
   t.push_back({"com.microsoft.MultiHeadAttention", importMultiHeadAttention});
   t.push_back({"com.microsoft.Attention", importContribAttention});
 }

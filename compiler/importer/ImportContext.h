@@ -32,6 +32,8 @@ struct HandlerEntry {
 /// Handler tables of each op family.
 void addElementwiseHandlers(std::vector<HandlerEntry> &table);
 void addNNHandlers(std::vector<HandlerEntry> &table);
+void addNormalizationHandlers(std::vector<HandlerEntry> &table);
+void addEinsumHandlers(std::vector<HandlerEntry> &table);
 void addAttentionHandlers(std::vector<HandlerEntry> &table);
 void addShapeHandlers(std::vector<HandlerEntry> &table);
 void addQuantizationHandlers(std::vector<HandlerEntry> &table);
@@ -140,6 +142,35 @@ private:
   Value foldIfConstant(Operation *op);
   std::function<Value(const std::string &)> lookup;
   const std::string &modelDir;
+};
+
+/// Creates a sequence of ops for one node where the first failure stops the
+/// rest: after it (or given a null operand) `make` returns null and creates
+/// nothing, and `failed()` says so once at the end. Decompositions into
+/// several ops read as straight-line code this way.
+class OpSequence {
+public:
+  explicit OpSequence(NodeContext &nc) : nc(nc) {}
+  template <typename OpT>
+  Value make(ValueRange operands, ArrayRef<NamedAttribute> attrs = {}) {
+    if (bad || llvm::is_contained(operands, Value())) {
+      bad = true;
+      return {};
+    }
+    FailureOr<Value> v = nc.createValue<OpT>(operands, attrs);
+    if (::mlir::failed(v)) {
+      bad = true;
+      return {};
+    }
+    return *v;
+  }
+  /// `x` converted to `type` (x itself when it has that type already).
+  Value castTo(Value x, Type type);
+  bool failed() const { return bad; }
+
+private:
+  NodeContext &nc;
+  bool bad = false;
 };
 
 /// NamedAttribute helpers for handlers.

@@ -94,6 +94,48 @@ static LogicalResult importGelu(NodeContext &nc) {
       {*x}, {namedStr(nc.b, "approximate", approximate)}));
 }
 
+/// onnxruntime's GELU forms (com.microsoft): BiasGelu (erf) of A + B,
+/// FastGelu (tanh approximation) of x (+ bias), Gelu (erf) and QuickGelu
+/// x * sigmoid(alpha * x).
+static NodeHandler contribGelu(StringRef approximate, bool biasRequired) {
+  return [approximate, biasRequired](NodeContext &nc) -> LogicalResult {
+    FailureOr<Value> x = nc.requiredInput(0);
+    if (failed(x))
+      return failure();
+    OpSequence s(nc);
+    Value input = *x;
+    if (biasRequired) {
+      FailureOr<Value> bias = nc.requiredInput(1);
+      if (failed(bias))
+        return failure();
+      input = s.make<AddOp>({input, *bias});
+    } else if (Value bias = nc.input(1)) {
+      input = s.make<AddOp>({input, bias});
+    }
+    Value y =
+        s.make<GeluOp>({input}, {namedStr(nc.b, "approximate", approximate)});
+    if (s.failed())
+      return failure();
+    nc.outputs.assign({y});
+    return success();
+  };
+}
+
+static LogicalResult importQuickGelu(NodeContext &nc) {
+  FailureOr<Value> x = nc.requiredInput(0);
+  if (failed(x))
+    return failure();
+  OpSequence s(nc);
+  Value alpha = nc.constFloat(NodeContext::elementTypeOf(*x),
+                              nc.getFloat("alpha", 1.702f));
+  Value y =
+      s.make<MulOp>({*x, s.make<SigmoidOp>({s.make<MulOp>({*x, alpha})})});
+  if (s.failed())
+    return failure();
+  nc.outputs.assign({y});
+  return success();
+}
+
 static LogicalResult importPRelu(NodeContext &nc) {
   // PRelu(x, slope) = x < 0 ? slope * x : x
   FailureOr<Value> x = nc.requiredInput(0), slope = nc.requiredInput(1);
@@ -229,6 +271,10 @@ void importer::addElementwiseHandlers(std::vector<HandlerEntry> &t) {
   t.push_back({"LeakyRelu", withAlpha<LeakyReluOp>(0.01f)});
   t.push_back({"Elu", withAlpha<EluOp>(1.0f)});
   t.push_back({"Gelu", importGelu});
+  t.push_back({"com.microsoft.Gelu", contribGelu("none", false)});
+  t.push_back({"com.microsoft.BiasGelu", contribGelu("none", true)});
+  t.push_back({"com.microsoft.FastGelu", contribGelu("tanh", false)});
+  t.push_back({"com.microsoft.QuickGelu", importQuickGelu});
   t.push_back({"PRelu", importPRelu});
   t.push_back({"Dropout", importDropout});
   t.push_back({"Cast", importCastOp});

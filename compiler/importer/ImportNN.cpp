@@ -14,6 +14,44 @@ static LogicalResult importMatMul(NodeContext &nc) {
   return nc.setOutput(nc.createValue<MatMulOp>({*a, *b}));
 }
 
+/// `x` (of rank 2 or more) with its last two dimensions swapped.
+static Value transposeLastTwo(OpSequence &s, NodeContext &nc, Value x,
+                              int64_t rank) {
+  SmallVector<int64_t> perm;
+  for (int64_t i = 0; i < rank; ++i)
+    perm.push_back(i);
+  std::swap(perm[rank - 1], perm[rank - 2]);
+  return s.make<TransposeOp>({x}, {namedI64Array(nc.b, "perm", perm)});
+}
+
+/// com.microsoft FusedMatMul: alpha * matmul(op(A), op(B)), where op swaps
+/// the last two dimensions when transA/transB is set (onnxruntime's
+/// optimizer folds transposes into it).
+static LogicalResult importFusedMatMul(NodeContext &nc) {
+  FailureOr<Value> a = nc.requiredInput(0), b = nc.requiredInput(1);
+  if (failed(a) || failed(b))
+    return failure();
+  if (nc.getInt("transBatchA", 0) || nc.getInt("transBatchB", 0))
+    return nc.error() << "transBatchA and transBatchB are not supported";
+  bool transA = nc.getInt("transA", 0), transB = nc.getInt("transB", 0);
+  std::optional<int64_t> rankA = NodeContext::rankOf(*a),
+                         rankB = NodeContext::rankOf(*b);
+  if ((transA && (!rankA || *rankA < 2)) || (transB && (!rankB || *rankB < 2)))
+    return nc.error() << "transA and transB need operands of rank 2 or more";
+  OpSequence s(nc);
+  Value lhs = transA ? transposeLastTwo(s, nc, *a, *rankA) : *a;
+  Value rhs = transB ? transposeLastTwo(s, nc, *b, *rankB) : *b;
+  Value y = s.make<MatMulOp>({lhs, rhs});
+  float alpha = nc.getFloat("alpha", 1.0f);
+  if (alpha != 1.0f)
+    y = s.make<MulOp>(
+        {y, nc.constFloat(NodeContext::elementTypeOf(*a), alpha)});
+  if (s.failed())
+    return failure();
+  nc.outputs.assign({y});
+  return success();
+}
+
 static LogicalResult importGemm(NodeContext &nc) {
   FailureOr<Value> a = nc.requiredInput(0), b = nc.requiredInput(1);
   if (failed(a) || failed(b))
@@ -264,73 +302,6 @@ template <typename OpT> static LogicalResult importSoftmax(NodeContext &nc) {
   return nc.setOutput(nc.createValue<ReshapeOp>({*y, *shape}));
 }
 
-/// LayerNormalization. The optional Mean and InvStdDev outputs (used by
-/// training graphs and the ONNX tests) are computed beside the fused op from
-/// the same definition, in the stash type (f32).
-static LogicalResult importLayerNorm(NodeContext &nc) {
-  FailureOr<Value> x = nc.requiredInput(0), scale = nc.requiredInput(1);
-  if (failed(x) || failed(scale))
-    return failure();
-  int64_t axis = nc.getInt("axis", -1);
-  float epsilon = nc.getFloat("epsilon", 1e-5f);
-  SmallVector<Value> operands = {*x, *scale};
-  if (Value b = nc.input(2))
-    operands.push_back(b);
-  FailureOr<Value> y = nc.createValue<LayerNormOp>(
-      operands,
-      {namedI64(nc.b, "axis", axis), namedF32(nc.b, "epsilon", epsilon)});
-  if (failed(y))
-    return failure();
-  nc.outputs.assign({*y});
-  if (!nc.hasOutput(1) && !nc.hasOutput(2))
-    return success();
-
-  std::optional<int64_t> rank = NodeContext::rankOf(*x);
-  if (!rank)
-    return nc.error() << "the Mean and InvStdDev outputs need a ranked input";
-  if (nc.getInt("stash_type", 1) != 1)
-    return nc.error() << "only stash_type=1 (float) is supported";
-  int64_t first = axis < 0 ? axis + *rank : axis;
-  SmallVector<int64_t> axes;
-  for (int64_t i = first; i < *rank; ++i)
-    axes.push_back(i);
-  Value xs = *x;
-  if (!NodeContext::elementTypeOf(xs).isF32()) {
-    FailureOr<Value> cast = nc.createValue<CastOp>(
-        {xs}, {nc.b.getNamedAttr("to", TypeAttr::get(nc.b.getF32Type()))});
-    if (failed(cast))
-      return failure();
-    xs = *cast;
-  }
-  NamedAttribute axesAttr = namedI64Array(nc.b, "axes", axes);
-  FailureOr<Value> mean = nc.createValue<ReduceMeanOp>({xs}, {axesAttr});
-  if (failed(mean))
-    return failure();
-  FailureOr<Value> centered = nc.createValue<SubOp>({xs, *mean});
-  if (failed(centered))
-    return failure();
-  FailureOr<Value> squared = nc.createValue<MulOp>({*centered, *centered});
-  if (failed(squared))
-    return failure();
-  FailureOr<Value> variance =
-      nc.createValue<ReduceMeanOp>({*squared}, {axesAttr});
-  if (failed(variance))
-    return failure();
-  Value eps = nc.constFloat(nc.b.getF32Type(), epsilon);
-  FailureOr<Value> shifted = nc.createValue<AddOp>({*variance, eps});
-  if (failed(shifted))
-    return failure();
-  FailureOr<Value> stddev = nc.createValue<SqrtOp>({*shifted});
-  if (failed(stddev))
-    return failure();
-  FailureOr<Value> invStdDev = nc.createValue<ReciprocalOp>({*stddev});
-  if (failed(invStdDev))
-    return failure();
-  nc.outputs.push_back(*mean);
-  nc.outputs.push_back(*invStdDev);
-  return success();
-}
-
 /// Reductions: `axes` moved from an attribute to an input in opset 13
 /// (ReduceSum) and 18 (the others).
 template <typename OpT> static NodeHandler reduce(int64_t axesInputSince) {
@@ -362,6 +333,7 @@ template <typename OpT> static NodeHandler reduce(int64_t axesInputSince) {
 void importer::addNNHandlers(std::vector<HandlerEntry> &t) {
   t.push_back({"MatMul", importMatMul});
   t.push_back({"Gemm", importGemm});
+  t.push_back({"com.microsoft.FusedMatMul", importFusedMatMul});
   t.push_back({"Conv", importConv});
   t.push_back({"ConvTranspose", importConvTranspose});
   t.push_back({"BatchNormalization", importBatchNorm});
@@ -375,7 +347,6 @@ void importer::addNNHandlers(std::vector<HandlerEntry> &t) {
       {"Upsample", [](NodeContext &nc) { return importResizeLike(nc, true); }});
   t.push_back({"Softmax", importSoftmax<SoftmaxOp>});
   t.push_back({"LogSoftmax", importSoftmax<LogSoftmaxOp>});
-  t.push_back({"LayerNormalization", importLayerNorm});
   t.push_back({"ReduceMean", reduce<ReduceMeanOp>(18)});
   t.push_back({"ReduceSum", reduce<ReduceSumOp>(13)});
   t.push_back({"ReduceMax", reduce<ReduceMaxOp>(18)});

@@ -38,6 +38,8 @@ const std::vector<HandlerEntry> &handlerTable() {
     addElementwiseHandlers(t);
     addNNHandlers(t);
     addAttentionHandlers(t);
+    addNormalizationHandlers(t);
+    addEinsumHandlers(t);
     addShapeHandlers(t);
     addQuantizationHandlers(t);
     return t;
@@ -671,4 +673,10 @@ NamedAttribute mlir::ingot::importer::namedI64Array(OpBuilder &b,
                                                     StringRef name,
                                                     ArrayRef<int64_t> v) {
   return b.getNamedAttr(name, b.getDenseI64ArrayAttr(v));
+}
+
+Value OpSequence::castTo(Value x, Type type) {
+  if (!x || NodeContext::elementTypeOf(x) == type)
+    return x;
+  return make<CastOp>({x}, {nc.b.getNamedAttr("to", TypeAttr::get(type))});
 }
