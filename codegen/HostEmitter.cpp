@@ -563,90 +563,152 @@ LogicalResult KernelWriter::stitchKernel(Operation *root) {
   return success();
 }
 
-/// One query row (b, h, i) at a time: its scores against every key in a
-/// per-thread row of Sk floats (never the Sq x Sk matrix), the softmax over
-/// them, and the weighted sum of the value rows. Dot products over the head
-/// dim use eight independent partial sums, so the compiler can vectorize
-/// them without reassociating a single sum.
+/// Query rows are taken kQueryBlock at a time, all of one head: their
+/// scores against every key in a per-thread block of rows (never the
+/// Sq x Sk matrix), the softmax of each row, and the weighted sums of the
+/// value rows. Each thread first copies the keys of the head it works on,
+/// transposed ([D][Sk]), and its values ([Sk][Dv]) into contiguous f32
+/// buffers padded to whole kLanes tiles. A parallel task is a span of up to
+/// kRowsPerTask query rows of one head, and a thread copies again only when
+/// its next task is of another head. Both products then run as register tiles
+/// of kQueryBlock rows by kLanes keys (or value channels), ig_tile_4x16 in the
+/// prelude: each key or value load serves kQueryBlock rows, like a GEMM
+/// micro-kernel, instead of dot products through the head split's index
+/// maps.
 LogicalResult KernelWriter::attentionKernel(AttentionOp op) {
+  constexpr int64_t kQueryBlock = 4, kLanes = 16, kRowsPerTask = 64;
   ArrayRef<int64_t> qs = shapeOf(op.getQ()), ks = shapeOf(op.getK()),
                     vs = shapeOf(op.getV());
   int64_t batch = qs[0], heads = qs[1], sq = qs[2], dim = qs[3];
   int64_t kvHeads = ks[1], sk = ks[2], dimV = vs[3];
   int64_t group = heads / kvHeads;
+  auto roundUp = [](int64_t n) { return (n + kLanes - 1) / kLanes * kLanes; };
+  int64_t skp = roundUp(sk), dvp = roundUp(dimV);
+  int64_t blocks = (sq + kQueryBlock - 1) / kQueryBlock;
+  int64_t blocksPerTask = std::min(blocks, kRowsPerTask / kQueryBlock);
+  int64_t tasks = (blocks + blocksPerTask - 1) / blocksPerTask;
+  std::string qb4 = str(kQueryBlock), lanes = str(kLanes);
   Type t = elementTypeOf(op.getResult());
-  int64_t lanes = dim % 8 == 0 ? 8 : 1;
   e.setIndent("    ");
-  e.line("const int64_t qb = r / " + str(heads * sq) + ", qh = r / " + str(sq) +
-         " % " + str(heads) + ", qi = r % " + str(sq) + ";");
+  e.line("const int64_t qb = u / " + str(heads * tasks) + ", qh = u / " +
+         str(tasks) + " % " + str(heads) + ", task = u % " + str(tasks) + ";");
   e.line("const int64_t kh = qh / " + str(group) + ";");
+  e.open("if (qb * " + str(kvHeads) + " + kh != packed_)");
+  e.line("packed_ = qb * " + str(kvHeads) + " + kh;");
+  e.open("for (int64_t j = 0; j < " + str(sk) + "; ++j)");
   e.open("for (int64_t d = 0; d < " + str(dim) + "; ++d)");
-  e.line("q_[d] = float(" + e.value(op.getQ(), {"qb", "qh", "qi", "d"}) +
-         ") * " + f32Literal(op.getScale().convertToDouble()) + ";");
-  e.close();
-  // Keys past the query's position are left out entirely under `causal`.
-  std::string keys = op.getCausal()
-                         ? "std::max<int64_t>(0, std::min<int64_t>(" + str(sk) +
-                               ", qi + " + str(op.getCausalOffset() + 1) + "))"
-                         : str(sk);
-  e.line("const int64_t keys = " + keys + ";");
-  e.line("float m_ = -INFINITY;");
-  e.open("for (int64_t j = 0; j < keys; ++j)");
-  e.line("float part_[" + str(lanes) + "] = {};");
-  e.open("for (int64_t d0 = 0; d0 < " + str(dim) + "; d0 += " + str(lanes) +
-         ")");
-  e.open("for (int64_t l = 0; l < " + str(lanes) + "; ++l)");
-  e.line("const int64_t d = d0 + l;");
-  e.line("part_[l] += q_[d] * float(" +
+  e.line("kt_[d * " + str(skp) + " + j] = float(" +
          e.value(op.getK(), {"qb", "kh", "j", "d"}) + ");");
   e.close();
-  e.close();
-  e.line("float s = 0.0f;");
-  e.line("for (int64_t l = 0; l < " + str(lanes) + "; ++l) s += part_[l];");
-  emitAttentionMask(e, op, "s");
-  e.line("s_[j] = s;");
-  e.line("m_ = ig_max(m_, s);");
-  e.close();
-  // Every key masked to -inf: exp(-inf - 0) leaves l_ = 0 and the row 0.
-  e.line("if (m_ == -INFINITY) m_ = 0.0f;");
-  e.line("float l_ = 0.0f;");
-  e.open("for (int64_t j = 0; j < keys; ++j)");
-  e.line("s_[j] = ig_exp(s_[j] - m_);");
-  e.line("l_ += s_[j];");
-  e.close();
-  e.line("for (int64_t d = 0; d < " + str(dimV) + "; ++d) o_[d] = 0.0f;");
-  e.open("for (int64_t j = 0; j < keys; ++j)");
-  e.line("const float p_ = s_[j];");
   e.open("for (int64_t d = 0; d < " + str(dimV) + "; ++d)");
-  e.line("o_[d] += p_ * float(" + e.value(op.getV(), {"qb", "kh", "j", "d"}) +
-         ");");
+  e.line("v_[j * " + str(dvp) + " + d] = float(" +
+         e.value(op.getV(), {"qb", "kh", "j", "d"}) + ");");
   e.close();
   e.close();
-  e.line("const float inv_ = l_ > 0.0f ? 1.0f / l_ : 0.0f;");
+  e.close();
+  e.open("for (int64_t block = task * " + str(blocksPerTask) +
+         "; block < std::min<int64_t>(" + str(blocks) + ", (task + 1) * " +
+         str(blocksPerTask) + "); ++block)");
+  e.line("const int64_t i0 = block * " + qb4 + ";");
+  e.line("const int64_t rows = std::min<int64_t>(" + qb4 + ", " + str(sq) +
+         " - i0);");
+  // The block's scaled queries (rows past Sq stay 0) and key counts: keys
+  // past a query's position are left out entirely under `causal`.
+  e.line("int64_t keys_[" + qb4 + "] = {}, kend = 0;");
+  e.open("for (int64_t r = 0; r < rows; ++r)");
+  e.line("const int64_t qi = i0 + r;");
+  e.open("for (int64_t d = 0; d < " + str(dim) + "; ++d)");
+  e.line("q_[d][r] = float(" + e.value(op.getQ(), {"qb", "qh", "qi", "d"}) +
+         ") * " + f32Literal(op.getScale().convertToDouble()) + ";");
+  e.close();
+  e.line("keys_[r] = " +
+         (op.getCausal() ? "std::max<int64_t>(0, std::min<int64_t>(" + str(sk) +
+                               ", qi + " + str(op.getCausalOffset() + 1) + "))"
+                         : str(sk)) +
+         ";");
+  e.line("kend = std::max(kend, keys_[r]);");
+  e.close();
+  e.line("for (int64_t r = rows; r < " + qb4 +
+         "; ++r) for (int64_t d = 0; d < " + str(dim) +
+         "; ++d) q_[d][r] = 0.0f;");
+  e.line("kend = (kend + " + str(kLanes - 1) + ") / " + lanes + " * " + lanes +
+         ";");
+  // Scores: a kQueryBlock x kLanes tile per step over the head dim.
+  e.line("for (int64_t j0 = 0; j0 < kend; j0 += " + lanes + ") ig_tile_4x16(" +
+         str(dim) + ", &q_[0][0], kt_ + j0, " + str(skp) + ", s_ + j0, " +
+         str(skp) + ");");
+  // Each row's softmax; probabilities past its keys are 0 up to kend.
+  e.line("float l_[" + qb4 + "] = {};");
+  e.open("for (int64_t r = 0; r < rows; ++r)");
+  e.line("const int64_t qi = i0 + r;");
+  e.line("float *const sr = s_ + r * " + str(skp) + ";");
+  if (op.getMask()) {
+    e.open("for (int64_t j = 0; j < keys_[r]; ++j)");
+    e.line("float s = sr[j];");
+    emitAttentionMask(e, op, "s");
+    e.line("sr[j] = s;");
+    e.close();
+  }
+  // Every key masked to -inf: exp(-inf - 0) leaves l_ = 0 and the row 0.
+  e.line("float m_ = ig_row_max(sr, keys_[r]);");
+  e.line("if (m_ == -INFINITY) m_ = 0.0f;");
+  e.line("l_[r] = ig_row_exp_sum(sr, keys_[r], m_);");
+  e.line("for (int64_t j = keys_[r]; j < kend; ++j) sr[j] = 0.0f;");
+  e.close();
+  // The probabilities transposed ([key][row]) for the second product; rows
+  // past Sq are 0.
+  e.line("for (int64_t j = 0; j < kend; ++j) for (int64_t r = 0; r < " + qb4 +
+         "; ++r) pt_[j * " + qb4 + " + r] = r < rows ? s_[r * " + str(skp) +
+         " + j] : 0.0f;");
+  // Outputs: a kQueryBlock x kLanes tile of value channels per step over
+  // the keys.
+  e.line("for (int64_t d0 = 0; d0 < " + str(dvp) + "; d0 += " + lanes +
+         ") ig_tile_4x16(kend, pt_, v_ + d0, " + str(dvp) + ", &o_[0][d0], " +
+         str(dvp) + ");");
+  e.open("for (int64_t r = 0; r < rows; ++r)");
+  e.line("const int64_t qi = i0 + r;");
+  e.line("const float inv_ = l_[r] > 0.0f ? 1.0f / l_[r] : 0.0f;");
   std::string at = op.getTransposeOutput()
                        ? "((qb * " + str(sq) + " + qi) * " + str(heads) +
                              " + qh) * " + str(dimV) + " + d"
-                       : "r * " + str(dimV) + " + d";
+                       : "((qb * " + str(heads) + " + qh) * " + str(sq) +
+                             " + qi) * " + str(dimV) + " + d";
   e.line("for (int64_t d = 0; d < " + str(dimV) + "; ++d) a.out[" + at +
-         "] = " + storeAs(t, "o_[d] * inv_") + ";");
+         "] = " + storeAs(t, "o_[r][d] * inv_") + ";");
+  e.close();
+  e.close();
   if (!e.error.empty())
     return fail(e.error);
+  // Per thread: scores (kQueryBlock rows), keys transposed, values and the
+  // transposed probabilities, all zero-initialized so the padding
+  // contributes nothing.
   bodyFunctions += "static void " + symbol +
                    "_body(void *p, int64_t begin, int64_t end) {\n"
                    "  const auto a = *static_cast<const " +
                    symbol +
                    "_args *>(p);\n"
                    "  float q_[" +
-                   str(dim) + "], o_[" + str(dimV) +
+                   str(dim) + "][" + qb4 + "], o_[" + qb4 + "][" + str(dvp) +
                    "];\n"
-                   "  std::vector<float> scores_(" +
-                   str(sk) +
+                   "  std::vector<float> buffer_(" +
+                   str(2 * kQueryBlock * skp + dim * skp + skp * dvp) +
                    ");\n"
-                   "  float *const s_ = scores_.data();\n"
-                   "  for (int64_t r = begin; r < end; ++r) {\n" +
+                   "  float *const s_ = buffer_.data();\n"
+                   "  float *const kt_ = s_ + " +
+                   str(kQueryBlock * skp) +
+                   ";\n"
+                   "  float *const v_ = kt_ + " +
+                   str(dim * skp) +
+                   ";\n"
+                   "  float *const pt_ = v_ + " +
+                   str(skp * dvp) +
+                   ";\n"
+                   "  int64_t packed_ = -1;\n"
+                   "  for (int64_t u = begin; u < end; ++u) {\n" +
                    e.body() + "  }\n}\n";
   e.body().clear();
-  entryBody += parallelCall(batch * heads * sq, sk * (dim + dimV));
+  entryBody += parallelCall(batch * heads * tasks,
+                            blocksPerTask * kQueryBlock * skp * (dim + dvp));
   return success();
 }
 
