@@ -125,6 +125,7 @@ LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan,
                                         std::string &source) {
   plan.target = "cuda";
   source = cudaSourcePreamble();
+  KernelDeduplicator kernels;
   std::vector<PlanStep> steps;
   for (PlanStep &step : plan.steps) {
     if (step.kind != PlanStep::Kind::Kernel) {
@@ -232,16 +233,19 @@ LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan,
       }
     }
     CudaLaunch launch;
-    if (failed(emitCudaKernel(region, step.kernel, source, launch)))
+    std::string text;
+    if (failed(emitCudaKernel(region, step.kernel, text, launch)))
       return failure();
     if (launch.empty)
       continue;
     step.gridX = launch.gridX;
     step.blockX = launch.blockX;
-    source += kernelBufferSignature(plan, step, "__device__");
+    text += kernelBufferSignature(plan, step, "__device__");
+    step.kernel = kernels.add(step.kernel, text, source);
     steps.push_back(step);
   }
   plan.steps = std::move(steps);
+  plan.distinctKernels = kernels.distinct();
   plan.kernels = plan.libraryCalls = plan.qdqKernels = 0;
   for (const PlanStep &step : plan.steps) {
     plan.qdqKernels +=

@@ -263,6 +263,27 @@ std::string codegen::kernelBufferSignature(const ExecutionPlan &plan,
   return text + "};\n";
 }
 
+std::string KernelDeduplicator::add(const std::string &symbol,
+                                    const std::string &text,
+                                    std::string &source) {
+  // The text with its own symbol (and the names derived from it, such as
+  // <symbol>_body and <symbol>_buffers) made anonymous.
+  std::string key;
+  key.reserve(text.size());
+  for (size_t at = 0;;) {
+    size_t next = text.find(symbol, at);
+    key.append(text, at, next == std::string::npos ? next : next - at);
+    if (next == std::string::npos)
+      break;
+    key += '\x01';
+    at = next + symbol.size();
+  }
+  auto [it, added] = bySource.try_emplace(std::move(key), symbol);
+  if (added)
+    source += text;
+  return it->second;
+}
+
 std::vector<unsigned>
 codegen::launchesBetweenAttention(const ExecutionPlan &plan) {
   std::vector<unsigned> gaps;

@@ -7,6 +7,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace mlir::ingot::codegen {
@@ -76,6 +77,9 @@ struct ExecutionPlan {
   // (including the epilogue kernels of library calls that could not fold
   // them). --stats, --info and INGOT_PROFILE count the same way.
   unsigned kernels = 0, libraryCalls = 0;
+  // Kernels compiled: steps whose generated code is the same (a
+  // transformer's layers) share one (KernelDeduplicator).
+  unsigned distinctKernels = 0;
   // Kernels that only move data between layouts: their region is
   // transposes (and views), nothing computed (--stats "transposes").
   unsigned transposes = 0;
@@ -102,6 +106,22 @@ FailureOr<ExecutionPlan> buildExecutionPlan(func::FuncOp func);
 std::string kernelBufferSignature(const ExecutionPlan &plan,
                                   const PlanStep &step,
                                   const std::string &qualifiers);
+
+/// Steps whose generated code is the same but for its symbol (the layers of
+/// a transformer) share one compiled kernel, so nvcc and the host compiler
+/// see each distinct kernel once.
+class KernelDeduplicator {
+public:
+  /// `text`: one step's kernel source (with its buffer signature), written
+  /// for `symbol`. Returns the symbol of an identical kernel added before,
+  /// or appends `text` to `source` and returns `symbol`.
+  std::string add(const std::string &symbol, const std::string &text,
+                  std::string &source);
+  unsigned distinct() const { return bySource.size(); }
+
+private:
+  std::unordered_map<std::string, std::string> bySource;
+};
 
 /// The region quantizes or dequantizes. On the CPU a library region's
 /// epilogue runs inside its call, so only other regions count as "qdq

@@ -66,13 +66,17 @@ LogicalResult codegen::generateHost(func::FuncOp func, ExecutionPlan &plan,
     return failure();
   plan = std::move(*built);
   source = hostSourcePreamble();
-  for (const PlanStep &step : plan.steps) {
+  KernelDeduplicator kernels;
+  for (PlanStep &step : plan.steps) {
     if (step.kind != PlanStep::Kind::Kernel)
       continue;
-    if (failed(emitHostKernel(step.region, step.kernel, source)))
+    std::string text;
+    if (failed(emitHostKernel(step.region, step.kernel, text)))
       return failure();
-    source += kernelBufferSignature(plan, step,
-                                    "__attribute__((visibility(\"default\")))");
+    text += kernelBufferSignature(plan, step,
+                                  "__attribute__((visibility(\"default\")))");
+    step.kernel = kernels.add(step.kernel, text, source);
   }
+  plan.distinctKernels = kernels.distinct();
   return success();
 }

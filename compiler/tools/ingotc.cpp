@@ -322,6 +322,13 @@ prepareQuantization(ModuleOp module,
 /// are those of `ingot-run --info` and INGOT_PROFILE: on CUDA, library
 /// regions become cuBLASLt/cuDNN calls, with a generated kernel only for an
 /// epilogue they cannot fold.
+/// " (N distinct)" when steps share kernels, for the compile messages.
+static std::string distinctNote(unsigned kernels, unsigned distinct) {
+  if (distinct >= kernels)
+    return "";
+  return " (" + std::to_string(distinct) + " distinct)";
+}
+
 static void printPlanStats(const mlir::ingot::codegen::ExecutionPlan &plan) {
   errs() << "precision:          " << plan.precision << "\n"
          << "generated kernels:  " << plan.kernels << "\n"
@@ -571,8 +578,9 @@ int main(int argc, char **argv) {
     plan->cudaArchs = cudaArchs;
     if (printStats)
       printPlanStats(*plan);
-    errs() << "ingotc: compiling " << plan->kernels << " kernels with nvcc for "
-           << llvm::join(cudaArchs, ", ") << "\n";
+    errs() << "ingotc: compiling " << plan->kernels << " kernels"
+           << distinctNote(plan->kernels, plan->distinctKernels)
+           << " with nvcc for " << llvm::join(cudaArchs, ", ") << "\n";
     std::vector<char> fatbin;
     if (!mlir::ingot::codegen::compileCudaSource(source, cudaArchs, fatbin,
                                                  error)) {
@@ -607,8 +615,10 @@ int main(int argc, char **argv) {
     // On the CPU a library region is host code too (the Eigen call and
     // its epilogue).
     errs() << "ingotc: compiling " << plan.kernels << " kernels and "
-           << plan.libraryCalls
-           << " library regions with the host C++ compiler\n";
+           << plan.libraryCalls << " library regions"
+           << distinctNote(plan.kernels + plan.libraryCalls,
+                           plan.distinctKernels)
+           << " with the host C++ compiler\n";
     mlir::ingot::codegen::HostToolchainOptions toolchain;
     toolchain.march = march;
     toolchain.keepSourceAs = keepSource;
