@@ -55,6 +55,7 @@ void codegen::buildHostLoweringPipeline(OpPassManager &pm,
   fn.addPass(createIngotAssignPrecisionPass(precision));
   IngotFusePassOptions fuse;
   fuse.typeChangingEpilogues = options.target == "host";
+  fuse.rowEpilogues = options.target == "host";
   fn.addPass(createIngotFusePass(fuse));
   fn.addPass(createIngotDeadCodeElimPass());
 }

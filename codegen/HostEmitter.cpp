@@ -529,6 +529,11 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
     }
     return read(idx);
   };
+  // A row normalization at the end (Fuse's row-epilogues) reads its whole
+  // row, through the elementwise epilogue, before writing it: in place,
+  // row by row.
+  if (isa<LayerNormOp, SoftmaxOp, LogSoftmaxOp>(root))
+    return reductionKernel(root);
   // The epilogue reads each element of the library result and writes the
   // same element: in place, one pass.
   return loopKernel(root->getResult(0), "");

@@ -141,6 +141,22 @@ rowEpilogueGroup(Operation *op, const DenseMap<Operation *, unsigned> &groupOf,
   return it->second;
 }
 
+/// `op` is a layer norm, softmax or log-softmax of `input` over its last
+/// dimension only (the rows a GEMM writes).
+bool normalizesRows(Operation *op, Value input) {
+  if (op->getNumOperands() == 0 || op->getOperand(0) != input)
+    return false;
+  int64_t rank = cast<ShapedType>(input.getType()).getRank();
+  auto isLast = [&](int64_t axis) { return axis == -1 || axis == rank - 1; };
+  if (auto norm = dyn_cast<LayerNormOp>(op))
+    return isLast(norm.getAxis()) && llvm::count(op->getOperands(), input) == 1;
+  if (auto softmax = dyn_cast<SoftmaxOp>(op))
+    return isLast(softmax.getAxis());
+  if (auto logSoftmax = dyn_cast<LogSoftmaxOp>(op))
+    return isLast(logSoftmax.getAxis());
+  return false;
+}
+
 struct IngotFusePass : ingot::impl::IngotFusePassBase<IngotFusePass> {
   using IngotFusePassBase::IngotFusePassBase;
 
@@ -253,6 +269,14 @@ struct IngotFusePass : ingot::impl::IngotFusePassBase<IngotFusePass> {
             assign(o, g);
         groups[g].root = sink;
         tail = sink;
+      }
+      // The host normalizes a GEMM's rows as its epilogue writes them.
+      if (rowEpilogues && isa<MatMulOp, GemmOp>(&op) && tail->hasOneUse()) {
+        Operation *user = *tail->getUsers().begin();
+        if (!groupOf.count(user) && normalizesRows(user, tail->getResult(0))) {
+          assign(user, g);
+          groups[g].root = user;
+        }
       }
     }
 

@@ -162,10 +162,19 @@ def IngotFusePass : Pass<"ingot-fuse", "func::FuncOp"> {
     `type-changing-epilogues` (the host: its epilogues compute the library
     result into scratch and store another type, e.g. quantize to uint8) and
     after an integer convolution, whose int32 sums are always converted.
+
+    With `row-epilogues` (the host), a layer norm or softmax over the last
+    dimension of a GEMM's result (after its elementwise epilogue: the bias
+    and residual of a transformer's projection) joins the library region as
+    its root: the row is normalized as the epilogue writes it, one step
+    instead of two.
   }];
   let options = [
     Option<"typeChangingEpilogues", "type-changing-epilogues", "bool", "false",
            "library epilogues may change the element type (host code)">,
+    Option<"rowEpilogues", "row-epilogues", "bool", "false",
+           "a last-dim layer norm or softmax may end a GEMM's epilogue "
+           "(host code)">,
   ];
   let dependentDialects = ["::mlir::ingot::IngotDialect"];
 }

@@ -8,6 +8,7 @@
 #     SimplifiedLayerNormalization (onnxruntime writes it for RMS norms);
 #   - com.microsoft BiasGelu, FastGelu (with bias), Gelu and QuickGelu;
 #   - com.microsoft FusedMatMul with transA, transB, alpha and batches;
+#   - a GEMM followed by a softmax or log-softmax of its rows;
 #   - Einsum: batched matmuls of attention ("bhqd,bhkd->bhqk" and its
 #     second product), a projection by a constant weight, an ellipsis
 #     batch, an outer product, a contraction to a scalar and a sum.
@@ -118,6 +119,17 @@ for name, op, inputs, attrs in [("bias_gelu", "BiasGelu", ["x", "bias"], {}),
         name, helper.make_node(op, inputs, ["y"], domain=MS, **attrs),
         [vi("x", F, [3, 10, 24])], [vi("y", F, [3, 10, 24])], inits, opset=17, contrib=True),
         {"x": f32(3, 10, 24, scale=2.0)}, TOL, 1))
+
+# A GEMM whose rows a softmax or log-softmax normalizes: on the host the
+# normalization ends the GEMM's epilogue (no kernel of its own).
+for name, op in [("gemm_softmax", "Softmax"), ("gemm_log_softmax", "LogSoftmax")]:
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "w"], ["m"]), helper.make_node("Add", ["m", "b"], ["a"]),
+         helper.make_node(op, ["a"], ["y"], axis=-1)],
+        name, [vi("x", F, [6, 16])], [vi("y", F, [6, 40])],
+        [const("w", f32(16, 40, scale=0.5)), const("b", f32(40))])
+    cases.append((save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]),
+                       folder, name + ".onnx"), {"x": f32(6, 16)}, TOL, 0))
 
 # FusedMatMul.
 for name, shapes, attrs in [("fused_matmul_trans_b", ([4, 12], [20, 12]),

@@ -1,4 +1,5 @@
 // RUN: ingot-opt %s --pass-pipeline='builtin.module(func.func(ingot-fuse))' -split-input-file | FileCheck %s
+// RUN: ingot-opt %s --pass-pipeline='builtin.module(func.func(ingot-fuse{row-epilogues=true}))' -split-input-file | FileCheck %s --check-prefix=ROWS
 
 // Convolution + bias add + relu: one library region with the elementwise
 // chain as its epilogue; the small bias constant is copied inside. Regions
@@ -250,4 +251,41 @@ func.func @no_stitch(%x: tensor<2x8xf32>) -> tensor<2x8xf32> {
   %a = ingot.add %x, %e : (tensor<2x8xf32>, tensor<2x1xf32>) -> tensor<2x8xf32>
   %y = ingot.sub %a, %m : (tensor<2x8xf32>, tensor<1x8xf32>) -> tensor<2x8xf32>
   return %y : tensor<2x8xf32>
+}
+
+// -----
+
+// A transformer projection: GEMM, bias, residual, then a layer norm over
+// the last dim. By default the norm is a reduction region of its own; with
+// row-epilogues (the host) it ends the library region's epilogue. A softmax
+// over another axis than the GEMM's rows stays apart.
+// CHECK-LABEL: func.func @projection_then_norm
+// CHECK: ingot.fusion "library"
+// CHECK: ingot.fusion "reduction"
+// CHECK-NEXT: ^bb0
+// CHECK-NEXT: ingot.layer_norm
+// ROWS-LABEL: func.func @projection_then_norm
+// ROWS: %[[N:.*]] = ingot.fusion "library" (%arg0, %{{.*}}, %{{.*}}, %arg1, %{{.*}}) {{.*}} {
+// ROWS: ingot.matmul
+// ROWS-NEXT: ingot.add
+// ROWS-NEXT: ingot.add
+// ROWS-NEXT: %[[Y:.*]] = ingot.layer_norm
+// ROWS-NEXT: ingot.yield %[[Y]]
+// ROWS: ingot.fusion "library"
+// ROWS: ingot.matmul
+// ROWS: ingot.yield
+// ROWS: ingot.fusion "reduction"
+// ROWS-NEXT: ^bb0
+// ROWS-NEXT: ingot.softmax {{.*}} {axis = 0 : i64}
+func.func @projection_then_norm(%x: tensor<8x32xf32>, %res: tensor<8x32xf32>) -> (tensor<8x32xf32>, tensor<8x32xf32>) {
+  %w = ingot.constant dense<0.5> : tensor<32x32xf32>
+  %b = ingot.constant dense<0.25> : tensor<32xf32>
+  %g = ingot.constant dense<1.5> : tensor<32xf32>
+  %m = ingot.matmul %x, %w : (tensor<8x32xf32>, tensor<32x32xf32>) -> tensor<8x32xf32>
+  %a = ingot.add %m, %b : (tensor<8x32xf32>, tensor<32xf32>) -> tensor<8x32xf32>
+  %r = ingot.add %a, %res : (tensor<8x32xf32>, tensor<8x32xf32>) -> tensor<8x32xf32>
+  %n = ingot.layer_norm %r, %g, %b {axis = -1 : i64} : (tensor<8x32xf32>, tensor<32xf32>, tensor<32xf32>) -> tensor<8x32xf32>
+  %m2 = ingot.matmul %n, %w : (tensor<8x32xf32>, tensor<32x32xf32>) -> tensor<8x32xf32>
+  %s = ingot.softmax %m2 {axis = 0 : i64} : (tensor<8x32xf32>) -> tensor<8x32xf32>
+  return %n, %s : tensor<8x32xf32>, tensor<8x32xf32>
 }
