@@ -162,6 +162,8 @@ mlir::ingot::codegen::buildArtifact(const ExecutionPlan &plan,
     if (s.region) {
       FusionOp region = s.region;
       out->set_region_kind(region.getKind().str());
+      if (std::optional<StringRef> id = region.getId())
+        out->set_region(id->str());
       std::string name;
       llvm::raw_string_ostream os(name);
       region.getLoc().print(os);

@@ -42,8 +42,8 @@ static std::string nodeName(const std::string &name) {
              : name.substr(prefix.size(), end - prefix.size());
 }
 
-/// The region id from the step's symbol: ingot_r12 and (CUDA library calls)
-/// ingot_r12_library -> r12.
+/// The region id from the step's symbol, for artifacts without the step's
+/// `region`: ingot_r12 and (CUDA library calls) ingot_r12_library -> r12.
 static std::string regionId(const std::string &kernel) {
   std::string id = kernel;
   if (id.compare(0, 6, "ingot_") == 0)
@@ -80,7 +80,7 @@ static std::vector<StepReport> describeSteps(const ModelData &model,
     const art::Step &s = steps.Get(i);
     StepReport r{i,
                  StepClass::Kernel,
-                 regionId(s.kernel()),
+                 s.region().empty() ? regionId(s.kernel()) : s.region(),
                  s.region_kind(),
                  nodeName(s.name()),
                  i < int(t.size()) ? t[i] : 0.0,

@@ -1,22 +1,27 @@
 # Steps whose generated code is the same but for its name share one compiled
 # kernel (a transformer's layers): three layers of MatMul + bias + ReLU and
 # a layer norm, the third norm with another epsilon. Host: 3 library
-# regions, all one kernel, and 3 norms, two kernels (the epsilon is in the
-# code). CUDA: the GEMMs are library calls with their epilogue folded, the 3
-# norms are 2 kernels. Every step still runs (--info, the profile), and the
+# regions (the norms end their epilogues), two kernels (the epsilon is in
+# the code). CUDA: the GEMMs are library calls with their epilogue folded,
+# the 3 norms are 2 kernels. Every step still runs (--info, the profile), the
+# profile names each step's own region, and the
 # outputs match onnxruntime (rtol 1e-4, atol 1e-5) on the CPU and in the
 # CUDA emulation.
 # RUN: %python %s %t
 # RUN: ingotc %t/layers.onnx -o %t/layers.ingot 2>&1 | FileCheck %s --check-prefix=HOST
-# HOST: ingotc: compiling 3 kernels and 3 library regions (3 distinct) with the host C++ compiler
+# HOST: ingotc: compiling 0 kernels and 3 library regions (2 distinct) with the host C++ compiler
 # RUN: ingotc %t/layers.onnx --emit=host | FileCheck %s --check-prefix=SOURCE
-# SOURCE-COUNT-3: _body(void *p, int64_t begin, int64_t end) {
+# SOURCE-COUNT-2: _body(void *p, int64_t begin, int64_t end) {
 # SOURCE-NOT: _body(void *p, int64_t begin, int64_t end) {
 # RUN: ingot-run --info %t/layers.ingot | FileCheck %s --check-prefix=INFO
-# INFO: steps: 6 (3 library calls, 3 generated kernels, 0 copies)
+# INFO: steps: 3 (3 library calls, 0 generated kernels, 0 copies)
 # RUN: env INGOT_PROFILE=all ingot-run %t/layers.ingot --random-inputs 2>&1 | FileCheck %s --check-prefix=PROFILE
 # PROFILE: library calls: 3 steps
-# PROFILE: generated kernels: 3 steps
+# The profile names each step's own region, not the region whose kernel
+# it shares (region-names.py compares the ids and nodes).
+# RUN: ingotc %t/layers.onnx --emit=fused > %t/fused.mlir
+# RUN: env INGOT_PROFILE=json INGOT_PROFILE_FILE=%t/profile.json ingot-run %t/layers.ingot --random-inputs
+# RUN: %python %S/region-names.py %t --compare %t/fused.mlir %t/profile.json
 # RUN: env INGOT_NVCC=%S/../lib/nvcc-plan-only.sh ingotc %t/layers.onnx --target cuda -o %t/layers-cuda.ingot 2>&1 | FileCheck %s --check-prefix=NVCC
 # NVCC: ingotc: compiling 3 kernels (2 distinct) with nvcc
 # RUN: %python %s %t --check
