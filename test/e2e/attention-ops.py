@@ -25,7 +25,7 @@ import numpy as np
 from onnx import TensorProto, helper
 
 import e2e
-from onnx_testing import const, out_dir, save
+from onnx_testing import const, out_dir, single_node_model, value as vi
 
 folder = out_dir()
 rng = np.random.default_rng(9)
@@ -34,21 +34,12 @@ MS = "com.microsoft"
 failures = []
 
 
-def vi(name, elem, shape):
-    return helper.make_tensor_value_info(name, elem, shape)
-
-
 def f32(*shape, scale=1.0):
     return (rng.standard_normal(shape) * scale).astype(np.float32)
 
 
 def make(name, node, inputs, outputs, inits=(), opset=23, contrib=False):
-    graph = helper.make_graph([node], name, inputs, outputs, list(inits))
-    opsets = [helper.make_opsetid("", opset)]
-    if contrib:
-        opsets.append(helper.make_opsetid(MS, 1))
-    m = helper.make_model(graph, opset_imports=opsets, producer_name="ingot-tests")
-    return save(m, folder, name + ".onnx", check=not contrib)
+    return single_node_model(folder, name, node, inputs, outputs, inits, opset, contrib)
 
 
 cases = []

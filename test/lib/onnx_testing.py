@@ -44,3 +44,19 @@ def save(m, folder, filename, check=True):
     path = os.path.join(folder, filename)
     onnx.save(m, path)
     return path
+
+
+CONTRIB_DOMAIN = "com.microsoft"
+
+
+def single_node_model(folder, name, node, inputs, outputs, initializers=(), opset=23,
+                      contrib=False):
+    """One node as folder/name.onnx (its path returned). `contrib` adds
+    onnxruntime's com.microsoft opset, whose ops the ONNX checker does not
+    know, so such models go unchecked."""
+    graph = helper.make_graph([node], name, list(inputs), list(outputs), list(initializers))
+    opsets = [helper.make_opsetid("", opset)]
+    if contrib:
+        opsets.append(helper.make_opsetid(CONTRIB_DOMAIN, 1))
+    m = helper.make_model(graph, opset_imports=opsets, producer_name="ingot-tests")
+    return save(m, folder, name + ".onnx", check=not contrib)

@@ -65,7 +65,7 @@
 import numpy as np
 from onnx import TensorProto, helper
 
-from onnx_testing import F32, I64, const, out_dir, save, value
+from onnx_testing import F32, I64, const, out_dir, single_node_model, value
 
 d = out_dir()
 rng = np.random.default_rng(0)
@@ -77,11 +77,7 @@ def f32(*shape):
 
 
 def write(name, node, inputs, outputs, inits=(), opset=23):
-    graph = helper.make_graph([node], name, inputs, outputs, list(inits))
-    m = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset),
-                                                helper.make_opsetid(MS, 1)],
-                          producer_name="ingot-tests")
-    save(m, d, name + ".onnx", check=False)
+    single_node_model(d, name, node, inputs, outputs, inits, opset, contrib=True)
 
 
 def einsum(name, equation, *shapes):
