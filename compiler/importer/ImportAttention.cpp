@@ -327,9 +327,9 @@ static LogicalResult importContribAttention(NodeContext &nc) {
 /// layout, so no transpose is needed: for 4-D input [B, N, S, H] the caches
 /// [B, S, R/2] broadcast as [B, 1, S, R/2]; 3-D input [B, S, N*H] is viewed
 /// as [B, S, N, H] and they broadcast as [B, S, 1, R/2].
-static LogicalResult importRotaryEmbedding(NodeContext &nc) {
-  FailureOr<Value> x = nc.requiredInput(0), cosCache = nc.requiredInput(1),
-                   sinCache = nc.requiredInput(2);
+static LogicalResult rotate(NodeContext &nc, FailureOr<Value> x,
+                            FailureOr<Value> cosCache,
+                            FailureOr<Value> sinCache, Value positions) {
   if (failed(x) || failed(cosCache) || failed(sinCache))
     return failure();
   std::optional<int64_t> rank = NodeContext::rankOf(*x);
@@ -353,7 +353,6 @@ static LogicalResult importRotaryEmbedding(NodeContext &nc) {
   if (rotary < 0 || rotary > *head || rotary % 2)
     return nc.error() << "rotary_embedding_dim " << rotary
                       << " must be even and at most the head size " << *head;
-  Value positions = nc.input(3);
   int64_t cacheRank = positions ? 2 : 3;
   for (Value cache : {*cosCache, *sinCache})
     if (NodeContext::rankOf(cache) != cacheRank ||
@@ -411,9 +410,48 @@ static LogicalResult importRotaryEmbedding(NodeContext &nc) {
   return success();
 }
 
+static LogicalResult importRotaryEmbedding(NodeContext &nc) {
+  return rotate(nc, nc.requiredInput(0), nc.requiredInput(1),
+                nc.requiredInput(2), nc.input(3));
+}
+
+/// com.microsoft RotaryEmbedding (onnxruntime's, for Llama-style models):
+/// the same rotation with the inputs in another order (input, position_ids,
+/// cos_cache, sin_cache); position_ids is [batch, sequence] or a single
+/// offset, the positions then being offset + 0, 1, ..., sequence - 1.
+static LogicalResult importContribRotaryEmbedding(NodeContext &nc) {
+  FailureOr<Value> x = nc.requiredInput(0), ids = nc.requiredInput(1);
+  if (failed(x) || failed(ids))
+    return failure();
+  if (nc.getInt("is_packed_batching", 0))
+    return nc.error() << "is_packed_batching is not supported";
+  if (nc.getFloat("scale", 1.0f) != 1.0f)
+    return nc.error() << "a scale other than 1 is not supported";
+  Value positions = *ids;
+  if (NodeContext::rankOf(positions) == 1) {
+    std::optional<int64_t> rank = NodeContext::rankOf(*x);
+    std::optional<int64_t> seq =
+        rank ? staticDim(*x, *rank == 3 ? 1 : 2) : std::nullopt;
+    if (!seq || staticDim(positions, 0) != 1)
+      return nc.error() << "a 1-D position_ids must be one offset, with a "
+                           "static sequence length";
+    SmallVector<int64_t> steps;
+    for (int64_t i = 0; i < *seq; ++i)
+      steps.push_back(i);
+    OpSequence s(nc);
+    positions =
+        s.make<UnsqueezeOp>({s.make<AddOp>({nc.constI64(steps), positions})},
+                            {namedI64Array(nc.b, "axes", {0})});
+    if (s.failed())
+      return failure();
+  }
+  return rotate(nc, x, nc.requiredInput(2), nc.requiredInput(3), positions);
+}
+
 void importer::addAttentionHandlers(std::vector<HandlerEntry> &t) {
   t.push_back({"Attention", importAttention});
   t.push_back({"RotaryEmbedding", importRotaryEmbedding});
+  t.push_back({"com.microsoft.RotaryEmbedding", importContribRotaryEmbedding});
   t.push_back({"com.microsoft.MultiHeadAttention", importMultiHeadAttention});
   t.push_back({"com.microsoft.Attention", importContribAttention});
 }

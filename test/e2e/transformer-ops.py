@@ -2,6 +2,7 @@
 # plan in the emulation):
 #   - RotaryEmbedding (opset 23) with position ids given at run time, 3-D
 #     input, half rotation, interleaved and partial (rotary_embedding_dim);
+#     com.microsoft RotaryEmbedding with position ids or one offset;
 #   - RMSNormalization (opset 23) in fp16 (statistics in f32);
 #   - com.microsoft SkipLayerNormalization (beta, bias, and the residual sum
 #     as a second output) and SkipSimplifiedLayerNormalization, and
@@ -66,6 +67,21 @@ for name, attrs, rotary in [("rotary_halves", {}, H),
         [vi("x", F, [B, S, N * H]), vi("pos", I64, [B, S])], [vi("y", F, [B, S, N * H])],
         [const("cos", np.cos(angles)), const("sin", np.sin(angles))]),
         {"x": f32(B, S, N * H), "pos": positions}, TOL, 1))
+
+# com.microsoft RotaryEmbedding (input, position_ids, caches): position ids
+# [B, S], and a single offset (positions offset .. offset + S - 1).
+for name, ids, attrs in [("contrib_rotary_ids", positions, {}),
+                         ("contrib_rotary_offset", np.array([5], np.int64),
+                          {"interleaved": 1})]:
+    angles = rng.uniform(0, 6.3, (32, H // 2)).astype(np.float32)
+    cases.append((make(
+        name,
+        helper.make_node("RotaryEmbedding", ["x", "pos", "cos", "sin"], ["y"], domain=MS,
+                         num_heads=N, **attrs),
+        [vi("x", F, [B, S, N * H]), vi("pos", I64, list(ids.shape))],
+        [vi("y", F, [B, S, N * H])],
+        [const("cos", np.cos(angles)), const("sin", np.sin(angles))], opset=17, contrib=True),
+        {"x": f32(B, S, N * H), "pos": ids}, TOL, 1))
 
 # RMSNormalization in fp16 over the last dimension.
 cases.append((make(
