@@ -3,7 +3,7 @@
 #   - ONNX Attention (opset 23): 3-D inputs with grouped heads (4 query
 #     heads on 2 key/value heads), causal, past key/value and the present
 #     outputs; 4-D inputs with a boolean mask; 4-D with a float mask and
-#     an explicit scale;
+#     an explicit scale; head sizes 128 (causal) and 32 (grouped heads);
 #   - com.microsoft MultiHeadAttention: 3-D q, k, v with the packed bias,
 #     a key padding mask (int32, 0 = padding) and mask_filter_value; and
 #     cross attention (Sk != Sq) with an attention bias and unidirectional
@@ -77,6 +77,21 @@ cases.append((make(
     [vi("y", F, [2, 3, 7, 8])]),
     {"q": f32(2, 3, 7, 8), "k": f32(2, 3, 7, 8), "v": f32(2, 3, 7, 8),
      "mask": f32(2, 1, 7, 7)}))
+
+# ONNX Attention, 4-D, the head sizes at both ends of what transformers use:
+# 128 (causal) and 32 (4 query heads on 1 key/value head).
+cases.append((make(
+    "onnx_4d_head128_causal",
+    helper.make_node("Attention", ["q", "k", "v"], ["y"], is_causal=1),
+    [vi("q", F, [1, 2, 19, 128]), vi("k", F, [1, 2, 19, 128]), vi("v", F, [1, 2, 19, 128])],
+    [vi("y", F, [1, 2, 19, 128])]),
+    {"q": f32(1, 2, 19, 128), "k": f32(1, 2, 19, 128), "v": f32(1, 2, 19, 128)}))
+cases.append((make(
+    "onnx_4d_head32_gqa",
+    helper.make_node("Attention", ["q", "k", "v"], ["y"]),
+    [vi("q", F, [2, 4, 11, 32]), vi("k", F, [2, 1, 13, 32]), vi("v", F, [2, 1, 13, 32])],
+    [vi("y", F, [2, 4, 11, 32])]),
+    {"q": f32(2, 4, 11, 32), "k": f32(2, 1, 13, 32), "v": f32(2, 1, 13, 32)}))
 
 # MultiHeadAttention: packed bias, key padding mask.
 B, S, N, H = 2, 10, 4, 8
