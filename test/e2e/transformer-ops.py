@@ -4,8 +4,8 @@
 #     input, half rotation, interleaved and partial (rotary_embedding_dim);
 #     com.microsoft RotaryEmbedding with position ids or one offset;
 #   - RMSNormalization (opset 23) in fp16 (statistics in f32);
-#   - com.microsoft SkipLayerNormalization (beta, bias, and the residual sum
-#     as a second output) and SkipSimplifiedLayerNormalization, and
+#   - com.microsoft SkipLayerNormalization (beta, bias, and the mean, the
+#     inverse standard deviation and the residual sum as outputs) and SkipSimplifiedLayerNormalization, and
 #     SimplifiedLayerNormalization (onnxruntime writes it for RMS norms);
 #   - com.microsoft BiasGelu, FastGelu (with bias), Gelu and QuickGelu;
 #   - com.microsoft FusedMatMul with transA, transB, alpha and batches;
@@ -91,15 +91,17 @@ cases.append((make(
     [const("w", f32(64).astype(np.float16))]),
     {"x": f32(4, 7, 64).astype(np.float16)}, TOL16, 1))
 
-# SkipLayerNormalization: beta, bias, the sum as output 3.
+# SkipLayerNormalization: beta, bias, all four outputs (mean, inverse
+# standard deviation, the residual sum).
 cases.append((make(
     "skip_layer_norm",
     helper.make_node("SkipLayerNormalization", ["x", "skip", "gamma", "beta", "bias"],
-                     ["y", "", "", "sum"], domain=MS, epsilon=1e-5),
+                     ["y", "mean", "inv_std", "sum"], domain=MS, epsilon=1e-5),
     [vi("x", F, [2, 9, 48]), vi("skip", F, [2, 9, 48])],
-    [vi("y", F, [2, 9, 48]), vi("sum", F, [2, 9, 48])],
+    [vi("y", F, [2, 9, 48]), vi("mean", F, [2, 9, 1]), vi("inv_std", F, [2, 9, 1]),
+     vi("sum", F, [2, 9, 48])],
     [const("gamma", f32(48)), const("beta", f32(48)), const("bias", f32(48))], contrib=True),
-    {"x": f32(2, 9, 48), "skip": f32(2, 9, 48)}, TOL, 2))
+    {"x": f32(2, 9, 48), "skip": f32(2, 9, 48)}, TOL, None))
 
 cases.append((make(
     "skip_simplified_layer_norm",
