@@ -27,7 +27,7 @@ LOCK=${INGOT_BUILD_LOCK:-/tmp/ingot-build.lock}
 # -O1 without NDEBUG: fast enough to fuzz, with the asserts of Ingot's and
 # LLVM's headers (a failed cast<> is a finding). Everything is instrumented:
 # the runtime, the tools' readers, the importer and the dialect (its
-# ODS-generated IngotDialect.cpp without ASan, to halve the build: see
+# ODS-generated op shards without ASan, to halve the build: see
 # dialects/ingot/CMakeLists.txt).
 if [ ! -f "$BUILD/build.ninja" ]; then
   say "configuring $BUILD (clang-22, libFuzzer, ASan + UBSan)"

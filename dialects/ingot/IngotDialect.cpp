@@ -7,12 +7,9 @@ using namespace mlir::ingot;
 
 #include "dialects/ingot/IngotDialect.cpp.inc"
 
-void IngotDialect::initialize() {
-  addOperations<
-#define GET_OP_LIST
-#include "dialects/ingot/IngotOps.cpp.inc"
-      >();
-}
+// The op classes are defined in the shards CMakeLists.txt generates
+// (IngotOpsShard<i>.cpp), each registering its own.
+void IngotDialect::initialize() { registerIngotDialectOperations(this); }
 
 Operation *IngotDialect::materializeConstant(OpBuilder &builder,
                                              Attribute value, Type type,
@@ -22,6 +19,3 @@ Operation *IngotDialect::materializeConstant(OpBuilder &builder,
     return nullptr;
   return ConstantOp::create(builder, loc, type, elements);
 }
-
-#define GET_OP_CLASSES
-#include "dialects/ingot/IngotOps.cpp.inc"
