@@ -30,6 +30,9 @@ void updateFunctionResultTypes(func::FuncOp func);
 struct FrontendPipelineOptions {
   /// Also run ingot-verify-static (all model inputs are bound).
   bool requireStatic = false;
+  /// ingot-infer-symbolic-shapes' `annotate` (functions with symbolic dims
+  /// always get the inference; this shows its results).
+  bool annotateSymbolicShapes = false;
 };
 
 /// canonicalize, infer shapes (with folding), canonicalize, DCE.

@@ -50,6 +50,35 @@ def IngotVerifyStaticPass : Pass<"ingot-verify-static", "func::FuncOp"> {
   }];
 }
 
+def IngotInferSymbolicShapesPass
+    : Pass<"ingot-infer-symbolic-shapes", "func::FuncOp"> {
+  let summary = "Give every tensor its sizes in the function's symbolic dims";
+  let description = [{
+    For a function compiled for a range of shapes (attribute
+    `ingot.dim_ranges`, `{N = array<i64: MIN, MAX, OPT>}`, and each
+    argument's `ingot.dim_params` naming its dims), infers every tensor's
+    sizes as expressions of the named dims, following shape computations
+    (Shape, Gather, Concat, integer arithmetic) into Reshape, Expand and
+    ConstantOfShape. Dims that must agree are unified (M == N, the ranges
+    intersected); a size that depends on the dims where the type fixes it,
+    or a window that does not fit the smallest size, is an error on the op.
+    With `annotate`, each op gets `ingot.shape` (its result's sizes as text)
+    and the function `ingot.dim_constraints`, for tests and --emit=mlir.
+    A function without `ingot.dim_ranges` is left alone.
+
+    ```mlir
+    func.func @f(%x: tensor<?x768xf32> {ingot.dim_params = ["N", ""]})
+        attributes {ingot.dim_ranges = {N = array<i64: 1, 32, 8>}} {
+      %s = ingot.constant dense<[-1, 12, 64]> : tensor<3xi64>
+      %r = ingot.reshape %x, %s  // {ingot.shape = "[N, 12, 64]"}
+    ```
+  }];
+  let options = [
+    Option<"annotate", "annotate", "bool", /*default=*/"false",
+           "Attach the inferred sizes to each op as text">,
+  ];
+}
+
 def IngotQuantizePass : Pass<"ingot-quantize", "func::FuncOp"> {
   let summary = "Quantize with calibrated ranges; dequantized constant weights";
   let description = [{

@@ -16,6 +16,9 @@ void mlir::ingot::buildFrontendPipeline(
   // patterns waiting on static shapes (SAME pads, reshape shapes) fire.
   fn.addPass(createCanonicalizerPass());
   fn.addPass(createIngotDeadCodeElimPass());
+  IngotInferSymbolicShapesPassOptions symbolic;
+  symbolic.annotate = options.annotateSymbolicShapes;
+  fn.addPass(createIngotInferSymbolicShapesPass(symbolic));
   if (options.requireStatic)
     fn.addPass(createIngotVerifyStaticPass());
 }
