@@ -50,7 +50,7 @@ struct IngotInferSymbolicShapesPass
       }
       if (!symbolic)
         return;
-      op->setAttr("ingot.shape",
+      op->setAttr("ingot.sizes",
                   results.size() == 1 ? results[0] : b.getArrayAttr(results));
     });
     SmallVector<Attribute> constraints;

@@ -62,7 +62,7 @@ def IngotInferSymbolicShapesPass
     ConstantOfShape. Dims that must agree are unified (M == N, the ranges
     intersected); a size that depends on the dims where the type fixes it,
     or a window that does not fit the smallest size, is an error on the op.
-    With `annotate`, each op gets `ingot.shape` (its result's sizes as text)
+    With `annotate`, each op gets `ingot.sizes` (its result's sizes as text)
     and the function `ingot.dim_constraints`, for tests and --emit=mlir.
     A function without `ingot.dim_ranges` is left alone.
 
@@ -70,7 +70,7 @@ def IngotInferSymbolicShapesPass
     func.func @f(%x: tensor<?x768xf32> {ingot.dim_params = ["N", ""]})
         attributes {ingot.dim_ranges = {N = array<i64: 1, 32, 8>}} {
       %s = ingot.constant dense<[-1, 12, 64]> : tensor<3xi64>
-      %r = ingot.reshape %x, %s  // {ingot.shape = "[N, 12, 64]"}
+      %r = ingot.reshape %x, %s  // {ingot.sizes = "[N, 12, 64]"}
     ```
   }];
   let options = [

@@ -1,6 +1,7 @@
 //===- OnnxImporter.cpp - Model loading and graph traversal ---------------===//
 #include "compiler/importer/OnnxImporter.h"
 #include "compiler/importer/ImportContext.h"
+#include "dialects/ingot/SymbolicShapes.h"
 #include "dialects/ingot/TensorSizes.h"
 
 #include "dialects/ingot/IngotOps.h"
@@ -105,6 +106,8 @@ private:
   llvm::StringMap<Value> values;
   llvm::StringMap<const onnx::TensorProto *> initializers;
   bool failedLookup = false;
+  // The --dim ranges some input dimension uses.
+  std::set<std::string> usedRanges;
 };
 } // namespace
 
@@ -205,6 +208,15 @@ FailureOr<Type> GraphImporter::inputType(const onnx::ValueInfoProto &info,
            << "input '" << info.name() << "' has unsupported element type "
            << onnxTypeName(tensor.elem_type());
   auto bound = options.inputShapes.find(info.name());
+  if (!tensor.has_shape() && options.inputDimNames.count(info.name())) {
+    // An unranked input given a shape with names: as if declared with
+    // that many unknown dims.
+    onnx::ValueInfoProto ranked = info;
+    auto *shape = ranked.mutable_type()->mutable_tensor_type()->mutable_shape();
+    for (size_t i = 0; i < bound->second.size(); ++i)
+      shape->add_dim();
+    return inputType(ranked, dimNames);
+  }
   if (!tensor.has_shape()) {
     if (bound == options.inputShapes.end())
       return Type(UnrankedTensorType::get(element));
@@ -233,6 +245,8 @@ FailureOr<Type> GraphImporter::inputType(const onnx::ValueInfoProto &info,
       auto value = options.dimValues.find(dim.dim_param());
       if (value != options.dimValues.end())
         d = value->second;
+      else if (options.dimRanges.count(dim.dim_param()))
+        usedRanges.insert(dim.dim_param());
     }
     dims.push_back(d);
     dimNames.push_back(StringAttr::get(&ctx, dim.dim_param()));
@@ -264,16 +278,42 @@ FailureOr<Type> GraphImporter::inputType(const onnx::ValueInfoProto &info,
              << "input '" << info.name() << "' is declared " << describe()
              << " (rank " << dims.size() << "), but the given shape has rank "
              << want.size();
+    auto names = options.inputDimNames.find(info.name());
     for (size_t i = 0; i < dims.size(); ++i) {
-      if (want[i] <= 0)
+      // A name (x:Nx3x48xW) takes its --dim value, or stays symbolic with
+      // its --dim range.
+      std::string name = names != options.inputDimNames.end() ? names->second[i]
+                                                              : std::string();
+      int64_t size = want[i];
+      if (!name.empty()) {
+        auto value = options.dimValues.find(name);
+        if (value == options.dimValues.end() && !options.dimRanges.count(name))
+          return emitError(fileLoc)
+                 << "input '" << info.name() << "': dimension " << i
+                 << " is named '" << name << "', which has no --dim " << name
+                 << "=MIN:MAX (a range) or --dim " << name << "=VALUE";
+        if (value != options.dimValues.end()) {
+          size = value->second;
+        } else {
+          if (!ShapedType::isDynamic(dims[i]))
+            return emitError(fileLoc)
+                   << "input '" << info.name() << "' is declared " << describe()
+                   << "; dimension " << i << " cannot range over " << name;
+          if (dimNames.empty())
+            dimNames.assign(dims.size(), StringAttr::get(&ctx, ""));
+          dimNames[i] = StringAttr::get(&ctx, name);
+          usedRanges.insert(name);
+          continue;
+        }
+      }
+      if (size <= 0)
         return emitError(fileLoc) << "input '" << info.name() << "': dimension "
-                                  << i << " must be positive, got " << want[i];
-      if (!ShapedType::isDynamic(dims[i]) && dims[i] != want[i])
+                                  << i << " must be positive, got " << size;
+      if (!ShapedType::isDynamic(dims[i]) && dims[i] != size)
         return emitError(fileLoc)
                << "input '" << info.name() << "' is declared " << describe()
-               << "; the given size " << want[i] << " contradicts dimension "
-               << i;
-      dims[i] = want[i];
+               << "; the given size " << size << " contradicts dimension " << i;
+      dims[i] = size;
     }
   }
   return checkedInputType(info.name(), dims, element);
@@ -322,9 +362,21 @@ LogicalResult GraphImporter::createFunction() {
              << "', which is not a model input (inputs: " << known << ")";
     }
 
+  SmallVector<NamedAttribute> ranges;
+  for (const auto &[name, range] : options.dimRanges) {
+    if (!usedRanges.count(name))
+      return emitError(fileLoc)
+             << "--dim " << name << "=" << range[0] << ":" << range[1]
+             << " names no dimension of the model's inputs";
+    ranges.push_back(builder.getNamedAttr(
+        name, builder.getDenseI64ArrayAttr({range[0], range[1], range[2]})));
+  }
+
   builder.setInsertionPointToEnd(module->getBody());
   auto type = builder.getFunctionType(argTypes, {});
   func = func::FuncOp::create(builder, fileLoc, options.functionName, type);
+  if (!ranges.empty())
+    func->setAttr(kDimRangesAttr, builder.getDictionaryAttr(ranges));
   Block *entry = func.addEntryBlock();
   for (size_t i = 0; i < args.size(); ++i) {
     values[args[i]->name()] = entry->getArgument(i);

@@ -5,6 +5,7 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 
+#include <array>
 #include <map>
 #include <string>
 #include <vector>
@@ -15,8 +16,14 @@ struct ImportOptions {
   /// Shapes for model inputs, by input name. They must agree with the
   /// model's static dimensions.
   std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// Names of the dims of `inputShapes` given as names (x:Nx3x48xW), by
+  /// input; "" where the size is a number.
+  std::map<std::string, std::vector<std::string>> inputDimNames;
   /// Values for symbolic dimensions (`dim_param`), by name.
   std::map<std::string, int64_t> dimValues;
+  /// Ranges of symbolic dimensions that stay symbolic, by name: MIN, MAX,
+  /// OPT. They become the function's `ingot.dim_ranges`.
+  std::map<std::string, std::array<int64_t, 3>> dimRanges;
   /// Name of the generated function.
   std::string functionName = "main";
 };

@@ -15,6 +15,7 @@
 #include "compiler/importer/OnnxImporter.h"
 #include "compiler/tools/Calibration.h"
 #include "dialects/ingot/IngotDialect.h"
+#include "dialects/ingot/SymbolicShapes.h"
 #include "passes/Passes.h"
 #include "runtime/tools/Version.h"
 
@@ -135,13 +136,15 @@ cl::opt<std::string> keepSource("keep-host-source",
                                 cl::value_desc("file"), cl::cat(category));
 cl::list<std::string> inputShapes(
     "input-shape",
-    cl::desc("Bind a model input's shape, e.g. x:1x3x640x640 (repeatable)"),
+    cl::desc("Bind a model input's shape, e.g. x:1x3x640x640, or with "
+             "named dims given by --dim, x:Nx3x48xW (repeatable)"),
     cl::value_desc("NAME:DIMS"), cl::cat(category));
 cl::list<std::string>
     dimBindings("dim",
-                cl::desc("Bind a symbolic dimension (dim_param) by name, e.g. "
-                         "batch=1 (repeatable)"),
-                cl::value_desc("NAME=VALUE"), cl::cat(category));
+                cl::desc("Bind a symbolic dimension (a dim_param, or a name "
+                         "in --input-shape) to a size, batch=1, or give it a "
+                         "range, batch=1:32 (MIN:MAX[:OPT]; repeatable)"),
+                cl::value_desc("NAME=VALUE|MIN:MAX[:OPT]"), cl::cat(category));
 cl::opt<bool> printWeights("print-weights",
                            cl::desc("Print weight blobs in full (elided by "
                                     "default)"),
@@ -166,12 +169,26 @@ LogicalResult parseInputShape(StringRef spec,
   if (!dims.empty() && dims != "scalar") {
     SmallVector<StringRef> parts;
     dims.split(parts, dims.contains(',') ? ',' : 'x');
+    std::vector<std::string> dimNames;
+    bool named = false;
     for (StringRef p : parts) {
       int64_t d;
-      if (!parseInt(p, d))
+      p = p.trim();
+      if (parseInt(p, d)) {
+        shape.push_back(d);
+        dimNames.push_back("");
+        continue;
+      }
+      // A symbolic dimension: a name with a --dim range or value.
+      if (p.empty() || !(isalpha(p[0]) || p[0] == '_') ||
+          !llvm::all_of(p, [](char c) { return isalnum(c) || c == '_'; }))
         return failure();
-      shape.push_back(d);
+      shape.push_back(0);
+      dimNames.push_back(p.str());
+      named = true;
     }
+    if (named)
+      opts.inputDimNames[name.str()] = dimNames;
   }
   opts.inputShapes[name.str()] = shape;
   return success();
@@ -401,13 +418,32 @@ int main(int argc, char **argv) {
     }
   for (const std::string &spec : dimBindings) {
     auto [name, value] = StringRef(spec).split('=');
-    int64_t v;
-    if (name.empty() || !parseInt(value, v) || v <= 0) {
+    SmallVector<StringRef> fields;
+    value.split(fields, ':');
+    SmallVector<int64_t> numbers;
+    for (StringRef f : fields) {
+      int64_t v;
+      if (!parseInt(f, v) || v <= 0)
+        break;
+      numbers.push_back(v);
+    }
+    bool range = numbers.size() == 2 || numbers.size() == 3;
+    if (name.empty() || numbers.size() != fields.size() ||
+        !(numbers.size() == 1 || range) ||
+        (range && (numbers[0] > numbers[1] ||
+                   (numbers.size() == 3 &&
+                    (numbers[2] < numbers[0] || numbers[2] > numbers[1]))))) {
       errs() << "ingotc: error: bad --dim '" << spec
-             << "' (expected NAME=VALUE with VALUE > 0)\n";
+             << "' (expected NAME=VALUE, or NAME=MIN:MAX[:OPT] with 0 < MIN "
+                "<= OPT <= MAX)\n";
       return 2;
     }
-    options.dimValues[name.str()] = v;
+    if (range)
+      options.dimRanges[name.str()] = {numbers[0], numbers[1],
+                                       numbers.size() == 3 ? numbers[2]
+                                                           : numbers[1]};
+    else
+      options.dimValues[name.str()] = numbers[0];
   }
 
   DialectRegistry registry;
@@ -503,7 +539,17 @@ int main(int argc, char **argv) {
     // always when compiling.
     mlir::ingot::FrontendPipelineOptions pipelineOptions;
     pipelineOptions.requireStatic = true;
+    // With --dim ranges, the dims named by a range stay symbolic: the front
+    // end infers every size from them (--emit=mlir shows them as
+    // `ingot.sizes`), and its errors name any other dynamic dim.
+    bool symbolic = false;
     module->walk([&](func::FuncOp func) {
+      if (mlir::ingot::hasSymbolicDims(func)) {
+        symbolic = true;
+        pipelineOptions.requireStatic = false;
+        pipelineOptions.annotateSymbolicShapes = kind == EmitKind::Mlir;
+        return;
+      }
       for (BlockArgument arg : func.getArguments()) {
         auto type = dyn_cast<ShapedType>(arg.getType());
         if (type && !type.hasStaticShape()) {
@@ -518,12 +564,23 @@ int main(int argc, char **argv) {
         }
       }
     });
-    if (!pipelineOptions.requireStatic && kind != EmitKind::Mlir)
+    if (!pipelineOptions.requireStatic && !symbolic && kind != EmitKind::Mlir)
       return 1;
     PassManager pm(&context);
     if (failed(applyPassManagerCLOptions(pm)))
       return 1;
     mlir::ingot::buildFrontendPipeline(pm, pipelineOptions);
+    if (symbolic && kind != EmitKind::Mlir) {
+      // Issue #12 in progress: the symbolic sizes are inferred and checked,
+      // code generation does not take them yet.
+      if (failed(pm.run(*module)))
+        return 1;
+      errs() << "ingotc: error: the model's shapes check out over the --dim "
+                "ranges (see them with --emit=mlir), but code generation for "
+                "a range of shapes is not implemented yet; give each "
+                "dimension one size (--dim NAME=VALUE) for an artifact\n";
+      return 1;
+    }
     mlir::ingot::codegen::LoweringOptions lowering;
     lowering.fuseAttention = fuseAttention;
     std::unique_ptr<llvm::FileRemover> temporaryTable;

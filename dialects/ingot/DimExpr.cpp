@@ -148,12 +148,18 @@ DimExpr DimExpr::floorDiv(int64_t d) const {
   };
   prune(quotient);
   prune(remainder);
-  // floor(floor(L / a) / d) = floor(L / (a * d)).
-  if (remainder.terms.size() == 1 && remainder.terms.begin()->second == 1) {
-    const Monomial &m = remainder.terms.begin()->first;
-    const Atom &inner = *remainder.atoms.at(m.begin()->first);
-    if (m.size() == 1 && m.begin()->second == 1 && !inner.isSymbol)
-      return quotient + inner.lhs.floorDiv(inner.divisor * d);
+  // floor((floor(L / a) + r) / d) = floor((L + a * r) / (a * d)), so
+  // ((H + 1) / 2 + 1) / 2 is (H + 3) / 4: a chain of strided layers ends
+  // in one quotient.
+  int64_t r = remainder.terms.count({}) ? remainder.terms.at({}) : 0;
+  if (remainder.terms.size() == (r ? 2u : 1u)) {
+    const auto &[m, c] = *remainder.terms.rbegin();
+    if (c == 1 && m.size() == 1 && m.begin()->second == 1) {
+      const Atom &inner = *remainder.atoms.at(m.begin()->first);
+      if (!inner.isSymbol)
+        return quotient + (inner.lhs + DimExpr(inner.divisor * r))
+                              .floorDiv(inner.divisor * d);
+    }
   }
   auto atom = std::make_shared<Atom>();
   atom->isSymbol = false;
@@ -243,6 +249,7 @@ std::string DimExpr::str(const std::vector<std::string> &names) const {
   std::string out;
   auto emit = [&](const Monomial &m, int64_t c) {
     std::string factors;
+    unsigned quotients = 0;
     for (const auto &[key, power] : m) {
       const Atom &atom = *atoms.at(key);
       std::string f =
@@ -254,7 +261,28 @@ std::string DimExpr::str(const std::vector<std::string> &names) const {
                     " / " + std::to_string(atom.divisor);
       for (unsigned p = 0; p < power; ++p)
         factors += (factors.empty() ? "" : " * ") + f;
+      quotients += !atom.isSymbol;
     }
+    // 2 * ((H + 31) / 32), not 2 * (H + 31) / 32.
+    bool product = m.size() > 1 || m.begin()->second > 1 || c != 1;
+    if (product && quotients)
+      for (const auto &[key, power] : m)
+        if (!atoms.at(key)->isSymbol) {
+          std::string plain = factors;
+          factors.clear();
+          for (const auto &[key2, power2] : m) {
+            const Atom &a2 = *atoms.at(key2);
+            std::string f2 =
+                a2.isSymbol
+                    ? (a2.symbol < names.size()
+                           ? names[a2.symbol]
+                           : "s" + std::to_string(a2.symbol))
+                    : "(" + DimExpr::ofAtom(atoms.at(key2)).str(names) + ")";
+            for (unsigned p = 0; p < power2; ++p)
+              factors += (factors.empty() ? "" : " * ") + f2;
+          }
+          break;
+        }
     int64_t magnitude = c < 0 ? -c : c;
     std::string term = factors.empty() ? std::to_string(magnitude)
                        : magnitude == 1

@@ -47,10 +47,14 @@ private:
   FailureOr<Exprs> reshape(Operation *op, const Exprs &in, const Exprs &target,
                            bool allowZero);
   FailureOr<Exprs> window(Operation *op, const Exprs &in);
+  FailureOr<Exprs> transposedWindow(ConvTransposeOp op, const Exprs &in);
   /// Contents of an elementwise integer op on shape values (Add, Mul, ...).
   std::optional<Exprs> valueArithmetic(Operation *op);
   /// Checks the inferred sizes against the result's type and the ranges.
   LogicalResult record(Operation *op, Value result, Exprs exprs);
+  /// Whether a and b are equal with every dim at its MIN, its MAX, and its
+  /// OPT.
+  bool agreeAtEnds(const DimExpr &a, const DimExpr &b) const;
   /// `exprs` with the dims unified so far replaced by their survivors.
   Exprs canonical(Exprs exprs) const;
 
@@ -164,6 +168,17 @@ LogicalResult Inference::unify(Operation *op, unsigned from, unsigned into) {
   return success();
 }
 
+bool Inference::agreeAtEnds(const DimExpr &a, const DimExpr &b) const {
+  for (auto pick : {&DimRange::min, &DimRange::max, &DimRange::opt}) {
+    std::vector<int64_t> values;
+    for (const DimRange &r : s.ranges)
+      values.push_back(r.*pick);
+    if (a.evaluate(values) != b.evaluate(values))
+      return false;
+  }
+  return true;
+}
+
 Exprs Inference::canonical(Exprs exprs) const {
   for (DimExpr &e : exprs)
     for (auto [from, into] : renames)
@@ -195,6 +210,15 @@ FailureOr<Exprs> Inference::broadcast(Operation *op, ArrayRef<Exprs> sources) {
         if (failed(unify(op, std::max(*a, *b), std::min(*a, *b))))
           return failure();
         out[i] = DimExpr::symbol(std::min(*a, *b));
+        continue;
+      }
+      // Two forms that agree where the ranges begin and end (ceil(H / 16)
+      // and 2 * ceil(H / 32) when H is a multiple of 32): the graph
+      // requires them equal, a constraint for the runtime to check.
+      if (!out[i].isConstant() && !d.isConstant() && agreeAtEnds(out[i], d)) {
+        std::string c = s.str(d) + " == " + s.str(out[i]);
+        if (!llvm::is_contained(s.constraints, c))
+          s.constraints.push_back(c);
         continue;
       }
       return op->emitError()
@@ -270,6 +294,9 @@ FailureOr<Exprs> Inference::window(Operation *op, const Exprs &in) {
   auto conv = dyn_cast<ConvOp>(op);
   auto maxPool = dyn_cast<MaxPoolOp>(op);
   auto avgPool = dyn_cast<AveragePoolOp>(op);
+  auto transposed = dyn_cast<ConvTransposeOp>(op);
+  if (transposed)
+    return transposedWindow(transposed, in);
   if (!conv && !maxPool && !avgPool)
     return op->emitError() << "'" << op->getName()
                            << "' does not support symbolic sizes yet";
@@ -329,6 +356,38 @@ FailureOr<Exprs> Inference::window(Operation *op, const Exprs &in) {
              << "dimension " << i << " of size " << s.str(x) << " (padded by "
              << padding << ") at its smallest";
     out[first + i] = span.floorDiv(stride) + DimExpr(1);
+  }
+  return out;
+}
+
+FailureOr<Exprs> Inference::transposedWindow(ConvTransposeOp op,
+                                             const Exprs &in) {
+  // ONNX: stride * (in - 1) + output_padding + dilation * (k - 1) + 1 -
+  // pads, channels first.
+  if (op.getOutputShape() || op.getAutoPad() != "NOTSET")
+    return op->emitError() << "transposed convolution with output_shape or "
+                              "auto_pad and a symbolic size is not "
+                              "supported yet";
+  auto result = cast<RankedTensorType>(op.getType());
+  auto weight = cast<RankedTensorType>(op.getWeight().getType()).getShape();
+  size_t spatial = in.size() - 2;
+  Exprs out = in;
+  out[1] = DimExpr(result.getDimSize(1));
+  for (size_t i = 0; i < spatial; ++i) {
+    if (in[2 + i].isConstant()) {
+      out[2 + i] = DimExpr(result.getDimSize(2 + i));
+      continue;
+    }
+    auto at = [&](std::optional<ArrayRef<int64_t>> a, size_t k, int64_t def) {
+      return a ? (*a)[k] : def;
+    };
+    int64_t stride = at(op.getStrides(), i, 1),
+            dilation = at(op.getDilations(), i, 1),
+            kernel = at(op.getKernelShape(), i, weight[2 + i]),
+            extra = at(op.getOutputPadding(), i, 0),
+            pads = at(op.getPads(), i, 0) + at(op.getPads(), spatial + i, 0);
+    out[2 + i] = DimExpr(stride) * (in[2 + i] - DimExpr(1)) +
+                 DimExpr(extra + dilation * (kernel - 1) + 1 - pads);
   }
   return out;
 }
@@ -565,13 +624,26 @@ FailureOr<Exprs> Inference::inferResult(Operation *op) {
         Exprs out = in;
         for (size_t i = 0; i < axes->size(); ++i) {
           int64_t axis = normalize(*(*axes)[i].constant(), in.size());
+          std::optional<int64_t> start = (*starts)[i].constant(),
+                                 end = (*ends)[i].constant(),
+                                 step = (*steps)[i].constant();
+          // The first `end` entries of a fixed dim, end symbolic (the
+          // position ids of a sequence, sliced from a table of them).
+          if (in[axis].isConstant() && !end && start && *start == 0 && step &&
+              *step == 1) {
+            auto [lo, hi] = bounds((*ends)[i], s.ranges);
+            if (lo < 0 || hi > *in[axis].constant())
+              return op->emitError()
+                     << "slice end " << s.str((*ends)[i]) << " leaves [0, "
+                     << *in[axis].constant() << ") for some values of the "
+                     << "symbolic dims";
+            out[axis] = (*ends)[i];
+            continue;
+          }
           if (in[axis].isConstant()) {
             out[axis] = DimExpr(type.getDimSize(axis));
             continue;
           }
-          std::optional<int64_t> start = (*starts)[i].constant(),
-                                 end = (*ends)[i].constant(),
-                                 step = (*steps)[i].constant();
           if (start && *start == 0 && step && *step == 1 && end &&
               *end >= bounds(in[axis], s.ranges).second)
             continue;
@@ -595,6 +667,29 @@ FailureOr<Exprs> Inference::inferResult(Operation *op) {
         Exprs out;
         for (size_t i = 0; i < in.size(); ++i)
           out.push_back(in[i] * (*repeats)[i]);
+        return out;
+      })
+      .Case([&](ResizeOp r) -> FailureOr<Exprs> {
+        // ONNX: floor(size * scale); whole scales keep it a polynomial.
+        DenseFPElementsAttr scales;
+        if (!matchPattern(r.getScales(), m_Constant(&scales)) ||
+            scales.getNumElements() != static_cast<int64_t>(in.size()))
+          return unsupported();
+        Exprs out;
+        int64_t i = 0;
+        for (const APFloat &scale : scales.getValues<APFloat>()) {
+          double v = scale.convertToDouble();
+          if (in[i].isConstant())
+            out.push_back(DimExpr(type.getDimSize(i)));
+          else if (v >= 1 && v == static_cast<int64_t>(v))
+            out.push_back(in[i] * DimExpr(static_cast<int64_t>(v)));
+          else
+            return op->emitError()
+                   << "resize by " << v << " of symbolic size " << s.str(in[i])
+                   << " is not supported yet (whole scales "
+                      "are)";
+          ++i;
+        }
         return out;
       })
       .Case([&](ShapeOp sh) -> FailureOr<Exprs> {
@@ -686,6 +781,25 @@ LogicalResult Inference::visit(Operation *op) {
         all = false;
     if (all && cast<RankedTensorType>(concat.getType()).getRank() == 1)
       s.values[concat] = joined;
+  } else if (auto slice = dyn_cast<SliceOp>(op);
+             slice && s.values.count(slice.getInput())) {
+    // A constant slice of a shape (the batch and sequence of [B, S, H]).
+    std::optional<Exprs> data = valuesOf(slice.getInput()),
+                         starts = valuesOf(slice.getStarts()),
+                         ends = valuesOf(slice.getEnds()),
+                         steps = valuesOf(slice.getSteps());
+    if (starts && ends && steps && starts->size() == 1 && ends->size() == 1 &&
+        (*starts)[0].isConstant() && (*ends)[0].isConstant() &&
+        (*steps)[0] == DimExpr(1)) {
+      int64_t n = data->size();
+      auto clampIndex = [&](int64_t i) {
+        return std::clamp<int64_t>(i < 0 ? i + n : i, 0, n);
+      };
+      int64_t begin = clampIndex(*(*starts)[0].constant()),
+              end = clampIndex(*(*ends)[0].constant());
+      s.values[slice] =
+          Exprs(data->begin() + begin, data->begin() + std::max(begin, end));
+    }
   } else if (isa<UnsqueezeOp, SqueezeOp, ReshapeOp>(op) &&
              s.values.count(op->getOperand(0))) {
     s.values[op->getResult(0)] = s.values[op->getOperand(0)];

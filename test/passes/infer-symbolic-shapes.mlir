@@ -4,13 +4,13 @@
 // heads split by a reshape with 0s, transposes, the score matmul, a
 // row reduction.
 // CHECK-LABEL: func.func @attention_shapes
-// CHECK: ingot.matmul {{.*}}ingot.shape = "[B, S, 768]"
-// CHECK: ingot.reshape {{.*}}ingot.shape = "[B, S, 12, 64]"
-// CHECK: ingot.transpose {{.*}}ingot.shape = "[B, 12, S, 64]"
-// CHECK: ingot.transpose {{.*}}ingot.shape = "[B, 12, 64, S]"
-// CHECK: ingot.matmul {{.*}}ingot.shape = "[B, 12, S, S]"
-// CHECK: ingot.softmax {{.*}}ingot.shape = "[B, 12, S, S]"
-// CHECK: ingot.reduce_mean {{.*}}ingot.shape = "[B, 12, S]"
+// CHECK: ingot.matmul {{.*}}ingot.sizes = "[B, S, 768]"
+// CHECK: ingot.reshape {{.*}}ingot.sizes = "[B, S, 12, 64]"
+// CHECK: ingot.transpose {{.*}}ingot.sizes = "[B, 12, S, 64]"
+// CHECK: ingot.transpose {{.*}}ingot.sizes = "[B, 12, 64, S]"
+// CHECK: ingot.matmul {{.*}}ingot.sizes = "[B, 12, S, S]"
+// CHECK: ingot.softmax {{.*}}ingot.sizes = "[B, 12, S, S]"
+// CHECK: ingot.reduce_mean {{.*}}ingot.sizes = "[B, 12, S]"
 func.func @attention_shapes(%x: tensor<?x?x768xf32> {ingot.dim_params = ["B", "S", ""]}, %w: tensor<768x768xf32>) -> (tensor<*xf32>)
     attributes {ingot.dim_ranges = {B = array<i64: 1, 32, 8>, S = array<i64: 16, 512, 128>}} {
   %h = ingot.matmul %x, %w : (tensor<?x?x768xf32>, tensor<768x768xf32>) -> tensor<*xf32>
@@ -29,10 +29,10 @@ func.func @attention_shapes(%x: tensor<?x?x768xf32> {ingot.dim_params = ["B", "S
 // A shape computation as exporters write it: Shape, Gather of each dim, their
 // product, Concat with a constant, Reshape to [B * S, 768].
 // CHECK-LABEL: func.func @shape_chain
-// CHECK: ingot.shape {{.*}}ingot.shape = "[3] = [B, S, 768]"
-// CHECK: ingot.mul {{.*}}ingot.shape = "[1] = [B * S]"
-// CHECK: ingot.concat {{.*}}ingot.shape = "[2] = [B * S, 768]"
-// CHECK: ingot.reshape {{.*}}ingot.shape = "[B * S, 768]"
+// CHECK: ingot.shape {{.*}}ingot.sizes = "[3] = [B, S, 768]"
+// CHECK: ingot.mul {{.*}}ingot.sizes = "[1] = [B * S]"
+// CHECK: ingot.concat {{.*}}ingot.sizes = "[2] = [B * S, 768]"
+// CHECK: ingot.reshape {{.*}}ingot.sizes = "[B * S, 768]"
 func.func @shape_chain(%x: tensor<?x?x768xf32> {ingot.dim_params = ["B", "S", ""]}) -> (tensor<*xf32>)
     attributes {ingot.dim_ranges = {B = array<i64: 1, 32, 8>, S = array<i64: 16, 512, 128>}} {
   %shape = ingot.shape %x : (tensor<?x?x768xf32>) -> tensor<3xi64>
@@ -55,10 +55,10 @@ func.func @shape_chain(%x: tensor<?x?x768xf32> {ingot.dim_params = ["B", "S", ""
 // split.
 // CHECK-LABEL: func.func @width
 // CHECK-SAME: ingot.dim_constraints = ["W % 4 == 0"]
-// CHECK: ingot.conv {{.*}}ingot.shape = "[1, 8, 24, (W + 1) / 2]"
-// CHECK: ingot.max_pool {{.*}}ingot.shape = "[1, 8, 12, (W + 1) / 4]"
-// CHECK: ingot.reshape {{.*}}ingot.shape = "[1, 3, 48, W / 4, 4]"
-// CHECK: ingot.concat {{.*}}ingot.shape = "[1, 3, 96 * W]"
+// CHECK: ingot.conv {{.*}}ingot.sizes = "[1, 8, 24, (W + 1) / 2]"
+// CHECK: ingot.max_pool {{.*}}ingot.sizes = "[1, 8, 12, (W + 1) / 4]"
+// CHECK: ingot.reshape {{.*}}ingot.sizes = "[1, 3, 48, W / 4, 4]"
+// CHECK: ingot.concat {{.*}}ingot.sizes = "[1, 3, 96 * W]"
 func.func @width(%x: tensor<1x3x48x?xf32> {ingot.dim_params = ["", "", "", "W"]}, %w: tensor<8x3x3x3xf32>) -> (tensor<*xf32>, tensor<*xf32>, tensor<*xf32>)
     attributes {ingot.dim_ranges = {W = array<i64: 32, 1024, 320>}} {
   %c = ingot.conv %x, %w {pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<1x3x48x?xf32>, tensor<8x3x3x3xf32>) -> tensor<*xf32>
@@ -77,8 +77,8 @@ func.func @width(%x: tensor<1x3x48x?xf32> {ingot.dim_params = ["", "", "", "W"]}
 // M from then on (the first by name survives), with the ranges intersected.
 // CHECK-LABEL: func.func @unify
 // CHECK-SAME: ingot.dim_constraints = ["N == M"]
-// CHECK: ingot.add {{.*}}ingot.shape = "[M, 8]"
-// CHECK: ingot.relu {{.*}}ingot.shape = "[M, 8]"
+// CHECK: ingot.add {{.*}}ingot.sizes = "[M, 8]"
+// CHECK: ingot.relu {{.*}}ingot.sizes = "[M, 8]"
 func.func @unify(%a: tensor<?x8xf32> {ingot.dim_params = ["N", ""]}, %b: tensor<?x1xf32> {ingot.dim_params = ["M", ""]}) -> (tensor<*xf32>)
     attributes {ingot.dim_ranges = {N = array<i64: 1, 32, 8>, M = array<i64: 4, 64, 8>}} {
   %s = ingot.add %a, %b : (tensor<?x8xf32>, tensor<?x1xf32>) -> tensor<*xf32>
