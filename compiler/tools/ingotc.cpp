@@ -434,8 +434,8 @@ int main(int argc, char **argv) {
                    (numbers.size() == 3 &&
                     (numbers[2] < numbers[0] || numbers[2] > numbers[1]))))) {
       errs() << "ingotc: error: bad --dim '" << spec
-             << "' (expected NAME=VALUE, or NAME=MIN:MAX[:OPT] with 0 < MIN "
-                "<= OPT <= MAX)\n";
+             << "' (expected NAME=VALUE with VALUE > 0, or NAME=MIN:MAX[:OPT] "
+                "with 0 < MIN <= OPT <= MAX)\n";
       return 2;
     }
     if (range)

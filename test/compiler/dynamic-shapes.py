@@ -31,7 +31,7 @@
 #
 # Mistakes are named.
 # RUN: not ingotc %t/bert_layer.onnx --dim batch=4:2 --emit=mlir 2>&1 | FileCheck %s --check-prefix=BADRANGE
-# BADRANGE: error: bad --dim 'batch=4:2' (expected NAME=VALUE, or NAME=MIN:MAX[:OPT] with 0 < MIN <= OPT <= MAX)
+# BADRANGE: error: bad --dim 'batch=4:2' (expected NAME=VALUE with VALUE > 0, or NAME=MIN:MAX[:OPT] with 0 < MIN <= OPT <= MAX)
 # RUN: not ingotc %t/bert_layer.onnx --dim batch=1:8:9 --emit=mlir 2>&1 | FileCheck %s --check-prefix=BADOPT
 # BADOPT: error: bad --dim 'batch=1:8:9'
 # RUN: not ingotc %t/bert_layer.onnx --dim batch=1:8 --dim width=1:8 --emit=mlir 2>&1 | FileCheck %s --check-prefix=UNUSED

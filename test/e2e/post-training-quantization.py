@@ -115,10 +115,14 @@ for node, (lo, hi) in extremes.items():
     got = tables["minmax"].get(node)
     if got is None or not np.allclose(got, (lo, hi), rtol=1e-6, atol=1e-7):
         fail(f"{node}: minmax range {got}, onnxruntime sees {(lo, hi)}")
+# Percentile and entropy ranges lie inside the min-max range Ingot observed
+# (checked against onnxruntime's above, to rtol 1e-6: the FP32 kernels
+# differ from onnxruntime's in the last bits, so onnxruntime's own extremes
+# can be a few ulps inside Ingot's).
 for method in ("percentile", "entropy"):
-    for node, (lo, hi) in extremes.items():
-        got = tables[method].get(node)
-        if got is None or got[0] < lo - 1e-6 or got[1] > hi + 1e-6 or got[0] > got[1]:
+    for node in extremes:
+        got, (lo, hi) = tables[method].get(node), tables["minmax"].get(node, (np.nan, np.nan))
+        if got is None or not got[0] >= lo or not got[1] <= hi or got[0] > got[1]:
             fail(f"{node}: {method} range {got} is not inside min-max {(lo, hi)}")
 print("ranges:", {m: tables[m] for m in tables})
 

@@ -53,7 +53,7 @@
 # RUN: not ingotc %t/fixed.onnx --input-shape x=1x3 2>&1 | FileCheck %s --check-prefix=SYNTAX
 # SYNTAX: ingotc: error: bad --input-shape 'x=1x3' (expected NAME:DIMS such as x:1x3x224x224)
 # RUN: not ingotc %t/fixed.onnx --dim batch=0 2>&1 | FileCheck %s --check-prefix=DIM
-# DIM: ingotc: error: bad --dim 'batch=0' (expected NAME=VALUE with VALUE > 0)
+# DIM: ingotc: error: bad --dim 'batch=0' (expected NAME=VALUE with VALUE > 0, or NAME=MIN:MAX[:OPT] with 0 < MIN <= OPT <= MAX)
 import os
 
 import numpy as np
