@@ -319,10 +319,16 @@ FailureOr<Exprs> Inference::window(Operation *op, const Exprs &in) {
   SmallVector<int64_t> kernel;
   if (kernelShape) {
     kernel.assign(kernelShape->begin(), kernelShape->end());
-  } else if (conv) {
-    auto w = cast<RankedTensorType>(conv.getWeight().getType()).getShape();
-    kernel.assign(w.begin() + first, w.begin() + first + spatial);
+  } else if (auto weight =
+                 conv ? dyn_cast<RankedTensorType>(conv.getWeight().getType())
+                      : RankedTensorType();
+             weight && weight.hasStaticShape()) {
+    auto w = weight.getShape();
+    kernel.assign(w.begin() + (channelsLast ? 1 : 2),
+                  w.begin() + (channelsLast ? 1 : 2) + spatial);
   }
+  if (kernel.size() != spatial)
+    return op->emitError() << "the window's size is not known statically";
   auto strides = array("strides"), dilations = array("dilations"),
        pads = array("pads");
   Exprs out = in;
@@ -369,7 +375,10 @@ FailureOr<Exprs> Inference::transposedWindow(ConvTransposeOp op,
                               "auto_pad and a symbolic size is not "
                               "supported yet";
   auto result = cast<RankedTensorType>(op.getType());
-  auto weight = cast<RankedTensorType>(op.getWeight().getType()).getShape();
+  auto weightType = dyn_cast<RankedTensorType>(op.getWeight().getType());
+  if (!weightType || !weightType.hasStaticShape())
+    return op->emitError() << "the window's size is not known statically";
+  auto weight = weightType.getShape();
   size_t spatial = in.size() - 2;
   Exprs out = in;
   out[1] = DimExpr(result.getDimSize(1));
@@ -619,11 +628,17 @@ FailureOr<Exprs> Inference::inferResult(Operation *op) {
                              ends = valuesOf(sl.getEnds()),
                              axes = valuesOf(sl.getAxes()),
                              steps = valuesOf(sl.getSteps());
-        if (!starts || !ends || !axes || !steps)
+        if (!starts || !ends || !axes || !steps ||
+            starts->size() != axes->size() || ends->size() != axes->size() ||
+            steps->size() != axes->size())
           return unsupported();
         Exprs out = in;
         for (size_t i = 0; i < axes->size(); ++i) {
-          int64_t axis = normalize(*(*axes)[i].constant(), in.size());
+          std::optional<int64_t> axisValue = (*axes)[i].constant();
+          int64_t rank = in.size();
+          if (!axisValue || *axisValue < -rank || *axisValue >= rank)
+            return unsupported();
+          int64_t axis = normalize(*axisValue, in.size());
           std::optional<int64_t> start = (*starts)[i].constant(),
                                  end = (*ends)[i].constant(),
                                  step = (*steps)[i].constant();
@@ -746,6 +761,10 @@ LogicalResult Inference::visit(Operation *op) {
     // Static sizes in, static sizes out (whatever the op).
     return success();
   }
+  for (Type t : op->getResultTypes())
+    if (!isa<RankedTensorType>(t))
+      return op->emitError() << "result has type " << t
+                             << "; symbolic shape inference needs a rank";
   if (auto shape = dyn_cast<ShapeOp>(op)) {
     Exprs in = *dimsOf(shape.getInput());
     int64_t rank = in.size();
@@ -763,14 +782,17 @@ LogicalResult Inference::visit(Operation *op) {
              gather && s.values.count(gather.getInput())) {
     std::optional<Exprs> data = valuesOf(gather.getInput()),
                          indices = valuesOf(gather.getIndices());
-    if (indices) {
-      Exprs picked;
-      for (const DimExpr &i : *indices) {
-        int64_t k = *i.constant();
-        picked.push_back((*data)[k < 0 ? k + data->size() : k]);
-      }
-      s.values[gather] = picked;
+    bool known = indices.has_value();
+    Exprs picked;
+    for (size_t j = 0; known && j < indices->size(); ++j) {
+      std::optional<int64_t> k = (*indices)[j].constant();
+      int64_t n = data->size();
+      known = k && *k >= -n && *k < n;
+      if (known)
+        picked.push_back((*data)[*k < 0 ? *k + n : *k]);
     }
+    if (known)
+      s.values[gather] = picked;
   } else if (auto concat = dyn_cast<ConcatOp>(op)) {
     Exprs joined;
     bool all = true;
