@@ -164,7 +164,10 @@ static LogicalResult expandResizeAxes(NodeContext &nc, Value x, Value &scales,
     return nc.error() << "Resize with axes needs a ranked input";
   int64_t rank = type.getRank();
   SmallVector<int64_t> axes;
-  for (int64_t a : *nc.getInts("axes")) {
+  // Held in a variable: a range-for over *getInts(...) would read the
+  // optional after it is destroyed (found by clang -Wdangling-gsl).
+  std::optional<SmallVector<int64_t>> axesAttr = nc.getInts("axes");
+  for (int64_t a : *axesAttr) {
     int64_t n = a < 0 ? a + rank : a;
     if (n < 0 || n >= rank)
       return nc.error() << "axis " << a << " is out of range for rank " << rank;
