@@ -438,6 +438,11 @@ int main(int argc, char **argv) {
                 "with 0 < MIN <= OPT <= MAX)\n";
       return 2;
     }
+    if (options.dimRanges.count(name.str()) ||
+        options.dimValues.count(name.str())) {
+      errs() << "ingotc: error: --dim " << name << " is given more than once\n";
+      return 2;
+    }
     if (range)
       options.dimRanges[name.str()] = {numbers[0], numbers[1],
                                        numbers.size() == 3 ? numbers[2]

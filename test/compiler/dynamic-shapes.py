@@ -34,6 +34,8 @@
 # BADRANGE: error: bad --dim 'batch=4:2' (expected NAME=VALUE with VALUE > 0, or NAME=MIN:MAX[:OPT] with 0 < MIN <= OPT <= MAX)
 # RUN: not ingotc %t/bert_layer.onnx --dim batch=1:8:9 --emit=mlir 2>&1 | FileCheck %s --check-prefix=BADOPT
 # BADOPT: error: bad --dim 'batch=1:8:9'
+# RUN: not ingotc %t/bert_layer.onnx --dim batch=4 --dim batch=1:8 --emit=mlir 2>&1 | FileCheck %s --check-prefix=TWICE
+# TWICE: error: --dim batch is given more than once
 # RUN: not ingotc %t/bert_layer.onnx --dim batch=1:8 --dim width=1:8 --emit=mlir 2>&1 | FileCheck %s --check-prefix=UNUSED
 # UNUSED: error: --dim width=1:8 names no dimension of the model's inputs
 # RUN: not ingotc %t/bert_layer.onnx --dim batch=1:8 --emit=mlir 2>&1 | FileCheck %s --check-prefix=NORANGE
