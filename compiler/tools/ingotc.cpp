@@ -428,6 +428,11 @@ int main(int argc, char **argv) {
       numbers.push_back(v);
     }
     bool range = numbers.size() == 2 || numbers.size() == 3;
+    if (range && numbers[1] > mlir::ingot::kMaxSymbolicDim) {
+      errs() << "ingotc: error: --dim " << name << ": a range ends at "
+             << mlir::ingot::kMaxSymbolicDim << " at most\n";
+      return 2;
+    }
     if (name.empty() || numbers.size() != fields.size() ||
         !(numbers.size() == 1 || range) ||
         (range && (numbers[0] > numbers[1] ||

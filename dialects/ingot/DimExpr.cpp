@@ -215,18 +215,26 @@ DimExpr DimExpr::substitute(unsigned id, const DimExpr &with) const {
 }
 
 int64_t DimExpr::evaluate(const std::vector<int64_t> &symbolValues) const {
+  // Checked arithmetic: a crafted range must not wrap around to a small
+  // size. Anything that overflows is INT64_MAX (kOverflow).
   int64_t sum = 0;
   for (const auto &[m, c] : terms) {
     int64_t term = c;
     for (const auto &[key, power] : m) {
       const Atom &atom = *atoms.at(key);
-      int64_t v = atom.isSymbol ? symbolValues.at(atom.symbol)
-                                : floorDivide(atom.lhs.evaluate(symbolValues),
-                                              atom.divisor);
+      int64_t v = symbolValues.at(atom.symbol);
+      if (!atom.isSymbol) {
+        v = atom.lhs.evaluate(symbolValues);
+        if (v == kOverflow)
+          return kOverflow;
+        v = floorDivide(v, atom.divisor);
+      }
       for (unsigned p = 0; p < power; ++p)
-        term *= v;
+        if (__builtin_mul_overflow(term, v, &term))
+          return kOverflow;
     }
-    sum += term;
+    if (__builtin_add_overflow(sum, term, &sum))
+      return kOverflow;
   }
   return sum;
 }

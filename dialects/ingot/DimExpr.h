@@ -57,8 +57,10 @@ public:
   /// The expression with symbol `id` replaced by `with`.
   DimExpr substitute(unsigned id, const DimExpr &with) const;
 
-  /// The value for the given symbol values (indexed by symbol number).
+  /// The value for the given symbol values (indexed by symbol number), or
+  /// kOverflow where a product or sum leaves int64_t.
   int64_t evaluate(const std::vector<int64_t> &symbolValues) const;
+  static constexpr int64_t kOverflow = INT64_MAX;
   /// Readable form with the symbols' names: "N * S * 12", "(W - 1) / 2 + 1".
   std::string str(const std::vector<std::string> &names) const;
 

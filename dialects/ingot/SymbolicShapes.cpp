@@ -75,11 +75,13 @@ LogicalResult Inference::declare(func::FuncOp func) {
   for (NamedAttribute entry : rangesAttr) {
     auto bounds = dyn_cast<DenseI64ArrayAttr>(entry.getValue());
     if (!bounds || bounds.size() != 3 || bounds[0] < 1 ||
-        bounds[0] > bounds[1] || bounds[2] < bounds[0] || bounds[2] > bounds[1])
+        bounds[0] > bounds[1] || bounds[2] < bounds[0] ||
+        bounds[2] > bounds[1] || bounds[1] > kMaxSymbolicDim)
       return func.emitError()
              << kDimRangesAttr << " entry '" << entry.getName().getValue()
              << "' must be array<i64: MIN, MAX, OPT> with 1 <= MIN <= OPT "
-                "<= MAX";
+                "<= MAX <= "
+             << kMaxSymbolicDim;
     ids[entry.getName().str()] = s.names.size();
     s.names.push_back(entry.getName().str());
     s.ranges.push_back({bounds[0], bounds[1], bounds[2]});
@@ -736,6 +738,10 @@ LogicalResult Inference::record(Operation *op, Value result, Exprs exprs) {
   }
   for (int64_t i = 0; i < type.getRank(); ++i) {
     auto [lo, hi] = bounds(exprs[i], s.ranges);
+    if (hi == DimExpr::kOverflow)
+      return op->emitError()
+             << "dimension " << i << " of the result, " << s.str(exprs[i])
+             << ", overflows 64 bits at the largest dims";
     if (lo < 1 && !exprs[i].isConstant())
       return op->emitError()
              << "dimension " << i << " of the result, " << s.str(exprs[i])

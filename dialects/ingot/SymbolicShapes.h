@@ -32,6 +32,9 @@ namespace mlir::ingot {
 
 /// The function attribute holding the symbolic dims and their ranges.
 inline constexpr llvm::StringLiteral kDimRangesAttr = "ingot.dim_ranges";
+/// The largest MAX of a range (2^31 - 1): sizes are products of a few dims
+/// and must stay far from int64_t's limit.
+inline constexpr int64_t kMaxSymbolicDim = (int64_t(1) << 31) - 1;
 
 struct SymbolicShapes {
   /// The symbolic dims, by symbol number.

@@ -34,6 +34,11 @@
 # BADRANGE: error: bad --dim 'batch=4:2' (expected NAME=VALUE with VALUE > 0, or NAME=MIN:MAX[:OPT] with 0 < MIN <= OPT <= MAX)
 # RUN: not ingotc %t/bert_layer.onnx --dim batch=1:8:9 --emit=mlir 2>&1 | FileCheck %s --check-prefix=BADOPT
 # BADOPT: error: bad --dim 'batch=1:8:9'
+# RUN: not ingotc %t/bert_layer.onnx --dim batch=1:4611686018427387904 --emit=mlir 2>&1 | FileCheck %s --check-prefix=HUGE
+# HUGE: error: --dim batch: a range ends at 2147483647 at most
+# Sizes are evaluated with overflow checks: three dims at 2^31 - 1 overflow.
+# RUN: not ingotc %t/product.onnx --dim a=1:2147483647 --dim b=1:2147483647 --dim c=1:2147483647 --emit=mlir 2>&1 | FileCheck %s --check-prefix=OVERFLOW
+# OVERFLOW: error: node 'Reshape#0': dimension 0 of the result, a * b * c, overflows 64 bits at the largest dims
 # RUN: not ingotc %t/bert_layer.onnx --dim batch=4 --dim batch=1:8 --emit=mlir 2>&1 | FileCheck %s --check-prefix=TWICE
 # TWICE: error: --dim batch is given more than once
 # RUN: not ingotc %t/bert_layer.onnx --dim batch=1:8 --dim width=1:8 --emit=mlir 2>&1 | FileCheck %s --check-prefix=UNUSED
@@ -116,3 +121,10 @@ graph = helper.make_graph(
     [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
     [const("s", np.array([4, 6], np.int64))])
 save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), out, "fixed_reshape.onnx")
+
+graph = helper.make_graph(
+    [helper.make_node("Reshape", ["x", "flat"], ["y"])], "product",
+    [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["a", "b", "c"])],
+    [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+    [const("flat", np.array([-1], np.int64))])
+save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), out, "product.onnx")
