@@ -368,8 +368,12 @@ LogicalResult GraphImporter::createFunction() {
       return emitError(fileLoc)
              << "--dim " << name << "=" << range[0] << ":" << range[1]
              << " names no dimension of the model's inputs";
-    ranges.push_back(builder.getNamedAttr(
-        name, builder.getDenseI64ArrayAttr({range[0], range[1], range[2]})));
+    SmallVector<int64_t> entry = {range[0], range[1], range[2]};
+    auto multiple = options.dimMultiples.find(name);
+    if (multiple != options.dimMultiples.end() && multiple->second > 1)
+      entry.push_back(multiple->second);
+    ranges.push_back(
+        builder.getNamedAttr(name, builder.getDenseI64ArrayAttr(entry)));
   }
 
   builder.setInsertionPointToEnd(module->getBody());

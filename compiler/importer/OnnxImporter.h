@@ -24,6 +24,9 @@ struct ImportOptions {
   /// Ranges of symbolic dimensions that stay symbolic, by name: MIN, MAX,
   /// OPT. They become the function's `ingot.dim_ranges`.
   std::map<std::string, std::array<int64_t, 3>> dimRanges;
+  /// Ranging dims whose sizes are multiples of a number (image sides that a
+  /// network divides by 32), by name.
+  std::map<std::string, int64_t> dimMultiples;
   /// Name of the generated function.
   std::string functionName = "main";
 };

@@ -145,6 +145,11 @@ cl::list<std::string>
                          "in --input-shape) to a size, batch=1, or give it a "
                          "range, batch=1:32 (MIN:MAX[:OPT]; repeatable)"),
                 cl::value_desc("NAME=VALUE|MIN:MAX[:OPT]"), cl::cat(category));
+cl::list<std::string> dimMultiples(
+    "dim-multiple",
+    cl::desc("Declare that a ranging dimension's sizes are multiples of K, "
+             "e.g. H=32 with --dim H=320:1280 (repeatable)"),
+    cl::value_desc("NAME=K"), cl::cat(category));
 cl::opt<bool> printWeights("print-weights",
                            cl::desc("Print weight blobs in full (elided by "
                                     "default)"),
@@ -454,6 +459,29 @@ int main(int argc, char **argv) {
                                                            : numbers[1]};
     else
       options.dimValues[name.str()] = numbers[0];
+  }
+  for (const std::string &spec : dimMultiples) {
+    auto [name, value] = StringRef(spec).split('=');
+    int64_t k;
+    auto range = options.dimRanges.find(name.str());
+    if (name.empty() || !parseInt(value, k) || k < 1) {
+      errs() << "ingotc: error: bad --dim-multiple '" << spec
+             << "' (expected NAME=K with K > 0)\n";
+      return 2;
+    }
+    if (range == options.dimRanges.end()) {
+      errs() << "ingotc: error: --dim-multiple " << name
+             << " needs a range (--dim " << name << "=MIN:MAX)\n";
+      return 2;
+    }
+    auto [min, max, opt] = range->second;
+    if (min % k || max % k || opt % k) {
+      errs() << "ingotc: error: --dim-multiple " << spec << ": the range "
+             << min << ":" << max << ":" << opt << " must be multiples of " << k
+             << "\n";
+      return 2;
+    }
+    options.dimMultiples[name.str()] = k;
   }
 
   DialectRegistry registry;

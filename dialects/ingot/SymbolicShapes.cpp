@@ -71,20 +71,25 @@ LogicalResult Inference::declare(func::FuncOp func) {
   auto rangesAttr = func->getAttrOfType<DictionaryAttr>(kDimRangesAttr);
   if (!rangesAttr)
     return success();
-  std::map<std::string, unsigned> ids;
+  // A dim declared a multiple of K is K times a symbol of its own, named
+  // "H/32": sizes then divide exactly ((H + 31) / 32 is H/32).
+  std::map<std::string, std::pair<unsigned, int64_t>> ids;
   for (NamedAttribute entry : rangesAttr) {
     auto bounds = dyn_cast<DenseI64ArrayAttr>(entry.getValue());
-    if (!bounds || bounds.size() != 3 || bounds[0] < 1 ||
-        bounds[0] > bounds[1] || bounds[2] < bounds[0] ||
-        bounds[2] > bounds[1] || bounds[1] > kMaxSymbolicDim)
+    int64_t k = bounds && bounds.size() == 4 ? bounds[3] : 1;
+    if (!bounds || (bounds.size() != 3 && bounds.size() != 4) ||
+        bounds[0] < 1 || bounds[0] > bounds[1] || bounds[2] < bounds[0] ||
+        bounds[2] > bounds[1] || bounds[1] > kMaxSymbolicDim || k < 1 ||
+        bounds[0] % k || bounds[1] % k || bounds[2] % k)
       return func.emitError()
              << kDimRangesAttr << " entry '" << entry.getName().getValue()
-             << "' must be array<i64: MIN, MAX, OPT> with 1 <= MIN <= OPT "
-                "<= MAX <= "
-             << kMaxSymbolicDim;
-    ids[entry.getName().str()] = s.names.size();
-    s.names.push_back(entry.getName().str());
-    s.ranges.push_back({bounds[0], bounds[1], bounds[2]});
+             << "' must be array<i64: MIN, MAX, OPT[, MULTIPLE]> with 1 <= "
+                "MIN <= OPT <= MAX <= "
+             << kMaxSymbolicDim << ", each a multiple of MULTIPLE";
+    std::string name = entry.getName().str();
+    ids[name] = {static_cast<unsigned>(s.names.size()), k};
+    s.names.push_back(k > 1 ? name + "/" + std::to_string(k) : name);
+    s.ranges.push_back({bounds[0] / k, bounds[1] / k, bounds[2] / k});
   }
   for (BlockArgument arg : func.getArguments()) {
     auto type = dyn_cast<RankedTensorType>(arg.getType());
@@ -113,7 +118,8 @@ LogicalResult Inference::declare(func::FuncOp func) {
                        ? " (its name is '" + param.str() + "')"
                        : std::string())
                << "; give it one (ingotc --dim NAME=MIN:MAX) or a size";
-      exprs.push_back(DimExpr::symbol(id->second));
+      exprs.push_back(DimExpr(id->second.second) *
+                      DimExpr::symbol(id->second.first));
     }
     s.dims[arg] = exprs;
   }

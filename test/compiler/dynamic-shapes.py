@@ -39,6 +39,13 @@
 # Sizes are evaluated with overflow checks: three dims at 2^31 - 1 overflow.
 # RUN: not ingotc %t/product.onnx --dim a=1:2147483647 --dim b=1:2147483647 --dim c=1:2147483647 --emit=mlir 2>&1 | FileCheck %s --check-prefix=OVERFLOW
 # OVERFLOW: error: node 'Reshape#0': dimension 0 of the result, a * b * c, overflows 64 bits at the largest dims
+# RUN: not ingotc %t/bert_layer.onnx --dim batch=1:8 --dim sequence=16:500 --dim-multiple sequence=16 --emit=mlir 2>&1 | FileCheck %s --check-prefix=MULTIPLE
+# MULTIPLE: error: --dim-multiple sequence=16: the range 16:500:500 must be multiples of 16
+# RUN: not ingotc %t/bert_layer.onnx --dim batch=1:8 --dim-multiple sequence=16 --emit=mlir 2>&1 | FileCheck %s --check-prefix=MULTIPLENORANGE
+# MULTIPLENORANGE: error: --dim-multiple sequence needs a range (--dim sequence=MIN:MAX)
+# A sequence in steps of 16: the scores are [batch, 4, 16 * sequence/16, 16 * sequence/16].
+# RUN: ingotc %t/bert_layer.onnx --dim batch=1:8 --dim sequence=16:512 --dim-multiple sequence=16 --emit=mlir | FileCheck %s --check-prefix=STEP16
+# STEP16: ingot.softmax {{.*}}ingot.sizes = "[batch, 4, 16 * sequence/16, 16 * sequence/16]"
 # RUN: not ingotc %t/bert_layer.onnx --dim batch=4 --dim batch=1:8 --emit=mlir 2>&1 | FileCheck %s --check-prefix=TWICE
 # TWICE: error: --dim batch is given more than once
 # RUN: not ingotc %t/bert_layer.onnx --dim batch=1:8 --dim width=1:8 --emit=mlir 2>&1 | FileCheck %s --check-prefix=UNUSED
