@@ -183,6 +183,12 @@ def build_resnet50(rng, bn_stats="calibrated"):
 
 SEQ, HIDDEN, HEADS, FFN, LAYERS, VOCAB, MAX_POS = 128, 768, 12, 3072, 12, 30522, 512
 HEAD = HIDDEN // HEADS
+# --dynamic-axes: BERT as the exporter writes it with dynamic_axes for batch
+# and sequence: inputs [batch, sequence], reshape targets with 0 for the
+# dims they keep, position ids sliced to the sequence length read with
+# Shape, token types a ConstantOfShape of the ids' shape. Bound to one
+# shape (ingotc --input-shape or --dim), it compiles as the fixed form does.
+DYNAMIC_AXES = False
 
 
 def linear(g, x, cin, cout, prefix):
@@ -209,7 +215,8 @@ def gelu_erf(g, x, prefix):
 
 
 def attention(g, x, mask_bias, prefix):
-    heads_shape = g.shared_const("heads_shape", np.array([1, SEQ, HEADS, HEAD], np.int64))
+    heads_shape = g.shared_const("heads_shape", np.array(
+        [0, 0, HEADS, HEAD] if DYNAMIC_AXES else [1, SEQ, HEADS, HEAD], np.int64))
 
     def split_heads(t, perm):  # [1, S, 768] -> [1, 12, S, 64] (or K^T: [1, 12, 64, S])
         return g.op("Transpose", [g.op("Reshape", [t, heads_shape])], perm=perm)
@@ -223,7 +230,8 @@ def attention(g, x, mask_bias, prefix):
     scores = g.op("Add", [scores, mask_bias], prefix + ".masked")
     probs = g.op("Softmax", [scores], prefix + ".probs", axis=-1)
     ctx = g.op("Transpose", [g.op("MatMul", [probs, v], prefix + ".context")], perm=[0, 2, 1, 3])
-    hidden_shape = g.shared_const("hidden_shape", np.array([1, SEQ, HIDDEN], np.int64))
+    hidden_shape = g.shared_const("hidden_shape", np.array(
+        [0, 0, HIDDEN] if DYNAMIC_AXES else [1, SEQ, HIDDEN], np.int64))
     ctx = g.op("Reshape", [ctx, hidden_shape])
     return linear(g, ctx, HIDDEN, HIDDEN, prefix + ".output.dense")
 
@@ -237,9 +245,23 @@ def build_bert_base(rng, bn_stats=None):
                   rng.normal(0, 0.02, (MAX_POS, HIDDEN)).astype(f32))
     typ = g.const("embeddings.token_type_embeddings.weight",
                   rng.normal(0, 0.02, (2, HIDDEN)).astype(f32))
-    # Position ids and token types are constants (buffers) in the export.
-    pos_ids = g.const("position_ids", np.arange(SEQ, dtype=np.int64)[None])
-    type_ids = g.const("token_type_ids", np.zeros((1, SEQ), np.int64))
+    # Position ids and token types are constants (buffers) in the export,
+    # cut to the input's sequence length with dynamic axes.
+    if DYNAMIC_AXES:
+        ids_shape = g.op("Shape", ["input_ids"], "ids_shape")
+        seq_len = g.op("Gather", [ids_shape, g.const("seq_axis", np.array(1, np.int64))],
+                       "seq_len", axis=0)
+        seq_1d = g.op("Unsqueeze", [seq_len, g.const("unsqueeze_axes", np.array([0], np.int64))],
+                      "seq_len_1d")
+        table = g.const("position_ids", np.arange(MAX_POS, dtype=np.int64)[None])
+        zero = g.const("slice_start", np.array([0], np.int64))
+        pos_ids = g.op("Slice", [table, zero, seq_1d, g.const("slice_axes", np.array([1], np.int64))],
+                       "position_ids_sliced")
+        type_ids = g.op("ConstantOfShape", [ids_shape], "token_type_ids",
+                        value=helper.make_tensor("zero", TensorProto.INT64, [1], [0]))
+    else:
+        pos_ids = g.const("position_ids", np.arange(SEQ, dtype=np.int64)[None])
+        type_ids = g.const("token_type_ids", np.zeros((1, SEQ), np.int64))
     h = g.op("Add", [g.op("Gather", [word, "input_ids"], "word_emb"),
                      g.op("Gather", [pos, pos_ids], "pos_emb")])
     h = g.op("Add", [h, g.op("Gather", [typ, type_ids], "type_emb")], "embeddings")
@@ -269,11 +291,12 @@ def build_bert_base(rng, bn_stats=None):
     pooled = g.op("Gemm", [cls, w, b], "pooler.dense", transB=1)
     g.nodes.append(helper.make_node("Tanh", [pooled], ["pooler_output"], name="pooler.tanh"))
 
+    batch, seq = ("batch", "sequence") if DYNAMIC_AXES else (1, SEQ)
     model = g.model("bert_base", [
-        helper.make_tensor_value_info("input_ids", TensorProto.INT64, [1, SEQ]),
-        helper.make_tensor_value_info("attention_mask", TensorProto.INT64, [1, SEQ])], [
-        helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT, [1, SEQ, HIDDEN]),
-        helper.make_tensor_value_info("pooler_output", TensorProto.FLOAT, [1, HIDDEN])])
+        helper.make_tensor_value_info("input_ids", TensorProto.INT64, [batch, seq]),
+        helper.make_tensor_value_info("attention_mask", TensorProto.INT64, [batch, seq])], [
+        helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT, [batch, seq, HIDDEN]),
+        helper.make_tensor_value_info("pooler_output", TensorProto.FLOAT, [batch, HIDDEN])])
     # Random tokens; the last 16 positions are padding (mask 0), so the
     # additive mask is exercised.
     mask = np.ones((1, SEQ), np.int64)
@@ -376,9 +399,14 @@ def main():
     parser.add_argument("--bn-stats", choices=("calibrated", "random"), default="calibrated",
                         help="ResNet-50's BN running statistics: measured on random images "
                              "(default) or drawn at random (mean N(0, 0.1), var U(0.5, 1.5))")
+    parser.add_argument("--dynamic-axes", action="store_true",
+                        help="BERT with dynamic batch and sequence axes, as the exporter "
+                             "writes it with dynamic_axes (the inputs are still 1 x 128)")
     parser.add_argument("--check-ingot", action="store_true",
                         help="also compare Ingot FP32 with onnxruntime (bench/precision_report.py)")
     args = parser.parse_args()
+    global DYNAMIC_AXES
+    DYNAMIC_AXES = args.dynamic_axes
     import onnxruntime as ort
 
     for name in args.models.split(","):
