@@ -183,11 +183,12 @@ def build_resnet50(rng, bn_stats="calibrated"):
 
 SEQ, HIDDEN, HEADS, FFN, LAYERS, VOCAB, MAX_POS = 128, 768, 12, 3072, 12, 30522, 512
 HEAD = HIDDEN // HEADS
-# --dynamic-axes: BERT as the exporter writes it with dynamic_axes for batch
-# and sequence: inputs [batch, sequence], reshape targets with 0 for the
-# dims they keep, position ids sliced to the sequence length read with
-# Shape, token types a ConstantOfShape of the ids' shape. Bound to one
-# shape (ingotc --input-shape or --dim), it compiles as the fixed form does.
+# --dynamic-axes: BERT and GPT-2 as the exporter writes them with
+# dynamic_axes for batch and sequence: inputs [batch, sequence], reshape
+# targets with 0 for the dims they keep, position ids (and GPT-2's causal
+# bias) sliced to the sequence length read with Shape, BERT's token types a
+# ConstantOfShape of the ids' shape. Bound to one shape (ingotc
+# --input-shape or --dim), they compile as the fixed forms do.
 DYNAMIC_AXES = False
 
 
@@ -342,13 +343,31 @@ def build_gpt2(rng, bn_stats=None, cfg=None):
         one = g.op("Add", [t, g.shared_const("one", f32(1))])
         return g.op("Mul", [g.op("Mul", [x, g.shared_const("half", f32(0.5))]), one], prefix)
 
-    heads_shape = g.shared_const("heads_shape", np.array([1, seq, heads, head], np.int64))
-    hidden_shape = g.shared_const("hidden_shape", np.array([1, seq, hidden], np.int64))
-    causal = g.shared_const("causal_bias", np.tril(np.ones((seq, seq), np.bool_))[None, None])
+    positions = c["positions"]
+    heads_shape = g.shared_const("heads_shape", np.array(
+        [0, 0, heads, head] if DYNAMIC_AXES else [1, seq, heads, head], np.int64))
+    hidden_shape = g.shared_const("hidden_shape", np.array(
+        [0, 0, hidden] if DYNAMIC_AXES else [1, seq, hidden], np.int64))
+    if DYNAMIC_AXES:
+        # The exporter's form: the causal bias buffer and the position ids
+        # cut to the sequence length, read with Shape.
+        seq_len = g.op("Gather", [g.op("Shape", ["input_ids"], "ids_shape"),
+                                  g.const("seq_axis", np.array(1, np.int64))], "seq_len", axis=0)
+        seq_1d = g.op("Unsqueeze", [seq_len, g.const("unsqueeze_axes", np.array([0], np.int64))],
+                      "seq_len_1d")
+        bias = g.const("causal_bias", np.tril(np.ones((positions, positions), np.bool_))[None, None])
+        causal = g.op("Slice", [bias, g.const("bias_starts", np.array([0, 0], np.int64)),
+                                g.op("Concat", [seq_1d, seq_1d], "bias_ends", axis=0),
+                                g.const("bias_axes", np.array([2, 3], np.int64))], "causal_sliced")
+        pos = g.op("Slice", [g.const("position_ids", np.arange(positions, dtype=np.int64)[None]),
+                             g.const("pos_start", np.array([0], np.int64)), seq_1d,
+                             g.const("pos_axes", np.array([1], np.int64))], "position_ids_sliced")
+    else:
+        causal = g.shared_const("causal_bias", np.tril(np.ones((seq, seq), np.bool_))[None, None])
+        pos = g.const("position_ids", np.arange(seq, dtype=np.int64)[None])
     mask_value = g.shared_const("mask_value", f32(np.finfo(np.float32).min))
     wte = g.const("wte.weight", rng.normal(0, 0.02, (c["vocab"], hidden)).astype(f32))
-    wpe = g.const("wpe.weight", rng.normal(0, 0.01, (c["positions"], hidden)).astype(f32))
-    pos = g.const("position_ids", np.arange(seq, dtype=np.int64)[None])
+    wpe = g.const("wpe.weight", rng.normal(0, 0.01, (positions, hidden)).astype(f32))
     h = g.op("Add", [g.op("Gather", [wte, "input_ids"], "wte"),
                      g.op("Gather", [wpe, pos], "wpe")], "embeddings")
     for i in range(layers):
@@ -373,9 +392,10 @@ def build_gpt2(rng, bn_stats=None, cfg=None):
         h = g.op("Add", [m, h], p + ".residual2")
     h = ln(h, "ln_f")
     g.nodes.append(helper.make_node("Identity", [h], ["last_hidden_state"], name="last_hidden"))
+    dims = ["batch", "sequence"] if DYNAMIC_AXES else [1, seq]
     model = g.model("gpt2", [
-        helper.make_tensor_value_info("input_ids", TensorProto.INT64, [1, seq])], [
-        helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT, [1, seq, hidden])])
+        helper.make_tensor_value_info("input_ids", TensorProto.INT64, dims)], [
+        helper.make_tensor_value_info("last_hidden_state", TensorProto.FLOAT, dims + [hidden])])
     feeds = {"input_ids": rng.integers(0, c["vocab"], (1, seq)).astype(np.int64)}
     return model, feeds
 
@@ -400,8 +420,9 @@ def main():
                         help="ResNet-50's BN running statistics: measured on random images "
                              "(default) or drawn at random (mean N(0, 0.1), var U(0.5, 1.5))")
     parser.add_argument("--dynamic-axes", action="store_true",
-                        help="BERT with dynamic batch and sequence axes, as the exporter "
-                             "writes it with dynamic_axes (the inputs are still 1 x 128)")
+                        help="BERT and GPT-2 with dynamic batch and sequence axes, as the "
+                             "exporter writes them with dynamic_axes (the sample inputs are "
+                             "still 1 x 128)")
     parser.add_argument("--check-ingot", action="store_true",
                         help="also compare Ingot FP32 with onnxruntime (bench/precision_report.py)")
     args = parser.parse_args()
