@@ -1,17 +1,14 @@
 //===- SymbolicShapes.cpp - Symbolic dimensions through a function --------===//
 #include "dialects/ingot/SymbolicShapes.h"
-#include "dialects/ingot/IngotOps.h"
-#include "dialects/ingot/OpClasses.h"
+#include "dialects/ingot/SymbolicInference.h"
 
 #include "mlir/IR/Matchers.h"
-#include "llvm/ADT/TypeSwitch.h"
 
-#include <numeric>
+#include <algorithm>
 
 using namespace mlir;
 using namespace mlir::ingot;
-
-using Exprs = SmallVector<DimExpr>;
+using namespace mlir::ingot::detail;
 
 std::string SymbolicShapes::str(ArrayRef<DimExpr> list) const {
   std::string s = "[";
@@ -24,50 +21,7 @@ bool mlir::ingot::hasSymbolicDims(func::FuncOp func) {
   return static_cast<bool>(func->getAttrOfType<DictionaryAttr>(kDimRangesAttr));
 }
 
-namespace {
-/// One walk over the function, in program order.
-class Inference {
-public:
-  explicit Inference(SymbolicShapes &s) : s(s) {}
-
-  LogicalResult declare(func::FuncOp func);
-  LogicalResult visit(Operation *op);
-
-private:
-  /// The sizes of `v`: inferred, or the static sizes of its type.
-  std::optional<Exprs> dimsOf(Value v);
-  /// The contents of an integer tensor of a shape computation: inferred, or
-  /// a small constant's.
-  std::optional<Exprs> valuesOf(Value v);
-  /// Numpy broadcasting of `shapes`; unequal symbolic sizes are unified
-  /// (M == N) where both are single dims, otherwise an error.
-  FailureOr<Exprs> broadcast(Operation *op, ArrayRef<Exprs> shapes);
-  LogicalResult unify(Operation *op, unsigned from, unsigned into);
-  FailureOr<Exprs> inferResult(Operation *op);
-  FailureOr<Exprs> reshape(Operation *op, const Exprs &in, const Exprs &target,
-                           bool allowZero);
-  FailureOr<Exprs> window(Operation *op, const Exprs &in);
-  FailureOr<Exprs> transposedWindow(ConvTransposeOp op, const Exprs &in);
-  /// Contents of an elementwise integer op on shape values (Add, Mul, ...).
-  std::optional<Exprs> valueArithmetic(Operation *op);
-  /// Checks the inferred sizes against the result's type and the ranges.
-  LogicalResult record(Operation *op, Value result, Exprs exprs);
-  /// Whether a and b are equal with every dim at its MIN, its MAX, and its
-  /// OPT.
-  bool agreeAtEnds(const DimExpr &a, const DimExpr &b) const;
-  /// `exprs` with the dims unified so far replaced by their survivors.
-  Exprs canonical(Exprs exprs) const;
-
-  SymbolicShapes &s;
-  std::vector<std::pair<unsigned, unsigned>> renames; // (from, into)
-};
-} // namespace
-
-static int64_t normalize(int64_t axis, size_t rank) {
-  return axis < 0 ? axis + static_cast<int64_t>(rank) : axis;
-}
-
-LogicalResult Inference::declare(func::FuncOp func) {
+LogicalResult SymbolicInference::declare(func::FuncOp func) {
   auto rangesAttr = func->getAttrOfType<DictionaryAttr>(kDimRangesAttr);
   if (!rangesAttr)
     return success();
@@ -126,7 +80,7 @@ LogicalResult Inference::declare(func::FuncOp func) {
   return success();
 }
 
-std::optional<Exprs> Inference::dimsOf(Value v) {
+std::optional<Exprs> SymbolicInference::dimsOf(Value v) {
   auto it = s.dims.find(v);
   if (it != s.dims.end())
     return it->second;
@@ -139,7 +93,7 @@ std::optional<Exprs> Inference::dimsOf(Value v) {
   return out;
 }
 
-std::optional<Exprs> Inference::valuesOf(Value v) {
+std::optional<Exprs> SymbolicInference::valuesOf(Value v) {
   auto it = s.values.find(v);
   if (it != s.values.end())
     return it->second;
@@ -153,7 +107,8 @@ std::optional<Exprs> Inference::valuesOf(Value v) {
   return out;
 }
 
-LogicalResult Inference::unify(Operation *op, unsigned from, unsigned into) {
+LogicalResult SymbolicInference::unify(Operation *op, unsigned from,
+                                       unsigned into) {
   DimRange &a = s.ranges[into];
   const DimRange &b = s.ranges[from];
   DimRange merged{std::max(a.min, b.min), std::min(a.max, b.max),
@@ -176,7 +131,7 @@ LogicalResult Inference::unify(Operation *op, unsigned from, unsigned into) {
   return success();
 }
 
-bool Inference::agreeAtEnds(const DimExpr &a, const DimExpr &b) const {
+bool SymbolicInference::agreeAtEnds(const DimExpr &a, const DimExpr &b) const {
   for (auto pick : {&DimRange::min, &DimRange::max, &DimRange::opt}) {
     std::vector<int64_t> values;
     for (const DimRange &r : s.ranges)
@@ -187,14 +142,15 @@ bool Inference::agreeAtEnds(const DimExpr &a, const DimExpr &b) const {
   return true;
 }
 
-Exprs Inference::canonical(Exprs exprs) const {
+Exprs SymbolicInference::canonical(Exprs exprs) const {
   for (DimExpr &e : exprs)
     for (auto [from, into] : renames)
       e = e.substitute(from, DimExpr::symbol(into));
   return exprs;
 }
 
-FailureOr<Exprs> Inference::broadcast(Operation *op, ArrayRef<Exprs> sources) {
+FailureOr<Exprs> SymbolicInference::broadcast(Operation *op,
+                                              ArrayRef<Exprs> sources) {
   SmallVector<Exprs> shapes;
   for (const Exprs &shape : sources)
     shapes.push_back(canonical(shape));
@@ -239,489 +195,8 @@ FailureOr<Exprs> Inference::broadcast(Operation *op, ArrayRef<Exprs> sources) {
   return canonical(out);
 }
 
-FailureOr<Exprs> Inference::reshape(Operation *op, const Exprs &in,
-                                    const Exprs &target, bool allowZero) {
-  Exprs out;
-  int inferred = -1;
-  DimExpr known(1), total(1);
-  for (const DimExpr &d : in)
-    total = total * d;
-  for (size_t i = 0; i < target.size(); ++i) {
-    std::optional<int64_t> c = target[i].constant();
-    if (c && *c == -1) {
-      if (inferred >= 0)
-        return op->emitError()
-               << "reshape target " << s.str(target) << " has more than one -1";
-      inferred = i;
-      out.push_back(DimExpr(0));
-      continue;
-    }
-    DimExpr d = target[i];
-    if (c && *c == 0 && !allowZero) {
-      if (i >= in.size())
-        return op->emitError()
-               << "reshape target " << s.str(target) << " copies dimension "
-               << i << " that the input lacks";
-      d = in[i];
-    }
-    out.push_back(d);
-    known = known * d;
-  }
-  if (inferred >= 0) {
-    std::optional<DimExpr> q = total.divideExactly(known);
-    if (!q) {
-      // A constant divisor that divides every term but the constant one:
-      // W * 8 / 32 needs W % 4 == 0.
-      std::optional<int64_t> k = known.constant();
-      if (!k || *k <= 0)
-        return op->emitError()
-               << "cannot infer the -1 of reshape target " << s.str(target)
-               << " for input " << s.str(in) << " symbolically";
-      q = total.floorDiv(*k);
-      int64_t g = std::gcd(total.coefficientGcd(), *k);
-      s.constraints.push_back(s.str(*total.divideExactly(DimExpr(g))) + " % " +
-                              std::to_string(*k / g) + " == 0");
-    }
-    out[inferred] = *q;
-  } else {
-    DimExpr product(1);
-    for (const DimExpr &d : out)
-      product = product * d;
-    if (product != total)
-      return op->emitError()
-             << "reshape of " << s.str(in) << " to " << s.str(out)
-             << " changes the element count for some values of the "
-                "symbolic dims";
-  }
-  return out;
-}
-
-FailureOr<Exprs> Inference::window(Operation *op, const Exprs &in) {
-  // ONNX Conv/Pool output sizes with a symbolic spatial size; ceil_mode and
-  // SAME padding use their own formulas.
-  auto conv = dyn_cast<ConvOp>(op);
-  auto maxPool = dyn_cast<MaxPoolOp>(op);
-  auto avgPool = dyn_cast<AveragePoolOp>(op);
-  auto transposed = dyn_cast<ConvTransposeOp>(op);
-  if (transposed)
-    return transposedWindow(transposed, in);
-  if (!conv && !maxPool && !avgPool)
-    return op->emitError() << "'" << op->getName()
-                           << "' does not support symbolic sizes yet";
-  bool channelsLast = conv      ? conv.getChannelsLast()
-                      : maxPool ? maxPool.getChannelsLast()
-                                : avgPool.getChannelsLast();
-  bool ceilMode = maxPool   ? maxPool.getCeilMode()
-                  : avgPool ? avgPool.getCeilMode()
-                            : false;
-  StringRef autoPad = op->getAttrOfType<StringAttr>("auto_pad")
-                          ? op->getAttrOfType<StringAttr>("auto_pad").getValue()
-                          : "NOTSET";
-  auto array = [&](StringRef name) -> std::optional<ArrayRef<int64_t>> {
-    if (auto a = op->getAttrOfType<DenseI64ArrayAttr>(name))
-      return a.asArrayRef();
-    return std::nullopt;
-  };
-  size_t spatial = in.size() - 2, first = channelsLast ? 1 : 2;
-  auto kernelShape = array("kernel_shape");
-  SmallVector<int64_t> kernel;
-  if (kernelShape) {
-    kernel.assign(kernelShape->begin(), kernelShape->end());
-  } else if (auto weight =
-                 conv ? dyn_cast<RankedTensorType>(conv.getWeight().getType())
-                      : RankedTensorType();
-             weight && weight.hasStaticShape()) {
-    auto w = weight.getShape();
-    kernel.assign(w.begin() + (channelsLast ? 1 : 2),
-                  w.begin() + (channelsLast ? 1 : 2) + spatial);
-  }
-  if (kernel.size() != spatial)
-    return op->emitError() << "the window's size is not known statically";
-  auto strides = array("strides"), dilations = array("dilations"),
-       pads = array("pads");
-  Exprs out = in;
-  Type resultType = op->getResult(0).getType();
-  auto result = cast<RankedTensorType>(resultType);
-  out[channelsLast ? in.size() - 1 : 1] =
-      DimExpr(result.getDimSize(channelsLast ? in.size() - 1 : 1));
-  for (size_t i = 0; i < spatial; ++i) {
-    const DimExpr &x = in[first + i];
-    if (x.isConstant()) {
-      out[first + i] = DimExpr(result.getDimSize(first + i));
-      continue;
-    }
-    int64_t stride = strides ? (*strides)[i] : 1;
-    int64_t dilation = dilations ? (*dilations)[i] : 1;
-    int64_t effective = dilation * (kernel[i] - 1) + 1;
-    if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
-      out[first + i] = x.ceilDiv(stride);
-      continue;
-    }
-    if (ceilMode)
-      return op->emitError() << "ceil_mode with a symbolic spatial size is "
-                                "not supported yet";
-    int64_t padding =
-        autoPad == "VALID" || !pads ? 0 : (*pads)[i] + (*pads)[spatial + i];
-    DimExpr span = x + DimExpr(padding - effective);
-    auto [lo, hi] = bounds(span, s.ranges);
-    if (lo < 0)
-      return op->emitError()
-             << "the window of size " << effective << " does not fit spatial "
-             << "dimension " << i << " of size " << s.str(x) << " (padded by "
-             << padding << ") at its smallest";
-    out[first + i] = span.floorDiv(stride) + DimExpr(1);
-  }
-  return out;
-}
-
-FailureOr<Exprs> Inference::transposedWindow(ConvTransposeOp op,
-                                             const Exprs &in) {
-  // ONNX: stride * (in - 1) + output_padding + dilation * (k - 1) + 1 -
-  // pads, channels first.
-  if (op.getOutputShape() || op.getAutoPad() != "NOTSET")
-    return op->emitError() << "transposed convolution with output_shape or "
-                              "auto_pad and a symbolic size is not "
-                              "supported yet";
-  auto result = cast<RankedTensorType>(op.getType());
-  auto weightType = dyn_cast<RankedTensorType>(op.getWeight().getType());
-  if (!weightType || !weightType.hasStaticShape())
-    return op->emitError() << "the window's size is not known statically";
-  auto weight = weightType.getShape();
-  size_t spatial = in.size() - 2;
-  Exprs out = in;
-  out[1] = DimExpr(result.getDimSize(1));
-  for (size_t i = 0; i < spatial; ++i) {
-    if (in[2 + i].isConstant()) {
-      out[2 + i] = DimExpr(result.getDimSize(2 + i));
-      continue;
-    }
-    auto at = [&](std::optional<ArrayRef<int64_t>> a, size_t k, int64_t def) {
-      return a ? (*a)[k] : def;
-    };
-    int64_t stride = at(op.getStrides(), i, 1),
-            dilation = at(op.getDilations(), i, 1),
-            kernel = at(op.getKernelShape(), i, weight[2 + i]),
-            extra = at(op.getOutputPadding(), i, 0),
-            pads = at(op.getPads(), i, 0) + at(op.getPads(), spatial + i, 0);
-    out[2 + i] = DimExpr(stride) * (in[2 + i] - DimExpr(1)) +
-                 DimExpr(extra + dilation * (kernel - 1) + 1 - pads);
-  }
-  return out;
-}
-
-std::optional<Exprs> Inference::valueArithmetic(Operation *op) {
-  if (!isa<AddOp, SubOp, MulOp, DivOp, CastOp, IdentityOp>(op))
-    return std::nullopt;
-  auto resultType = dyn_cast<RankedTensorType>(op->getResult(0).getType());
-  if (!resultType || !resultType.getElementType().isInteger() ||
-      resultType.getRank() > 1)
-    return std::nullopt;
-  SmallVector<Exprs> operands;
-  bool symbolic = false;
-  for (Value v : op->getOperands()) {
-    std::optional<Exprs> x = valuesOf(v);
-    if (!x)
-      return std::nullopt;
-    symbolic |= s.values.count(v) > 0;
-    operands.push_back(*x);
-  }
-  if (!symbolic)
-    return std::nullopt;
-  if (operands.size() == 1)
-    return operands[0];
-  size_t n = std::max(operands[0].size(), operands[1].size());
-  Exprs out;
-  for (size_t i = 0; i < n; ++i) {
-    const DimExpr &a = operands[0][operands[0].size() == 1 ? 0 : i];
-    const DimExpr &b = operands[1][operands[1].size() == 1 ? 0 : i];
-    if (isa<AddOp>(op))
-      out.push_back(a + b);
-    else if (isa<SubOp>(op))
-      out.push_back(a - b);
-    else if (isa<MulOp>(op))
-      out.push_back(a * b);
-    else if (std::optional<DimExpr> q = a.divideExactly(b))
-      out.push_back(*q);
-    else if (std::optional<int64_t> k = b.constant(); k && *k > 0)
-      out.push_back(a.floorDiv(*k));
-    else
-      return std::nullopt;
-  }
-  return out;
-}
-
-FailureOr<Exprs> Inference::inferResult(Operation *op) {
-  auto input = [&](unsigned i) { return *dimsOf(op->getOperand(i)); };
-  Exprs in = op->getNumOperands() ? input(0) : Exprs();
-  auto type = cast<RankedTensorType>(op->getResult(0).getType());
-  auto unsupported = [&]() -> FailureOr<Exprs> {
-    return op->emitError() << "'" << op->getName()
-                           << "' does not support symbolic sizes yet (input "
-                           << s.str(in) << ")";
-  };
-  auto shapeOperand = [&](Value v) -> FailureOr<Exprs> {
-    std::optional<Exprs> x = valuesOf(v);
-    if (!x)
-      return op->emitError() << "the shape operand of '" << op->getName()
-                             << "' is computed in a way the symbolic shape "
-                                "inference cannot follow";
-    return *x;
-  };
-  switch (classifyOp(op)) {
-  case OpClass::Elementwise: {
-    // Per-axis parameters broadcast along their axis, not numpy-style.
-    if (isa<QuantizeLinearOp, DequantizeLinearOp, BatchNormOp>(op))
-      return in;
-    SmallVector<Exprs> shapes;
-    for (Value v : op->getOperands())
-      shapes.push_back(*dimsOf(v));
-    return broadcast(op, shapes);
-  }
-  case OpClass::Library:
-    if (auto matmul = dyn_cast<MatMulOp>(op)) {
-      Exprs a = in, b = input(1);
-      bool vecA = a.size() == 1, vecB = b.size() == 1;
-      if (vecA)
-        a.insert(a.begin(), DimExpr(1));
-      if (vecB)
-        b.push_back(DimExpr(1));
-      if (a.back() != b[b.size() - 2])
-        return op->emitError() << "matmul contracts " << s.str(a.back())
-                               << " with " << s.str(b[b.size() - 2]);
-      FailureOr<Exprs> batch = broadcast(
-          op, {Exprs(a.begin(), a.end() - 2), Exprs(b.begin(), b.end() - 2)});
-      if (failed(batch))
-        return failure();
-      Exprs out = *batch;
-      if (!vecA)
-        out.push_back(a[a.size() - 2]);
-      if (!vecB)
-        out.push_back(b.back());
-      return out;
-    }
-    if (auto gemm = dyn_cast<GemmOp>(op)) {
-      Exprs b = input(1);
-      return Exprs{gemm.getTransA() ? in[1] : in[0],
-                   gemm.getTransB() ? b[0] : b[1]};
-    }
-    return window(op, in);
-  case OpClass::Windowed:
-    if (isa<MaxPoolOp, AveragePoolOp>(op))
-      return window(op, in);
-    return unsupported();
-  case OpClass::Reduction:
-    if (isa<SoftmaxOp, LogSoftmaxOp, LayerNormOp>(op))
-      return in;
-    if (isa<GlobalAveragePoolOp, GlobalMaxPoolOp>(op)) {
-      Exprs out = in;
-      for (size_t i = 2; i < out.size(); ++i)
-        out[i] = DimExpr(1);
-      return out;
-    }
-    {
-      auto axesAttr = op->getAttrOfType<DenseI64ArrayAttr>("axes");
-      auto flag = [&](StringRef name, bool byDefault) {
-        auto attr = op->getAttrOfType<BoolAttr>(name);
-        return attr ? attr.getValue() : byDefault;
-      };
-      bool keep = flag("keepdims", true);
-      bool all = !axesAttr || axesAttr.empty();
-      if (all && flag("noop_with_empty_axes", false))
-        return in;
-      SmallVector<bool> reduced(in.size(), all);
-      if (!all)
-        for (int64_t a : axesAttr.asArrayRef())
-          reduced[normalize(a, in.size())] = true;
-      Exprs out;
-      for (size_t i = 0; i < in.size(); ++i)
-        if (!reduced[i])
-          out.push_back(in[i]);
-        else if (keep)
-          out.push_back(DimExpr(1));
-      return out;
-    }
-  case OpClass::Attention: {
-    auto attention = cast<AttentionOp>(op);
-    Exprs v = input(2);
-    Exprs out{in[0], in[1], in[2], v[3]};
-    if (attention.getTransposeOutput())
-      std::swap(out[1], out[2]);
-    return out;
-  }
-  default:
-    break;
-  }
-  return TypeSwitch<Operation *, FailureOr<Exprs>>(op)
-      .Case([&](TransposeOp t) -> FailureOr<Exprs> {
-        Exprs out;
-        std::optional<ArrayRef<int64_t>> perm = t.getPerm();
-        for (size_t i = 0; i < in.size(); ++i)
-          out.push_back(in[perm ? (*perm)[i] : in.size() - 1 - i]);
-        return out;
-      })
-      .Case([&](ReshapeOp r) -> FailureOr<Exprs> {
-        FailureOr<Exprs> target = shapeOperand(r.getShape());
-        if (failed(target))
-          return failure();
-        return reshape(op, in, *target, r.getAllowzero());
-      })
-      .Case([&](FlattenOp f) -> FailureOr<Exprs> {
-        int64_t axis = normalize(f.getAxis(), in.size());
-        DimExpr outer(1), inner(1);
-        for (size_t i = 0; i < in.size(); ++i)
-          (static_cast<int64_t>(i) < axis ? outer : inner) =
-              (static_cast<int64_t>(i) < axis ? outer : inner) * in[i];
-        return Exprs{outer, inner};
-      })
-      .Case([&](UnsqueezeOp u) -> FailureOr<Exprs> {
-        size_t rank = in.size() + u.getAxes().size();
-        SmallVector<bool> inserted(rank, false);
-        for (int64_t a : u.getAxes())
-          inserted[normalize(a, rank)] = true;
-        Exprs out;
-        for (size_t i = 0, j = 0; i < rank; ++i)
-          out.push_back(inserted[i] ? DimExpr(1) : in[j++]);
-        return out;
-      })
-      .Case([&](SqueezeOp q) -> FailureOr<Exprs> {
-        SmallVector<bool> dropped(in.size(), false);
-        if (std::optional<ArrayRef<int64_t>> axes = q.getAxes()) {
-          for (int64_t a : *axes)
-            dropped[normalize(a, in.size())] = true;
-        } else {
-          for (size_t i = 0; i < in.size(); ++i)
-            dropped[i] = in[i] == DimExpr(1);
-        }
-        Exprs out;
-        for (size_t i = 0; i < in.size(); ++i)
-          if (!dropped[i])
-            out.push_back(in[i]);
-        return out;
-      })
-      .Case([&](ConcatOp c) -> FailureOr<Exprs> {
-        Exprs out = in;
-        int64_t axis = normalize(c.getAxis(), in.size());
-        out[axis] = DimExpr(0);
-        for (Value v : c.getInputs())
-          out[axis] = out[axis] + (*dimsOf(v))[axis];
-        return out;
-      })
-      .Case([&](SplitOp sp) -> FailureOr<Exprs> {
-        // Only result 0 here; record() handles the others.
-        if (!in[normalize(sp.getAxis(), in.size())].isConstant())
-          return unsupported();
-        return Exprs{};
-      })
-      .Case([&](GatherOp g) -> FailureOr<Exprs> {
-        Exprs indices = input(1);
-        int64_t axis = normalize(g.getAxis(), in.size());
-        Exprs out(in.begin(), in.begin() + axis);
-        out.append(indices.begin(), indices.end());
-        out.append(in.begin() + axis + 1, in.end());
-        return out;
-      })
-      .Case([&](ExpandOp e) -> FailureOr<Exprs> {
-        FailureOr<Exprs> target = shapeOperand(e.getShape());
-        if (failed(target))
-          return failure();
-        return broadcast(op, {in, *target});
-      })
-      .Case([&](ConstantOfShapeOp c) -> FailureOr<Exprs> {
-        return shapeOperand(c.getShape());
-      })
-      .Case([&](SliceOp sl) -> FailureOr<Exprs> {
-        // Constant slices whose sliced dims are static, or that keep a
-        // symbolic dim whole (start 0, end past it, step 1).
-        std::optional<Exprs> starts = valuesOf(sl.getStarts()),
-                             ends = valuesOf(sl.getEnds()),
-                             axes = valuesOf(sl.getAxes()),
-                             steps = valuesOf(sl.getSteps());
-        if (!starts || !ends || !axes || !steps ||
-            starts->size() != axes->size() || ends->size() != axes->size() ||
-            steps->size() != axes->size())
-          return unsupported();
-        Exprs out = in;
-        for (size_t i = 0; i < axes->size(); ++i) {
-          std::optional<int64_t> axisValue = (*axes)[i].constant();
-          int64_t rank = in.size();
-          if (!axisValue || *axisValue < -rank || *axisValue >= rank)
-            return unsupported();
-          int64_t axis = normalize(*axisValue, in.size());
-          std::optional<int64_t> start = (*starts)[i].constant(),
-                                 end = (*ends)[i].constant(),
-                                 step = (*steps)[i].constant();
-          // The first `end` entries of a fixed dim, end symbolic (the
-          // position ids of a sequence, sliced from a table of them).
-          if (in[axis].isConstant() && !end && start && *start == 0 && step &&
-              *step == 1) {
-            auto [lo, hi] = bounds((*ends)[i], s.ranges);
-            if (lo < 0 || hi > *in[axis].constant())
-              return op->emitError()
-                     << "slice end " << s.str((*ends)[i]) << " leaves [0, "
-                     << *in[axis].constant() << ") for some values of the "
-                     << "symbolic dims";
-            out[axis] = (*ends)[i];
-            continue;
-          }
-          if (in[axis].isConstant()) {
-            out[axis] = DimExpr(type.getDimSize(axis));
-            continue;
-          }
-          if (start && *start == 0 && step && *step == 1 && end &&
-              *end >= bounds(in[axis], s.ranges).second)
-            continue;
-          return unsupported();
-        }
-        return out;
-      })
-      .Case([&](PadOp p) -> FailureOr<Exprs> {
-        std::optional<Exprs> pads = valuesOf(p.getPads());
-        if (!pads || pads->size() != 2 * in.size())
-          return unsupported();
-        Exprs out;
-        for (size_t i = 0; i < in.size(); ++i)
-          out.push_back(in[i] + (*pads)[i] + (*pads)[in.size() + i]);
-        return out;
-      })
-      .Case([&](TileOp t) -> FailureOr<Exprs> {
-        std::optional<Exprs> repeats = valuesOf(t.getRepeats());
-        if (!repeats || repeats->size() != in.size())
-          return unsupported();
-        Exprs out;
-        for (size_t i = 0; i < in.size(); ++i)
-          out.push_back(in[i] * (*repeats)[i]);
-        return out;
-      })
-      .Case([&](ResizeOp r) -> FailureOr<Exprs> {
-        // ONNX: floor(size * scale); whole scales keep it a polynomial.
-        DenseFPElementsAttr scales;
-        if (!matchPattern(r.getScales(), m_Constant(&scales)) ||
-            scales.getNumElements() != static_cast<int64_t>(in.size()))
-          return unsupported();
-        Exprs out;
-        int64_t i = 0;
-        for (const APFloat &scale : scales.getValues<APFloat>()) {
-          double v = scale.convertToDouble();
-          if (in[i].isConstant())
-            out.push_back(DimExpr(type.getDimSize(i)));
-          else if (v >= 1 && v == static_cast<int64_t>(v))
-            out.push_back(in[i] * DimExpr(static_cast<int64_t>(v)));
-          else
-            return op->emitError()
-                   << "resize by " << v << " of symbolic size " << s.str(in[i])
-                   << " is not supported yet (whole scales "
-                      "are)";
-          ++i;
-        }
-        return out;
-      })
-      .Case([&](ShapeOp sh) -> FailureOr<Exprs> {
-        return Exprs{DimExpr(type.getDimSize(0))};
-      })
-      .Default([&](Operation *) { return unsupported(); });
-}
-
-LogicalResult Inference::record(Operation *op, Value result, Exprs exprs) {
+LogicalResult SymbolicInference::record(Operation *op, Value result,
+                                        Exprs exprs) {
   auto type = dyn_cast<RankedTensorType>(result.getType());
   if (!type)
     return op->emitError() << "result has no rank; symbolic shape inference "
@@ -757,7 +232,7 @@ LogicalResult Inference::record(Operation *op, Value result, Exprs exprs) {
   return success();
 }
 
-LogicalResult Inference::visit(Operation *op) {
+LogicalResult SymbolicInference::visit(Operation *op) {
   if (op->getNumResults() == 0 || isa<ConstantOp>(op))
     return success();
   bool symbolic = false;
@@ -781,10 +256,10 @@ LogicalResult Inference::visit(Operation *op) {
     Exprs in = *dimsOf(shape.getInput());
     int64_t rank = in.size();
     int64_t start =
-        std::clamp<int64_t>(normalize(shape.getStart(), rank), 0, rank);
+        std::clamp<int64_t>(normalizeAxis(shape.getStart(), rank), 0, rank);
     int64_t end =
         shape.getEnd()
-            ? std::clamp<int64_t>(normalize(*shape.getEnd(), rank), 0, rank)
+            ? std::clamp<int64_t>(normalizeAxis(*shape.getEnd(), rank), 0, rank)
             : rank;
     s.values[shape] =
         Exprs(in.begin() + start, in.begin() + std::max(start, end));
@@ -840,7 +315,7 @@ LogicalResult Inference::visit(Operation *op) {
   }
   if (auto split = dyn_cast<SplitOp>(op)) {
     Exprs in = *dimsOf(split.getInput());
-    int64_t axis = normalize(split.getAxis(), in.size());
+    int64_t axis = normalizeAxis(split.getAxis(), in.size());
     if (!in[axis].isConstant())
       return op->emitError() << "'" << op->getName()
                              << "' along a symbolic dimension is not "
@@ -865,7 +340,7 @@ LogicalResult Inference::visit(Operation *op) {
 
 FailureOr<SymbolicShapes> mlir::ingot::inferSymbolicShapes(func::FuncOp func) {
   SymbolicShapes shapes;
-  Inference inference(shapes);
+  SymbolicInference inference(shapes);
   if (failed(inference.declare(func)))
     return failure();
   WalkResult walk = func.walk<WalkOrder::PreOrder>([&](Operation *op) {
