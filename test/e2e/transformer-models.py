@@ -52,25 +52,20 @@ def small_bert(rng):
     return models.build_bert_base(rng)
 
 
-def small_bert_dynamic_axes(rng):
-    models.DYNAMIC_AXES = True
-    try:
-        return small_bert(rng)
-    finally:
-        models.DYNAMIC_AXES = False
-
-
 def small_gpt2(rng):
     return models.build_gpt2(rng, cfg=dict(seq=20, hidden=64, heads=4, layers=3, vocab=120,
                                            positions=64))
 
 
-def small_gpt2_dynamic_axes(rng):
-    models.DYNAMIC_AXES = True
-    try:
-        return small_gpt2(rng)
-    finally:
-        models.DYNAMIC_AXES = False
+def with_dynamic_axes(build):
+    """`build` writing the exporter's dynamic-axes form."""
+    def dynamic(rng):
+        models.DYNAMIC_AXES = True
+        try:
+            return build(rng)
+        finally:
+            models.DYNAMIC_AXES = False
+    return dynamic
 
 
 def per_layer(path, args=(), env=None):
@@ -82,8 +77,8 @@ def per_layer(path, args=(), env=None):
 
 
 CASES = [("bert", small_bert, 2, 7, 8), ("gpt2", small_gpt2, 3, 7, 8),
-         ("bert_dynamic_axes", small_bert_dynamic_axes, 2, 7, 8),
-         ("gpt2_dynamic_axes", small_gpt2_dynamic_axes, 3, 7, 8)]
+         ("bert_dynamic_axes", with_dynamic_axes(small_bert), 2, 7, 8),
+         ("gpt2_dynamic_axes", with_dynamic_axes(small_gpt2), 3, 7, 8)]
 for name, build, layers, cpu, cuda in CASES:
     model, feeds = build(np.random.default_rng(1))
     path = os.path.join(folder, name + ".onnx")
