@@ -272,7 +272,8 @@ std::string DimExpr::str(const std::vector<std::string> &names) const {
       quotients += !atom.isSymbol;
     }
     // 2 * ((H + 31) / 32), not 2 * (H + 31) / 32.
-    bool product = m.size() > 1 || m.begin()->second > 1 || c != 1;
+    bool product =
+        !m.empty() && (m.size() > 1 || m.begin()->second > 1 || c != 1);
     if (product && quotients)
       for (const auto &[key, power] : m)
         if (!atoms.at(key)->isSymbol) {

@@ -11,6 +11,7 @@
 #include "llvm/ADT/TypeSwitch.h"
 
 #include <numeric>
+#include <sstream>
 
 using namespace mlir;
 using namespace mlir::ingot;
@@ -118,13 +119,18 @@ FailureOr<Exprs> SymbolicInference::window(Operation *op, const Exprs &in) {
   auto strides = array("strides"), dilations = array("dilations"),
        pads = array("pads");
   Exprs out = in;
-  Type resultType = op->getResult(0).getType();
-  auto result = cast<RankedTensorType>(resultType);
-  out[channelsLast ? in.size() - 1 : 1] =
-      DimExpr(result.getDimSize(channelsLast ? in.size() - 1 : 1));
+  auto result = cast<RankedTensorType>(op->getResult(0).getType());
+  // Pooling keeps the channels; a convolution has its weight's output
+  // channels (dim 0 of OIHW and of OHWI).
+  if (conv) {
+    auto weight = dyn_cast<RankedTensorType>(conv.getWeight().getType());
+    if (!weight || weight.isDynamicDim(0))
+      return op->emitError() << "the output channels are not known statically";
+    out[channelsLast ? in.size() - 1 : 1] = DimExpr(weight.getDimSize(0));
+  }
   for (size_t i = 0; i < spatial; ++i) {
     const DimExpr &x = in[first + i];
-    if (x.isConstant()) {
+    if (x.isConstant() && !result.isDynamicDim(first + i)) {
       out[first + i] = DimExpr(result.getDimSize(first + i));
       continue;
     }
@@ -167,9 +173,10 @@ FailureOr<Exprs> SymbolicInference::transposedWindow(ConvTransposeOp op,
   auto weight = weightType.getShape();
   size_t spatial = in.size() - 2;
   Exprs out = in;
-  out[1] = DimExpr(result.getDimSize(1));
+  // IOHW weights: M / group output channels per group.
+  out[1] = DimExpr(weight[1] * op.getGroup());
   for (size_t i = 0; i < spatial; ++i) {
-    if (in[2 + i].isConstant()) {
+    if (in[2 + i].isConstant() && !result.isDynamicDim(2 + i)) {
       out[2 + i] = DimExpr(result.getDimSize(2 + i));
       continue;
     }
@@ -286,7 +293,7 @@ FailureOr<Exprs> SymbolicInference::inferResult(Operation *op) {
   case OpClass::Windowed:
     if (isa<MaxPoolOp, AveragePoolOp>(op))
       return window(op, in);
-    return unsupported();
+    break; // linear and cubic resize: below
   case OpClass::Reduction:
     if (isa<SoftmaxOp, LogSoftmaxOp, LayerNormOp>(op))
       return in;
@@ -442,6 +449,8 @@ FailureOr<Exprs> SymbolicInference::inferResult(Operation *op) {
             continue;
           }
           if (in[axis].isConstant()) {
+            if (type.isDynamicDim(axis))
+              return unsupported();
             out[axis] = DimExpr(type.getDimSize(axis));
             continue;
           }
@@ -480,13 +489,14 @@ FailureOr<Exprs> SymbolicInference::inferResult(Operation *op) {
         int64_t i = 0;
         for (const APFloat &scale : scales.getValues<APFloat>()) {
           double v = scale.convertToDouble();
-          if (in[i].isConstant())
+          if (in[i].isConstant() && !type.isDynamicDim(i))
             out.push_back(DimExpr(type.getDimSize(i)));
           else if (v >= 1 && v == static_cast<int64_t>(v))
             out.push_back(in[i] * DimExpr(static_cast<int64_t>(v)));
           else
             return op->emitError()
-                   << "resize by " << v << " of symbolic size " << s.str(in[i])
+                   << "resize by " << (std::ostringstream() << v).str()
+                   << " of symbolic size " << s.str(in[i])
                    << " is not supported yet (whole scales "
                       "are)";
           ++i;
@@ -494,7 +504,10 @@ FailureOr<Exprs> SymbolicInference::inferResult(Operation *op) {
         return out;
       })
       .Case([&](ShapeOp sh) -> FailureOr<Exprs> {
-        return Exprs{DimExpr(type.getDimSize(0))};
+        auto values = s.values.find(sh.getResult());
+        return Exprs{DimExpr(values != s.values.end()
+                                 ? static_cast<int64_t>(values->second.size())
+                                 : type.getDimSize(0))};
       })
       .Default([&](Operation *) { return unsupported(); });
 }

@@ -140,12 +140,36 @@ func.func @disjoint(%a: tensor<?xf32> {ingot.dim_params = ["N"]}, %b: tensor<?xf
 
 // -----
 
-// An op the inference does not follow yet, named.
+// What the inference does not follow yet is named: a fractional resize
+// scale of a symbolic size, a split along a symbolic dim.
 func.func @unsupported(%x: tensor<1x2x?x4xf32> {ingot.dim_params = ["", "", "H", ""]}) -> (tensor<*xf32>)
     attributes {ingot.dim_ranges = {H = array<i64: 2, 8, 4>}} {
-  %scales = ingot.constant dense<[1.0, 1.0, 2.0, 2.0]> : tensor<4xf32>
+  %scales = ingot.constant dense<[1.0, 1.0, 1.5, 2.0]> : tensor<4xf32>
   %sizes = ingot.constant dense<> : tensor<0xi64>
-  // expected-error @+1 {{'ingot.resize' does not support symbolic sizes yet (input [1, 2, H, 4])}}
+  // expected-error @+1 {{resize by 1.5 of symbolic size H is not supported yet (whole scales are)}}
   %r = ingot.resize %x, %scales, %sizes {mode = "linear"} : (tensor<1x2x?x4xf32>, tensor<4xf32>, tensor<0xi64>) -> tensor<*xf32>
   return %r : tensor<*xf32>
+}
+
+// -----
+
+func.func @split(%x: tensor<?x4xf32> {ingot.dim_params = ["N", ""]}) -> (tensor<*xf32>, tensor<*xf32>)
+    attributes {ingot.dim_ranges = {N = array<i64: 2, 8, 4>}} {
+  // expected-error @+1 {{'ingot.split' along a symbolic dimension is not supported yet}}
+  %a, %b = ingot.split %x {axis = 0 : i64, split = array<i64: 1, 1>} : (tensor<?x4xf32>) -> (tensor<*xf32>, tensor<*xf32>)
+  return %a, %b : tensor<*xf32>, tensor<*xf32>
+}
+
+// -----
+
+// Pooling keeps the channels, symbolic ones too (regression: the channel
+// dim was taken from the result type, where it is `?`).
+// CHECK-LABEL: func.func @pool_channels
+// CHECK: ingot.max_pool {{.*}}ingot.sizes = "[1, C, 4, W / 2]"
+// CHECK: ingot.conv {{.*}}ingot.sizes = "[1, 5, 4, W / 2]"
+func.func @pool_channels(%x: tensor<1x?x8x?xf32> {ingot.dim_params = ["", "C", "", "W"]}, %w: tensor<5x3x1x1xf32>) -> (tensor<*xf32>, tensor<*xf32>)
+    attributes {ingot.dim_ranges = {C = array<i64: 3, 3, 3>, W = array<i64: 4, 64, 16>}} {
+  %p = ingot.max_pool %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>} : (tensor<1x?x8x?xf32>) -> tensor<*xf32>
+  %c = ingot.conv %p, %w : (tensor<*xf32>, tensor<5x3x1x1xf32>) -> tensor<*xf32>
+  return %p, %c : tensor<*xf32>, tensor<*xf32>
 }
