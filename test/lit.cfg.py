@@ -6,7 +6,8 @@ import lit.formats
 config.name = "Ingot"
 config.test_format = lit.formats.ShTest(execute_external=False)
 config.suffixes = [".mlir", ".py", ".test"]
-config.excludes = ["lit.cfg.py", "lit.local.cfg", "lib", "inputs", "node_shapes.py", "node_numeric.py"]
+config.excludes = ["lit.cfg.py", "lit.local.cfg", "lib", "inputs", "node_shapes.py", "node_numeric.py",
+                   "node_symbolic.py"]
 config.test_source_root = os.path.dirname(__file__)
 
 site = lit_config.params.get("ingot_site_config")
