@@ -256,42 +256,27 @@ std::string DimExpr::str(const std::vector<std::string> &names) const {
   // Terms with symbols first (in key order), the constant last.
   std::string out;
   auto emit = [&](const Monomial &m, int64_t c) {
-    std::string factors;
-    unsigned quotients = 0;
-    for (const auto &[key, power] : m) {
-      const Atom &atom = *atoms.at(key);
-      std::string f =
-          atom.isSymbol
-              ? (atom.symbol < names.size() ? names[atom.symbol]
-                                            : "s" + std::to_string(atom.symbol))
-              : (atom.lhs.terms.size() > 1 ? "(" + atom.lhs.str(names) + ")"
-                                           : atom.lhs.str(names)) +
-                    " / " + std::to_string(atom.divisor);
-      for (unsigned p = 0; p < power; ++p)
-        factors += (factors.empty() ? "" : " * ") + f;
-      quotients += !atom.isSymbol;
-    }
-    // 2 * ((H + 31) / 32), not 2 * (H + 31) / 32.
+    // A quotient multiplied by anything is parenthesized: 2 * ((H + 31) /
+    // 32), not 2 * (H + 31) / 32.
     bool product =
         !m.empty() && (m.size() > 1 || m.begin()->second > 1 || c != 1);
-    if (product && quotients)
-      for (const auto &[key, power] : m)
-        if (!atoms.at(key)->isSymbol) {
-          std::string plain = factors;
-          factors.clear();
-          for (const auto &[key2, power2] : m) {
-            const Atom &a2 = *atoms.at(key2);
-            std::string f2 =
-                a2.isSymbol
-                    ? (a2.symbol < names.size()
-                           ? names[a2.symbol]
-                           : "s" + std::to_string(a2.symbol))
-                    : "(" + DimExpr::ofAtom(atoms.at(key2)).str(names) + ")";
-            for (unsigned p = 0; p < power2; ++p)
-              factors += (factors.empty() ? "" : " * ") + f2;
-          }
-          break;
-        }
+    std::string factors;
+    for (const auto &[key, power] : m) {
+      const Atom &atom = *atoms.at(key);
+      std::string f;
+      if (atom.isSymbol) {
+        f = atom.symbol < names.size() ? names[atom.symbol]
+                                       : "s" + std::to_string(atom.symbol);
+      } else {
+        std::string lhs = atom.lhs.str(names);
+        f = (atom.lhs.terms.size() > 1 ? "(" + lhs + ")" : lhs) + " / " +
+            std::to_string(atom.divisor);
+        if (product)
+          f = "(" + f + ")";
+      }
+      for (unsigned p = 0; p < power; ++p)
+        factors += (factors.empty() ? "" : " * ") + f;
+    }
     int64_t magnitude = c < 0 ? -c : c;
     std::string term = factors.empty() ? std::to_string(magnitude)
                        : magnitude == 1
