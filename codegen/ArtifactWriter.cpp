@@ -37,6 +37,13 @@ static art::DataType dataType(Type t) {
   return art::DT_INVALID;
 }
 
+static void program(art::SizeProgram *out, const mlir::ingot::DimExpr &e) {
+  std::vector<int64_t> code;
+  e.appendPostfix(code);
+  for (int64_t c : code)
+    out->add_code(c);
+}
+
 static void fill(art::TensorInfo *info, const PlanTensor &t) {
   info->set_name(t.name);
   info->set_dtype(dataType(t.elementType));
@@ -44,6 +51,8 @@ static void fill(art::TensorInfo *info, const PlanTensor &t) {
     info->add_shape(d);
   for (const std::string &p : t.dimParams)
     info->add_dim_params(p);
+  for (const mlir::ingot::DimExpr &e : t.sizes)
+    program(info->add_sizes(), e);
 }
 
 std::vector<uint8_t>
@@ -60,6 +69,28 @@ mlir::ingot::codegen::buildArtifact(const ExecutionPlan &plan,
     m.add_host_cpu_features(f);
   for (const std::string &a : plan.cudaArchs)
     m.add_cuda_archs(a);
+  if (const mlir::ingot::SymbolicShapes *shapes = plan.shapes.get()) {
+    for (size_t i = 0; i < shapes->names.size(); ++i) {
+      art::SymbolicDim *d = m.add_dims();
+      d->set_name(shapes->names[i]);
+      d->set_min(shapes->ranges[i].min);
+      d->set_max(shapes->ranges[i].max);
+      d->set_opt(shapes->ranges[i].opt);
+    }
+    for (const auto &check : shapes->checks) {
+      art::DimConstraint *c = m.add_constraints();
+      program(c->mutable_value(), check.value);
+      c->set_modulus(check.modulus);
+      if (check.modulus)
+        c->set_text(shapes->str(check.value) + " % " +
+                    std::to_string(check.modulus) + " == 0");
+      else {
+        program(c->mutable_equals(), check.equals);
+        c->set_text(shapes->str(check.value) +
+                    " == " + shapes->str(check.equals));
+      }
+    }
+  }
   for (const PlanTensor &t : plan.inputs)
     fill(m.add_inputs(), t);
   for (const PlanTensor &t : plan.outputs)
@@ -83,6 +114,8 @@ mlir::ingot::codegen::buildArtifact(const ExecutionPlan &plan,
     out->set_offset(b.offset);
     out->set_size(b.size);
     out->set_index(b.index);
+    if (b.bytes)
+      program(out->mutable_bytes(), *b.bytes);
   }
   for (const PlanStep &s : plan.steps) {
     art::Step *out = m.add_steps();

@@ -124,6 +124,14 @@ static std::optional<LibraryEpilogue> convEpilogue(FusionOp region,
 LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan,
                                         std::string &source) {
   plan.target = "cuda";
+  if (plan.shapes) {
+    // Issue #12: the host backend takes symbolic sizes first.
+    for (PlanStep &step : plan.steps)
+      if (step.region)
+        return step.region.emitError()
+               << "CUDA code generation for a range of shapes is not "
+                  "implemented yet (--target host is)";
+  }
   source = cudaSourcePreamble();
   KernelDeduplicator kernels;
   std::vector<PlanStep> steps;

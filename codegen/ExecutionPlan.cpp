@@ -96,12 +96,22 @@ bool codegen::regionQuantizes(FusionOp region) {
   return false;
 }
 
-static PlanTensor describe(Value v, StringAttr name, ArrayAttr dimParams) {
+static PlanTensor describe(Value v, StringAttr name, ArrayAttr dimParams,
+                           const SymbolicShapes *shapes) {
   PlanTensor t;
   t.name = name ? name.str() : "";
   auto type = cast<RankedTensorType>(v.getType());
   t.elementType = type.getElementType();
   t.shape.assign(type.getShape().begin(), type.getShape().end());
+  if (shapes) {
+    auto it = shapes->dims.find(v);
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      t.sizes.push_back(it != shapes->dims.end() ? it->second[d]
+                                                 : DimExpr(type.getDimSize(d)));
+      if (!t.sizes.back().isConstant())
+        t.shape[d] = -1;
+    }
+  }
   if (dimParams)
     for (Attribute a : dimParams)
       t.dimParams.push_back(cast<StringAttr>(a).str());
@@ -115,22 +125,58 @@ FailureOr<ExecutionPlan> codegen::buildExecutionPlan(func::FuncOp func) {
     plan.buffers.push_back(b);
     return static_cast<unsigned>(plan.buffers.size() - 1);
   };
-  for (Type t : func.getFunctionType().getInputs())
-    if (!cast<RankedTensorType>(t).hasStaticShape())
-      return func.emitError() << "cannot compile: input type " << t
-                              << " is not static (bind it with --input-shape)";
+  std::shared_ptr<SymbolicShapes> shapes;
+  if (hasSymbolicDims(func)) {
+    FailureOr<SymbolicShapes> inferred = inferSymbolicShapes(func);
+    if (failed(inferred))
+      return failure();
+    shapes = std::make_shared<SymbolicShapes>(std::move(*inferred));
+    plan.shapes = shapes;
+  } else {
+    for (Type t : func.getFunctionType().getInputs())
+      if (!cast<RankedTensorType>(t).hasStaticShape())
+        return func.emitError()
+               << "cannot compile: input type " << t
+               << " is not static (bind it with --input-shape)";
+  }
+  // A buffer's bytes: static, or an expression of the symbolic dims whose
+  // largest value over the ranges is what the arena is planned for.
+  auto setSize = [&](PlanBuffer &b, Value v) -> LogicalResult {
+    const SmallVector<DimExpr> *dims = nullptr;
+    if (shapes)
+      if (auto it = shapes->dims.find(v); it != shapes->dims.end())
+        dims = &it->second;
+    if (!dims) {
+      b.size = byteSize(v.getType());
+      return success();
+    }
+    DimExpr bytes(elementStorageBytes(elementTypeOf(v)));
+    for (const DimExpr &d : *dims)
+      bytes = bytes * d;
+    auto [least, most] = bounds(bytes, shapes->ranges);
+    if (least < 0 || most == DimExpr::kOverflow || most > (int64_t(1) << 48))
+      return func.emitError()
+             << "a tensor of " << shapes->str(*dims) << " "
+             << elementTypeOf(v) << " takes up to " << most
+             << " bytes over the --dim ranges, more than can be planned";
+    b.bytes = bytes;
+    b.size = static_cast<uint64_t>(most);
+    return success();
+  };
 
   // Inputs.
   for (BlockArgument arg : func.getArguments()) {
     PlanBuffer b{PlanBuffer::Kind::Input};
-    b.size = byteSize(arg.getType());
+    if (failed(setSize(b, arg)))
+      return failure();
     b.index = arg.getArgNumber();
     bufferOf[arg] = addBuffer(b);
     plan.inputs.push_back(describe(
         arg,
         func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "ingot.name"),
         func.getArgAttrOfType<ArrayAttr>(arg.getArgNumber(),
-                                         "ingot.dim_params")));
+                                         "ingot.dim_params"),
+        shapes.get()));
     if (plan.inputs.back().name.empty())
       plan.inputs.back().name = "input" + std::to_string(arg.getArgNumber());
   }
@@ -145,12 +191,14 @@ FailureOr<ExecutionPlan> codegen::buildExecutionPlan(func::FuncOp func) {
   std::vector<unsigned> outputBuffers;
   for (auto [i, v] : llvm::enumerate(ret.getOperands())) {
     PlanBuffer b{PlanBuffer::Kind::Output};
-    b.size = byteSize(v.getType());
+    if (failed(setSize(b, v)))
+      return failure();
     b.index = i;
     unsigned id = addBuffer(b);
     outputBuffers.push_back(id);
     plan.outputs.push_back(describe(
-        v, func.getResultAttrOfType<StringAttr>(i, "ingot.name"), nullptr));
+        v, func.getResultAttrOfType<StringAttr>(i, "ingot.name"), nullptr,
+        shapes.get()));
     if (plan.outputs.back().name.empty())
       plan.outputs.back().name = "output" + std::to_string(i);
     auto region = v.getDefiningOp<FusionOp>();
@@ -200,7 +248,8 @@ FailureOr<ExecutionPlan> codegen::buildExecutionPlan(func::FuncOp func) {
       out = it->second;
     } else {
       PlanBuffer b{PlanBuffer::Kind::Arena};
-      b.size = byteSize(result.getType());
+      if (failed(setSize(b, result)))
+        return failure();
       b.defStep = b.lastUse = step;
       out = addBuffer(b);
       plan.intermediateBytes += b.size;

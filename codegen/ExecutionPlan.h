@@ -3,6 +3,7 @@
 #define INGOT_CODEGEN_EXECUTIONPLAN_H
 
 #include "dialects/ingot/IngotOps.h"
+#include "dialects/ingot/SymbolicShapes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
@@ -16,7 +17,11 @@ struct PlanBuffer {
   enum class Kind { Arena, Weight, Input, Output };
   Kind kind;
   uint64_t offset = 0;            // arena or weights offset
-  uint64_t size = 0;              // bytes
+  uint64_t size = 0;              // bytes (the most, where sizes vary)
+  // Where the size depends on symbolic dims: its bytes as an expression of
+  // them (the runtime evaluates it per call; `size` is its largest value,
+  // which the arena is planned for).
+  std::optional<DimExpr> bytes;
   uint32_t index = 0;             // input/output number
   int defStep = -1, lastUse = -1; // liveness, for arena buffers
 };
@@ -58,6 +63,9 @@ struct PlanTensor {
   Type elementType;
   std::vector<int64_t> shape;
   std::vector<std::string> dimParams;
+  // In a function compiled for a range of shapes: every dim's size (shape
+  // then holds -1 where it varies). Empty otherwise.
+  std::vector<DimExpr> sizes;
 };
 
 struct ExecutionPlan {
@@ -67,6 +75,9 @@ struct ExecutionPlan {
   std::vector<PlanBuffer> buffers;
   std::vector<PlanStep> steps;
   std::vector<PlanTensor> inputs, outputs;
+  // The symbolic dims, their ranges and constraints, and every value's
+  // sizes, for a function compiled for a range of shapes; null otherwise.
+  std::shared_ptr<const SymbolicShapes> shapes;
   std::vector<char> weights; // packed, 64-byte aligned entries
   uint64_t arenaBytes = 0;
   uint64_t intermediateBytes = 0; // all arena buffers, without reuse

@@ -31,9 +31,12 @@ const char *kPreludeText =
 
 class KernelWriter {
 public:
-  KernelWriter(FusionOp region, std::string symbol)
+  KernelWriter(FusionOp region, std::string symbol,
+               const SymbolicShapes *shapes)
       : region(region), symbol(std::move(symbol)),
-        e(region, [this](unsigned k) { return "a.in" + str(k); }) {}
+        e(region, [this](unsigned k) { return "a.in" + str(k); }) {
+    e.shapes = shapes;
+  }
 
   LogicalResult write(std::string &out);
 
@@ -59,7 +62,10 @@ private:
                      rowLoopBody + "  }\n}\n";
   }
   std::string pointer(Value v);
-  std::string parallelCall(int64_t rows, int64_t workPerRow);
+  std::string parallelCall(int64_t rows, int64_t workPerRow) {
+    return parallelCall(str(rows), workPerRow);
+  }
+  std::string parallelCall(const std::string &rows, int64_t workPerRow);
   /// The library call runs the epilogue's rows itself (conv_i8's
   /// callback), so the loop kernel adds no parallel_for of its own.
   bool rowsInLibrary = false;
@@ -74,10 +80,11 @@ private:
   std::string bodyFunctions;
 };
 
-std::string KernelWriter::parallelCall(int64_t rows, int64_t workPerRow) {
+std::string KernelWriter::parallelCall(const std::string &rows,
+                                       int64_t workPerRow) {
   int64_t grain =
       std::max<int64_t>(1, 32768 / std::max<int64_t>(1, workPerRow));
-  return "  ctx->api->parallel_for(ctx, " + str(rows) + ", " + str(grain) +
+  return "  ctx->api->parallel_for(ctx, " + rows + ", " + str(grain) +
          ", " + symbol + "_body, &a);\n";
 }
 
@@ -105,31 +112,36 @@ std::string KernelWriter::pointer(Value v) {
 }
 
 LogicalResult KernelWriter::loopKernel(Value result, const std::string &) {
-  ArrayRef<int64_t> shape = shapeOf(result);
+  Sizes shape = e.sizes(result);
   Type t = elementTypeOf(result);
   if (cType(t).empty())
     return fail("element type not supported");
-  int64_t inner = shape.empty() ? 1 : shape.back();
-  int64_t rows =
-      shape.empty() ? 1 : numElements(shape) / std::max<int64_t>(1, inner);
+  DimExpr inner = shape.empty() ? DimExpr(1) : shape.back();
+  DimExpr rows(1);
+  for (size_t d = 0; d + 1 < shape.size(); ++d)
+    rows = rows * shape[d];
+  // The work per row sets the parallel grain: taken at the largest size
+  // where the row length ranges.
+  int64_t innerMax = e.shapes ? bounds(inner, e.shapes->ranges).second
+                              : *inner.constant();
   // Row coordinates once per row, then the contiguous inner loop.
   e.setIndent("    ");
   Index idx = emitCoordinates(e, shape, "r", shape.empty() ? 0 : 1);
   std::string coords = e.body();
   e.body().clear();
   e.setIndent("      ");
-  if (!shape.empty() && shape.back() != 1)
+  if (!shape.empty() && shape.back() != DimExpr(1))
     idx.back() = "iL";
   std::string v = e.value(result, idx);
   if (!e.error.empty())
     return fail(e.error);
   std::string body = e.body();
   e.body().clear();
-  addBodyFunction(coords + "    for (int64_t iL = 0; iL < " + str(inner) +
-                  "; ++iL) {\n" + body + "      a.out[r * " + str(inner) +
+  addBodyFunction(coords + "    for (int64_t iL = 0; iL < " + e.extent(inner) +
+                  "; ++iL) {\n" + body + "      a.out[r * " + e.extent(inner) +
                   " + iL] = " + storeAs(t, v) + ";\n    }\n");
   if (!rowsInLibrary)
-    entryBody += parallelCall(rows, inner * 4);
+    entryBody += parallelCall(e.extent(rows), innerMax * 4);
   return success();
 }
 
@@ -738,11 +750,21 @@ LogicalResult KernelWriter::write(std::string &out) {
   if (outTy.empty())
     return fail("output element type not supported");
   args += "  " + outTy + " *__restrict out;\n";
+  std::string gap = symbolicCodegenGap(region, e.shapes);
+  if (!gap.empty())
+    return fail(gap);
+  // The values of the symbolic dims (IngotKernelContext::dims), for
+  // regions whose sizes vary.
+  bool symbolic = regionIsSymbolic(region, e.shapes);
+  if (symbolic)
+    args += "  const int64_t *dims;\n";
   // FP32 scratch for the result of a half-precision library op.
   if (kind == "library")
     args += "  float *lib;\n";
   args += "};\n";
   init += "(" + outTy + " *)b[" + str(n) + "]";
+  if (symbolic)
+    init += std::string(kind == "library" ? ", nullptr" : "") + ", ctx->dims";
   entryBody = "  " + symbol + "_args a{" + init + "};\n";
 
   LogicalResult status = success();
@@ -782,7 +804,8 @@ std::string codegen::hostSourcePreamble() {
 
 LogicalResult codegen::emitHostKernel(FusionOp region,
                                       const std::string &symbol,
-                                      std::string &out) {
-  KernelWriter writer(region, symbol);
+                                      std::string &out,
+                                      const SymbolicShapes *shapes) {
+  KernelWriter writer(region, symbol, shapes);
   return writer.write(out);
 }

@@ -3,6 +3,7 @@
 #define INGOT_CODEGEN_HOSTEMITTER_H
 
 #include "dialects/ingot/IngotOps.h"
+#include "dialects/ingot/SymbolicShapes.h"
 
 #include <string>
 
@@ -14,9 +15,11 @@ std::string hostSourcePreamble();
 
 /// Appends the C++ for one fusion region as `extern "C" void symbol(...)`
 /// (the IngotKernelFn signature) to `out`. On failure reports a diagnostic
-/// on the region and returns failure.
+/// on the region and returns failure. `shapes`: the function's symbolic
+/// sizes, null when it has none.
 LogicalResult emitHostKernel(FusionOp region, const std::string &symbol,
-                             std::string &out);
+                             std::string &out,
+                             const SymbolicShapes *shapes = nullptr);
 
 } // namespace mlir::ingot::codegen
 

@@ -106,19 +106,75 @@ SmallVector<bool> codegen::reducedDims(Operation *root, bool &keepdims) {
 Index codegen::emitCoordinates(ScalarEmitter &e, ArrayRef<int64_t> shape,
                                const std::string &flat, size_t innerDims,
                                const std::string &prefix) {
+  return emitCoordinates(e, staticSizes(shape), flat, innerDims, prefix);
+}
+
+Index codegen::emitCoordinates(ScalarEmitter &e, ArrayRef<DimExpr> shape,
+                               const std::string &flat, size_t innerDims,
+                               const std::string &prefix) {
   Index idx(shape.size(), "0");
-  int64_t stride = 1;
+  DimExpr stride(1);
   for (int64_t d = static_cast<int64_t>(shape.size() - innerDims) - 1; d >= 0;
        --d) {
-    if (shape[d] != 1) {
+    if (shape[d] != DimExpr(1)) {
       std::string name = prefix + str(d);
       e.line("const " + e.indexType + " " + name + " = " + flat + " / " +
-             str(stride) + " % " + str(shape[d]) + ";");
+             e.extent(stride) + " % " + e.extent(shape[d]) + ";");
       idx[d] = name;
     }
-    stride *= shape[d];
+    stride = stride * shape[d];
   }
   return idx;
+}
+
+Sizes codegen::staticSizes(ArrayRef<int64_t> shape) {
+  Sizes out;
+  for (int64_t d : shape)
+    out.push_back(DimExpr(d));
+  return out;
+}
+
+std::string codegen::extentText(const DimExpr &size, const std::string &dims) {
+  if (std::optional<int64_t> c = size.constant())
+    return str(*c);
+  std::vector<std::string> names;
+  for (unsigned i = 0, n = size.symbols().back() + 1; i < n; ++i)
+    names.push_back(dims + "[" + str(i) + "]");
+  return "(" + size.str(names) + ")";
+}
+
+bool codegen::regionIsSymbolic(FusionOp region, const SymbolicShapes *shapes) {
+  if (!shapes)
+    return false;
+  for (Value v : region.getBlock().getArguments())
+    if (shapes->dims.count(v))
+      return true;
+  for (Operation &op : region.getBlock().without_terminator())
+    for (Value v : op.getResults())
+      if (shapes->dims.count(v))
+        return true;
+  return false;
+}
+
+std::string codegen::symbolicCodegenGap(FusionOp region,
+                                        const SymbolicShapes *shapes) {
+  if (!regionIsSymbolic(region, shapes))
+    return "";
+  std::string what = "code generation for a range of shapes does not "
+                     "support ";
+  if (region.getKind() != "loop")
+    return what + region.getKind().str() + " regions yet";
+  for (Operation &op : region.getBlock().without_terminator())
+    if (!isa<ConstantOp>(op) && classifyOp(&op) != OpClass::Elementwise)
+      return what + "'" + op.getName().getStringRef().str() + "' yet";
+  return "";
+}
+
+Sizes ScalarEmitter::sizes(Value v) const {
+  if (shapes)
+    if (auto it = shapes->dims.find(v); it != shapes->dims.end())
+      return it->second;
+  return staticSizes(shapeOf(v));
 }
 
 void ScalarEmitter::storeThroughEpilogue(Operation *reduction,
@@ -235,26 +291,36 @@ void codegen::emitAttentionMask(ScalarEmitter &e, AttentionOp op,
 }
 
 std::string codegen::linearIndex(ArrayRef<int64_t> shape, const Index &idx) {
+  return linearIndex(staticSizes(shape), idx, "");
+}
+
+std::string codegen::linearIndex(ArrayRef<DimExpr> shape, const Index &idx,
+                                 const std::string &dims) {
   std::string expr;
-  int64_t stride = 1;
+  DimExpr stride(1);
   for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
-    if (shape[d] != 1 && idx[d] != "0") {
-      std::string term = stride == 1
-                             ? "(" + idx[d] + ")"
-                             : "(" + idx[d] + ")*" + std::to_string(stride);
+    if (shape[d] != DimExpr(1) && idx[d] != "0") {
+      std::string term = stride == DimExpr(1) ? "(" + idx[d] + ")"
+                                              : "(" + idx[d] + ")*" +
+                                                    extentText(stride, dims);
       expr = expr.empty() ? term : term + " + " + expr;
     }
-    stride *= shape[d];
+    stride = stride * shape[d];
   }
   return expr.empty() ? "0" : expr;
 }
 
 Index codegen::broadcastIndex(ArrayRef<int64_t> operandShape,
                               const Index &idx) {
+  return broadcastIndex(staticSizes(operandShape), idx);
+}
+
+Index codegen::broadcastIndex(ArrayRef<DimExpr> operandShape,
+                              const Index &idx) {
   Index out;
   size_t offset = idx.size() - operandShape.size();
   for (size_t d = 0; d < operandShape.size(); ++d)
-    out.push_back(operandShape[d] == 1 ? "0" : idx[offset + d]);
+    out.push_back(operandShape[d] == DimExpr(1) ? "0" : idx[offset + d]);
   return out;
 }
 
@@ -349,11 +415,11 @@ std::string ScalarEmitter::constantRef(ConstantOp op) {
 /// Reads `v` (a region argument or constant) at `idx`.
 std::string ScalarEmitter::read(Value v, const Index &idx) {
   auto position = [&] {
-    ArrayRef<int64_t> shape = shapeOf(v);
+    Sizes shape = sizes(v);
     if (!identityFlat.empty() && idx == identityIndex &&
-        shape == ArrayRef<int64_t>(identityShape))
+        shape == identityShape)
       return identityFlat;
-    return linearIndex(shape, idx);
+    return linearIndex(shape, idx, dims);
   };
   if (auto arg = dyn_cast<BlockArgument>(v)) {
     std::string at = position();
@@ -424,7 +490,7 @@ std::string ScalarEmitter::elementwise(Operation *op, const Index &idx) {
   }
   auto operand = [&](unsigned i) {
     Value o = op->getOperand(i);
-    return value(o, broadcastIndex(shapeOf(o), idx));
+    return value(o, broadcastIndex(sizes(o), idx));
   };
   auto f = [&](double d) { return literal(d, t); };
   std::string expr =

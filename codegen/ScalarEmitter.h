@@ -12,6 +12,7 @@
 #define INGOT_CODEGEN_SCALAREMITTER_H
 
 #include "dialects/ingot/IngotOps.h"
+#include "dialects/ingot/SymbolicShapes.h"
 #include "dialects/ingot/TensorSizes.h"
 
 #include "llvm/ADT/DenseMap.h"
@@ -68,14 +69,37 @@ std::string floatLiteral(double v, Type t);
 /// The same for a float (f32) scalar of an op attribute.
 std::string f32Literal(double v);
 
+/// Sizes as expressions of a function's symbolic dims (constants where
+/// static): what codegen works with in a function compiled for a range of
+/// shapes.
+using Sizes = SmallVector<DimExpr>;
+Sizes staticSizes(ArrayRef<int64_t> shape);
+
+/// The C text of a size: its value when static, else an expression of the
+/// symbol values in the array `dims` ("a.dims[0] * 64").
+std::string extentText(const DimExpr &size, const std::string &dims);
+
 /// Row-major linear offset of `idx` in a tensor of `shape` (static).
 std::string linearIndex(ArrayRef<int64_t> shape, const Index &idx);
+/// The same for sizes that may be symbolic, their symbols read from `dims`.
+std::string linearIndex(ArrayRef<DimExpr> shape, const Index &idx,
+                        const std::string &dims);
 
 /// The index of an operand of shape `operandShape` that a broadcasting op
-/// with result index `idx` (of rank >= the operand's) reads.
+/// with result index `idx` (of rank >= the operand's) reads. A symbolic
+/// size is never 1 where it broadcasts: the analysis unified it with the
+/// size it meets.
 Index broadcastIndex(ArrayRef<int64_t> operandShape, const Index &idx);
+Index broadcastIndex(ArrayRef<DimExpr> operandShape, const Index &idx);
 
 class ScalarEmitter;
+
+/// Whether a value of `region` has a symbolic size.
+bool regionIsSymbolic(FusionOp region, const SymbolicShapes *shapes);
+/// Empty when both backends generate `region` over the symbolic sizes of
+/// `shapes` (null: none); otherwise what they lack, for an error. So far:
+/// loop regions of elementwise (and broadcasting) ops.
+std::string symbolicCodegenGap(FusionOp region, const SymbolicShapes *shapes);
 
 /// The GEMM/convolution of a library region (null if it has none).
 Operation *regionLibraryOp(FusionOp region);
@@ -93,6 +117,9 @@ SmallVector<bool> reducedDims(Operation *reduction, bool &keepdims);
 /// `shape` but the last `innerDims` (size-1 dims get "0") and returns the
 /// index, inner dims left as "0".
 Index emitCoordinates(ScalarEmitter &e, ArrayRef<int64_t> shape,
+                      const std::string &flat, size_t innerDims = 0,
+                      const std::string &prefix = "i");
+Index emitCoordinates(ScalarEmitter &e, ArrayRef<DimExpr> shape,
                       const std::string &flat, size_t innerDims = 0,
                       const std::string &prefix = "i");
 
@@ -150,6 +177,16 @@ public:
                             const std::string &target, const std::string &v,
                             const Index &idx);
 
+  /// The symbolic sizes of the function (null when every size is static),
+  /// and the C array the kernel reads the symbols' values from.
+  const SymbolicShapes *shapes = nullptr;
+  std::string dims = "a.dims";
+  /// The sizes of a value of the region.
+  Sizes sizes(Value v) const;
+  std::string extent(const DimExpr &size) const {
+    return extentText(size, dims);
+  }
+
   /// Statements emitted so far (appended to by value()).
   std::string &body() { return text; }
   void line(const std::string &s) { text += indent + s + "\n"; }
@@ -192,6 +229,10 @@ public:
   /// arithmetic.
   void setFlatIdentity(ArrayRef<int64_t> shape, const Index &idx,
                        const std::string &flat) {
+    setFlatIdentity(staticSizes(shape), idx, flat);
+  }
+  void setFlatIdentity(ArrayRef<DimExpr> shape, const Index &idx,
+                       const std::string &flat) {
     identityShape.assign(shape.begin(), shape.end());
     identityIndex = idx;
     identityFlat = flat;
@@ -220,7 +261,7 @@ private:
   std::vector<std::map<std::pair<void *, std::string>, std::string>> memoStack;
   llvm::DenseMap<Operation *, std::string> constantNames;
   std::string prefix;
-  std::vector<int64_t> identityShape;
+  Sizes identityShape;
   Index identityIndex;
   std::string identityFlat;
 };

@@ -608,17 +608,6 @@ int main(int argc, char **argv) {
     if (failed(applyPassManagerCLOptions(pm)))
       return 1;
     mlir::ingot::buildFrontendPipeline(pm, pipelineOptions);
-    if (symbolic && kind != EmitKind::Mlir) {
-      // Issue #12 in progress: the symbolic sizes are inferred and checked,
-      // code generation does not take them yet.
-      if (failed(pm.run(*module)))
-        return 1;
-      errs() << "ingotc: error: the model's shapes check out over the --dim "
-                "ranges (see them with --emit=mlir), but code generation for "
-                "a range of shapes is not implemented yet; give each "
-                "dimension one size (--dim NAME=VALUE) for an artifact\n";
-      return 1;
-    }
     mlir::ingot::codegen::LoweringOptions lowering;
     lowering.fuseAttention = fuseAttention;
     std::unique_ptr<llvm::FileRemover> temporaryTable;

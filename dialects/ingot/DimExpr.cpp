@@ -296,6 +296,32 @@ std::string DimExpr::str(const std::vector<std::string> &names) const {
   return out;
 }
 
+void DimExpr::appendPostfix(std::vector<int64_t> &code) const {
+  if (terms.empty()) {
+    code.insert(code.end(), {kPushConstant, 0});
+    return;
+  }
+  bool first = true;
+  for (const auto &[m, c] : terms) {
+    code.insert(code.end(), {kPushConstant, c});
+    for (const auto &[key, power] : m) {
+      const Atom &atom = *atoms.at(key);
+      for (unsigned p = 0; p < power; ++p) {
+        if (atom.isSymbol) {
+          code.insert(code.end(), {kPushDim, int64_t(atom.symbol)});
+        } else {
+          atom.lhs.appendPostfix(code);
+          code.insert(code.end(), {kFloorDivide, atom.divisor});
+        }
+        code.push_back(kMultiply);
+      }
+    }
+    if (!first)
+      code.push_back(kAdd);
+    first = false;
+  }
+}
+
 std::pair<int64_t, int64_t>
 mlir::ingot::bounds(const DimExpr &e, const std::vector<DimRange> &ranges) {
   std::vector<unsigned> used = e.symbols();

@@ -64,6 +64,18 @@ public:
   /// Readable form with the symbols' names: "N * S * 12", "(W - 1) / 2 + 1".
   std::string str(const std::vector<std::string> &names) const;
 
+  /// Appends the expression as a postfix program (the artifact's shape
+  /// functions; manifest.proto's SizeProgram documents the codes): the
+  /// runtime evaluates it without this class.
+  void appendPostfix(std::vector<int64_t> &code) const;
+  enum PostfixOp : int64_t {
+    kPushConstant = 0, // followed by the value
+    kPushDim = 1,      // followed by the symbol number
+    kAdd = 2,
+    kMultiply = 3,
+    kFloorDivide = 4, // followed by the (positive) divisor
+  };
+
 private:
   struct Atom;
   // A monomial: atom key -> power. Atom keys describe the atom completely

@@ -58,8 +58,10 @@ FailureOr<Exprs> SymbolicInference::reshape(Operation *op, const Exprs &in,
                << " for input " << s.str(in) << " symbolically";
       q = total.floorDiv(*k);
       int64_t g = std::gcd(total.coefficientGcd(), *k);
-      s.constraints.push_back(s.str(*total.divideExactly(DimExpr(g))) + " % " +
-                              std::to_string(*k / g) + " == 0");
+      DimExpr reduced = *total.divideExactly(DimExpr(g));
+      s.constraints.push_back(s.str(reduced) + " % " + std::to_string(*k / g) +
+                              " == 0");
+      s.checks.push_back({reduced, DimExpr(0), *k / g});
     }
     out[inferred] = *q;
   } else {

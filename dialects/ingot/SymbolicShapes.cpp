@@ -128,6 +128,10 @@ LogicalResult SymbolicInference::unify(Operation *op, unsigned from,
     for (auto &[value, exprs] : *table)
       for (DimExpr &e : exprs)
         e = e.substitute(from, with);
+  for (SymbolicShapes::Check &c : s.checks) {
+    c.value = c.value.substitute(from, with);
+    c.equals = c.equals.substitute(from, with);
+  }
   return success();
 }
 
@@ -181,8 +185,10 @@ FailureOr<Exprs> SymbolicInference::broadcast(Operation *op,
       // requires them equal, a constraint for the runtime to check.
       if (!out[i].isConstant() && !d.isConstant() && agreeAtEnds(out[i], d)) {
         std::string c = s.str(d) + " == " + s.str(out[i]);
-        if (!llvm::is_contained(s.constraints, c))
+        if (!llvm::is_contained(s.constraints, c)) {
           s.constraints.push_back(c);
+          s.checks.push_back({d, out[i]});
+        }
         continue;
       }
       return op->emitError()
@@ -348,9 +354,31 @@ FailureOr<SymbolicShapes> mlir::ingot::inferSymbolicShapes(func::FuncOp func) {
       return WalkResult::advance();
     if (isa<func::ReturnOp>(op))
       return WalkResult::skip();
+    // After fusion: a region's arguments have the sizes (and contents) of
+    // its inputs, its results those of what it yields.
+    if (auto region = dyn_cast<FusionOp>(op)) {
+      for (auto [input, arg] :
+           llvm::zip(region.getInputs(), region.getBlock().getArguments()))
+        for (auto *table : {&shapes.dims, &shapes.values})
+          if (auto it = table->find(input); it != table->end()) {
+            SmallVector<DimExpr> copy = it->second; // [] may rehash
+            (*table)[arg] = std::move(copy);
+          }
+      return WalkResult::advance();
+    }
+    if (auto yield = dyn_cast<YieldOp>(op)) {
+      Operation *parent = op->getParentOp();
+      for (auto [yielded, result] :
+           llvm::zip(yield->getOperands(), parent->getResults()))
+        for (auto *table : {&shapes.dims, &shapes.values})
+          if (auto it = table->find(yielded); it != table->end()) {
+            SmallVector<DimExpr> copy = it->second; // [] may rehash
+            (*table)[result] = std::move(copy);
+          }
+      return WalkResult::skip();
+    }
     if (failed(inference.visit(op)))
       return WalkResult::interrupt();
-    // Regions (fusion bodies) are not visited: this runs before fusion.
     return WalkResult::skip();
   });
   if (walk.wasInterrupted())

@@ -47,6 +47,15 @@ struct SymbolicShapes {
   /// What the graph requires of the dims beyond their ranges, readable
   /// ("W % 4 == 0"); the runtime will check them on every call.
   std::vector<std::string> constraints;
+  /// The same constraints as the runtime checks them: `value == equals`,
+  /// or `value % modulus == 0` where modulus > 0. Dims unified by a
+  /// broadcast are one symbol instead (the runtime checks the inputs'
+  /// sizes against their expressions).
+  struct Check {
+    DimExpr value, equals;
+    int64_t modulus = 0;
+  };
+  std::vector<Check> checks;
 
   std::string str(const DimExpr &e) const { return e.str(names); }
   /// "[N, 3, W / 4]".

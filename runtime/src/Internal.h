@@ -80,8 +80,10 @@ constexpr int kMaxRank = 64;
 bool checkedMul(uint64_t a, uint64_t b, uint64_t &out);
 bool checkedAdd(uint64_t a, uint64_t b, uint64_t &out);
 /// Byte size of a manifest tensor; false for an invalid dtype, a negative
-/// dimension or a size over the limits above.
-bool tensorBytes(const artifact::TensorInfo &t, uint64_t &bytes);
+/// dimension or a size over the limits above. A dim that varies (-1, in an
+/// artifact compiled for a range of shapes) takes its size at `dims`.
+bool tensorBytes(const artifact::TensorInfo &t, uint64_t &bytes,
+                 const std::vector<int64_t> *dims = nullptr);
 
 /// Checks every tensor, buffer and step of `m.manifest` against the arena,
 /// the weights section and the library calls' geometry
@@ -91,6 +93,22 @@ ingot_status *validateManifest(const ModelData &m);
 /// {buffer count, bytes accessed in buffer 0, 1, ...}.
 ingot_status *checkKernelSignature(const ModelData &m, int step,
                                    const uint64_t *signature);
+
+/// Artifacts compiled for a range of shapes (SymbolicDims.cpp): runs a
+/// manifest size program over the dims' values; false on a malformed
+/// program, overflow or a negative size.
+bool evaluateSize(const artifact::SizeProgram &p,
+                  const std::vector<int64_t> &dims, int64_t &out);
+/// The dims' largest values.
+std::vector<int64_t> largestDims(const artifact::Manifest &mf);
+/// Checks the dims, every size program and every varying buffer's bytes
+/// (at the largest dims, against its planned size) when the model loads.
+ingot_status *validateSymbolicDims(const artifact::Manifest &mf);
+/// Binds the dims from the input shapes (`inputs` by model input), checks
+/// them against their ranges, the static sizes and the constraints.
+ingot_status *bindSymbolicDims(const ModelData &m,
+                               const std::vector<const ingot_tensor *> &inputs,
+                               std::vector<int64_t> &dims);
 
 class ThreadPool;
 

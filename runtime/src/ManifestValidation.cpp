@@ -28,14 +28,21 @@ bool checkedAdd(uint64_t a, uint64_t b, uint64_t &out) {
   return !__builtin_add_overflow(a, b, &out) && out <= kMaxArtifactBytes;
 }
 
-bool tensorBytes(const art::TensorInfo &t, uint64_t &bytes) {
+bool tensorBytes(const art::TensorInfo &t, uint64_t &bytes,
+                 const std::vector<int64_t> *dims) {
   size_t element = ingot_dtype_size(toPublic(t.dtype()));
   if (element == 0 || t.shape_size() > kMaxRank)
     return false;
   uint64_t count = 1;
-  for (int64_t d : t.shape())
+  for (int i = 0; i < t.shape_size(); ++i) {
+    int64_t d = t.shape(i);
+    // A dim that varies: its size at `dims`.
+    if (d < 0 && dims && i < t.sizes_size() &&
+        !evaluateSize(t.sizes(i), *dims, d))
+      return false;
     if (d < 0 || !checkedMul(count, static_cast<uint64_t>(d), count))
       return false;
+  }
   return checkedMul(count, element, bytes);
 }
 
@@ -78,6 +85,9 @@ public:
     if (mf.arena_bytes() > kMaxArtifactBytes)
       return invalid("arena of " + std::to_string(mf.arena_bytes()) +
                      " bytes is larger than the runtime's limit of 2^56");
+    if (ingot_status *st = validateSymbolicDims(mf))
+      return st;
+    largest = largestDims(mf);
     if (ingot_status *st = tensors("input", mf.inputs(), inputBytes))
       return st;
     if (ingot_status *st = tensors("output", mf.outputs(), outputBytes))
@@ -103,7 +113,7 @@ private:
         return invalid(label + " has an invalid dtype (" +
                        std::to_string(static_cast<int>(t.dtype())) + ")");
       uint64_t size = 0;
-      if (!tensorBytes(t, size))
+      if (!tensorBytes(t, size, &largest))
         return invalid(label +
                        " has a negative dimension, more than 64 dimensions "
                        "or a byte size over 2^56");
@@ -314,6 +324,7 @@ private:
   }
 
   const ModelData &m;
+  std::vector<int64_t> largest; // the symbolic dims' largest values
   const art::Manifest &mf;
   std::vector<uint64_t> inputBytes, outputBytes;
 };

@@ -148,13 +148,15 @@ static ingot_status *invalid(const std::string &message) {
 }
 
 static void describe(const ingot::artifact::TensorInfo &t,
+                     const std::vector<int64_t> &largest,
                      std::vector<int64_t> &shape, ingot_tensor_info &info) {
   shape.assign(t.shape().begin(), t.shape().end());
   info.name = t.name().c_str();
   info.dtype = toPublic(t.dtype());
   info.rank = shape.size();
   uint64_t bytes = 0;
-  tensorBytes(t, bytes); // validated: cannot fail here
+  // Validated: cannot fail here. Where dims vary, the largest size.
+  tensorBytes(t, bytes, &largest);
   info.size_bytes = bytes;
 }
 
@@ -197,6 +199,10 @@ static ingot_status *loadImage(std::unique_ptr<ModelData> m,
   // open the host library or touch the GPU.
   if (ingot_status *st = validateManifest(*m))
     return st;
+  if (target == "cuda" && m->manifest.dims_size() > 0)
+    return makeStatus(INGOT_UNSUPPORTED,
+                      "artifact is compiled for a range of shapes, which "
+                      "this runtime runs on the CPU only so far");
   if (target == "cuda") {
 #ifdef INGOT_HAVE_CUDA
     const art::Section *fatbin = nullptr;
@@ -265,11 +271,12 @@ static ingot_status *loadImage(std::unique_ptr<ModelData> m,
   m->inputs.resize(mf.inputs_size());
   m->inputShapes.resize(mf.inputs_size());
   for (int i = 0; i < mf.inputs_size(); ++i)
-    describe(mf.inputs(i), m->inputShapes[i], m->inputs[i]);
+    describe(mf.inputs(i), largestDims(mf), m->inputShapes[i], m->inputs[i]);
   m->outputs.resize(mf.outputs_size());
   m->outputShapes.resize(mf.outputs_size());
   for (int i = 0; i < mf.outputs_size(); ++i)
-    describe(mf.outputs(i), m->outputShapes[i], m->outputs[i]);
+    describe(mf.outputs(i), largestDims(mf), m->outputShapes[i],
+             m->outputs[i]);
   for (size_t i = 0; i < m->inputs.size(); ++i)
     m->inputs[i].shape = m->inputShapes[i].data();
   for (size_t i = 0; i < m->outputs.size(); ++i)
@@ -385,6 +392,35 @@ extern "C" ingot_status *ingot_model_input(const ingot_model *model,
     return nullptr;
   });
 }
+extern "C" ingot_status *
+ingot_model_input_dim_range(const ingot_model *model, size_t index, size_t dim,
+                            int64_t *min, int64_t *max, int64_t *multiple) {
+  return guarded([&]() -> ingot_status * {
+    if (!model || !min || !max || !multiple ||
+        index >= model->data->inputs.size())
+      return makeStatus(INGOT_INVALID_ARGUMENT, "input index out of range");
+    const ingot::artifact::Manifest &mf = model->data->manifest;
+    const ingot::artifact::TensorInfo &t = mf.inputs(static_cast<int>(index));
+    if (dim >= static_cast<size_t>(t.shape_size()))
+      return makeStatus(INGOT_INVALID_ARGUMENT,
+                        "input '" + t.name() + "' has " +
+                            std::to_string(t.shape_size()) + " dimensions");
+    int d = static_cast<int>(dim);
+    *min = *max = t.shape(d);
+    *multiple = 1;
+    // A varying dim is K * symbol (validated when the model loaded).
+    if (t.shape(d) < 0) {
+      std::vector<int64_t> least, most = largestDims(mf);
+      for (const ingot::artifact::SymbolicDim &s : mf.dims())
+        least.push_back(s.min());
+      evaluateSize(t.sizes(d), least, *min);
+      evaluateSize(t.sizes(d), most, *max);
+      *multiple = t.sizes(d).code(1);
+    }
+    return nullptr;
+  });
+}
+
 extern "C" ingot_status *ingot_model_output(const ingot_model *model,
                                             size_t index,
                                             ingot_tensor_info *info) {

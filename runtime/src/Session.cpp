@@ -25,6 +25,11 @@ struct ingot_session {
   std::vector<void *> bufferPointers;
   std::vector<void *> stepArgs;
   IngotKernelContext context{};
+  // A model compiled for a range of shapes: this run's dims, the bytes of
+  // each buffer and the outputs' shapes (ingot_tensor::shape points here).
+  std::vector<int64_t> dims;
+  std::vector<uint64_t> bufferBytes;
+  std::vector<std::vector<int64_t>> outputShapes;
   // INGOT_PROFILE: time each step; the report is made when the session ends.
   ProfileMode profile = ProfileMode::Off;
   std::vector<double> firstRunSeconds, stepSeconds;
@@ -155,14 +160,17 @@ static std::string shapeText(const int64_t *shape, size_t rank) {
 /// Matches caller tensors to model inputs: by name when every tensor has one,
 /// else by position. Checks dtype, shape and size.
 static ingot_status *bindInputs(const ModelData &m, const ingot_tensor *inputs,
-                                size_t count,
-                                std::vector<const void *> &bound) {
+                                size_t count, std::vector<const void *> &bound,
+                                std::vector<const ingot_tensor *> &tensors) {
+  // Where dims vary, the shapes and sizes are checked once they are bound.
+  bool symbolic = m.manifest.dims_size() > 0;
   size_t expected = m.inputs.size();
   if (count != expected)
     return makeStatus(INGOT_INVALID_ARGUMENT,
                       "expected " + std::to_string(expected) +
                           " input(s), got " + std::to_string(count));
   bound.assign(expected, nullptr);
+  tensors.assign(expected, nullptr);
   bool byName = count > 0;
   for (size_t i = 0; i < count; ++i)
     byName &= inputs[i].name != nullptr;
@@ -202,6 +210,11 @@ static ingot_status *bindInputs(const ModelData &m, const ingot_tensor *inputs,
                             (t.shape || !t.rank
                                  ? "rank " + std::to_string(t.rank)
                                  : std::string("no shape")));
+    tensors[slot] = &t;
+    if (symbolic) {
+      bound[slot] = t.data;
+      continue;
+    }
     if (t.rank &&
         std::memcmp(t.shape, info.shape, t.rank * sizeof(int64_t)) != 0)
       return makeStatus(
@@ -251,8 +264,56 @@ static ingot_status *runSession(ingot_session *s, const ingot_tensor *inputs,
                                 size_t numOutputs) {
   const ModelData &m = *s->model;
   std::vector<const void *> in;
-  if (ingot_status *st = bindInputs(m, inputs, numInputs, in))
+  std::vector<const ingot_tensor *> inTensors;
+  if (ingot_status *st = bindInputs(m, inputs, numInputs, in, inTensors))
     return st;
+  const auto &buffers = m.manifest.buffers();
+  bool symbolic = m.manifest.dims_size() > 0;
+  std::vector<uint64_t> outputBytes;
+  if (symbolic) {
+    if (ingot_status *st = bindSymbolicDims(m, inTensors, s->dims))
+      return st;
+    s->context.dims = s->dims.data();
+    for (size_t i = 0; i < in.size(); ++i) {
+      uint64_t bytes = 0;
+      tensorBytes(m.manifest.inputs(i), bytes, &s->dims);
+      const ingot_tensor &t = *inTensors[i];
+      if ((!t.data && bytes) || t.size_bytes != bytes)
+        return makeStatus(INGOT_INVALID_ARGUMENT,
+                          std::string("input '") + m.inputs[i].name +
+                              "' needs " + std::to_string(bytes) +
+                              " bytes of data for its shape, got " +
+                              std::to_string(t.data ? t.size_bytes : 0));
+    }
+    s->bufferBytes.resize(buffers.size());
+    for (int i = 0; i < buffers.size(); ++i) {
+      const ingot::artifact::Buffer &b = buffers.Get(i);
+      int64_t bytes = static_cast<int64_t>(b.size());
+      // The arena is planned for the largest sizes; a size past its plan
+      // would overlap another buffer, so it is refused, never written.
+      if (b.has_bytes() &&
+          (!evaluateSize(b.bytes(), s->dims, bytes) ||
+           static_cast<uint64_t>(bytes) > b.size()))
+        return makeStatus(INGOT_INTERNAL,
+                          "buffer " + std::to_string(i) +
+                              " would exceed its planned size at these "
+                              "input shapes");
+      s->bufferBytes[i] = static_cast<uint64_t>(bytes);
+    }
+    s->outputShapes.resize(m.outputs.size());
+    for (size_t i = 0; i < m.outputs.size(); ++i) {
+      const ingot::artifact::TensorInfo &info = m.manifest.outputs(i);
+      s->outputShapes[i].clear();
+      for (const ingot::artifact::SizeProgram &p : info.sizes()) {
+        int64_t v = 0;
+        evaluateSize(p, s->dims, v); // validated: the dims are in range
+        s->outputShapes[i].push_back(v);
+      }
+      uint64_t bytes = 0;
+      tensorBytes(info, bytes, &s->dims);
+      outputBytes.push_back(bytes);
+    }
+  }
   if (numOutputs != m.outputs.size())
     return makeStatus(INGOT_INVALID_ARGUMENT,
                       "expected " + std::to_string(m.outputs.size()) +
@@ -261,21 +322,21 @@ static ingot_status *runSession(ingot_session *s, const ingot_tensor *inputs,
   for (size_t i = 0; i < numOutputs; ++i) {
     const ingot_tensor_info &info = m.outputs[i];
     ingot_tensor &t = outputs[i];
-    if (t.data && t.size_bytes < info.size_bytes)
+    size_t bytes = symbolic ? outputBytes[i] : info.size_bytes;
+    if (t.data && t.size_bytes < bytes)
       return makeStatus(INGOT_INVALID_ARGUMENT,
                         std::string("output '") + info.name + "' needs " +
-                            std::to_string(info.size_bytes) +
-                            " bytes, the buffer has " +
+                            std::to_string(bytes) + " bytes, the buffer has " +
                             std::to_string(t.size_bytes));
     if (!t.data) {
-      s->ownedOutputs[i].resize(info.size_bytes);
+      s->ownedOutputs[i].resize(bytes);
       t.data = s->ownedOutputs[i].data();
     }
     t.name = info.name;
     t.dtype = info.dtype;
-    t.shape = info.shape;
+    t.shape = symbolic ? s->outputShapes[i].data() : info.shape;
     t.rank = info.rank;
-    t.size_bytes = info.size_bytes;
+    t.size_bytes = bytes;
     out[i] = t.data;
   }
 #ifdef INGOT_HAVE_CUDA
@@ -300,7 +361,6 @@ static ingot_status *runSession(ingot_session *s, const ingot_tensor *inputs,
           INGOT_INVALID_ARGUMENT,
           "input " + std::to_string(i) +
               " is a device pointer, but the model runs on the CPU");
-  const auto &buffers = m.manifest.buffers();
   for (int i = 0; i < buffers.size(); ++i) {
     const ingot::artifact::Buffer &b = buffers.Get(i);
     switch (b.kind()) {
@@ -328,7 +388,8 @@ static ingot_status *runSession(ingot_session *s, const ingot_tensor *inputs,
     for (uint32_t b : step.buffers())
       s->stepArgs.push_back(s->bufferPointers[b]);
     if (step.kind() == ingot::artifact::Step::COPY) {
-      size_t bytes = buffers.Get(step.buffers(1)).size();
+      size_t bytes = symbolic ? s->bufferBytes[step.buffers(1)]
+                              : buffers.Get(step.buffers(1)).size();
       std::memmove(s->stepArgs[1], s->stepArgs[0], bytes);
       continue;
     }

@@ -420,4 +420,64 @@ double elementValue(const Tensor &t, size_t i) {
   }
 }
 
+void parseInputShape(const std::string &text,
+                     std::map<std::string, std::vector<int64_t>> &shapes) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    throw std::runtime_error("--input-shape '" + text +
+                             "': expected NAME:D0xD1x... (x:1x3x224x224)");
+  std::vector<int64_t> shape;
+  std::string dims = text.substr(colon + 1);
+  for (size_t at = 0; at <= dims.size();) {
+    size_t end = dims.find('x', at);
+    std::string d = dims.substr(at, end == std::string::npos ? end : end - at);
+    char *stop = nullptr;
+    long long v = d.empty() ? -1 : std::strtoll(d.c_str(), &stop, 10);
+    if (v < 0 || *stop != '\0')
+      throw std::runtime_error("--input-shape '" + text + "': '" + d +
+                               "' is not a size");
+    shape.push_back(v);
+    if (end == std::string::npos)
+      break;
+    at = end + 1;
+  }
+  if (dims.empty())
+    shape.clear(); // NAME: is a scalar
+  shapes[text.substr(0, colon)] = shape;
+}
+
+std::vector<int64_t>
+chooseInputShape(const Model &model, size_t k,
+                 const std::map<std::string, std::vector<int64_t>> &shapes) {
+  ingot_tensor_info info = model.input(k);
+  auto it = shapes.find(info.name);
+  std::vector<int64_t> shape;
+  for (size_t d = 0; d < info.rank; ++d)
+    shape.push_back(info.shape[d] >= 0 ? info.shape[d]
+                                       : model.inputDimRange(k, d).max);
+  if (it == shapes.end())
+    return shape;
+  if (it->second.size() != info.rank)
+    throw std::runtime_error("--input-shape " + it->first + ": the input has " +
+                             std::to_string(info.rank) + " dimensions, not " +
+                             std::to_string(it->second.size()));
+  // The runtime checks the shape too; the tool says which range it breaks
+  // before making data for it.
+  for (size_t d = 0; d < info.rank; ++d) {
+    Model::DimRange r = model.inputDimRange(k, d);
+    int64_t v = it->second[d];
+    if (v < r.min || v > r.max || (r.multiple > 1 && v % r.multiple))
+      throw std::runtime_error(
+          "--input-shape " + it->first + ": dimension " + std::to_string(d) +
+          " is " + std::to_string(v) + ", but the model takes " +
+          (r.min == r.max ? std::to_string(r.min)
+                          : std::to_string(r.min) + " to " +
+                                std::to_string(r.max) +
+                                (r.multiple > 1 ? " in multiples of " +
+                                                      std::to_string(r.multiple)
+                                                : std::string())));
+  }
+  return it->second;
+}
+
 } // namespace ingot::tools

@@ -25,6 +25,17 @@ void writeNpy(const std::string &path, const Tensor &t);
 /// included), for comparisons against references.
 double elementValue(const Tensor &t, size_t i);
 
+/// `--input-shape NAME:D0xD1x...` of ingot-run and ingot-bench: adds the
+/// shape to `shapes`; throws std::runtime_error on bad text.
+void parseInputShape(const std::string &text,
+                     std::map<std::string, std::vector<int64_t>> &shapes);
+/// The shape to give model input `k`: the one `shapes` names for it, else
+/// the model's (the largest of each range where dims vary). Throws when a
+/// named shape has another rank or a dimension outside the model's range.
+std::vector<int64_t>
+chooseInputShape(const Model &model, size_t k,
+                 const std::map<std::string, std::vector<int64_t>> &shapes);
+
 } // namespace ingot::tools
 
 #endif

@@ -1,4 +1,5 @@
 //===- ingot-bench.cpp - Latency and throughput of a compiled model -------===//
+#include "TensorIO.h"
 #include "Version.h"
 #include "ingot/runtime.hpp"
 
@@ -14,6 +15,7 @@ using namespace ingot;
 static const char *kUsage =
     "usage: ingot-bench model.ingot [--threads N] [--warmup W] [--iterations "
     "I]\n"
+    "                   [--input-shape NAME:DIMS ...]\n"
     "\n"
     "Runs the model on seeded random inputs: W untimed runs, then I timed\n"
     "runs; prints latency min/p50/p90/p99 and throughput.\n"
@@ -22,6 +24,9 @@ static const char *kUsage =
     "  --iterations I   timed runs (default 50)\n"
     "  --no-cuda-graph  CUDA artifacts: launch each step every run instead of\n"
     "                   replaying a captured CUDA graph\n"
+    "  --input-shape NAME:DIMS  the shape of input NAME (1x3x320x640) where\n"
+    "                   the model takes a range of shapes (default: the\n"
+    "                   largest)\n"
     "  --version        Ingot's version, artifact format and kernel ABI\n"
     "\n"
     "INGOT_PROFILE=1|all|json: per-step times of the timed runs (see "
@@ -30,6 +35,7 @@ static const char *kUsage =
 int main(int argc, char **argv) {
   std::string path;
   int threads = 0, warmup = 5, iterations = 50, noGraph = 0;
+  std::map<std::string, std::vector<int64_t>> shapes; // --input-shape
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() {
@@ -53,6 +59,18 @@ int main(int argc, char **argv) {
       iterations = next();
     else if (a == "--no-cuda-graph")
       noGraph = 1;
+    else if (a == "--input-shape") {
+      if (i + 1 >= argc) {
+        std::cerr << "ingot-bench: error: --input-shape needs a value\n";
+        return 2;
+      }
+      try {
+        tools::parseInputShape(argv[++i], shapes);
+      } catch (const std::exception &e) {
+        std::cerr << "ingot-bench: error: " << e.what() << "\n";
+        return 2;
+      }
+    }
     else if (!a.empty() && a[0] == '-') {
       std::cerr << "ingot-bench: error: unknown option " << a << "\n" << kUsage;
       return 2;
@@ -74,8 +92,8 @@ int main(int argc, char **argv) {
       Tensor t;
       t.name = info.name;
       t.dtype = info.dtype;
-      t.shape.assign(info.shape, info.shape + info.rank);
-      t.data.resize(info.size_bytes);
+      t.shape = tools::chooseInputShape(model, k, shapes);
+      t.data.resize(t.count() * ingot_dtype_size(info.dtype));
       if (t.dtype == INGOT_F32)
         for (size_t i = 0; i < t.count(); ++i)
           t.as<float>()[i] = uniform(rng);

@@ -27,6 +27,9 @@ static const char *kUsage =
     "  --inputs FILE.npz     all inputs from an .npz, by name\n"
     "  --random-inputs       fill inputs without a file with seeded random "
     "data\n"
+    "  --input-shape NAME:DIMS  the shape of random input NAME (1x3x320x640)\n"
+    "                        where the model takes a range of shapes\n"
+    "                        (default: the largest)\n"
     "  --output-dir DIR      write each output to DIR/<name>.npy (DIR is\n"
     "                        created if needed)\n"
     "  --compare REF         compare outputs with REF (.npz by output name,\n"
@@ -49,12 +52,13 @@ static std::string shapeText(const std::vector<int64_t> &shape) {
   return s + "]";
 }
 
-static Tensor randomTensor(const ingot_tensor_info &info, std::mt19937 &rng) {
+static Tensor randomTensor(const ingot_tensor_info &info,
+                           std::vector<int64_t> shape, std::mt19937 &rng) {
   Tensor t;
   t.name = info.name;
   t.dtype = info.dtype;
-  t.shape.assign(info.shape, info.shape + info.rank);
-  t.data.resize(info.size_bytes);
+  t.shape = std::move(shape);
+  t.data.resize(t.count() * ingot_dtype_size(info.dtype));
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
   for (size_t i = 0; i < t.count(); ++i) {
     switch (t.dtype) {
@@ -86,6 +90,8 @@ int main(int argc, char **argv) {
   double rtol = 1e-4, atol = 1e-5;
   int threads = 0;
   bool random = false, quiet = false, info = false;
+  // --input-shape: the shape of a random input where the model's dims vary.
+  std::map<std::string, std::vector<int64_t>> shapes;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -114,6 +120,8 @@ int main(int argc, char **argv) {
       npzInputs = next();
     else if (a == "--random-inputs")
       random = true;
+    else if (a == "--input-shape")
+      tools::parseInputShape(next(), shapes);
     else if (a == "--output-dir")
       outputDir = next();
     else if (a == "--compare")
@@ -186,7 +194,8 @@ int main(int argc, char **argv) {
           throw std::runtime_error(
               std::string("no data for input '") + info.name +
               "' (use --input, --inputs or --random-inputs)");
-        inputs[k] = randomTensor(info, rng);
+        inputs[k] = randomTensor(info, tools::chooseInputShape(model, k, shapes),
+                                 rng);
       }
       inputs[k].name = info.name;
     }

@@ -14,7 +14,7 @@
 
 #include <stdint.h>
 
-#define INGOT_KERNEL_ABI_VERSION 4
+#define INGOT_KERNEL_ABI_VERSION 5
 
 #ifdef __cplusplus
 extern "C" {
@@ -70,6 +70,10 @@ typedef struct IngotHostApi {
 struct IngotKernelContext {
   const IngotHostApi *api;
   void *runtime; /* opaque to kernels */
+  /* Since ABI version 5: the values of the symbolic dims of an artifact
+   * compiled for a range of shapes, in the manifest's order (NULL when it
+   * has none); kernels compute their extents from them. */
+  const int64_t *dims;
 };
 
 /* Every generated kernel has this signature. buffers[i] is the i-th buffer

@@ -66,7 +66,9 @@ const char *ingot_status_message(const ingot_status *status);
 void ingot_status_free(ingot_status *status);
 
 /* A tensor passed to or returned from a run. For inputs, `name` may be NULL
- * (inputs are then matched by position) and `shape` must match the model.
+ * (inputs are then matched by position) and `shape` must match the model,
+ * or lie in its ranges where it was compiled for a range of shapes; an
+ * output's shape is then the one of this run (valid until the next).
  * For outputs, a non-NULL `data` of `size_bytes` receives the result;
  * a NULL `data` asks the session for a buffer it owns until its next run. */
 typedef struct ingot_tensor {
@@ -117,6 +119,15 @@ ingot_status *ingot_model_input(const ingot_model *model, size_t index,
                                 ingot_tensor_info *info);
 ingot_status *ingot_model_output(const ingot_model *model, size_t index,
                                  ingot_tensor_info *info);
+/* The sizes dimension `dim` of input `index` accepts: every multiple of
+ * `multiple` from `min` to `max`. A model compiled for a range of shapes
+ * (ingotc --dim NAME=MIN:MAX) has -1 in ingot_tensor_info::shape where a
+ * dimension varies, and size_bytes is then the size at the largest shape;
+ * a static dimension gives min == max == its size. */
+ingot_status *ingot_model_input_dim_range(const ingot_model *model,
+                                          size_t index, size_t dim,
+                                          int64_t *min, int64_t *max,
+                                          int64_t *multiple);
 /* Bytes of activation memory each session allocates. */
 size_t ingot_model_arena_bytes(const ingot_model *model);
 

@@ -75,6 +75,17 @@ public:
     check(ingot_model_output(get(), i, &info));
     return info;
   }
+  /// The sizes dimension `dim` of input `i` accepts (ingotc --dim):
+  /// {min, max, multiple}; min == max where the dimension is static.
+  struct DimRange {
+    int64_t min, max, multiple;
+  };
+  DimRange inputDimRange(size_t i, size_t dim) const {
+    DimRange r{};
+    check(ingot_model_input_dim_range(get(), i, dim, &r.min, &r.max,
+                                      &r.multiple));
+    return r;
+  }
 
 private:
   std::shared_ptr<ingot_model> model_;
