@@ -156,8 +156,8 @@ FailureOr<ExecutionPlan> codegen::buildExecutionPlan(func::FuncOp func) {
     auto [least, most] = bounds(bytes, shapes->ranges);
     if (least < 0 || most == DimExpr::kOverflow || most > (int64_t(1) << 48))
       return func.emitError()
-             << "a tensor of " << shapes->str(*dims) << " "
-             << elementTypeOf(v) << " takes up to " << most
+             << "a tensor of " << shapes->str(*dims) << " " << elementTypeOf(v)
+             << " takes up to " << most
              << " bytes over the --dim ranges, more than can be planned";
     b.bytes = bytes;
     b.size = static_cast<uint64_t>(most);
@@ -196,9 +196,9 @@ FailureOr<ExecutionPlan> codegen::buildExecutionPlan(func::FuncOp func) {
     b.index = i;
     unsigned id = addBuffer(b);
     outputBuffers.push_back(id);
-    plan.outputs.push_back(describe(
-        v, func.getResultAttrOfType<StringAttr>(i, "ingot.name"), nullptr,
-        shapes.get()));
+    plan.outputs.push_back(
+        describe(v, func.getResultAttrOfType<StringAttr>(i, "ingot.name"),
+                 nullptr, shapes.get()));
     if (plan.outputs.back().name.empty())
       plan.outputs.back().name = "output" + std::to_string(i);
     auto region = v.getDefiningOp<FusionOp>();

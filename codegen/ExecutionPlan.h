@@ -16,8 +16,8 @@ namespace mlir::ingot::codegen {
 struct PlanBuffer {
   enum class Kind { Arena, Weight, Input, Output };
   Kind kind;
-  uint64_t offset = 0;            // arena or weights offset
-  uint64_t size = 0;              // bytes (the most, where sizes vary)
+  uint64_t offset = 0; // arena or weights offset
+  uint64_t size = 0;   // bytes (the most, where sizes vary)
   // Where the size depends on symbolic dims: its bytes as an expression of
   // them (the runtime evaluates it per call; `size` is its largest value,
   // which the arena is planned for).

@@ -72,8 +72,8 @@ LogicalResult codegen::generateHost(func::FuncOp func, ExecutionPlan &plan,
     if (step.kind != PlanStep::Kind::Kernel)
       continue;
     std::string text;
-    if (failed(emitHostKernel(step.region, step.kernel, text,
-                              plan.shapes.get())))
+    if (failed(
+            emitHostKernel(step.region, step.kernel, text, plan.shapes.get())))
       return failure();
     text += kernelBufferSignature(plan, step,
                                   "__attribute__((visibility(\"default\")))");

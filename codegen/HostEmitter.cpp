@@ -84,8 +84,8 @@ std::string KernelWriter::parallelCall(const std::string &rows,
                                        int64_t workPerRow) {
   int64_t grain =
       std::max<int64_t>(1, 32768 / std::max<int64_t>(1, workPerRow));
-  return "  ctx->api->parallel_for(ctx, " + rows + ", " + str(grain) +
-         ", " + symbol + "_body, &a);\n";
+  return "  ctx->api->parallel_for(ctx, " + rows + ", " + str(grain) + ", " +
+         symbol + "_body, &a);\n";
 }
 
 /// A region's argument or constant as a typed pointer expression (for
@@ -122,8 +122,8 @@ LogicalResult KernelWriter::loopKernel(Value result, const std::string &) {
     rows = rows * shape[d];
   // The work per row sets the parallel grain: taken at the largest size
   // where the row length ranges.
-  int64_t innerMax = e.shapes ? bounds(inner, e.shapes->ranges).second
-                              : *inner.constant();
+  int64_t innerMax =
+      e.shapes ? bounds(inner, e.shapes->ranges).second : *inner.constant();
   // Row coordinates once per row, then the contiguous inner loop.
   e.setIndent("    ");
   Index idx = emitCoordinates(e, shape, "r", shape.empty() ? 0 : 1);
@@ -339,7 +339,10 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
   bool integerSums = isa<ConvIntegerOp>(lib);
   if (!libType.isF32() && !isReducedFloat(libType) && !integerSums)
     return fail("library ops support f32, f16 and bf16 only");
-  ArrayRef<int64_t> outShape = shapeOf(libResult);
+  Sizes outShape = e.sizes(libResult);
+  DimExpr outElements(1);
+  for (const DimExpr &d : outShape)
+    outElements = outElements * d;
   std::string call;
   // The runtime's GEMM and convolution work in FP32. Half-precision operands
   // are widened into per-thread scratch first (constants already are float
@@ -354,17 +357,20 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
   unsigned scratchSlots = 0;
   if (narrowResult) {
     entryBody += "  a.lib = ig_scratch(" + str(scratchSlots++) + ", " +
-                 str(numElements(outShape)) + ");\n";
+                 e.extent(outElements) + ");\n";
   }
   auto pointer = [&](Value v) {
     std::string p = this->pointer(v);
     if (!isa<BlockArgument>(v) || !isReducedFloat(elementTypeOf(v)))
       return p;
     std::string wide = symbol + "_wide" + str(scratchSlots);
-    int64_t n = numElements(shapeOf(v));
+    DimExpr count(1);
+    for (const DimExpr &d : e.sizes(v))
+      count = count * d;
+    std::string n = e.extent(count);
     entryBody += "  float *" + wide + " = ig_scratch(" + str(scratchSlots++) +
-                 ", " + str(n) + ");\n  ig_widen(" + p + ", " + wide + ", " +
-                 str(n) + ");\n";
+                 ", " + n + ");\n  ig_widen(" + p + ", " + wide + ", " + n +
+                 ");\n";
     return wide;
   };
   // How the epilogue reads the library result (plus any bias term).
@@ -372,7 +378,8 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
   // The library's FP32 result of a half-precision op is rounded to the type
   // where the epilogue reads it, as if it had been stored.
   auto outAt = [&](const Index &idx) {
-    return roundTo(libType, libOut + "[" + linearIndex(outShape, idx) + "]");
+    return roundTo(libType,
+                   libOut + "[" + linearIndex(outShape, idx, e.dims) + "]");
   };
 
   // The runtime's IngotConvParams, from the one description of a
@@ -449,21 +456,21 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
         read = withChannelBias(op.getBias(), false);
       })
       .Case([&](GemmOp op) {
-        ArrayRef<int64_t> as = shapeOf(op.getA()), bs = shapeOf(op.getB());
+        Sizes as = e.sizes(op.getA()), bs = e.sizes(op.getB());
         bool ta = op.getTransA(), tb = op.getTransB();
-        int64_t m = ta ? as[1] : as[0], k = ta ? as[0] : as[1],
+        DimExpr m = ta ? as[1] : as[0], k = ta ? as[0] : as[1],
                 n = tb ? bs[0] : bs[1];
         call = "  ctx->api->gemm_f32(ctx, " + str(ta) + ", " + str(tb) + ", " +
-               str(m) + ", " + str(n) + ", " + str(k) + ", " +
+               e.extent(m) + ", " + e.extent(n) + ", " + e.extent(k) + ", " +
                f32Literal(op.getAlpha().convertToDouble()) + ", " +
-               pointer(op.getA()) + ", " + str(as[1]) + ", " +
-               pointer(op.getB()) + ", " + str(bs[1]) + ", 0, " + libOut +
-               ", " + str(n) + ");\n";
+               pointer(op.getA()) + ", " + e.extent(as[1]) + ", " +
+               pointer(op.getB()) + ", " + e.extent(bs[1]) + ", 0, " + libOut +
+               ", " + e.extent(n) + ");\n";
         read = [&, op](const Index &idx) mutable {
           std::string v = outAt(idx);
           if (op.getC()) {
             std::string c =
-                e.value(op.getC(), broadcastIndex(shapeOf(op.getC()), idx));
+                e.value(op.getC(), broadcastIndex(e.sizes(op.getC()), idx));
             double beta = op.getBeta().convertToDouble();
             v += beta == 1.0 ? " + " + c : " + " + f32Literal(beta) + " * " + c;
           }
@@ -471,53 +478,56 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
         };
       })
       .Case([&](MatMulOp op) {
-        ArrayRef<int64_t> as = shapeOf(op.getLhs()), bs = shapeOf(op.getRhs());
-        SmallVector<int64_t> pa(as), pb(bs);
+        Sizes pa = e.sizes(op.getLhs()), pb = e.sizes(op.getRhs());
         if (pa.size() == 1)
-          pa.insert(pa.begin(), 1);
+          pa.insert(pa.begin(), DimExpr(1));
         if (pb.size() == 1)
-          pb.push_back(1);
-        int64_t m = pa[pa.size() - 2], k = pa.back(), n = pb.back();
-        ArrayRef<int64_t> batchA = ArrayRef<int64_t>(pa).drop_back(2);
-        ArrayRef<int64_t> batchB = ArrayRef<int64_t>(pb).drop_back(2);
+          pb.push_back(DimExpr(1));
+        DimExpr m = pa[pa.size() - 2], k = pa.back(), n = pb.back();
+        ArrayRef<DimExpr> batchA = ArrayRef<DimExpr>(pa).drop_back(2);
+        ArrayRef<DimExpr> batchB = ArrayRef<DimExpr>(pb).drop_back(2);
         size_t br = std::max(batchA.size(), batchB.size());
-        SmallVector<int64_t> batch(br, 1);
+        // Each batch dim of A and B (1 where it broadcasts; a symbolic dim
+        // never does).
+        auto dimA = [&](size_t i) {
+          return i + batchA.size() >= br ? batchA[i + batchA.size() - br]
+                                         : DimExpr(1);
+        };
+        auto dimB = [&](size_t i) {
+          return i + batchB.size() >= br ? batchB[i + batchB.size() - br]
+                                         : DimExpr(1);
+        };
+        Sizes batch(br, DimExpr(1));
+        DimExpr batches(1);
         for (size_t i = 0; i < br; ++i) {
-          int64_t da =
-              i + batchA.size() >= br ? batchA[i + batchA.size() - br] : 1;
-          int64_t db =
-              i + batchB.size() >= br ? batchB[i + batchB.size() - br] : 1;
-          batch[i] = std::max(da, db);
+          batch[i] = dimA(i) == DimExpr(1) ? dimB(i) : dimA(i);
+          batches = batches * batch[i];
         }
-        int64_t batches = numElements(batch);
         std::string A = pointer(op.getLhs()), B = pointer(op.getRhs());
-        call = "  for (int64_t bi = 0; bi < " + str(batches) + "; ++bi) {\n";
+        call =
+            "  for (int64_t bi = 0; bi < " + e.extent(batches) + "; ++bi) {\n";
         // Broadcast batch offsets of A and B.
         std::string offA = "0", offB = "0";
-        int64_t strideOut = 1, strideA = m * k, strideB = k * n;
+        DimExpr strideOut(1), strideA = m * k, strideB = k * n;
         for (int64_t i = br - 1; i >= 0; --i) {
           std::string coord =
-              "(bi / " + str(strideOut) + " % " + str(batch[i]) + ")";
-          int64_t da = i + (int64_t)batchA.size() >= (int64_t)br
-                           ? batchA[i + batchA.size() - br]
-                           : 1;
-          int64_t db = i + (int64_t)batchB.size() >= (int64_t)br
-                           ? batchB[i + batchB.size() - br]
-                           : 1;
-          if (da != 1) {
-            offA += " + " + coord + " * " + str(strideA);
-            strideA *= da;
+              "(bi / " + e.extent(strideOut) + " % " + e.extent(batch[i]) + ")";
+          DimExpr da = dimA(i), db = dimB(i);
+          if (da != DimExpr(1)) {
+            offA += " + " + coord + " * " + e.extent(strideA);
+            strideA = strideA * da;
           }
-          if (db != 1) {
-            offB += " + " + coord + " * " + str(strideB);
-            strideB *= db;
+          if (db != DimExpr(1)) {
+            offB += " + " + coord + " * " + e.extent(strideB);
+            strideB = strideB * db;
           }
-          strideOut *= batch[i];
+          strideOut = strideOut * batch[i];
         }
-        call += "    ctx->api->gemm_f32(ctx, 0, 0, " + str(m) + ", " + str(n) +
-                ", " + str(k) + ", 1.0f, " + A + " + (" + offA + "), " +
-                str(k) + ", " + B + " + (" + offB + "), " + str(n) + ", 0, " +
-                libOut + " + bi * " + str(m * n) + ", " + str(n) + ");\n  }\n";
+        call += "    ctx->api->gemm_f32(ctx, 0, 0, " + e.extent(m) + ", " +
+                e.extent(n) + ", " + e.extent(k) + ", 1.0f, " + A + " + (" +
+                offA + "), " + e.extent(k) + ", " + B + " + (" + offB + "), " +
+                e.extent(n) + ", 0, " + libOut + " + bi * " + e.extent(m * n) +
+                ", " + e.extent(n) + ");\n  }\n";
         read = [&](const Index &idx) { return outAt(idx); };
       })
       .Default([&](Operation *) { status = fail("unknown library op"); });
@@ -756,11 +766,11 @@ LogicalResult KernelWriter::write(std::string &out) {
   // The values of the symbolic dims (IngotKernelContext::dims), for
   // regions whose sizes vary.
   bool symbolic = regionIsSymbolic(region, e.shapes);
-  if (symbolic)
-    args += "  const int64_t *dims;\n";
   // FP32 scratch for the result of a half-precision library op.
   if (kind == "library")
     args += "  float *lib;\n";
+  if (symbolic)
+    args += "  const int64_t *dims;\n";
   args += "};\n";
   init += "(" + outTy + " *)b[" + str(n) + "]";
   if (symbolic)

@@ -177,6 +177,12 @@ uint64_t codegen::libraryFlops(Operation *op) {
     FailureOr<ConvCall> c = describeConv(op);
     return succeeded(c) ? flopsOf(*c) : 0;
   }
+  // Sizes that vary (a range of shapes) give no fixed figure.
+  for (Value v : op->getOperands())
+    if (!cast<ShapedType>(v.getType()).hasStaticShape())
+      return 0;
+  if (!cast<ShapedType>(op->getResult(0).getType()).hasStaticShape())
+    return 0;
   // GEMM and matmul: k multiply-adds per result element.
   int64_t k = 0;
   if (auto gemm = dyn_cast<GemmOp>(op))

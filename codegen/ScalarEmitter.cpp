@@ -162,11 +162,17 @@ std::string codegen::symbolicCodegenGap(FusionOp region,
     return "";
   std::string what = "code generation for a range of shapes does not "
                      "support ";
-  if (region.getKind() != "loop")
-    return what + region.getKind().str() + " regions yet";
-  for (Operation &op : region.getBlock().without_terminator())
-    if (!isa<ConstantOp>(op) && classifyOp(&op) != OpClass::Elementwise)
-      return what + "'" + op.getName().getStringRef().str() + "' yet";
+  StringRef kind = region.getKind();
+  if (kind != "loop" && kind != "library")
+    return what + kind.str() + " regions yet";
+  for (Operation &op : region.getBlock().without_terminator()) {
+    if (isa<ConstantOp>(op) || classifyOp(&op) == OpClass::Elementwise)
+      continue;
+    // GEMMs and matmuls with an elementwise epilogue (the host backend).
+    if (kind == "library" && isa<GemmOp, MatMulOp>(op))
+      continue;
+    return what + "'" + op.getName().getStringRef().str() + "' yet";
+  }
   return "";
 }
 
@@ -300,9 +306,9 @@ std::string codegen::linearIndex(ArrayRef<DimExpr> shape, const Index &idx,
   DimExpr stride(1);
   for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
     if (shape[d] != DimExpr(1) && idx[d] != "0") {
-      std::string term = stride == DimExpr(1) ? "(" + idx[d] + ")"
-                                              : "(" + idx[d] + ")*" +
-                                                    extentText(stride, dims);
+      std::string term = stride == DimExpr(1)
+                             ? "(" + idx[d] + ")"
+                             : "(" + idx[d] + ")*" + extentText(stride, dims);
       expr = expr.empty() ? term : term + " + " + expr;
     }
     stride = stride * shape[d];
@@ -416,8 +422,7 @@ std::string ScalarEmitter::constantRef(ConstantOp op) {
 std::string ScalarEmitter::read(Value v, const Index &idx) {
   auto position = [&] {
     Sizes shape = sizes(v);
-    if (!identityFlat.empty() && idx == identityIndex &&
-        shape == identityShape)
+    if (!identityFlat.empty() && idx == identityIndex && shape == identityShape)
       return identityFlat;
     return linearIndex(shape, idx, dims);
   };

@@ -2,6 +2,7 @@
 #include "passes/Passes.h"
 
 #include "dialects/ingot/OpClasses.h"
+#include "dialects/ingot/SymbolicShapes.h"
 
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/Matchers.h"
@@ -302,9 +303,17 @@ struct IngotFusePass : ingot::impl::IngotFusePassBase<IngotFusePass> {
       } else {
         OpClass c = classifyOp(op);
         if (c == OpClass::ShapeOnly || c == OpClass::Other) {
-          op->emitError() << "'" << op->getName()
-                          << "' cannot be compiled: it should have been folded "
-                             "(is every input shape bound?)";
+          // With a range of shapes, shape computations do not fold; they
+          // will become the host shape function (issue #12).
+          if (func->hasAttr(kDimRangesAttr))
+            op->emitError() << "'" << op->getName()
+                            << "' computes on sizes that vary over the --dim "
+                               "ranges; code generation for a range of "
+                               "shapes does not take shape computations yet";
+          else
+            op->emitError() << "'" << op->getName()
+                            << "' cannot be compiled: it should have been "
+                               "folded (is every input shape bound?)";
           return signalPassFailure();
         }
         g = groups.size();

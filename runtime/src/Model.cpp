@@ -275,8 +275,7 @@ static ingot_status *loadImage(std::unique_ptr<ModelData> m,
   m->outputs.resize(mf.outputs_size());
   m->outputShapes.resize(mf.outputs_size());
   for (int i = 0; i < mf.outputs_size(); ++i)
-    describe(mf.outputs(i), largestDims(mf), m->outputShapes[i],
-             m->outputs[i]);
+    describe(mf.outputs(i), largestDims(mf), m->outputShapes[i], m->outputs[i]);
   for (size_t i = 0; i < m->inputs.size(); ++i)
     m->inputs[i].shape = m->inputShapes[i].data();
   for (size_t i = 0; i < m->outputs.size(); ++i)
@@ -392,9 +391,10 @@ extern "C" ingot_status *ingot_model_input(const ingot_model *model,
     return nullptr;
   });
 }
-extern "C" ingot_status *
-ingot_model_input_dim_range(const ingot_model *model, size_t index, size_t dim,
-                            int64_t *min, int64_t *max, int64_t *multiple) {
+extern "C" ingot_status *ingot_model_input_dim_range(const ingot_model *model,
+                                                     size_t index, size_t dim,
+                                                     int64_t *min, int64_t *max,
+                                                     int64_t *multiple) {
   return guarded([&]() -> ingot_status * {
     if (!model || !min || !max || !multiple ||
         index >= model->data->inputs.size())

@@ -233,9 +233,9 @@ ingot_status *bindSymbolicDims(const ModelData &m,
   for (const art::DimConstraint &c : mf.constraints()) {
     int64_t value = 0, equals = 0;
     evaluateSize(c.value(), dims, value);
-    bool ok = c.modulus() > 0 ? value % c.modulus() == 0
-                              : evaluateSize(c.equals(), dims, equals) &&
-                                    value == equals;
+    bool ok = c.modulus() > 0
+                  ? value % c.modulus() == 0
+                  : evaluateSize(c.equals(), dims, equals) && value == equals;
     if (!ok)
       return makeStatus(INGOT_INVALID_ARGUMENT,
                         "the input shapes break the model's constraint " +

@@ -26,10 +26,47 @@ static const char *dtypeName(art::DataType t) {
 
 /// [1, 3, 32, 32], with the ONNX model's symbolic names where it had them:
 /// [batch=1, 3, 32, 32].
-static std::string shapeText(const art::TensorInfo &t) {
+/// A size program (manifest.proto) as text with the dims' names:
+/// "N * 12", "(W + 3) / 4".
+static std::string sizeText(const art::SizeProgram &p, const art::Manifest &m) {
+  std::vector<std::string> stack;
+  const auto &c = p.code();
+  for (int i = 0; i < c.size(); ++i) {
+    int64_t op = c[i], operand = i + 1 < c.size() ? c[i + 1] : 0;
+    if (op == 0 || op == 1) {
+      ++i;
+      stack.push_back(op == 0 ? std::to_string(operand)
+                      : operand >= 0 && operand < m.dims_size()
+                          ? m.dims(static_cast<int>(operand)).name()
+                          : "?");
+    } else if ((op == 2 || op == 3) && stack.size() >= 2) {
+      std::string b = stack.back();
+      stack.pop_back();
+      std::string &a = stack.back();
+      if (op == 3 && a == "1")
+        a = b;
+      else if (op == 3 && b != "1")
+        a = a + " * " + b;
+      else if (op == 2)
+        a = a + " + " + b;
+    } else if (op == 4 && !stack.empty()) {
+      ++i;
+      stack.back() = "(" + stack.back() + ") / " + std::to_string(operand);
+    } else {
+      return "?";
+    }
+  }
+  return stack.size() == 1 ? stack[0] : "?";
+}
+
+static std::string shapeText(const art::TensorInfo &t, const art::Manifest &m) {
   std::string s = "[";
   for (int i = 0; i < t.shape_size(); ++i) {
     s += i ? ", " : "";
+    if (t.shape(i) < 0 && i < t.sizes_size()) {
+      s += sizeText(t.sizes(i), m);
+      continue;
+    }
     if (i < t.dim_params_size() && !t.dim_params(i).empty())
       s += t.dim_params(i) + "=";
     s += std::to_string(t.shape(i));
@@ -105,8 +142,16 @@ void tools::printArtifactInfo(const std::string &path, std::ostream &os) {
     os << "  " << title << " (" << list.size() << "):\n";
     for (const art::TensorInfo &t : list)
       os << "    " << t.name() << ": " << dtypeName(t.dtype()) << " "
-         << shapeText(t) << "\n";
+         << shapeText(t, m) << "\n";
   };
+  if (m.dims_size()) {
+    os << "  dims (" << m.dims_size() << "):\n";
+    for (const art::SymbolicDim &d : m.dims())
+      os << "    " << d.name() << ": " << d.min() << " to " << d.max()
+         << " (tuned for " << d.opt() << ")\n";
+    for (const art::DimConstraint &c : m.constraints())
+      os << "    requires " << c.text() << "\n";
+  }
   tensors("inputs", m.inputs());
   tensors("outputs", m.outputs());
 

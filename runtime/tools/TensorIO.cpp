@@ -470,12 +470,12 @@ chooseInputShape(const Model &model, size_t k,
       throw std::runtime_error(
           "--input-shape " + it->first + ": dimension " + std::to_string(d) +
           " is " + std::to_string(v) + ", but the model takes " +
-          (r.min == r.max ? std::to_string(r.min)
-                          : std::to_string(r.min) + " to " +
-                                std::to_string(r.max) +
-                                (r.multiple > 1 ? " in multiples of " +
-                                                      std::to_string(r.multiple)
-                                                : std::string())));
+          (r.min == r.max
+               ? std::to_string(r.min)
+               : std::to_string(r.min) + " to " + std::to_string(r.max) +
+                     (r.multiple > 1
+                          ? " in multiples of " + std::to_string(r.multiple)
+                          : std::string())));
   }
   return it->second;
 }

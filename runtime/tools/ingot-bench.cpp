@@ -70,8 +70,7 @@ int main(int argc, char **argv) {
         std::cerr << "ingot-bench: error: " << e.what() << "\n";
         return 2;
       }
-    }
-    else if (!a.empty() && a[0] == '-') {
+    } else if (!a.empty() && a[0] == '-') {
       std::cerr << "ingot-bench: error: unknown option " << a << "\n" << kUsage;
       return 2;
     } else

@@ -194,8 +194,8 @@ int main(int argc, char **argv) {
           throw std::runtime_error(
               std::string("no data for input '") + info.name +
               "' (use --input, --inputs or --random-inputs)");
-        inputs[k] = randomTensor(info, tools::chooseInputShape(model, k, shapes),
-                                 rng);
+        inputs[k] =
+            randomTensor(info, tools::chooseInputShape(model, k, shapes), rng);
       }
       inputs[k].name = info.name;
     }
