@@ -227,6 +227,18 @@ FailureOr<ExecutionPlan> codegen::buildExecutionPlan(func::FuncOp func) {
     if (isa<func::ReturnOp>(op))
       continue;
     auto region = dyn_cast<FusionOp>(op);
+    // A shape computation that only sizes other ops (Fuse left it outside
+    // the regions): kernels never read it, so it has no step and an empty
+    // buffer.
+    if (!region && shapes && op.getNumResults() &&
+        llvm::all_of(op.getResults(),
+                     [&](Value v) { return shapes->values.count(v) > 0; })) {
+      PlanBuffer b{PlanBuffer::Kind::Weight};
+      unsigned id = addBuffer(b);
+      for (Value v : op.getResults())
+        bufferOf[v] = id;
+      continue;
+    }
     if (!region)
       return op.emitError() << "cannot compile '" << op.getName()
                             << "' outside a fusion region (run --ingot-fuse)";

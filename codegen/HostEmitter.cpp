@@ -150,9 +150,15 @@ LogicalResult KernelWriter::reductionKernel(Operation *epilogueRoot) {
   // epilogue ending in `epilogueRoot`, applied at the store.
   Operation *root = regionReduction(region);
   Value result = root->getResult(0);
-  ArrayRef<int64_t> outShape = shapeOf(result);
+  Sizes outShape = e.sizes(result);
   Value input = root->getOperand(0);
-  ArrayRef<int64_t> inShape = shapeOf(input);
+  Sizes inShape = e.sizes(input);
+  auto product = [](ArrayRef<DimExpr> dims) {
+    DimExpr p(1);
+    for (const DimExpr &d : dims)
+      p = p * d;
+    return p;
+  };
   Type t = elementTypeOf(result);
   std::string ty = valueType(t);
   if (ty.empty())
@@ -163,7 +169,8 @@ LogicalResult KernelWriter::reductionKernel(Operation *epilogueRoot) {
     accTy = "double";
   e.setIndent("    ");
   std::string body;
-  int64_t rows = 0, workPerRow = 1;
+  DimExpr rows(0);
+  int64_t workPerRow = 1;
   // out[at] = the reduction's value `v` at `idx`, through the epilogue.
   auto store = [&](const std::string &at, const std::string &v,
                    const Index &idx) {
@@ -179,12 +186,12 @@ LogicalResult KernelWriter::reductionKernel(Operation *epilogueRoot) {
     size_t rank = inShape.size();
     bool keepdims;
     SmallVector<bool> reduced = reducedDims(root, keepdims);
-    rows = numElements(outShape);
+    rows = product(outShape);
     // Output coordinates of row r.
     Index outIdx = emitCoordinates(e, outShape, "r", 0);
     Index inIdx(rank);
     size_t next = 0;
-    int64_t count = 1;
+    DimExpr count(1);
     std::string acc = "acc";
     // Extremes of the output type (for bool: false/true), widened.
     std::string init = isa<ReduceMaxOp, GlobalMaxPoolOp>(root)
@@ -197,23 +204,23 @@ LogicalResult KernelWriter::reductionKernel(Operation *epilogueRoot) {
     int loops = 0;
     for (size_t d = 0; d < rank; ++d) {
       if (reduced[d]) {
-        count *= inShape[d];
+        count = count * inShape[d];
         if (keepdims)
           ++next;
-        if (inShape[d] == 1) {
+        if (inShape[d] == DimExpr(1)) {
           inIdx[d] = "0";
           continue;
         }
         std::string k = "k" + str(d);
-        e.open("for (int64_t " + k + " = 0; " + k + " < " + str(inShape[d]) +
-               "; ++" + k + ")");
+        e.open("for (int64_t " + k + " = 0; " + k + " < " +
+               e.extent(inShape[d]) + "; ++" + k + ")");
         ++loops;
         inIdx[d] = k;
       } else {
         inIdx[d] = outIdx.empty() ? "0" : outIdx[next++];
       }
     }
-    workPerRow = count;
+    workPerRow = e.largest(count);
     std::string v = e.value(input, inIdx);
     std::string combine = isa<ReduceMaxOp, GlobalMaxPoolOp>(root)
                               ? "acc = ig_max(acc, " + accTy + "(" + v + "));"
@@ -225,9 +232,10 @@ LogicalResult KernelWriter::reductionKernel(Operation *epilogueRoot) {
     e.line(combine);
     for (int i = 0; i < loops; ++i)
       e.close();
-    std::string finalValue = isa<ReduceMeanOp, GlobalAveragePoolOp>(root)
-                                 ? "acc / " + accTy + "(" + str(count) + ")"
-                                 : "acc";
+    std::string finalValue =
+        isa<ReduceMeanOp, GlobalAveragePoolOp>(root)
+            ? "acc / " + accTy + "(" + e.extent(count) + ")"
+            : "acc";
     e.line("a.out[r] = " + storeAs(t, ty + "(" + finalValue + ")") + ";");
   } else if (isa<SoftmaxOp, LogSoftmaxOp>(root)) {
     int64_t axis =
@@ -235,37 +243,40 @@ LogicalResult KernelWriter::reductionKernel(Operation *epilogueRoot) {
     size_t rank = inShape.size();
     if (axis < 0)
       axis += rank;
-    int64_t len = inShape[axis];
-    rows = numElements(inShape) / len;
-    workPerRow = 3 * len;
+    std::string len = e.extent(inShape[axis]);
+    rows = DimExpr(1);
+    for (size_t d = 0; d < rank; ++d)
+      if (static_cast<int64_t>(d) != axis)
+        rows = rows * inShape[d];
+    workPerRow = 3 * e.largest(inShape[axis]);
     // Coordinates of the row: all dims but `axis`.
     Index idx(rank, "0");
-    int64_t stride = 1;
+    DimExpr stride(1);
     for (int64_t d = rank - 1; d >= 0; --d) {
       if (d == axis)
         continue;
-      if (inShape[d] != 1) {
-        e.line("const int64_t i" + str(d) + " = r / " + str(stride) + " % " +
-               str(inShape[d]) + ";");
+      if (inShape[d] != DimExpr(1)) {
+        e.line("const int64_t i" + str(d) + " = r / " + e.extent(stride) +
+               " % " + e.extent(inShape[d]) + ";");
         idx[d] = "i" + str(d);
       }
-      stride *= inShape[d];
+      stride = stride * inShape[d];
     }
     idx[axis] = "j";
     e.line(accTy + " m = ig_lowest<" + accTy + ">();");
-    e.open("for (int64_t j = 0; j < " + str(len) + "; ++j)");
+    e.open("for (int64_t j = 0; j < " + len + "; ++j)");
     e.line("m = ig_max(m, " + accTy + "(" + e.value(input, idx) + "));");
     e.close();
     e.line(accTy + " s = 0;");
-    e.open("for (int64_t j = 0; j < " + str(len) + "; ++j)");
+    e.open("for (int64_t j = 0; j < " + len + "; ++j)");
     e.line("s += ig_exp(" + accTy + "(" + e.value(input, idx) + ") - m);");
     e.close();
     bool logSoftmax = isa<LogSoftmaxOp>(root);
     e.line(logSoftmax ? "const " + accTy + " ls = ig_log(s);"
                       : "const " + accTy + " inv = " + accTy + "(1) / s;");
-    e.open("for (int64_t j = 0; j < " + str(len) + "; ++j)");
+    e.open("for (int64_t j = 0; j < " + len + "; ++j)");
     std::string v = e.value(input, idx);
-    store(linearIndex(inShape, idx),
+    store(linearIndex(inShape, idx, e.dims),
           logSoftmax ? accTy + "(" + v + ") - m - ls"
                      : "ig_exp(" + accTy + "(" + v + ") - m) * inv",
           idx);
@@ -275,50 +286,50 @@ LogicalResult KernelWriter::reductionKernel(Operation *epilogueRoot) {
     int64_t axis = static_cast<int64_t>(ln.getAxis());
     if (axis < 0)
       axis += rank;
-    ArrayRef<int64_t> normShape = inShape.drop_front(axis);
-    int64_t len = numElements(normShape);
-    rows = numElements(inShape) / std::max<int64_t>(1, len);
-    workPerRow = 3 * len;
+    DimExpr lenSize = product(ArrayRef<DimExpr>(inShape).drop_front(axis));
+    std::string len = e.extent(lenSize);
+    rows = product(ArrayRef<DimExpr>(inShape).take_front(axis));
+    workPerRow = 3 * e.largest(lenSize);
     Index idx = emitCoordinates(e, inShape, "r", rank - axis);
     // Inner coordinates from the flat inner index j.
     auto innerIndex = [&](Index base) {
-      int64_t stride = 1;
+      DimExpr stride(1);
       for (int64_t d = rank - 1; d >= axis; --d) {
-        if (inShape[d] != 1) {
+        if (inShape[d] != DimExpr(1)) {
           std::string name = "j" + str(d);
-          e.line("const int64_t " + name + " = j / " + str(stride) + " % " +
-                 str(inShape[d]) + ";");
+          e.line("const int64_t " + name + " = j / " + e.extent(stride) +
+                 " % " + e.extent(inShape[d]) + ";");
           base[d] = name;
         }
-        stride *= inShape[d];
+        stride = stride * inShape[d];
       }
       return base;
     };
     e.line("float mean = 0.0f, var = 0.0f;");
-    e.open("for (int64_t j = 0; j < " + str(len) + "; ++j)");
+    e.open("for (int64_t j = 0; j < " + len + "; ++j)");
     e.line("mean += float(" + e.value(input, innerIndex(idx)) + ");");
     e.close();
-    e.line("mean /= float(" + str(len) + ");");
-    e.open("for (int64_t j = 0; j < " + str(len) + "; ++j)");
+    e.line("mean /= float(" + len + ");");
+    e.open("for (int64_t j = 0; j < " + len + "; ++j)");
     e.line("const float d = float(" + e.value(input, innerIndex(idx)) +
            ") - mean;");
     e.line("var += d * d;");
     e.close();
-    e.line("const float inv = 1.0f / ig_sqrt(var / float(" + str(len) + ") + " +
+    e.line("const float inv = 1.0f / ig_sqrt(var / float(" + len + ") + " +
            f32Literal(ln.getEpsilon().convertToDouble()) + ");");
-    e.open("for (int64_t j = 0; j < " + str(len) + "; ++j)");
+    e.open("for (int64_t j = 0; j < " + len + "; ++j)");
     Index full = innerIndex(idx);
     Index normIdx(full.begin() + axis, full.end());
     std::string x = e.value(input, full);
     std::string scale =
-        e.value(ln.getScale(), broadcastIndex(shapeOf(ln.getScale()), normIdx));
+        e.value(ln.getScale(), broadcastIndex(e.sizes(ln.getScale()), normIdx));
     std::string y = "(float(" + x + ") - mean) * inv * float(" + scale + ")";
     if (ln.getBias())
       y += " + float(" +
            e.value(ln.getBias(),
-                   broadcastIndex(shapeOf(ln.getBias()), normIdx)) +
+                   broadcastIndex(e.sizes(ln.getBias()), normIdx)) +
            ")";
-    store(linearIndex(inShape, full), y, full);
+    store(linearIndex(inShape, full, e.dims), y, full);
     e.close();
   } else {
     return fail("no reduction skeleton for '" +
@@ -328,7 +339,7 @@ LogicalResult KernelWriter::reductionKernel(Operation *epilogueRoot) {
     return fail(e.error);
   addBodyFunction(e.body());
   e.body().clear();
-  entryBody += parallelCall(rows, workPerRow);
+  entryBody += parallelCall(e.extent(rows), workPerRow);
   return success();
 }
 
@@ -567,17 +578,18 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
 /// result.
 LogicalResult KernelWriter::stitchKernel(Operation *root) {
   Value result = root->getResult(0);
-  ArrayRef<int64_t> shape = shapeOf(result);
-  std::optional<StitchRows> rows = stitchRows(region, result);
+  Sizes shape = e.sizes(result);
+  std::optional<StitchRows> rows = stitchRows(region, result, &e);
   if (!rows)
     return fail("stitch region without a row reduction");
   e.setIndent("    ");
   Index outer = emitCoordinates(e, shape, "r", rows->dims);
-  std::string loop = "for (int64_t j = 0; j < " + str(rows->length) + "; ++j)";
+  std::string length = e.extent(rows->lengthSize);
+  std::string loop = "for (int64_t j = 0; j < " + length + "; ++j)";
   Index element = emitRowReductions(e, *rows, shape, outer, loop,
                                     [](const std::string &, Operation *) {});
   e.open(loop);
-  e.line("a.out[r * " + str(rows->length) + " + j] = " +
+  e.line("a.out[r * " + length + " + j] = " +
          storeAs(elementTypeOf(result), e.value(result, element)) + ";");
   e.close();
   e.reductionValue = nullptr;
@@ -585,8 +597,8 @@ LogicalResult KernelWriter::stitchKernel(Operation *root) {
     return fail(e.error);
   addBodyFunction(e.body());
   e.body().clear();
-  entryBody +=
-      parallelCall(rows->count, (rows->reductions.size() + 1) * rows->length);
+  entryBody += parallelCall(e.extent(rows->countSize),
+                            (rows->reductions.size() + 1) * rows->length);
   return success();
 }
 
@@ -604,27 +616,44 @@ LogicalResult KernelWriter::stitchKernel(Operation *root) {
 /// maps.
 LogicalResult KernelWriter::attentionKernel(AttentionOp op) {
   constexpr int64_t kQueryBlock = 4, kLanes = 16, kRowsPerTask = 64;
-  ArrayRef<int64_t> qs = shapeOf(op.getQ()), ks = shapeOf(op.getK()),
-                    vs = shapeOf(op.getV());
-  int64_t batch = qs[0], heads = qs[1], sq = qs[2], dim = qs[3];
-  int64_t kvHeads = ks[1], sk = ks[2], dimV = vs[3];
+  Sizes qs = e.sizes(op.getQ()), ks = e.sizes(op.getK()),
+        vs = e.sizes(op.getV());
+  // Batch and sequence lengths may vary (a range of shapes); the heads and
+  // the head dims size the per-thread tiles and must not.
+  std::optional<int64_t> headsC = qs[1].constant(), kvHeadsC = ks[1].constant(),
+                         dimC = qs[3].constant(), dimVC = vs[3].constant();
+  if (!headsC || !kvHeadsC || !dimC || !dimVC)
+    return fail("attention over heads or head sizes that vary");
+  DimExpr batchE = qs[0], sqE = qs[2], skE = ks[2];
+  int64_t heads = *headsC, dim = *dimC, kvHeads = *kvHeadsC, dimV = *dimVC;
   int64_t group = heads / kvHeads;
   auto roundUp = [](int64_t n) { return (n + kLanes - 1) / kLanes * kLanes; };
-  int64_t skp = roundUp(sk), dvp = roundUp(dimV);
-  int64_t blocks = (sq + kQueryBlock - 1) / kQueryBlock;
-  int64_t blocksPerTask = std::min(blocks, kRowsPerTask / kQueryBlock);
-  int64_t tasks = (blocks + blocksPerTask - 1) / blocksPerTask;
+  int64_t dvp = roundUp(dimV);
+  DimExpr skpE = skE.ceilDiv(kLanes) * DimExpr(kLanes);
+  DimExpr blocksE = sqE.ceilDiv(kQueryBlock);
+  // A static sequence takes fewer blocks per task when it is short; a
+  // varying one the most, and the task loop stops at the last block.
+  DimExpr blocksPerTaskE(kRowsPerTask / kQueryBlock);
+  if (std::optional<int64_t> blocks = blocksE.constant())
+    blocksPerTaskE = DimExpr(std::min(*blocks, kRowsPerTask / kQueryBlock));
+  int64_t blocksPerTaskC = *blocksPerTaskE.constant();
+  DimExpr tasksE =
+      (blocksE + DimExpr(blocksPerTaskC - 1)).floorDiv(blocksPerTaskC);
+  std::string batch = e.extent(batchE), sq = e.extent(sqE), sk = e.extent(skE),
+              skp = e.extent(skpE), blocks = e.extent(blocksE),
+              tasks = e.extent(tasksE), blocksPerTask = str(blocksPerTaskC);
   std::string qb4 = str(kQueryBlock), lanes = str(kLanes);
   Type t = elementTypeOf(op.getResult());
   e.setIndent("    ");
-  e.line("const int64_t qb = u / " + str(heads * tasks) + ", qh = u / " +
-         str(tasks) + " % " + str(heads) + ", task = u % " + str(tasks) + ";");
+  e.line("const int64_t qb = u / " + e.extent(DimExpr(heads) * tasksE) +
+         ", qh = u / " + tasks + " % " + str(heads) + ", task = u % " + tasks +
+         ";");
   e.line("const int64_t kh = qh / " + str(group) + ";");
   e.open("if (qb * " + str(kvHeads) + " + kh != packed_)");
   e.line("packed_ = qb * " + str(kvHeads) + " + kh;");
-  e.open("for (int64_t j = 0; j < " + str(sk) + "; ++j)");
+  e.open("for (int64_t j = 0; j < " + sk + "; ++j)");
   e.open("for (int64_t d = 0; d < " + str(dim) + "; ++d)");
-  e.line("kt_[d * " + str(skp) + " + j] = float(" +
+  e.line("kt_[d * " + skp + " + j] = float(" +
          e.value(op.getK(), {"qb", "kh", "j", "d"}) + ");");
   e.close();
   e.open("for (int64_t d = 0; d < " + str(dimV) + "; ++d)");
@@ -633,11 +662,11 @@ LogicalResult KernelWriter::attentionKernel(AttentionOp op) {
   e.close();
   e.close();
   e.close();
-  e.open("for (int64_t block = task * " + str(blocksPerTask) +
-         "; block < std::min<int64_t>(" + str(blocks) + ", (task + 1) * " +
-         str(blocksPerTask) + "); ++block)");
+  e.open("for (int64_t block = task * " + blocksPerTask +
+         "; block < std::min<int64_t>(" + blocks + ", (task + 1) * " +
+         blocksPerTask + "); ++block)");
   e.line("const int64_t i0 = block * " + qb4 + ";");
-  e.line("const int64_t rows = std::min<int64_t>(" + qb4 + ", " + str(sq) +
+  e.line("const int64_t rows = std::min<int64_t>(" + qb4 + ", " + sq +
          " - i0);");
   // The block's scaled queries (rows past Sq stay 0) and key counts: keys
   // past a query's position are left out entirely under `causal`.
@@ -649,9 +678,9 @@ LogicalResult KernelWriter::attentionKernel(AttentionOp op) {
          ") * " + f32Literal(op.getScale().convertToDouble()) + ";");
   e.close();
   e.line("keys_[r] = " +
-         (op.getCausal() ? "std::max<int64_t>(0, std::min<int64_t>(" + str(sk) +
+         (op.getCausal() ? "std::max<int64_t>(0, std::min<int64_t>(" + sk +
                                ", qi + " + str(op.getCausalOffset() + 1) + "))"
-                         : str(sk)) +
+                         : sk) +
          ";");
   e.line("kend = std::max(kend, keys_[r]);");
   e.close();
@@ -662,13 +691,13 @@ LogicalResult KernelWriter::attentionKernel(AttentionOp op) {
          ";");
   // Scores: a kQueryBlock x kLanes tile per step over the head dim.
   e.line("for (int64_t j0 = 0; j0 < kend; j0 += " + lanes + ") ig_tile_4x16(" +
-         str(dim) + ", &q_[0][0], kt_ + j0, " + str(skp) + ", s_ + j0, " +
-         str(skp) + ");");
+         str(dim) + ", &q_[0][0], kt_ + j0, " + skp + ", s_ + j0, " + skp +
+         ");");
   // Each row's softmax; probabilities past its keys are 0 up to kend.
   e.line("float l_[" + qb4 + "] = {};");
   e.open("for (int64_t r = 0; r < rows; ++r)");
   e.line("const int64_t qi = i0 + r;");
-  e.line("float *const sr = s_ + r * " + str(skp) + ";");
+  e.line("float *const sr = s_ + r * " + skp + ";");
   if (op.getMask()) {
     e.open("for (int64_t j = 0; j < keys_[r]; ++j)");
     e.line("float s = sr[j];");
@@ -685,7 +714,7 @@ LogicalResult KernelWriter::attentionKernel(AttentionOp op) {
   // The probabilities transposed ([key][row]) for the second product; rows
   // past Sq are 0.
   e.line("for (int64_t j = 0; j < kend; ++j) for (int64_t r = 0; r < " + qb4 +
-         "; ++r) pt_[j * " + qb4 + " + r] = r < rows ? s_[r * " + str(skp) +
+         "; ++r) pt_[j * " + qb4 + " + r] = r < rows ? s_[r * " + skp +
          " + j] : 0.0f;");
   // Outputs: a kQueryBlock x kLanes tile of value channels per step over
   // the keys.
@@ -696,9 +725,9 @@ LogicalResult KernelWriter::attentionKernel(AttentionOp op) {
   e.line("const int64_t qi = i0 + r;");
   e.line("const float inv_ = l_[r] > 0.0f ? 1.0f / l_[r] : 0.0f;");
   std::string at = op.getTransposeOutput()
-                       ? "((qb * " + str(sq) + " + qi) * " + str(heads) +
+                       ? "((qb * " + sq + " + qi) * " + str(heads) +
                              " + qh) * " + str(dimV) + " + d"
-                       : "((qb * " + str(heads) + " + qh) * " + str(sq) +
+                       : "((qb * " + str(heads) + " + qh) * " + sq +
                              " + qi) * " + str(dimV) + " + d";
   e.line("for (int64_t d = 0; d < " + str(dimV) + "; ++d) a.out[" + at +
          "] = " + storeAs(t, "o_[r][d] * inv_") + ";");
@@ -718,24 +747,25 @@ LogicalResult KernelWriter::attentionKernel(AttentionOp op) {
                    str(dim) + "][" + qb4 + "], o_[" + qb4 + "][" + str(dvp) +
                    "];\n"
                    "  std::vector<float> buffer_(" +
-                   str(2 * kQueryBlock * skp + dim * skp + skp * dvp) +
+                   e.extent(DimExpr(2 * kQueryBlock + dim + dvp) * skpE) +
                    ");\n"
                    "  float *const s_ = buffer_.data();\n"
                    "  float *const kt_ = s_ + " +
-                   str(kQueryBlock * skp) +
+                   e.extent(DimExpr(kQueryBlock) * skpE) +
                    ";\n"
                    "  float *const v_ = kt_ + " +
-                   str(dim * skp) +
+                   e.extent(DimExpr(dim) * skpE) +
                    ";\n"
                    "  float *const pt_ = v_ + " +
-                   str(skp * dvp) +
+                   e.extent(skpE * DimExpr(dvp)) +
                    ";\n"
                    "  int64_t packed_ = -1;\n"
                    "  for (int64_t u = begin; u < end; ++u) {\n" +
                    e.body() + "  }\n}\n";
   e.body().clear();
-  entryBody += parallelCall(batch * heads * tasks,
-                            blocksPerTask * kQueryBlock * skp * (dim + dvp));
+  entryBody += parallelCall(e.extent(batchE * DimExpr(heads) * tasksE),
+                            blocksPerTaskC * kQueryBlock * e.largest(skpE) *
+                                (dim + dvp));
   return success();
 }
 

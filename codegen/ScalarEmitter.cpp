@@ -162,15 +162,29 @@ std::string codegen::symbolicCodegenGap(FusionOp region,
     return "";
   std::string what = "code generation for a range of shapes does not "
                      "support ";
-  StringRef kind = region.getKind();
-  if (kind != "loop" && kind != "library")
-    return what + kind.str() + " regions yet";
   for (Operation &op : region.getBlock().without_terminator()) {
-    if (isa<ConstantOp>(op) || classifyOp(&op) == OpClass::Elementwise)
+    switch (classifyOp(&op)) {
+    case OpClass::Constant:
+    case OpClass::Elementwise:
+    case OpClass::Reduction:
+    case OpClass::Attention:
       continue;
-    // GEMMs and matmuls with an elementwise epilogue (the host backend).
-    if (kind == "library" && isa<GemmOp, MatMulOp>(op))
-      continue;
+    case OpClass::ShapeOnly:
+      if (isa<ConstantOfShapeOp>(op))
+        continue;
+      break;
+    case OpClass::Remap:
+      if (!isa<ResizeOp>(op))
+        continue;
+      break;
+    case OpClass::Library:
+      // GEMMs and matmuls with their epilogues; convolutions not yet.
+      if (isa<GemmOp, MatMulOp>(op))
+        continue;
+      break;
+    default:
+      break;
+    }
     return what + "'" + op.getName().getStringRef().str() + "' yet";
   }
   return "";
@@ -223,7 +237,8 @@ Operation *codegen::regionReduction(FusionOp region) {
   return region.getRoot();
 }
 
-std::optional<StitchRows> codegen::stitchRows(FusionOp region, Value result) {
+std::optional<StitchRows> codegen::stitchRows(FusionOp region, Value result,
+                                              const ScalarEmitter *e) {
   StitchRows rows;
   for (Operation &op : region.getBlock())
     if (trailingRowReduction(&op))
@@ -231,11 +246,16 @@ std::optional<StitchRows> codegen::stitchRows(FusionOp region, Value result) {
   if (rows.reductions.empty())
     return std::nullopt;
   rows.dims = *trailingRowReduction(rows.reductions.front());
-  ArrayRef<int64_t> shape = shapeOf(result);
+  Sizes shape = e ? e->sizes(result) : staticSizes(shapeOf(result));
   if (rows.dims > shape.size())
     return std::nullopt;
-  rows.length = numElements(shape.take_back(rows.dims));
-  rows.count = numElements(shape) / std::max<int64_t>(1, rows.length);
+  rows.lengthSize = rows.countSize = DimExpr(1);
+  for (size_t d = 0; d < shape.size(); ++d)
+    (d + rows.dims >= shape.size() ? rows.lengthSize : rows.countSize) =
+        (d + rows.dims >= shape.size() ? rows.lengthSize : rows.countSize) *
+        shape[d];
+  rows.length = e ? e->largest(rows.lengthSize) : *rows.lengthSize.constant();
+  rows.count = e ? e->largest(rows.countSize) : *rows.countSize.constant();
   return rows;
 }
 
@@ -243,13 +263,22 @@ Index codegen::emitRowReductions(
     ScalarEmitter &e, const StitchRows &rows, ArrayRef<int64_t> shape,
     const Index &outer, const std::string &loopHeader,
     const std::function<void(const std::string &, Operation *)> &combine) {
+  return emitRowReductions(e, rows, staticSizes(shape), outer, loopHeader,
+                           combine);
+}
+
+Index codegen::emitRowReductions(
+    ScalarEmitter &e, const StitchRows &rows, ArrayRef<DimExpr> shape,
+    const Index &outer, const std::string &loopHeader,
+    const std::function<void(const std::string &, Operation *)> &combine) {
   size_t rank = shape.size();
   Index element = outer;
-  int64_t stride = 1;
+  DimExpr stride(1);
   for (int64_t d = rank - 1; d >= static_cast<int64_t>(rank - rows.dims); --d) {
-    if (shape[d] != 1)
-      element[d] = "(j / " + str(stride) + " % " + str(shape[d]) + ")";
-    stride *= shape[d];
+    if (shape[d] != DimExpr(1))
+      element[d] =
+          "(j / " + e.extent(stride) + " % " + e.extent(shape[d]) + ")";
+    stride = stride * shape[d];
   }
   auto values = std::make_shared<llvm::DenseMap<Operation *, std::string>>();
   e.reductionValue = [&e, values](Operation *op, const Index &) {
@@ -276,7 +305,7 @@ Index codegen::emitRowReductions(
     e.close();
     combine(name, red);
     if (isa<ReduceMeanOp>(red))
-      e.line(name + " /= float(" + str(rows.length) + ");");
+      e.line(name + " /= float(" + e.extent(rows.lengthSize) + ");");
     (*values)[red] = name;
   }
   return element;
@@ -288,7 +317,7 @@ void codegen::emitAttentionMask(ScalarEmitter &e, AttentionOp op,
   if (!mask)
     return;
   std::string m =
-      e.value(mask, broadcastIndex(shapeOf(mask), {"qb", "qh", "qi", "j"}));
+      e.value(mask, broadcastIndex(e.sizes(mask), {"qb", "qh", "qi", "j"}));
   if (isa<FloatType>(elementTypeOf(mask)))
     e.line(score + " += float(" + m + ");");
   else
@@ -455,6 +484,17 @@ std::string ScalarEmitter::value(Value v, const Index &idx) {
   Operation *op = v.getDefiningOp();
   if (!op || isa<ConstantOp>(op)) {
     result = read(v, idx);
+  } else if (auto filled = dyn_cast<ConstantOfShapeOp>(op)) {
+    // Only where its size varies (else it folds to a constant).
+    Type t = elementTypeOf(v);
+    auto attr = dyn_cast_or_null<DenseElementsAttr>(
+        filled.getValue().value_or(ElementsAttr()));
+    if (!attr)
+      result = literal(0, t);
+    else if (isa<FloatType>(t))
+      result = literal(attr.getSplatValue<APFloat>().convertToDouble(), t);
+    else
+      result = intLiteral(attr.getSplatValue<APInt>().getSExtValue(), t);
   } else {
     switch (classifyOp(op)) {
     case OpClass::Elementwise:
@@ -679,45 +719,50 @@ static SmallVector<int64_t> constInts(Value v) {
 /// A group with one input dim is a sum of products (no division), one
 /// with several divides only its own offset: the head-split reads of
 /// attention stay plain strided loads. nullopt for empty tensors.
-std::optional<Index> ScalarEmitter::reshapeByGroups(ArrayRef<int64_t> inShape,
-                                                    ArrayRef<int64_t> outShape,
+std::optional<Index> ScalarEmitter::reshapeByGroups(ArrayRef<DimExpr> inShape,
+                                                    ArrayRef<DimExpr> outShape,
                                                     const Index &idx) {
   SmallVector<size_t> outDims, inDims;
   for (size_t d = 0; d < outShape.size(); ++d) {
-    if (outShape[d] == 0)
+    if (outShape[d] == DimExpr(0))
       return std::nullopt;
-    if (outShape[d] != 1)
+    if (outShape[d] != DimExpr(1))
       outDims.push_back(d);
   }
   for (size_t d = 0; d < inShape.size(); ++d) {
-    if (inShape[d] == 0)
+    if (inShape[d] == DimExpr(0))
       return std::nullopt;
-    if (inShape[d] != 1)
+    if (inShape[d] != DimExpr(1))
       inDims.push_back(d);
   }
+  // Which side grows next is decided on the sizes' largest values; groups
+  // end where the two products are equal as expressions.
+  auto most = [&](const DimExpr &d) { return largest(d); };
   Index in(inShape.size(), "0");
   size_t o = 0, i = 0;
   while (o < outDims.size() || i < inDims.size()) {
     size_t o0 = o, i0 = i;
-    int64_t po = 1, pi = 1;
+    DimExpr po(1), pi(1);
     do {
-      if ((po <= pi && o < outDims.size()) || i == inDims.size()) {
+      if ((most(po) <= most(pi) && o < outDims.size()) || i == inDims.size()) {
         if (o == outDims.size())
           return std::nullopt; // sizes do not match
-        po *= outShape[outDims[o++]];
+        po = po * outShape[outDims[o++]];
       } else {
-        pi *= inShape[inDims[i++]];
+        pi = pi * inShape[inDims[i++]];
       }
+      if (most(po) == DimExpr::kOverflow || most(pi) == DimExpr::kOverflow)
+        return std::nullopt;
     } while (po != pi);
     // The group's offset over its output dims.
     std::string lin;
-    int64_t stride = 1;
+    DimExpr stride(1);
     for (size_t k = o; k-- > o0;) {
       std::string term = "(" + idx[outDims[k]] + ")";
-      if (stride != 1)
-        term += "*" + std::to_string(stride);
+      if (stride != DimExpr(1))
+        term += "*" + extent(stride);
       lin = lin.empty() ? term : term + " + " + lin;
-      stride *= outShape[outDims[k]];
+      stride = stride * outShape[outDims[k]];
     }
     if (i - i0 == 1) {
       in[inDims[i0]] = lin;
@@ -728,43 +773,50 @@ std::optional<Index> ScalarEmitter::reshapeByGroups(ArrayRef<int64_t> inShape,
       line("const int64_t " + name + " = " + lin + ";");
       lin = name;
     }
-    stride = 1;
+    stride = DimExpr(1);
     for (size_t k = i; k-- > i0;) {
-      int64_t size = inShape[inDims[k]];
+      const DimExpr &size = inShape[inDims[k]];
       std::string v = "(" + lin + ")";
-      if (stride != 1)
-        v += " / " + std::to_string(stride);
+      if (stride != DimExpr(1))
+        v += " / " + extent(stride);
       if (k != i0)
-        v = "(" + v + " % " + std::to_string(size) + ")";
+        v = "(" + v + " % " + extent(size) + ")";
       in[inDims[k]] = "(" + v + ")";
-      stride *= size;
+      stride = stride * size;
     }
   }
   return in;
 }
 
+int64_t ScalarEmitter::largest(const DimExpr &size) const {
+  if (std::optional<int64_t> c = size.constant())
+    return *c;
+  return shapes ? bounds(size, shapes->ranges).second : DimExpr::kOverflow;
+}
+
 std::string ScalarEmitter::remap(Operation *op, const Index &idx) {
   Value result = op->getResult(0);
-  ArrayRef<int64_t> outShape = shapeOf(result);
+  Sizes outShape = sizes(result);
   auto viaLinear = [&](Value input) {
     // Row-major reinterpretation: same linear offset, new coordinates.
-    ArrayRef<int64_t> inShape = shapeOf(input);
+    Sizes inShape = sizes(input);
     if (std::optional<Index> in = reshapeByGroups(inShape, outShape, idx))
       return value(input, *in);
     std::string lin = fresh("l");
-    line("const int64_t " + lin + " = " + linearIndex(outShape, idx) + ";");
+    line("const int64_t " + lin + " = " + linearIndex(outShape, idx, dims) +
+         ";");
     Index in;
-    int64_t stride = 1;
-    std::vector<int64_t> strides(inShape.size());
+    DimExpr stride(1);
+    Sizes strides(inShape.size());
     for (int64_t d = static_cast<int64_t>(inShape.size()) - 1; d >= 0; --d) {
       strides[d] = stride;
-      stride *= inShape[d];
+      stride = stride * inShape[d];
     }
     for (size_t d = 0; d < inShape.size(); ++d)
-      in.push_back(inShape[d] == 1
+      in.push_back(inShape[d] == DimExpr(1)
                        ? "0"
-                       : "(" + lin + " / " + std::to_string(strides[d]) +
-                             " % " + std::to_string(inShape[d]) + ")");
+                       : "(" + lin + " / " + extent(strides[d]) + " % " +
+                             extent(inShape[d]) + ")");
     return value(input, in);
   };
   return llvm::TypeSwitch<Operation *, std::string>(op)
@@ -772,7 +824,7 @@ std::string ScalarEmitter::remap(Operation *op, const Index &idx) {
           [&](auto o) { return viaLinear(o.getInput()); })
       .Case([&](SqueezeOp o) {
         // Dropped dims have size 1: the remaining dims keep their order.
-        ArrayRef<int64_t> inShape = shapeOf(o.getInput());
+        Sizes inShape = sizes(o.getInput());
         Index in;
         size_t next = 0;
         SmallVector<bool> dropped(inShape.size(), false);
@@ -781,7 +833,7 @@ std::string ScalarEmitter::remap(Operation *op, const Index &idx) {
             dropped[a < 0 ? a + inShape.size() : a] = true;
         } else {
           for (size_t d = 0; d < inShape.size(); ++d)
-            dropped[d] = inShape[d] == 1;
+            dropped[d] = inShape[d] == DimExpr(1);
         }
         for (size_t d = 0; d < inShape.size(); ++d)
           in.push_back(dropped[d] ? "0" : idx[next++]);
@@ -811,30 +863,44 @@ std::string ScalarEmitter::remap(Operation *op, const Index &idx) {
         return value(o.getInput(), in);
       })
       .Case([&](ExpandOp o) {
-        return value(o.getInput(), broadcastIndex(shapeOf(o.getInput()), idx));
+        return value(o.getInput(), broadcastIndex(sizes(o.getInput()), idx));
       })
       .Case([&](TileOp o) {
-        ArrayRef<int64_t> inShape = shapeOf(o.getInput());
+        Sizes inShape = sizes(o.getInput());
         Index in;
         for (size_t d = 0; d < inShape.size(); ++d)
           in.push_back(inShape[d] == outShape[d]
                            ? idx[d]
-                           : "(" + idx[d] + " % " + std::to_string(inShape[d]) +
-                                 ")");
+                           : "(" + idx[d] + " % " + extent(inShape[d]) + ")");
         return value(o.getInput(), in);
       })
       .Case([&](SliceOp o) {
-        ArrayRef<int64_t> inShape = shapeOf(o.getInput());
+        Sizes inShape = sizes(o.getInput());
         SmallVector<int64_t> starts = constInts(o.getStarts()),
                              ends = constInts(o.getEnds()),
                              axes = constInts(o.getAxes()),
                              steps = constInts(o.getSteps());
+        // The ends only size the result; the reads need the rest known.
+        if (starts.size() != axes.size() || steps.size() != starts.size()) {
+          error = "a slice whose starts, axes or steps are computed";
+          return std::string("0");
+        }
         Index in(idx.begin(), idx.end());
         for (size_t k = 0;
              k < starts.size() && k < axes.size() && k < steps.size(); ++k) {
           int64_t rank = inShape.size();
           int64_t a = axes[k] < 0 ? axes[k] + rank : axes[k];
-          int64_t size = inShape[a], step = steps[k], start = starts[k];
+          int64_t step = steps[k], start = starts[k];
+          // Where the sliced dim varies, only a start from the front in
+          // its smallest size is the same for every size.
+          std::optional<int64_t> known = inShape[a].constant();
+          if (!known && (start < 0 || step < 0 ||
+                         start > bounds(inShape[a], shapes->ranges).first)) {
+            error = "a slice of a dimension that varies from its end or "
+                    "past its smallest size";
+            return std::string("0");
+          }
+          int64_t size = known ? *known : start;
           if (start < 0)
             start += size;
           start = step > 0 ? std::clamp<int64_t>(start, 0, size)
@@ -845,8 +911,8 @@ std::string ScalarEmitter::remap(Operation *op, const Index &idx) {
         return value(o.getInput(), in);
       })
       .Case([&](GatherOp o) {
-        ArrayRef<int64_t> inShape = shapeOf(o.getInput());
-        ArrayRef<int64_t> indexShape = shapeOf(o.getIndices());
+        Sizes inShape = sizes(o.getInput());
+        Sizes indexShape = sizes(o.getIndices());
         int64_t axis = static_cast<int64_t>(o.getAxis());
         if (axis < 0)
           axis += inShape.size();
@@ -854,7 +920,7 @@ std::string ScalarEmitter::remap(Operation *op, const Index &idx) {
         std::string k = value(o.getIndices(), sub);
         std::string g = fresh("g");
         line("const int64_t " + g + " = ig_gather_index(int64_t(" + k + "), " +
-             std::to_string(inShape[axis]) + ");");
+             extent(inShape[axis]) + ");");
         Index in(idx.begin(), idx.begin() + axis);
         in.push_back(g);
         in.insert(in.end(), idx.begin() + axis + indexShape.size(), idx.end());
@@ -866,25 +932,25 @@ std::string ScalarEmitter::remap(Operation *op, const Index &idx) {
           axis += outShape.size();
         std::string name = fresh();
         line(valueType(elementTypeOf(result)) + " " + name + ";");
-        int64_t offset = 0;
+        DimExpr offset(0);
         auto inputs = o.getInputs();
         for (size_t i = 0; i < inputs.size(); ++i) {
-          int64_t len = shapeOf(inputs[i])[axis];
+          DimExpr len = sizes(inputs[i])[axis];
           Index in(idx.begin(), idx.end());
-          in[axis] = "(" + idx[axis] + " - " + std::to_string(offset) + ")";
-          std::string cond = idx[axis] + " < " + std::to_string(offset + len);
+          in[axis] = "(" + idx[axis] + " - " + extent(offset) + ")";
+          std::string cond = idx[axis] + " < " + extent(offset + len);
           if (i + 1 == inputs.size())
             open("else");
           else
             open(std::string(i ? "else if (" : "if (") + cond + ")");
           line(name + " = " + value(inputs[i], in) + ";");
           close();
-          offset += len;
+          offset = offset + len;
         }
         return name;
       })
       .Case([&](PadOp o) {
-        ArrayRef<int64_t> inShape = shapeOf(o.getInput());
+        Sizes inShape = sizes(o.getInput());
         SmallVector<int64_t> pads = constInts(o.getPads());
         size_t rank = inShape.size();
         StringRef mode = o.getMode();
@@ -893,19 +959,18 @@ std::string ScalarEmitter::remap(Operation *op, const Index &idx) {
         Index in;
         std::string inside = "true";
         for (size_t d = 0; d < rank; ++d) {
-          int64_t pb = pads[d], n = inShape[d];
+          int64_t pb = pads[d];
+          std::string n = extent(inShape[d]);
           std::string j = "(" + idx[d] + " - " + std::to_string(pb) + ")";
           if (mode == "constant") {
-            inside += " && " + j + " >= 0 && " + j + " < " + std::to_string(n);
+            inside += " && " + j + " >= 0 && " + j + " < " + n;
             in.push_back(j);
           } else if (mode == "edge") {
-            in.push_back("ig_clamp_index(" + j + ", " + std::to_string(n) +
-                         ")");
+            in.push_back("ig_clamp_index(" + j + ", " + n + ")");
           } else if (mode == "reflect") {
-            in.push_back("ig_reflect_index(" + j + ", " + std::to_string(n) +
-                         ")");
+            in.push_back("ig_reflect_index(" + j + ", " + n + ")");
           } else {
-            in.push_back("ig_wrap_index(" + j + ", " + std::to_string(n) + ")");
+            in.push_back("ig_wrap_index(" + j + ", " + n + ")");
           }
         }
         if (mode != "constant")

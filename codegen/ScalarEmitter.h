@@ -129,9 +129,12 @@ Index emitCoordinates(ScalarEmitter &e, ArrayRef<DimExpr> shape,
 struct StitchRows {
   SmallVector<Operation *> reductions;
   unsigned dims = 0;
-  int64_t length = 0, count = 0;
+  int64_t length = 0, count = 0; // the largest, where sizes vary
+  DimExpr lengthSize, countSize; // as sizes
 };
-std::optional<StitchRows> stitchRows(FusionOp region, Value result);
+/// `e`: the emitter whose sizes to use (symbolic); null for static ones.
+std::optional<StitchRows> stitchRows(FusionOp region, Value result,
+                                     const ScalarEmitter *e = nullptr);
 
 /// Emits the row reductions of a stitch region, for the row at `outer`
 /// (the result's index with the row dims "0"): each as the loop
@@ -142,6 +145,10 @@ std::optional<StitchRows> stitchRows(FusionOp region, Value result);
 /// index of the row's element j.
 Index emitRowReductions(
     ScalarEmitter &e, const StitchRows &rows, ArrayRef<int64_t> shape,
+    const Index &outer, const std::string &loopHeader,
+    const std::function<void(const std::string &, Operation *)> &combine);
+Index emitRowReductions(
+    ScalarEmitter &e, const StitchRows &rows, ArrayRef<DimExpr> shape,
     const Index &outer, const std::string &loopHeader,
     const std::function<void(const std::string &, Operation *)> &combine);
 
@@ -186,6 +193,8 @@ public:
   std::string extent(const DimExpr &size) const {
     return extentText(size, dims);
   }
+  /// The largest value of a size over the ranges (itself when static).
+  int64_t largest(const DimExpr &size) const;
 
   /// Statements emitted so far (appended to by value()).
   std::string &body() { return text; }
@@ -246,8 +255,8 @@ public:
 private:
   std::string elementwise(Operation *op, const Index &idx);
   std::string remap(Operation *op, const Index &idx);
-  std::optional<Index> reshapeByGroups(ArrayRef<int64_t> inShape,
-                                       ArrayRef<int64_t> outShape,
+  std::optional<Index> reshapeByGroups(ArrayRef<DimExpr> inShape,
+                                       ArrayRef<DimExpr> outShape,
                                        const Index &idx);
   std::string windowed(Operation *op, const Index &idx);
   std::string resizeValue(ResizeOp op, const Index &idx);

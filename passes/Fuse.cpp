@@ -40,6 +40,40 @@ struct Group {
 /// group computes): every op in the group elementwise, the group's result
 /// of the reduction's input shape, and the same rows as other reductions
 /// already stitched in.
+/// Whether `use` only gives its op a result size: the target of a reshape
+/// or expand, the ends of a slice, the repeats of a tile. Code generation
+/// takes those sizes from the symbolic shapes, never from the operand.
+bool isSizeOperand(OpOperand &use) {
+  Operation *op = use.getOwner();
+  unsigned k = use.getOperandNumber();
+  return (isa<ReshapeOp, ExpandOp, TileOp>(op) && k == 1) ||
+         (isa<SliceOp>(op) && k == 2) || isa<ConstantOfShapeOp>(op);
+}
+
+/// With a range of shapes, the shape computations that feed sizes (Shape,
+/// Gather, Concat and arithmetic on shapes, as exporters write them for
+/// dynamic axes) do not fold. Those whose every result has contents the
+/// analysis knows and is used only as a size operand (or by another such
+/// op) stay outside fusion regions: the plan gives them no step (their
+/// values are the host shape function's, issue #12).
+llvm::SmallPtrSet<Operation *, 16>
+hostShapeComputations(Block &block, const SymbolicShapes &shapes) {
+  llvm::SmallPtrSet<Operation *, 16> out;
+  for (Operation &op : llvm::reverse(block)) {
+    if (op.getNumResults() == 0 || isa<ConstantOp, FusionOp>(op))
+      continue;
+    bool hostOnly = llvm::all_of(op.getResults(), [&](Value v) {
+      return shapes.values.count(v) &&
+             llvm::all_of(v.getUses(), [&](OpOperand &use) {
+               return isSizeOperand(use) || out.count(use.getOwner());
+             });
+    });
+    if (hostOnly)
+      out.insert(&op);
+  }
+  return out;
+}
+
 bool canStitch(const Group &group, Operation *producer) {
   std::optional<unsigned> dims = trailingRowReduction(producer);
   if (!dims || (group.kind != "loop" && group.kind != "stitch") ||
@@ -216,6 +250,13 @@ struct IngotFusePass : ingot::impl::IngotFusePassBase<IngotFusePass> {
     func::FuncOp func = getOperation();
     splitToSlices(func);
     Block &block = func.getBody().front();
+    llvm::SmallPtrSet<Operation *, 16> shapeOps;
+    if (func->hasAttr(kDimRangesAttr)) {
+      FailureOr<SymbolicShapes> shapes = inferSymbolicShapes(func);
+      if (failed(shapes))
+        return signalPassFailure();
+      shapeOps = hostShapeComputations(block, *shapes);
+    }
 
     DenseMap<Operation *, unsigned> groupOf;
     std::vector<Group> groups;
@@ -285,7 +326,8 @@ struct IngotFusePass : ingot::impl::IngotFusePassBase<IngotFusePass> {
     // producers whose every user is already in that group.
     for (Operation &opRef : llvm::reverse(block)) {
       Operation *op = &opRef;
-      if (op->hasTrait<OpTrait::IsTerminator>() || isa<ConstantOp>(op))
+      if (op->hasTrait<OpTrait::IsTerminator>() || isa<ConstantOp>(op) ||
+          shapeOps.count(op))
         continue;
       unsigned g;
       auto it = groupOf.find(op);
@@ -302,7 +344,9 @@ struct IngotFusePass : ingot::impl::IngotFusePassBase<IngotFusePass> {
         assign(op, g);
       } else {
         OpClass c = classifyOp(op);
-        if (c == OpClass::ShapeOnly || c == OpClass::Other) {
+        // A filled tensor whose size varies is a kernel of its own.
+        bool filled = isa<ConstantOfShapeOp>(op) && !shapeOps.empty();
+        if ((c == OpClass::ShapeOnly && !filled) || c == OpClass::Other) {
           // With a range of shapes, shape computations do not fold; they
           // will become the host shape function (issue #12).
           if (func->hasAttr(kDimRangesAttr))
@@ -329,7 +373,7 @@ struct IngotFusePass : ingot::impl::IngotFusePassBase<IngotFusePass> {
         Operation *consumer = worklist.pop_back_val();
         for (OpOperand &use : consumer->getOpOperands()) {
           Operation *producer = use.get().getDefiningOp();
-          if (!producer || groupOf.count(producer))
+          if (!producer || groupOf.count(producer) || shapeOps.count(producer))
             continue;
           // Stitching: a row reduction joins the loop that consumes it
           // (layer norm or RMS norm written out as reduce_mean, sub, pow,

@@ -380,3 +380,72 @@ TEST(ManifestValidation, CudaLaunchConfiguration) {
 }
 
 } // namespace
+
+// Artifacts compiled for a range of shapes: the dims' ranges, the size
+// programs (manifest.proto, SizeProgram) and the buffers they size are
+// checked when the model loads, so a crafted program never runs.
+TEST(ManifestValidation, SymbolicDimsAndSizePrograms) {
+  auto withDim = [](art::Manifest &m, int64_t min, int64_t max) {
+    art::SymbolicDim *d = m.add_dims();
+    d->set_name("N");
+    d->set_min(min);
+    d->set_max(max);
+    d->set_opt(max);
+    // Every input and output then needs one program per dim.
+    for (auto *list : {m.mutable_inputs(), m.mutable_outputs()})
+      for (art::TensorInfo &t : *list)
+        for (int64_t size : t.shape()) {
+          art::SizeProgram *p = t.add_sizes();
+          p->add_code(0);
+          p->add_code(size);
+        }
+  };
+  EXPECT_REFUSED([&](art::Manifest &m) { withDim(m, 0, 4); },
+                 "dim 'N' has the range 0:4");
+  EXPECT_REFUSED(
+      [&](art::Manifest &m) {
+        withDim(m, 1, 4);
+        m.mutable_inputs(0)->mutable_sizes()->RemoveLast();
+      },
+      "size programs for");
+  // Programs that underflow the stack, read a dim that is not there,
+  // divide by zero or leave two values.
+  for (std::vector<int64_t> code :
+       {std::vector<int64_t>{2}, {1, 1}, {0, 8, 4, 0}, {0, 1, 0, 2},
+        {0, INT64_MAX, 0, 2, 3}, {7, 1}}) {
+    SCOPED_TRACE(::testing::PrintToString(code));
+    EXPECT_REFUSED(
+        [&](art::Manifest &m) {
+          withDim(m, 1, 4);
+          art::SizeProgram *p = m.mutable_buffers(0)->mutable_bytes();
+          for (int64_t c : code)
+            p->add_code(c);
+        },
+        "buffer 0 has a malformed size program");
+  }
+  // A buffer whose bytes at the largest dims exceed its planned size.
+  EXPECT_REFUSED(
+      [&](art::Manifest &m) {
+        withDim(m, 1, 4);
+        art::SizeProgram *p = m.mutable_buffers(0)->mutable_bytes();
+        for (int64_t c : {int64_t(0), int64_t(m.buffers(0).size()), int64_t(1),
+                          int64_t(0), int64_t(3)})
+          p->add_code(c);
+      },
+      "buffer 0 is larger at the largest dims than planned");
+  // A varying input dim must be K * a dim (that is how calls bind it).
+  EXPECT_REFUSED(
+      [&](art::Manifest &m) {
+        withDim(m, 1, 4);
+        m.mutable_inputs(0)->set_shape(0, -1);
+      },
+      "input '" + readSample().manifest.inputs(0).name() +
+          "' dim 0 varies but does not name a dim");
+  EXPECT_REFUSED(
+      [&](art::Manifest &m) {
+        art::SizeProgram *p = m.mutable_buffers(0)->mutable_bytes();
+        p->add_code(0);
+        p->add_code(4);
+      },
+      "buffer 0 has a size program, but the model no dims");
+}
