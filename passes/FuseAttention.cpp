@@ -17,6 +17,7 @@
 // back next to the head dim) becomes the op's `transpose_output`.
 //
 //===----------------------------------------------------------------------===//
+#include "dialects/ingot/SymbolicShapes.h"
 #include "passes/Passes.h"
 
 #include "mlir/IR/Matchers.h"
@@ -44,11 +45,30 @@ std::optional<double> scalarConstant(Value v) {
   return attr.getSplatValue<APFloat>().convertToDouble();
 }
 
-/// A static 4-D float tensor.
-bool isStatic4D(Value v) {
+/// The sizes of a ranked tensor: the symbolic ones where the function is
+/// compiled for a range of shapes (`shapes`), else its static shape;
+/// nullopt when neither knows them.
+std::optional<SmallVector<DimExpr>> sizesOf(Value v,
+                                            const SymbolicShapes *shapes) {
   auto type = dyn_cast<RankedTensorType>(v.getType());
-  return type && type.getRank() == 4 && type.hasStaticShape() &&
-         isa<FloatType>(type.getElementType());
+  if (!type)
+    return std::nullopt;
+  if (shapes)
+    if (auto it = shapes->dims.find(v); it != shapes->dims.end())
+      return it->second;
+  if (!type.hasStaticShape())
+    return std::nullopt;
+  SmallVector<DimExpr> out;
+  for (int64_t d : type.getShape())
+    out.push_back(DimExpr(d));
+  return out;
+}
+
+/// A 4-D float tensor whose sizes are known.
+bool isKnown4D(Value v, const SymbolicShapes *shapes) {
+  auto type = dyn_cast<RankedTensorType>(v.getType());
+  return type && type.getRank() == 4 && isa<FloatType>(type.getElementType()) &&
+         sizesOf(v, shapes);
 }
 
 ArrayRef<int64_t> shapeOf(Value v) {
@@ -111,7 +131,11 @@ Value keysFromTransposed(PatternRewriter &rewriter, Location loc, Value kT) {
 }
 
 struct FuseAttention : OpRewritePattern<MatMulOp> {
-  using OpRewritePattern::OpRewritePattern;
+  FuseAttention(MLIRContext *context, const SymbolicShapes *shapes)
+      : OpRewritePattern(context), shapes(shapes) {}
+  // The function's symbolic sizes (computed before any rewrite; the
+  // pattern reads only values that existed then), or null.
+  const SymbolicShapes *shapes;
 
   LogicalResult matchAndRewrite(MatMulOp pv,
                                 PatternRewriter &rewriter) const override {
@@ -119,8 +143,8 @@ struct FuseAttention : OpRewritePattern<MatMulOp> {
     if (!softmax || !softmax->hasOneUse())
       return rewriter.notifyMatchFailure(pv, "lhs is not a softmax");
     Value v = pv.getRhs();
-    if (!isStatic4D(v) || !isStatic4D(pv.getResult()))
-      return rewriter.notifyMatchFailure(pv, "not static 4-D");
+    if (!isKnown4D(v, shapes) || !isKnown4D(pv.getResult(), shapes))
+      return rewriter.notifyMatchFailure(pv, "not 4-D of known sizes");
     int64_t axis = softmax.getAxis();
     if (axis != -1 && axis != 3)
       return rewriter.notifyMatchFailure(pv, "softmax not over the keys");
@@ -157,7 +181,7 @@ struct FuseAttention : OpRewritePattern<MatMulOp> {
     }
     if (mask) {
       auto maskType = dyn_cast<RankedTensorType>(mask.getType());
-      if (!maskType || !maskType.hasStaticShape() || maskType.getRank() > 4)
+      if (!maskType || !sizesOf(mask, shapes) || maskType.getRank() > 4)
         return rewriter.notifyMatchFailure(pv, "mask shape");
     }
 
@@ -167,9 +191,13 @@ struct FuseAttention : OpRewritePattern<MatMulOp> {
     if (!qk || !qk->hasOneUse())
       return rewriter.notifyMatchFailure(pv, "no q x kT matmul");
     Value q = peelScale(qk.getLhs(), scale), kT = peelScale(qk.getRhs(), scale);
-    if (!isStatic4D(q) || !isStatic4D(kT) || !isStatic4D(qk.getResult()))
-      return rewriter.notifyMatchFailure(pv, "q or kT not static 4-D");
-    ArrayRef<int64_t> qs = shapeOf(q), ks = shapeOf(kT), vs = shapeOf(v);
+    if (!isKnown4D(q, shapes) || !isKnown4D(kT, shapes) ||
+        !isKnown4D(qk.getResult(), shapes))
+      return rewriter.notifyMatchFailure(pv, "q or kT not 4-D of known sizes");
+    // Sizes compare as expressions: two that vary are equal only when the
+    // analysis made them the same.
+    SmallVector<DimExpr> qs = *sizesOf(q, shapes), ks = *sizesOf(kT, shapes),
+                         vs = *sizesOf(v, shapes);
     // Same batch and heads everywhere (no broadcasting between them), k's
     // length is v's.
     if (qs[0] != ks[0] || qs[0] != vs[0] || qs[1] != ks[1] || qs[1] != vs[1] ||
@@ -207,13 +235,21 @@ struct IngotFuseAttentionPass
     : ingot::impl::IngotFuseAttentionPassBase<IngotFuseAttentionPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    populateFuseAttentionPatterns(patterns);
+    std::optional<SymbolicShapes> shapes;
+    if (hasSymbolicDims(getOperation())) {
+      FailureOr<SymbolicShapes> inferred = inferSymbolicShapes(getOperation());
+      if (failed(inferred))
+        return signalPassFailure();
+      shapes = std::move(*inferred);
+    }
+    populateFuseAttentionPatterns(patterns, shapes ? &*shapes : nullptr);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }
 };
 } // namespace
 
-void mlir::ingot::populateFuseAttentionPatterns(RewritePatternSet &patterns) {
-  patterns.add<FuseAttention>(patterns.getContext());
+void mlir::ingot::populateFuseAttentionPatterns(RewritePatternSet &patterns,
+                                                const SymbolicShapes *shapes) {
+  patterns.add<FuseAttention>(patterns.getContext(), shapes);
 }

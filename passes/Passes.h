@@ -48,9 +48,13 @@ StringRef onnxNodeName(Location loc);
 /// not one. Its activation is operand 0.
 std::string quantizableNodeName(Operation *op);
 
+struct SymbolicShapes;
 /// The rewrite of exported attention subgraphs to ingot.attention
-/// (ingot-fuse-attention).
-void populateFuseAttentionPatterns(RewritePatternSet &patterns);
+/// (ingot-fuse-attention). `shapes`: the function's symbolic sizes when it
+/// is compiled for a range of shapes (sizes are then compared as
+/// expressions), else null.
+void populateFuseAttentionPatterns(RewritePatternSet &patterns,
+                                   const SymbolicShapes *shapes = nullptr);
 
 /// Registers every Ingot pass and the `ingot-frontend` pipeline.
 void registerIngotPassesAndPipelines();
