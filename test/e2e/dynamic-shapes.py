@@ -8,8 +8,16 @@
 #     MatMul + Tanh over [N, S, 8] (library calls with runtime extents);
 #   - broadcast: (a[N, W] + b[M, W]) * c[N, 1], ReLU: N and M are unified by
 #     the broadcast, W is declared a multiple of 4.
+#   - BERT (2 layers) and GPT-2 (3 layers) as exporters write them with
+#     dynamic axes (bench/make_reference_models.py --dynamic-axes: Shape ->
+#     Gather -> Concat -> Reshape chains, position ids and the causal bias
+#     sliced to the sequence, token types from ConstantOfShape), over batch
+#     1:4 and sequence 1:64: attention fuses as in a static build (7
+#     launches per layer) and every shape matches (rtol 1e-4, atol 1e-4).
 # RUN: %python %s %t
+import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -51,20 +59,22 @@ def compile_once(name, onnx_model, dims):
     return path, artifact
 
 
-def check_at(name, path, artifact, shapes):
-    """Runs the artifact at `shapes` (input -> shape) against onnxruntime."""
-    feeds = {k: rng.standard_normal(s).astype(np.float32) for k, s in shapes.items()}
+def check_at(name, path, artifact, shapes, atol=1e-5):
+    """Runs the artifact at `shapes` (input -> shape, or input -> array)
+    against onnxruntime."""
+    feeds = {k: s if isinstance(s, np.ndarray) else rng.standard_normal(s).astype(np.float32)
+             for k, s in shapes.items()}
     sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
     refs = sess.run(None, feeds)
-    tag = name + "_" + "_".join("x".join(map(str, s)) for s in shapes.values())
+    tag = name + "_" + "_".join("x".join(map(str, s.shape)) for s in feeds.values())
     inputs = os.path.join(folder, tag + "_in.npz")
     ref = os.path.join(folder, tag + "_ref.npz")
     np.savez(inputs, **feeds)
     np.savez(ref, **{o.name: r for o, r in zip(sess.get_outputs(), refs)})
     p = run([shutil.which("ingot-run"), artifact, "--inputs", inputs, "--compare", ref,
-             "--rtol", "1e-4", "--atol", "1e-5", "--threads", "2", "--quiet"])
+             "--rtol", "1e-4", "--atol", str(atol), "--threads", "2", "--quiet"])
     if p.returncode != 0:
-        failures.append(f"{name} at {shapes}: {(p.stdout + p.stderr).strip()[-2000:]}")
+        failures.append(f"{name} at {tag}: {(p.stdout + p.stderr).strip()[-2000:]}")
 
 
 def refused_at(name, artifact, shapes, message):
@@ -139,6 +149,41 @@ if artifact:
                "of 4")
     refused_at("broadcast", artifact, {"a": [3, 104], "b": [3, 104], "c": [3, 1]},
                "input 'a' dimension 1 (W) is 104, outside the range 4:100")
+
+# --- transformers with dynamic axes ------------------------------------------
+root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+spec = importlib.util.spec_from_file_location(
+    "make_reference_models", os.path.join(root, "bench", "make_reference_models.py"))
+models = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(models)
+models.SEQ, models.HIDDEN, models.HEADS, models.FFN = 24, 64, 4, 256
+models.LAYERS, models.VOCAB, models.MAX_POS = 2, 100, 64
+models.HEAD = models.HIDDEN // models.HEADS
+models.DYNAMIC_AXES = True
+transformers = [
+    ("bert", models.build_bert_base(np.random.default_rng(1))[0], 100),
+    ("gpt2", models.build_gpt2(np.random.default_rng(1), cfg=dict(
+        seq=20, hidden=64, heads=4, layers=3, vocab=120, positions=64))[0], 120)]
+models.DYNAMIC_AXES = False
+for name, onnx_model, vocab in transformers:
+    path, artifact = compile_once(name, onnx_model, ["batch=1:4", "sequence=1:64"])
+    if not artifact:
+        continue
+    p = run([shutil.which("ingotc"), path, "--dim", "batch=1:4", "--dim", "sequence=1:64",
+             "--stats", "-o", os.path.join(folder, "stats.ingot")])
+    m = re.search(r"launches per layer: (\d+)", p.stderr)
+    if not m or m.group(1) != "7":
+        failures.append(f"{name}: launches per layer {m.group(1) if m else p.stderr[-500:]}, "
+                        "expected 7 (as static)")
+    names = [i.name for i in onnx_model.graph.input]
+    for batch, seq in [(1, 1), (4, 64), (2, 17)]:
+        ids = rng.integers(0, vocab, (batch, seq)).astype(np.int64)
+        feeds = {"input_ids": ids}
+        if "attention_mask" in names:
+            mask = np.ones((batch, seq), np.int64)
+            mask[:, seq // 2 + 1:] = rng.integers(0, 2, (batch, seq - seq // 2 - 1))
+            feeds["attention_mask"] = mask
+        check_at(name, path, artifact, feeds, atol=1e-4)
 
 # CUDA does not take ranges yet: refused at compile time, naming the target.
 p = run([shutil.which("ingotc"), os.path.join(folder, "mlp.onnx"), "--dim", "N=1:16",
