@@ -138,6 +138,8 @@ mlir::ingot::codegen::buildArtifact(const ExecutionPlan &plan,
     if (s.libraryType)
       out->set_library_dtype(dataType(s.libraryType));
     out->set_grid_x(s.gridX);
+    if (s.grid)
+      program(out->mutable_grid(), *s.grid);
     out->set_block_x(s.blockX);
     if (s.kind == PlanStep::Kind::Gemm) {
       art::GemmCall *g = out->mutable_gemm();
@@ -163,6 +165,8 @@ mlir::ingot::codegen::buildArtifact(const ExecutionPlan &plan,
                           ? art::GemmCall::BIAS
                           : art::GemmCall::NONE);
       g->set_residual(s.gemm.residual);
+      for (const auto &[field, size] : s.gemm.symbolic)
+        program(&(*g->mutable_symbolic())[field], size);
     }
     if (s.kind == PlanStep::Kind::Conv) {
       art::ConvCall *c = out->mutable_conv();

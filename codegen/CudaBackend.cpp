@@ -124,14 +124,7 @@ static std::optional<LibraryEpilogue> convEpilogue(FusionOp region,
 LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan,
                                         std::string &source) {
   plan.target = "cuda";
-  if (plan.shapes) {
-    // Issue #12: the host backend takes symbolic sizes first.
-    for (PlanStep &step : plan.steps)
-      if (step.region)
-        return step.region.emitError()
-               << "CUDA code generation for a range of shapes is not "
-                  "implemented yet (--target host is)";
-  }
+  const SymbolicShapes *shapes = plan.shapes.get();
   source = cudaSourcePreamble();
   KernelDeduplicator kernels;
   std::vector<PlanStep> steps;
@@ -141,6 +134,9 @@ LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan,
       continue;
     }
     FusionOp region = step.region;
+    std::string gap = symbolicCodegenGap(region, shapes);
+    if (!gap.empty())
+      return region.emitError() << "cuda codegen: " << gap;
     if (region.getKind() == "library") {
       Operation *lib = regionLibraryOp(region);
       Type libType =
@@ -215,7 +211,7 @@ LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan,
         if (folded)
           continue;
       } else {
-        FailureOr<SmallVector<GemmCall>> gemms = describeGemm(lib);
+        FailureOr<SmallVector<GemmCall>> gemms = describeGemm(lib, shapes);
         if (failed(gemms))
           return failure();
         call.kind = PlanStep::Kind::Gemm;
@@ -233,7 +229,8 @@ LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan,
         }
         for (const GemmCall &g : *gemms) {
           call.gemm = g;
-          call.flops = flopsOf(g);
+          // Where the sizes vary, no fixed figure.
+          call.flops = g.symbolic.empty() ? flopsOf(g) : 0;
           steps.push_back(call);
         }
         if (folded)
@@ -242,11 +239,12 @@ LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan,
     }
     CudaLaunch launch;
     std::string text;
-    if (failed(emitCudaKernel(region, step.kernel, text, launch)))
+    if (failed(emitCudaKernel(region, step.kernel, text, launch, shapes)))
       return failure();
     if (launch.empty)
       continue;
     step.gridX = launch.gridX;
+    step.grid = launch.grid;
     step.blockX = launch.blockX;
     text += kernelBufferSignature(plan, step, "__device__");
     step.kernel = kernels.add(step.kernel, text, source);

@@ -81,12 +81,17 @@ struct IgProd { template <class T> __device__ T operator()(T a, T b) const { ret
 } // namespace
 )CUDA";
 
+constexpr int64_t kMaxGridX = 65535 * 8;
+
 class CudaKernelWriter {
 public:
-  CudaKernelWriter(FusionOp region, std::string symbol)
+  CudaKernelWriter(FusionOp region, std::string symbol,
+                   const SymbolicShapes *shapes)
       : region(region), symbol(std::move(symbol)),
         e(region, [](unsigned k) { return "in" + str(k); }) {
     e.constantQualifier = "__device__ static const";
+    e.shapes = shapes;
+    e.dims = "dims.v";
   }
   LogicalResult write(std::string &out, CudaLaunch &launch);
 
@@ -99,6 +104,20 @@ private:
   LogicalResult reductionBody(Operation *root, CudaLaunch &launch);
   LogicalResult attentionBody(AttentionOp op, CudaLaunch &launch);
   LogicalResult stitchBody(Operation *root, CudaLaunch &launch);
+  /// Sets the launch's grid to `blocks` (capped; the kernels stride over
+  /// the rest), as a size of the symbolic dims where it varies.
+  void setGrid(CudaLaunch &launch, const DimExpr &blocks) {
+    launch.gridX =
+        std::max<int64_t>(1, std::min<int64_t>(e.largest(blocks), kMaxGridX));
+    if (!blocks.isConstant())
+      launch.grid = blocks;
+  }
+  DimExpr product(ArrayRef<DimExpr> sizes) {
+    DimExpr p(1);
+    for (const DimExpr &d : sizes)
+      p = p * d;
+    return p;
+  }
 
   FusionOp region;
   std::string symbol;
@@ -176,10 +195,13 @@ std::string CudaKernelWriter::vectorLoop(Value result, int64_t n) {
 
 LogicalResult CudaKernelWriter::loopBody(Value result, CudaLaunch &launch,
                                          bool vectorize) {
-  ArrayRef<int64_t> shape = shapeOf(result);
-  int64_t n = numElements(shape);
+  Sizes shape = e.sizes(result);
+  DimExpr nSize = product(shape);
   Type t = elementTypeOf(result);
-  std::string vector = vectorize ? vectorLoop(result, n) : "";
+  // Where the size varies, the scalar loop (a version for sizes divisible
+  // by 4 is speculation still to come).
+  std::optional<int64_t> n = nSize.constant();
+  std::string vector = vectorize && n ? vectorLoop(result, *n) : "";
   if (!e.error.empty())
     return fail(e.error);
   e.setIndent("    ");
@@ -192,13 +214,12 @@ LogicalResult CudaKernelWriter::loopBody(Value result, CudaLaunch &launch,
   body = vector + "  for (" + it + " flat = " + it +
          "(blockIdx.x) * blockDim.x + "
          "threadIdx.x; flat < " +
-         str(n) + "; flat += " + it + "(blockDim.x) * gridDim.x) {\n" +
+         e.extent(nSize) + "; flat += " + it + "(blockDim.x) * gridDim.x) {\n" +
          e.body() + "    out[flat] = " + storeAs(t, v) + ";\n  }\n";
   e.body().clear();
   launch.blockX = 256;
-  int64_t threads = vector.empty() ? n : n / 4;
-  launch.gridX =
-      std::max<int64_t>(1, std::min<int64_t>((threads + 255) / 256, 65535 * 8));
+  DimExpr threads = vector.empty() ? nSize : DimExpr(*n / 4);
+  setGrid(launch, threads.ceilDiv(256));
   return success();
 }
 
@@ -216,7 +237,7 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *epilogueRoot,
   Operation *root = regionReduction(region);
   Value result = root->getResult(0);
   Value input = root->getOperand(0);
-  ArrayRef<int64_t> inShape = shapeOf(input), outShape = shapeOf(result);
+  Sizes inShape = e.sizes(input), outShape = e.sizes(result);
   Type t = elementTypeOf(result);
   std::string ty = valueType(t);
   std::string acc =
@@ -232,7 +253,7 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *epilogueRoot,
     return fail("an epilogue after '" + root->getName().getStringRef().str() +
                 "' is not supported");
   std::string pre = "  __shared__ " + acc + " red[32];\n";
-  int64_t rows = 0;
+  DimExpr rows(0);
   // Block per row: threads stride the row, ig_block_reduce combines them.
   // Warp per row: lanes stride it, ig_warp_reduce (shuffles only) does.
   bool warp = false;
@@ -241,8 +262,9 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *epilogueRoot,
     return warp ? "ig_warp_reduce(" + v + ", " + combiner + ")"
                 : "ig_block_reduce(" + v + ", " + combiner + ", red)";
   };
-  auto chooseMode = [&](int64_t len) {
-    warp = useWarpPerRow(len, rows);
+  // Where sizes vary, the mode is chosen for the largest.
+  auto chooseMode = [&](const DimExpr &len) {
+    warp = useWarpPerRow(e.largest(len), e.largest(rows));
     if (warp) {
       tid = "lane";
       threads = "IG_WARP_SIZE";
@@ -261,33 +283,36 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *epilogueRoot,
                           : static_cast<int64_t>(d) == axis;
       (inner ? innerDims : rowDims).push_back(d);
     }
-    int64_t len = 1;
+    DimExpr len(1);
+    rows = DimExpr(1);
     for (int64_t d : innerDims)
-      len *= inShape[d];
-    rows = numElements(inShape) / std::max<int64_t>(1, len);
+      len = len * inShape[d];
+    for (int64_t d : rowDims)
+      rows = rows * inShape[d];
     chooseMode(len);
     // Row coordinates from blockIdx, inner coordinates from j.
     auto indexFor = [&](const std::string &j) {
       Index idx(rank, "0");
-      int64_t stride = 1;
+      DimExpr stride(1);
       for (int64_t k = rowDims.size() - 1; k >= 0; --k) {
         int64_t d = rowDims[k];
-        if (inShape[d] != 1)
-          idx[d] = "(row / " + str(stride) + " % " + str(inShape[d]) + ")";
-        stride *= inShape[d];
+        if (inShape[d] != DimExpr(1))
+          idx[d] =
+              "(row / " + e.extent(stride) + " % " + e.extent(inShape[d]) + ")";
+        stride = stride * inShape[d];
       }
-      stride = 1;
+      stride = DimExpr(1);
       for (int64_t k = innerDims.size() - 1; k >= 0; --k) {
         int64_t d = innerDims[k];
-        if (inShape[d] != 1)
-          idx[d] =
-              "(" + j + " / " + str(stride) + " % " + str(inShape[d]) + ")";
-        stride *= inShape[d];
+        if (inShape[d] != DimExpr(1))
+          idx[d] = "(" + j + " / " + e.extent(stride) + " % " +
+                   e.extent(inShape[d]) + ")";
+        stride = stride * inShape[d];
       }
       return idx;
     };
     std::string loop = "for (" + e.indexType + " j = " + tid + "; j < " +
-                       str(len) + "; j += " + threads + ")";
+                       e.extent(len) + "; j += " + threads + ")";
     Index idx = indexFor("j");
     if (!isNorm) {
       e.line(acc + " m = ig_lowest<" + acc + ">();");
@@ -302,7 +327,7 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *epilogueRoot,
       e.line("s = " + reduce("s", "IgSum()") + ";");
       e.open(loop);
       std::string v = e.value(input, idx);
-      store(linearIndex(inShape, idx),
+      store(linearIndex(inShape, idx, e.dims),
             isa<LogSoftmaxOp>(root) ? acc + "(" + v + ") - m - ig_log(s)"
                                     : "ig_exp(" + acc + "(" + v + ") - m) / s",
             idx);
@@ -313,14 +338,14 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *epilogueRoot,
       e.open(loop);
       e.line("mean += float(" + e.value(input, idx) + ");");
       e.close();
-      e.line("mean = " + reduce("mean", "IgSum()") + " / float(" + str(len) +
-             ");");
+      e.line("mean = " + reduce("mean", "IgSum()") + " / float(" +
+             e.extent(len) + ");");
       e.line("float var = 0.0f;");
       e.open(loop);
       e.line("const float d = float(" + e.value(input, idx) + ") - mean;");
       e.line("var += d * d;");
       e.close();
-      e.line("var = " + reduce("var", "IgSum()") + " / float(" + str(len) +
+      e.line("var = " + reduce("var", "IgSum()") + " / float(" + e.extent(len) +
              ");");
       e.line("const float inv = 1.0f / ig_sqrt(var + " +
              f32Literal(ln.getEpsilon().convertToDouble()) + ");");
@@ -329,34 +354,35 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *epilogueRoot,
       std::string x = e.value(input, idx);
       std::string y = "(float(" + x + ") - mean) * inv * float(" +
                       e.value(ln.getScale(),
-                              broadcastIndex(shapeOf(ln.getScale()), normIdx)) +
+                              broadcastIndex(e.sizes(ln.getScale()), normIdx)) +
                       ")";
       if (ln.getBias())
         y += " + float(" +
              e.value(ln.getBias(),
-                     broadcastIndex(shapeOf(ln.getBias()), normIdx)) +
+                     broadcastIndex(e.sizes(ln.getBias()), normIdx)) +
              ")";
-      store(linearIndex(inShape, idx), y, idx);
+      store(linearIndex(inShape, idx, e.dims), y, idx);
       e.close();
     }
   } else {
     // reduce_* and global pooling: output element per block.
     bool keepdims;
     SmallVector<bool> reduced = reducedDims(root, keepdims);
-    rows = numElements(outShape);
+    rows = product(outShape);
     SmallVector<int64_t> redDims;
-    int64_t count = 1;
+    DimExpr count(1);
     for (size_t d = 0; d < rank; ++d)
       if (reduced[d]) {
         redDims.push_back(d);
-        count *= inShape[d];
+        count = count * inShape[d];
       }
     Index outIdx(outShape.size(), "0");
-    int64_t stride = 1;
+    DimExpr stride(1);
     for (int64_t d = outShape.size() - 1; d >= 0; --d) {
-      if (outShape[d] != 1)
-        outIdx[d] = "(row / " + str(stride) + " % " + str(outShape[d]) + ")";
-      stride *= outShape[d];
+      if (outShape[d] != DimExpr(1))
+        outIdx[d] =
+            "(row / " + e.extent(stride) + " % " + e.extent(outShape[d]) + ")";
+      stride = stride * outShape[d];
     }
     Index idx(rank, "0");
     size_t next = 0;
@@ -368,12 +394,13 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *epilogueRoot,
       }
       idx[d] = outIdx.empty() ? "0" : outIdx[next++];
     }
-    stride = 1;
+    stride = DimExpr(1);
     for (int64_t k = redDims.size() - 1; k >= 0; --k) {
       int64_t d = redDims[k];
-      if (inShape[d] != 1)
-        idx[d] = "(j / " + str(stride) + " % " + str(inShape[d]) + ")";
-      stride *= inShape[d];
+      if (inShape[d] != DimExpr(1))
+        idx[d] =
+            "(j / " + e.extent(stride) + " % " + e.extent(inShape[d]) + ")";
+      stride = stride * inShape[d];
     }
     bool isMax = isa<ReduceMaxOp, GlobalMaxPoolOp>(root),
          isMin = isa<ReduceMinOp>(root), isProd = isa<ReduceProdOp>(root);
@@ -387,14 +414,14 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *epilogueRoot,
                                     : "IgSum()";
     chooseMode(count);
     e.line(acc + " a = " + init + ";");
-    e.open("for (" + e.indexType + " j = " + tid + "; j < " + str(count) +
+    e.open("for (" + e.indexType + " j = " + tid + "; j < " + e.extent(count) +
            "; j += " + threads + ")");
     std::string v = e.value(input, idx);
     e.line("a = " + combiner + "(a, " + acc + "(" + v + "));");
     e.close();
     e.line("a = " + reduce("a", combiner) + ";");
     std::string final = isa<ReduceMeanOp, GlobalAveragePoolOp>(root)
-                            ? "a / " + acc + "(" + str(count) + ")"
+                            ? "a / " + acc + "(" + e.extent(count) + ")"
                             : "a";
     e.line("if (" + tid +
            " == 0) out[row] = " + storeAs(t, ty + "(" + final + ")") + ";");
@@ -408,16 +435,15 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *epilogueRoot,
            "  const " + it + " warps = blockDim.x / IG_WARP_SIZE;\n" +
            "  for (" + it + " row = " + it +
            "(blockIdx.x) * warps + threadIdx.x / IG_WARP_SIZE; row < " +
-           str(rows) + "; row += " + it + "(gridDim.x) * warps) {\n" +
+           e.extent(rows) + "; row += " + it + "(gridDim.x) * warps) {\n" +
            e.body() + "  }\n";
   } else {
     body = pre + "  for (" + e.indexType + " row = blockIdx.x; row < " +
-           str(rows) + "; row += gridDim.x) {\n" + e.body() + "  }\n";
+           e.extent(rows) + "; row += gridDim.x) {\n" + e.body() + "  }\n";
   }
   e.body().clear();
   launch.blockX = 256;
-  int64_t blocks = warp ? (rows + 7) / 8 : rows;
-  launch.gridX = std::max<int64_t>(1, std::min<int64_t>(blocks, 65535 * 8));
+  setGrid(launch, warp ? rows.ceilDiv(8) : rows);
   return success();
 }
 
@@ -428,21 +454,23 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *epilogueRoot,
 LogicalResult CudaKernelWriter::stitchBody(Operation *root,
                                            CudaLaunch &launch) {
   Value result = root->getResult(0);
-  ArrayRef<int64_t> shape = shapeOf(result);
-  std::optional<StitchRows> rows = stitchRows(region, result);
+  Sizes shape = e.sizes(result);
+  std::optional<StitchRows> rows = stitchRows(region, result, &e);
   if (!rows)
     return fail("stitch region without a row reduction");
   const std::string &it = e.indexType;
   e.setIndent("    ");
   Index outer(shape.size(), "0");
-  int64_t stride = 1;
+  DimExpr stride(1);
   for (int64_t d = shape.size() - rows->dims - 1; d >= 0; --d) {
-    if (shape[d] != 1)
-      outer[d] = "(row / " + str(stride) + " % " + str(shape[d]) + ")";
-    stride *= shape[d];
+    if (shape[d] != DimExpr(1))
+      outer[d] =
+          "(row / " + e.extent(stride) + " % " + e.extent(shape[d]) + ")";
+    stride = stride * shape[d];
   }
-  std::string loop = "for (" + it + " j = threadIdx.x; j < " +
-                     str(rows->length) + "; j += blockDim.x)";
+  std::string length = e.extent(rows->lengthSize);
+  std::string loop =
+      "for (" + it + " j = threadIdx.x; j < " + length + "; j += blockDim.x)";
   Index element =
       emitRowReductions(e, *rows, shape, outer, loop,
                         [&](const std::string &name, Operation *red) {
@@ -453,19 +481,18 @@ LogicalResult CudaKernelWriter::stitchBody(Operation *root,
                                  ", red);");
                         });
   e.open(loop);
-  e.line("out[row * " + str(rows->length) + " + j] = " +
+  e.line("out[row * " + length + " + j] = " +
          storeAs(elementTypeOf(result), e.value(result, element)) + ";");
   e.close();
   e.reductionValue = nullptr;
   if (!e.error.empty())
     return fail(e.error);
   body = "  __shared__ float red[32];\n  for (" + it +
-         " row = blockIdx.x; row < " + str(rows->count) +
+         " row = blockIdx.x; row < " + e.extent(rows->countSize) +
          "; row += gridDim.x) {\n" + e.body() + "  }\n";
   e.body().clear();
   launch.blockX = 256;
-  launch.gridX =
-      std::max<int64_t>(1, std::min<int64_t>(rows->count, 65535 * 8));
+  setGrid(launch, rows->countSize);
   return success();
 }
 
@@ -479,10 +506,18 @@ LogicalResult CudaKernelWriter::stitchBody(Operation *root,
 /// runs the same code.
 LogicalResult CudaKernelWriter::attentionBody(AttentionOp op,
                                               CudaLaunch &launch) {
-  ArrayRef<int64_t> qs = shapeOf(op.getQ()), ks = shapeOf(op.getK()),
-                    vs = shapeOf(op.getV());
-  int64_t batch = qs[0], heads = qs[1], sq = qs[2], dim = qs[3];
-  int64_t kvHeads = ks[1], sk = ks[2], dimV = vs[3];
+  Sizes qs = e.sizes(op.getQ()), ks = e.sizes(op.getK()),
+        vs = e.sizes(op.getV());
+  // Batch and sequence lengths may vary; heads and head sizes may not.
+  std::optional<int64_t> headsC = qs[1].constant(), kvHeadsC = ks[1].constant(),
+                         dimC = qs[3].constant(), dimVC = vs[3].constant();
+  if (!headsC || !kvHeadsC || !dimC || !dimVC)
+    return fail("attention over heads or head sizes that vary");
+  int64_t heads = *headsC, dim = *dimC, kvHeads = *kvHeadsC, dimV = *dimVC;
+  DimExpr batchE = qs[0], sqE = qs[2], skE = ks[2];
+  std::string sq = e.extent(sqE), sk = e.extent(skE);
+  std::string sqLast = e.extent(sqE - DimExpr(1)),
+              skLast = e.extent(skE - DimExpr(1));
   int64_t group = heads / kvHeads;
   if (dim > 256 || dimV > 256)
     return fail("attention head sizes above 256 are not supported");
@@ -500,7 +535,7 @@ LogicalResult CudaKernelWriter::attentionBody(AttentionOp op,
   e.line("const " + it + " rowBegin = tile % tilesPerHead * " + it +
          "(blockDim.x);");
   e.line("const " + it + " qi = rowBegin + " + it + "(threadIdx.x);");
-  e.line("const bool active = qi < " + str(sq) + ";");
+  e.line("const bool active = qi < " + sq + ";");
   e.line("float q_[" + str(dim) + "], o_[" + str(dimV) + "], s_[" + str(kTile) +
          "];");
   e.line("float m_ = -INFINITY, l_ = 0.0f;");
@@ -519,17 +554,16 @@ LogicalResult CudaKernelWriter::attentionBody(AttentionOp op,
     int64_t offset = op.getCausalOffset();
     auto clamp = [&](const std::string &row) {
       std::string n = row + " + " + str(offset + 1);
-      return "(" + n + " < 0 ? 0 : " + n + " < " + str(sk) + " ? " + n + " : " +
-             str(sk) + ")";
+      return "(" + n + " < 0 ? 0 : " + n + " < " + sk + " ? " + n + " : " + sk +
+             ")";
     };
     e.line("const " + it + " lastRow = rowBegin + " + it +
-           "(blockDim.x) - 1 < " + str(sq - 1) + " ? rowBegin + " + it +
-           "(blockDim.x) - 1 : " + str(sq - 1) + ";");
+           "(blockDim.x) - 1 < " + sqLast + " ? rowBegin + " + it +
+           "(blockDim.x) - 1 : " + sqLast + ";");
     e.line("const " + it + " blockKeys = " + clamp("lastRow") + ";");
     e.line("const " + it + " keys = " + clamp("qi") + ";");
   } else {
-    e.line("const " + it + " blockKeys = " + str(sk) + ", keys = " + str(sk) +
-           ";");
+    e.line("const " + it + " blockKeys = " + sk + ", keys = " + sk + ";");
   }
   e.open("for (" + it + " j0 = 0; j0 < blockKeys; j0 += " + str(kTile) + ")");
   e.line("__syncthreads();");
@@ -538,8 +572,8 @@ LogicalResult CudaKernelWriter::attentionBody(AttentionOp op,
   auto loadTile = [&](const std::string &tile, Value from, int64_t width) {
     e.open("for (" + it + " x = threadIdx.x; x < " + str(kTile * width) +
            "; x += blockDim.x)");
-    e.line("const " + it + " j = j0 + x / " + str(width) + " < " + str(sk) +
-           " ? j0 + x / " + str(width) + " : " + str(sk - 1) + ", d = x % " +
+    e.line("const " + it + " j = j0 + x / " + str(width) + " < " + sk +
+           " ? j0 + x / " + str(width) + " : " + skLast + ", d = x % " +
            str(width) + ";");
     e.line(tile + "[x] = float(" + e.value(from, {"qb", "kh", "j", "d"}) +
            ");");
@@ -591,11 +625,10 @@ LogicalResult CudaKernelWriter::attentionBody(AttentionOp op,
   e.close();
   // Every key masked to -inf: l_ = 0, and the row is 0.
   e.open("if (active)");
-  std::string at =
-      op.getTransposeOutput()
-          ? "((qb * " + str(sq) + " + qi) * " + str(heads) + " + qh) * " +
-                str(dimV) + " + d"
-          : "((bh * " + str(sq) + ") + qi) * " + str(dimV) + " + d";
+  std::string at = op.getTransposeOutput()
+                       ? "((qb * " + sq + " + qi) * " + str(heads) +
+                             " + qh) * " + str(dimV) + " + d"
+                       : "((bh * " + sq + ") + qi) * " + str(dimV) + " + d";
   e.line("const float inv = l_ > 0.0f ? 1.0f / l_ : 0.0f;");
   e.open("for (int d = 0; d < " + str(dimV) + "; ++d)");
   e.line("out[" + at + "] = " + storeAs(t, "o_[d] * inv") + ";");
@@ -603,17 +636,16 @@ LogicalResult CudaKernelWriter::attentionBody(AttentionOp op,
   e.close();
   if (!e.error.empty())
     return fail(e.error);
-  int64_t tilesPerHead = (sq + threads - 1) / threads;
-  int64_t tiles = batch * heads * tilesPerHead;
+  DimExpr tiles = batchE * DimExpr(heads) * sqE.ceilDiv(threads);
   body = "  __shared__ float kTile_[" + str(kTile * dim) + "], vTile_[" +
          str(kTile * dimV) + "];\n" + "  const " + it + " tilesPerHead = (" +
-         str(sq) + " + " + it + "(blockDim.x) - 1) / " + it +
-         "(blockDim.x);\n" + "  for (" + it + " tile = blockIdx.x; tile < " +
-         str(batch * heads) + " * tilesPerHead; tile += gridDim.x) {\n" +
-         e.body() + "  }\n";
+         sq + " + " + it + "(blockDim.x) - 1) / " + it + "(blockDim.x);\n" +
+         "  for (" + it + " tile = blockIdx.x; tile < " +
+         e.extent(batchE * DimExpr(heads)) +
+         " * tilesPerHead; tile += gridDim.x) {\n" + e.body() + "  }\n";
   e.body().clear();
   launch.blockX = threads;
-  launch.gridX = std::max<int64_t>(1, std::min<int64_t>(tiles, 65535 * 8));
+  setGrid(launch, tiles);
   return success();
 }
 
@@ -622,13 +654,19 @@ LogicalResult CudaKernelWriter::write(std::string &out, CudaLaunch &launch) {
   // 32-bit index arithmetic when every tensor of the region has fewer than
   // 2^30 elements (so that a grid-stride step cannot overflow either).
   int64_t largest = 0;
+  auto count = [&](Value v) {
+    largest = std::max(largest, e.largest(product(e.sizes(v))));
+  };
   for (BlockArgument arg : region.getBlock().getArguments())
-    largest = std::max(largest, numElements(shapeOf(arg)));
+    count(arg);
   region.getBlock().walk([&](Operation *op) {
     for (Value v : op->getResults())
       if (isa<RankedTensorType>(v.getType()))
-        largest = std::max(largest, numElements(shapeOf(v)));
+        count(v);
   });
+  std::string gap = symbolicCodegenGap(region, e.shapes);
+  if (!gap.empty())
+    return fail(gap);
   if (largest < (int64_t(1) << 30))
     e.indexType = "int";
   std::string params;
@@ -660,7 +698,7 @@ LogicalResult CudaKernelWriter::write(std::string &out, CudaLaunch &launch) {
       launch.empty = true;
       return success();
     }
-    ArrayRef<int64_t> libShape = shapeOf(lib->getResult(0));
+    Sizes libShape = e.sizes(lib->getResult(0));
     e.libraryValue = [&, lib, bias, c, libShape,
                       channelsLast](Operation *op, const Index &idx) mutable {
       if (op != lib) {
@@ -668,12 +706,12 @@ LogicalResult CudaKernelWriter::write(std::string &out, CudaLaunch &launch) {
         return std::string("0");
       }
       std::string v = loadAs(elementTypeOf(lib->getResult(0)),
-                             "out[" + linearIndex(libShape, idx) + "]");
+                             "out[" + linearIndex(libShape, idx, e.dims) + "]");
       if (bias)
         v += " + " + e.value(bias, Index{channelsLast ? idx.back() : idx[1]});
       if (c) {
         double beta = cast<GemmOp>(lib).getBeta().convertToDouble();
-        std::string cv = e.value(c, broadcastIndex(shapeOf(c), idx));
+        std::string cv = e.value(c, broadcastIndex(e.sizes(c), idx));
         v += beta == 1.0 ? " + " + cv : " + " + f32Literal(beta) + " * " + cv;
       }
       return "(" + v + ")";
@@ -699,6 +737,10 @@ LogicalResult CudaKernelWriter::write(std::string &out, CudaLaunch &launch) {
   }
   if (failed(status))
     return failure();
+  // In an artifact for a range of shapes every kernel takes the dims'
+  // values (by value: no device memory to manage).
+  if (e.shapes)
+    params += ", const IngotDims dims";
   out += "\n// " + symbol + ": " + kind.str() + " region, root " +
          root->getName().getStringRef().str() + "\n" + e.constantsText +
          "extern \"C\" __global__ void __launch_bounds__(256) " + symbol + "(" +
@@ -714,7 +756,8 @@ std::string codegen::cudaSourcePreamble() {
 
 LogicalResult codegen::emitCudaKernel(FusionOp region,
                                       const std::string &symbol,
-                                      std::string &out, CudaLaunch &launch) {
-  CudaKernelWriter writer(region, symbol);
+                                      std::string &out, CudaLaunch &launch,
+                                      const SymbolicShapes *shapes) {
+  CudaKernelWriter writer(region, symbol, shapes);
   return writer.write(out, launch);
 }

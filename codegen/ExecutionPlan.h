@@ -7,6 +7,7 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
+#include <map>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -35,6 +36,9 @@ struct GemmCall {
   int64_t offsetA = 0, offsetB = 0, offsetC = 0; // elements
   enum class Epilogue { None, Bias, ReluBias } epilogue = Epilogue::None;
   bool residual = false; // + z (buffers[4], the output's shape), beta = 1
+  // Fields whose value varies with the symbolic dims, by manifest field
+  // name ("m", "stride_a"): the int64 field holds the largest value.
+  std::map<std::string, DimExpr> symbolic;
 };
 struct ConvCall {
   bool transposed = false;
@@ -52,6 +56,7 @@ struct PlanStep {
   std::vector<unsigned> buffers; // inputs then output (copy: from, to)
   FusionOp region;               // for kernels
   int64_t gridX = 0, blockX = 0; // GPU kernels
+  std::optional<DimExpr> grid;   // where the grid varies (CudaLaunch)
   GemmCall gemm;                 // Kind::Gemm
   ConvCall conv;                 // Kind::Conv
   Type libraryType;              // Gemm/Conv: element type of the buffers

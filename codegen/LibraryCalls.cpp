@@ -78,80 +78,135 @@ FailureOr<ConvCall> codegen::describeConv(Operation *op) {
   return c;
 }
 
-FailureOr<SmallVector<GemmCall>> codegen::describeGemm(Operation *op) {
+FailureOr<SmallVector<GemmCall>>
+codegen::describeGemm(Operation *op, const SymbolicShapes *shapes) {
+  auto sizesOf = [&](Value v) {
+    SmallVector<DimExpr> out;
+    if (shapes)
+      if (auto it = shapes->dims.find(v); it != shapes->dims.end())
+        return it->second;
+    for (int64_t d : shapeOf(v))
+      out.push_back(DimExpr(d));
+    return out;
+  };
+  // The call's sizes as expressions; fields that vary keep their largest
+  // value (what the manifest validates against) and their expression.
+  DimExpr m, n, k, lda, ldb, ldc, batch(1), strideA(0), strideB(0), strideC(0);
   GemmCall g;
+  auto finish = [&](GemmCall &c) {
+    auto set = [&](const char *name, int64_t &field, const DimExpr &e) {
+      if (std::optional<int64_t> v = e.constant()) {
+        field = *v;
+        return;
+      }
+      field = bounds(e, shapes->ranges).second;
+      c.symbolic[name] = e;
+    };
+    set("m", c.m, m);
+    set("n", c.n, n);
+    set("k", c.k, k);
+    set("lda", c.lda, lda);
+    set("ldb", c.ldb, ldb);
+    set("ldc", c.ldc, ldc);
+    set("batch", c.batch, batch);
+    set("stride_a", c.strideA, strideA);
+    set("stride_b", c.strideB, strideB);
+    set("stride_c", c.strideC, strideC);
+  };
   if (auto gemm = dyn_cast<GemmOp>(op)) {
-    ArrayRef<int64_t> as = shapeOf(gemm.getA()), bs = shapeOf(gemm.getB());
+    SmallVector<DimExpr> as = sizesOf(gemm.getA()), bs = sizesOf(gemm.getB());
     g.transA = gemm.getTransA();
     g.transB = gemm.getTransB();
-    g.m = g.transA ? as[1] : as[0];
-    g.k = g.transA ? as[0] : as[1];
-    g.n = g.transB ? bs[0] : bs[1];
-    g.lda = as[1];
-    g.ldb = bs[1];
-    g.ldc = g.n;
+    m = g.transA ? as[1] : as[0];
+    k = g.transA ? as[0] : as[1];
+    n = g.transB ? bs[0] : bs[1];
+    lda = as[1];
+    ldb = bs[1];
+    ldc = n;
     g.alpha = static_cast<float>(gemm.getAlpha().convertToDouble());
+    finish(g);
     return SmallVector<GemmCall>{g};
   }
   auto mm = cast<MatMulOp>(op);
-  SmallVector<int64_t> pa(shapeOf(mm.getLhs())), pb(shapeOf(mm.getRhs()));
+  SmallVector<DimExpr> pa = sizesOf(mm.getLhs()), pb = sizesOf(mm.getRhs());
   if (pa.size() == 1)
-    pa.insert(pa.begin(), 1);
+    pa.insert(pa.begin(), DimExpr(1));
   if (pb.size() == 1)
-    pb.push_back(1);
-  g.m = pa[pa.size() - 2];
-  g.k = pa.back();
-  g.n = pb.back();
-  g.lda = g.k;
-  g.ldb = g.n;
-  g.ldc = g.n;
-  // Batch dims of A, B and the result, right-aligned to one rank.
-  SmallVector<int64_t> ba(pa.begin(), pa.end() - 2),
-      bb(pb.begin(), pb.end() - 2);
-  size_t rank = std::max(ba.size(), bb.size());
-  ba.insert(ba.begin(), rank - ba.size(), 1);
-  bb.insert(bb.begin(), rank - bb.size(), 1);
-  SmallVector<int64_t> bo(rank);
-  int64_t batch = 1, countA = 1, countB = 1;
+    pb.push_back(DimExpr(1));
+  m = pa[pa.size() - 2];
+  k = pa.back();
+  n = pb.back();
+  lda = k;
+  ldb = n;
+  ldc = n;
+  // Batch dims of A, B and the result, right-aligned to one rank (a
+  // symbolic dim never broadcasts).
+  // (Built by appending: SmallVector's insert of zero elements moves each
+  // element onto itself, which empties a DimExpr.)
+  size_t rank = std::max(pa.size(), pb.size()) - 2;
+  SmallVector<DimExpr> ba(rank + 2 - pa.size(), DimExpr(1)),
+      bb(rank + 2 - pb.size(), DimExpr(1));
+  ba.append(pa.begin(), pa.end() - 2);
+  bb.append(pb.begin(), pb.end() - 2);
+  SmallVector<DimExpr> bo(rank);
+  DimExpr countA(1), countB(1);
   for (size_t i = 0; i < rank; ++i) {
-    bo[i] = std::max(ba[i], bb[i]);
-    batch *= bo[i];
-    countA *= ba[i];
-    countB *= bb[i];
+    bo[i] = ba[i] == DimExpr(1) ? bb[i] : ba[i];
+    batch = batch * bo[i];
+    countA = countA * ba[i];
+    countB = countB * bb[i];
   }
-  g.strideC = g.m * g.n;
-  bool aSimple = countA == 1 || ba == bo, bSimple = countB == 1 || bb == bo;
+  strideC = m * n;
+  bool aSimple = countA == DimExpr(1) || ba == bo,
+       bSimple = countB == DimExpr(1) || bb == bo;
   if (aSimple && bSimple) {
-    g.batch = batch;
-    g.strideA = countA == 1 ? 0 : g.m * g.k;
-    g.strideB = countB == 1 ? 0 : g.k * g.n;
+    strideA = countA == DimExpr(1) ? DimExpr(0) : m * k;
+    strideB = countB == DimExpr(1) ? DimExpr(0) : k * n;
+    finish(g);
     return SmallVector<GemmCall>{g};
   }
   // Partial broadcasting: one call per output matrix.
-  if (batch > 4096)
+  std::optional<int64_t> calls = batch.constant();
+  if (!calls)
     return mm.emitError() << "batched matmul with partial broadcasting over "
-                          << batch
+                             "batch dims that vary is not supported on the "
+                             "GPU yet";
+  if (*calls > 4096)
+    return mm.emitError() << "batched matmul with partial broadcasting over "
+                          << *calls
                           << " matrices is not supported on the GPU yet";
-  SmallVector<GemmCall> calls;
-  for (int64_t b = 0; b < batch; ++b) {
+  DimExpr matrixA = m * k, matrixB = k * n, matrixC = m * n;
+  batch = DimExpr(1);
+  finish(g);
+  SmallVector<GemmCall> out;
+  for (int64_t b = 0; b < *calls; ++b) {
     int64_t rest = b, offA = 0, offB = 0, strideA = 1, strideB = 1;
     for (int64_t i = rank - 1; i >= 0; --i) {
-      int64_t coord = rest % bo[i];
-      rest /= bo[i];
-      if (ba[i] != 1)
+      int64_t size = *bo[i].constant(), sa = *ba[i].constant(),
+              sb = *bb[i].constant();
+      int64_t coord = rest % size;
+      rest /= size;
+      if (sa != 1)
         offA += coord * strideA;
-      if (bb[i] != 1)
+      if (sb != 1)
         offB += coord * strideB;
-      strideA *= ba[i];
-      strideB *= bb[i];
+      strideA *= sa;
+      strideB *= sb;
     }
     GemmCall c = g;
-    c.offsetA = offA * g.m * g.k;
-    c.offsetB = offB * g.k * g.n;
-    c.offsetC = b * g.m * g.n;
-    calls.push_back(c);
+    // Offsets of matrices whose sizes vary are not fields of their own.
+    std::optional<int64_t> ea = matrixA.constant(), eb = matrixB.constant(),
+                           ec = matrixC.constant();
+    if (!ea || !eb || !ec)
+      return mm.emitError() << "batched matmul with partial broadcasting of "
+                               "matrices whose sizes vary is not supported "
+                               "on the GPU yet";
+    c.offsetA = offA * *ea;
+    c.offsetB = offB * *eb;
+    c.offsetC = b * *ec;
+    out.push_back(c);
   }
-  return calls;
+  return out;
 }
 
 uint64_t codegen::flopsOf(const ConvCall &c) {

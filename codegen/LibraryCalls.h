@@ -19,7 +19,10 @@ FailureOr<ConvCall> describeConv(Operation *op);
 /// broadcasting) as library calls: one strided-batched call when each
 /// operand has either all of the result's batch dims or none, else one call
 /// per output matrix with its own offsets.
-FailureOr<SmallVector<GemmCall>> describeGemm(Operation *op);
+/// `shapes`: the function's symbolic sizes, or null; fields that vary are
+/// in GemmCall::symbolic.
+FailureOr<SmallVector<GemmCall>>
+describeGemm(Operation *op, const SymbolicShapes *shapes = nullptr);
 
 /// Floating-point operations of a call, 2 per multiply-add (what GFLOP/s
 /// figures count).

@@ -2,6 +2,7 @@
 #ifndef INGOT_RUNTIME_INTERNAL_H
 #define INGOT_RUNTIME_INTERNAL_H
 
+#include "SizePrograms.h"
 #include "ingot/kernel_abi.h"
 #include "ingot/runtime.h"
 #include "proto/manifest.pb.h"
@@ -94,15 +95,10 @@ ingot_status *validateManifest(const ModelData &m);
 ingot_status *checkKernelSignature(const ModelData &m, int step,
                                    const uint64_t *signature);
 
-/// Artifacts compiled for a range of shapes (SymbolicDims.cpp): runs a
-/// manifest size program over the dims' values; false on a malformed
-/// program, overflow or a negative size.
-bool evaluateSize(const artifact::SizeProgram &p,
-                  const std::vector<int64_t> &dims, int64_t &out);
-/// The dims' largest values.
-std::vector<int64_t> largestDims(const artifact::Manifest &mf);
-/// Checks the dims, every size program and every varying buffer's bytes
-/// (at the largest dims, against its planned size) when the model loads.
+/// Artifacts compiled for a range of shapes (SymbolicDims.cpp; the size
+/// programs themselves: SizePrograms.h). Checks the dims, every size program
+/// and every varying buffer's bytes (at the largest dims, against its planned
+/// size) when the model loads.
 ingot_status *validateSymbolicDims(const artifact::Manifest &mf);
 /// Binds the dims from the input shapes (`inputs` by model input), checks
 /// them against their ranges, the static sizes and the constraints.

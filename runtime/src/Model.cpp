@@ -199,10 +199,6 @@ static ingot_status *loadImage(std::unique_ptr<ModelData> m,
   // open the host library or touch the GPU.
   if (ingot_status *st = validateManifest(*m))
     return st;
-  if (target == "cuda" && m->manifest.dims_size() > 0)
-    return makeStatus(INGOT_UNSUPPORTED,
-                      "artifact is compiled for a range of shapes, which "
-                      "this runtime runs on the CPU only so far");
   if (target == "cuda") {
 #ifdef INGOT_HAVE_CUDA
     const art::Section *fatbin = nullptr;

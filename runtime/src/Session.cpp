@@ -348,7 +348,8 @@ static ingot_status *runSession(ingot_session *s, const ingot_tensor *inputs,
     for (size_t i = 0; i < numOutputs; ++i)
       outDevice[i] = outputs[i].on_device != 0;
     ingot_status *st = ingot::runtime::cuda::run(
-        m, *s->device, in, inDevice, out, outDevice, s->profileTimes());
+        m, *s->device, in, inDevice, out, outDevice, s->profileTimes(),
+        symbolic ? &s->dims : nullptr);
     if (!st)
       ++s->runs;
     return st;

@@ -15,13 +15,6 @@ namespace art = ingot::artifact;
 namespace ingot::runtime {
 
 namespace {
-enum Code : int64_t {
-  kPushConstant = 0,
-  kPushDim = 1,
-  kAdd = 2,
-  kMultiply = 3,
-  kFloorDivide = 4,
-};
 
 std::string shapeText(const std::vector<int64_t> &shape) {
   std::string s = "[";
@@ -35,73 +28,7 @@ std::string declaredName(const std::string &symbol) {
   return symbol.substr(0, symbol.find('/'));
 }
 
-/// The symbol and factor of a size program that is `factor * dims[symbol]`
-/// (how an input's varying dim is written).
-bool scaledDim(const art::SizeProgram &p, int &symbol, int64_t &factor) {
-  const auto &c = p.code();
-  if (c.size() != 5 || c[0] != kPushConstant || c[1] < 1 || c[2] != kPushDim ||
-      c[4] != kMultiply || c[3] < 0 || c[3] > INT32_MAX)
-    return false;
-  factor = c[1];
-  symbol = static_cast<int>(c[3]);
-  return true;
-}
 } // namespace
-
-bool evaluateSize(const art::SizeProgram &p, const std::vector<int64_t> &dims,
-                  int64_t &out) {
-  int64_t stack[32];
-  int depth = 0;
-  const auto &code = p.code();
-  for (int i = 0; i < code.size(); ++i) {
-    switch (code[i]) {
-    case kPushConstant:
-    case kPushDim: {
-      if (i + 1 >= code.size() || depth == 32)
-        return false;
-      int64_t operand = code[i + 1];
-      if (code[i] == kPushDim) {
-        if (operand < 0 || static_cast<uint64_t>(operand) >= dims.size())
-          return false;
-        operand = dims[operand];
-      }
-      ++i;
-      stack[depth++] = operand;
-      break;
-    }
-    case kAdd:
-    case kMultiply: {
-      if (depth < 2)
-        return false;
-      int64_t b = stack[--depth], &a = stack[depth - 1];
-      if (code[i] == kAdd ? __builtin_add_overflow(a, b, &a)
-                          : __builtin_mul_overflow(a, b, &a))
-        return false;
-      break;
-    }
-    case kFloorDivide: {
-      if (i + 1 >= code.size() || depth < 1 || code[i + 1] <= 0)
-        return false;
-      int64_t d = code[++i], &a = stack[depth - 1];
-      a = a / d - ((a % d != 0) && (a < 0));
-      break;
-    }
-    default:
-      return false;
-    }
-  }
-  if (depth != 1 || stack[0] < 0)
-    return false;
-  out = stack[0];
-  return true;
-}
-
-std::vector<int64_t> largestDims(const art::Manifest &mf) {
-  std::vector<int64_t> dims;
-  for (const art::SymbolicDim &d : mf.dims())
-    dims.push_back(d.max());
-  return dims;
-}
 
 ingot_status *validateSymbolicDims(const art::Manifest &mf) {
   auto invalid = [](const std::string &message) {

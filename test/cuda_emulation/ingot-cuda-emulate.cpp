@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ArtifactFormat.h"
+#include "SizePrograms.h"
 #include "TensorIO.h"
 #include "proto/manifest.pb.h"
 
@@ -35,6 +36,8 @@ static void gemm(const art::GemmCall &g, const float *a, const float *b,
     const float *A = a + g.offset_a() + bi * g.stride_a();
     const float *B = b + g.offset_b() + bi * g.stride_b();
     float *C = c + g.offset_c() + bi * g.stride_c();
+    // The residual is cuBLASLt's C matrix, laid out (and batched) like D.
+    const float *Z = z ? z + bi * g.stride_c() : nullptr;
     for (int64_t i = 0; i < g.m(); ++i)
       for (int64_t j = 0; j < g.n(); ++j) {
         double acc = 0;
@@ -45,7 +48,7 @@ static void gemm(const art::GemmCall &g, const float *a, const float *b,
         }
         float v = float(g.alpha() * acc);
         if (g.residual())
-          v += z[i * g.ldc() + j];
+          v += Z[i * g.ldc() + j];
         if (g.epilogue() != art::GemmCall::NONE)
           v += bias[j];
         if (g.epilogue() == art::GemmCall::RELU_BIAS)
@@ -159,14 +162,29 @@ static void callWith(void *fn, std::vector<void *> &a,
                      std::index_sequence<I...>) {
   reinterpret_cast<void (*)(Pointer<I>...)>(fn)(a[I]...);
 }
-template <size_t N = 1> static void call(void *fn, std::vector<void *> &a) {
+/// The kernels of an artifact for a range of shapes take the dims' values
+/// last, by value (the prelude's IngotDims, laid out the same).
+struct IngotDims {
+  long long v[16];
+};
+template <size_t... I>
+static void callWithDims(void *fn, std::vector<void *> &a,
+                         const IngotDims &dims, std::index_sequence<I...>) {
+  reinterpret_cast<void (*)(Pointer<I>..., IngotDims)>(fn)(a[I]..., dims);
+}
+template <size_t N = 1>
+static void call(void *fn, std::vector<void *> &a,
+                 const IngotDims *dims = nullptr) {
   if constexpr (N > 64) {
     throw std::runtime_error("kernel with " + std::to_string(a.size()) +
                              " parameters");
   } else if (a.size() == N) {
-    callWith(fn, a, std::make_index_sequence<N>());
+    if (dims)
+      callWithDims(fn, a, *dims, std::make_index_sequence<N>());
+    else
+      callWith(fn, a, std::make_index_sequence<N>());
   } else {
-    call<N + 1>(fn, a);
+    call<N + 1>(fn, a, dims);
   }
 }
 
@@ -241,14 +259,14 @@ using SetThreadFn = void (*)(unsigned, unsigned);
 /// so the grid-stride and row-stride loops are exercised too) of the step's
 /// block size, one std::thread per GPU thread, one block after another.
 static void launchThreaded(void *fn, std::vector<void *> &args,
-                           const art::Step &step, ConfigureFn configure,
+                           const art::Step &step, int64_t gridX,
+                           const IngotDims *dims, ConfigureFn configure,
                            SetThreadFn setThread) {
   unsigned block = unsigned(step.block_x());
   if (block == 0 || block % 32 != 0 || block > 1024)
     throw std::runtime_error("step " + step.kernel() + ": block size " +
                              std::to_string(block) + " cannot be emulated");
-  unsigned grid =
-      unsigned(std::min<int64_t>(std::max<int64_t>(step.grid_x(), 1), 3));
+  unsigned grid = unsigned(std::min<int64_t>(std::max<int64_t>(gridX, 1), 3));
   configure(block, grid);
   for (unsigned b = 0; b < grid; ++b) {
     std::vector<std::thread> threads;
@@ -256,7 +274,7 @@ static void launchThreaded(void *fn, std::vector<void *> &args,
       threads.emplace_back([&, t] {
         setThread(t, b);
         std::vector<void *> own(args);
-        call(fn, own);
+        call(fn, own, dims);
       });
     for (std::thread &th : threads)
       th.join();
@@ -333,11 +351,41 @@ int main(int argc, char **argv) {
                            : ingot::tools::readNpz(inputsPath);
     std::map<std::string, ingot::Tensor> ref = ingot::tools::readNpz(refPath);
     std::vector<uint8_t> arena(m.arena_bytes() + 64);
+    // A range of shapes: the dims bound from the inputs' shapes (the
+    // runtime also checks ranges and constraints; the tests give valid
+    // shapes here), every varying size evaluated from them.
+    std::vector<int64_t> dims(m.dims_size(), 1);
+    for (const art::TensorInfo &t : m.inputs())
+      for (int d = 0; d < t.sizes_size(); ++d) {
+        int symbol;
+        int64_t factor;
+        if (t.shape(d) < 0 &&
+            ingot::runtime::scaledDim(t.sizes(d), symbol, factor))
+          dims.at(symbol) = in.at(t.name()).shape.at(d) / factor;
+      }
+    IngotDims kernelDims{};
+    if (dims.size() > 16)
+      throw std::runtime_error("more than 16 dims");
+    std::copy(dims.begin(), dims.end(), kernelDims.v);
+    const IngotDims *dimsArg = m.dims_size() ? &kernelDims : nullptr;
+    auto sizeOf = [&](const art::TensorInfo &t, int d) {
+      int64_t v = t.shape(d);
+      if (v < 0 && !ingot::runtime::evaluateSize(t.sizes(d), dims, v))
+        throw std::runtime_error("bad size program for " + t.name());
+      return v;
+    };
+    auto bufferBytes = [&](uint32_t id) {
+      const art::Buffer &b = m.buffers(int(id));
+      int64_t v = int64_t(b.size());
+      if (b.has_bytes() && !ingot::runtime::evaluateSize(b.bytes(), dims, v))
+        throw std::runtime_error("bad size program for a buffer");
+      return size_t(v);
+    };
     std::vector<std::vector<uint8_t>> outputs;
     for (const art::TensorInfo &t : m.outputs()) {
       size_t n = 1;
-      for (int64_t d : t.shape())
-        n *= size_t(d);
+      for (int d = 0; d < t.shape_size(); ++d)
+        n *= size_t(sizeOf(t, d));
       outputs.emplace_back(
           n * (t.dtype() == art::DT_F64 || t.dtype() == art::DT_I64 ? 8
                : t.dtype() == art::DT_BOOL || t.dtype() == art::DT_I8 ||
@@ -363,7 +411,7 @@ int main(int argc, char **argv) {
       std::vector<size_t> bytes;
       for (uint32_t b : step.buffers()) {
         args.push_back(pointer(b));
-        bytes.push_back(size_t(m.buffers(int(b)).size()));
+        bytes.push_back(bufferBytes(b));
       }
       switch (step.kind()) {
       case art::Step::KERNEL: {
@@ -372,22 +420,35 @@ int main(int argc, char **argv) {
           throw std::runtime_error("missing kernel " + step.kernel());
         checkSignature(lib, m, step);
         if (configure && setThread)
-          launchThreaded(fn, args, step, configure, setThread);
+          launchThreaded(fn, args, step, ingot::runtime::launchGrid(step, dims),
+                         dimsArg, configure, setThread);
         else
-          call(fn, args);
+          call(fn, args, dimsArg);
         break;
       }
       case art::Step::COPY:
-        std::memmove(args[1], args[0], m.buffers(int(step.buffers(1))).size());
+        std::memmove(args[1], args[0], bufferBytes(step.buffers(1)));
         break;
-      case art::Step::GEMM:
+      case art::Step::GEMM: {
+        art::GemmCall call;
+        if (!ingot::runtime::resolveGemm(step.gemm(), dims, call))
+          throw std::runtime_error("bad size program in a GEMM");
+        fprintf(stderr,
+                "gemm m%ld n%ld k%ld lda%ld ldb%ld ldc%ld b%ld sa%ld sb%ld "
+                "sc%ld nsym%zu\n",
+                (long)call.m(), (long)call.n(), (long)call.k(),
+                (long)call.lda(), (long)call.ldb(), (long)call.ldc(),
+                (long)call.batch(), (long)call.stride_a(),
+                (long)call.stride_b(), (long)call.stride_c(),
+                (size_t)step.gemm().symbolic().size());
         inFloat(step.library_dtype(), args, bytes, [&](auto &a) {
-          gemm(step.gemm(), static_cast<float *>(a[0]),
-               static_cast<float *>(a[1]), static_cast<float *>(a[2]),
+          gemm(call, static_cast<float *>(a[0]), static_cast<float *>(a[1]),
+               static_cast<float *>(a[2]),
                a.size() > 3 ? static_cast<float *>(a[3]) : nullptr,
                a.size() > 4 ? static_cast<float *>(a[4]) : nullptr);
         });
         break;
+      }
       case art::Step::CONV:
         inFloat(step.library_dtype(), args, bytes, [&](auto &a) {
           (step.conv().channels_last() ? convChannelsLast : conv)(

@@ -173,6 +173,34 @@ CUDA_ARCHS = ["-gencode", "arch=compute_80,code=sm_80", "-gencode", "arch=comput
 PLAN_ONLY_NVCC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "nvcc-plan-only.sh")
 
 
+def emulated_kernels(source, so, cuda_include, emulate=True):
+    """Compiles CUDA source (ingotc --emit=cuda) as host code for the
+    emulator, with the CUDA toolkit's headers from `cuda_include` (cuda_fp16.h,
+    cuda_bf16.h); emulate == "threads": every block as real threads
+    (shuffles, barriers). Returns (ok, message)."""
+    emu_dir = os.environ["INGOT_CUDA_EMULATION_DIR"]
+    header = "cuda_emulation_threads.h" if emulate == "threads" else "cuda_emulation.h"
+    p = subprocess.run(["c++", "-std=c++17", "-O1", "-fPIC", "-shared", "-w", "-pthread",
+                        "-I", os.path.join(emu_dir, "include"),
+                        "-I", cuda_include,
+                        "-include", os.path.join(emu_dir, "include", header),
+                        "-x", "c++", source, "-o", so], capture_output=True, text=True)
+    if p.returncode != 0:
+        return False, "compiling the CUDA kernels as host code failed:\n" + p.stderr[-3000:]
+    return True, ""
+
+
+def emulate_plan(artifact, so, inputs, ref, rtol, atol):
+    """Runs a CUDA artifact's plan on the host (ingot-cuda-emulate) with the
+    kernels of `so`, against the references of `ref`."""
+    p = subprocess.run([os.environ["INGOT_CUDA_EMULATOR"], artifact, so, "--inputs", inputs,
+                        "--compare", ref, "--rtol", str(rtol), "--atol", str(atol)],
+                       capture_output=True, text=True)
+    if p.returncode != 0:
+        return False, "CUDA plan emulated on the host differs from onnxruntime:\n" + p.stdout + p.stderr
+    return True, ""
+
+
 def compile_cuda(model_path, workdir, feeds, nvcc, rtol=1e-4, atol=1e-5, emulate=True,
                  extra_args=(), target="cuda"):
     """The model compiled for CUDA (ingotc --target cuda: nvcc builds SASS for
@@ -202,21 +230,13 @@ def compile_cuda(model_path, workdir, feeds, nvcc, rtol=1e-4, atol=1e-5, emulate
                        capture_output=True, text=True)
     if p.returncode != 0:
         return False, "ingotc --emit=cuda failed:\n" + p.stderr[-3000:]
-    emu_dir = os.environ["INGOT_CUDA_EMULATION_DIR"]
     so = os.path.abspath(os.path.join(workdir, "kernels_emulated.so"))
-    # emulate == "threads": every block as real threads (shuffles, barriers).
-    header = "cuda_emulation_threads.h" if emulate == "threads" else "cuda_emulation.h"
-    p = subprocess.run(["c++", "-std=c++17", "-O1", "-fPIC", "-shared", "-w", "-pthread",
-                        "-I", os.path.join(emu_dir, "include"),
-                        "-I", cuda_include,
-                        "-include", os.path.join(emu_dir, "include", header),
-                        "-x", "c++", source, "-o", so], capture_output=True, text=True)
-    if p.returncode != 0:
-        return False, "compiling the CUDA kernels as host code failed:\n" + p.stderr[-3000:]
-    p = subprocess.run([emulator, artifact, so, "--inputs", os.path.join(workdir, "inputs.npz"),
-                        "--compare", os.path.join(workdir, "ref.npz"), "--rtol", str(rtol),
-                        "--atol", str(atol)], capture_output=True, text=True)
-    if p.returncode != 0:
-        return False, "CUDA plan emulated on the host differs from onnxruntime:\n" + p.stdout + p.stderr
+    ok, msg = emulated_kernels(source, so, cuda_include, emulate)
+    if not ok:
+        return False, msg
+    ok, msg = emulate_plan(artifact, so, os.path.join(workdir, "inputs.npz"),
+                           os.path.join(workdir, "ref.npz"), rtol, atol)
+    if not ok:
+        return False, msg
     return True, (f"; CUDA artifact builds ({archs}) and its plan matches when emulated" +
                   (" with threaded blocks" if emulate == "threads" else ""))

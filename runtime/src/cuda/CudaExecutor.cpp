@@ -14,6 +14,7 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <map>
 
 namespace ingot::runtime::cuda {
 
@@ -89,6 +90,13 @@ struct DeviceSession {
   cudnnHandle_t dnn = nullptr;
   std::vector<GemmPlan> gemms; // per step
   std::vector<ConvPlan> convs; // per step
+  // An artifact for a range of shapes: this call's dims (the kernels' last
+  // parameter, IngotDims in the generated code), and the GEMM plans of
+  // each shape seen, per step (cuBLASLt plans depend on the sizes; at most
+  // kShapePlans shapes are kept).
+  std::vector<int64_t> dims;
+  long long kernelDims[16] = {};
+  std::map<std::vector<int64_t>, std::vector<GemmPlan>> shapeGemms;
   bool useGraph = true;
   int runs = 0;
   CUgraphExec graph = nullptr;
@@ -98,6 +106,18 @@ struct DeviceSession {
   ~DeviceSession();
 };
 
+static void destroyGemmPlan(const Api *api, GemmPlan &g) {
+  if (g.desc)
+    api->cublasLtMatmulDescDestroy(g.desc);
+  if (g.a)
+    api->cublasLtMatrixLayoutDestroy(g.a);
+  if (g.b)
+    api->cublasLtMatrixLayoutDestroy(g.b);
+  if (g.c)
+    api->cublasLtMatrixLayoutDestroy(g.c);
+  g = GemmPlan();
+}
+
 DeviceSession::~DeviceSession() {
   if (!api)
     return;
@@ -106,16 +126,11 @@ DeviceSession::~DeviceSession() {
     api->cuGraphExecDestroy(graph);
   for (CUevent e : stepEvents)
     api->cuEventDestroy(e);
-  for (GemmPlan &g : gemms) {
-    if (g.desc)
-      api->cublasLtMatmulDescDestroy(g.desc);
-    if (g.a)
-      api->cublasLtMatrixLayoutDestroy(g.a);
-    if (g.b)
-      api->cublasLtMatrixLayoutDestroy(g.b);
-    if (g.c)
-      api->cublasLtMatrixLayoutDestroy(g.c);
-  }
+  for (GemmPlan &g : gemms)
+    destroyGemmPlan(api, g);
+  for (auto &[shape, plans] : shapeGemms)
+    for (GemmPlan &g : plans)
+      destroyGemmPlan(api, g);
   for (ConvPlan &c : convs) {
     if (c.padded)
       api->cuMemFree(c.padded);
@@ -237,6 +252,10 @@ ingot_status *loadModel(const ModelData &m, const uint8_t *fatbin, size_t size,
 
 /// How many of cuBLASLt's ranked algorithms a session times per GEMM.
 constexpr int kGemmCandidates = 6;
+// GEMM plans kept per session for an artifact for a range of shapes: the
+// shapes seen most recently (all are dropped when a new one would exceed
+// it).
+constexpr size_t kShapePlans = 16;
 
 /// cuBLASLt's and cuDNN's names of a library step's element type.
 static cudaDataType_t blasType(art::DataType t) {
@@ -250,9 +269,10 @@ static cudnnDataType_t dnnType(art::DataType t) {
                              : CUDNN_DATA_FLOAT;
 }
 
+/// `g`: the step's GEMM (its sizes of this call where they vary).
 static ingot_status *planGemm(const Api *api, DeviceSession &s,
-                              const art::Step &step, GemmPlan &p, bool tf32) {
-  const art::GemmCall &g = step.gemm();
+                              const art::Step &step, const art::GemmCall &g,
+                              GemmPlan &p, bool tf32) {
   // FP16/BF16 data accumulate in FP32 (tensor cores either way); TF32 only
   // concerns FP32 data.
   art::DataType dtype = libraryType(step);
@@ -641,7 +661,9 @@ createSession(const ModelData &m, bool useCudaGraph,
   s->model = std::static_pointer_cast<DeviceModel>(m.cuda);
   s->api = s->model->api;
   const Api *api = s->api;
-  s->useGraph = useCudaGraph;
+  // A graph bakes in the launches' grids and parameters: artifacts for a
+  // range of shapes run without one so far.
+  s->useGraph = useCudaGraph && m.manifest.dims_size() == 0;
   api->cuCtxSetCurrent(s->model->context);
   CUresult r;
   auto fail = [&](const std::string &what) {
@@ -677,9 +699,11 @@ createSession(const ModelData &m, bool useCudaGraph,
   size_t convWorkspace = 0;
   for (int i = 0; i < steps.size(); ++i) {
     ingot_status *st = nullptr;
-    if (steps.Get(i).kind() == art::Step::GEMM)
-      st =
-          planGemm(api, *s, steps.Get(i), s->gemms[i], m.manifest.allow_tf32());
+    // A GEMM whose sizes vary is planned for each shape as it comes.
+    if (steps.Get(i).kind() == art::Step::GEMM &&
+        steps.Get(i).gemm().symbolic().empty())
+      st = planGemm(api, *s, steps.Get(i), steps.Get(i).gemm(), s->gemms[i],
+                    m.manifest.allow_tf32());
     else if (steps.Get(i).kind() == art::Step::CONV) {
       st =
           planConv(api, *s, steps.Get(i), s->convs[i], m.manifest.allow_tf32());
@@ -725,8 +749,26 @@ static ingot_status *enqueue(const ModelData &m, DeviceSession &s,
   const Api *api = s.api;
   const auto &buffers = m.manifest.buffers();
   const auto &steps = m.manifest.steps();
+  bool symbolic = m.manifest.dims_size() > 0;
   std::vector<CUdeviceptr> args;
   std::vector<void *> params;
+  std::vector<GemmPlan> *shapePlans = nullptr;
+  if (symbolic) {
+    auto it = s.shapeGemms.find(s.dims);
+    if (it == s.shapeGemms.end()) {
+      if (s.shapeGemms.size() >= kShapePlans) {
+        // Plans are per session: no other stream can be using them.
+        api->cuStreamSynchronize(s.stream);
+        for (auto &[shape, plans] : s.shapeGemms)
+          for (GemmPlan &g : plans)
+            destroyGemmPlan(api, g);
+        s.shapeGemms.clear();
+      }
+      it = s.shapeGemms.emplace(s.dims, std::vector<GemmPlan>(steps.size()))
+               .first;
+    }
+    shapePlans = &it->second;
+  }
   for (int i = 0; i < steps.size(); ++i) {
     const art::Step &step = steps.Get(i);
     auto where = [&] {
@@ -741,8 +783,10 @@ static ingot_status *enqueue(const ModelData &m, DeviceSession &s,
       params.clear();
       for (CUdeviceptr &a : args)
         params.push_back(&a);
+      if (symbolic)
+        params.push_back(s.kernelDims);
       CUresult r = api->cuLaunchKernel(
-          s.model->functions[i], unsigned(step.grid_x()), 1, 1,
+          s.model->functions[i], unsigned(launchGrid(step, s.dims)), 1, 1,
           unsigned(step.block_x()), 1, 1, 0, s.stream, params.data(), nullptr);
       if (r != CUDA_SUCCESS)
         return makeStatus(INGOT_INTERNAL,
@@ -750,16 +794,34 @@ static ingot_status *enqueue(const ModelData &m, DeviceSession &s,
       break;
     }
     case art::Step::COPY: {
-      CUresult r = api->cuMemcpyDtoDAsync(
-          args[1], args[0], buffers.Get(step.buffers(1)).size(), s.stream);
+      const art::Buffer &to = buffers.Get(step.buffers(1));
+      int64_t bytes = int64_t(to.size());
+      if (to.has_bytes())
+        evaluateSize(to.bytes(), s.dims, bytes); // validated when loaded
+      CUresult r =
+          api->cuMemcpyDtoDAsync(args[1], args[0], size_t(bytes), s.stream);
       if (r != CUDA_SUCCESS)
         return makeStatus(INGOT_INTERNAL,
                           where() + "copy failed: " + cuError(api, r));
       break;
     }
     case art::Step::GEMM: {
-      const GemmPlan &g = s.gemms[i];
-      cublasStatus_t st = runGemm(api, s, step.gemm(), g, args, g.algo);
+      const GemmPlan *g = &s.gemms[i];
+      art::GemmCall call = step.gemm();
+      if (!call.symbolic().empty()) {
+        if (!resolveGemm(step.gemm(), s.dims, call))
+          return makeStatus(INGOT_INVALID_ARTIFACT,
+                            where() + "a GEMM size program fails");
+        GemmPlan &plan = (*shapePlans)[i];
+        if (!plan.desc)
+          if (ingot_status *st =
+                  planGemm(api, s, step, call, plan, m.manifest.allow_tf32())) {
+            st->message = where() + st->message;
+            return st;
+          }
+        g = &plan;
+      }
+      cublasStatus_t st = runGemm(api, s, call, *g, args, g->algo);
       if (st)
         return makeStatus(INGOT_INTERNAL, where() + "cuBLASLt matmul failed: " +
                                               api->cublasLtGetStatusString(st));
@@ -824,10 +886,35 @@ static ingot_status *profileSteps(const ModelData &m, DeviceSession &s,
 ingot_status *
 run(const ModelData &m, DeviceSession &s, const std::vector<const void *> &in,
     const std::vector<bool> &inOnDevice, const std::vector<void *> &out,
-    const std::vector<bool> &outOnDevice, std::vector<double> *stepSeconds) {
+    const std::vector<bool> &outOnDevice, std::vector<double> *stepSeconds,
+    const std::vector<int64_t> *dims) {
   const Api *api = s.api;
   api->cuCtxSetCurrent(s.model->context);
   CUresult r;
+  // A range of shapes: the dims the session bound, and the bytes the
+  // inputs and outputs have at them.
+  std::vector<size_t> inBytes, outBytes;
+  for (const ingot_tensor_info &t : m.inputs)
+    inBytes.push_back(t.size_bytes);
+  for (const ingot_tensor_info &t : m.outputs)
+    outBytes.push_back(t.size_bytes);
+  if (dims) {
+    s.dims = *dims;
+    if (dims->size() > 16)
+      return makeStatus(INGOT_UNSUPPORTED,
+                        "more than 16 symbolic dims on the GPU");
+    std::copy(dims->begin(), dims->end(), s.kernelDims);
+    for (size_t i = 0; i < inBytes.size(); ++i) {
+      uint64_t bytes = 0;
+      tensorBytes(m.manifest.inputs(int(i)), bytes, dims);
+      inBytes[i] = bytes;
+    }
+    for (size_t i = 0; i < outBytes.size(); ++i) {
+      uint64_t bytes = 0;
+      tensorBytes(m.manifest.outputs(int(i)), bytes, dims);
+      outBytes[i] = bytes;
+    }
+  }
   std::vector<CUdeviceptr> inputs(in.size()), outputs(out.size());
   for (size_t i = 0; i < in.size(); ++i) {
     if (inOnDevice[i]) {
@@ -835,9 +922,8 @@ run(const ModelData &m, DeviceSession &s, const std::vector<const void *> &in,
       continue;
     }
     inputs[i] = s.inputs[i];
-    if (m.inputs[i].size_bytes &&
-        (r = api->cuMemcpyHtoDAsync(inputs[i], in[i], m.inputs[i].size_bytes,
-                                    s.stream)) != CUDA_SUCCESS)
+    if (inBytes[i] && (r = api->cuMemcpyHtoDAsync(inputs[i], in[i], inBytes[i],
+                                                  s.stream)) != CUDA_SUCCESS)
       return makeStatus(INGOT_INTERNAL, "copying input " + std::to_string(i) +
                                             ": " + cuError(api, r));
   }
@@ -887,8 +973,8 @@ run(const ModelData &m, DeviceSession &s, const std::vector<const void *> &in,
     return st;
   }
   for (size_t i = 0; i < out.size(); ++i)
-    if (!outOnDevice[i] && m.outputs[i].size_bytes &&
-        (r = api->cuMemcpyDtoHAsync(out[i], outputs[i], m.outputs[i].size_bytes,
+    if (!outOnDevice[i] && outBytes[i] &&
+        (r = api->cuMemcpyDtoHAsync(out[i], outputs[i], outBytes[i],
                                     s.stream)) != CUDA_SUCCESS)
       return makeStatus(INGOT_INTERNAL, "copying output " + std::to_string(i) +
                                             ": " + cuError(api, r));

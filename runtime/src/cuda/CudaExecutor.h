@@ -25,13 +25,15 @@ createSession(const ModelData &model, bool useCudaGraph,
 /// Runs the steps. `inputs`/`outputs` are host pointers, or device pointers
 /// where `onDevice` says so (no copy). With `stepSeconds` (INGOT_PROFILE),
 /// the steps run without the CUDA graph, each between two events, and each
-/// step's GPU time is added to its entry.
+/// step's GPU time is added to its entry. `dims`: the call's symbolic dims
+/// (an artifact for a range of shapes), bound and checked by the session.
 ingot_status *run(const ModelData &model, DeviceSession &session,
                   const std::vector<const void *> &inputs,
                   const std::vector<bool> &inputsOnDevice,
                   const std::vector<void *> &outputs,
                   const std::vector<bool> &outputsOnDevice,
-                  std::vector<double> *stepSeconds = nullptr);
+                  std::vector<double> *stepSeconds = nullptr,
+                  const std::vector<int64_t> *dims = nullptr);
 
 } // namespace ingot::runtime::cuda
 
