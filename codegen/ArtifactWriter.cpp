@@ -175,6 +175,8 @@ mlir::ingot::codegen::buildArtifact(const ExecutionPlan &plan,
       c->set_bias(s.conv.bias);
       c->set_residual(s.conv.residual);
       c->set_relu(s.conv.relu);
+      for (const auto &[field, size] : s.conv.symbolic)
+        program(&(*c->mutable_symbolic())[field], size);
       c->set_batch(s.conv.batch);
       c->set_in_channels(s.conv.inChannels);
       c->set_out_channels(s.conv.outChannels);

@@ -168,12 +168,12 @@ LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan,
         return step.buffers[arg.getArgNumber()];
       };
       if (isa<ConvOp, ConvTransposeOp>(lib)) {
-        FailureOr<ConvCall> conv = describeConv(lib);
+        FailureOr<ConvCall> conv = describeConv(lib, shapes);
         if (failed(conv))
           return failure();
         call.kind = PlanStep::Kind::Conv;
         call.conv = *conv;
-        call.flops = flopsOf(*conv);
+        call.flops = conv->symbolic.empty() ? flopsOf(*conv) : 0;
       }
       for (unsigned i = 0; i < 2; ++i) {
         FailureOr<unsigned> b = bufferOf(lib->getOperand(i));

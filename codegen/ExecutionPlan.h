@@ -47,6 +47,9 @@ struct ConvCall {
   int64_t batch = 0, inChannels = 0, outChannels = 0, group = 1;
   std::vector<int64_t> inSize, outSize, kernel, stride, dilation, padBegin,
       padEnd;
+  // Fields whose value varies with the symbolic dims ("batch",
+  // "in_size0", "out_size1", ...): the field holds the largest value.
+  std::map<std::string, DimExpr> symbolic;
 };
 
 struct PlanStep {

@@ -396,21 +396,32 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
   // The runtime's IngotConvParams, from the one description of a
   // convolution's geometry that the GPU plan uses too.
   auto convParams = [&](Operation *op) -> FailureOr<std::string> {
-    FailureOr<ConvCall> c = describeConv(op);
+    FailureOr<ConvCall> c = describeConv(op, e.shapes);
     if (failed(c))
       return failure();
-    auto arr = [](const std::vector<int64_t> &v) {
+    // A field that varies is computed from the dims on each call.
+    auto field = [&](const std::string &name, int64_t v) {
+      auto it = c->symbolic.find(name);
+      return it == c->symbolic.end() ? str(v) : e.extent(it->second);
+    };
+    auto arr = [&](const std::vector<int64_t> &v, const std::string &name) {
       std::string s = "{";
       for (size_t i = 0; i < 3; ++i)
-        s += (i ? ", " : "") + str(i < v.size() ? v[i] : 0);
+        s += (i ? ", " : "") + (i < v.size() ? field(name + str(i), v[i])
+                                             : std::string("0"));
       return s + "}";
     };
-    return "  static const IngotConvParams p = {" + str(c->inSize.size()) +
-           ", " + str(c->batch) + ", " + str(c->inChannels) + ", " +
-           str(c->outChannels) + ", " + str(c->group) + ", " + arr(c->inSize) +
-           ", " + arr(c->outSize) + ", " + arr(c->kernel) + ", " +
-           arr(c->stride) + ", " + arr(c->dilation) + ", " + arr(c->padBegin) +
-           ", " + str(c->channelsLast) + "};\n";
+    return std::string(c->symbolic.empty() ? "  static const" : "  const") +
+           " IngotConvParams p = {" + str(c->inSize.size()) + ", " +
+           field("batch", c->batch) + ", " +
+           field("in_channels", c->inChannels) + ", " +
+           field("out_channels", c->outChannels) + ", " + str(c->group) +
+           ", " + arr(c->inSize, "in_size") + ", " +
+           arr(c->outSize, "out_size") + ", " + arr(c->kernel, "kernel") +
+           ", " + arr(c->stride, "stride") + ", " +
+           arr(c->dilation, "dilation") + ", " +
+           arr(c->padBegin, "pad_begin") + ", " + str(c->channelsLast) +
+           "};\n";
   };
 
   // Convolutions: the library result plus the per-channel bias, if any.

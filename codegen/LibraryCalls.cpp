@@ -11,27 +11,53 @@ static ArrayRef<int64_t> shapeOf(Value v) {
   return cast<RankedTensorType>(v.getType()).getShape();
 }
 
+/// The sizes of `v` in NC[D]HW order (from NHWC where channels-last).
+static SmallVector<DimExpr> channelsFirstSizes(Value v, bool channelsLast,
+                                               const SymbolicShapes *shapes) {
+  SmallVector<DimExpr> sizes;
+  auto it = shapes ? shapes->dims.find(v) : decltype(shapes->dims.end()){};
+  if (shapes && it != shapes->dims.end())
+    sizes = it->second;
+  else
+    for (int64_t d : shapeOf(v))
+      sizes.push_back(DimExpr(d));
+  if (!channelsLast || sizes.size() < 3)
+    return sizes;
+  SmallVector<DimExpr> out;
+  for (int64_t d : toChannelsFirstPerm(sizes.size()))
+    out.push_back(sizes[d]);
+  return out;
+}
+
 template <typename ConvLike>
-static ConvCall commonConv(ConvLike op, bool transposed) {
+static ConvCall commonConv(ConvLike op, bool transposed,
+                           const SymbolicShapes *shapes) {
   ConvCall c;
   c.transposed = transposed;
   if constexpr (!std::is_same_v<ConvLike, ConvTransposeOp>)
     c.channelsLast = op.getChannelsLast();
-  // The geometry in NC[D]HW terms, whatever the layout.
-  SmallVector<int64_t> xs = channelsFirstShape(shapeOf(op.getInput()),
-                                               c.channelsLast),
-                       ws = channelsFirstShape(shapeOf(op.getWeight()),
-                                               c.channelsLast),
-                       ys = channelsFirstShape(shapeOf(op.getResult()),
-                                               c.channelsLast);
+  // The geometry in NC[D]HW terms, whatever the layout. Sizes that vary
+  // (batch, spatial) keep their largest value and their expression.
+  SmallVector<DimExpr> xs = channelsFirstSizes(op.getInput(), c.channelsLast,
+                                               shapes),
+                       ys = channelsFirstSizes(op.getResult(), c.channelsLast,
+                                               shapes);
+  SmallVector<int64_t> ws =
+      channelsFirstShape(shapeOf(op.getWeight()), c.channelsLast);
+  auto value = [&](const std::string &name, const DimExpr &e) {
+    if (std::optional<int64_t> v = e.constant())
+      return *v;
+    c.symbolic[name] = e;
+    return bounds(e, shapes->ranges).second;
+  };
   size_t spatial = xs.size() - 2;
-  c.batch = xs[0];
-  c.inChannels = xs[1];
-  c.outChannels = ys[1];
+  c.batch = value("batch", xs[0]);
+  c.inChannels = value("in_channels", xs[1]);
+  c.outChannels = value("out_channels", ys[1]);
   c.group = static_cast<int64_t>(op.getGroup());
   for (size_t i = 0; i < spatial; ++i) {
-    c.inSize.push_back(xs[i + 2]);
-    c.outSize.push_back(ys[i + 2]);
+    c.inSize.push_back(value("in_size" + std::to_string(i), xs[i + 2]));
+    c.outSize.push_back(value("out_size" + std::to_string(i), ys[i + 2]));
     c.kernel.push_back(ws[i + 2]);
     c.stride.push_back(op.getStrides() ? (*op.getStrides())[i] : 1);
     c.dilation.push_back(op.getDilations() ? (*op.getDilations())[i] : 1);
@@ -41,24 +67,29 @@ static ConvCall commonConv(ConvLike op, bool transposed) {
   return c;
 }
 
-FailureOr<ConvCall> codegen::describeConv(Operation *op) {
+FailureOr<ConvCall> codegen::describeConv(Operation *op,
+                                          const SymbolicShapes *shapes) {
   if (auto conv = dyn_cast<ConvOp>(op)) {
     if (conv.getAutoPad() != "NOTSET")
       return conv.emitError() << "convolution with unresolved auto_pad";
-    return commonConv(conv, false);
+    return commonConv(conv, false, shapes);
   }
   if (auto conv = dyn_cast<ConvIntegerOp>(op)) {
     if (conv.getAutoPad() != "NOTSET")
       return conv.emitError() << "convolution with unresolved auto_pad";
-    return commonConv(conv, false);
+    return commonConv(conv, false, shapes);
   }
   auto convT = cast<ConvTransposeOp>(op);
-  ConvCall c = commonConv(convT, true);
+  ConvCall c = commonConv(convT, true, shapes);
   // With output_shape or SAME/VALID padding the pads follow from the sizes:
   // total = s*(in-1) + output_padding + (k-1)*d + 1 - out, split with floor
   // division as ONNX specifies (an output_shape larger than the natural size
   // pads at the end).
   StringRef autoPad = convT.getAutoPad();
+  if ((convT.getOutputShape() || autoPad != "NOTSET") && !c.symbolic.empty())
+    return convT.emitError() << "transposed convolution whose padding follows "
+                                "from sizes that vary (output_shape or "
+                                "auto_pad) is not supported yet";
   if (convT.getOutputShape() || autoPad != "NOTSET") {
     for (size_t i = 0; i < c.inSize.size(); ++i) {
       int64_t outPad =
@@ -228,16 +259,16 @@ uint64_t codegen::flopsOf(const GemmCall &g) {
 }
 
 uint64_t codegen::libraryFlops(Operation *op) {
+  // Sizes that vary (a range of shapes) give no fixed figure.
+  for (Value v : op->getOperands())
+    if (v && !cast<ShapedType>(v.getType()).hasStaticShape())
+      return 0;
+  if (!cast<ShapedType>(op->getResult(0).getType()).hasStaticShape())
+    return 0;
   if (isa<ConvOp, ConvIntegerOp, ConvTransposeOp>(op)) {
     FailureOr<ConvCall> c = describeConv(op);
     return succeeded(c) ? flopsOf(*c) : 0;
   }
-  // Sizes that vary (a range of shapes) give no fixed figure.
-  for (Value v : op->getOperands())
-    if (!cast<ShapedType>(v.getType()).hasStaticShape())
-      return 0;
-  if (!cast<ShapedType>(op->getResult(0).getType()).hasStaticShape())
-    return 0;
   // GEMM and matmul: k multiply-adds per result element.
   int64_t k = 0;
   if (auto gemm = dyn_cast<GemmOp>(op))

@@ -12,8 +12,11 @@
 
 namespace mlir::ingot::codegen {
 
-/// Convolution geometry of a ConvOp or ConvTransposeOp with static shapes.
-FailureOr<ConvCall> describeConv(Operation *op);
+/// Convolution geometry of a ConvOp or ConvTransposeOp. `shapes`: the
+/// function's symbolic sizes, or null; fields that vary are in
+/// ConvCall::symbolic.
+FailureOr<ConvCall> describeConv(Operation *op,
+                                 const SymbolicShapes *shapes = nullptr);
 
 /// A GemmOp (2-D, optional transposes) or MatMulOp (batched, numpy
 /// broadcasting) as library calls: one strided-batched call when each

@@ -174,12 +174,11 @@ std::string codegen::symbolicCodegenGap(FusionOp region,
         continue;
       break;
     case OpClass::Remap:
-      if (!isa<ResizeOp>(op))
-        continue;
-      break;
+    case OpClass::Windowed:
+      continue;
     case OpClass::Library:
-      // GEMMs and matmuls with their epilogues; convolutions not yet.
-      if (isa<GemmOp, MatMulOp>(op))
+      // GEMMs, matmuls and float convolutions with their epilogues.
+      if (isa<GemmOp, MatMulOp, ConvOp, ConvTransposeOp>(op))
         continue;
       break;
     default:
@@ -1007,28 +1006,40 @@ static int coordMode(StringRef mode) {
 }
 
 std::string ScalarEmitter::resizeValue(ResizeOp o, const Index &idx) {
-  ArrayRef<int64_t> inShape = shapeOf(o.getInput());
-  ArrayRef<int64_t> outShape = shapeOf(o.getResult());
+  Sizes inShape = sizes(o.getInput());
+  Sizes outShape = sizes(o.getResult());
   size_t rank = inShape.size();
-  // The scale each axis uses: the given one, or out/in when sizes are given.
+  // The scale each axis uses: the given one, or out/in when sizes are given
+  // (where they vary, out must be a whole multiple of in).
   std::vector<float> scales(rank, 1.0f);
   Attribute attr;
   std::optional<HostTensor> given;
   if (matchPattern(o.getScales(), m_Constant(&attr)))
     given = HostTensor::fromAttr(attr, 64);
   bool fromScales = given && given->size() == static_cast<int64_t>(rank);
-  for (size_t d = 0; d < rank; ++d)
-    scales[d] = fromScales ? static_cast<float>(given->floats[d])
-                           : static_cast<float>(outShape[d]) /
-                                 static_cast<float>(inShape[d]);
+  for (size_t d = 0; d < rank && !fromScales; ++d) {
+    std::optional<int64_t> in = inShape[d].constant(),
+                           out = outShape[d].constant();
+    if (in && out) {
+      scales[d] = static_cast<float>(*out) / static_cast<float>(*in);
+      continue;
+    }
+    std::optional<DimExpr> ratio = outShape[d].divideExactly(inShape[d]);
+    if (!ratio || !ratio->isConstant()) {
+      error = "a resize whose sizes vary by other than a whole scale";
+      return "0";
+    }
+    scales[d] = static_cast<float>(*ratio->constant());
+  }
+  for (size_t d = 0; d < rank && fromScales; ++d)
+    scales[d] = static_cast<float>(given->floats[d]);
   std::string mode =
       std::to_string(coordMode(o.getCoordinateTransformationMode()));
   auto coord = [&](size_t d) {
     std::string x = fresh("x");
     line("const float " + x + " = ig_resize_coord(" + idx[d] + ", " +
          literal(scales[d], Float32Type::get(o.getContext())) + ", " +
-         std::to_string(inShape[d]) + ", " + std::to_string(outShape[d]) +
-         ", " + mode + ");");
+         extent(inShape[d]) + ", " + extent(outShape[d]) + ", " + mode + ");");
     return x;
   };
   auto identityAxis = [&](size_t d) {
@@ -1048,7 +1059,7 @@ std::string ScalarEmitter::resizeValue(ResizeOp o, const Index &idx) {
       in.push_back(identityAxis(d) ? idx[d]
                                    : "ig_nearest_index(" + coord(d) + ", " +
                                          std::to_string(nearest) + ", " +
-                                         std::to_string(inShape[d]) + ")");
+                                         extent(inShape[d]) + ")");
     return value(o.getInput(), in);
   }
 
@@ -1068,14 +1079,14 @@ std::string ScalarEmitter::resizeValue(ResizeOp o, const Index &idx) {
     std::string ti = fresh("ti"), tw = fresh("tw");
     line("int64_t " + ti + "[4]; float " + tw + "[4];");
     if (cubic)
-      line("ig_cubic_taps(" + x + ", " + std::to_string(inShape[d]) + ", " +
+      line("ig_cubic_taps(" + x + ", " + extent(inShape[d]) + ", " +
            literal(o.getCubicCoeffA().convertToDouble(),
                    Float32Type::get(o.getContext())) +
            ", " + (o.getExcludeOutside() ? "true" : "false") + ", " + ti +
            ", " + tw + ");");
     else
-      line("ig_linear_taps(" + x + ", " + std::to_string(inShape[d]) + ", " +
-           ti + ", " + tw + ");");
+      line("ig_linear_taps(" + x + ", " + extent(inShape[d]) + ", " + ti +
+           ", " + tw + ");");
     std::string k = fresh("k");
     open("for (int " + k + " = 0; " + k + " < " + std::to_string(taps) +
          "; ++" + k + ")");
@@ -1100,7 +1111,7 @@ std::string ScalarEmitter::windowed(Operation *op, const Index &idx) {
     return resizeValue(resize, idx);
   bool isMax = isa<MaxPoolOp>(op);
   Value input = op->getOperand(0);
-  ArrayRef<int64_t> inShape = shapeOf(input);
+  Sizes inShape = sizes(input);
   size_t spatial = inShape.size() - 2;
   // Index position of spatial dim d: after N, and after C unless the op is
   // channels-last.
@@ -1145,9 +1156,9 @@ std::string ScalarEmitter::windowed(Operation *op, const Index &idx) {
     line("const int64_t " + i + " = " + idx[d + firstSpatial] + " * " +
          std::to_string(strides[d]) + " - " + std::to_string(pads[d]) + " + " +
          k + " * " + std::to_string(dilations[d]) + ";");
-    int64_t n = inShape[d + firstSpatial];
-    cond += " && " + i + " >= 0 && " + i + " < " + std::to_string(n);
-    padCond += " && " + i + " < " + std::to_string(n + pads[spatial + d]);
+    const DimExpr &n = inShape[d + firstSpatial];
+    cond += " && " + i + " >= 0 && " + i + " < " + extent(n);
+    padCond += " && " + i + " < " + extent(n + DimExpr(pads[spatial + d]));
     in[d + firstSpatial] = i;
   }
   if (countIncludePad)

@@ -88,7 +88,22 @@ bool resolveGemm(const art::GemmCall &g, const std::vector<int64_t> &dims,
   out = g;
   for (const auto &[field, program] : g.symbolic()) {
     int64_t v;
+    // The stored field is the largest value, what the manifest's geometry
+    // was validated with: a call's value must not exceed it.
     if (!evaluateSize(program, dims, v))
+      return false;
+    int64_t most = field == "m"          ? g.m()
+                   : field == "n"        ? g.n()
+                   : field == "k"        ? g.k()
+                   : field == "lda"      ? g.lda()
+                   : field == "ldb"      ? g.ldb()
+                   : field == "ldc"      ? g.ldc()
+                   : field == "batch"    ? g.batch()
+                   : field == "stride_a" ? g.stride_a()
+                   : field == "stride_b" ? g.stride_b()
+                   : field == "stride_c" ? g.stride_c()
+                                         : -1;
+    if (v > most)
       return false;
     if (field == "m")
       out.set_m(v);
@@ -110,6 +125,45 @@ bool resolveGemm(const art::GemmCall &g, const std::vector<int64_t> &dims,
       out.set_stride_b(v);
     else if (field == "stride_c")
       out.set_stride_c(v);
+    else
+      return false;
+  }
+  return true;
+}
+
+bool resolveConv(const art::ConvCall &c, const std::vector<int64_t> &dims,
+                 art::ConvCall &out) {
+  out = c;
+  for (const auto &[field, program] : c.symbolic()) {
+    int64_t v;
+    if (!evaluateSize(program, dims, v))
+      return false;
+    // At most the stored (largest, validated) value, as for GEMMs.
+    int k = field.empty() ? 0 : field.back() - '0';
+    int64_t most = field == "batch"          ? c.batch()
+                   : field == "in_channels"  ? c.in_channels()
+                   : field == "out_channels" ? c.out_channels()
+                   : field.compare(0, 7, "in_size") == 0 && k >= 0 &&
+                           k < c.in_size_size()
+                       ? c.in_size(k)
+                   : field.compare(0, 8, "out_size") == 0 && k >= 0 &&
+                           k < c.out_size_size()
+                       ? c.out_size(k)
+                       : -1;
+    if (v > most)
+      return false;
+    if (field == "batch")
+      out.set_batch(v);
+    else if (field == "in_channels")
+      out.set_in_channels(v);
+    else if (field == "out_channels")
+      out.set_out_channels(v);
+    else if (field.size() == 8 && field.compare(0, 7, "in_size") == 0 &&
+             field[7] - '0' < out.in_size_size() && field[7] >= '0')
+      out.set_in_size(field[7] - '0', v);
+    else if (field.size() == 9 && field.compare(0, 8, "out_size") == 0 &&
+             field[8] - '0' < out.out_size_size() && field[8] >= '0')
+      out.set_out_size(field[8] - '0', v);
     else
       return false;
   }

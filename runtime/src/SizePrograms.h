@@ -29,6 +29,10 @@ std::vector<int64_t> largestDims(const artifact::Manifest &mf);
 /// when a program fails (the manifest was validated: it does not).
 bool resolveGemm(const artifact::GemmCall &g, const std::vector<int64_t> &dims,
                  artifact::GemmCall &out);
+/// The same for a convolution ("batch", "in_channels", "out_channels",
+/// "in_sizeK", "out_sizeK").
+bool resolveConv(const artifact::ConvCall &c, const std::vector<int64_t> &dims,
+                 artifact::ConvCall &out);
 /// The blocks of a kernel step for this call: its grid program at `dims`,
 /// at most grid_x (the kernels stride over the rest); grid_x when it has
 /// none.

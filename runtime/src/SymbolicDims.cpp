@@ -82,6 +82,25 @@ ingot_status *validateSymbolicDims(const art::Manifest &mf) {
         static_cast<uint64_t>(bytes) > b.size())
       return invalid(label + " is larger at the largest dims than planned");
   }
+  // Library calls and launches whose sizes vary: every program runs, at
+  // both ends of the ranges, and names a field there is.
+  for (int i = 0; i < mf.steps_size(); ++i) {
+    const art::Step &s = mf.steps(i);
+    std::string label = "step " + std::to_string(i);
+    if (s.has_grid())
+      if (ingot_status *st = check(s.grid(), label + "'s grid"))
+        return st;
+    art::GemmCall g;
+    art::ConvCall c;
+    for (const std::vector<int64_t> *at : {&least, &most})
+      if ((s.has_gemm() && !resolveGemm(s.gemm(), *at, g)) ||
+          (s.has_conv() && !resolveConv(s.conv(), *at, c)))
+        return invalid(label + " has a malformed library size program");
+    if ((s.has_grid() || !s.gemm().symbolic().empty() ||
+         !s.conv().symbolic().empty()) &&
+        mf.dims_size() == 0)
+      return invalid(label + " has size programs, but the model no dims");
+  }
   for (const art::DimConstraint &c : mf.constraints()) {
     if (ingot_status *st = check(c.value(), "constraint '" + c.text() + "'"))
       return st;

@@ -449,16 +449,20 @@ int main(int argc, char **argv) {
         });
         break;
       }
-      case art::Step::CONV:
+      case art::Step::CONV: {
+        art::ConvCall c;
+        if (!ingot::runtime::resolveConv(step.conv(), dims, c))
+          throw std::runtime_error("bad size program in a convolution");
         inFloat(step.library_dtype(), args, bytes, [&](auto &a) {
-          (step.conv().channels_last() ? convChannelsLast : conv)(
-              step.conv(), static_cast<float *>(a[0]),
-              static_cast<float *>(a[1]), static_cast<float *>(a[2]));
-          convEpilogue(step.conv(), static_cast<float *>(a[2]),
+          (c.channels_last() ? convChannelsLast : conv)(
+              c, static_cast<float *>(a[0]), static_cast<float *>(a[1]),
+              static_cast<float *>(a[2]));
+          convEpilogue(c, static_cast<float *>(a[2]),
                        a.size() > 3 ? static_cast<float *>(a[3]) : nullptr,
                        a.size() > 4 ? static_cast<float *>(a[4]) : nullptr);
         });
         break;
+      }
       default:
         throw std::runtime_error("unknown step");
       }

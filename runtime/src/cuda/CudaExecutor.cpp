@@ -91,12 +91,16 @@ struct DeviceSession {
   std::vector<GemmPlan> gemms; // per step
   std::vector<ConvPlan> convs; // per step
   // An artifact for a range of shapes: this call's dims (the kernels' last
-  // parameter, IngotDims in the generated code), and the GEMM plans of
-  // each shape seen, per step (cuBLASLt plans depend on the sizes; at most
-  // kShapePlans shapes are kept).
+  // parameter, IngotDims in the generated code), and the library plans of
+  // each shape seen, per step (cuBLASLt and cuDNN plans depend on the
+  // sizes; at most kShapePlans shapes are kept).
   std::vector<int64_t> dims;
   long long kernelDims[16] = {};
-  std::map<std::vector<int64_t>, std::vector<GemmPlan>> shapeGemms;
+  struct ShapePlans {
+    std::vector<GemmPlan> gemms;
+    std::vector<ConvPlan> convs;
+  };
+  std::map<std::vector<int64_t>, ShapePlans> shapePlans;
   bool useGraph = true;
   int runs = 0;
   CUgraphExec graph = nullptr;
@@ -118,6 +122,24 @@ static void destroyGemmPlan(const Api *api, GemmPlan &g) {
   g = GemmPlan();
 }
 
+static void destroyConvPlan(const Api *api, ConvPlan &c) {
+  if (c.padded)
+    api->cuMemFree(c.padded);
+  if (c.x)
+    api->cudnnDestroyTensorDescriptor(c.x);
+  if (c.y)
+    api->cudnnDestroyTensorDescriptor(c.y);
+  if (c.w)
+    api->cudnnDestroyFilterDescriptor(c.w);
+  if (c.conv)
+    api->cudnnDestroyConvolutionDescriptor(c.conv);
+  if (c.bias)
+    api->cudnnDestroyTensorDescriptor(c.bias);
+  if (c.relu)
+    api->cudnnDestroyActivationDescriptor(c.relu);
+  c = ConvPlan();
+}
+
 DeviceSession::~DeviceSession() {
   if (!api)
     return;
@@ -128,24 +150,13 @@ DeviceSession::~DeviceSession() {
     api->cuEventDestroy(e);
   for (GemmPlan &g : gemms)
     destroyGemmPlan(api, g);
-  for (auto &[shape, plans] : shapeGemms)
-    for (GemmPlan &g : plans)
+  for (ConvPlan &c : convs)
+    destroyConvPlan(api, c);
+  for (auto &[shape, plans] : shapePlans) {
+    for (GemmPlan &g : plans.gemms)
       destroyGemmPlan(api, g);
-  for (ConvPlan &c : convs) {
-    if (c.padded)
-      api->cuMemFree(c.padded);
-    if (c.x)
-      api->cudnnDestroyTensorDescriptor(c.x);
-    if (c.y)
-      api->cudnnDestroyTensorDescriptor(c.y);
-    if (c.w)
-      api->cudnnDestroyFilterDescriptor(c.w);
-    if (c.conv)
-      api->cudnnDestroyConvolutionDescriptor(c.conv);
-    if (c.bias)
-      api->cudnnDestroyTensorDescriptor(c.bias);
-    if (c.relu)
-      api->cudnnDestroyActivationDescriptor(c.relu);
+    for (ConvPlan &c : plans.convs)
+      destroyConvPlan(api, c);
   }
   if (lt)
     api->cublasLtDestroy(lt);
@@ -348,9 +359,10 @@ static ingot_status *planGemm(const Api *api, DeviceSession &s,
   return nullptr;
 }
 
+/// `c`: the step's convolution (its sizes of this call where they vary).
 static ingot_status *planConv(const Api *api, DeviceSession &s,
-                              const art::Step &step, ConvPlan &p, bool tf32) {
-  const art::ConvCall &c = step.conv();
+                              const art::Step &step, const art::ConvCall &c,
+                              ConvPlan &p, bool tf32) {
   // FP16/BF16 data with FP32 accumulation on tensor cores; FP32 data on
   // tensor cores only with --tf32.
   art::DataType dtype = libraryType(step);
@@ -704,9 +716,10 @@ createSession(const ModelData &m, bool useCudaGraph,
         steps.Get(i).gemm().symbolic().empty())
       st = planGemm(api, *s, steps.Get(i), steps.Get(i).gemm(), s->gemms[i],
                     m.manifest.allow_tf32());
-    else if (steps.Get(i).kind() == art::Step::CONV) {
-      st =
-          planConv(api, *s, steps.Get(i), s->convs[i], m.manifest.allow_tf32());
+    else if (steps.Get(i).kind() == art::Step::CONV &&
+             steps.Get(i).conv().symbolic().empty()) {
+      st = planConv(api, *s, steps.Get(i), steps.Get(i).conv(), s->convs[i],
+                    m.manifest.allow_tf32());
       convWorkspace = std::max(convWorkspace, s->convs[i].workspace);
     }
     if (st) {
@@ -752,20 +765,25 @@ static ingot_status *enqueue(const ModelData &m, DeviceSession &s,
   bool symbolic = m.manifest.dims_size() > 0;
   std::vector<CUdeviceptr> args;
   std::vector<void *> params;
-  std::vector<GemmPlan> *shapePlans = nullptr;
+  DeviceSession::ShapePlans *shapePlans = nullptr;
   if (symbolic) {
-    auto it = s.shapeGemms.find(s.dims);
-    if (it == s.shapeGemms.end()) {
-      if (s.shapeGemms.size() >= kShapePlans) {
+    auto it = s.shapePlans.find(s.dims);
+    if (it == s.shapePlans.end()) {
+      if (s.shapePlans.size() >= kShapePlans) {
         // Plans are per session: no other stream can be using them.
         api->cuStreamSynchronize(s.stream);
-        for (auto &[shape, plans] : s.shapeGemms)
-          for (GemmPlan &g : plans)
+        for (auto &[shape, plans] : s.shapePlans) {
+          for (GemmPlan &g : plans.gemms)
             destroyGemmPlan(api, g);
-        s.shapeGemms.clear();
+          for (ConvPlan &c : plans.convs)
+            destroyConvPlan(api, c);
+        }
+        s.shapePlans.clear();
       }
-      it = s.shapeGemms.emplace(s.dims, std::vector<GemmPlan>(steps.size()))
-               .first;
+      DeviceSession::ShapePlans fresh;
+      fresh.gemms.resize(steps.size());
+      fresh.convs.resize(steps.size());
+      it = s.shapePlans.emplace(s.dims, std::move(fresh)).first;
     }
     shapePlans = &it->second;
   }
@@ -812,7 +830,7 @@ static ingot_status *enqueue(const ModelData &m, DeviceSession &s,
         if (!resolveGemm(step.gemm(), s.dims, call))
           return makeStatus(INGOT_INVALID_ARTIFACT,
                             where() + "a GEMM size program fails");
-        GemmPlan &plan = (*shapePlans)[i];
+        GemmPlan &plan = shapePlans->gemms[i];
         if (!plan.desc)
           if (ingot_status *st =
                   planGemm(api, s, step, call, plan, m.manifest.allow_tf32())) {
@@ -828,7 +846,37 @@ static ingot_status *enqueue(const ModelData &m, DeviceSession &s,
       break;
     }
     case art::Step::CONV: {
-      const ConvPlan &c = s.convs[i];
+      const ConvPlan *plan = &s.convs[i];
+      art::ConvCall conv = step.conv();
+      if (!conv.symbolic().empty()) {
+        if (!resolveConv(step.conv(), s.dims, conv))
+          return makeStatus(INGOT_INVALID_ARTIFACT,
+                            where() + "a convolution size program fails");
+        ConvPlan &p = shapePlans->convs[i];
+        if (!p.conv) {
+          if (ingot_status *st = planConv(api, s, step, conv, p,
+                                          m.manifest.allow_tf32())) {
+            st->message = where() + st->message;
+            return st;
+          }
+          // The fused epilogue is tried once per session for static
+          // convolutions; a shape's plan takes the separate calls.
+          p.fused = false;
+          if (p.workspace > s.workspaceBytes) {
+            api->cuStreamSynchronize(s.stream);
+            api->cuMemFree(s.workspace);
+            s.workspace = 0;
+            CUresult r = api->cuMemAlloc(&s.workspace, p.workspace);
+            if (r != CUDA_SUCCESS)
+              return makeStatus(INGOT_INTERNAL,
+                                where() + "growing the library workspace: " +
+                                    cuError(api, r));
+            s.workspaceBytes = p.workspace;
+          }
+        }
+        plan = &p;
+      }
+      const ConvPlan &c = *plan;
       if (c.prePad) {
         CUDA_MEMCPY3D copy = c.copy;
         copy.srcDevice = args[0];
@@ -839,7 +887,7 @@ static ingot_status *enqueue(const ModelData &m, DeviceSession &s,
                                 "padding the input failed: " + cuError(api, r));
         args[0] = c.padded;
       }
-      cudnnStatus_t st = runConv(api, s, step.conv(), c, args);
+      cudnnStatus_t st = runConv(api, s, conv, c, args);
       if (st)
         return makeStatus(INGOT_INTERNAL, where() +
                                               "cuDNN convolution failed: " +
