@@ -26,7 +26,6 @@ import subprocess
 import sys
 
 import numpy as np
-import onnxruntime as ort
 from onnx import TensorProto, helper
 
 import e2e
@@ -50,9 +49,7 @@ def run(args):
     return subprocess.run(args, capture_output=True, text=True)
 
 
-NVCC = os.environ.get("INGOT_NVCC")
-EMULATOR = os.environ.get("INGOT_CUDA_EMULATOR")
-cuda_plans = {}  # model name -> (CUDA artifact, kernels compiled as host code)
+artifacts = {}  # model name -> e2e.RangeArtifacts
 
 
 def dim_args(dims):
@@ -63,57 +60,20 @@ def dim_args(dims):
 
 
 def compile_once(name, onnx_model, dims, cuda="cuda-plan", emulate=True):
-    """The host artifact, and the CUDA one with its kernels built as host code
-    for the emulator (`cuda`: "cuda:sm_90" builds the fatbin with nvcc too,
-    "cuda-plan" the plan only)."""
+    """The host artifact, and the CUDA one run through the emulation."""
     path = save(onnx_model, folder, name + ".onnx")
-    artifact = os.path.join(folder, name + ".ingot")
-    p = run([shutil.which("ingotc"), path, "-o", artifact, *dim_args(dims)])
-    if p.returncode != 0:
-        failures.append(f"{name}: ingotc failed:\n{p.stderr[-2000:]}")
-        return None, None
-    if NVCC and EMULATOR and os.path.exists(EMULATOR):
-        cuda_artifact = os.path.join(folder, name + "_cuda.ingot")
-        target = "cuda:sm_90" if cuda != "cuda-plan" else "cuda"
-        env = dict(os.environ, INGOT_NVCC=NVCC if cuda != "cuda-plan" else e2e.PLAN_ONLY_NVCC)
-        p = subprocess.run([shutil.which("ingotc"), path, "--target", target, "-o",
-                            cuda_artifact, *dim_args(dims)], capture_output=True, text=True,
-                           env=env)
-        source = os.path.join(folder, name + ".cu")
-        q = run([shutil.which("ingotc"), path, "--emit=cuda", "-o", source, *dim_args(dims)])
-        so = os.path.abspath(os.path.join(folder, name + "_emulated.so"))
-        if p.returncode != 0 or q.returncode != 0:
-            failures.append(f"{name}: ingotc --target cuda failed:\n{(p.stderr + q.stderr)[-2000:]}")
-        else:
-            cuda_include = os.path.join(os.path.dirname(os.path.dirname(NVCC)), "include")
-            ok, msg = e2e.emulated_kernels(source, so, cuda_include, emulate)
-            if ok:
-                cuda_plans[name] = (cuda_artifact, so)
-            else:
-                failures.append(f"{name}: {msg}")
-    return path, artifact
+    built = e2e.RangeArtifacts(path, os.path.join(folder, name), dim_args(dims), cuda, emulate)
+    failures.extend(f"{name}: {e}" for e in built.errors)
+    artifacts[name] = built
+    return path, built.host
 
 
 def check_at(name, path, artifact, shapes, atol=1e-5):
-    """Runs the artifact at `shapes` (input -> shape, or input -> array)
+    """Runs both artifacts at `shapes` (input -> shape, or input -> array)
     against onnxruntime."""
     feeds = {k: s if isinstance(s, np.ndarray) else rng.standard_normal(s).astype(np.float32)
              for k, s in shapes.items()}
-    sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
-    refs = sess.run(None, feeds)
-    tag = name + "_" + "_".join("x".join(map(str, s.shape)) for s in feeds.values())
-    inputs = os.path.join(folder, tag + "_in.npz")
-    ref = os.path.join(folder, tag + "_ref.npz")
-    np.savez(inputs, **feeds)
-    np.savez(ref, **{o.name: r for o, r in zip(sess.get_outputs(), refs)})
-    p = run([shutil.which("ingot-run"), artifact, "--inputs", inputs, "--compare", ref,
-             "--rtol", "1e-4", "--atol", str(atol), "--threads", "2", "--quiet"])
-    if p.returncode != 0:
-        failures.append(f"{name} at {tag}: {(p.stdout + p.stderr).strip()[-2000:]}")
-    if name in cuda_plans:
-        ok, msg = e2e.emulate_plan(*cuda_plans[name], inputs, ref, 1e-4, atol)
-        if not ok:
-            failures.append(f"{name} at {tag}, CUDA emulated: {msg[-2000:]}")
+    failures.extend(f"{name} {f}" for f in artifacts[name].check(feeds, atol=atol))
 
 
 def refused_at(name, artifact, shapes, message):

@@ -240,3 +240,73 @@ def compile_cuda(model_path, workdir, feeds, nvcc, rtol=1e-4, atol=1e-5, emulate
         return False, msg
     return True, (f"; CUDA artifact builds ({archs}) and its plan matches when emulated" +
                   (" with threaded blocks" if emulate == "threads" else ""))
+
+
+class RangeArtifacts:
+    """A model compiled once for ranges of dims (ingotc --dim NAME=MIN:MAX):
+    the host artifact and, where nvcc and the emulator are there, the CUDA
+    one with its kernels built as host code. `cuda`: "cuda:sm_90" also
+    builds the fatbin with nvcc, "cuda-plan" the plan only, None no CUDA.
+    `errors` lists what failed."""
+
+    def __init__(self, model_path, workdir, dim_args, cuda="cuda-plan", emulate=True):
+        os.makedirs(workdir, exist_ok=True)
+        self.model_path, self.workdir, self.errors = model_path, workdir, []
+        self.host = os.path.join(workdir, "host.ingot")
+        self.cuda = None
+        p = subprocess.run([shutil.which("ingotc"), model_path, "-o", self.host, *dim_args],
+                           capture_output=True, text=True)
+        if p.returncode != 0:
+            self.errors.append("ingotc failed:\n" + p.stderr[-2000:])
+            self.host = None
+            return
+        nvcc, emulator = os.environ.get("INGOT_NVCC"), os.environ.get("INGOT_CUDA_EMULATOR")
+        if not cuda or not nvcc or not emulator or not os.path.exists(emulator):
+            return
+        artifact = os.path.join(workdir, "cuda.ingot")
+        env = dict(os.environ, INGOT_NVCC=nvcc if cuda != "cuda-plan" else PLAN_ONLY_NVCC)
+        p = subprocess.run([shutil.which("ingotc"), model_path, "--target",
+                            "cuda" if cuda == "cuda-plan" else cuda, "-o", artifact, *dim_args],
+                           capture_output=True, text=True, env=env)
+        source = os.path.join(workdir, "kernels.cu")
+        q = subprocess.run([shutil.which("ingotc"), model_path, "--emit=cuda", "-o", source,
+                            *dim_args], capture_output=True, text=True)
+        if p.returncode != 0 or q.returncode != 0:
+            self.errors.append("ingotc --target cuda failed:\n" + (p.stderr + q.stderr)[-2000:])
+            return
+        if not emulate:
+            return
+        so = os.path.abspath(os.path.join(workdir, "kernels_emulated.so"))
+        cuda_include = os.path.join(os.path.dirname(os.path.dirname(nvcc)), "include")
+        ok, msg = emulated_kernels(source, so, cuda_include, emulate)
+        if ok:
+            self.cuda = (artifact, so)
+        else:
+            self.errors.append(msg)
+
+    def check(self, feeds, rtol=1e-4, atol=1e-5, threads=2):
+        """Runs both at the shapes of `feeds` against onnxruntime; returns the
+        failures (empty when both match)."""
+        if not self.host:
+            return list(self.errors)
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        sess = ort.InferenceSession(self.model_path, options,
+                                    providers=["CPUExecutionProvider"])
+        refs = sess.run(None, feeds)
+        tag = "_".join("x".join(map(str, a.shape)) for a in feeds.values())
+        inputs = os.path.join(self.workdir, tag + "_in.npz")
+        ref = os.path.join(self.workdir, tag + "_ref.npz")
+        np.savez(inputs, **feeds)
+        np.savez(ref, **{o.name: r for o, r in zip(sess.get_outputs(), refs)})
+        failures = []
+        p = subprocess.run([shutil.which("ingot-run"), self.host, "--inputs", inputs,
+                            "--compare", ref, "--rtol", str(rtol), "--atol", str(atol),
+                            "--threads", str(threads), "--quiet"], capture_output=True, text=True)
+        if p.returncode != 0:
+            failures.append(f"at {tag}: {(p.stdout + p.stderr).strip()[-2000:]}")
+        if self.cuda:
+            ok, msg = emulate_plan(*self.cuda, inputs, ref, rtol, atol)
+            if not ok:
+                failures.append(f"at {tag}, CUDA emulated: {msg[-2000:]}")
+        return failures
