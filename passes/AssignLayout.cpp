@@ -27,8 +27,15 @@ using namespace mlir::ingot;
 
 namespace {
 
+/// A ranked tensor type: static, or with `?` where a function compiled for
+/// a range of shapes varies (transposes permute those like any size; only
+/// rewrites that build a shape constant need static shapes).
+RankedTensorType rankedType(Value v) {
+  return dyn_cast<RankedTensorType>(v.getType());
+}
+
 RankedTensorType staticType(Value v) {
-  auto type = dyn_cast<RankedTensorType>(v.getType());
+  auto type = rankedType(v);
   return type && type.hasStaticShape() ? type : RankedTensorType();
 }
 
@@ -60,7 +67,7 @@ Value shapeConstant(OpBuilder &b, Location loc, ArrayRef<int64_t> shape) {
 /// `v` transposed by `perm`: a new constant when `v` is one (weights are
 /// transposed here, once, whatever their size), else a transpose op.
 Value transposed(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> perm) {
-  RankedTensorType type = staticType(v);
+  RankedTensorType type = rankedType(v);
   RankedTensorType result =
       withShape(type, permuted<int64_t>(type.getShape(), perm));
   Attribute attr;
@@ -77,8 +84,8 @@ Value transposed(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> perm) {
 /// channels-last tensor of `rank` back to channels-first.
 Value channelsLastSource(Value v, int64_t rank) {
   auto t = v.getDefiningOp<TransposeOp>();
-  if (!t || !t.getPerm() || !staticType(t.getInput()) ||
-      staticType(t.getInput()).getRank() != rank)
+  if (!t || !t.getPerm() || !rankedType(t.getInput()) ||
+      rankedType(t.getInput()).getRank() != rank)
     return Value();
   return *t.getPerm() == ArrayRef<int64_t>(toChannelsFirstPerm(rank))
              ? t.getInput()
@@ -90,7 +97,7 @@ Value channelsLastSource(Value v, int64_t rank) {
 /// convolution that reads the model's input, when a residual add reads that
 /// input too).
 Value existingChannelsLast(Value v, Operation *user) {
-  RankedTensorType type = staticType(v);
+  RankedTensorType type = rankedType(v);
   if (!type || type.getRank() < 3)
     return Value();
   SmallVector<int64_t> toLast = toChannelsLastPerm(type.getRank());
@@ -127,12 +134,12 @@ void replaceWithTransposeBack(PatternRewriter &rewriter, Operation *op,
 /// `weights` maps each weight already transposed to its O[D]HWI constant,
 /// so that a weight shared by several convolutions is stored once.
 void wrapChannelsLast(Operation *op, DenseMap<Value, Value> &weights) {
-  RankedTensorType resultType = staticType(op->getResult(0));
+  RankedTensorType resultType = rankedType(op->getResult(0));
   if (!resultType || resultType.getRank() < 3 || resultType.getRank() > 5 ||
-      !staticType(op->getOperand(0)))
+      !rankedType(op->getOperand(0)))
     return;
   bool convolution = isa<ConvOp, ConvIntegerOp>(op);
-  if (convolution && !staticType(op->getOperand(1)))
+  if (convolution && !rankedType(op->getOperand(1)))
     return;
   int64_t rank = resultType.getRank();
   SmallVector<int64_t> toLast = toChannelsLastPerm(rank);
@@ -179,7 +186,7 @@ struct SinkThroughElementwise : RewritePattern {
     if (classifyOp(op) != OpClass::Elementwise || isa<BatchNormOp>(op) ||
         op->getNumResults() != 1)
       return failure();
-    RankedTensorType resultType = staticType(op->getResult(0));
+    RankedTensorType resultType = rankedType(op->getResult(0));
     if (!resultType || resultType.getRank() < 3)
       return failure();
     int64_t rank = resultType.getRank();
@@ -195,7 +202,7 @@ struct SinkThroughElementwise : RewritePattern {
         operands.push_back(source);
         continue;
       }
-      RankedTensorType type = staticType(v);
+      RankedTensorType type = rankedType(v);
       if (!type)
         return failure();
       if (type.getRank() == 0) {
@@ -208,7 +215,7 @@ struct SinkThroughElementwise : RewritePattern {
       if (static_cast<int64_t>(full.size()) != rank)
         return failure();
       SmallVector<int64_t> last = permuted<int64_t>(full, toLast);
-      if (isReshapeLike(full, toLast)) {
+      if (type.hasStaticShape() && isReshapeLike(full, toLast)) {
         operands.push_back(ReshapeOp::create(rewriter, loc,
                                              withShape(type, last), v,
                                              shapeConstant(rewriter, loc, last))
@@ -236,7 +243,7 @@ struct SinkThroughConcat : OpRewritePattern<ConcatOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(ConcatOp op,
                                 PatternRewriter &rewriter) const override {
-    RankedTensorType resultType = staticType(op.getResult());
+    RankedTensorType resultType = rankedType(op.getResult());
     if (!resultType || resultType.getRank() < 3)
       return failure();
     int64_t rank = resultType.getRank();
@@ -264,7 +271,7 @@ struct SinkThroughResize : OpRewritePattern<ResizeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(ResizeOp op,
                                 PatternRewriter &rewriter) const override {
-    RankedTensorType resultType = staticType(op.getResult());
+    RankedTensorType resultType = rankedType(op.getResult());
     if (!resultType || resultType.getRank() < 3)
       return failure();
     int64_t rank = resultType.getRank();
@@ -307,7 +314,7 @@ struct GlobalPoolChannelsLast : OpRewritePattern<GlobalPool> {
   using OpRewritePattern<GlobalPool>::OpRewritePattern;
   LogicalResult matchAndRewrite(GlobalPool op,
                                 PatternRewriter &rewriter) const override {
-    RankedTensorType resultType = staticType(op.getResult());
+    RankedTensorType resultType = rankedType(op.getResult());
     if (!resultType)
       return failure();
     int64_t rank = resultType.getRank();
