@@ -116,6 +116,10 @@ mlir::ingot::codegen::buildArtifact(const ExecutionPlan &plan,
     out->set_index(b.index);
     if (b.bytes)
       program(out->mutable_bytes(), *b.bytes);
+    if (b.kind == PlanBuffer::Kind::Arena) {
+      out->set_first_use(b.defStep);
+      out->set_last_use(b.lastUse);
+    }
   }
   for (const PlanStep &s : plan.steps) {
     art::Step *out = m.add_steps();

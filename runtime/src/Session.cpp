@@ -1,4 +1,5 @@
 //===- Session.cpp - Running a model --------------------------------------===//
+#include "ArenaPlanner.h"
 #include "Internal.h"
 #include "Profile.h"
 #include "ThreadPool.h"
@@ -30,6 +31,12 @@ struct ingot_session {
   std::vector<int64_t> dims;
   std::vector<uint64_t> bufferBytes;
   std::vector<std::vector<int64_t>> outputShapes;
+  // Its arena: offsets planned for the dims of `plannedDims` (re-planned
+  // when they change), in an allocation of `arenaCapacity` bytes that
+  // grows only when a larger shape needs more.
+  std::vector<uint64_t> arenaOffsets;
+  std::vector<int64_t> plannedDims;
+  uint64_t arenaNeeded = 0, arenaCapacity = 0;
   // INGOT_PROFILE: time each step; the report is made when the session ends.
   ProfileMode profile = ProfileMode::Off;
   std::vector<double> firstRunSeconds, stepSeconds;
@@ -119,13 +126,18 @@ static ingot_status *createSession(ingot_model *model,
                                    int threads, ingot_session **out) {
   auto s = std::make_unique<ingot_session>();
   s->model = model->data;
-  size_t arenaBytes = s->model->manifest.arena_bytes();
+  // A range of shapes: the arena is allocated for the first call's shape,
+  // and grown when a larger one comes.
+  size_t arenaBytes = s->model->manifest.dims_size() == 0
+                          ? s->model->manifest.arena_bytes()
+                          : 0;
   s->arena = static_cast<uint8_t *>(
       std::aligned_alloc(64, (arenaBytes + 63) / 64 * 64 + 64));
   if (!s->arena)
     return makeStatus(INGOT_INTERNAL,
                       "out of memory for the activation arena (" +
                           std::to_string(arenaBytes) + " bytes)");
+  s->arenaCapacity = arenaBytes;
   s->pool = std::make_unique<ThreadPool>(threads);
   s->context.api = hostApi();
   s->context.runtime = s->pool.get();
@@ -299,6 +311,23 @@ static ingot_status *runSession(ingot_session *s, const ingot_tensor *inputs,
                               "input shapes");
       s->bufferBytes[i] = static_cast<uint64_t>(bytes);
     }
+    if (s->plannedDims != s->dims) {
+      // The arena offsets of this shape: the compiler's planner on this
+      // call's sizes (ArenaPlanner.h), over the buffers' live spans.
+      std::vector<ArenaBuffer> arena;
+      std::vector<int> ids;
+      for (int i = 0; i < buffers.size(); ++i)
+        if (buffers.Get(i).kind() == ingot::artifact::Buffer::ARENA) {
+          arena.push_back({s->bufferBytes[i], buffers.Get(i).first_use(),
+                           buffers.Get(i).last_use()});
+          ids.push_back(i);
+        }
+      s->arenaNeeded = planArena(arena);
+      s->arenaOffsets.assign(buffers.size(), 0);
+      for (size_t k = 0; k < ids.size(); ++k)
+        s->arenaOffsets[ids[k]] = arena[k].offset;
+      s->plannedDims = s->dims;
+    }
     s->outputShapes.resize(m.outputs.size());
     for (size_t i = 0; i < m.outputs.size(); ++i) {
       const ingot::artifact::TensorInfo &info = m.manifest.outputs(i);
@@ -349,7 +378,8 @@ static ingot_status *runSession(ingot_session *s, const ingot_tensor *inputs,
       outDevice[i] = outputs[i].on_device != 0;
     ingot_status *st = ingot::runtime::cuda::run(
         m, *s->device, in, inDevice, out, outDevice, s->profileTimes(),
-        symbolic ? &s->dims : nullptr);
+        symbolic ? &s->dims : nullptr,
+        symbolic ? &s->arenaOffsets : nullptr, s->arenaNeeded);
     if (!st)
       ++s->runs;
     return st;
@@ -361,11 +391,23 @@ static ingot_status *runSession(ingot_session *s, const ingot_tensor *inputs,
           INGOT_INVALID_ARGUMENT,
           "input " + std::to_string(i) +
               " is a device pointer, but the model runs on the CPU");
+  if (symbolic && s->arenaNeeded > s->arenaCapacity) {
+    auto *grown = static_cast<uint8_t *>(
+        std::aligned_alloc(64, (s->arenaNeeded + 63) / 64 * 64 + 64));
+    if (!grown)
+      return makeStatus(INGOT_INTERNAL,
+                        "out of memory for the activation arena (" +
+                            std::to_string(s->arenaNeeded) + " bytes)");
+    std::free(s->arena);
+    s->arena = grown;
+    s->arenaCapacity = s->arenaNeeded;
+  }
   for (int i = 0; i < buffers.size(); ++i) {
     const ingot::artifact::Buffer &b = buffers.Get(i);
     switch (b.kind()) {
     case ingot::artifact::Buffer::ARENA:
-      s->bufferPointers[i] = s->arena + b.offset();
+      s->bufferPointers[i] =
+          s->arena + (symbolic ? s->arenaOffsets[i] : b.offset());
       break;
     case ingot::artifact::Buffer::WEIGHT:
       s->bufferPointers[i] = const_cast<uint8_t *>(m.weights + b.offset());

@@ -70,6 +70,13 @@ ingot_status *validateSymbolicDims(const art::Manifest &mf) {
     }
   for (int i = 0; i < mf.buffers_size(); ++i) {
     const art::Buffer &b = mf.buffers(i);
+    // The runtime re-plans the arena from the live spans: a reversed one
+    // would let the buffer share memory with any other.
+    if (mf.dims_size() && b.kind() == art::Buffer::ARENA &&
+        (b.first_use() < 0 || b.first_use() > b.last_use()))
+      return invalid("buffer " + std::to_string(i) + " has the live span " +
+                     std::to_string(b.first_use()) + ":" +
+                     std::to_string(b.last_use()));
     if (!b.has_bytes())
       continue;
     std::string label = "buffer " + std::to_string(i);

@@ -448,4 +448,17 @@ TEST(ManifestValidation, SymbolicDimsAndSizePrograms) {
         p->add_code(4);
       },
       "buffer 0 has a size program, but the model no dims");
+  // The arena is re-planned per shape from the buffers' live spans: a
+  // reversed span would let a buffer share memory with any other.
+  EXPECT_REFUSED(
+      [&](art::Manifest &m) {
+        withDim(m, 1, 4);
+        for (art::Buffer &b : *m.mutable_buffers())
+          if (b.kind() == art::Buffer::ARENA) {
+            b.set_first_use(3);
+            b.set_last_use(1);
+            break;
+          }
+      },
+      "has the live span 3:1");
 }

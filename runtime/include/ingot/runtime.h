@@ -128,7 +128,9 @@ ingot_status *ingot_model_input_dim_range(const ingot_model *model,
                                           size_t index, size_t dim,
                                           int64_t *min, int64_t *max,
                                           int64_t *multiple);
-/* Bytes of activation memory each session allocates. */
+/* Bytes of activation memory each session allocates; for a model compiled
+ * for a range of shapes, the most it may (its arena is planned for each
+ * shape it is called with and grows to what the largest so far needs). */
 size_t ingot_model_arena_bytes(const ingot_model *model);
 
 ingot_status *ingot_session_create(ingot_model *model,

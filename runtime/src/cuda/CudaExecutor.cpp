@@ -84,6 +84,10 @@ struct DeviceSession {
   std::shared_ptr<DeviceModel> model;
   CUstream stream = nullptr;
   CUdeviceptr arena = 0, workspace = 0;
+  // An artifact for a range of shapes: the arena's bytes (allocated for
+  // the shapes seen, grown as larger ones come) and this call's offsets.
+  size_t arenaCapacity = 0;
+  std::vector<uint64_t> arenaOffsets;
   size_t workspaceBytes = 0;
   std::vector<CUdeviceptr> inputs, outputs; // session-owned copies
   cublasLtHandle_t lt = nullptr;
@@ -539,7 +543,8 @@ static void stepPointers(const ModelData &m, const DeviceSession &s,
     const art::Buffer &b = m.manifest.buffers().Get(id);
     switch (b.kind()) {
     case art::Buffer::ARENA:
-      args.push_back(s.arena + b.offset());
+      args.push_back(s.arena + (s.arenaOffsets.empty() ? b.offset()
+                                                        : s.arenaOffsets[id]));
       break;
     case art::Buffer::WEIGHT:
       args.push_back(s.model->weights + b.offset());
@@ -684,7 +689,9 @@ createSession(const ModelData &m, bool useCudaGraph,
   if ((r = api->cuStreamCreate(&s->stream, CU_STREAM_NON_BLOCKING)) !=
       CUDA_SUCCESS)
     return fail("cuStreamCreate");
-  if (m.manifest.arena_bytes() &&
+  // A range of shapes: the arena is allocated when the first call's shape
+  // is known (run).
+  if (m.manifest.dims_size() == 0 && m.manifest.arena_bytes() &&
       (r = api->cuMemAlloc(&s->arena, m.manifest.arena_bytes())) !=
           CUDA_SUCCESS)
     return fail("allocating the " + std::to_string(m.manifest.arena_bytes()) +
@@ -935,7 +942,8 @@ ingot_status *
 run(const ModelData &m, DeviceSession &s, const std::vector<const void *> &in,
     const std::vector<bool> &inOnDevice, const std::vector<void *> &out,
     const std::vector<bool> &outOnDevice, std::vector<double> *stepSeconds,
-    const std::vector<int64_t> *dims) {
+    const std::vector<int64_t> *dims, const std::vector<uint64_t> *arenaOffsets,
+    uint64_t arenaBytes) {
   const Api *api = s.api;
   api->cuCtxSetCurrent(s.model->context);
   CUresult r;
@@ -946,6 +954,21 @@ run(const ModelData &m, DeviceSession &s, const std::vector<const void *> &in,
     inBytes.push_back(t.size_bytes);
   for (const ingot_tensor_info &t : m.outputs)
     outBytes.push_back(t.size_bytes);
+  if (arenaOffsets) {
+    s.arenaOffsets = *arenaOffsets;
+    if (arenaBytes > s.arenaCapacity) {
+      api->cuStreamSynchronize(s.stream);
+      if (s.arena)
+        api->cuMemFree(s.arena);
+      s.arena = 0;
+      s.arenaCapacity = 0;
+      if ((r = api->cuMemAlloc(&s.arena, arenaBytes)) != CUDA_SUCCESS)
+        return makeStatus(INGOT_INTERNAL,
+                          "allocating the " + std::to_string(arenaBytes) +
+                              "-byte arena: " + cuError(api, r));
+      s.arenaCapacity = arenaBytes;
+    }
+  }
   if (dims) {
     s.dims = *dims;
     if (dims->size() > 16)

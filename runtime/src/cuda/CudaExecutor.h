@@ -26,14 +26,18 @@ createSession(const ModelData &model, bool useCudaGraph,
 /// where `onDevice` says so (no copy). With `stepSeconds` (INGOT_PROFILE),
 /// the steps run without the CUDA graph, each between two events, and each
 /// step's GPU time is added to its entry. `dims`: the call's symbolic dims
-/// (an artifact for a range of shapes), bound and checked by the session.
+/// (an artifact for a range of shapes), bound and checked by the session,
+/// with the arena offsets the session planned for them and the arena's
+/// bytes (the device arena grows to it when a larger shape comes).
 ingot_status *run(const ModelData &model, DeviceSession &session,
                   const std::vector<const void *> &inputs,
                   const std::vector<bool> &inputsOnDevice,
                   const std::vector<void *> &outputs,
                   const std::vector<bool> &outputsOnDevice,
                   std::vector<double> *stepSeconds = nullptr,
-                  const std::vector<int64_t> *dims = nullptr);
+                  const std::vector<int64_t> *dims = nullptr,
+                  const std::vector<uint64_t> *arenaOffsets = nullptr,
+                  uint64_t arenaBytes = 0);
 
 } // namespace ingot::runtime::cuda
 
