@@ -10,7 +10,9 @@
 #   - mlp: Gemm + ReLU, MatMul + Add + Sigmoid over a batch N, and a batched
 #     MatMul + Tanh over [N, S, 8] (library calls with runtime extents);
 #   - broadcast: (a[N, W] + b[M, W]) * c[N, 1], ReLU: N and M are unified by
-#     the broadcast, W is declared a multiple of 4.
+#     the broadcast, W is declared a multiple of 4;
+#   - one session of the MLP run at changing shapes through the C API
+#     (ctypes): the arena re-planned per call, outputs in the call's shape.
 #   - BERT (2 layers) and GPT-2 (3 layers) as exporters write them with
 #     dynamic axes (bench/make_reference_models.py --dynamic-axes: Shape ->
 #     Gather -> Concat -> Reshape chains, position ids and the causal bias
@@ -18,6 +20,7 @@
 #     1:4 and sequence 1:64: attention fuses as in a static build (7
 #     launches per layer) and every shape matches (rtol 1e-4, atol 1e-4).
 # RUN: %python %s %t
+import ctypes
 import importlib.util
 import os
 import re
@@ -26,6 +29,7 @@ import subprocess
 import sys
 
 import numpy as np
+import onnxruntime as ort
 from onnx import TensorProto, helper
 
 import e2e
@@ -130,6 +134,68 @@ if artifact:
              "--input-shape", "x:0x64"])
     if p.returncode == 0 or "dimension 0 is 0, but the model takes 1 to 16" not in p.stderr:
         failures.append(f"ingot-bench --input-shape out of range: {p.stdout}{p.stderr}")
+
+# --- one session, shapes changing from call to call (the C API) ---------------
+# A serving system keeps one session: each call re-plans the arena for its
+# shape and grows it only when a larger one comes; outputs report the
+# call's shape. Driven through ctypes on libingot_runtime.so.
+class Tensor(ctypes.Structure):
+    _fields_ = [("name", ctypes.c_char_p), ("dtype", ctypes.c_int),
+                ("shape", ctypes.POINTER(ctypes.c_int64)), ("rank", ctypes.c_size_t),
+                ("data", ctypes.c_void_p), ("size_bytes", ctypes.c_size_t),
+                ("on_device", ctypes.c_int)]
+
+
+def c_tensor(name, array):
+    shape = (ctypes.c_int64 * array.ndim)(*array.shape)
+    t = Tensor(name.encode(), 1, shape, array.ndim, array.ctypes.data, array.nbytes, 0)
+    return t, shape
+
+
+if artifacts["mlp"].host:
+    lib = ctypes.CDLL(os.path.join(os.path.dirname(shutil.which("ingot-run")),
+                                   "libingot_runtime.so"))
+    for fn in ("ingot_model_load", "ingot_session_create", "ingot_session_run"):
+        getattr(lib, fn).restype = ctypes.c_void_p  # ingot_status *
+    lib.ingot_status_message.argtypes = [ctypes.c_void_p]
+    lib.ingot_status_free.argtypes = [ctypes.c_void_p]
+    lib.ingot_session_create.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_void_p]
+    lib.ingot_session_run.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t,
+                                      ctypes.c_void_p, ctypes.c_size_t]
+    lib.ingot_session_release.argtypes = [ctypes.c_void_p]
+    lib.ingot_model_release.argtypes = [ctypes.c_void_p]
+    lib.ingot_status_message.restype = ctypes.c_char_p
+    handle, session = ctypes.c_void_p(), ctypes.c_void_p()
+    if lib.ingot_model_load(artifacts["mlp"].host.encode(), ctypes.byref(handle)) or \
+            lib.ingot_session_create(handle, None, ctypes.byref(session)):
+        failures.append("mlp: cannot load the artifact through the C API")
+    else:
+        sess = ort.InferenceSession(os.path.join(folder, "mlp.onnx"),
+                                    providers=["CPUExecutionProvider"])
+        for n, seq in [(2, 3), (16, 10), (1, 1), (16, 10), (7, 4)]:
+            feeds = {"x": rng.standard_normal((n, 64)).astype(np.float32),
+                     "z": rng.standard_normal((n, seq, 8)).astype(np.float32)}
+            kept = [c_tensor(k, v) for k, v in feeds.items()]
+            inputs = (Tensor * 2)(*[t for t, _ in kept])
+            outputs = (Tensor * 2)()
+            status = lib.ingot_session_run(session, inputs, 2, outputs, 2)
+            if status:
+                failures.append(f"mlp, one session at {n}x{seq}: "
+                                f"{lib.ingot_status_message(status).decode()}")
+                lib.ingot_status_free(status)
+                continue
+            refs = dict(zip([o.name for o in sess.get_outputs()], sess.run(None, feeds)))
+            for out in outputs:
+                shape = tuple(out.shape[i] for i in range(out.rank))
+                ref = refs[out.name.decode()]
+                got = np.ctypeslib.as_array(ctypes.cast(out.data, ctypes.POINTER(
+                    ctypes.c_float)), shape=shape) if shape == ref.shape else None
+                if got is None or not np.allclose(got, ref, rtol=1e-4, atol=1e-5):
+                    failures.append(f"mlp, one session at {n}x{seq}: {out.name.decode()} "
+                                    f"{shape} differs from onnxruntime {ref.shape}")
+        lib.ingot_session_release(session)
+        lib.ingot_model_release(handle)
+
 
 # --- broadcast: unified dims and a multiple ---------------------------------
 bcast = model(
