@@ -2,6 +2,10 @@
 seeded inputs, onnxruntime's outputs, and the model compiled for the CPU
 (--march x86-64-v3, portable) and for CUDA (sm_80, sm_90 + PTX).
 
+Models compiled for ranges of shapes go to out/gpu-check/dynamic (DYNAMIC
+below): the CPU and CUDA artifacts, a static CUDA artifact per listed
+shape, and shapes.txt.
+
 The INT8 entry is the text-direction classifier quantized by ingotc
 (--quantize=int8, calibrated on rendered crops, test/lib/text_images.py):
 its reference is the CPU artifact's output (the quantized semantics), not
@@ -30,6 +34,53 @@ MODELS = [
     ("ppocr_mobile_v2_cls_int8", "../shared/models/ppocr_mobile_v2_cls.onnx",
      {"x": [1, 3, 48, 192]}),
 ]
+
+
+# Artifacts for a range of shapes (issue #12): compiled once, checked on the
+# GPU at every shape of the list (scripts/gpu-check.sh, ingot-gpu-test
+# --shapes) and timed against a static CUDA artifact of each shape.
+# Each: name, model, ingotc's range arguments, the shapes to check, and the
+# shapes to time against a static artifact: compiled here, or (a path) the
+# static artifact of MODELS already in the bundle (the bundle must stay
+# under the device tool's 64 MiB).
+DYNAMIC = [
+    ("ppocr_v4_det_dynamic", "../shared/models/ppocr_v4_det.onnx",
+     ["--input-shape", "x:1x3xHxW", "--dim", "H=320:1280", "--dim", "W=320:1280",
+      "--dim-multiple", "H=32", "--dim-multiple", "W=32"],
+     ["x:1x3x320x320", "x:1x3x640x640", "x:1x3x1280x1280", "x:1x3x640x352"],
+     {"x:1x3x640x640": "models/ppocr_v4_det/cuda.ingot"}),
+    ("ppocr_mobile_v2_cls_dynamic", "../shared/models/ppocr_mobile_v2_cls.onnx",
+     ["--input-shape", "x:Nx3x48xW", "--dim", "N=1:32", "--dim", "W=64:1024"],
+     ["x:1x3x48x192", "x:32x3x48x1024", "x:5x3x48x333"],
+     {"x:1x3x48x192": "models/ppocr_mobile_v2_cls/cuda.ingot", "x:32x3x48x1024": None}),
+]
+
+
+def prepare_dynamic(out, ingotc):
+    for name, rel, dims, shapes, statics in DYNAMIC:
+        path = os.path.join(ROOT, rel)
+        if not os.path.exists(path):
+            print(f"skip {name}: {path} not found")
+            continue
+        folder = os.path.join(out, name)
+        os.makedirs(folder, exist_ok=True)
+        for target, file, extra in [("cpu", "cpu.ingot", ["--march", "x86-64-v3"]),
+                                    ("cuda", "cuda.ingot", [])]:
+            subprocess.run([ingotc, path, "--target", target, "-o", os.path.join(folder, file),
+                            *extra, *dims], check=True)
+        lines = []
+        for shape, bundled in statics.items():
+            if bundled is None:
+                bundled = f"dynamic/{name}/static_{shape.split(':')[1]}.ingot"
+                subprocess.run([ingotc, path, "--target", "cuda", "--input-shape", shape,
+                                "-o", os.path.join(out, "..", bundled)], check=True)
+            lines.append(f"{shape} {bundled}")
+        with open(os.path.join(folder, "shapes.txt"), "w") as f:
+            f.write("\n".join(shapes) + "\n")
+        # Paths relative to the bundle (out/gpu-check).
+        with open(os.path.join(folder, "static.txt"), "w") as f:
+            f.write("\n".join(lines) + "\n")
+        print(f"prepared {name}")
 
 
 def int8_args(folder, shapes):
@@ -77,6 +128,7 @@ def main():
             np.savez(os.path.join(folder, "ref.npz"),
                      **{n: np.load(os.path.join(out_dir, n + ".npy")) for n in names})
         print(f"prepared {name}")
+    prepare_dynamic(os.path.join(out, "..", "dynamic"), ingotc)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,9 @@
 #      CUDA outputs against onnxruntime's, and latency (graph / no graph)
 #      against onnxruntime on this machine's CPU (the INT8 classifier,
 #      quantized by ingotc, against its CPU artifact's outputs);
+#   1b. the models of out/gpu-check/dynamic, each compiled once for ranges of
+#      shapes: ingot-gpu-test at every listed shape in the same sessions,
+#      and latency against a static CUDA artifact of each shape;
 #   2. ResNet-50 and BERT-base exported here from PyTorch with random
 #      weights, compiled here by the bundled ingotc in FP32, TF32, FP16 and
 #      BF16 (--precision; FP16/BF16 with --io-precision model, so the same
@@ -93,6 +96,30 @@ PY
     echo "latency: not measured (a run above failed)"
     status=1
   fi
+done
+
+echo "### 1b. artifacts for ranges of shapes (one artifact, every listed shape)"
+for m in "$D"/dynamic/*/; do
+  [ -f "$m/shapes.txt" ] || continue
+  echo "== $(basename "$m")"
+  rounds=()
+  while read -r shape; do rounds+=(--shapes "$shape"); done < "$m/shapes.txt"
+  timeout 300 "$D/bin/ingot-gpu-test" "$m/cpu.ingot" "$m/cuda.ingot" "${rounds[@]}" || status=1
+  while read -r shape static; do
+    tag=${shape#*:}
+    d=$(timeout 60 "$D/bin/ingot-bench" "$m/cuda.ingot" --warmup 10 --iterations 100 \
+      --input-shape "$shape" | awk '/p50/ {print $6}')
+    s=$(timeout 60 "$D/bin/ingot-bench" "$D/$static" --warmup 10 --iterations 100 |
+      awk '/p50/ {print $6}')
+    sn=$(timeout 60 "$D/bin/ingot-bench" "$D/$static" --warmup 10 --iterations 100 \
+      --no-cuda-graph | awk '/p50/ {print $6}')
+    if [ -n "$d" ] && [ -n "$s" ] && [ -n "$sn" ]; then
+      python3 -c "d,s,n=$d,$s,$sn; print(f'$tag: dynamic {d:.3f} ms (no graph yet), static {s:.3f} ms with graph, {n:.3f} ms without; dynamic/static {d/s:.3f}, {d/n:.3f} without graphs')"
+    else
+      echo "$tag: not measured (a run failed)"
+      status=1
+    fi
+  done < "$m/static.txt"
 done
 
 P=${GPU_CHECK_PRECISIONS:-fp16,fp16-nchw,fp32,bf16,tf32}
