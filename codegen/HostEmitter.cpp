@@ -56,8 +56,7 @@ private:
                      // otherwise change the pointers, which then reload
                      // every element and the loop does not vectorize.
                      "  const auto a = *static_cast<const " +
-                     symbol +
-                     "_args *>(p);\n"
+                     symbol + "_args *>(p);\n" + dimsPrologue +
                      "  for (int64_t r = begin; r < end; ++r) {\n" +
                      rowLoopBody + "  }\n}\n";
   }
@@ -77,6 +76,10 @@ private:
   std::string symbol;
   ScalarEmitter e;
   std::string entryBody; // statements of the extern "C" function
+  // Where sizes vary: the dims' values as local constants (d_[i]), which
+  // the compiler keeps in registers and hoists out of loops as it does
+  // literals; every function of the kernel starts with it.
+  std::string dimsPrologue;
   std::string bodyFunctions;
 };
 
@@ -132,11 +135,16 @@ LogicalResult KernelWriter::loopKernel(Value result, const std::string &) {
   e.setIndent("      ");
   if (!shape.empty() && shape.back() != DimExpr(1))
     idx.back() = "iL";
+  e.innerVariable = "iL";
+  e.hoistIndent = "    ";
   std::string v = e.value(result, idx);
+  e.innerVariable.clear();
   if (!e.error.empty())
     return fail(e.error);
   std::string body = e.body();
   e.body().clear();
+  coords += e.hoistedText;
+  e.hoistedText.clear();
   addBodyFunction(coords + "    for (int64_t iL = 0; iL < " + e.extent(inner) +
                   "; ++iL) {\n" + body + "      a.out[r * " + e.extent(inner) +
                   " + iL] = " + storeAs(t, v) + ";\n    }\n");
@@ -407,21 +415,19 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
     auto arr = [&](const std::vector<int64_t> &v, const std::string &name) {
       std::string s = "{";
       for (size_t i = 0; i < 3; ++i)
-        s += (i ? ", " : "") + (i < v.size() ? field(name + str(i), v[i])
-                                             : std::string("0"));
+        s += (i ? ", " : "") +
+             (i < v.size() ? field(name + str(i), v[i]) : std::string("0"));
       return s + "}";
     };
     return std::string(c->symbolic.empty() ? "  static const" : "  const") +
            " IngotConvParams p = {" + str(c->inSize.size()) + ", " +
            field("batch", c->batch) + ", " +
            field("in_channels", c->inChannels) + ", " +
-           field("out_channels", c->outChannels) + ", " + str(c->group) +
-           ", " + arr(c->inSize, "in_size") + ", " +
-           arr(c->outSize, "out_size") + ", " + arr(c->kernel, "kernel") +
-           ", " + arr(c->stride, "stride") + ", " +
-           arr(c->dilation, "dilation") + ", " +
-           arr(c->padBegin, "pad_begin") + ", " + str(c->channelsLast) +
-           "};\n";
+           field("out_channels", c->outChannels) + ", " + str(c->group) + ", " +
+           arr(c->inSize, "in_size") + ", " + arr(c->outSize, "out_size") +
+           ", " + arr(c->kernel, "kernel") + ", " + arr(c->stride, "stride") +
+           ", " + arr(c->dilation, "dilation") + ", " +
+           arr(c->padBegin, "pad_begin") + ", " + str(c->channelsLast) + "};\n";
   };
 
   // Convolutions: the library result plus the per-channel bias, if any.
@@ -752,9 +758,7 @@ LogicalResult KernelWriter::attentionKernel(AttentionOp op) {
   bodyFunctions += "static void " + symbol +
                    "_body(void *p, int64_t begin, int64_t end) {\n"
                    "  const auto a = *static_cast<const " +
-                   symbol +
-                   "_args *>(p);\n"
-                   "  float q_[" +
+                   symbol + "_args *>(p);\n" + dimsPrologue + "  float q_[" +
                    str(dim) + "][" + qb4 + "], o_[" + qb4 + "][" + str(dvp) +
                    "];\n"
                    "  std::vector<float> buffer_(" +
@@ -817,6 +821,15 @@ LogicalResult KernelWriter::write(std::string &out) {
   if (symbolic)
     init += std::string(kind == "library" ? ", nullptr" : "") + ", ctx->dims";
   entryBody = "  " + symbol + "_args a{" + init + "};\n";
+  if (symbolic) {
+    size_t count = e.shapes->names.size();
+    dimsPrologue = "  const int64_t d_[" + str(count) + "] = {";
+    for (size_t i = 0; i < count; ++i)
+      dimsPrologue += (i ? ", a.dims[" : "a.dims[") + str(i) + "]";
+    dimsPrologue += "};\n";
+    entryBody += dimsPrologue;
+    e.dims = "d_";
+  }
 
   LogicalResult status = success();
   if (kind == "library") {

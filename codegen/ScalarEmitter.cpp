@@ -1035,11 +1035,31 @@ std::string ScalarEmitter::resizeValue(ResizeOp o, const Index &idx) {
     scales[d] = static_cast<float>(given->floats[d]);
   std::string mode =
       std::to_string(coordMode(o.getCoordinateTransformationMode()));
+  // A coordinate that does not depend on the skeleton's inner loop variable
+  // is computed once per row, before that loop (hoistedText).
+  // Row-level means: no inner loop variable, and no variable of the body
+  // (fresh names have an underscore; the row's coordinates i0, i1, ... and
+  // the dims d_[k] are declared before the loop).
+  auto rowLevel = [&](const std::string &index) {
+    if (innerVariable.empty() || index.find(innerVariable) != std::string::npos)
+      return false;
+    std::string rest = index;
+    for (size_t at; (at = rest.find(dims + "[")) != std::string::npos;)
+      rest.erase(at, dims.size());
+    return rest.find('_') == std::string::npos;
+  };
+  auto emit = [&](size_t d, const std::string &statement) {
+    if (rowLevel(idx[d]))
+      hoistedText += hoistIndent + statement + "\n";
+    else
+      line(statement);
+  };
   auto coord = [&](size_t d) {
     std::string x = fresh("x");
-    line("const float " + x + " = ig_resize_coord(" + idx[d] + ", " +
-         literal(scales[d], Float32Type::get(o.getContext())) + ", " +
-         extent(inShape[d]) + ", " + extent(outShape[d]) + ", " + mode + ");");
+    emit(d, "const float " + x + " = ig_resize_coord(" + idx[d] + ", " +
+                literal(scales[d], Float32Type::get(o.getContext())) + ", " +
+                extent(inShape[d]) + ", " + extent(outShape[d]) + ", " + mode +
+                ");");
     return x;
   };
   auto identityAxis = [&](size_t d) {
@@ -1055,11 +1075,16 @@ std::string ScalarEmitter::resizeValue(ResizeOp o, const Index &idx) {
                       .Case("ceil", 3)
                       .Default(0);
     Index in;
-    for (size_t d = 0; d < rank; ++d)
-      in.push_back(identityAxis(d) ? idx[d]
-                                   : "ig_nearest_index(" + coord(d) + ", " +
-                                         std::to_string(nearest) + ", " +
-                                         extent(inShape[d]) + ")");
+    for (size_t d = 0; d < rank; ++d) {
+      if (identityAxis(d)) {
+        in.push_back(idx[d]);
+        continue;
+      }
+      std::string x = coord(d), k = fresh("n");
+      emit(d, "const int64_t " + k + " = ig_nearest_index(" + x + ", " +
+                  std::to_string(nearest) + ", " + extent(inShape[d]) + ");");
+      in.push_back(k);
+    }
     return value(o.getInput(), in);
   }
 

@@ -246,6 +246,12 @@ public:
     identityIndex = idx;
     identityFlat = flat;
   }
+  /// The variable of the skeleton's innermost loop ("iL" on the host), if
+  /// any: resize coordinates that do not depend on it go to hoistedText
+  /// (indented by hoistIndent), which the skeleton places before that loop.
+  /// Compilers do not always hoist them (a clamp to a runtime size kept
+  /// GCC from it: 11x slower on ppocr_v4_det's feature-pyramid concat).
+  std::string innerVariable, hoistedText, hoistIndent;
   /// Region arguments already loaded as 4-wide vectors (CUDA's 128/64-bit
   /// loads): an identity read of argument `a` is lane `identityLane` of
   /// `identityVectors[a]` (see vectorLane).
