@@ -100,7 +100,7 @@ private:
     return region.emitError() << "cuda codegen: " << message;
   }
   LogicalResult loopBody(Value result, CudaLaunch &launch, bool vectorize);
-  std::string vectorLoop(Value result, int64_t n);
+  std::string vectorLoop(Value result, const DimExpr &n);
   LogicalResult reductionBody(Operation *root, CudaLaunch &launch);
   LogicalResult attentionBody(AttentionOp op, CudaLaunch &launch);
   LogicalResult stitchBody(Operation *root, CudaLaunch &launch);
@@ -146,19 +146,27 @@ static std::string vectorTypeOf(Type t) {
 /// four elements and stores them as one vector. It runs when all those
 /// pointers are aligned to their vector (device pointers from a caller may
 /// not be); the scalar loop handles the rest.
-std::string CudaKernelWriter::vectorLoop(Value result, int64_t n) {
-  ArrayRef<int64_t> shape = shapeOf(result);
+std::string CudaKernelWriter::vectorLoop(Value result, const DimExpr &n) {
+  Sizes shape = e.sizes(result);
   Type outType = elementTypeOf(result);
   std::string outVec = vectorTypeOf(outType);
-  if (outVec.empty() || n % 4 != 0 || n < 4)
+  // Where the size varies, the vector path is speculative: it runs when
+  // this call's size is a multiple of 4 (checked with the alignment), the
+  // scalar loop otherwise.
+  std::optional<int64_t> known = n.constant();
+  if (outVec.empty() || (known && (*known % 4 != 0 || *known < 4)))
     return "";
+  // (No check where every term is a multiple of 4: 4 * N * W.)
+  std::string guard = known || n.coefficientGcd() % 4 == 0
+                          ? ""
+                          : " && " + e.extent(n) + " % 4 == 0";
   const std::string &it = e.indexType;
   std::string loads, aligned = "reinterpret_cast<unsigned long long>(out)";
   int64_t alignment = 4 * elementStorageBytes(outType);
   e.identityVectors.clear();
   for (BlockArgument arg : region.getBlock().getArguments()) {
     std::string vec = vectorTypeOf(elementTypeOf(arg));
-    if (vec.empty() || shapeOf(arg) != shape)
+    if (vec.empty() || e.sizes(arg) != shape)
       continue;
     alignment = std::max<int64_t>(alignment,
                                   4 * elementStorageBytes(elementTypeOf(arg)));
@@ -181,13 +189,14 @@ std::string CudaKernelWriter::vectorLoop(Value result, int64_t n) {
            ";");
     e.close();
   }
-  std::string text =
-      "  if (((" + aligned + ") & " + str(alignment - 1) +
-      ") == 0) {\n    for (" + it + " q = " + it +
-      "(blockIdx.x) * blockDim.x + threadIdx.x; q < " + str(n / 4) +
-      "; q += " + it + "(blockDim.x) * gridDim.x) {\n" + loads + "      " +
-      outVec + " out_q;\n" + e.body() + "      reinterpret_cast<" + outVec +
-      " *>(out)[q] = out_q;\n    }\n    return;\n  }\n";
+  std::string text = "  if (((" + aligned + ") & " + str(alignment - 1) +
+                     ") == 0" + guard + ") {\n    for (" + it + " q = " + it +
+                     "(blockIdx.x) * blockDim.x + threadIdx.x; q < " +
+                     (known ? str(*known / 4) : e.extent(n) + " / 4") +
+                     "; q += " + it + "(blockDim.x) * gridDim.x) {\n" + loads +
+                     "      " + outVec + " out_q;\n" + e.body() +
+                     "      reinterpret_cast<" + outVec +
+                     " *>(out)[q] = out_q;\n    }\n    return;\n  }\n";
   e.body().clear();
   e.identityVectors.clear();
   return text;
@@ -198,10 +207,8 @@ LogicalResult CudaKernelWriter::loopBody(Value result, CudaLaunch &launch,
   Sizes shape = e.sizes(result);
   DimExpr nSize = product(shape);
   Type t = elementTypeOf(result);
-  // Where the size varies, the scalar loop (a version for sizes divisible
-  // by 4 is speculation still to come).
   std::optional<int64_t> n = nSize.constant();
-  std::string vector = vectorize && n ? vectorLoop(result, *n) : "";
+  std::string vector = vectorize ? vectorLoop(result, nSize) : "";
   if (!e.error.empty())
     return fail(e.error);
   e.setIndent("    ");
@@ -218,7 +225,9 @@ LogicalResult CudaKernelWriter::loopBody(Value result, CudaLaunch &launch,
          e.body() + "    out[flat] = " + storeAs(t, v) + ";\n  }\n";
   e.body().clear();
   launch.blockX = 256;
-  DimExpr threads = vector.empty() ? nSize : DimExpr(*n / 4);
+  // The grid for the vector path where it is sure to run; a speculative
+  // one may not, and the scalar loop strides over the rest.
+  DimExpr threads = vector.empty() || !n ? nSize : DimExpr(*n / 4);
   setGrid(launch, threads.ceilDiv(256));
   return success();
 }

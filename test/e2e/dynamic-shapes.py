@@ -11,6 +11,9 @@
 #     MatMul + Tanh over [N, S, 8] (library calls with runtime extents);
 #   - broadcast: (a[N, W] + b[M, W]) * c[N, 1], ReLU: N and M are unified by
 #     the broadcast, W is declared a multiple of 4;
+#   - a CUDA loop kernel whose size is a multiple of 4 at some shapes only:
+#     its vector path is taken by a runtime check (speculation), its scalar
+#     loop otherwise; shapes of both kinds, in threaded emulation;
 #   - one session of the MLP run at changing shapes through the C API
 #     (ctypes): the arena re-planned per call, outputs in the call's shape.
 #   - BERT (2 layers) and GPT-2 (3 layers) as exporters write them with
@@ -196,6 +199,16 @@ if artifacts["mlp"].host:
         lib.ingot_session_release(session)
         lib.ingot_model_release(handle)
 
+
+# --- speculation: the CUDA vector path when this call's size is a multiple of 4
+odd = model(
+    [helper.make_node("Mul", ["a", "b"], ["m"]), helper.make_node("Sigmoid", ["m"], ["y"])],
+    [vi("a", ["N", 3]), vi("b", ["N", 3])], [vi("y", ["N", 3])], opset=17)
+path, artifact = compile_once("speculation", odd, ["N=1:64"], emulate="threads")
+if artifact:
+    # 3 and 15 elements: the scalar loop; 12 and 192: the vector path.
+    for n in [1, 4, 5, 64]:
+        check_at("speculation", path, artifact, {"a": [n, 3], "b": [n, 3]})
 
 # --- broadcast: unified dims and a multiple ---------------------------------
 bcast = model(
