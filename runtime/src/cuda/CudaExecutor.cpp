@@ -5,6 +5,9 @@
 // and cuDNN handles with their descriptors and algorithms chosen once, and
 // a CUDA graph: the first run executes the steps directly (and settles
 // algorithm choices), the second captures them, later runs replay the graph.
+// An artifact for a range of shapes has these per shape: library plans and
+// a graph for each shape it is called with (at most kShapePlans), and an
+// arena planned per shape by the session.
 //
 //===----------------------------------------------------------------------===//
 #include "CudaExecutor.h"
@@ -107,9 +110,24 @@ struct DeviceSession {
   std::map<std::vector<int64_t>, ShapePlans> shapePlans;
   bool useGraph = true;
   int runs = 0;
-  CUgraphExec graph = nullptr;
-  std::vector<CUdeviceptr>
-      graphPointers;               // input/output pointers the graph bakes in
+  // CUDA graphs, one per shape (the key: the call's dims; empty for a
+  // static artifact). A shape's first run executes its steps (planning its
+  // library calls), its second captures them, later runs replay. Growing
+  // the arena or the workspace, or dropping plans, drops every graph (they
+  // bake those addresses in); at most kShapePlans are kept.
+  struct ShapeGraph {
+    CUgraphExec graph = nullptr;
+    std::vector<CUdeviceptr> pointers; // input/output pointers baked in
+    int runs = 0;
+  };
+  std::map<std::vector<int64_t>, ShapeGraph> graphs;
+  void dropGraphs() {
+    for (auto &[shape, g] : graphs)
+      if (g.graph) {
+        api->cuGraphExecDestroy(g.graph);
+        g.graph = nullptr;
+      }
+  }
   std::vector<CUevent> stepEvents; // INGOT_PROFILE: one per step, plus one
   ~DeviceSession();
 };
@@ -148,8 +166,7 @@ DeviceSession::~DeviceSession() {
   if (!api)
     return;
   api->cuCtxSetCurrent(model->context);
-  if (graph)
-    api->cuGraphExecDestroy(graph);
+  dropGraphs();
   for (CUevent e : stepEvents)
     api->cuEventDestroy(e);
   for (GemmPlan &g : gemms)
@@ -543,8 +560,8 @@ static void stepPointers(const ModelData &m, const DeviceSession &s,
     const art::Buffer &b = m.manifest.buffers().Get(id);
     switch (b.kind()) {
     case art::Buffer::ARENA:
-      args.push_back(s.arena + (s.arenaOffsets.empty() ? b.offset()
-                                                        : s.arenaOffsets[id]));
+      args.push_back(
+          s.arena + (s.arenaOffsets.empty() ? b.offset() : s.arenaOffsets[id]));
       break;
     case art::Buffer::WEIGHT:
       args.push_back(s.model->weights + b.offset());
@@ -678,9 +695,7 @@ createSession(const ModelData &m, bool useCudaGraph,
   s->model = std::static_pointer_cast<DeviceModel>(m.cuda);
   s->api = s->model->api;
   const Api *api = s->api;
-  // A graph bakes in the launches' grids and parameters: artifacts for a
-  // range of shapes run without one so far.
-  s->useGraph = useCudaGraph && m.manifest.dims_size() == 0;
+  s->useGraph = useCudaGraph;
   api->cuCtxSetCurrent(s->model->context);
   CUresult r;
   auto fail = [&](const std::string &what) {
@@ -776,17 +791,7 @@ static ingot_status *enqueue(const ModelData &m, DeviceSession &s,
   if (symbolic) {
     auto it = s.shapePlans.find(s.dims);
     if (it == s.shapePlans.end()) {
-      if (s.shapePlans.size() >= kShapePlans) {
-        // Plans are per session: no other stream can be using them.
-        api->cuStreamSynchronize(s.stream);
-        for (auto &[shape, plans] : s.shapePlans) {
-          for (GemmPlan &g : plans.gemms)
-            destroyGemmPlan(api, g);
-          for (ConvPlan &c : plans.convs)
-            destroyConvPlan(api, c);
-        }
-        s.shapePlans.clear();
-      }
+      // (A full cache was emptied by run() before this call.)
       DeviceSession::ShapePlans fresh;
       fresh.gemms.resize(steps.size());
       fresh.convs.resize(steps.size());
@@ -861,8 +866,8 @@ static ingot_status *enqueue(const ModelData &m, DeviceSession &s,
                             where() + "a convolution size program fails");
         ConvPlan &p = shapePlans->convs[i];
         if (!p.conv) {
-          if (ingot_status *st = planConv(api, s, step, conv, p,
-                                          m.manifest.allow_tf32())) {
+          if (ingot_status *st =
+                  planConv(api, s, step, conv, p, m.manifest.allow_tf32())) {
             st->message = where() + st->message;
             return st;
           }
@@ -871,6 +876,7 @@ static ingot_status *enqueue(const ModelData &m, DeviceSession &s,
           p.fused = false;
           if (p.workspace > s.workspaceBytes) {
             api->cuStreamSynchronize(s.stream);
+            s.dropGraphs();
             api->cuMemFree(s.workspace);
             s.workspace = 0;
             CUresult r = api->cuMemAlloc(&s.workspace, p.workspace);
@@ -958,6 +964,7 @@ run(const ModelData &m, DeviceSession &s, const std::vector<const void *> &in,
     s.arenaOffsets = *arenaOffsets;
     if (arenaBytes > s.arenaCapacity) {
       api->cuStreamSynchronize(s.stream);
+      s.dropGraphs();
       if (s.arena)
         api->cuMemFree(s.arena);
       s.arena = 0;
@@ -1005,19 +1012,44 @@ run(const ModelData &m, DeviceSession &s, const std::vector<const void *> &in,
   // The graph bakes in the input/output pointers: re-capture if they change.
   std::vector<CUdeviceptr> pointers(inputs);
   pointers.insert(pointers.end(), outputs.begin(), outputs.end());
-  if (s.graph && pointers != s.graphPointers) {
-    api->cuGraphExecDestroy(s.graph);
-    s.graph = nullptr;
+  // A new shape when the plan cache is full: plans and graphs of the other
+  // shapes go (here, before any reference into them is taken), and this
+  // shape's first run plans its calls uncaptured.
+  bool symbolic = m.manifest.dims_size() > 0;
+  if (symbolic && !s.shapePlans.count(s.dims) &&
+      s.shapePlans.size() >= kShapePlans) {
+    api->cuStreamSynchronize(s.stream);
+    s.dropGraphs();
+    s.graphs.clear();
+    for (auto &[dims, plans] : s.shapePlans) {
+      for (GemmPlan &g : plans.gemms)
+        destroyGemmPlan(api, g);
+      for (ConvPlan &c : plans.convs)
+        destroyConvPlan(api, c);
+    }
+    s.shapePlans.clear();
+  }
+  if (!s.graphs.count(s.dims) && s.graphs.size() >= kShapePlans) {
+    s.dropGraphs();
+    s.graphs.clear();
+  }
+  DeviceSession::ShapeGraph &shape = s.graphs[s.dims];
+  // Capture only once this shape's library calls are planned (planning
+  // may allocate, which a capture must not).
+  bool planned = !symbolic || s.shapePlans.count(s.dims);
+  if (shape.graph && pointers != shape.pointers) {
+    api->cuGraphExecDestroy(shape.graph);
+    shape.graph = nullptr;
   }
   ingot_status *st = nullptr;
   if (stepSeconds) {
     if ((st = profileSteps(m, s, inputs, outputs, *stepSeconds)))
       return st;
-  } else if (s.graph) {
-    if ((r = api->cuGraphLaunch(s.graph, s.stream)) != CUDA_SUCCESS)
+  } else if (shape.graph) {
+    if ((r = api->cuGraphLaunch(shape.graph, s.stream)) != CUDA_SUCCESS)
       return makeStatus(INGOT_INTERNAL,
                         "replaying the CUDA graph: " + cuError(api, r));
-  } else if (s.useGraph && s.runs > 0) {
+  } else if (s.useGraph && shape.runs > 0 && planned) {
     CUgraph graph = nullptr;
     if ((r = api->cuStreamBeginCapture(
              s.stream, CU_STREAM_CAPTURE_MODE_THREAD_LOCAL)) != CUDA_SUCCESS)
@@ -1028,7 +1060,7 @@ run(const ModelData &m, DeviceSession &s, const std::vector<const void *> &in,
     if (st)
       return st;
     if (end != CUDA_SUCCESS ||
-        (r = api->cuGraphInstantiate(&s.graph, graph, 0)) != CUDA_SUCCESS) {
+        (r = api->cuGraphInstantiate(&shape.graph, graph, 0)) != CUDA_SUCCESS) {
       if (graph)
         api->cuGraphDestroy(graph);
       return makeStatus(INGOT_INTERNAL,
@@ -1036,13 +1068,14 @@ run(const ModelData &m, DeviceSession &s, const std::vector<const void *> &in,
                             cuError(api, end != CUDA_SUCCESS ? end : r));
     }
     api->cuGraphDestroy(graph);
-    s.graphPointers = pointers;
-    if ((r = api->cuGraphLaunch(s.graph, s.stream)) != CUDA_SUCCESS)
+    shape.pointers = pointers;
+    if ((r = api->cuGraphLaunch(shape.graph, s.stream)) != CUDA_SUCCESS)
       return makeStatus(INGOT_INTERNAL,
                         "launching the CUDA graph: " + cuError(api, r));
   } else if ((st = enqueue(m, s, inputs, outputs))) {
     return st;
   }
+  ++shape.runs;
   for (size_t i = 0; i < out.size(); ++i)
     if (!outOnDevice[i] && outBytes[i] &&
         (r = api->cuMemcpyDtoHAsync(out[i], outputs[i], outBytes[i],
