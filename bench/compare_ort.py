@@ -56,10 +56,12 @@ def time_ort(path, feeds, threads, iterations, warmup):
     return statistics.median(times)
 
 
-def time_ingot(artifact, threads, iterations, warmup):
+def time_ingot(artifact, threads, iterations, warmup, extra=()):
+    """p50 of ingot-bench; `extra`: more of its arguments (--input-shape)."""
     out = subprocess.run([os.path.join(ROOT, "build/runtime/ingot-bench"), artifact,
                           "--threads", str(threads), "--iterations", str(iterations),
-                          "--warmup", str(warmup)], capture_output=True, text=True, check=True).stdout
+                          "--warmup", str(warmup), *extra], capture_output=True, text=True,
+                         check=True).stdout
     return float(re.search(r"p50 ([0-9.]+)", out).group(1))
 
 

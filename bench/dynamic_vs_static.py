@@ -20,7 +20,6 @@ import argparse
 import importlib.util
 import os
 import platform
-import re
 import shutil
 import statistics
 import subprocess
@@ -33,6 +32,8 @@ import onnx
 import onnxruntime as ort
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "bench"))
+from compare_ort import time_ingot, time_ort  # noqa: E402
 
 
 def compile_model(path, args, out):
@@ -40,24 +41,6 @@ def compile_model(path, args, out):
     subprocess.run([shutil.which("ingotc"), path, "-o", out, *args], check=True,
                    capture_output=True, text=True)
     return time.perf_counter() - t0
-
-
-def bench_ingot(artifact, threads, iterations, warmup, shape_args):
-    out = subprocess.run([shutil.which("ingot-bench"), artifact, "--threads", str(threads),
-                          "--iterations", str(iterations), "--warmup", str(warmup),
-                          *shape_args], capture_output=True, text=True, check=True).stdout
-    return float(re.search(r"p50 ([0-9.]+)", out).group(1))
-
-
-def bench_ort(sess, feeds, iterations, warmup):
-    for _ in range(warmup):
-        sess.run(None, feeds)
-    times = []
-    for _ in range(iterations):
-        t0 = time.perf_counter()
-        sess.run(None, feeds)
-        times.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times)
 
 
 def check(artifact, sess, feeds, work):
@@ -74,8 +57,6 @@ def check(artifact, sess, feeds, work):
 
 def run_model(name, path, dynamic_args, points, make_feeds, static_args, args, work):
     options = ort.SessionOptions()
-    options.intra_op_num_threads = args.threads
-    options.inter_op_num_threads = 1
     options.log_severity_level = 3
     sess = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
     dynamic = os.path.join(work, name + "_dynamic.ingot")
@@ -94,10 +75,10 @@ def run_model(name, path, dynamic_args, points, make_feeds, static_args, args, w
         verdict = "/".join([check(static, sess, feeds, work), check(dynamic, sess, feeds, work)])
         s_ms, d_ms, o_ms = [], [], []
         for _ in range(args.repeats):
-            s_ms.append(bench_ingot(static, args.threads, args.iterations, args.warmup, []))
-            d_ms.append(bench_ingot(dynamic, args.threads, args.iterations, args.warmup,
-                                    shape_args))
-            o_ms.append(bench_ort(sess, feeds, args.iterations, args.warmup))
+            s_ms.append(time_ingot(static, args.threads, args.iterations, args.warmup))
+            d_ms.append(time_ingot(dynamic, args.threads, args.iterations, args.warmup,
+                                   shape_args))
+            o_ms.append(time_ort(path, feeds, args.threads, args.iterations, args.warmup))
         s, d, o = (statistics.median(x) for x in (s_ms, d_ms, o_ms))
         print(f"  {point:12} {s:10.2f} {d:11.2f} {d / s:10.3f} {o:8.2f} {s / o:10.3f} "
               f"{static_compile:16.1f}  {verdict}", flush=True)

@@ -56,14 +56,24 @@ DYNAMIC = [
 ]
 
 
+def model_folder(out, name, rel):
+    """The model's path and its (created) folder under `out`, or None when
+    the model is not there (said)."""
+    path = os.path.join(ROOT, rel)
+    if not os.path.exists(path):
+        print(f"skip {name}: {path} not found")
+        return None
+    folder = os.path.join(out, name)
+    os.makedirs(folder, exist_ok=True)
+    return path, folder
+
+
 def prepare_dynamic(out, ingotc):
     for name, rel, dims, shapes, statics in DYNAMIC:
-        path = os.path.join(ROOT, rel)
-        if not os.path.exists(path):
-            print(f"skip {name}: {path} not found")
+        found = model_folder(out, name, rel)
+        if not found:
             continue
-        folder = os.path.join(out, name)
-        os.makedirs(folder, exist_ok=True)
+        path, folder = found
         for target, file, extra in [("cpu", "cpu.ingot", ["--march", "x86-64-v3"]),
                                     ("cuda", "cuda.ingot", [])]:
             subprocess.run([ingotc, path, "--target", target, "-o", os.path.join(folder, file),
@@ -97,12 +107,10 @@ def main():
     os.makedirs(out, exist_ok=True)
     ingotc = os.path.join(ROOT, "build/compiler/ingotc")
     for name, rel, shapes in MODELS:
-        path = os.path.join(ROOT, rel)
-        if not os.path.exists(path):
-            print(f"skip {name}: {path} not found")
+        found = model_folder(out, name, rel)
+        if not found:
             continue
-        folder = os.path.join(out, name)
-        os.makedirs(folder, exist_ok=True)
+        path, folder = found
         feeds = e2e.random_inputs(path, shapes)
         sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
         refs = sess.run(None, feeds)

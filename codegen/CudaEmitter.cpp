@@ -515,15 +515,12 @@ LogicalResult CudaKernelWriter::stitchBody(Operation *root,
 /// runs the same code.
 LogicalResult CudaKernelWriter::attentionBody(AttentionOp op,
                                               CudaLaunch &launch) {
-  Sizes qs = e.sizes(op.getQ()), ks = e.sizes(op.getK()),
-        vs = e.sizes(op.getV());
-  // Batch and sequence lengths may vary; heads and head sizes may not.
-  std::optional<int64_t> headsC = qs[1].constant(), kvHeadsC = ks[1].constant(),
-                         dimC = qs[3].constant(), dimVC = vs[3].constant();
-  if (!headsC || !kvHeadsC || !dimC || !dimVC)
+  std::optional<AttentionSizes> sizes = attentionSizes(e, op);
+  if (!sizes)
     return fail("attention over heads or head sizes that vary");
-  int64_t heads = *headsC, dim = *dimC, kvHeads = *kvHeadsC, dimV = *dimVC;
-  DimExpr batchE = qs[0], sqE = qs[2], skE = ks[2];
+  int64_t heads = sizes->heads, dim = sizes->dim, kvHeads = sizes->kvHeads,
+          dimV = sizes->dimV;
+  DimExpr batchE = sizes->batch, sqE = sizes->queries, skE = sizes->keys;
   std::string sq = e.extent(sqE), sk = e.extent(skE);
   std::string sqLast = e.extent(sqE - DimExpr(1)),
               skLast = e.extent(skE - DimExpr(1));

@@ -633,16 +633,12 @@ LogicalResult KernelWriter::stitchKernel(Operation *root) {
 /// maps.
 LogicalResult KernelWriter::attentionKernel(AttentionOp op) {
   constexpr int64_t kQueryBlock = 4, kLanes = 16, kRowsPerTask = 64;
-  Sizes qs = e.sizes(op.getQ()), ks = e.sizes(op.getK()),
-        vs = e.sizes(op.getV());
-  // Batch and sequence lengths may vary (a range of shapes); the heads and
-  // the head dims size the per-thread tiles and must not.
-  std::optional<int64_t> headsC = qs[1].constant(), kvHeadsC = ks[1].constant(),
-                         dimC = qs[3].constant(), dimVC = vs[3].constant();
-  if (!headsC || !kvHeadsC || !dimC || !dimVC)
+  std::optional<AttentionSizes> sizes = attentionSizes(e, op);
+  if (!sizes)
     return fail("attention over heads or head sizes that vary");
-  DimExpr batchE = qs[0], sqE = qs[2], skE = ks[2];
-  int64_t heads = *headsC, dim = *dimC, kvHeads = *kvHeadsC, dimV = *dimVC;
+  DimExpr batchE = sizes->batch, sqE = sizes->queries, skE = sizes->keys;
+  int64_t heads = sizes->heads, dim = sizes->dim, kvHeads = sizes->kvHeads,
+          dimV = sizes->dimV;
   int64_t group = heads / kvHeads;
   auto roundUp = [](int64_t n) { return (n + kLanes - 1) / kLanes * kLanes; };
   int64_t dvp = roundUp(dimV);

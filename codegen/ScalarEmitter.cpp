@@ -310,6 +310,17 @@ Index codegen::emitRowReductions(
   return element;
 }
 
+std::optional<AttentionSizes> codegen::attentionSizes(const ScalarEmitter &e,
+                                                      AttentionOp op) {
+  Sizes qs = e.sizes(op.getQ()), ks = e.sizes(op.getK()),
+        vs = e.sizes(op.getV());
+  std::optional<int64_t> heads = qs[1].constant(), kvHeads = ks[1].constant(),
+                         dim = qs[3].constant(), dimV = vs[3].constant();
+  if (!heads || !kvHeads || !dim || !dimV)
+    return std::nullopt;
+  return AttentionSizes{qs[0], qs[2], ks[2], *heads, *kvHeads, *dim, *dimV};
+}
+
 void codegen::emitAttentionMask(ScalarEmitter &e, AttentionOp op,
                                 const std::string &score) {
   Value mask = op.getMask();

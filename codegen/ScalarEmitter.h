@@ -152,6 +152,16 @@ Index emitRowReductions(
     const Index &outer, const std::string &loopHeader,
     const std::function<void(const std::string &, Operation *)> &combine);
 
+/// The sizes of an attention op for its kernels: batch and sequence
+/// lengths may vary (a range of shapes), heads and head sizes must not
+/// (they size per-thread tiles). nullopt where they do.
+struct AttentionSizes {
+  DimExpr batch, queries, keys;
+  int64_t heads = 0, kvHeads = 0, dim = 0, dimV = 0;
+};
+std::optional<AttentionSizes> attentionSizes(const ScalarEmitter &e,
+                                             AttentionOp op);
+
 /// Emits the mask of `op` applied to the float variable `score`, the
 /// score of query (qb, qh, qi) and key j (the names both backends'
 /// attention skeletons use): a float mask is added, a boolean one keeps the
