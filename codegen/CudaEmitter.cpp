@@ -102,6 +102,12 @@ private:
   LogicalResult loopBody(Value result, CudaLaunch &launch, bool vectorize);
   std::string vectorLoop(Value result, const DimExpr &n);
   LogicalResult reductionBody(Operation *root, CudaLaunch &launch);
+  LogicalResult reductionVariant(Operation *root, CudaLaunch &launch);
+  // The reduction's mode: forced (speculation's second variant) or chosen,
+  // and its row length and rows.
+  std::optional<bool> forcedWarp;
+  bool chosenWarp = false;
+  DimExpr lengthSize, rowsSize;
   LogicalResult attentionBody(AttentionOp op, CudaLaunch &launch);
   LogicalResult stitchBody(Operation *root, CudaLaunch &launch);
   /// Sets the launch's grid to `blocks` (capped; the kernels stride over
@@ -235,12 +241,58 @@ LogicalResult CudaKernelWriter::loopBody(Value result, CudaLaunch &launch,
 /// One warp per row for rows short enough that most of a 256-thread block
 /// would idle, when there are enough rows to fill the GPU with warps;
 /// otherwise one block per row.
+/// (One table for the compile-time choice and the run-time check of a
+/// kernel whose sizes vary: {longest row, fewest rows}.)
+static constexpr std::pair<int64_t, int64_t> kWarpPerRow[] = {{256, 256},
+                                                              {1024, 2048}};
 static bool useWarpPerRow(int64_t len, int64_t rows) {
-  return (len <= 256 && rows >= 256) || (len <= 1024 && rows >= 2048);
+  for (auto [longest, fewest] : kWarpPerRow)
+    if (len <= longest && rows >= fewest)
+      return true;
+  return false;
+}
+static std::string warpPerRowCheck(const std::string &len,
+                                   const std::string &rows) {
+  std::string text;
+  for (auto [longest, fewest] : kWarpPerRow)
+    text += std::string(text.empty() ? "" : " || ") + "(" + len +
+            " <= " + str(longest) + " && " + rows + " >= " + str(fewest) + ")";
+  return text;
 }
 
+/// Speculation: where the sizes vary and the best mode differs between
+/// the smallest and the largest sizes, the kernel has both, and picks one
+/// per call with useWarpPerRow's check on this call's sizes.
 LogicalResult CudaKernelWriter::reductionBody(Operation *epilogueRoot,
                                               CudaLaunch &launch) {
+  forcedWarp.reset();
+  if (failed(reductionVariant(epilogueRoot, launch)))
+    return failure();
+  if (!e.shapes || rowsSize.isConstant() && lengthSize.isConstant())
+    return success();
+  auto least = [&](const DimExpr &d) {
+    return bounds(d, e.shapes->ranges).first;
+  };
+  bool atLargest = chosenWarp;
+  if (useWarpPerRow(least(lengthSize), least(rowsSize)) == atLargest)
+    return success();
+  std::string first = body;
+  DimExpr len = lengthSize, rows = rowsSize;
+  forcedWarp = !atLargest;
+  e.forget();
+  if (failed(reductionVariant(epilogueRoot, launch)))
+    return failure();
+  std::string warpText = atLargest ? first : body,
+              blockText = atLargest ? body : first;
+  body = "  if (" + warpPerRowCheck(e.extent(len), e.extent(rows)) + ") {\n" +
+         warpText + "  } else {\n" + blockText + "  }\n";
+  // Enough blocks for a block per row; warps per row stride over them.
+  setGrid(launch, rows);
+  return success();
+}
+
+LogicalResult CudaKernelWriter::reductionVariant(Operation *epilogueRoot,
+                                                 CudaLaunch &launch) {
   // `root` is the reduction; a row-wise one may have an elementwise
   // epilogue ending in `epilogueRoot`, applied at the store.
   Operation *root = regionReduction(region);
@@ -271,9 +323,14 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *epilogueRoot,
     return warp ? "ig_warp_reduce(" + v + ", " + combiner + ")"
                 : "ig_block_reduce(" + v + ", " + combiner + ", red)";
   };
-  // Where sizes vary, the mode is chosen for the largest.
+  // Where sizes vary, the mode is chosen for the largest (reductionBody
+  // may ask for the other).
   auto chooseMode = [&](const DimExpr &len) {
-    warp = useWarpPerRow(e.largest(len), e.largest(rows));
+    warp = forcedWarp ? *forcedWarp
+                      : useWarpPerRow(e.largest(len), e.largest(rows));
+    chosenWarp = warp;
+    lengthSize = len;
+    rowsSize = rows;
     if (warp) {
       tid = "lane";
       threads = "IG_WARP_SIZE";

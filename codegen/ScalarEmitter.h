@@ -227,6 +227,12 @@ public:
     memoStack.pop_back();
   }
   void setIndent(const std::string &s) { indent = s; }
+  /// Forgets every computed value (to emit the same values again in
+  /// another branch of the kernel).
+  void forget() {
+    memo.clear();
+    memoStack.clear();
+  }
 
   /// Static arrays for region constants, to place at file scope, declared
   /// with `constantQualifier` ("static const" on the host, "__device__

@@ -11,9 +11,11 @@
 #     MatMul + Tanh over [N, S, 8] (library calls with runtime extents);
 #   - broadcast: (a[N, W] + b[M, W]) * c[N, 1], ReLU: N and M are unified by
 #     the broadcast, W is declared a multiple of 4;
-#   - a CUDA loop kernel whose size is a multiple of 4 at some shapes only:
-#     its vector path is taken by a runtime check (speculation), its scalar
-#     loop otherwise; shapes of both kinds, in threaded emulation;
+#   - speculation: a CUDA loop kernel whose size is a multiple of 4 at some
+#     shapes only (its vector path taken by a check per call, its scalar
+#     loop otherwise) and a softmax whose rows range from 1 to 512 (a block
+#     per row for few rows, a warp per row for many: both in one kernel);
+#     shapes of every kind, in threaded emulation (real shuffles, barriers);
 #   - one session of the MLP run at changing shapes through the C API
 #     (ctypes): the arena re-planned per call, outputs in the call's shape.
 #   - BERT (2 layers) and GPT-2 (3 layers) as exporters write them with
@@ -200,15 +202,19 @@ if artifacts["mlp"].host:
         lib.ingot_model_release(handle)
 
 
-# --- speculation: the CUDA vector path when this call's size is a multiple of 4
+# --- speculation: CUDA kernel versions chosen per call ------------------------
 odd = model(
-    [helper.make_node("Mul", ["a", "b"], ["m"]), helper.make_node("Sigmoid", ["m"], ["y"])],
-    [vi("a", ["N", 3]), vi("b", ["N", 3])], [vi("y", ["N", 3])], opset=17)
-path, artifact = compile_once("speculation", odd, ["N=1:64"], emulate="threads")
+    [helper.make_node("Mul", ["a", "b"], ["m"]), helper.make_node("Sigmoid", ["m"], ["y"]),
+     helper.make_node("Softmax", ["c"], ["z"], axis=-1)],
+    [vi("a", ["N", 3]), vi("b", ["N", 3]), vi("c", ["N", 64])],
+    [vi("y", ["N", 3]), vi("z", ["N", 64])], opset=17)
+path, artifact = compile_once("speculation", odd, ["N=1:512"], emulate="threads")
 if artifact:
-    # 3 and 15 elements: the scalar loop; 12 and 192: the vector path.
-    for n in [1, 4, 5, 64]:
-        check_at("speculation", path, artifact, {"a": [n, 3], "b": [n, 3]})
+    # The loop kernel: 3 and 15 elements take the scalar loop, 12 and 192
+    # the vector path. The softmax: up to 255 rows a block per row, from
+    # 256 a warp per row.
+    for n in [1, 4, 5, 64, 300]:
+        check_at("speculation", path, artifact, {"a": [n, 3], "b": [n, 3], "c": [n, 64]})
 
 # --- broadcast: unified dims and a multiple ---------------------------------
 bcast = model(
