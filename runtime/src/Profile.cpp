@@ -70,8 +70,9 @@ struct StepReport {
 
 /// Library calls are GEMM/convolution steps: the GPU libraries' calls on
 /// CUDA, the library regions (Eigen plus their epilogue) on the CPU.
-static std::vector<StepReport> describeSteps(const ModelData &model,
-                                             const std::vector<double> &t) {
+static std::vector<StepReport>
+describeSteps(const ModelData &model, const std::vector<double> &t, int runs,
+              const std::vector<double> *stepBytes) {
   const auto &steps = model.manifest.steps();
   const auto &buffers = model.manifest.buffers();
   bool cpu = model.manifest.target() != "cuda";
@@ -95,8 +96,11 @@ static std::vector<StepReport> describeSteps(const ModelData &model,
     } else if (cpu && s.region_kind() == "library") {
       r.cls = StepClass::Library;
     }
-    for (uint32_t b : s.buffers())
-      r.bytes += buffers.Get(b).size();
+    if (stepBytes && i < int(stepBytes->size()))
+      r.bytes = static_cast<uint64_t>((*stepBytes)[i] / runs); // per run
+    else
+      for (uint32_t b : s.buffers())
+        r.bytes += buffers.Get(b).size();
     out.push_back(std::move(r));
   }
   return out;
@@ -150,10 +154,13 @@ static void printTable(const std::vector<StepReport> &steps, int runs,
     for (size_t k = 0; k < order.size() && k < limit; ++k) {
       const StepReport &s = *order[k];
       double seconds = s.seconds / runs;
+      // A library step whose work varies with the shape has no figure.
       char gflops[16] = "";
-      if (library)
+      if (library && s.flops)
         std::snprintf(gflops, sizeof gflops, " %9.1f",
                       seconds > 0 ? s.flops / seconds * 1e-9 : 0.0);
+      else if (library)
+        std::snprintf(gflops, sizeof gflops, " %9s", "-");
       std::fprintf(stderr, "  %10.4f %5.1f%% %12llu %8.1f%s  %s %s %s\n",
                    seconds * 1e3, total > 0 ? 100 * s.seconds / total : 0.0,
                    static_cast<unsigned long long>(s.bytes),
@@ -218,10 +225,12 @@ static std::string toJson(const ModelData &model,
 
 void ingot::runtime::reportProfile(ProfileMode mode, const ModelData &model,
                                    const std::vector<double> &stepSeconds,
-                                   int runs, bool firstRun) {
+                                   int runs, bool firstRun,
+                                   const std::vector<double> *stepBytes) {
   if (mode == ProfileMode::Off || runs < 1)
     return;
-  std::vector<StepReport> steps = describeSteps(model, stepSeconds);
+  std::vector<StepReport> steps =
+      describeSteps(model, stepSeconds, runs, stepBytes);
   if (mode != ProfileMode::Json) {
     printTable(steps, runs, firstRun,
                mode == ProfileMode::All ? steps.size() : 12);

@@ -21,9 +21,12 @@ ProfileMode profileModeFromEnvironment();
 /// step's time summed over `runs` runs; `firstRun` says these are the first
 /// run's times (the only run the session made), which include one-time
 /// costs that later runs do not pay.
+/// `stepBytes`: for an artifact compiled for a range of shapes, each step's
+/// bytes summed over the runs (their shapes vary); null: the manifest's.
 void reportProfile(ProfileMode mode, const ModelData &model,
                    const std::vector<double> &stepSeconds, int runs,
-                   bool firstRun);
+                   bool firstRun,
+                   const std::vector<double> *stepBytes = nullptr);
 
 } // namespace ingot::runtime
 

@@ -40,6 +40,9 @@ struct ingot_session {
   // INGOT_PROFILE: time each step; the report is made when the session ends.
   ProfileMode profile = ProfileMode::Off;
   std::vector<double> firstRunSeconds, stepSeconds;
+  // An artifact for a range of shapes: each step's bytes at each profiled
+  // run's shape, summed as the times are.
+  std::vector<double> firstRunBytes, stepBytes;
   int runs = 0;
   std::atomic<bool> running{false}; // a call is in progress
   /// Where this run's step times go, or null when not profiling.
@@ -63,10 +66,13 @@ ingot_session::~ingot_session() {
   // A destructor must not throw (ingot_session_release is extern "C"): a
   // profile that cannot be written is reported and dropped.
   try {
+    bool symbolic = model->manifest.dims_size() > 0;
     if (runs > 1)
-      reportProfile(profile, *model, stepSeconds, runs - 1, false);
+      reportProfile(profile, *model, stepSeconds, runs - 1, false,
+                    symbolic ? &stepBytes : nullptr);
     else if (runs == 1)
-      reportProfile(profile, *model, firstRunSeconds, 1, true);
+      reportProfile(profile, *model, firstRunSeconds, 1, true,
+                    symbolic ? &firstRunBytes : nullptr);
   } catch (const std::exception &e) {
     std::fprintf(stderr, "ingot profile: not written: %s\n", e.what());
   } catch (...) {
@@ -328,6 +334,15 @@ static ingot_status *runSession(ingot_session *s, const ingot_tensor *inputs,
         s->arenaOffsets[ids[k]] = arena[k].offset;
       s->plannedDims = s->dims;
     }
+    if (s->profile != ProfileMode::Off) {
+      std::vector<double> &bytes =
+          s->runs == 0 ? s->firstRunBytes : s->stepBytes;
+      const auto &steps = m.manifest.steps();
+      bytes.resize(steps.size());
+      for (int i = 0; i < steps.size(); ++i)
+        for (uint32_t b : steps.Get(i).buffers())
+          bytes[i] += static_cast<double>(s->bufferBytes[b]);
+    }
     s->outputShapes.resize(m.outputs.size());
     for (size_t i = 0; i < m.outputs.size(); ++i) {
       const ingot::artifact::TensorInfo &info = m.manifest.outputs(i);
@@ -378,8 +393,8 @@ static ingot_status *runSession(ingot_session *s, const ingot_tensor *inputs,
       outDevice[i] = outputs[i].on_device != 0;
     ingot_status *st = ingot::runtime::cuda::run(
         m, *s->device, in, inDevice, out, outDevice, s->profileTimes(),
-        symbolic ? &s->dims : nullptr,
-        symbolic ? &s->arenaOffsets : nullptr, s->arenaNeeded);
+        symbolic ? &s->dims : nullptr, symbolic ? &s->arenaOffsets : nullptr,
+        s->arenaNeeded);
     if (!st)
       ++s->runs;
     return st;
