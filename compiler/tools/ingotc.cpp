@@ -379,6 +379,15 @@ static void printPlanStats(const mlir::ingot::codegen::ExecutionPlan &plan) {
          << "weight bytes:       " << plan.weights.size() << "\n"
          << "bytes accessed:     " << plan.bytesAccessed
          << " (read + written by all kernels)\n";
+  // A range of shapes: the byte figures above are at the largest sizes
+  // (the runtime plans the arena of each shape it is called with).
+  if (const mlir::ingot::SymbolicShapes *shapes = plan.shapes.get()) {
+    errs() << "symbolic dims:      ";
+    for (size_t i = 0; i < shapes->names.size(); ++i)
+      errs() << (i ? ", " : "") << shapes->names[i] << " "
+             << shapes->ranges[i].min << ":" << shapes->ranges[i].max;
+    errs() << " (byte figures at the largest sizes)\n";
+  }
 }
 
 int main(int argc, char **argv) {

@@ -23,6 +23,9 @@
 # several shapes against onnxruntime, also through the CUDA emulation:
 # test/e2e/dynamic-shapes.py).
 # RUN: ingotc %t/bert_layer.onnx --dim batch=1:32 --dim sequence=16:512 -o %t/x.ingot
+# RUN: ingotc %t/bert_layer.onnx --dim batch=1:32 --dim sequence=16:512 --stats -o %t/x.ingot 2>&1 | FileCheck %s --check-prefix=STATS
+# STATS: bytes accessed:
+# STATS-NEXT: symbolic dims:      batch 1:32, sequence 16:512 (byte figures at the largest sizes)
 # RUN: ingot-run --info %t/x.ingot | FileCheck %s --check-prefix=INFO
 # INFO: dims (2):
 # INFO-NEXT: batch: 1 to 32 (tuned for 32)
