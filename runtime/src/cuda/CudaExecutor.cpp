@@ -756,8 +756,14 @@ createSession(const ModelData &m, bool useCudaGraph,
   // cuDNN documents no query for which algorithms its fused convolution +
   // bias + ReLU supports: run each once on the session's own (uninitialised)
   // buffers and fall back to separate calls where it declines.
+  // An artifact for a range of shapes has no arena yet (it is allocated
+  // for the first call's shape): its static convolutions take the separate
+  // calls and its static GEMMs cuBLASLt's first choice, untried.
+  bool symbolic = m.manifest.dims_size() > 0;
   for (int i = 0; i < steps.size(); ++i) {
     ConvPlan &c = s->convs[i];
+    if (symbolic)
+      c.fused = false;
     if (steps.Get(i).kind() != art::Step::CONV || !c.fused)
       continue;
     std::vector<CUdeviceptr> args;
@@ -769,8 +775,9 @@ createSession(const ModelData &m, bool useCudaGraph,
   }
   if ((r = api->cuStreamSynchronize(s->stream)) != CUDA_SUCCESS)
     return fail("trying cuDNN's fused convolutions");
-  if (ingot_status *st = tuneGemms(m, *s))
-    return st;
+  if (!symbolic)
+    if (ingot_status *st = tuneGemms(m, *s))
+      return st;
   out = std::move(s);
   return nullptr;
 }
