@@ -307,8 +307,8 @@ static ingot_status *runSession(ingot_session *s, const ingot_tensor *inputs,
     for (int i = 0; i < buffers.size(); ++i) {
       const ingot::artifact::Buffer &b = buffers.Get(i);
       int64_t bytes = static_cast<int64_t>(b.size());
-      // The arena is planned for the largest sizes; a size past its plan
-      // would overlap another buffer, so it is refused, never written.
+      // Sizes were validated (kernel signatures, library geometry) at
+      // their largest: one past it is refused, never written.
       if (b.has_bytes() && (!evaluateSize(b.bytes(), s->dims, bytes) ||
                             static_cast<uint64_t>(bytes) > b.size()))
         return makeStatus(INGOT_INTERNAL,
