@@ -1,5 +1,6 @@
 //===- LibraryCalls.cpp - GEMM/convolution parameters of library ops ------===//
 #include "codegen/LibraryCalls.h"
+#include "codegen/ScalarEmitter.h"
 
 #include "dialects/ingot/Layout.h"
 
@@ -7,20 +8,10 @@ using namespace mlir;
 using namespace mlir::ingot;
 using namespace mlir::ingot::codegen;
 
-static ArrayRef<int64_t> shapeOf(Value v) {
-  return cast<RankedTensorType>(v.getType()).getShape();
-}
-
 /// The sizes of `v` in NC[D]HW order (from NHWC where channels-last).
 static SmallVector<DimExpr> channelsFirstSizes(Value v, bool channelsLast,
                                                const SymbolicShapes *shapes) {
-  SmallVector<DimExpr> sizes;
-  auto it = shapes ? shapes->dims.find(v) : decltype(shapes->dims.end()){};
-  if (shapes && it != shapes->dims.end())
-    sizes = it->second;
-  else
-    for (int64_t d : shapeOf(v))
-      sizes.push_back(DimExpr(d));
+  Sizes sizes = codegen::sizesOf(v, shapes);
   if (!channelsLast || sizes.size() < 3)
     return sizes;
   SmallVector<DimExpr> out;
@@ -111,15 +102,7 @@ FailureOr<ConvCall> codegen::describeConv(Operation *op,
 
 FailureOr<SmallVector<GemmCall>>
 codegen::describeGemm(Operation *op, const SymbolicShapes *shapes) {
-  auto sizesOf = [&](Value v) {
-    SmallVector<DimExpr> out;
-    if (shapes)
-      if (auto it = shapes->dims.find(v); it != shapes->dims.end())
-        return it->second;
-    for (int64_t d : shapeOf(v))
-      out.push_back(DimExpr(d));
-    return out;
-  };
+  auto sizesOf = [&](Value v) { return codegen::sizesOf(v, shapes); };
   // The call's sizes as expressions; fields that vary keep their largest
   // value (what the manifest validates against) and their expression.
   DimExpr m, n, k, lda, ldb, ldc, batch(1), strideA(0), strideB(0), strideC(0);

@@ -189,12 +189,14 @@ std::string codegen::symbolicCodegenGap(FusionOp region,
   return "";
 }
 
-Sizes ScalarEmitter::sizes(Value v) const {
+Sizes codegen::sizesOf(Value v, const SymbolicShapes *shapes) {
   if (shapes)
     if (auto it = shapes->dims.find(v); it != shapes->dims.end())
       return it->second;
   return staticSizes(shapeOf(v));
 }
+
+Sizes ScalarEmitter::sizes(Value v) const { return sizesOf(v, shapes); }
 
 void ScalarEmitter::storeThroughEpilogue(Operation *reduction,
                                          Operation *epilogueRoot,

@@ -74,6 +74,9 @@ std::string f32Literal(double v);
 /// shapes.
 using Sizes = SmallVector<DimExpr>;
 Sizes staticSizes(ArrayRef<int64_t> shape);
+/// The sizes of `v`: the symbolic ones `shapes` has for it, else its static
+/// shape.
+Sizes sizesOf(Value v, const SymbolicShapes *shapes);
 
 /// The C text of a size: its value when static, else an expression of the
 /// symbol values in the array `dims` ("a.dims[0] * 64").

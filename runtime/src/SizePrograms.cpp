@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <climits>
+#include <cstring>
 
 namespace art = ingot::artifact;
 
@@ -83,91 +84,92 @@ std::vector<int64_t> largestDims(const art::Manifest &mf) {
   return dims;
 }
 
-bool resolveGemm(const art::GemmCall &g, const std::vector<int64_t> &dims,
-                 art::GemmCall &out) {
-  out = g;
-  for (const auto &[field, program] : g.symbolic()) {
+namespace {
+/// A field of a library call that a size program may set: its manifest
+/// name and accessors (repeated fields by element: "in_size1").
+template <typename Call> struct SizeField {
+  const char *name;
+  int64_t (Call::*get)() const;
+  void (Call::*set)(int64_t);
+  int64_t (Call::*getAt)(int) const = nullptr;
+  void (Call::*setAt)(int, int64_t) = nullptr;
+  int (Call::*count)() const = nullptr;
+};
+
+const SizeField<art::GemmCall> kGemmFields[] = {
+    {"m", &art::GemmCall::m, &art::GemmCall::set_m},
+    {"n", &art::GemmCall::n, &art::GemmCall::set_n},
+    {"k", &art::GemmCall::k, &art::GemmCall::set_k},
+    {"lda", &art::GemmCall::lda, &art::GemmCall::set_lda},
+    {"ldb", &art::GemmCall::ldb, &art::GemmCall::set_ldb},
+    {"ldc", &art::GemmCall::ldc, &art::GemmCall::set_ldc},
+    {"batch", &art::GemmCall::batch, &art::GemmCall::set_batch},
+    {"stride_a", &art::GemmCall::stride_a, &art::GemmCall::set_stride_a},
+    {"stride_b", &art::GemmCall::stride_b, &art::GemmCall::set_stride_b},
+    {"stride_c", &art::GemmCall::stride_c, &art::GemmCall::set_stride_c},
+};
+
+const SizeField<art::ConvCall> kConvFields[] = {
+    {"batch", &art::ConvCall::batch, &art::ConvCall::set_batch},
+    {"in_channels", &art::ConvCall::in_channels,
+     &art::ConvCall::set_in_channels},
+    {"out_channels", &art::ConvCall::out_channels,
+     &art::ConvCall::set_out_channels},
+    {"in_size", nullptr, nullptr, &art::ConvCall::in_size,
+     &art::ConvCall::set_in_size, &art::ConvCall::in_size_size},
+    {"out_size", nullptr, nullptr, &art::ConvCall::out_size,
+     &art::ConvCall::set_out_size, &art::ConvCall::out_size_size},
+};
+
+/// `out` (a copy of the call) with each field its programs name set to the
+/// program's value at `dims`. The stored field is the largest value, what
+/// the manifest's geometry was validated with: a call's value must not
+/// exceed it. False for a failing program, an unknown field or a value
+/// past the largest.
+template <typename Call, size_t N>
+bool resolveCall(const Call &call, const SizeField<Call> (&fields)[N],
+                 const std::vector<int64_t> &dims, Call &out) {
+  out = call;
+  for (const auto &[name, program] : call.symbolic()) {
     int64_t v;
-    // The stored field is the largest value, what the manifest's geometry
-    // was validated with: a call's value must not exceed it.
     if (!evaluateSize(program, dims, v))
       return false;
-    int64_t most = field == "m"          ? g.m()
-                   : field == "n"        ? g.n()
-                   : field == "k"        ? g.k()
-                   : field == "lda"      ? g.lda()
-                   : field == "ldb"      ? g.ldb()
-                   : field == "ldc"      ? g.ldc()
-                   : field == "batch"    ? g.batch()
-                   : field == "stride_a" ? g.stride_a()
-                   : field == "stride_b" ? g.stride_b()
-                   : field == "stride_c" ? g.stride_c()
-                                         : -1;
-    if (v > most)
-      return false;
-    if (field == "m")
-      out.set_m(v);
-    else if (field == "n")
-      out.set_n(v);
-    else if (field == "k")
-      out.set_k(v);
-    else if (field == "lda")
-      out.set_lda(v);
-    else if (field == "ldb")
-      out.set_ldb(v);
-    else if (field == "ldc")
-      out.set_ldc(v);
-    else if (field == "batch")
-      out.set_batch(v);
-    else if (field == "stride_a")
-      out.set_stride_a(v);
-    else if (field == "stride_b")
-      out.set_stride_b(v);
-    else if (field == "stride_c")
-      out.set_stride_c(v);
-    else
+    bool found = false;
+    for (const SizeField<Call> &f : fields) {
+      if (f.get && name == f.name) {
+        if (v > (call.*f.get)())
+          return false;
+        (out.*f.set)(v);
+        found = true;
+        break;
+      }
+      size_t length = std::strlen(f.name);
+      if (f.getAt && name.size() == length + 1 &&
+          name.compare(0, length, f.name) == 0) {
+        int index = name.back() - '0';
+        if (index < 0 || index >= (call.*f.count)() ||
+            v > (call.*f.getAt)(index))
+          return false;
+        (out.*f.setAt)(index, v);
+        found = true;
+        break;
+      }
+    }
+    if (!found)
       return false;
   }
   return true;
 }
+} // namespace
+
+bool resolveGemm(const art::GemmCall &g, const std::vector<int64_t> &dims,
+                 art::GemmCall &out) {
+  return resolveCall(g, kGemmFields, dims, out);
+}
 
 bool resolveConv(const art::ConvCall &c, const std::vector<int64_t> &dims,
                  art::ConvCall &out) {
-  out = c;
-  for (const auto &[field, program] : c.symbolic()) {
-    int64_t v;
-    if (!evaluateSize(program, dims, v))
-      return false;
-    // At most the stored (largest, validated) value, as for GEMMs.
-    int k = field.empty() ? 0 : field.back() - '0';
-    int64_t most = field == "batch"          ? c.batch()
-                   : field == "in_channels"  ? c.in_channels()
-                   : field == "out_channels" ? c.out_channels()
-                   : field.compare(0, 7, "in_size") == 0 && k >= 0 &&
-                           k < c.in_size_size()
-                       ? c.in_size(k)
-                   : field.compare(0, 8, "out_size") == 0 && k >= 0 &&
-                           k < c.out_size_size()
-                       ? c.out_size(k)
-                       : -1;
-    if (v > most)
-      return false;
-    if (field == "batch")
-      out.set_batch(v);
-    else if (field == "in_channels")
-      out.set_in_channels(v);
-    else if (field == "out_channels")
-      out.set_out_channels(v);
-    else if (field.size() == 8 && field.compare(0, 7, "in_size") == 0 &&
-             field[7] - '0' < out.in_size_size() && field[7] >= '0')
-      out.set_in_size(field[7] - '0', v);
-    else if (field.size() == 9 && field.compare(0, 8, "out_size") == 0 &&
-             field[8] - '0' < out.out_size_size() && field[8] >= '0')
-      out.set_out_size(field[8] - '0', v);
-    else
-      return false;
-  }
-  return true;
+  return resolveCall(c, kConvFields, dims, out);
 }
 
 int64_t launchGrid(const art::Step &s, const std::vector<int64_t> &dims) {
