@@ -144,6 +144,21 @@ mlir::ingot::codegen::buildArtifact(const ExecutionPlan &plan,
     out->set_grid_x(s.gridX);
     if (s.grid)
       program(out->mutable_grid(), *s.grid);
+    for (const KernelVariant &v : s.variants) {
+      art::KernelVariant *to = out->add_variants();
+      to->set_name(v.name);
+      std::vector<int64_t> code;
+      v.validWhen.appendPostfix(code);
+      for (int64_t c : code)
+        to->mutable_valid_when()->add_code(c);
+      code.clear();
+      v.preferredWhen.appendPostfix(code);
+      for (int64_t c : code)
+        to->mutable_preferred_when()->add_code(c);
+      for (unsigned p : v.aligned)
+        to->add_aligned(p);
+      to->set_alignment(uint32_t(v.alignment));
+    }
     out->set_block_x(s.blockX);
     if (s.kind == PlanStep::Kind::Gemm) {
       art::GemmCall *g = out->mutable_gemm();

@@ -245,6 +245,7 @@ LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan,
       continue;
     step.gridX = launch.gridX;
     step.grid = launch.grid;
+    step.variants = launch.variants;
     step.blockX = launch.blockX;
     text += kernelBufferSignature(plan, step, "__device__");
     step.kernel = kernels.add(step.kernel, text, source);

@@ -100,7 +100,7 @@ private:
     return region.emitError() << "cuda codegen: " << message;
   }
   LogicalResult loopBody(Value result, CudaLaunch &launch, bool vectorize);
-  std::string vectorLoop(Value result, const DimExpr &n);
+  std::string vectorLoop(Value result, const DimExpr &n, CudaLaunch &launch);
   LogicalResult reductionBody(Operation *root, CudaLaunch &launch);
   LogicalResult reductionVariant(Operation *root, CudaLaunch &launch);
   // The reduction's mode: forced (speculation's second variant) or chosen,
@@ -152,23 +152,22 @@ static std::string vectorTypeOf(Type t) {
 /// four elements and stores them as one vector. It runs when all those
 /// pointers are aligned to their vector (device pointers from a caller may
 /// not be); the scalar loop handles the rest.
-std::string CudaKernelWriter::vectorLoop(Value result, const DimExpr &n) {
+/// Where the size varies the two are versions of the kernel (speculation):
+/// the runtime takes the vector one when this call's size is a multiple of
+/// 4 and the pointers are aligned, and says which ran (INGOT_PROFILE).
+std::string CudaKernelWriter::vectorLoop(Value result, const DimExpr &n,
+                                         CudaLaunch &launch) {
   Sizes shape = e.sizes(result);
   Type outType = elementTypeOf(result);
   std::string outVec = vectorTypeOf(outType);
-  // Where the size varies, the vector path is speculative: it runs when
-  // this call's size is a multiple of 4 (checked with the alignment), the
-  // scalar loop otherwise.
   std::optional<int64_t> known = n.constant();
   if (outVec.empty() || (known && (*known % 4 != 0 || *known < 4)))
     return "";
-  // (No check where every term is a multiple of 4: 4 * N * W.)
-  std::string guard = known || n.coefficientGcd() % 4 == 0
-                          ? ""
-                          : " && " + e.extent(n) + " % 4 == 0";
   const std::string &it = e.indexType;
   std::string loads, aligned = "reinterpret_cast<unsigned long long>(out)";
   int64_t alignment = 4 * elementStorageBytes(outType);
+  unsigned outParam = region.getBlock().getNumArguments();
+  KernelVariant vector{"vector", {}, {}, {outParam}, 0};
   e.identityVectors.clear();
   for (BlockArgument arg : region.getBlock().getArguments()) {
     std::string vec = vectorTypeOf(elementTypeOf(arg));
@@ -181,7 +180,17 @@ std::string CudaKernelWriter::vectorLoop(Value result, const DimExpr &n) {
     loads += "      const " + vec + " " + name + " = reinterpret_cast<const " +
              vec + " *>(" + in + ")[q];\n";
     aligned += " | reinterpret_cast<unsigned long long>(" + in + ")";
+    vector.aligned.push_back(arg.getArgNumber());
     e.identityVectors[arg.getArgNumber()] = name;
+  }
+  std::string check = "((" + aligned + ") & " + str(alignment - 1) + ") == 0";
+  if (!known) {
+    // (No size check where every term is a multiple of 4: 4 * N * W.)
+    if (n.coefficientGcd() % 4 != 0)
+      vector.validWhen.clauses = {{{n, SizeCondition::Atom::MultipleOf, 4}}};
+    vector.alignment = alignment;
+    launch.variants = {vector, KernelVariant{"scalar"}};
+    check = "dims.variant == 0";
   }
   e.setIndent("      ");
   for (int k = 0; k < 4; ++k) {
@@ -195,8 +204,7 @@ std::string CudaKernelWriter::vectorLoop(Value result, const DimExpr &n) {
            ";");
     e.close();
   }
-  std::string text = "  if (((" + aligned + ") & " + str(alignment - 1) +
-                     ") == 0" + guard + ") {\n    for (" + it + " q = " + it +
+  std::string text = "  if (" + check + ") {\n    for (" + it + " q = " + it +
                      "(blockIdx.x) * blockDim.x + threadIdx.x; q < " +
                      (known ? str(*known / 4) : e.extent(n) + " / 4") +
                      "; q += " + it + "(blockDim.x) * gridDim.x) {\n" + loads +
@@ -214,7 +222,7 @@ LogicalResult CudaKernelWriter::loopBody(Value result, CudaLaunch &launch,
   DimExpr nSize = product(shape);
   Type t = elementTypeOf(result);
   std::optional<int64_t> n = nSize.constant();
-  std::string vector = vectorize ? vectorLoop(result, nSize) : "";
+  std::string vector = vectorize ? vectorLoop(result, nSize, launch) : "";
   if (!e.error.empty())
     return fail(e.error);
   e.setIndent("    ");
@@ -251,18 +259,21 @@ static bool useWarpPerRow(int64_t len, int64_t rows) {
       return true;
   return false;
 }
-static std::string warpPerRowCheck(const std::string &len,
-                                   const std::string &rows) {
-  std::string text;
+static SizeCondition warpPerRowCondition(const DimExpr &len,
+                                         const DimExpr &rows,
+                                         const std::vector<DimRange> &ranges) {
+  SizeCondition c;
   for (auto [longest, fewest] : kWarpPerRow)
-    text += std::string(text.empty() ? "" : " || ") + "(" + len +
-            " <= " + str(longest) + " && " + rows + " >= " + str(fewest) + ")";
-  return text;
+    c.clauses.push_back({{len, SizeCondition::Atom::AtMost, longest},
+                         {rows, SizeCondition::Atom::AtLeast, fewest}});
+  c.simplify(ranges);
+  return c;
 }
 
 /// Speculation: where the sizes vary and the best mode differs between
-/// the smallest and the largest sizes, the kernel has both, and picks one
-/// per call with useWarpPerRow's check on this call's sizes.
+/// the smallest and the largest sizes, the kernel has both as versions;
+/// the runtime picks one per call with useWarpPerRow's rule on this call's
+/// sizes.
 LogicalResult CudaKernelWriter::reductionBody(Operation *epilogueRoot,
                                               CudaLaunch &launch) {
   forcedWarp.reset();
@@ -284,8 +295,15 @@ LogicalResult CudaKernelWriter::reductionBody(Operation *epilogueRoot,
     return failure();
   std::string warpText = atLargest ? first : body,
               blockText = atLargest ? body : first;
-  body = "  if (" + warpPerRowCheck(e.extent(len), e.extent(rows)) + ") {\n" +
-         warpText + "  } else {\n" + blockText + "  }\n";
+  body = "  if (dims.variant == 0) {\n" + warpText + "  } else {\n" +
+         blockText + "  }\n";
+  launch.variants = {
+      KernelVariant{"warp-per-row",
+                    {},
+                    warpPerRowCondition(len, rows, e.shapes->ranges),
+                    {},
+                    0},
+      KernelVariant{"block-per-row"}};
   // Enough blocks for a block per row; warps per row stride over them.
   setGrid(launch, rows);
   return success();
@@ -804,8 +822,25 @@ LogicalResult CudaKernelWriter::write(std::string &out, CudaLaunch &launch) {
   // values (by value: no device memory to manage).
   if (e.shapes)
     params += ", const IngotDims dims";
+  std::string versions;
+  for (size_t k = 0; k < launch.variants.size(); ++k) {
+    const KernelVariant &v = launch.variants[k];
+    std::string when =
+        v.validWhen.always() ? "" : v.validWhen.str(e.shapes->names);
+    if (!v.aligned.empty())
+      when += (when.empty() ? "" : " && ") + std::string("aligned");
+    if (!v.preferredWhen.always())
+      when +=
+          (when.empty() ? "" : " && ") + v.preferredWhen.str(e.shapes->names);
+    versions += "//   " + str(k) + ": " + v.name +
+                (when.empty() ? " (otherwise)" : " when " + when) + "\n";
+  }
+  if (!versions.empty())
+    versions = "// versions (the runtime picks one per call: dims.variant):\n" +
+               versions;
   out += "\n// " + symbol + ": " + kind.str() + " region, root " +
-         root->getName().getStringRef().str() + "\n" + e.constantsText +
+         root->getName().getStringRef().str() + "\n" + versions +
+         e.constantsText +
          "extern \"C\" __global__ void __launch_bounds__(256) " + symbol + "(" +
          params + ") {\n" + body + "}\n";
   return success();

@@ -2,8 +2,7 @@
 #ifndef INGOT_CODEGEN_CUDAEMITTER_H
 #define INGOT_CODEGEN_CUDAEMITTER_H
 
-#include "dialects/ingot/IngotOps.h"
-#include "dialects/ingot/SymbolicShapes.h"
+#include "codegen/ExecutionPlan.h"
 
 #include <optional>
 
@@ -19,6 +18,10 @@ struct CudaLaunch {
   // stride over what the grid does not cover).
   std::optional<DimExpr> grid;
   int64_t blockX = 256;
+  // Where sizes vary and the best code does too: the kernel's versions, in
+  // the order the runtime tries them (it passes the index it picked in
+  // IngotDims::variant).
+  std::vector<KernelVariant> variants;
   bool empty = false; // nothing to launch (library region without epilogue)
 };
 

@@ -52,17 +52,29 @@ struct ConvCall {
   std::map<std::string, DimExpr> symbolic;
 };
 
+/// A version of a GPU kernel that carries several (speculation; manifest
+/// KernelVariant): the runtime runs the first that is valid (its condition
+/// holds and the `aligned` parameters' pointers are `alignment`-aligned)
+/// and preferred, passing its index to the kernel.
+struct KernelVariant {
+  std::string name;
+  SizeCondition validWhen, preferredWhen;
+  std::vector<unsigned> aligned; // parameter positions (inputs, then output)
+  int64_t alignment = 0;
+};
+
 struct PlanStep {
   enum class Kind { Kernel, Copy, Gemm, Conv };
   Kind kind = Kind::Kernel;
-  std::string kernel;            // symbol, for kernels
-  std::vector<unsigned> buffers; // inputs then output (copy: from, to)
-  FusionOp region;               // for kernels
-  int64_t gridX = 0, blockX = 0; // GPU kernels
-  std::optional<DimExpr> grid;   // where the grid varies (CudaLaunch)
-  GemmCall gemm;                 // Kind::Gemm
-  ConvCall conv;                 // Kind::Conv
-  Type libraryType;              // Gemm/Conv: element type of the buffers
+  std::string kernel;                  // symbol, for kernels
+  std::vector<unsigned> buffers;       // inputs then output (copy: from, to)
+  FusionOp region;                     // for kernels
+  int64_t gridX = 0, blockX = 0;       // GPU kernels
+  std::optional<DimExpr> grid;         // where the grid varies (CudaLaunch)
+  std::vector<KernelVariant> variants; // GPU kernels with versions
+  GemmCall gemm;                       // Kind::Gemm
+  ConvCall conv;                       // Kind::Conv
+  Type libraryType;                    // Gemm/Conv: element type of the buffers
   uint64_t flops = 0; // GEMM/convolution work (2 per multiply-add), or 0
 };
 

@@ -9,7 +9,8 @@
 #      quantized by ingotc, against its CPU artifact's outputs);
 #   1b. the models of out/gpu-check/dynamic, each compiled once for ranges of
 #      shapes: ingot-gpu-test at every listed shape in the same sessions,
-#      and latency against a static CUDA artifact of each shape;
+#      latency against a static CUDA artifact of each shape, and the kernel
+#      versions each shape ran (INGOT_PROFILE);
 #   2. ResNet-50 and BERT-base exported here from PyTorch with random
 #      weights, compiled here by the bundled ingotc in FP32, TF32, FP16 and
 #      BF16 (--precision; FP16/BF16 with --io-precision model, so the same
@@ -119,6 +120,10 @@ for m in "$D"/dynamic/*/; do
       echo "$tag: not measured (a run failed)"
       status=1
     fi
+    # The kernels with versions, and which ran at this shape (INGOT_PROFILE
+    # names them: loop[vector], reduction[warp-per-row]).
+    INGOT_PROFILE=all timeout 60 "$D/bin/ingot-bench" "$m/cuda.ingot" --warmup 1 \
+      --iterations 3 --input-shape "$shape" 2>&1 >/dev/null | grep -F '[' | sed "s/^/$tag versions: /"
   done < "$m/static.txt"
 done
 

@@ -322,6 +322,86 @@ void DimExpr::appendPostfix(std::vector<int64_t> &code) const {
   }
 }
 
+void SizeCondition::appendPostfix(std::vector<int64_t> &code) const {
+  using E = DimExpr;
+  for (size_t c = 0; c < clauses.size(); ++c) {
+    for (size_t a = 0; a < clauses[c].size(); ++a) {
+      const Atom &atom = clauses[c][a];
+      switch (atom.kind) {
+      case Atom::AtMost: // size <= value
+        atom.size.appendPostfix(code);
+        code.insert(code.end(), {E::kPushConstant, atom.value, E::kLessEqual});
+        break;
+      case Atom::AtLeast: // value <= size
+        code.insert(code.end(), {E::kPushConstant, atom.value});
+        atom.size.appendPostfix(code);
+        code.push_back(E::kLessEqual);
+        break;
+      case Atom::MultipleOf: // size % value <= 0
+        atom.size.appendPostfix(code);
+        code.insert(code.end(), {E::kRemainder, atom.value, E::kPushConstant, 0,
+                                 E::kLessEqual});
+        break;
+      }
+      if (a)
+        code.push_back(E::kAnd);
+    }
+    if (c)
+      code.push_back(E::kOr);
+  }
+}
+
+void SizeCondition::simplify(const std::vector<DimRange> &ranges) {
+  std::vector<std::vector<Atom>> kept;
+  for (const std::vector<Atom> &clause : clauses) {
+    std::vector<Atom> atoms;
+    bool never = false;
+    for (const Atom &atom : clause) {
+      auto [lo, hi] = bounds(atom.size, ranges);
+      std::optional<int64_t> c = atom.size.constant();
+      bool always = atom.kind == Atom::AtMost    ? hi <= atom.value
+                    : atom.kind == Atom::AtLeast ? lo >= atom.value
+                                                 : c && *c % atom.value == 0;
+      never |= atom.kind == Atom::AtMost    ? lo > atom.value
+               : atom.kind == Atom::AtLeast ? hi < atom.value
+                                            : c && *c % atom.value != 0;
+      if (!always)
+        atoms.push_back(atom);
+    }
+    if (never)
+      continue;
+    if (atoms.empty()) { // this clause always holds
+      clauses.clear();
+      return;
+    }
+    kept.push_back(std::move(atoms));
+  }
+  if (kept.empty() && !clauses.empty()) // never: keep one false clause
+    kept.push_back({clauses.front().front()});
+  clauses = std::move(kept);
+}
+
+std::string SizeCondition::str(const std::vector<std::string> &names) const {
+  std::string out;
+  for (const std::vector<Atom> &clause : clauses) {
+    std::string text;
+    for (const Atom &atom : clause) {
+      std::string size = atom.size.str(names),
+                  value = std::to_string(atom.value);
+      text += std::string(text.empty() ? "" : " && ") +
+              (atom.kind == Atom::AtMost    ? size + " <= " + value
+               : atom.kind == Atom::AtLeast ? size + " >= " + value
+               : size.find(' ') == std::string::npos
+                   ? size + " % " + value + " == 0"
+                   : "(" + size + ") % " + value + " == 0");
+    }
+    if (clauses.size() > 1 && clause.size() > 1)
+      text = "(" + text + ")";
+    out += (out.empty() ? "" : " || ") + text;
+  }
+  return out.empty() ? "always" : out;
+}
+
 std::pair<int64_t, int64_t>
 mlir::ingot::bounds(const DimExpr &e, const std::vector<DimRange> &ranges) {
   std::vector<unsigned> used = e.symbols();

@@ -74,6 +74,11 @@ public:
     kAdd = 2,
     kMultiply = 3,
     kFloorDivide = 4, // followed by the (positive) divisor
+    // Conditions (SizeCondition), whose values are 0 or 1:
+    kRemainder = 5, // followed by the (positive) divisor
+    kLessEqual = 6,
+    kAnd = 7,
+    kOr = 8,
   };
 
 private:
@@ -103,6 +108,29 @@ struct DimRange {
 /// inference builds, which are monotone in each symbol.
 std::pair<int64_t, int64_t> bounds(const DimExpr &e,
                                    const std::vector<DimRange> &ranges);
+
+/// A condition on sizes that picks a kernel's version per call
+/// (speculation): any of its clauses holds, where a clause is all of its
+/// atoms (`size <= value`, `size >= value`, `size % value == 0`). No
+/// clauses: always.
+struct SizeCondition {
+  struct Atom {
+    enum Kind { AtMost, AtLeast, MultipleOf };
+    DimExpr size;
+    Kind kind;
+    int64_t value;
+  };
+  std::vector<std::vector<Atom>> clauses;
+
+  bool always() const { return clauses.empty(); }
+  /// Drops the atoms that hold over all of `ranges` and the clauses with
+  /// one that never does (a condition that never holds keeps one clause).
+  void simplify(const std::vector<DimRange> &ranges);
+  /// Its postfix program (DimExpr::PostfixOp), evaluating to 1 or 0.
+  void appendPostfix(std::vector<int64_t> &code) const;
+  /// "N * 3 % 4 == 0", "(S <= 256 && N >= 256) || ...".
+  std::string str(const std::vector<std::string> &names) const;
+};
 
 } // namespace mlir::ingot
 

@@ -15,8 +15,9 @@ uint64_t planArena(std::vector<ArenaBuffer> &buffers) {
   std::vector<ArenaBuffer *> order;
   for (ArenaBuffer &b : buffers)
     order.push_back(&b);
-  std::stable_sort(order.begin(), order.end(),
-                   [](ArenaBuffer *a, ArenaBuffer *b) { return a->size > b->size; });
+  std::stable_sort(
+      order.begin(), order.end(),
+      [](ArenaBuffer *a, ArenaBuffer *b) { return a->size > b->size; });
   std::vector<ArenaBuffer *> placed;
   uint64_t total = 0;
   std::vector<std::pair<uint64_t, uint64_t>> taken;

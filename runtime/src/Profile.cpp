@@ -65,6 +65,20 @@ struct StepReport {
   double seconds; // summed over the runs
   uint64_t bytes; // every buffer the step names, once
   uint64_t flops; // library steps: GEMM/convolution work, else 0
+  // Kernels with versions: each version that ran and in how many runs.
+  std::vector<std::pair<std::string, int>> versions;
+  /// The kind with the versions that ran: "loop[vector]",
+  /// "reduction[warp-per-row:3,block-per-row:2]".
+  std::string kindWithVersions() const {
+    if (versions.empty())
+      return kind;
+    std::string text = kind + "[";
+    for (size_t k = 0; k < versions.size(); ++k)
+      text +=
+          (k ? "," : "") + versions[k].first +
+          (versions.size() > 1 ? ":" + std::to_string(versions[k].second) : "");
+    return text + "]";
+  }
 };
 } // namespace
 
@@ -72,7 +86,8 @@ struct StepReport {
 /// CUDA, the library regions (Eigen plus their epilogue) on the CPU.
 static std::vector<StepReport>
 describeSteps(const ModelData &model, const std::vector<double> &t, int runs,
-              const std::vector<double> *stepBytes) {
+              const std::vector<double> *stepBytes,
+              const std::vector<std::vector<int>> *variantRuns) {
   const auto &steps = model.manifest.steps();
   const auto &buffers = model.manifest.buffers();
   bool cpu = model.manifest.target() != "cuda";
@@ -96,6 +111,11 @@ describeSteps(const ModelData &model, const std::vector<double> &t, int runs,
     } else if (cpu && s.region_kind() == "library") {
       r.cls = StepClass::Library;
     }
+    if (variantRuns && i < int(variantRuns->size()))
+      for (size_t k = 0; k < (*variantRuns)[i].size(); ++k)
+        if ((*variantRuns)[i][k] > 0 && int(k) < s.variants_size())
+          r.versions.emplace_back(s.variants(int(k)).name(),
+                                  (*variantRuns)[i][k]);
     if (stepBytes && i < int(stepBytes->size()))
       r.bytes = static_cast<uint64_t>((*stepBytes)[i] / runs); // per run
     else
@@ -165,7 +185,7 @@ static void printTable(const std::vector<StepReport> &steps, int runs,
                    seconds * 1e3, total > 0 ? 100 * s.seconds / total : 0.0,
                    static_cast<unsigned long long>(s.bytes),
                    seconds > 0 ? s.bytes / seconds * 1e-9 : 0.0, gflops,
-                   s.id.c_str(), s.kind.c_str(), s.node.c_str());
+                   s.id.c_str(), s.kindWithVersions().c_str(), s.node.c_str());
     }
   }
 }
@@ -218,19 +238,28 @@ static std::string toJson(const ModelData &model,
          ", \"node\": " + jsonString(s.node) +
          ", \"ms_per_run\": " + ms(s.seconds) +
          ", \"bytes\": " + std::to_string(s.bytes) +
-         ", \"flops\": " + std::to_string(s.flops) + "}";
+         ", \"flops\": " + std::to_string(s.flops);
+    if (!s.versions.empty()) {
+      j += ", \"versions\": {";
+      for (size_t k = 0; k < s.versions.size(); ++k)
+        j += (k ? ", " : "") + jsonString(s.versions[k].first) + ": " +
+             std::to_string(s.versions[k].second);
+      j += "}";
+    }
+    j += "}";
   }
   return j + "\n  ]\n}\n";
 }
 
-void ingot::runtime::reportProfile(ProfileMode mode, const ModelData &model,
-                                   const std::vector<double> &stepSeconds,
-                                   int runs, bool firstRun,
-                                   const std::vector<double> *stepBytes) {
+void ingot::runtime::reportProfile(
+    ProfileMode mode, const ModelData &model,
+    const std::vector<double> &stepSeconds, int runs, bool firstRun,
+    const std::vector<double> *stepBytes,
+    const std::vector<std::vector<int>> *variantRuns) {
   if (mode == ProfileMode::Off || runs < 1)
     return;
   std::vector<StepReport> steps =
-      describeSteps(model, stepSeconds, runs, stepBytes);
+      describeSteps(model, stepSeconds, runs, stepBytes, variantRuns);
   if (mode != ProfileMode::Json) {
     printTable(steps, runs, firstRun,
                mode == ProfileMode::All ? steps.size() : 12);

@@ -23,10 +23,13 @@ ProfileMode profileModeFromEnvironment();
 /// costs that later runs do not pay.
 /// `stepBytes`: for an artifact compiled for a range of shapes, each step's
 /// bytes summed over the runs (their shapes vary); null: the manifest's.
+/// `variantRuns`: for kernels with versions (the manifest's variants), per
+/// step how many of the runs took each version.
 void reportProfile(ProfileMode mode, const ModelData &model,
                    const std::vector<double> &stepSeconds, int runs,
                    bool firstRun,
-                   const std::vector<double> *stepBytes = nullptr);
+                   const std::vector<double> *stepBytes = nullptr,
+                   const std::vector<std::vector<int>> *variantRuns = nullptr);
 
 } // namespace ingot::runtime
 

@@ -43,6 +43,9 @@ struct ingot_session {
   // An artifact for a range of shapes: each step's bytes at each profiled
   // run's shape, summed as the times are.
   std::vector<double> firstRunBytes, stepBytes;
+  // CUDA kernels with versions: how many profiled runs took each version,
+  // per step (summed as the times are).
+  std::vector<std::vector<int>> firstRunVariants, stepVariants;
   int runs = 0;
   std::atomic<bool> running{false}; // a call is in progress
   /// Where this run's step times go, or null when not profiling.
@@ -69,10 +72,10 @@ ingot_session::~ingot_session() {
     bool symbolic = model->manifest.dims_size() > 0;
     if (runs > 1)
       reportProfile(profile, *model, stepSeconds, runs - 1, false,
-                    symbolic ? &stepBytes : nullptr);
+                    symbolic ? &stepBytes : nullptr, &stepVariants);
     else if (runs == 1)
       reportProfile(profile, *model, firstRunSeconds, 1, true,
-                    symbolic ? &firstRunBytes : nullptr);
+                    symbolic ? &firstRunBytes : nullptr, &firstRunVariants);
   } catch (const std::exception &e) {
     std::fprintf(stderr, "ingot profile: not written: %s\n", e.what());
   } catch (...) {
@@ -395,9 +398,21 @@ static ingot_status *runSession(ingot_session *s, const ingot_tensor *inputs,
         m, *s->device, in, inDevice, out, outDevice, s->profileTimes(),
         symbolic ? &s->dims : nullptr, symbolic ? &s->arenaOffsets : nullptr,
         s->arenaNeeded);
-    if (!st)
-      ++s->runs;
-    return st;
+    if (st)
+      return st;
+    if (s->profile != ProfileMode::Off) {
+      const std::vector<int> &ran =
+          ingot::runtime::cuda::stepVariants(*s->device);
+      auto &counts = s->runs == 0 ? s->firstRunVariants : s->stepVariants;
+      counts.resize(ran.size());
+      for (size_t i = 0; i < ran.size(); ++i)
+        if (ran[i] >= 0) {
+          counts[i].resize(std::max<size_t>(counts[i].size(), ran[i] + 1));
+          ++counts[i][ran[i]];
+        }
+    }
+    ++s->runs;
+    return nullptr;
   }
 #endif
   for (size_t i = 0; i < numInputs; ++i)

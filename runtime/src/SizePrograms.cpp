@@ -16,6 +16,11 @@ enum Code : int64_t {
   kAdd = 2,
   kMultiply = 3,
   kFloorDivide = 4,
+  // Conditions (KernelVariant): 0/1 values.
+  kRemainder = 5,
+  kLessEqual = 6,
+  kAnd = 7,
+  kOr = 8,
 };
 } // namespace
 
@@ -60,11 +65,25 @@ bool evaluateSize(const art::SizeProgram &p, const std::vector<int64_t> &dims,
         return false;
       break;
     }
-    case kFloorDivide: {
+    case kFloorDivide:
+    case kRemainder: {
       if (i + 1 >= code.size() || depth < 1 || code[i + 1] <= 0)
         return false;
+      bool divide = code[i] == kFloorDivide;
       int64_t d = code[++i], &a = stack[depth - 1];
-      a = a / d - ((a % d != 0) && (a < 0));
+      int64_t q = a / d - ((a % d != 0) && (a < 0));
+      a = divide ? q : a - q * d;
+      break;
+    }
+    case kLessEqual:
+    case kAnd:
+    case kOr: {
+      if (depth < 2)
+        return false;
+      int64_t b = stack[--depth], &a = stack[depth - 1];
+      a = code[i] == kLessEqual ? a <= b
+          : code[i] == kAnd     ? (a != 0 && b != 0)
+                                : (a != 0 || b != 0);
       break;
     }
     default:
@@ -170,6 +189,34 @@ bool resolveGemm(const art::GemmCall &g, const std::vector<int64_t> &dims,
 bool resolveConv(const art::ConvCall &c, const std::vector<int64_t> &dims,
                  art::ConvCall &out) {
   return resolveCall(c, kConvFields, dims, out);
+}
+
+/// An empty condition holds; a failing one (validated at load: it does
+/// not) does not.
+static bool holds(const art::SizeProgram &p, const std::vector<int64_t> &dims) {
+  int64_t v = 1;
+  return p.code().empty() || (evaluateSize(p, dims, v) && v != 0);
+}
+
+int chooseVariant(const art::Step &s, const std::vector<int64_t> &dims,
+                  const std::vector<uint64_t> &pointers,
+                  const std::string &forced) {
+  int n = s.variants_size();
+  auto valid = [&](const art::KernelVariant &v) {
+    for (uint32_t k : v.aligned())
+      if (k >= pointers.size() || v.alignment() == 0 ||
+          pointers[k] % v.alignment() != 0)
+        return false;
+    return holds(v.valid_when(), dims);
+  };
+  if (!forced.empty())
+    for (int k = 0; k < n; ++k)
+      if (s.variants(k).name() == forced && valid(s.variants(k)))
+        return k;
+  for (int k = 0; k < n; ++k)
+    if (valid(s.variants(k)) && holds(s.variants(k).preferred_when(), dims))
+      return k;
+  return n - 1;
 }
 
 int64_t launchGrid(const art::Step &s, const std::vector<int64_t> &dims) {

@@ -12,6 +12,7 @@
 #include "proto/manifest.pb.h"
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace ingot::runtime {
@@ -37,6 +38,13 @@ bool resolveConv(const artifact::ConvCall &c, const std::vector<int64_t> &dims,
 /// at most grid_x (the kernels stride over the rest); grid_x when it has
 /// none.
 int64_t launchGrid(const artifact::Step &s, const std::vector<int64_t> &dims);
+/// The version of a kernel step with variants (speculation) that runs at
+/// `dims` with `pointers` (the step's buffers' addresses): the first valid
+/// and preferred one (manifest.proto, KernelVariant), or the one named
+/// `forced` where it is valid; -1 for a step without variants.
+int chooseVariant(const artifact::Step &s, const std::vector<int64_t> &dims,
+                  const std::vector<uint64_t> &pointers,
+                  const std::string &forced = "");
 
 } // namespace ingot::runtime
 

@@ -48,6 +48,39 @@ ingot_status *validateSymbolicDims(const art::Manifest &mf) {
       return invalid(what + " has a malformed size program");
     return nullptr;
   };
+  // A kernel's versions: a kernel step's, each condition runs at both
+  // ends of the ranges, the aligned pointers are the step's, and the last
+  // version runs wherever the others do not.
+  auto variants = [&](const art::Step &s,
+                      const std::string &label) -> ingot_status * {
+    int n = s.variants_size();
+    if (n && (s.kind() != art::Step::KERNEL || n > 8))
+      return invalid(label + " has " + std::to_string(n) + " kernel versions");
+    for (int k = 0; k < n; ++k) {
+      const art::KernelVariant &v = s.variants(k);
+      std::string what = label + "'s version '" + v.name() + "'";
+      if (v.name().empty())
+        return invalid(label + " has a version without a name");
+      if (ingot_status *st = v.valid_when().code().empty()
+                                 ? nullptr
+                                 : check(v.valid_when(), what))
+        return st;
+      if (ingot_status *st = v.preferred_when().code().empty()
+                                 ? nullptr
+                                 : check(v.preferred_when(), what))
+        return st;
+      uint32_t a = v.alignment();
+      if (v.aligned_size() && (a == 0 || a > 256 || (a & (a - 1)) != 0))
+        return invalid(what + " has the alignment " + std::to_string(a));
+      for (uint32_t p : v.aligned())
+        if (p >= static_cast<uint32_t>(s.buffers_size()))
+          return invalid(what + " aligns a missing buffer");
+      if (k == n - 1 && (v.valid_when().code_size() || v.aligned_size() ||
+                         v.preferred_when().code_size()))
+        return invalid(label + "'s last version has conditions");
+    }
+    return nullptr;
+  };
   for (const auto *list : {&mf.inputs(), &mf.outputs()})
     for (const art::TensorInfo &t : *list) {
       if (mf.dims_size() == 0 ? t.sizes_size() != 0
@@ -104,9 +137,11 @@ ingot_status *validateSymbolicDims(const art::Manifest &mf) {
           (s.has_conv() && !resolveConv(s.conv(), *at, c)))
         return invalid(label + " has a malformed library size program");
     if ((s.has_grid() || !s.gemm().symbolic().empty() ||
-         !s.conv().symbolic().empty()) &&
+         !s.conv().symbolic().empty() || s.variants_size()) &&
         mf.dims_size() == 0)
       return invalid(label + " has size programs, but the model no dims");
+    if (ingot_status *st = variants(s, label))
+      return st;
   }
   for (const art::DimConstraint &c : mf.constraints()) {
     if (ingot_status *st = check(c.value(), "constraint '" + c.text() + "'"))

@@ -410,9 +410,12 @@ TEST(ManifestValidation, SymbolicDimsAndSizePrograms) {
       "size programs for");
   // Programs that underflow the stack, read a dim that is not there,
   // divide by zero or leave two values.
-  for (std::vector<int64_t> code :
-       {std::vector<int64_t>{2}, {1, 1}, {0, 8, 4, 0}, {0, 1, 0, 2},
-        {0, INT64_MAX, 0, 2, 3}, {7, 1}}) {
+  for (std::vector<int64_t> code : {std::vector<int64_t>{2},
+                                    {1, 1},
+                                    {0, 8, 4, 0},
+                                    {0, 1, 0, 2},
+                                    {0, INT64_MAX, 0, 2, 3},
+                                    {7, 1}}) {
     SCOPED_TRACE(::testing::PrintToString(code));
     EXPECT_REFUSED(
         [&](art::Manifest &m) {
@@ -461,4 +464,66 @@ TEST(ManifestValidation, SymbolicDimsAndSizePrograms) {
           }
       },
       "has the live span 3:1");
+}
+
+TEST(ManifestValidation, KernelVersions) {
+  // One dim N = 1:4, and on the first kernel step two versions: vector
+  // when N % 4 == 0 with buffer 0 16-byte aligned, else scalar.
+  auto withVersions = [](art::Manifest &m, bool dims) {
+    if (dims) {
+      art::SymbolicDim *d = m.add_dims();
+      d->set_name("N");
+      d->set_min(1);
+      d->set_max(4);
+      d->set_opt(4);
+      for (auto *list : {m.mutable_inputs(), m.mutable_outputs()})
+        for (art::TensorInfo &t : *list)
+          for (int64_t size : t.shape()) {
+            art::SizeProgram *p = t.add_sizes();
+            p->add_code(0);
+            p->add_code(size);
+          }
+    }
+    art::Step *s = m.mutable_steps(firstKernelStep(m));
+    art::KernelVariant *v = s->add_variants();
+    v->set_name("vector");
+    for (int64_t c : {1, 0, 5, 4, 0, 0, 6})
+      v->mutable_valid_when()->add_code(c);
+    v->add_aligned(0);
+    v->set_alignment(16);
+    s->add_variants()->set_name("scalar");
+    return s;
+  };
+  auto result = loadEdited([&](art::Manifest &m) { withVersions(m, true); });
+  EXPECT_EQ(result.first, INGOT_OK) << result.second;
+  EXPECT_REFUSED([&](art::Manifest &m) { withVersions(m, false); },
+                 "has size programs, but the model no dims");
+  auto refused = [&](const std::function<void(art::Step &)> &edit,
+                     const std::string &fragment) {
+    EXPECT_REFUSED([&](art::Manifest &m) { edit(*withVersions(m, true)); },
+                   fragment);
+  };
+  refused([](art::Step &s) { s.mutable_variants(0)->set_name(""); },
+          "a version without a name");
+  refused([](art::Step &s) { s.mutable_variants(0)->set_alignment(12); },
+          "version 'vector' has the alignment 12");
+  refused([](art::Step &s) { s.mutable_variants(0)->add_aligned(99); },
+          "version 'vector' aligns a missing buffer");
+  refused(
+      [](art::Step &s) {
+        s.mutable_variants(0)->mutable_preferred_when()->add_code(7);
+      },
+      "version 'vector' has a malformed size program");
+  refused(
+      [](art::Step &s) {
+        s.mutable_variants(1)->mutable_valid_when()->add_code(0);
+        s.mutable_variants(1)->mutable_valid_when()->add_code(1);
+      },
+      "last version has conditions");
+  refused(
+      [](art::Step &s) {
+        for (int k = 0; k < 8; ++k)
+          s.add_variants()->set_name("more");
+      },
+      "has 10 kernel versions");
 }

@@ -7,8 +7,8 @@
 // onnxruntime is covered by the end-to-end suites.
 //
 //===----------------------------------------------------------------------===//
-#include "LoadStatus.h"
 #include "ingot/runtime.hpp"
+#include "LoadStatus.h"
 
 #include <gtest/gtest.h>
 
@@ -24,7 +24,6 @@ std::vector<uint8_t> readArtifact() {
   std::ifstream f(INGOT_TEST_ARTIFACT, std::ios::binary);
   return std::vector<uint8_t>(std::istreambuf_iterator<char>(f), {});
 }
-
 
 ingot::Tensor randomInput(const ingot::Model &model, unsigned seed) {
   ingot_tensor_info info = model.input(0);

@@ -36,10 +36,16 @@
 # extents from them (batch is dims.v[0], sequence dims.v[1]).
 # RUN: ingotc %t/bert_layer.onnx --dim batch=1:32 --dim sequence=16:512 --emit=cuda | FileCheck %s --check-prefix=CUDA
 # CUDA: struct IngotDims {
+# Loop kernels keep their 128-bit vector path as a version the runtime
+# takes where the pointers are aligned: the size, 64 * batch * sequence, is
+# a multiple of 4 for every value of the dims (no size condition).
+# CUDA: loop region, root ingot.add
+# CUDA-NEXT: // versions (the runtime picks one per call: dims.variant):
+# CUDA-NEXT: //   0: vector when aligned
+# CUDA-NEXT: //   1: scalar (otherwise)
 # CUDA: __global__ void {{.*}}ingot_r{{[0-9]+}}({{.*}}, const IngotDims dims)
+# CUDA-NEXT: if (dims.variant == 0) {
 # CUDA: flat < (64 * dims.v[0] * dims.v[1])
-# Loop kernels keep their 128-bit vector path where the size is a multiple
-# of 4 for every value of the dims (64 * batch * sequence: no check).
 # CUDA-NOT: % 4 == 0
 #
 # One size for a dim and a range for the other still fixes the first.

@@ -20,6 +20,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <iterator>
@@ -163,9 +164,11 @@ static void callWith(void *fn, std::vector<void *> &a,
   reinterpret_cast<void (*)(Pointer<I>...)>(fn)(a[I]...);
 }
 /// The kernels of an artifact for a range of shapes take the dims' values
-/// last, by value (the prelude's IngotDims, laid out the same).
+/// last, by value, with the version to run (the prelude's IngotDims, laid
+/// out the same).
 struct IngotDims {
   long long v[16];
+  long long variant;
 };
 template <size_t... I>
 static void callWithDims(void *fn, std::vector<void *> &a,
@@ -368,6 +371,7 @@ int main(int argc, char **argv) {
       throw std::runtime_error("more than 16 dims");
     std::copy(dims.begin(), dims.end(), kernelDims.v);
     const IngotDims *dimsArg = m.dims_size() ? &kernelDims : nullptr;
+    const char *forced = std::getenv("INGOT_FORCE_VARIANT");
     auto sizeOf = [&](const art::TensorInfo &t, int d) {
       int64_t v = t.shape(d);
       if (v < 0 && !ingot::runtime::evaluateSize(t.sizes(d), dims, v))
@@ -419,6 +423,17 @@ int main(int argc, char **argv) {
         if (!fn)
           throw std::runtime_error("missing kernel " + step.kernel());
         checkSignature(lib, m, step);
+        // Kernels with versions: the runtime's choice, from the same
+        // conditions on these dims and pointers, printed for the tests.
+        if (step.variants_size()) {
+          std::vector<uint64_t> addresses;
+          for (void *a : args)
+            addresses.push_back(reinterpret_cast<uint64_t>(a));
+          kernelDims.variant = ingot::runtime::chooseVariant(
+              step, dims, addresses, forced ? forced : "");
+          std::printf("version: %s %s\n", step.kernel().c_str(),
+                      step.variants(int(kernelDims.variant)).name().c_str());
+        }
         if (configure && setThread)
           launchThreaded(fn, args, step, ingot::runtime::launchGrid(step, dims),
                          dimsArg, configure, setThread);
@@ -433,14 +448,6 @@ int main(int argc, char **argv) {
         art::GemmCall call;
         if (!ingot::runtime::resolveGemm(step.gemm(), dims, call))
           throw std::runtime_error("bad size program in a GEMM");
-        fprintf(stderr,
-                "gemm m%ld n%ld k%ld lda%ld ldb%ld ldc%ld b%ld sa%ld sb%ld "
-                "sc%ld nsym%zu\n",
-                (long)call.m(), (long)call.n(), (long)call.k(),
-                (long)call.lda(), (long)call.ldb(), (long)call.ldc(),
-                (long)call.batch(), (long)call.stride_a(),
-                (long)call.stride_b(), (long)call.stride_c(),
-                (size_t)step.gemm().symbolic().size());
         inFloat(step.library_dtype(), args, bytes, [&](auto &a) {
           gemm(call, static_cast<float *>(a[0]), static_cast<float *>(a[1]),
                static_cast<float *>(a[2]),

@@ -12,10 +12,11 @@
 #   - broadcast: (a[N, W] + b[M, W]) * c[N, 1], ReLU: N and M are unified by
 #     the broadcast, W is declared a multiple of 4;
 #   - speculation: a CUDA loop kernel whose size is a multiple of 4 at some
-#     shapes only (its vector path taken by a check per call, its scalar
-#     loop otherwise) and a softmax whose rows range from 1 to 512 (a block
-#     per row for few rows, a warp per row for many: both in one kernel);
-#     shapes of every kind, in threaded emulation (real shuffles, barriers);
+#     shapes only (a vector version the runtime picks per call, a scalar one
+#     otherwise) and a softmax whose rows range from 1 to 512 (a block per
+#     row for few rows, a warp per row for many: both versions in one
+#     kernel); shapes of every kind, in threaded emulation (real shuffles,
+#     barriers), checking which versions ran, and each version forced;
 #   - one session of the MLP run at changing shapes through the C API
 #     (ctypes): the arena re-planned per call, outputs in the call's shape.
 #   - BERT (2 layers) and GPT-2 (3 layers) as exporters write them with
@@ -77,12 +78,15 @@ def compile_once(name, onnx_model, dims, cuda="cuda-plan", emulate=True):
     return path, built.host
 
 
-def check_at(name, path, artifact, shapes, atol=1e-5):
+def check_at(name, path, artifact, shapes, atol=1e-5, force_version=None):
     """Runs both artifacts at `shapes` (input -> shape, or input -> array)
-    against onnxruntime."""
+    against onnxruntime; returns the CUDA kernels' versions that ran."""
     feeds = {k: s if isinstance(s, np.ndarray) else rng.standard_normal(s).astype(np.float32)
              for k, s in shapes.items()}
-    failures.extend(f"{name} {f}" for f in artifacts[name].check(feeds, atol=atol))
+    built = artifacts[name]
+    failures.extend(f"{name} {f}" for f in built.check(feeds, atol=atol,
+                                                       force_version=force_version))
+    return sorted(built.versions.values())
 
 
 def refused_at(name, artifact, shapes, message):
@@ -209,10 +213,27 @@ odd = model(
     [vi("a", ["N", 3]), vi("b", ["N", 3]), vi("c", ["N", 64])],
     [vi("y", ["N", 3]), vi("z", ["N", 64])], opset=17)
 path, artifact = compile_once("speculation", odd, ["N=1:512"], emulate="threads")
-if artifact:
-    # The loop kernel: 3 and 15 elements take the scalar loop, 12 and 192
-    # the vector path. The softmax: up to 255 rows a block per row, from
-    # 256 a warp per row.
+if artifact and artifacts["speculation"].cuda:
+    # The loop kernel: 3 and 15 elements take the scalar loop, 12, 192 and
+    # 900 the vector path. The softmax: up to 255 rows a block per row, from
+    # 256 a warp per row. The emulator says which version ran; forcing one
+    # (INGOT_FORCE_VARIANT) takes it where it is valid, and the results
+    # still match.
+    def expected(n, force=None):
+        loop = "vector" if n * 3 % 4 == 0 and force != "scalar" else "scalar"
+        rows = "warp-per-row" if n >= 256 else "block-per-row"
+        if force in ("warp-per-row", "block-per-row"):
+            rows = force
+        return sorted([loop, rows])
+    for n, force in [(1, None), (4, None), (5, None), (64, None), (300, None),
+                     (300, "block-per-row"), (4, "warp-per-row"), (4, "scalar"),
+                     (5, "vector")]:
+        ran = check_at("speculation", path, artifact,
+                       {"a": [n, 3], "b": [n, 3], "c": [n, 64]}, force_version=force)
+        if ran != expected(n, force):
+            failures.append(f"speculation at N={n}, forced {force}: versions {ran}, "
+                            f"expected {expected(n, force)}")
+elif artifact:
     for n in [1, 4, 5, 64, 300]:
         check_at("speculation", path, artifact, {"a": [n, 3], "b": [n, 3], "c": [n, 64]})
 

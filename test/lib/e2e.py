@@ -190,14 +190,20 @@ def emulated_kernels(source, so, cuda_include, emulate=True):
     return True, ""
 
 
-def emulate_plan(artifact, so, inputs, ref, rtol, atol):
+def emulate_plan(artifact, so, inputs, ref, rtol, atol, env=None, versions=None):
     """Runs a CUDA artifact's plan on the host (ingot-cuda-emulate) with the
-    kernels of `so`, against the references of `ref`."""
+    kernels of `so`, against the references of `ref`. `versions`, a dict,
+    receives the version each kernel with several ran (kernel -> name)."""
     p = subprocess.run([os.environ["INGOT_CUDA_EMULATOR"], artifact, so, "--inputs", inputs,
                         "--compare", ref, "--rtol", str(rtol), "--atol", str(atol)],
-                       capture_output=True, text=True)
+                       capture_output=True, text=True, env=dict(os.environ, **(env or {})))
     if p.returncode != 0:
         return False, "CUDA plan emulated on the host differs from onnxruntime:\n" + p.stdout + p.stderr
+    if versions is not None:
+        for line in p.stdout.splitlines():
+            if line.startswith("version: "):
+                kernel, name = line.split()[1:3]
+                versions[kernel] = name
     return True, ""
 
 
@@ -284,9 +290,12 @@ class RangeArtifacts:
         else:
             self.errors.append(msg)
 
-    def check(self, feeds, rtol=1e-4, atol=1e-5, threads=2):
+    def check(self, feeds, rtol=1e-4, atol=1e-5, threads=2, force_version=None):
         """Runs both at the shapes of `feeds` against onnxruntime; returns the
-        failures (empty when both match)."""
+        failures (empty when both match). The CUDA emulation's kernel
+        versions are left in `self.versions` (kernel -> name);
+        `force_version` asks for one by name (INGOT_FORCE_VARIANT)."""
+        self.versions = {}
         if not self.host:
             return list(self.errors)
         options = ort.SessionOptions()
@@ -306,7 +315,8 @@ class RangeArtifacts:
         if p.returncode != 0:
             failures.append(f"at {tag}: {(p.stdout + p.stderr).strip()[-2000:]}")
         if self.cuda:
-            ok, msg = emulate_plan(*self.cuda, inputs, ref, rtol, atol)
+            env = {"INGOT_FORCE_VARIANT": force_version} if force_version else None
+            ok, msg = emulate_plan(*self.cuda, inputs, ref, rtol, atol, env, self.versions)
             if not ok:
                 failures.append(f"at {tag}, CUDA emulated: {msg[-2000:]}")
         return failures

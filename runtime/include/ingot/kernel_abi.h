@@ -14,7 +14,7 @@
 
 #include <stdint.h>
 
-#define INGOT_KERNEL_ABI_VERSION 5
+#define INGOT_KERNEL_ABI_VERSION 6
 
 #ifdef __cplusplus
 extern "C" {
@@ -75,6 +75,10 @@ struct IngotKernelContext {
    * has none); kernels compute their extents from them. */
   const int64_t *dims;
 };
+/* CUDA kernels of such an artifact take the dims last, by value, as
+ * `struct IngotDims { long long v[16]; long long variant; }` (variant:
+ * since ABI version 6, the version the runtime picked for a kernel with
+ * several; see the manifest's KernelVariant). */
 
 /* Every generated kernel has this signature. buffers[i] is the i-th buffer
  * the manifest lists for the step (inputs first, then the output). Beside

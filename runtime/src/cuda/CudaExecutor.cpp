@@ -102,7 +102,14 @@ struct DeviceSession {
   // each shape seen, per step (cuBLASLt and cuDNN plans depend on the
   // sizes; at most kShapePlans shapes are kept).
   std::vector<int64_t> dims;
-  long long kernelDims[16] = {};
+  struct KernelDims { // the generated code's IngotDims
+    long long v[16];
+    long long variant;
+  } kernelDims = {};
+  // Kernels with versions (speculation): the one each step runs at this
+  // call's dims and pointers (-1: none), and INGOT_FORCE_VARIANT's name.
+  std::vector<int> variants;
+  std::string forcedVariant;
   struct ShapePlans {
     std::vector<GemmPlan> gemms;
     std::vector<ConvPlan> convs;
@@ -696,6 +703,8 @@ createSession(const ModelData &m, bool useCudaGraph,
   s->api = s->model->api;
   const Api *api = s->api;
   s->useGraph = useCudaGraph;
+  if (const char *forced = std::getenv("INGOT_FORCE_VARIANT"))
+    s->forcedVariant = forced;
   api->cuCtxSetCurrent(s->model->context);
   CUresult r;
   auto fail = [&](const std::string &what) {
@@ -820,8 +829,12 @@ static ingot_status *enqueue(const ModelData &m, DeviceSession &s,
       params.clear();
       for (CUdeviceptr &a : args)
         params.push_back(&a);
-      if (symbolic)
-        params.push_back(s.kernelDims);
+      // (The launch copies the parameters: one struct serves every step.)
+      DeviceSession::KernelDims dims = s.kernelDims;
+      if (symbolic) {
+        dims.variant = s.variants[i];
+        params.push_back(&dims);
+      }
       CUresult r = api->cuLaunchKernel(
           s.model->functions[i], unsigned(launchGrid(step, s.dims)), 1, 1,
           unsigned(step.block_x()), 1, 1, 0, s.stream, params.data(), nullptr);
@@ -988,7 +1001,7 @@ run(const ModelData &m, DeviceSession &s, const std::vector<const void *> &in,
     if (dims->size() > 16)
       return makeStatus(INGOT_UNSUPPORTED,
                         "more than 16 symbolic dims on the GPU");
-    std::copy(dims->begin(), dims->end(), s.kernelDims);
+    std::copy(dims->begin(), dims->end(), s.kernelDims.v);
     for (size_t i = 0; i < inBytes.size(); ++i) {
       uint64_t bytes = 0;
       tensorBytes(m.manifest.inputs(int(i)), bytes, dims);
@@ -1016,6 +1029,20 @@ run(const ModelData &m, DeviceSession &s, const std::vector<const void *> &in,
     outputs[i] =
         outOnDevice[i] ? reinterpret_cast<CUdeviceptr>(out[i]) : s.outputs[i];
 
+  // Each kernel's version for these dims and pointers (the graph of a
+  // shape is re-captured when the pointers change, so it bakes in the
+  // versions it was captured with).
+  s.variants.assign(m.manifest.steps_size(), -1);
+  std::vector<CUdeviceptr> args;
+  std::vector<uint64_t> addresses;
+  for (int i = 0; i < m.manifest.steps_size(); ++i) {
+    const art::Step &step = m.manifest.steps(i);
+    if (!step.variants_size())
+      continue;
+    stepPointers(m, s, step, inputs, outputs, args);
+    addresses.assign(args.begin(), args.end());
+    s.variants[i] = chooseVariant(step, s.dims, addresses, s.forcedVariant);
+  }
   // The graph bakes in the input/output pointers: re-capture if they change.
   std::vector<CUdeviceptr> pointers(inputs);
   pointers.insert(pointers.end(), outputs.begin(), outputs.end());
@@ -1094,6 +1121,10 @@ run(const ModelData &m, DeviceSession &s, const std::vector<const void *> &in,
                       "running the model on the GPU: " + cuError(api, r));
   ++s.runs;
   return nullptr;
+}
+
+const std::vector<int> &stepVariants(const DeviceSession &s) {
+  return s.variants;
 }
 
 } // namespace ingot::runtime::cuda

@@ -39,6 +39,10 @@ ingot_status *run(const ModelData &model, DeviceSession &session,
                   const std::vector<uint64_t> *arenaOffsets = nullptr,
                   uint64_t arenaBytes = 0);
 
+/// The version each step ran in the session's last call (the index into
+/// its manifest variants; -1 for steps without versions).
+const std::vector<int> &stepVariants(const DeviceSession &session);
+
 } // namespace ingot::runtime::cuda
 
 #endif
