@@ -170,7 +170,7 @@ std::string codegen::symbolicCodegenGap(FusionOp region,
     case OpClass::Attention:
       continue;
     case OpClass::ShapeOnly:
-      if (isa<ConstantOfShapeOp>(op))
+      if (isa<ConstantOfShapeOp, RangeOp>(op))
         continue;
       break;
     case OpClass::Remap:
@@ -496,6 +496,28 @@ std::string ScalarEmitter::value(Value v, const Index &idx) {
   Operation *op = v.getDefiningOp();
   if (!op || isa<ConstantOp>(op)) {
     result = read(v, idx);
+  } else if (auto range = dyn_cast<RangeOp>(op)) {
+    // Only where its length varies (else it folds): start + i * step, the
+    // start a size (the symbolic inference checked both are known).
+    auto scalar = [&](Value operand) -> std::optional<DimExpr> {
+      if (shapes)
+        if (auto it = shapes->values.find(operand);
+            it != shapes->values.end() && it->second.size() == 1)
+          return it->second[0];
+      DenseIntElementsAttr c;
+      if (matchPattern(operand, m_Constant(&c)) && c.getNumElements() == 1)
+        return DimExpr((*c.getValues<APInt>().begin()).getSExtValue());
+      return std::nullopt;
+    };
+    std::optional<DimExpr> start = scalar(range.getStart()),
+                           step = scalar(range.getDelta());
+    if (!start || !step || idx.size() != 1) {
+      error = "a range whose start or step is not a known size";
+      result = "0";
+    } else {
+      result = valueType(elementTypeOf(v)) + "(" + extent(*start) + " + (" +
+               idx[0] + ") * " + extent(*step) + ")";
+    }
   } else if (auto filled = dyn_cast<ConstantOfShapeOp>(op)) {
     // Only where its size varies (else it folds to a constant).
     Type t = elementTypeOf(v);

@@ -41,13 +41,14 @@ struct Group {
 /// of the reduction's input shape, and the same rows as other reductions
 /// already stitched in.
 /// Whether `use` only gives its op a result size: the target of a reshape
-/// or expand, the ends of a slice, the repeats of a tile. Code generation
-/// takes those sizes from the symbolic shapes, never from the operand.
+/// or expand, the ends of a slice, the repeats of a tile, the bounds of a
+/// range. Code generation takes those sizes from the symbolic shapes,
+/// never from the operand.
 bool isSizeOperand(OpOperand &use) {
   Operation *op = use.getOwner();
   unsigned k = use.getOperandNumber();
   return (isa<ReshapeOp, ExpandOp, TileOp>(op) && k == 1) ||
-         (isa<SliceOp>(op) && k == 2) || isa<ConstantOfShapeOp>(op);
+         (isa<SliceOp>(op) && k == 2) || isa<ConstantOfShapeOp, RangeOp>(op);
 }
 
 /// With a range of shapes, the shape computations that feed sizes (Shape,
@@ -344,8 +345,10 @@ struct IngotFusePass : ingot::impl::IngotFusePassBase<IngotFusePass> {
         assign(op, g);
       } else {
         OpClass c = classifyOp(op);
-        // A filled tensor whose size varies is a kernel of its own.
-        bool filled = isa<ConstantOfShapeOp>(op) && !shapeOps.empty();
+        // A filled tensor or a range whose size varies is a kernel of its
+        // own.
+        bool filled = isa<ConstantOfShapeOp, RangeOp>(op) &&
+                      func->hasAttr(kDimRangesAttr);
         if ((c == OpClass::ShapeOnly && !filled) || c == OpClass::Other) {
           // With a range of shapes, shape computations do not fold; they
           // will become the host shape function (issue #12).

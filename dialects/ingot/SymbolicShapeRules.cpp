@@ -505,6 +505,30 @@ FailureOr<Exprs> SymbolicInference::inferResult(Operation *op) {
         }
         return out;
       })
+      .Case([&](RangeOp r) -> FailureOr<Exprs> {
+        // Positions up to a length that varies (Range(0, Gather(Shape(x),
+        // 1), 1), as exporters write position ids): integer start and
+        // limit from the shape computations, a constant step > 0, and a
+        // limit never below the start.
+        std::optional<Exprs> start = valuesOf(r.getStart()),
+                             limit = valuesOf(r.getLimit()),
+                             delta = valuesOf(r.getDelta());
+        std::optional<int64_t> step =
+            delta && delta->size() == 1 ? (*delta)[0].constant() : std::nullopt;
+        if (!type.getElementType().isInteger() || !start || !limit ||
+            start->size() != 1 || limit->size() != 1 || !step || *step <= 0)
+          return op->emitError()
+                 << "'ingot.range' over varying sizes takes an integer start "
+                    "and limit computed from sizes and a constant positive "
+                    "step";
+        DimExpr span = (*limit)[0] - (*start)[0];
+        if (bounds(span, s.ranges).first < 0)
+          return op->emitError()
+                 << "'ingot.range' from " << s.str((*start)[0]) << " to "
+                 << s.str((*limit)[0])
+                 << " may end before it starts over the --dim ranges";
+        return Exprs{span.ceilDiv(*step)};
+      })
       .Case([&](ShapeOp sh) -> FailureOr<Exprs> {
         auto values = s.values.find(sh.getResult());
         return Exprs{DimExpr(values != s.values.end()

@@ -17,6 +17,9 @@
 #     row for few rows, a warp per row for many: both versions in one
 #     kernel); shapes of every kind, in threaded emulation (real shuffles,
 #     barriers), checking which versions ran, and each version forced;
+#   - Range: position ids Range(0, S, 1) read from the input's shape, as
+#     exporters write them, gathered from a position table; and Range(S,
+#     2 * S, 2), ceil(S / 2) values;
 #   - one session of the MLP run at changing shapes through the C API
 #     (ctypes): the arena re-planned per call, outputs in the call's shape.
 #   - BERT (2 layers) and GPT-2 (3 layers) as exporters write them with
@@ -236,6 +239,29 @@ if artifact and artifacts["speculation"].cuda:
 elif artifact:
     for n in [1, 4, 5, 64, 300]:
         check_at("speculation", path, artifact, {"a": [n, 3], "b": [n, 3], "c": [n, 64]})
+
+# --- Range: position ids up to the sequence length --------------------------
+I64 = TensorProto.INT64
+ranges = model(
+    [helper.make_node("Shape", ["ids"], ["shape"]),
+     helper.make_node("Gather", ["shape", "one"], ["seq"], axis=0),
+     helper.make_node("Range", ["zero", "seq", "one"], ["pos"]),
+     helper.make_node("Unsqueeze", ["pos", "axes0"], ["pos2"]),
+     helper.make_node("Gather", ["wpe", "pos2"], ["pe"], axis=0),
+     helper.make_node("Gather", ["wte", "ids"], ["te"], axis=0),
+     helper.make_node("Add", ["te", "pe"], ["y"]),
+     helper.make_node("Mul", ["seq", "two"], ["seq2"]),
+     helper.make_node("Range", ["seq", "seq2", "two"], ["every_other"])],
+    [helper.make_tensor_value_info("ids", I64, ["B", "S"])],
+    [vi("y", ["B", "S", 8]), helper.make_tensor_value_info("every_other", I64, [None])],
+    [const("one", np.array(1, np.int64)), const("zero", np.array(0, np.int64)),
+     const("two", np.array(2, np.int64)), const("axes0", np.array([0], np.int64)),
+     weight("wpe", 64, 8), weight("wte", 100, 8)], opset=17)
+path, artifact = compile_once("range", ranges, ["B=1:4", "S=1:64"])
+if artifact:
+    # every_other: S, S + 2, ... below 2 * S: ceil(S / 2) values.
+    for b, s in [(1, 1), (4, 64), (3, 17), (2, 2)]:
+        check_at("range", path, artifact, {"ids": rng.integers(0, 100, (b, s))})
 
 # --- broadcast: unified dims and a multiple ---------------------------------
 bcast = model(

@@ -173,3 +173,52 @@ func.func @pool_channels(%x: tensor<1x?x8x?xf32> {ingot.dim_params = ["", "C", "
   %c = ingot.conv %p, %w : (tensor<*xf32>, tensor<5x3x1x1xf32>) -> tensor<*xf32>
   return %p, %c : tensor<*xf32>, tensor<*xf32>
 }
+
+// -----
+
+// Position ids up to the sequence length: Range(0, S, 1), and Range(S,
+// 2 * S, 2) with ceil(S / 2) values.
+// CHECK-LABEL: func.func @positions
+// CHECK: ingot.range {{.*}}ingot.sizes = "[S]"
+// CHECK: ingot.range {{.*}}ingot.sizes = "[(S + 1) / 2]"
+func.func @positions(%x: tensor<?x?xi64> {ingot.dim_params = ["B", "S"]}) -> (tensor<*xi64>, tensor<*xi64>)
+    attributes {ingot.dim_ranges = {B = array<i64: 1, 8, 8>, S = array<i64: 1, 64, 64>}} {
+  %shape = ingot.shape %x : (tensor<?x?xi64>) -> tensor<2xi64>
+  %zero = ingot.constant dense<0> : tensor<i64>
+  %one = ingot.constant dense<1> : tensor<i64>
+  %two = ingot.constant dense<2> : tensor<i64>
+  %s = ingot.gather %shape, %one : (tensor<2xi64>, tensor<i64>) -> tensor<*xi64>
+  %p = ingot.range %zero, %s, %one : (tensor<i64>, tensor<*xi64>, tensor<i64>) -> tensor<*xi64>
+  %s2 = ingot.mul %s, %two : (tensor<*xi64>, tensor<i64>) -> tensor<*xi64>
+  %q = ingot.range %s, %s2, %two : (tensor<*xi64>, tensor<*xi64>, tensor<i64>) -> tensor<*xi64>
+  return %p, %q : tensor<*xi64>, tensor<*xi64>
+}
+
+// -----
+
+// A range that may end before it starts: S - 4 at S = 1.
+func.func @range_backwards(%x: tensor<?xi64> {ingot.dim_params = ["S"]}) -> (tensor<*xi64>)
+    attributes {ingot.dim_ranges = {S = array<i64: 1, 64, 64>}} {
+  %shape = ingot.shape %x : (tensor<?xi64>) -> tensor<1xi64>
+  %four = ingot.constant dense<[4]> : tensor<1xi64>
+  %one = ingot.constant dense<1> : tensor<i64>
+  %end = ingot.sub %shape, %four : (tensor<1xi64>, tensor<1xi64>) -> tensor<*xi64>
+  %zero = ingot.constant dense<0> : tensor<1xi64>
+  // expected-error @+1 {{'ingot.range' from 0 to S - 4 may end before it starts over the --dim ranges}}
+  %p = ingot.range %zero, %end, %one : (tensor<1xi64>, tensor<*xi64>, tensor<i64>) -> tensor<*xi64>
+  return %p : tensor<*xi64>
+}
+
+// -----
+
+// A float range over a varying length.
+func.func @float_range(%x: tensor<?xf32> {ingot.dim_params = ["S"]}) -> (tensor<*xf32>)
+    attributes {ingot.dim_ranges = {S = array<i64: 1, 64, 64>}} {
+  %shape = ingot.shape %x : (tensor<?xf32>) -> tensor<1xi64>
+  %f = ingot.cast %shape {to = f32} : (tensor<1xi64>) -> tensor<*xf32>
+  %zero = ingot.constant dense<0.0> : tensor<f32>
+  %one = ingot.constant dense<1.0> : tensor<f32>
+  // expected-error @+1 {{'ingot.range' over varying sizes takes an integer start and limit computed from sizes and a constant positive step}}
+  %p = ingot.range %zero, %f, %one : (tensor<f32>, tensor<*xf32>, tensor<f32>) -> tensor<*xf32>
+  return %p : tensor<*xf32>
+}
