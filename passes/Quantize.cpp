@@ -44,14 +44,23 @@ static bool isFloatConstant(Value v) {
 /// spatial window stays in float.
 constexpr int64_t kMinIntegerInputsPerOutput = 32;
 
-/// A dense convolution over a window of few channels (an RGB first layer:
-/// 3 channels x 3 x 3 = 27): integer kernels spend their time unfolding its
-/// 8-bit values tap by tap, and the float kernel computes the same sums
-/// faster (ppocr_v4_det's first layer: 8.9 against 6 ms). ingot-quantize
-/// does not quantize these, nor rewrite them when a model has. (1x1
-/// convolutions unfold by copying rows and stay eligible.)
-static bool isSmallWindowConv(int64_t group, RankedTensorType weight) {
-  if (group != 1 || !weight || !weight.hasStaticShape() || weight.getRank() < 3)
+/// Convolutions the float kernel runs faster than the integer one, on the
+/// same sums (measured with 2 threads on an AVX2 machine, docs/BENCHMARKS.md
+/// "INT8 on the CPU: which convolutions"):
+///   - a dense convolution over a window of few channels (an RGB first
+///     layer: 3 channels x 3 x 3 = 27): integer kernels spend their time
+///     unfolding its 8-bit values tap by tap (ppocr_v4_det's first layer:
+///     8.9 against 6 ms); 1x1 convolutions unfold by copying rows and stay
+///     eligible;
+///   - every grouped or depthwise convolution: the integer kernel ran them
+///     1.6 to 6.5 times slower (depthwise 3x3: 3.7-5.3x; 5x5 and 7x7 within
+///     12%, not worth a rule of their own).
+/// ingot-quantize does not quantize these, nor rewrite them when a model
+/// has.
+static bool runsFasterInFloat(int64_t group, RankedTensorType weight) {
+  if (group != 1)
+    return true;
+  if (!weight || !weight.hasStaticShape() || weight.getRank() < 3)
     return false;
   int64_t inputsPerOutput = weight.getNumElements() / weight.getDimSize(0);
   return inputsPerOutput < kMinIntegerInputsPerOutput &&
@@ -63,7 +72,7 @@ static bool isSmallWindowConv(int64_t group, RankedTensorType weight) {
 static std::pair<Value, int64_t> quantizableWeight(Operation *op) {
   if (auto conv = dyn_cast<ConvOp>(op))
     if (!conv.getChannelsLast() && isFloatConstant(conv.getWeight()) &&
-        !isSmallWindowConv(conv.getGroup(),
+        !runsFasterInFloat(conv.getGroup(),
                            cast<RankedTensorType>(conv.getWeight().getType())))
       return {conv.getWeight(), 0};
   if (auto gemm = dyn_cast<GemmOp>(op))
@@ -274,7 +283,7 @@ static bool convToInteger(ConvOp conv) {
   std::optional<QuantizedActivation> x = quantizedActivation(conv.getInput());
   std::optional<QuantizedWeight> weight = quantizedWeight(conv.getWeight());
   // The float kernel on the dequantized input computes the same sums.
-  if (!x || !weight || isSmallWindowConv(conv.getGroup(), weight->type))
+  if (!x || !weight || runsFasterInFloat(conv.getGroup(), weight->type))
     return false;
   int64_t channels = resultType.getDimSize(1);
   std::optional<HostTensor> wScale =

@@ -36,4 +36,15 @@ func.func @rgb_first_layer(%x: tensor<1x3x4x4xf32>) -> tensor<1x2x4x4xf32> {
   return %c : tensor<1x2x4x4xf32>
 }
 
+// A depthwise convolution is not quantized either: the float kernel runs
+// grouped convolutions faster than the integer one.
+// CHECK-LABEL: func.func @depthwise
+// CHECK-NOT: quantize_linear
+// CHECK: ingot.conv %arg0, %{{.*}} {group = 4
+func.func @depthwise(%x: tensor<1x4x4x4xf32>) -> tensor<1x4x4x4xf32> {
+  %w = ingot.constant dense<0.25> : tensor<4x1x3x3xf32>
+  %c = ingot.conv %x, %w {group = 4 : i64, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x4x4x4xf32>, tensor<4x1x3x3xf32>) -> tensor<1x4x4x4xf32> loc("depthwise")
+  return %c : tensor<1x4x4x4xf32>
+}
+
 // MISSING: cannot read the calibration table '{{.*}}missing.txt'
