@@ -420,11 +420,14 @@ ScalarEmitter::ScalarEmitter(FusionOp region,
 }
 
 std::string ScalarEmitter::constantRef(ConstantOp op) {
+  return constantRef(op, op.getValue(), elementTypeOf(op.getResult()));
+}
+
+std::string ScalarEmitter::constantRef(Operation *op, Attribute value, Type t) {
   auto it = constantNames.find(op);
   if (it != constantNames.end())
     return it->second;
-  Type t = elementTypeOf(op.getResult());
-  std::optional<HostTensor> host = HostTensor::fromAttr(op.getValue(), 1 << 20);
+  std::optional<HostTensor> host = HostTensor::fromAttr(value, 1 << 20);
   std::string name;
   if (!host || cType(t).empty()) {
     error = "unsupported constant in a region";
@@ -682,6 +685,18 @@ std::string ScalarEmitter::elementwise(Operation *op, const Index &idx) {
             // emitted code branch-free (vectorizable).
             std::string c = operand(0), a = operand(1), b = operand(2);
             return "(" + c + " ? " + a + " : " + b + ")";
+          })
+          .Case([&](LookupOp lookup) {
+            // The table as a constant array (a literal where every entry
+            // is the same), indexed from the type's lowest value.
+            std::string table =
+                constantRef(op, lookup.getTable(), elementTypeOf(result));
+            if (table[0] == '=')
+              return table.substr(1);
+            bool isUnsigned = getElementTypeOrSelf(lookup.getInput().getType())
+                                  .isUnsignedInteger();
+            return table + "[int32_t(" + operand(0) + ")" +
+                   (isUnsigned ? "" : " + 128") + "]";
           })
           .Case([&](QuantizeLinearOp) {
             return "ig_quantize<" + ty + ">(float(" + operand(0) + "), float(" +

@@ -247,6 +247,8 @@ public:
 
   /// Name of the static array / literal of a region constant.
   std::string constantRef(ConstantOp op);
+  /// The same for any op's constant value (a lookup's table).
+  std::string constantRef(Operation *op, Attribute value, Type elementType);
 
   /// C type of the coordinates emitCoordinates declares ("int" where every
   /// index of the kernel fits in 32 bits: GPU integer division is far

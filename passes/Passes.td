@@ -84,7 +84,8 @@ def IngotQuantizePass : Pass<"ingot-quantize", "func::FuncOp"> {
   let description = [{
     With `calibration-table`, post-training quantization: every convolution
     (except dense ones with a window and fewer than 32 inputs per output,
-    such as an RGB first layer: no faster in integers, and sensitive),
+    such as an RGB first layer, and grouped or depthwise ones: no faster in
+    integers),
     GEMM and matmul with constant weights whose ONNX node has a range in the
     table (and is not in `skip`) gets its activation input quantized to
     uint8 (asymmetric, per tensor, from the range widened to include 0) and
@@ -107,7 +108,8 @@ def IngotQuantizePass : Pass<"ingot-quantize", "func::FuncOp"> {
     `dequantize_linear` with the product of the scales and the bias: the
     epilogue of an int32-accumulating library call (dense convolutions with
     a window and fewer than 32 inputs per output, such as an RGB first
-    layer, stay in float: faster there, the same sums). Matmuls and GEMMs
+    layer, and grouped or depthwise ones stay in float: faster there, the
+    same sums). Matmuls and GEMMs
     with
     such weights become the same op, a channels-last 1-d convolution over
     their rows.
@@ -124,6 +126,21 @@ def IngotQuantizePass : Pass<"ingot-quantize", "func::FuncOp"> {
            "rewrite quantized convolutions, matmuls and GEMMs to "
            "ingot.conv_integer (the CPU's int8 kernels)">,
   ];
+  let dependentDialects = ["::mlir::ingot::IngotDialect"];
+}
+
+def IngotLookupTablesPass : Pass<"ingot-lookup-tables", "func::FuncOp"> {
+  let summary = "Elementwise chains on one 8-bit value become table lookups";
+  let description = [{
+    From each 8-bit integer value q, the elementwise ops computed from q and
+    scalar constants alone (a QDQ model's dequantize -> op -> quantize ->
+    ... around every activation) form a chain; each of its values used
+    outside the chain becomes `ingot.lookup` of q with a 256-entry table,
+    the chain evaluated at compile time by the constant folder for every
+    value q can take, where the ops replaced cost more than a lookup (at
+    least a quantization, division or transcendental function and two more
+    ops). The replaced ops are left dead (ingot-dce removes them).
+  }];
   let dependentDialects = ["::mlir::ingot::IngotDialect"];
 }
 

@@ -5,6 +5,7 @@
 // here.
 //
 //===----------------------------------------------------------------------===//
+#include "dialects/ingot/HostTensor.h"
 #include "dialects/ingot/InferenceUtils.h"
 #include "dialects/ingot/IngotOps.h"
 
@@ -24,6 +25,41 @@ LogicalResult CastOp::inferReturnTypeComponents(
 
 OpFoldResult CastOp::fold(FoldAdaptor adaptor) {
   return foldElementwise(getOperation(), adaptor.getOperands());
+}
+
+LogicalResult LookupOp::inferReturnTypeComponents(
+    MLIRContext *, std::optional<Location> loc, Adaptor adaptor,
+    SmallVectorImpl<ShapedTypeComponents> &results) {
+  Type in = getElementType(adaptor.getInput().getType());
+  auto table = dyn_cast<ShapedType>(adaptor.getTable().getType());
+  if (!in.isInteger(8) || !table || !table.hasStaticShape() ||
+      table.getRank() != 1 || table.getNumElements() != 256)
+    return emitOptionalError(loc,
+                             "'ingot.lookup' takes an 8-bit integer input "
+                             "and a table of 256 values, got ",
+                             adaptor.getInput().getType(), " and ", table);
+  return pushResult(results, getDims(adaptor.getInput().getType()),
+                    table.getElementType());
+}
+
+OpFoldResult LookupOp::fold(FoldAdaptor adaptor) {
+  auto resultType = dyn_cast<RankedTensorType>(getType());
+  std::optional<HostTensor> in =
+      HostTensor::fromAttr(adaptor.getInput(), kMaxFoldElements);
+  std::optional<HostTensor> table = HostTensor::fromAttr(getTable(), 256);
+  if (!resultType || !resultType.hasStaticShape() || !in || !table)
+    return {};
+  int64_t lowest =
+      getElementType(getInput().getType()).isUnsignedInteger() ? 0 : -128;
+  HostTensor out = HostTensor::zeros(resultType);
+  for (int64_t i = 0; i < out.size(); ++i) {
+    int64_t k = in->ints[i] - lowest;
+    if (out.isFloat())
+      out.floats[i] = table->floats[k];
+    else
+      out.ints[i] = table->ints[k];
+  }
+  return out.toAttr();
 }
 
 LogicalResult ClipOp::inferReturnTypeComponents(

@@ -86,6 +86,25 @@ def Ingot_CastOp : Ingot_Op<"cast"> {
   let hasFolder = 1;
 }
 
+def Ingot_LookupOp : Ingot_Op<"lookup"> {
+  let summary = "table[x - lowest] for 8-bit integer x";
+  let description = [{
+    Each element of an 8-bit integer tensor picks one of the 256 entries of
+    `table` (entry 0 for the type's lowest value). ingot-lookup-tables
+    writes it for a chain of elementwise ops whose only varying input is
+    one 8-bit value: the chain computed at compile time for every value it
+    can take.
+
+    ```mlir
+    %y = ingot.lookup %q {table = dense<[...]> : tensor<256xf32>}
+        : (tensor<1x8x4x4xui8>) -> tensor<1x8x4x4xf32>
+    ```
+  }];
+  let arguments = (ins Ingot_IntTensor:$input, ElementsAttr:$table);
+  let results = (outs Ingot_Tensor:$output);
+  let hasFolder = 1;
+}
+
 def Ingot_ClipOp : Ingot_Op<"clip"> {
   let summary = "min(max(x, min), max) with scalar bounds";
   let description = [{

@@ -17,7 +17,8 @@ OpClass mlir::ingot::classifyOp(Operation *op) {
             ClipOp, AddOp, SubOp, MulOp, DivOp, PowOp, MinOp, MaxOp, AndOp,
             OrOp, XorOp, EqualOp, LessOp, LessOrEqualOp, GreaterOp,
             GreaterOrEqualOp, WhereOp, BatchNormOp, QuantizeLinearOp,
-            DequantizeLinearOp>([](auto) { return OpClass::Elementwise; })
+            DequantizeLinearOp, LookupOp>(
+          [](auto) { return OpClass::Elementwise; })
       .Case<ReshapeOp, FlattenOp, SqueezeOp, UnsqueezeOp, TransposeOp, ExpandOp,
             SliceOp, GatherOp, ConcatOp, PadOp, TileOp>(
           [](auto) { return OpClass::Remap; })
