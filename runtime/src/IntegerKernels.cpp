@@ -6,15 +6,19 @@
 // multiplies them by the weights, here with a register-tiled integer
 // kernel:
 //
-// - Weights are packed per call into panels of 16 output channels, two
-//   consecutive K values per channel as int16, and the unfolded activations
-//   are int16 too: one AVX2 vpmaddwd multiplies a broadcast pair of
-//   activations with 8 channels' pairs and adds each pair's products in
-//   int32, exactly for any int8 weights. (vpmaddubsw on uint8 x int8 would
-//   sum in saturating int16, exact only for 7-bit weights, and needs a
-//   vpmaddwd after it to widen: measured here it is no faster, 18.0
-//   against 19.3 GMAC/s per core. Its place is the VNNI vpdpbusd, which
-//   sums four products into int32 in one instruction.)
+// - Weights are packed per call into panels of 16 output channels, K in
+//   groups of kGroup consecutive values per channel. With VNNI (AVX-512
+//   VNNI or AVX-VNNI) the groups are four int8 weights and the unfolded
+//   activations stay uint8: one vpdpbusd multiplies a broadcast quad of
+//   activations with 8 channels' quads and adds the four products of each
+//   into int32, exact for any uint8 x int8 (the products fit 16 bits and
+//   the sum does not saturate). Without it the groups are pairs of int16:
+//   one AVX2 vpmaddwd multiplies a broadcast pair of activations with 8
+//   channels' pairs and adds each pair's products in int32, exactly for
+//   any int8 weights. (vpmaddubsw on uint8 x int8 would sum in saturating
+//   int16, exact only for 7-bit weights, and needs a vpmaddwd after it to
+//   widen: measured on an AVX2-only machine it is no faster, 18.0 against
+//   19.3 GMAC/s per core.)
 // - The zero point is subtracted once per output: sum((x - z) w) = sum(x w)
 //   - z sum(w). Padding unfolds as z, which that correction cancels.
 // - int8 activations are biased to uint8 (x + 128, z + 128): same sums.
@@ -36,22 +40,40 @@
 #include <immintrin.h>
 #endif
 
+// The multiply-add of 8-bit values into int32 this build uses (-march).
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+#define INGOT_VNNI_DPBUSD _mm256_dpbusd_epi32
+#elif defined(__AVXVNNI__)
+#define INGOT_VNNI_DPBUSD _mm256_dpbusd_avx_epi32
+#endif
+
 namespace ingot::runtime {
 namespace {
 
 constexpr int64_t kTileRows = 6;  // output pixels per register tile
 constexpr int64_t kTileCols = 16; // output channels per register tile
 
+#ifdef INGOT_VNNI_DPBUSD
+using Unfolded = uint8_t; // activations as the kernel reads them
+using Packed = int8_t;    // weights as packed
+constexpr int64_t kGroup = 4;
+#else
+using Unfolded = int16_t;
+using Packed = int16_t;
+constexpr int64_t kGroup = 2;
+#endif
+
 /// One group's weights, [channels, k] row-major, packed for the tile
-/// kernel: panels of kTileCols channels x `pairs` pairs of K values, int16.
-/// A last panel of at most 8 channels is packed 8 wide (and multiplied by
-/// the one-vector kernel), so that e.g. 24 channels cost 3 vectors, not 4.
+/// kernel: panels of kTileCols channels x `steps` groups of kGroup K
+/// values. A last panel of at most 8 channels is packed 8 wide (and
+/// multiplied by the one-vector kernel), so that e.g. 24 channels cost 3
+/// vectors, not 4.
 struct PackedWeights {
   int64_t channels = 0, k = 0;
-  int64_t paddedK = 0; // k rounded up to whole pairs
-  int64_t pairs = 0;
+  int64_t paddedK = 0; // k rounded up to whole groups
+  int64_t steps = 0;
   int64_t panels = 0;
-  std::vector<int16_t> data; // [panel][pair][width][2], width 16 or 8
+  std::vector<Packed> data;  // [panel][step][width][kGroup], width 16 or 8
   std::vector<int32_t> sums; // sum over K of each channel's weights
 };
 
@@ -65,19 +87,19 @@ void packWeights(const int8_t *w, int64_t channels, int64_t k,
                  PackedWeights &pw) {
   pw.channels = channels;
   pw.k = k;
-  pw.paddedK = (k + 1) / 2 * 2;
-  pw.pairs = pw.paddedK / 2;
+  pw.paddedK = (k + kGroup - 1) / kGroup * kGroup;
+  pw.steps = pw.paddedK / kGroup;
   pw.panels = (channels + kTileCols - 1) / kTileCols;
-  pw.data.assign(size_t(pw.panels * pw.pairs * kTileCols * 2), 0);
+  pw.data.assign(size_t(pw.panels * pw.steps * kTileCols * kGroup), 0);
   pw.sums.assign(size_t(channels), 0);
   for (int64_t m = 0; m < channels; ++m) {
-    int16_t *panel =
-        pw.data.data() + (m / kTileCols) * pw.pairs * kTileCols * 2;
+    Packed *panel =
+        pw.data.data() + (m / kTileCols) * pw.steps * kTileCols * kGroup;
     int64_t col = m % kTileCols, width = panelWidth(channels, m / kTileCols);
     for (int64_t j = 0; j < k; ++j) {
       int v = w[m * k + j];
       pw.sums[m] += v;
-      panel[((j / 2) * width + col) * 2 + j % 2] = int16_t(v);
+      panel[((j / kGroup) * width + col) * kGroup + j % kGroup] = Packed(v);
     }
   }
 }
@@ -86,10 +108,10 @@ void packWeights(const int8_t *w, int64_t channels, int64_t k,
 /// kTileRows rows of `a` (row stride lda elements) and 8 * Vectors
 /// channels.
 template <int Vectors>
-void multiplyTile(const int16_t *a, int64_t lda, const int16_t *panel,
-                  int64_t pairs, int32_t acc[kTileRows][kTileCols]) {
+void multiplyTile(const Unfolded *a, int64_t lda, const Packed *panel,
+                  int64_t steps, int32_t acc[kTileRows][kTileCols]) {
   constexpr int64_t width = 8 * Vectors;
-  const int16_t *rowPtr[kTileRows];
+  const Unfolded *rowPtr[kTileRows];
   for (int64_t r = 0; r < kTileRows; ++r)
     rowPtr[r] = a + r * lda;
 #ifdef __AVX2__
@@ -97,17 +119,23 @@ void multiplyTile(const int16_t *a, int64_t lda, const int16_t *panel,
   for (auto &row : sum)
     for (auto &v : row)
       v = _mm256_setzero_si256();
-  for (int64_t q = 0; q < pairs; ++q) {
-    const int16_t *b = panel + q * width * 2;
+  for (int64_t q = 0; q < steps; ++q) {
+    // One vector: 8 channels' groups (32 bytes).
+    const Packed *b = panel + q * width * kGroup;
     __m256i bv[Vectors];
     for (int v = 0; v < Vectors; ++v)
-      bv[v] = _mm256_loadu_si256(reinterpret_cast<const __m256i *>(b + 16 * v));
+      bv[v] = _mm256_loadu_si256(
+          reinterpret_cast<const __m256i *>(b + 8 * kGroup * v));
     for (int64_t r = 0; r < kTileRows; ++r) {
-      int32_t two;
-      std::memcpy(&two, rowPtr[r] + q * 2, 4);
-      __m256i av = _mm256_set1_epi32(two);
+      int32_t group; // one row's kGroup activations (4 bytes either way)
+      std::memcpy(&group, rowPtr[r] + q * kGroup, 4);
+      __m256i av = _mm256_set1_epi32(group);
       for (int v = 0; v < Vectors; ++v)
+#ifdef INGOT_VNNI_DPBUSD
+        sum[r][v] = INGOT_VNNI_DPBUSD(sum[r][v], av, bv[v]);
+#else
         sum[r][v] = _mm256_add_epi32(sum[r][v], _mm256_madd_epi16(av, bv[v]));
+#endif
     }
   }
   for (int64_t r = 0; r < kTileRows; ++r)
@@ -118,12 +146,13 @@ void multiplyTile(const int16_t *a, int64_t lda, const int16_t *panel,
   for (int64_t r = 0; r < kTileRows; ++r)
     for (int64_t c = 0; c < width; ++c)
       acc[r][c] = 0;
-  for (int64_t q = 0; q < pairs; ++q) {
-    const int16_t *b = panel + q * width * 2;
+  for (int64_t q = 0; q < steps; ++q) {
+    const Packed *b = panel + q * width * kGroup;
     for (int64_t r = 0; r < kTileRows; ++r) {
-      const int16_t *ar = rowPtr[r] + q * 2;
+      const Unfolded *ar = rowPtr[r] + q * kGroup;
       for (int64_t c = 0; c < width; ++c)
-        acc[r][c] += int32_t(ar[0]) * b[c * 2] + int32_t(ar[1]) * b[c * 2 + 1];
+        for (int64_t g = 0; g < kGroup; ++g)
+          acc[r][c] += int32_t(ar[g]) * int32_t(b[c * kGroup + g]);
     }
   }
 #endif
@@ -145,7 +174,7 @@ struct Source {
 /// group `gi`, in the weights' order: (c, taps) for NC[D]HW, (taps, c) for
 /// channels-last, widened to int16.
 void unfoldRows(const Geometry &g, const Source &src, const PackedWeights &pw,
-                int64_t gi, int64_t r0, int64_t count, int16_t *rows,
+                int64_t gi, int64_t r0, int64_t count, Unfolded *rows,
                 int64_t ld) {
   int64_t cg = src.groupChannels, taps = g.kernelVolume();
   // Coordinates of r0, then stepped: a 64-bit division per pixel costs more
@@ -165,7 +194,7 @@ void unfoldRows(const Geometry &g, const Source &src, const PackedWeights &pw,
     ++n;
   };
   for (int64_t j = 0; j < count; ++j, step()) {
-    int16_t *dst = rows + j * ld;
+    Unfolded *dst = rows + j * ld;
     int64_t tap = 0;
     for (int64_t kz = 0; kz < g.k[0]; ++kz) {
       int64_t iz = oz * g.s[0] - g.p[0] + kz * g.d[0];
@@ -177,9 +206,9 @@ void unfoldRows(const Geometry &g, const Source &src, const PackedWeights &pw,
                         ix >= 0 && ix < g.in[2];
           int64_t pixel = (iz * g.in[1] + iy) * g.in[2] + ix;
           if (src.channelsLast) {
-            int16_t *out = dst + tap * cg;
+            Unfolded *out = dst + tap * cg;
             if (!inside) {
-              std::fill(out, out + cg, int16_t(src.zero));
+              std::fill(out, out + cg, Unfolded(src.zero));
               continue;
             }
             const uint8_t *in =
@@ -202,11 +231,11 @@ void unfoldRows(const Geometry &g, const Source &src, const PackedWeights &pw,
         }
       }
     }
-    std::fill(dst + pw.k, dst + pw.paddedK, int16_t(0));
+    std::fill(dst + pw.k, dst + pw.paddedK, Unfolded(0));
   }
 }
 
-thread_local std::vector<int16_t> rowScratch;
+thread_local std::vector<Unfolded> rowScratch;
 
 /// Dense and grouped convolutions: unfold + tile kernel, blocks of output
 /// pixels split over the threads.
@@ -220,7 +249,7 @@ void convPacked(const IngotKernelContext *ctx, const IngotConvParams *p,
   PackedWeights pw;
   for (int64_t gi = 0; gi < groups; ++gi) {
     packWeights(w + gi * mg * kg, mg, kg, pw);
-    int64_t ld = pw.paddedK; // int16 elements
+    int64_t ld = pw.paddedK; // Unfolded elements
     // Blocks of pixels whose unfolded rows (2 ld bytes each) stay in L2, and
     // at least 8 per thread where there are enough pixels (whole blocks per
     // thread: 7 blocks on 2 threads would leave one idle an eighth of the
@@ -235,24 +264,25 @@ void convPacked(const IngotKernelContext *ctx, const IngotConvParams *p,
     parallel(ctx, blocks, 1, [&](int64_t b0, int64_t b1) {
       if (rowScratch.size() < size_t(block * ld))
         rowScratch.resize(size_t(block * ld));
-      int16_t *rows = rowScratch.data();
+      Unfolded *rows = rowScratch.data();
       int32_t acc[kTileRows][kTileCols];
       for (int64_t b = b0; b < b1; ++b) {
         int64_t r0 = b * block, count = std::min(block, pixels - r0);
         unfoldRows(g, src, pw, gi, r0, count, rows, ld);
         // Rows past `count` of the last tile read zeros.
         int64_t tiles = (count + kTileRows - 1) / kTileRows;
-        std::fill(rows + count * ld, rows + tiles * kTileRows * ld, int16_t(0));
+        std::fill(rows + count * ld, rows + tiles * kTileRows * ld,
+                  Unfolded(0));
         for (int64_t panel = 0; panel < pw.panels; ++panel) {
-          const int16_t *packed =
-              pw.data.data() + panel * pw.pairs * kTileCols * 2;
+          const Packed *packed =
+              pw.data.data() + panel * pw.steps * kTileCols * kGroup;
           int64_t c0 = panel * kTileCols, cols = std::min(kTileCols, mg - c0);
           for (int64_t t = 0; t < tiles; ++t) {
             if (panelWidth(mg, panel) == 8)
-              multiplyTile<1>(rows + t * kTileRows * ld, ld, packed, pw.pairs,
+              multiplyTile<1>(rows + t * kTileRows * ld, ld, packed, pw.steps,
                               acc);
             else
-              multiplyTile<2>(rows + t * kTileRows * ld, ld, packed, pw.pairs,
+              multiplyTile<2>(rows + t * kTileRows * ld, ld, packed, pw.steps,
                               acc);
             int64_t tileRows = std::min(kTileRows, count - t * kTileRows);
             for (int64_t i = 0; i < tileRows; ++i) {

@@ -1,11 +1,12 @@
 //===- IntegerKernelsTest.cpp - conv_i8: SIMD and portable paths agree ----===//
 //
 // The e2e test integer-convolutions.py checks the runtime's conv_i8 (built
-// for this CPU) against onnxruntime. A CPU without AVX2 runs the portable
-// loops instead, which no test machine here would reach: this test builds
-// both from the same source and requires the same int32 sums on random
-// geometries, layouts, signedness and weight ranges (7-bit and full-range
-// int8).
+// for this CPU) against onnxruntime. The other paths -- VNNI (uint8 quads,
+// vpdpbusd), AVX2 (int16 pairs, vpmaddwd) and the portable loops -- are
+// reached only on other CPUs: this test builds the kernel for this CPU, for
+// AVX2 without VNNI and for baseline x86-64 from the same source and
+// requires the same int32 sums on random geometries, layouts, signedness
+// and weight ranges (7-bit and full-range int8).
 //
 //===----------------------------------------------------------------------===//
 #include "ingot/kernel_abi.h"
@@ -25,6 +26,9 @@ void parallelFor(ThreadPool *, int64_t n, int64_t, IngotRangeFn body,
 void convIntegerNative(const IngotKernelContext *, const IngotConvParams *,
                        const void *, int, int32_t, const int8_t *, int32_t *,
                        IngotRangeFn, void *);
+void convIntegerAvx2(const IngotKernelContext *, const IngotConvParams *,
+                     const void *, int, int32_t, const int8_t *, int32_t *,
+                     IngotRangeFn, void *);
 void convIntegerPortable(const IngotKernelContext *, const IngotConvParams *,
                          const void *, int, int32_t, const int8_t *, int32_t *,
                          IngotRangeFn, void *);
@@ -37,7 +41,12 @@ struct Case {
   bool channelsLast, isSigned, fullRange;
 };
 
-std::vector<int32_t> run(bool native, const Case &c, IngotConvParams &p,
+using ConvInteger = void (*)(const IngotKernelContext *,
+                             const IngotConvParams *, const void *, int,
+                             int32_t, const int8_t *, int32_t *, IngotRangeFn,
+                             void *);
+
+std::vector<int32_t> run(ConvInteger conv, const Case &c, IngotConvParams &p,
                          const std::vector<uint8_t> &x,
                          const std::vector<int8_t> &w, int32_t zero) {
   int64_t outVolume = 1;
@@ -45,12 +54,8 @@ std::vector<int32_t> run(bool native, const Case &c, IngotConvParams &p,
     outVolume *= p.out_size[i];
   std::vector<int32_t> y(size_t(c.batch * c.out * outVolume), -1);
   IngotKernelContext ctx{nullptr, nullptr};
-  if (native)
-    ingot::runtime::convIntegerNative(&ctx, &p, x.data(), c.isSigned, zero,
-                                      w.data(), y.data(), nullptr, nullptr);
-  else
-    ingot::runtime::convIntegerPortable(&ctx, &p, x.data(), c.isSigned, zero,
-                                        w.data(), y.data(), nullptr, nullptr);
+  conv(&ctx, &p, x.data(), c.isSigned, zero, w.data(), y.data(), nullptr,
+       nullptr);
   return y;
 }
 
@@ -117,9 +122,14 @@ TEST(IntegerKernels, NativeAndPortableSumsAgree) {
                  (c.channelsLast ? " NHWC" : " NCHW") +
                  (c.isSigned ? " int8" : " uint8") +
                  (c.fullRange ? " full-range" : " 7-bit"));
-    std::vector<int32_t> native = run(true, c, p, x, w, zero),
-                         portable = run(false, c, p, x, w, zero);
+    std::vector<int32_t> native = run(ingot::runtime::convIntegerNative, c, p,
+                                      x, w, zero),
+                         avx2 = run(ingot::runtime::convIntegerAvx2, c, p, x, w,
+                                    zero),
+                         portable = run(ingot::runtime::convIntegerPortable, c,
+                                        p, x, w, zero);
     ASSERT_EQ(native, portable);
+    ASSERT_EQ(avx2, portable);
     ++compared;
   }
   EXPECT_GE(compared, 40) << "too few geometries fit their inputs";
