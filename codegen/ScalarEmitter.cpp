@@ -1060,29 +1060,35 @@ std::string ScalarEmitter::resizeValue(ResizeOp o, const Index &idx) {
   Sizes outShape = sizes(o.getResult());
   size_t rank = inShape.size();
   // The scale each axis uses: the given one, or out/in when sizes are given
-  // (where they vary, out must be a whole multiple of in).
-  std::vector<float> scales(rank, 1.0f);
+  // (a literal where it is the same for every size; where the sizes vary
+  // by other than a whole scale, out/in in FP32 at run time, as ONNX
+  // Runtime computes it).
+  Type f32 = Float32Type::get(o.getContext());
+  std::vector<std::string> scales(rank);
+  std::vector<bool> unitScale(rank, false);
   Attribute attr;
   std::optional<HostTensor> given;
   if (matchPattern(o.getScales(), m_Constant(&attr)))
     given = HostTensor::fromAttr(attr, 64);
   bool fromScales = given && given->size() == static_cast<int64_t>(rank);
+  auto setScale = [&](size_t d, float v) {
+    scales[d] = literal(v, f32);
+    unitScale[d] = v == 1.0f;
+  };
   for (size_t d = 0; d < rank && !fromScales; ++d) {
     std::optional<int64_t> in = inShape[d].constant(),
                            out = outShape[d].constant();
-    if (in && out) {
-      scales[d] = static_cast<float>(*out) / static_cast<float>(*in);
-      continue;
-    }
     std::optional<DimExpr> ratio = outShape[d].divideExactly(inShape[d]);
-    if (!ratio || !ratio->isConstant()) {
-      error = "a resize whose sizes vary by other than a whole scale";
-      return "0";
-    }
-    scales[d] = static_cast<float>(*ratio->constant());
+    if (in && out)
+      setScale(d, static_cast<float>(*out) / static_cast<float>(*in));
+    else if (ratio && ratio->isConstant())
+      setScale(d, static_cast<float>(*ratio->constant()));
+    else
+      scales[d] = "(float(" + extent(outShape[d]) + ") / float(" +
+                  extent(inShape[d]) + "))";
   }
   for (size_t d = 0; d < rank && fromScales; ++d)
-    scales[d] = static_cast<float>(given->floats[d]);
+    setScale(d, static_cast<float>(given->floats[d]));
   std::string mode =
       std::to_string(coordMode(o.getCoordinateTransformationMode()));
   // A coordinate that does not depend on the skeleton's inner loop variable
@@ -1107,13 +1113,12 @@ std::string ScalarEmitter::resizeValue(ResizeOp o, const Index &idx) {
   auto coord = [&](size_t d) {
     std::string x = fresh("x");
     emit(d, "const float " + x + " = ig_resize_coord(" + idx[d] + ", " +
-                literal(scales[d], Float32Type::get(o.getContext())) + ", " +
-                extent(inShape[d]) + ", " + extent(outShape[d]) + ", " + mode +
-                ");");
+                scales[d] + ", " + extent(inShape[d]) + ", " +
+                extent(outShape[d]) + ", " + mode + ");");
     return x;
   };
   auto identityAxis = [&](size_t d) {
-    return inShape[d] == outShape[d] && scales[d] == 1.0f &&
+    return inShape[d] == outShape[d] && unitScale[d] &&
            o.getCoordinateTransformationMode() != "tf_crop_and_resize";
   };
 

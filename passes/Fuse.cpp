@@ -42,13 +42,14 @@ struct Group {
 /// already stitched in.
 /// Whether `use` only gives its op a result size: the target of a reshape
 /// or expand, the ends of a slice, the repeats of a tile, the bounds of a
-/// range. Code generation takes those sizes from the symbolic shapes,
-/// never from the operand.
+/// range, the sizes of a resize. Code generation takes those sizes from
+/// the symbolic shapes, never from the operand.
 bool isSizeOperand(OpOperand &use) {
   Operation *op = use.getOwner();
   unsigned k = use.getOperandNumber();
   return (isa<ReshapeOp, ExpandOp, TileOp>(op) && k == 1) ||
-         (isa<SliceOp>(op) && k == 2) || isa<ConstantOfShapeOp, RangeOp>(op);
+         (isa<SliceOp, ResizeOp>(op) && k == 2) ||
+         isa<ConstantOfShapeOp, RangeOp>(op);
 }
 
 /// With a range of shapes, the shape computations that feed sizes (Shape,

@@ -10,6 +10,7 @@
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <cmath>
 #include <numeric>
 #include <sstream>
 
@@ -482,25 +483,47 @@ FailureOr<Exprs> SymbolicInference::inferResult(Operation *op) {
         return out;
       })
       .Case([&](ResizeOp r) -> FailureOr<Exprs> {
-        // ONNX: floor(size * scale); whole scales keep it a polynomial.
         DenseFPElementsAttr scales;
         if (!matchPattern(r.getScales(), m_Constant(&scales)) ||
-            scales.getNumElements() != static_cast<int64_t>(in.size()))
-          return unsupported();
+            scales.getNumElements() != static_cast<int64_t>(in.size())) {
+          // Sizes from a shape computation (F.interpolate(x,
+          // size=y.shape[2:]) as exporters write it): those sizes.
+          std::optional<Exprs> sizes = valuesOf(r.getSizes());
+          if (!sizes || sizes->size() != in.size())
+            return unsupported();
+          return *sizes;
+        }
+        // ONNX: floor(size * scale). A scale p / 2^k (2, 0.5, 1.5, ...)
+        // multiplies exactly in FP32, so the size is (size * p) floordiv
+        // 2^k.
         Exprs out;
         int64_t i = 0;
         for (const APFloat &scale : scales.getValues<APFloat>()) {
           double v = scale.convertToDouble();
-          if (in[i].isConstant() && !type.isDynamicDim(i))
+          int64_t denominator = 1;
+          while (denominator < (1 << 16) &&
+                 v * denominator != std::floor(v * denominator))
+            denominator *= 2;
+          int64_t numerator = static_cast<int64_t>(v * denominator);
+          if (in[i].isConstant() && !type.isDynamicDim(i)) {
             out.push_back(DimExpr(type.getDimSize(i)));
-          else if (v >= 1 && v == static_cast<int64_t>(v))
-            out.push_back(in[i] * DimExpr(static_cast<int64_t>(v)));
-          else
+          } else if (v > 0 && v * denominator == numerator) {
+            DimExpr size = in[i] * DimExpr(numerator);
+            if (denominator > 1)
+              size = size.floorDiv(denominator);
+            if (bounds(size, s.ranges).first < 1)
+              return op->emitError()
+                     << "resize by " << (std::ostringstream() << v).str()
+                     << " of symbolic size " << s.str(in[i])
+                     << " is empty at the smallest dims";
+            out.push_back(size);
+          } else {
             return op->emitError()
                    << "resize by " << (std::ostringstream() << v).str()
                    << " of symbolic size " << s.str(in[i])
-                   << " is not supported yet (whole scales "
-                      "are)";
+                   << " is not supported yet (scales that are multiples of "
+                      "1/65536 are)";
+          }
           ++i;
         }
         return out;

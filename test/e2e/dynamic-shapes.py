@@ -20,6 +20,9 @@
 #   - Range: position ids Range(0, S, 1) read from the input's shape, as
 #     exporters write them, gathered from a position table; and Range(S,
 #     2 * S, 2), ceil(S / 2) values;
+#   - Resize to another input's sizes (read with Shape, as exporters write
+#     F.interpolate(x, size=y.shape[2:])), nearest and linear, the scales
+#     out/in computed per call; and by fractional scales 0.5 and 1.5;
 #   - one session of the MLP run at changing shapes through the C API
 #     (ctypes): the arena re-planned per call, outputs in the call's shape.
 #   - BERT (2 layers) and GPT-2 (3 layers) as exporters write them with
@@ -262,6 +265,34 @@ if artifact:
     # every_other: S, S + 2, ... below 2 * S: ceil(S / 2) values.
     for b, s in [(1, 1), (4, 64), (3, 17), (2, 2)]:
         check_at("range", path, artifact, {"ids": rng.integers(0, 100, (b, s))})
+
+# --- Resize to another input's size, and by fractional scales --------------
+def i64(name, values):
+    return const(name, np.array(values, np.int64))
+
+
+resize = model(
+    [helper.make_node("Shape", ["x"], ["xs"]),
+     helper.make_node("Shape", ["y"], ["ys"]),
+     helper.make_node("Slice", ["xs", "s0", "s2"], ["nc"]),
+     helper.make_node("Slice", ["ys", "s2", "s4"], ["hw"]),
+     helper.make_node("Concat", ["nc", "hw"], ["size"], axis=0),
+     helper.make_node("Resize", ["x", "", "", "size"], ["up"], mode="nearest"),
+     helper.make_node("Add", ["up", "y"], ["joined"]),
+     helper.make_node("Resize", ["x", "", "", "size"], ["lin"], mode="linear"),
+     helper.make_node("Mul", ["lin", "y"], ["blended"]),
+     helper.make_node("Resize", ["x", "", "frac"], ["frac_out"], mode="linear")],
+    [vi("x", [1, 4, "H", "W"]), vi("y", [1, 4, "P", "Q"])],
+    [vi("joined", [1, 4, "P", "Q"]), vi("blended", [1, 4, "P", "Q"]),
+     vi("frac_out", [1, 4, None, None])],
+    [i64("s0", [0]), i64("s2", [2]), i64("s4", [4]),
+     const("frac", np.array([1, 1, 0.5, 1.5], np.float32))], opset=13)
+path, artifact = compile_once("resize", resize, ["H=4:16", "W=4:16", "P=3:20", "Q=3:20"])
+if artifact:
+    # Up and down by ratios that vary per call (P/H, Q/W as FP32 at run
+    # time); floor(H * 0.5) and floor(W * 1.5), odd sizes included.
+    for h, w, p_, q in [(4, 4, 3, 3), (16, 16, 20, 20), (5, 7, 11, 9), (9, 5, 17, 4)]:
+        check_at("resize", path, artifact, {"x": [1, 4, h, w], "y": [1, 4, p_, q]})
 
 # --- broadcast: unified dims and a multiple ---------------------------------
 bcast = model(

@@ -140,13 +140,43 @@ func.func @disjoint(%a: tensor<?xf32> {ingot.dim_params = ["N"]}, %b: tensor<?xf
 
 // -----
 
-// What the inference does not follow yet is named: a fractional resize
-// scale of a symbolic size, a split along a symbolic dim.
+// Resize by a scale p / 2^k: floor(H * 1.5) is (3 * H) floordiv 2 (the
+// FP32 product is exact); to another tensor's sizes read with Shape.
+// CHECK-LABEL: func.func @resize_scales_and_sizes
+// CHECK: ingot.resize {{.*}}ingot.sizes = "[1, 2, H / 2 + H, 8]"
+// CHECK: ingot.resize {{.*}}ingot.sizes = "[1, 2, P, Q]"
+func.func @resize_scales_and_sizes(%x: tensor<1x2x?x4xf32> {ingot.dim_params = ["", "", "H", ""]}, %y: tensor<1x2x?x?xf32> {ingot.dim_params = ["", "", "P", "Q"]}) -> (tensor<*xf32>, tensor<*xf32>)
+    attributes {ingot.dim_ranges = {H = array<i64: 2, 8, 4>, P = array<i64: 1, 9, 9>, Q = array<i64: 1, 9, 9>}} {
+  %scales = ingot.constant dense<[1.0, 1.0, 1.5, 2.0]> : tensor<4xf32>
+  %none = ingot.constant dense<> : tensor<0xi64>
+  %r = ingot.resize %x, %scales, %none {mode = "linear"} : (tensor<1x2x?x4xf32>, tensor<4xf32>, tensor<0xi64>) -> tensor<*xf32>
+  %noscales = ingot.constant dense<> : tensor<0xf32>
+  %sizes = ingot.shape %y : (tensor<1x2x?x?xf32>) -> tensor<4xi64>
+  %t = ingot.resize %x, %noscales, %sizes : (tensor<1x2x?x4xf32>, tensor<0xf32>, tensor<4xi64>) -> tensor<*xf32>
+  return %r, %t : tensor<*xf32>, tensor<*xf32>
+}
+
+// -----
+
+// What the inference does not follow yet is named: a resize scale that is
+// not a multiple of 1/65536, one that empties a size at the smallest dims,
+// a split along a symbolic dim.
 func.func @unsupported(%x: tensor<1x2x?x4xf32> {ingot.dim_params = ["", "", "H", ""]}) -> (tensor<*xf32>)
     attributes {ingot.dim_ranges = {H = array<i64: 2, 8, 4>}} {
-  %scales = ingot.constant dense<[1.0, 1.0, 1.5, 2.0]> : tensor<4xf32>
+  %scales = ingot.constant dense<[1.0, 1.0, 0.3, 2.0]> : tensor<4xf32>
   %sizes = ingot.constant dense<> : tensor<0xi64>
-  // expected-error @+1 {{resize by 1.5 of symbolic size H is not supported yet (whole scales are)}}
+  // expected-error @+1 {{resize by 0.3 of symbolic size H is not supported yet (scales that are multiples of 1/65536 are)}}
+  %r = ingot.resize %x, %scales, %sizes {mode = "linear"} : (tensor<1x2x?x4xf32>, tensor<4xf32>, tensor<0xi64>) -> tensor<*xf32>
+  return %r : tensor<*xf32>
+}
+
+// -----
+
+func.func @resize_empty(%x: tensor<1x2x?x4xf32> {ingot.dim_params = ["", "", "H", ""]}) -> (tensor<*xf32>)
+    attributes {ingot.dim_ranges = {H = array<i64: 2, 8, 4>}} {
+  %scales = ingot.constant dense<[1.0, 1.0, 0.25, 2.0]> : tensor<4xf32>
+  %sizes = ingot.constant dense<> : tensor<0xi64>
+  // expected-error @+1 {{resize by 0.25 of symbolic size H is empty at the smallest dims}}
   %r = ingot.resize %x, %scales, %sizes {mode = "linear"} : (tensor<1x2x?x4xf32>, tensor<4xf32>, tensor<0xi64>) -> tensor<*xf32>
   return %r : tensor<*xf32>
 }
