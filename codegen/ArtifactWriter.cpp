@@ -139,6 +139,8 @@ mlir::ingot::codegen::buildArtifact(const ExecutionPlan &plan,
     }
     out->set_kernel(s.kernel);
     out->set_flops(s.flops);
+    if (s.flopsExpr)
+      program(out->mutable_flops_program(), *s.flopsExpr);
     if (s.libraryType)
       out->set_library_dtype(dataType(s.libraryType));
     out->set_grid_x(s.gridX);

@@ -173,7 +173,7 @@ LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan,
           return failure();
         call.kind = PlanStep::Kind::Conv;
         call.conv = *conv;
-        call.flops = conv->symbolic.empty() ? flopsOf(*conv) : 0;
+        call.setFlops(flopsOf(*conv));
       }
       for (unsigned i = 0; i < 2; ++i) {
         FailureOr<unsigned> b = bufferOf(lib->getOperand(i));
@@ -229,8 +229,9 @@ LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan,
         }
         for (const GemmCall &g : *gemms) {
           call.gemm = g;
-          // Where the sizes vary, no fixed figure.
-          call.flops = g.symbolic.empty() ? flopsOf(g) : 0;
+          call.flops = 0;
+          call.flopsExpr.reset();
+          call.setFlops(flopsOf(g));
           steps.push_back(call);
         }
         if (folded)

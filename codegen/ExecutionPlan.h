@@ -76,6 +76,15 @@ struct PlanStep {
   ConvCall conv;                       // Kind::Conv
   Type libraryType;                    // Gemm/Conv: element type of the buffers
   uint64_t flops = 0; // GEMM/convolution work (2 per multiply-add), or 0
+  // Where the work varies with the symbolic dims: its expression (`flops`
+  // is then 0).
+  std::optional<DimExpr> flopsExpr;
+  void setFlops(const DimExpr &work) {
+    if (std::optional<int64_t> c = work.constant())
+      flops = uint64_t(*c);
+    else
+      flopsExpr = work;
+  }
 };
 
 struct PlanTensor {

@@ -223,45 +223,54 @@ codegen::describeGemm(Operation *op, const SymbolicShapes *shapes) {
   return out;
 }
 
-uint64_t codegen::flopsOf(const ConvCall &c) {
+/// A call's field as the runtime resolves it: its expression where it
+/// varies, else its value.
+template <typename Call>
+static DimExpr field(const Call &call, const std::string &name, int64_t value) {
+  auto it = call.symbolic.find(name);
+  return it != call.symbolic.end() ? it->second : DimExpr(value);
+}
+
+DimExpr codegen::flopsOf(const ConvCall &c) {
   // Each output element of a forward convolution (each input element of a
   // transposed one) takes channels/group x kernel volume multiply-adds.
-  uint64_t window = 1, points = 1;
+  const char *points = c.transposed ? "in_size" : "out_size";
+  const std::vector<int64_t> &sizes = c.transposed ? c.inSize : c.outSize;
+  int64_t window = 1;
   for (int64_t k : c.kernel)
-    window *= uint64_t(k);
-  for (int64_t v : c.transposed ? c.inSize : c.outSize)
-    points *= uint64_t(v);
-  uint64_t through =
-      uint64_t(c.transposed ? c.outChannels : c.inChannels) / uint64_t(c.group);
-  uint64_t across = uint64_t(c.transposed ? c.inChannels : c.outChannels);
-  return 2 * uint64_t(c.batch) * across * points * through * window;
+    window *= k;
+  DimExpr work = DimExpr(2 * window) * field(c, "batch", c.batch);
+  for (size_t i = 0; i < sizes.size(); ++i)
+    work = work * field(c, points + std::to_string(i), sizes[i]);
+  DimExpr through = c.transposed ? field(c, "out_channels", c.outChannels)
+                                 : field(c, "in_channels", c.inChannels);
+  DimExpr across = c.transposed ? field(c, "in_channels", c.inChannels)
+                                : field(c, "out_channels", c.outChannels);
+  if (c.group != 1)
+    through = through.floorDiv(c.group);
+  return work * through * across;
 }
 
-uint64_t codegen::flopsOf(const GemmCall &g) {
-  return 2 * uint64_t(g.batch) * uint64_t(g.m) * uint64_t(g.n) * uint64_t(g.k);
+DimExpr codegen::flopsOf(const GemmCall &g) {
+  return DimExpr(2) * field(g, "batch", g.batch) * field(g, "m", g.m) *
+         field(g, "n", g.n) * field(g, "k", g.k);
 }
 
-uint64_t codegen::libraryFlops(Operation *op) {
-  // Sizes that vary (a range of shapes) give no fixed figure.
-  for (Value v : op->getOperands())
-    if (v && !cast<ShapedType>(v.getType()).hasStaticShape())
-      return 0;
-  if (!cast<ShapedType>(op->getResult(0).getType()).hasStaticShape())
-    return 0;
+DimExpr codegen::libraryFlops(Operation *op, const SymbolicShapes *shapes) {
   if (isa<ConvOp, ConvIntegerOp, ConvTransposeOp>(op)) {
-    FailureOr<ConvCall> c = describeConv(op);
-    return succeeded(c) ? flopsOf(*c) : 0;
+    FailureOr<ConvCall> c = describeConv(op, shapes);
+    return succeeded(c) ? flopsOf(*c) : DimExpr(0);
   }
   // GEMM and matmul: k multiply-adds per result element.
-  int64_t k = 0;
+  DimExpr k(0);
   if (auto gemm = dyn_cast<GemmOp>(op))
-    k = shapeOf(gemm.getA())[gemm.getTransA() ? 0 : 1];
+    k = sizesOf(gemm.getA(), shapes)[gemm.getTransA() ? 0 : 1];
   else if (auto mm = dyn_cast<MatMulOp>(op))
-    k = shapeOf(mm.getLhs()).back();
+    k = sizesOf(mm.getLhs(), shapes).back();
   else
-    return 0;
-  uint64_t elements = 1;
-  for (int64_t d : shapeOf(op->getResult(0)))
-    elements *= uint64_t(d);
-  return 2 * elements * uint64_t(k);
+    return DimExpr(0);
+  DimExpr work = DimExpr(2) * k;
+  for (const DimExpr &d : sizesOf(op->getResult(0), shapes))
+    work = work * d;
+  return work;
 }

@@ -28,12 +28,13 @@ FailureOr<SmallVector<GemmCall>>
 describeGemm(Operation *op, const SymbolicShapes *shapes = nullptr);
 
 /// Floating-point operations of a call, 2 per multiply-add (what GFLOP/s
-/// figures count).
-uint64_t flopsOf(const ConvCall &conv);
-uint64_t flopsOf(const GemmCall &gemm);
-/// Of the GEMM/convolution `op` (a ConvOp, ConvTransposeOp, GemmOp or
-/// MatMulOp with static shapes); 0 when it cannot be described.
-uint64_t libraryFlops(Operation *op);
+/// figures count), as an expression of the symbolic dims where its sizes
+/// vary (a constant otherwise).
+DimExpr flopsOf(const ConvCall &conv);
+DimExpr flopsOf(const GemmCall &gemm);
+/// Of the GEMM/convolution `op` (a ConvOp, ConvIntegerOp, ConvTransposeOp,
+/// GemmOp or MatMulOp); 0 when it cannot be described.
+DimExpr libraryFlops(Operation *op, const SymbolicShapes *shapes = nullptr);
 
 } // namespace mlir::ingot::codegen
 

@@ -84,10 +84,10 @@ struct StepReport {
 
 /// Library calls are GEMM/convolution steps: the GPU libraries' calls on
 /// CUDA, the library regions (Eigen plus their epilogue) on the CPU.
-static std::vector<StepReport>
-describeSteps(const ModelData &model, const std::vector<double> &t, int runs,
-              const std::vector<double> *stepBytes,
-              const std::vector<std::vector<int>> *variantRuns) {
+static std::vector<StepReport> describeSteps(const ModelData &model,
+                                             const std::vector<double> &t,
+                                             int runs,
+                                             const ProfileCounts *counts) {
   const auto &steps = model.manifest.steps();
   const auto &buffers = model.manifest.buffers();
   bool cpu = model.manifest.target() != "cuda";
@@ -111,13 +111,15 @@ describeSteps(const ModelData &model, const std::vector<double> &t, int runs,
     } else if (cpu && s.region_kind() == "library") {
       r.cls = StepClass::Library;
     }
-    if (variantRuns && i < int(variantRuns->size()))
-      for (size_t k = 0; k < (*variantRuns)[i].size(); ++k)
-        if ((*variantRuns)[i][k] > 0 && int(k) < s.variants_size())
+    if (counts && i < int(counts->versions.size()))
+      for (size_t k = 0; k < counts->versions[i].size(); ++k)
+        if (counts->versions[i][k] > 0 && int(k) < s.variants_size())
           r.versions.emplace_back(s.variants(int(k)).name(),
-                                  (*variantRuns)[i][k]);
-    if (stepBytes && i < int(stepBytes->size()))
-      r.bytes = static_cast<uint64_t>((*stepBytes)[i] / runs); // per run
+                                  counts->versions[i][k]);
+    if (counts && s.has_flops_program() && i < int(counts->flops.size()))
+      r.flops = static_cast<uint64_t>(counts->flops[i] / runs); // per run
+    if (counts && i < int(counts->bytes.size()))
+      r.bytes = static_cast<uint64_t>(counts->bytes[i] / runs); // per run
     else
       for (uint32_t b : s.buffers())
         r.bytes += buffers.Get(b).size();
@@ -251,15 +253,14 @@ static std::string toJson(const ModelData &model,
   return j + "\n  ]\n}\n";
 }
 
-void ingot::runtime::reportProfile(
-    ProfileMode mode, const ModelData &model,
-    const std::vector<double> &stepSeconds, int runs, bool firstRun,
-    const std::vector<double> *stepBytes,
-    const std::vector<std::vector<int>> *variantRuns) {
+void ingot::runtime::reportProfile(ProfileMode mode, const ModelData &model,
+                                   const std::vector<double> &stepSeconds,
+                                   int runs, bool firstRun,
+                                   const ProfileCounts *counts) {
   if (mode == ProfileMode::Off || runs < 1)
     return;
   std::vector<StepReport> steps =
-      describeSteps(model, stepSeconds, runs, stepBytes, variantRuns);
+      describeSteps(model, stepSeconds, runs, counts);
   if (mode != ProfileMode::Json) {
     printTable(steps, runs, firstRun,
                mode == ProfileMode::All ? steps.size() : 12);

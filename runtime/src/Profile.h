@@ -17,19 +17,23 @@ enum class ProfileMode {
 };
 ProfileMode profileModeFromEnvironment();
 
+/// What the profiled runs of an artifact for a range of shapes did, per
+/// step, summed over the runs as the times are (their shapes vary): the
+/// bytes of its buffers and its library work at each run's shape, and
+/// (CUDA kernels with versions) how many runs took each version.
+struct ProfileCounts {
+  std::vector<double> bytes, flops;
+  std::vector<std::vector<int>> versions;
+};
+
 /// Reports a session's step times when it ends. `stepSeconds` holds each
 /// step's time summed over `runs` runs; `firstRun` says these are the first
 /// run's times (the only run the session made), which include one-time
-/// costs that later runs do not pay.
-/// `stepBytes`: for an artifact compiled for a range of shapes, each step's
-/// bytes summed over the runs (their shapes vary); null: the manifest's.
-/// `variantRuns`: for kernels with versions (the manifest's variants), per
-/// step how many of the runs took each version.
+/// costs that later runs do not pay. `counts`: what varied per run (null
+/// or empty entries: the manifest's figures).
 void reportProfile(ProfileMode mode, const ModelData &model,
                    const std::vector<double> &stepSeconds, int runs,
-                   bool firstRun,
-                   const std::vector<double> *stepBytes = nullptr,
-                   const std::vector<std::vector<int>> *variantRuns = nullptr);
+                   bool firstRun, const ProfileCounts *counts = nullptr);
 
 } // namespace ingot::runtime
 

@@ -40,12 +40,13 @@ struct ingot_session {
   // INGOT_PROFILE: time each step; the report is made when the session ends.
   ProfileMode profile = ProfileMode::Off;
   std::vector<double> firstRunSeconds, stepSeconds;
-  // An artifact for a range of shapes: each step's bytes at each profiled
-  // run's shape, summed as the times are.
-  std::vector<double> firstRunBytes, stepBytes;
-  // CUDA kernels with versions: how many profiled runs took each version,
-  // per step (summed as the times are).
-  std::vector<std::vector<int>> firstRunVariants, stepVariants;
+  // What varied per profiled run (an artifact for a range of shapes: bytes
+  // and library work at each run's shape; CUDA kernels with versions: the
+  // versions that ran), for the first run and the later ones.
+  ProfileCounts firstRunCounts, laterCounts;
+  ProfileCounts &profileCounts() {
+    return runs == 0 ? firstRunCounts : laterCounts;
+  }
   int runs = 0;
   std::atomic<bool> running{false}; // a call is in progress
   /// Where this run's step times go, or null when not profiling.
@@ -69,13 +70,11 @@ ingot_session::~ingot_session() {
   // A destructor must not throw (ingot_session_release is extern "C"): a
   // profile that cannot be written is reported and dropped.
   try {
-    bool symbolic = model->manifest.dims_size() > 0;
     if (runs > 1)
       reportProfile(profile, *model, stepSeconds, runs - 1, false,
-                    symbolic ? &stepBytes : nullptr, &stepVariants);
+                    &laterCounts);
     else if (runs == 1)
-      reportProfile(profile, *model, firstRunSeconds, 1, true,
-                    symbolic ? &firstRunBytes : nullptr, &firstRunVariants);
+      reportProfile(profile, *model, firstRunSeconds, 1, true, &firstRunCounts);
   } catch (const std::exception &e) {
     std::fprintf(stderr, "ingot profile: not written: %s\n", e.what());
   } catch (...) {
@@ -338,13 +337,19 @@ static ingot_status *runSession(ingot_session *s, const ingot_tensor *inputs,
       s->plannedDims = s->dims;
     }
     if (s->profile != ProfileMode::Off) {
-      std::vector<double> &bytes =
-          s->runs == 0 ? s->firstRunBytes : s->stepBytes;
+      ProfileCounts &counts = s->profileCounts();
       const auto &steps = m.manifest.steps();
-      bytes.resize(steps.size());
-      for (int i = 0; i < steps.size(); ++i)
-        for (uint32_t b : steps.Get(i).buffers())
-          bytes[i] += static_cast<double>(s->bufferBytes[b]);
+      counts.bytes.resize(steps.size());
+      counts.flops.resize(steps.size());
+      for (int i = 0; i < steps.size(); ++i) {
+        const ingot::artifact::Step &step = steps.Get(i);
+        for (uint32_t b : step.buffers())
+          counts.bytes[i] += static_cast<double>(s->bufferBytes[b]);
+        int64_t flops = 0;
+        if (step.has_flops_program())
+          evaluateSize(step.flops_program(), s->dims, flops); // validated
+        counts.flops[i] += static_cast<double>(flops);
+      }
     }
     s->outputShapes.resize(m.outputs.size());
     for (size_t i = 0; i < m.outputs.size(); ++i) {
@@ -403,7 +408,7 @@ static ingot_status *runSession(ingot_session *s, const ingot_tensor *inputs,
     if (s->profile != ProfileMode::Off) {
       const std::vector<int> &ran =
           ingot::runtime::cuda::stepVariants(*s->device);
-      auto &counts = s->runs == 0 ? s->firstRunVariants : s->stepVariants;
+      auto &counts = s->profileCounts().versions;
       counts.resize(ran.size());
       for (size_t i = 0; i < ran.size(); ++i)
         if (ran[i] >= 0) {

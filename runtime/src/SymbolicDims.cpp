@@ -130,6 +130,9 @@ ingot_status *validateSymbolicDims(const art::Manifest &mf) {
     if (s.has_grid())
       if (ingot_status *st = check(s.grid(), label + "'s grid"))
         return st;
+    if (s.has_flops_program())
+      if (ingot_status *st = check(s.flops_program(), label + "'s work"))
+        return st;
     art::GemmCall g;
     art::ConvCall c;
     for (const std::vector<int64_t> *at : {&least, &most})
@@ -137,7 +140,8 @@ ingot_status *validateSymbolicDims(const art::Manifest &mf) {
           (s.has_conv() && !resolveConv(s.conv(), *at, c)))
         return invalid(label + " has a malformed library size program");
     if ((s.has_grid() || !s.gemm().symbolic().empty() ||
-         !s.conv().symbolic().empty() || s.variants_size()) &&
+         !s.conv().symbolic().empty() || s.variants_size() ||
+         s.has_flops_program()) &&
         mf.dims_size() == 0)
       return invalid(label + " has size programs, but the model no dims");
     if (ingot_status *st = variants(s, label))
