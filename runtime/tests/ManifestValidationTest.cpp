@@ -384,22 +384,24 @@ TEST(ManifestValidation, CudaLaunchConfiguration) {
 // Artifacts compiled for a range of shapes: the dims' ranges, the size
 // programs (manifest.proto, SizeProgram) and the buffers they size are
 // checked when the model loads, so a crafted program never runs.
+/// Declares a symbolic dim N = min:max; every input and output then needs
+/// one size program per dim (here the constant sizes they have).
+static void withDim(art::Manifest &m, int64_t min, int64_t max) {
+  art::SymbolicDim *d = m.add_dims();
+  d->set_name("N");
+  d->set_min(min);
+  d->set_max(max);
+  d->set_opt(max);
+  for (auto *list : {m.mutable_inputs(), m.mutable_outputs()})
+    for (art::TensorInfo &t : *list)
+      for (int64_t size : t.shape()) {
+        art::SizeProgram *p = t.add_sizes();
+        p->add_code(0);
+        p->add_code(size);
+      }
+}
+
 TEST(ManifestValidation, SymbolicDimsAndSizePrograms) {
-  auto withDim = [](art::Manifest &m, int64_t min, int64_t max) {
-    art::SymbolicDim *d = m.add_dims();
-    d->set_name("N");
-    d->set_min(min);
-    d->set_max(max);
-    d->set_opt(max);
-    // Every input and output then needs one program per dim.
-    for (auto *list : {m.mutable_inputs(), m.mutable_outputs()})
-      for (art::TensorInfo &t : *list)
-        for (int64_t size : t.shape()) {
-          art::SizeProgram *p = t.add_sizes();
-          p->add_code(0);
-          p->add_code(size);
-        }
-  };
   EXPECT_REFUSED([&](art::Manifest &m) { withDim(m, 0, 4); },
                  "dim 'N' has the range 0:4");
   EXPECT_REFUSED(
@@ -470,20 +472,8 @@ TEST(ManifestValidation, KernelVersions) {
   // One dim N = 1:4, and on the first kernel step two versions: vector
   // when N % 4 == 0 with buffer 0 16-byte aligned, else scalar.
   auto withVersions = [](art::Manifest &m, bool dims) {
-    if (dims) {
-      art::SymbolicDim *d = m.add_dims();
-      d->set_name("N");
-      d->set_min(1);
-      d->set_max(4);
-      d->set_opt(4);
-      for (auto *list : {m.mutable_inputs(), m.mutable_outputs()})
-        for (art::TensorInfo &t : *list)
-          for (int64_t size : t.shape()) {
-            art::SizeProgram *p = t.add_sizes();
-            p->add_code(0);
-            p->add_code(size);
-          }
-    }
+    if (dims)
+      withDim(m, 1, 4);
     art::Step *s = m.mutable_steps(firstKernelStep(m));
     art::KernelVariant *v = s->add_variants();
     v->set_name("vector");
