@@ -83,9 +83,8 @@ def IngotQuantizePass : Pass<"ingot-quantize", "func::FuncOp"> {
   let summary = "Quantize with calibrated ranges; dequantized constant weights";
   let description = [{
     With `calibration-table`, post-training quantization: every convolution
-    (except dense ones with a window and fewer than 32 inputs per output,
-    such as an RGB first layer, and grouped or depthwise ones: no faster in
-    integers),
+    (except those with fewer than 32 inputs per output, such as an RGB
+    first layer, and grouped or depthwise ones: no faster in integers),
     GEMM and matmul with constant weights whose ONNX node has a range in the
     table (and is not in `skip`) gets its activation input quantized to
     uint8 (asymmetric, per tensor, from the range widened to include 0) and
@@ -106,10 +105,10 @@ def IngotQuantizePass : Pass<"ingot-quantize", "func::FuncOp"> {
     dequantized constant int8 weights (symmetric, per tensor or per output
     channel) becomes `ingot.conv_integer` on the integers, followed by a
     `dequantize_linear` with the product of the scales and the bias: the
-    epilogue of an int32-accumulating library call (dense convolutions with
-    a window and fewer than 32 inputs per output, such as an RGB first
-    layer, and grouped or depthwise ones stay in float: faster there, the
-    same sums). Matmuls and GEMMs
+    epilogue of an int32-accumulating library call (convolutions with
+    fewer than 32 inputs per output, such as an RGB first layer, and
+    grouped or depthwise ones stay in float: faster there, the same
+    sums). Matmuls and GEMMs
     with
     such weights become the same op, a channels-last 1-d convolution over
     their rows.

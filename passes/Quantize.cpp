@@ -40,18 +40,19 @@ static bool isFloatConstant(Value v) {
          matchPattern(v, m_Constant());
 }
 
-/// Below this many inputs per output (K), a dense convolution with a
-/// spatial window stays in float.
+/// Below this many inputs per output (K), a dense convolution stays in
+/// float.
 constexpr int64_t kMinIntegerInputsPerOutput = 32;
 
 /// Convolutions the float kernel runs faster than the integer one, on the
-/// same sums (measured with 2 threads on an AVX2 machine, docs/BENCHMARKS.md
-/// "INT8 on the CPU: which convolutions"):
-///   - a dense convolution over a window of few channels (an RGB first
-///     layer: 3 channels x 3 x 3 = 27): integer kernels spend their time
-///     unfolding its 8-bit values tap by tap (ppocr_v4_det's first layer:
-///     8.9 against 6 ms); 1x1 convolutions unfold by copying rows and stay
-///     eligible;
+/// same sums (measured with 2 threads, docs/BENCHMARKS.md "INT8 on the CPU
+/// with VNNI"):
+///   - a dense convolution with few inputs per output: over a window (an
+///     RGB first layer: 3 channels x 3 x 3 = 27) the integer kernel spends
+///     its time unfolding 8-bit values tap by tap (ppocr_v4_det's first
+///     layer: 8.9 against 6 ms on an AVX2 machine); pointwise ones with 8
+///     to 24 channels ran 2.5-5x slower than float with VNNI (32: 1.2x, 64:
+///     0.9x);
 ///   - every grouped or depthwise convolution: the integer kernel ran them
 ///     1.6 to 6.5 times slower (depthwise 3x3: 3.7-5.3x; 5x5 and 7x7 within
 ///     12%, not worth a rule of their own).
@@ -63,8 +64,7 @@ static bool runsFasterInFloat(int64_t group, RankedTensorType weight) {
   if (!weight || !weight.hasStaticShape() || weight.getRank() < 3)
     return false;
   int64_t inputsPerOutput = weight.getNumElements() / weight.getDimSize(0);
-  return inputsPerOutput < kMinIntegerInputsPerOutput &&
-         inputsPerOutput != weight.getDimSize(1);
+  return inputsPerOutput < kMinIntegerInputsPerOutput;
 }
 
 /// The weight operand of a quantizable op and the axis of its output

@@ -309,6 +309,44 @@ void convPacked(const IngotKernelContext *ctx, const IngotConvParams *p,
   }
 }
 
+/// Output pixels below which a pointwise convolution runs as direct dot
+/// products: packing the weights (every call) would cost more than the
+/// products themselves (a squeeze-excitation block's 1x1 convolutions on
+/// one pixel per image).
+constexpr int64_t kDirectPixels = 32;
+
+/// Whether `p` is a dense pointwise convolution reading each output
+/// pixel's channels contiguously (channels-last, or one pixel per image)
+/// with few pixels.
+bool isSmallPointwise(const IngotConvParams *p, const Geometry &g) {
+  bool unit = g.kernelVolume() == 1 && g.inVolume() == g.outVolume();
+  for (int i = 0; i < 3; ++i)
+    unit = unit && g.s[i] == 1 && g.p[i] == 0;
+  return unit && p->group == 1 && p->batch * g.outVolume() <= kDirectPixels &&
+         (p->channels_last || g.outVolume() == 1);
+}
+
+/// y[pixel][m] = sum over c of (x[pixel][c] - zero) * w[m][c]: each
+/// difference times a weight fits int16, the sums int32.
+void pointwiseDirect(const IngotConvParams *p, const Geometry &g,
+                     const Source &src, const int8_t *w, int32_t *y) {
+  int64_t pixels = p->batch * g.outVolume(), in = p->in_channels,
+          out = p->out_channels;
+  const int16_t zero = src.zero;
+  for (int64_t r = 0; r < pixels; ++r) {
+    const uint8_t *x = src.x + r * in;
+    for (int64_t m = 0; m < out; ++m) {
+      const int8_t *wm = w + m * in;
+      int32_t sum = 0;
+      for (int64_t c = 0; c < in; ++c)
+        sum += int32_t(int16_t(uint8_t(x[c] ^ src.flip)) - zero) * wm[c];
+      y[r * out + m] = sum;
+    }
+  }
+  if (src.epilogue)
+    src.epilogue(src.closure, 0, pixels);
+}
+
 /// Depthwise (one input and one output channel per group), channels-last:
 /// one output row at a time, tap by tap over the range of output pixels the
 /// tap reaches inside the input (taps outside would add (zero - zero) * w).
@@ -394,7 +432,10 @@ void convInteger(const IngotKernelContext *ctx, const IngotConvParams *p,
     src.epilogue = epilogue;
     src.closure = closure;
   }
-  if (src.groupChannels == 1 && p->out_channels == p->group && p->group > 1) {
+  if (isSmallPointwise(p, g)) {
+    pointwiseDirect(p, g, src, w, y);
+  } else if (src.groupChannels == 1 && p->out_channels == p->group &&
+             p->group > 1) {
     if (src.channelsLast)
       return depthwiseChannelsLast(ctx, p, g, src, w, y);
     depthwiseChannelsFirst(ctx, p, g, src, w, y);

@@ -5,8 +5,10 @@
 // vpdpbusd), AVX2 (int16 pairs, vpmaddwd) and the portable loops -- are
 // reached only on other CPUs: this test builds the kernel for this CPU, for
 // AVX2 without VNNI and for baseline x86-64 from the same source and
-// requires the same int32 sums on random geometries, layouts, signedness
-// and weight ranges (7-bit and full-range int8).
+// requires the int32 sums of a loop-by-loop reference convolution from all
+// three on random geometries (dense, grouped, depthwise, pointwise with few
+// pixels), layouts, signedness and weight ranges (7-bit and full-range
+// int8).
 //
 //===----------------------------------------------------------------------===//
 #include "ingot/kernel_abi.h"
@@ -59,13 +61,70 @@ std::vector<int32_t> run(ConvInteger conv, const Case &c, IngotConvParams &p,
   return y;
 }
 
-TEST(IntegerKernels, NativeAndPortableSumsAgree) {
+/// The convolution as ONNX defines it, loop by loop (no packing, no
+/// SIMD): each output is the sum over its window and its group's channels
+/// of (x - zero) * w, with padding outside the input.
+std::vector<int32_t> reference(const Case &c, const IngotConvParams &p,
+                               const std::vector<uint8_t> &x,
+                               const std::vector<int8_t> &w, int32_t zero) {
+  int64_t inVolume = 1, outVolume = 1, window = 1;
+  for (int i = 0; i < c.rank; ++i) {
+    inVolume *= p.in_size[i];
+    outVolume *= p.out_size[i];
+    window *= p.kernel[i];
+  }
+  int64_t cg = c.in / c.group, mg = c.out / c.group;
+  auto input = [&](int64_t n, int64_t ch, int64_t pixel) {
+    size_t i = c.channelsLast ? size_t((n * inVolume + pixel) * c.in + ch)
+                              : size_t((n * c.in + ch) * inVolume + pixel);
+    return c.isSigned ? int32_t(int8_t(x[i])) : int32_t(x[i]);
+  };
+  auto weight = [&](int64_t m, int64_t ci, int64_t tap) {
+    // OIHW, or OHWI with channels-last.
+    return int32_t(c.channelsLast ? w[size_t((m * window + tap) * cg + ci)]
+                                  : w[size_t((m * cg + ci) * window + tap)]);
+  };
+  std::vector<int32_t> y(size_t(c.batch * c.out * outVolume));
+  for (int64_t n = 0; n < c.batch; ++n)
+    for (int64_t m = 0; m < c.out; ++m)
+      for (int64_t o = 0; o < outVolume; ++o) {
+        int32_t sum = 0;
+        for (int64_t tap = 0; tap < window; ++tap) {
+          // Row-major coordinates of the output pixel and the tap.
+          int64_t pixel = 0, restO = o, restT = tap, oStride = outVolume,
+                  tStride = window;
+          bool inside = true;
+          for (int i = 0; i < c.rank; ++i) {
+            oStride /= p.out_size[i];
+            tStride /= p.kernel[i];
+            int64_t oi = restO / oStride, ki = restT / tStride;
+            restO %= oStride;
+            restT %= tStride;
+            int64_t at = oi * p.stride[i] - p.pad_begin[i] + ki * p.dilation[i];
+            inside = inside && at >= 0 && at < p.in_size[i];
+            pixel = pixel * p.in_size[i] + at;
+          }
+          if (!inside)
+            continue;
+          for (int64_t ci = 0; ci < cg; ++ci)
+            sum += (input(n, (m / mg) * cg + ci, pixel) - zero) *
+                   weight(m, ci, tap);
+        }
+        y[size_t(c.channelsLast ? (n * outVolume + o) * c.out + m
+                                : (n * c.out + m) * outVolume + o)] = sum;
+      }
+  return y;
+}
+
+TEST(IntegerKernels, EveryBuildMatchesTheReference) {
   std::mt19937 rng(5);
   auto pick = [&](std::initializer_list<int> v) {
     return *(v.begin() + rng() % v.size());
   };
   int compared = 0;
-  for (int trial = 0; trial < 60; ++trial) {
+  // 60 random geometries, then 8 pointwise ones with few pixels (the
+  // direct path: a squeeze-excitation block's 1x1 convolutions).
+  for (int trial = 0; trial < 68; ++trial) {
     Case c;
     c.rank = pick({1, 2, 2, 2, 3});
     c.batch = pick({1, 2});
@@ -84,6 +143,13 @@ TEST(IntegerKernels, NativeAndPortableSumsAgree) {
     c.channelsLast = rng() % 2;
     c.isSigned = rng() % 2;
     c.fullRange = rng() % 2;
+    if (trial >= 60) {
+      c.rank = 2;
+      c.group = c.kernel = c.stride = c.dilation = 1;
+      c.pad = 0;
+      c.size = trial % 2 ? 1 : 3;
+      c.channelsLast = trial % 4 < 2;
+    }
     IngotConvParams p{};
     p.spatial_rank = c.rank;
     p.batch = c.batch;
@@ -128,11 +194,12 @@ TEST(IntegerKernels, NativeAndPortableSumsAgree) {
                                     zero),
                          portable = run(ingot::runtime::convIntegerPortable, c,
                                         p, x, w, zero);
+    ASSERT_EQ(portable, reference(c, p, x, w, zero));
     ASSERT_EQ(native, portable);
     ASSERT_EQ(avx2, portable);
     ++compared;
   }
-  EXPECT_GE(compared, 40) << "too few geometries fit their inputs";
+  EXPECT_GE(compared, 48) << "too few geometries fit their inputs";
 }
 
 } // namespace

@@ -16,8 +16,9 @@
 #     QuantizeLinear), the two forms ingot-quantize rewrites to
 #     ingot.conv_integer. `ingotc --stats` must report one int8 library call
 #     (the convolution did not stay in float), except for dense convolutions
-#     with a window and fewer than 32 inputs per output (an RGB first
-#     layer) and grouped or depthwise ones, which ingot-quantize leaves in
+#     with fewer than 32 inputs per output (an RGB first layer, a pointwise
+#     one over 12 channels) and grouped or depthwise ones, which
+#     ingot-quantize leaves in
 #     float by design (the float kernel is faster there; the integer
 #     kernel's grouped path is checked by ingot-integer-kernel-tests).
 #
@@ -143,10 +144,10 @@ def reference(models, x, work):
 
 
 def integer_calls_expected(case):
-    """ingot-quantize keeps dense convolutions with a window and K < 32, and
-    grouped ones, in float."""
+    """ingot-quantize keeps dense convolutions with K < 32, and grouped
+    ones, in float."""
     dense, taps = case.get("group", 1) == 1, int(np.prod(case["kernel"]))
-    return 0 if not dense or (taps > 1 and case["c"] * taps < 32) else 1
+    return 0 if not dense or case["c"] * taps < 32 else 1
 
 
 def run_ingot(model, layout, x, work, expected_calls):

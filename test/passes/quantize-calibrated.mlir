@@ -9,16 +9,16 @@
 // CHECK-LABEL: func.func @ptq
 // CHECK-DAG: %[[S:.*]] = ingot.constant dense<0.0156862754> : tensor<f32>
 // CHECK-DAG: %[[Z:.*]] = ingot.constant dense<64> : tensor<ui8>
-// CHECK-DAG: %[[W:.*]] = ingot.constant dense<{{.*}}> : tensor<2x1x1x1xf32>
-// CHECK: %[[Q:.*]] = ingot.quantize_linear %arg0, %[[S]], %[[Z]] : (tensor<1x1x2x2xf32>, tensor<f32>, tensor<ui8>) -> tensor<1x1x2x2xui8>
+// CHECK-DAG: %[[W:.*]] = ingot.constant dense<{{.*}}> : tensor<2x32x1x1xf32>
+// CHECK: %[[Q:.*]] = ingot.quantize_linear %arg0, %[[S]], %[[Z]] : (tensor<1x32x2x2xf32>, tensor<f32>, tensor<ui8>) -> tensor<1x32x2x2xui8>
 // CHECK: %[[X:.*]] = ingot.dequantize_linear %[[Q]], %[[S]], %[[Z]]
 // CHECK: ingot.conv %[[X]], %[[W]]
 // CHECK-NOT: quantize_linear
 // CHECK: ingot.gemm %arg1,
 // CHECK: ingot.matmul %arg1, %arg2
-func.func @ptq(%x: tensor<1x1x2x2xf32>, %a: tensor<2x3xf32>, %b: tensor<3x2xf32>) -> (tensor<1x2x2x2xf32>, tensor<2x4xf32>, tensor<2x2xf32>) {
-  %w = ingot.constant dense<[[[[1.0]]], [[[-0.5]]]]> : tensor<2x1x1x1xf32>
-  %c = ingot.conv %x, %w : (tensor<1x1x2x2xf32>, tensor<2x1x1x1xf32>) -> tensor<1x2x2x2xf32> loc("conv1")
+func.func @ptq(%x: tensor<1x32x2x2xf32>, %a: tensor<2x3xf32>, %b: tensor<3x2xf32>) -> (tensor<1x2x2x2xf32>, tensor<2x4xf32>, tensor<2x2xf32>) {
+  %w = ingot.constant dense<0.5> : tensor<2x32x1x1xf32>
+  %c = ingot.conv %x, %w : (tensor<1x32x2x2xf32>, tensor<2x32x1x1xf32>) -> tensor<1x2x2x2xf32> loc("conv1")
   %fw = ingot.constant dense<0.5> : tensor<3x4xf32>
   %g = ingot.gemm %a, %fw : (tensor<2x3xf32>, tensor<3x4xf32>) -> tensor<2x4xf32> loc("fc")
   %m = ingot.matmul %a, %b : (tensor<2x3xf32>, tensor<3x2xf32>) -> tensor<2x2xf32> loc("attention scores")
