@@ -173,7 +173,7 @@ LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan,
           return failure();
         call.kind = PlanStep::Kind::Conv;
         call.conv = *conv;
-        call.setFlops(flopsOf(*conv));
+        call.setFlops(flopsOf(*conv), shapes);
       }
       for (unsigned i = 0; i < 2; ++i) {
         FailureOr<unsigned> b = bufferOf(lib->getOperand(i));
@@ -229,15 +229,17 @@ LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan,
         }
         for (const GemmCall &g : *gemms) {
           call.gemm = g;
-          call.flops = 0;
-          call.flopsExpr.reset();
-          call.setFlops(flopsOf(g));
+          call.setFlops(flopsOf(g), shapes);
           steps.push_back(call);
         }
         if (folded)
           continue;
       }
     }
+    // The kernel is the region's epilogue (where it is a library region):
+    // the call's work is the library step's.
+    step.flops = 0;
+    step.flopsExpr.reset();
     CudaLaunch launch;
     std::string text;
     if (failed(emitCudaKernel(region, step.kernel, text, launch, shapes)))

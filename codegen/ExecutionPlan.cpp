@@ -285,7 +285,8 @@ FailureOr<ExecutionPlan> codegen::buildExecutionPlan(func::FuncOp func) {
     if (region.getKind() == "library") {
       ++plan.libraryCalls;
       if (Operation *lib = regionLibraryOp(region)) {
-        plan.steps.back().setFlops(libraryFlops(lib, plan.shapes.get()));
+        plan.steps.back().setFlops(libraryFlops(lib, plan.shapes.get()),
+                                   plan.shapes.get());
         plan.integerLibraryCalls += isa<ConvIntegerOp>(lib);
       }
     } else {

@@ -79,10 +79,16 @@ struct PlanStep {
   // Where the work varies with the symbolic dims: its expression (`flops`
   // is then 0).
   std::optional<DimExpr> flopsExpr;
-  void setFlops(const DimExpr &work) {
+  /// `work` over the ranges of `shapes` (null: static). A program that
+  /// would overflow at the largest dims is left out (the profile then
+  /// shows no GFLOP/s) rather than make the artifact fail to load.
+  void setFlops(const DimExpr &work, const SymbolicShapes *shapes) {
+    flops = 0;
+    flopsExpr.reset();
     if (std::optional<int64_t> c = work.constant())
       flops = uint64_t(*c);
-    else
+    else if (shapes &&
+             bounds(work, shapes->ranges).second != DimExpr::kOverflow)
       flopsExpr = work;
   }
 };

@@ -44,8 +44,7 @@ void codegen::buildHostLoweringPipeline(OpPassManager &pm,
   // Requantizing chains of QDQ models (an 8-bit value dequantized, an op,
   // quantized again, around every op) become table lookups, after the
   // quantization passes have settled which ops run in integers. The tables
-  // hold FP32 arithmetic's results: the half-precision pipelines keep the
-  // ops.
+  // hold FP32 values: the half-precision pipelines keep the ops.
   if (options.precision == "fp32" || options.precision == "tf32") {
     fn.addPass(createIngotLookupTablesPass());
     fn.addPass(createIngotDeadCodeElimPass());

@@ -6,9 +6,14 @@
 // -> quantize -> dequantize -> add -> quantize -> ... (hard swish, learnable
 // affine blocks), eight divisions and roundings per element. Everything
 // after the first quantization is a function of one 8-bit value, which can
-// take 256 values: computed here once for each of them (with the constant
-// folder's arithmetic, the kernels' FP32 steps), the chain is one table
-// lookup (ingot.lookup), which fuses like any elementwise op.
+// take 256 values: computed here once for each of them by the constant
+// folder, the chain is one table lookup (ingot.lookup), which fuses like
+// any elementwise op. (The folder quantizes and dequantizes in FP32 as the
+// kernels do; other ops it computes in double and rounds to FP32 once,
+// where a kernel may round after each step or contract to FMA: a last-bit
+// difference that a following quantization can turn into one step, as
+// between any two runtimes. Values the folder cannot represent, such as a
+// cast of NaN to an integer, leave the chain as it is.)
 //
 // A chain is grown from an 8-bit integer value q through the elementwise
 // ops whose other operands are scalar constants; each of its values used

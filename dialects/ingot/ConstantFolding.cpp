@@ -356,8 +356,10 @@ static std::optional<int64_t> evalBinaryInt(Operation *op, int64_t a,
       .Default([](Operation *) { return std::nullopt; });
 }
 
-/// Converts one value to the result element type's domain.
-static void storeValue(HostTensor &out, int64_t index, double value,
+/// Converts one value to the result element type's domain; false (the
+/// value is not folded) for a float that no int64 holds: NaN, an infinity,
+/// or out of range, whose conversion C++ leaves undefined.
+static bool storeValue(HostTensor &out, int64_t index, double value,
                        bool sourceIsFloat) {
   Type elementType = out.type.getElementType();
   if (out.isFloat()) {
@@ -365,9 +367,12 @@ static void storeValue(HostTensor &out, int64_t index, double value,
   } else if (elementType.isInteger(1)) {
     out.ints[index] = value != 0;
   } else {
-    out.ints[index] =
-        static_cast<int64_t>(sourceIsFloat ? std::trunc(value) : value);
+    double whole = sourceIsFloat ? std::trunc(value) : value;
+    if (!(whole >= -0x1p63 && whole < 0x1p63))
+      return false;
+    out.ints[index] = static_cast<int64_t>(whole);
   }
+  return true;
 }
 
 /// The saturating conversion of QuantizeLinear to an integer type.
@@ -444,9 +449,13 @@ mlir::ingot::evaluateElementwise(Operation *op, ArrayRef<Attribute> operands,
       continue;
     }
     if (isa<CastOp>(op)) {
-      storeValue(out, i, inputs[0].getDouble(at(0)), floatInputs);
-      if (!floatInputs && !out.isFloat())
-        out.ints[i] = inputs[0].ints[at(0)];
+      if (!floatInputs && !out.isFloat()) { // integer to integer (or i1)
+        int64_t v = inputs[0].ints[at(0)];
+        out.ints[i] = out.type.getElementType().isInteger(1) ? v != 0 : v;
+        continue;
+      }
+      if (!storeValue(out, i, inputs[0].getDouble(at(0)), floatInputs))
+        return std::nullopt;
       continue;
     }
     if (isa<WhereOp>(op)) {
@@ -474,7 +483,8 @@ mlir::ingot::evaluateElementwise(Operation *op, ArrayRef<Attribute> operands,
         std::optional<double> v = evalUnaryFloat(op, inputs[0].floats[at(0)]);
         if (!v)
           return std::nullopt;
-        storeValue(out, i, *v, /*sourceIsFloat=*/true); // is_nan: i1
+        if (!storeValue(out, i, *v, /*sourceIsFloat=*/true)) // is_nan: i1
+          return std::nullopt;
       } else {
         std::optional<int64_t> v = evalUnaryInt(op, inputs[0].ints[at(0)]);
         if (!v)
@@ -486,9 +496,8 @@ mlir::ingot::evaluateElementwise(Operation *op, ArrayRef<Attribute> operands,
     if (floatInputs) {
       std::optional<double> v =
           evalBinaryFloat(op, inputs[0].floats[at(0)], inputs[1].floats[at(1)]);
-      if (!v)
+      if (!v || !storeValue(out, i, *v, /*sourceIsFloat=*/true))
         return std::nullopt;
-      storeValue(out, i, *v, /*sourceIsFloat=*/true);
     } else {
       std::optional<int64_t> v =
           evalBinaryInt(op, inputs[0].ints[at(0)], inputs[1].ints[at(1)]);

@@ -353,6 +353,7 @@ void SizeCondition::appendPostfix(std::vector<int64_t> &code) const {
 
 void SizeCondition::simplify(const std::vector<DimRange> &ranges) {
   std::vector<std::vector<Atom>> kept;
+  std::optional<Atom> impossible; // an atom that never holds
   for (const std::vector<Atom> &clause : clauses) {
     std::vector<Atom> atoms;
     bool never = false;
@@ -362,9 +363,12 @@ void SizeCondition::simplify(const std::vector<DimRange> &ranges) {
       bool always = atom.kind == Atom::AtMost    ? hi <= atom.value
                     : atom.kind == Atom::AtLeast ? lo >= atom.value
                                                  : c && *c % atom.value == 0;
-      never |= atom.kind == Atom::AtMost    ? lo > atom.value
-               : atom.kind == Atom::AtLeast ? hi < atom.value
-                                            : c && *c % atom.value != 0;
+      bool fails = atom.kind == Atom::AtMost    ? lo > atom.value
+                   : atom.kind == Atom::AtLeast ? hi < atom.value
+                                                : c && *c % atom.value != 0;
+      if (fails && !impossible)
+        impossible = atom;
+      never |= fails;
       if (!always)
         atoms.push_back(atom);
     }
@@ -376,8 +380,8 @@ void SizeCondition::simplify(const std::vector<DimRange> &ranges) {
     }
     kept.push_back(std::move(atoms));
   }
-  if (kept.empty() && !clauses.empty()) // never: keep one false clause
-    kept.push_back({clauses.front().front()});
+  if (kept.empty() && impossible) // never: keep one atom that fails
+    kept.push_back({*impossible});
   clauses = std::move(kept);
 }
 

@@ -500,14 +500,18 @@ FailureOr<Exprs> SymbolicInference::inferResult(Operation *op) {
         int64_t i = 0;
         for (const APFloat &scale : scales.getValues<APFloat>()) {
           double v = scale.convertToDouble();
+          // (Finite, positive and below 2^15: numerator * size stays far
+          // from overflow for sizes up to 2^31.)
+          bool usable = std::isfinite(v) && v > 0 && v < 0x1p15;
           int64_t denominator = 1;
-          while (denominator < (1 << 16) &&
+          while (usable && denominator < (1 << 16) &&
                  v * denominator != std::floor(v * denominator))
             denominator *= 2;
-          int64_t numerator = static_cast<int64_t>(v * denominator);
+          int64_t numerator =
+              usable ? static_cast<int64_t>(v * denominator) : 0;
           if (in[i].isConstant() && !type.isDynamicDim(i)) {
             out.push_back(DimExpr(type.getDimSize(i)));
-          } else if (v > 0 && v * denominator == numerator) {
+          } else if (usable && v * denominator == numerator) {
             DimExpr size = in[i] * DimExpr(numerator);
             if (denominator > 1)
               size = size.floorDiv(denominator);
@@ -521,7 +525,8 @@ FailureOr<Exprs> SymbolicInference::inferResult(Operation *op) {
             return op->emitError()
                    << "resize by " << (std::ostringstream() << v).str()
                    << " of symbolic size " << s.str(in[i])
-                   << " is not supported yet (scales that are multiples of "
+                   << " is not supported yet (positive scales below 32768 that "
+                      "are multiples of "
                       "1/65536 are)";
           }
           ++i;

@@ -172,7 +172,7 @@ struct Source {
 
 /// Row j of `rows` (stride `ld`) = the K values of output pixel r0 + j of
 /// group `gi`, in the weights' order: (c, taps) for NC[D]HW, (taps, c) for
-/// channels-last, widened to int16.
+/// channels-last, as Unfolded values (uint8 with VNNI, int16 otherwise).
 void unfoldRows(const Geometry &g, const Source &src, const PackedWeights &pw,
                 int64_t gi, int64_t r0, int64_t count, Unfolded *rows,
                 int64_t ld) {
@@ -250,14 +250,15 @@ void convPacked(const IngotKernelContext *ctx, const IngotConvParams *p,
   for (int64_t gi = 0; gi < groups; ++gi) {
     packWeights(w + gi * mg * kg, mg, kg, pw);
     int64_t ld = pw.paddedK; // Unfolded elements
-    // Blocks of pixels whose unfolded rows (2 ld bytes each) stay in L2, and
+    // Blocks of pixels whose unfolded rows (128 KiB in all) stay in L2, and
     // at least 8 per thread where there are enough pixels (whole blocks per
     // thread: 7 blocks on 2 threads would leave one idle an eighth of the
     // time).
     int64_t threads =
         ctx->runtime ? int64_t(static_cast<ThreadPool *>(ctx->runtime)->size())
                      : 1;
-    int64_t block = std::min<int64_t>(256, (int64_t(1) << 16) / ld);
+    int64_t block = std::min<int64_t>(
+        256, (int64_t(1) << 17) / (ld * int64_t(sizeof(Unfolded))));
     block = std::min(block, std::max<int64_t>(16, pixels / (8 * threads)));
     block = std::max<int64_t>(kTileRows, block / kTileRows * kTileRows);
     int64_t blocks = (pixels + block - 1) / block;

@@ -424,7 +424,9 @@ int main(int argc, char **argv) {
           throw std::runtime_error("missing kernel " + step.kernel());
         checkSignature(lib, m, step);
         // Kernels with versions: the runtime's choice, from the same
-        // conditions on these dims and pointers, printed for the tests.
+        // conditions on these dims and pointers, printed for the tests
+        // (-1, as the runtime passes, for the others).
+        kernelDims.variant = -1;
         if (step.variants_size()) {
           std::vector<uint64_t> addresses;
           for (void *a : args)

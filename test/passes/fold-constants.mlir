@@ -81,3 +81,19 @@ func.func @negative_axes() -> (tensor<2x4xi64>, tensor<2x1xi64>) {
   %1 = ingot.gather %a, %i {axis = -1 : i64} : (tensor<2x3xi64>, tensor<1xi64>) -> tensor<2x1xi64>
   return %0, %1 : tensor<2x4xi64>, tensor<2x1xi64>
 }
+
+// -----
+
+// A float that no integer holds (NaN, an infinity, 1e30) is not folded
+// by a cast to an integer type: C++ leaves that conversion undefined.
+// CHECK-LABEL: func.func @cast_unrepresentable
+// CHECK-COUNT-3: ingot.cast
+func.func @cast_unrepresentable() -> (tensor<i32>, tensor<i64>, tensor<i32>) {
+  %nan = ingot.constant dense<0x7FC00000> : tensor<f32>
+  %inf = ingot.constant dense<0x7F800000> : tensor<f32>
+  %big = ingot.constant dense<1.0e30> : tensor<f32>
+  %a = ingot.cast %nan {to = i32} : (tensor<f32>) -> tensor<i32>
+  %b = ingot.cast %inf {to = i64} : (tensor<f32>) -> tensor<i64>
+  %c = ingot.cast %big {to = i32} : (tensor<f32>) -> tensor<i32>
+  return %a, %b, %c : tensor<i32>, tensor<i64>, tensor<i32>
+}

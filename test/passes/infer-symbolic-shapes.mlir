@@ -165,7 +165,18 @@ func.func @unsupported(%x: tensor<1x2x?x4xf32> {ingot.dim_params = ["", "", "H",
     attributes {ingot.dim_ranges = {H = array<i64: 2, 8, 4>}} {
   %scales = ingot.constant dense<[1.0, 1.0, 0.3, 2.0]> : tensor<4xf32>
   %sizes = ingot.constant dense<> : tensor<0xi64>
-  // expected-error @+1 {{resize by 0.3 of symbolic size H is not supported yet (scales that are multiples of 1/65536 are)}}
+  // expected-error @+1 {{resize by 0.3 of symbolic size H is not supported yet (positive scales below 32768 that are multiples of 1/65536 are)}}
+  %r = ingot.resize %x, %scales, %sizes {mode = "linear"} : (tensor<1x2x?x4xf32>, tensor<4xf32>, tensor<0xi64>) -> tensor<*xf32>
+  return %r : tensor<*xf32>
+}
+
+// -----
+
+func.func @resize_huge(%x: tensor<1x2x?x4xf32> {ingot.dim_params = ["", "", "H", ""]}) -> (tensor<*xf32>)
+    attributes {ingot.dim_ranges = {H = array<i64: 2, 8, 4>}} {
+  %scales = ingot.constant dense<[1.0, 1.0, 4.0e+04, 2.0]> : tensor<4xf32>
+  %sizes = ingot.constant dense<> : tensor<0xi64>
+  // expected-error @+1 {{resize by 40000 of symbolic size H is not supported yet (positive scales below 32768 that are multiples of 1/65536 are)}}
   %r = ingot.resize %x, %scales, %sizes {mode = "linear"} : (tensor<1x2x?x4xf32>, tensor<4xf32>, tensor<0xi64>) -> tensor<*xf32>
   return %r : tensor<*xf32>
 }
