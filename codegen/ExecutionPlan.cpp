@@ -125,6 +125,7 @@ FailureOr<ExecutionPlan> codegen::buildExecutionPlan(func::FuncOp func) {
     plan.buffers.push_back(b);
     return static_cast<unsigned>(plan.buffers.size() - 1);
   };
+  func.walk([&](LookupOp) { ++plan.lookupTables; });
   std::shared_ptr<SymbolicShapes> shapes;
   if (hasSymbolicDims(func)) {
     FailureOr<SymbolicShapes> inferred = inferSymbolicShapes(func);

@@ -135,6 +135,9 @@ struct ExecutionPlan {
   // Library calls that compute in 8-bit integers with int32 sums
   // (ingot.conv_integer; --stats "int8 library calls").
   unsigned integerLibraryCalls = 0;
+  // ingot.lookup ops in the kernels: requantizing chains tabulated at
+  // compile time (ingot-lookup-tables).
+  unsigned lookupTables = 0;
   // Recorded in the manifest, checked when the artifact is loaded.
   std::vector<std::string> hostCpuFeatures; // what -march enabled
   std::vector<std::string> cudaArchs;       // sm_XX with SASS in the fatbin

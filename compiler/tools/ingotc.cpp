@@ -373,6 +373,8 @@ static void printPlanStats(const mlir::ingot::codegen::ExecutionPlan &plan) {
          << " (kernels that quantize or dequantize)\n"
          << "int8 library calls: " << plan.integerLibraryCalls
          << " (convolutions in 8-bit integers, int32 sums)\n"
+         << "lookup tables:      " << plan.lookupTables
+         << " (requantizing chains computed at compile time)\n"
          << "arena bytes:        " << plan.arenaBytes << "\n"
          << "intermediate bytes: " << plan.intermediateBytes
          << " (sum of all intermediates, no reuse)\n"
