@@ -29,7 +29,8 @@ by the model's input name (x: [N, ...] float32), the format of
 
     .venv/bin/python bench/int8_accuracy.py [--ingotc PATH] [--ingot-run PATH]
         [--samples 600] [--calibration-samples 200] [--workdir DIR]
-        [--batch 50] [--detector-images 8] [--skip-detector] [--json FILE]
+        [--batch 50] [--detector-images 8] [--skip-detector] [--skip-classifier]
+        [--ingot-only] [--json FILE]
         [--threads N]
 
 Prints two markdown tables; --json writes every number for reuse by tests.
@@ -281,16 +282,17 @@ def evaluate_variants(model_path, stem, eval_inputs, calibration, batch, args, w
             raise VariantFailed(f"quantization failed: {type(error).__name__}: {error}") from None
         return run_ort(qdq_model, eval_inputs, batch, args.threads)
 
-    add("ort_int8_qdq", "onnxruntime INT8 (QDQ)", ort_int8)
-
     def ort_int8_semantics():
         if qdq_model is None:
             raise VariantFailed("no model: onnxruntime's quantization failed")
         return run_ort(qdq_model, eval_inputs, batch, args.threads, optimize=False)
 
-    add("ort_int8_qdq_unfused", "onnxruntime INT8 (QDQ), graph optimizations off",
-        ort_int8_semantics)
-    add("ingot_int8_qdq", "Ingot INT8 (onnxruntime's QDQ model)", ingot("int8_qdq", qdq_model))
+    if not args.ingot_only:
+        add("ort_int8_qdq", "onnxruntime INT8 (QDQ)", ort_int8)
+        add("ort_int8_qdq_unfused", "onnxruntime INT8 (QDQ), graph optimizations off",
+            ort_int8_semantics)
+        add("ingot_int8_qdq", "Ingot INT8 (onnxruntime's QDQ model)",
+            ingot("int8_qdq", qdq_model))
     add("ingot_int8_own", "Ingot INT8 (ingotc --quantize=int8)",
         ingot("int8_own", model_path,
               ["--quantize=int8", f"--calibration-data={calibration_file}"]))
@@ -378,6 +380,10 @@ def parse_args():
     parser.add_argument("--workdir", help="keep models, artifacts and calibration sets here "
                                           "(default: a temporary folder, removed)")
     parser.add_argument("--skip-detector", action="store_true")
+    parser.add_argument("--skip-classifier", action="store_true")
+    parser.add_argument("--ingot-only", action="store_true",
+                        help="only onnxruntime FP32 (the reference) and Ingot's FP32 "
+                             "and own INT8: no onnxruntime quantization")
     parser.add_argument("--models", default=MODELS,
                         help="the shared models folder (default: ../shared/models)")
     parser.add_argument("--json", help="write every number here")
@@ -409,18 +415,21 @@ def main():
     os.makedirs(workdir, exist_ok=True)
     results = {"threads": args.threads}
     try:
-        eval_inputs, labels = text_images.render_direction_set(args.samples, CLASSIFIER_EVAL_SEED)
-        calibration, _ = text_images.render_direction_set(args.calibration_samples,
-                                                          CLASSIFIER_CALIBRATION_SEED)
-        rows = evaluate_variants(CLASSIFIER, "cls", eval_inputs, calibration, args.batch,
-                                 args, workdir, classifier_score(labels))
-        results["classifier"] = {"model": os.path.relpath(CLASSIFIER, ROOT),
-                                 "samples": args.samples,
-                                 "calibration_samples": args.calibration_samples,
-                                 "batch": args.batch, "rows": rows}
-        print(f"## Text-direction classifier ({os.path.basename(CLASSIFIER)}), "
-              f"{args.samples} rendered crops, calibration on {args.calibration_samples} others\n")
-        print(classifier_table(rows) + "\n")
+        if not args.skip_classifier:
+            eval_inputs, labels = text_images.render_direction_set(args.samples,
+                                                                   CLASSIFIER_EVAL_SEED)
+            calibration, _ = text_images.render_direction_set(args.calibration_samples,
+                                                              CLASSIFIER_CALIBRATION_SEED)
+            rows = evaluate_variants(CLASSIFIER, "cls", eval_inputs, calibration, args.batch,
+                                     args, workdir, classifier_score(labels))
+            results["classifier"] = {"model": os.path.relpath(CLASSIFIER, ROOT),
+                                     "samples": args.samples,
+                                     "calibration_samples": args.calibration_samples,
+                                     "batch": args.batch, "rows": rows}
+            print(f"## Text-direction classifier ({os.path.basename(CLASSIFIER)}), "
+                  f"{args.samples} rendered crops, calibration on "
+                  f"{args.calibration_samples} others\n")
+            print(classifier_table(rows) + "\n")
 
         if not args.skip_detector:
             size = DETECTOR_SIZE
@@ -445,7 +454,8 @@ def main():
         with open(args.json, "w") as out:
             json.dump(results, out, indent=2)
             out.write("\n")
-    all_rows = results["classifier"]["rows"] + results.get("detector", {}).get("rows", [])
+    all_rows = (results.get("classifier", {}).get("rows", []) +
+                results.get("detector", {}).get("rows", []))
     return 1 if any(row["status"] == "failed" for row in all_rows) else 0
 
 
