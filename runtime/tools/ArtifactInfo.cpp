@@ -10,6 +10,7 @@
 
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <stdexcept>
 #include <vector>
 
@@ -168,6 +169,25 @@ void tools::printArtifactInfo(const std::string &path, std::ostream &os) {
   os << "  steps:           " << m.steps_size() << " (" << library
      << " library calls, " << kernels << " generated kernels, " << copies
      << " copies)\n";
+  // Kernels with versions the runtime picks per call, by their names
+  // ("vector/scalar: 3").
+  std::map<std::string, unsigned> versions;
+  for (const art::Step &s : m.steps()) {
+    std::string names;
+    for (const art::KernelVariant &v : s.variants())
+      names += (names.empty() ? "" : "/") + v.name();
+    if (!names.empty())
+      ++versions[names];
+  }
+  if (!versions.empty()) {
+    os << "  kernel versions:";
+    bool first = true;
+    for (const auto &[names, count] : versions) {
+      os << (first ? " " : ", ") << names << ": " << count;
+      first = false;
+    }
+    os << " (picked per call)\n";
+  }
   os << "  arena bytes:     " << m.arena_bytes();
   if (m.has_stats() && m.stats().intermediate_bytes())
     os << " (all intermediates without reuse: "

@@ -239,6 +239,10 @@ if artifact and artifacts["speculation"].cuda:
         if ran != expected(n, force):
             failures.append(f"speculation at N={n}, forced {force}: versions {ran}, "
                             f"expected {expected(n, force)}")
+    info = run([shutil.which("ingot-run"), "--info", artifacts["speculation"].cuda[0]]).stdout
+    line = "kernel versions: vector/scalar: 1, warp-per-row/block-per-row: 1 (picked per call)"
+    if line not in info:
+        failures.append(f"speculation --info: no line {line!r} in:\n{info}")
 elif artifact:
     for n in [1, 4, 5, 64, 300]:
         check_at("speculation", path, artifact, {"a": [n, 3], "b": [n, 3], "c": [n, 64]})
