@@ -3,6 +3,7 @@
 #include "dialects/ingot/InferenceUtils.h"
 #include "dialects/ingot/IngotOps.h"
 #include "dialects/ingot/Layout.h"
+#include "dialects/ingot/WindowSizes.h"
 
 #include "mlir/IR/PatternMatch.h"
 
@@ -167,15 +168,16 @@ static FailureOr<int64_t> windowOutput(std::optional<Location> loc,
   int64_t s = w.strides[i];
   int64_t effective = w.dilations[i] * (w.kernel[i] - 1) + 1;
   if (isSamePad(w.autoPad))
-    return (in + s - 1) / s;
-  int64_t padded =
-      in + (w.autoPad == "VALID" ? 0 : w.padsBegin[i] + w.padsEnd[i]);
+    return windowOutputSize<int64_t>(in, true, 0, effective, s);
+  int64_t pads = w.autoPad == "VALID" ? 0 : w.padsBegin[i] + w.padsEnd[i];
+  int64_t padded = in + pads;
   if (padded < effective)
     return emitOptionalError(loc, "'", opName, "' window of size ", effective,
                              " does not fit spatial dimension ", i, " of size ",
                              in, " (padded: ", padded, ")");
-  int64_t span = padded - effective;
-  int64_t out = (ceilMode ? (span + s - 1) / s : span / s) + 1;
+  if (!ceilMode)
+    return windowOutputSize<int64_t>(in, false, pads, effective, s);
+  int64_t out = ceilDivide(padded - effective, s) + 1;
   // With ceil_mode, a last window that starts entirely in the end padding is
   // dropped.
   if (ceilMode && (out - 1) * s >= in + w.padsBegin[i])
@@ -357,7 +359,7 @@ LogicalResult ConvTransposeOp::inferReturnTypeComponents(
       continue;
     }
     int64_t total = w->autoPad == "VALID" ? 0 : w->padsBegin[i] + w->padsEnd[i];
-    int64_t o = s * (in - 1) + pad + effective - total;
+    int64_t o = transposedOutputSize<int64_t>(in, s, pad, effective, total);
     if (o <= 0)
       return emitOptionalError(loc, "'ingot.conv_transpose' output size ", o,
                                " of spatial dimension ", i, " is not positive");

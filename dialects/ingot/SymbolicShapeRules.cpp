@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 #include "dialects/ingot/OpClasses.h"
 #include "dialects/ingot/SymbolicInference.h"
+#include "dialects/ingot/WindowSizes.h"
 
 #include "mlir/IR/Matchers.h"
 #include "llvm/ADT/TypeSwitch.h"
@@ -141,7 +142,7 @@ FailureOr<Exprs> SymbolicInference::window(Operation *op, const Exprs &in) {
     int64_t dilation = dilations ? (*dilations)[i] : 1;
     int64_t effective = dilation * (kernel[i] - 1) + 1;
     if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
-      out[first + i] = x.ceilDiv(stride);
+      out[first + i] = windowOutputSize(x, true, 0, effective, stride);
       continue;
     }
     if (ceilMode)
@@ -156,7 +157,7 @@ FailureOr<Exprs> SymbolicInference::window(Operation *op, const Exprs &in) {
              << "the window of size " << effective << " does not fit spatial "
              << "dimension " << i << " of size " << s.str(x) << " (padded by "
              << padding << ") at its smallest";
-    out[first + i] = span.floorDiv(stride) + DimExpr(1);
+    out[first + i] = windowOutputSize(x, false, padding, effective, stride);
   }
   return out;
 }
@@ -191,8 +192,8 @@ FailureOr<Exprs> SymbolicInference::transposedWindow(ConvTransposeOp op,
             kernel = at(op.getKernelShape(), i, weight[2 + i]),
             extra = at(op.getOutputPadding(), i, 0),
             pads = at(op.getPads(), i, 0) + at(op.getPads(), spatial + i, 0);
-    out[2 + i] = DimExpr(stride) * (in[2 + i] - DimExpr(1)) +
-                 DimExpr(extra + dilation * (kernel - 1) + 1 - pads);
+    out[2 + i] = transposedOutputSize(in[2 + i], stride, extra,
+                                      dilation * (kernel - 1) + 1, pads);
   }
   return out;
 }
