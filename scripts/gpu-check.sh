@@ -9,8 +9,9 @@
 #      quantized by ingotc, against its CPU artifact's outputs);
 #   1b. the models of out/gpu-check/dynamic, each compiled once for ranges of
 #      shapes: ingot-gpu-test at every listed shape in the same sessions,
-#      latency against a static CUDA artifact of each shape, and the kernel
-#      versions each shape ran (INGOT_PROFILE);
+#      latency against a static CUDA artifact of each shape, the kernel
+#      versions each shape ran (INGOT_PROFILE) and the latency with each
+#      version forced (INGOT_FORCE_VARIANT);
 #   2. ResNet-50 and BERT-base exported here from PyTorch with random
 #      weights, compiled here by the bundled ingotc in FP32, TF32, FP16 and
 #      BF16 (--precision; FP16/BF16 with --io-precision model, so the same
@@ -124,6 +125,14 @@ for m in "$D"/dynamic/*/; do
     # names them: loop[vector], reduction[warp-per-row]).
     INGOT_PROFILE=all timeout 60 "$D/bin/ingot-bench" "$m/cuda.ingot" --warmup 1 \
       --iterations 3 --input-shape "$shape" 2>&1 >/dev/null | grep -F '[' | sed "s/^/$tag versions: /"
+    # Each version forced where it is valid (INGOT_FORCE_VARIANT), against
+    # the runtime's own choice: is the choice the faster one?
+    for v in scalar vector warp-per-row block-per-row; do
+      f=$(INGOT_FORCE_VARIANT=$v timeout 60 "$D/bin/ingot-bench" "$m/cuda.ingot" --warmup 10 \
+        --iterations 100 --input-shape "$shape" | awk '/p50/ {print $6}')
+      [ -n "$f" ] && [ -n "$d" ] &&
+        python3 -c "f,d=$f,$d; print(f'$tag: forced $v {f:.3f} ms, chosen {d:.3f} ms ({f/d:.3f})')"
+    done
   done < "$m/static.txt"
 done
 
