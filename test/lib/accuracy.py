@@ -1,6 +1,11 @@
 """Accuracy metrics of an output against its reference, shared by
 bench/precision_report.py (which documents them) and the reduced-precision
-model tests."""
+model tests; and the INT8 accuracy tests' run of bench/int8_accuracy.py."""
+import json
+import os
+import subprocess
+import sys
+
 import numpy as np
 
 # elem rel: pointwise relative error with a floor of 1% of the output's scale.
@@ -44,3 +49,20 @@ def metrics(x, r):
     return {"max_abs": max_abs, "max_rel": max_rel, "elem_rel": elem_rel,
             "cosine": cosine, "argmax": argmax, "rows": x.size // max(last, 1),
             "nonfinite": nonfinite}
+
+
+def int8_accuracy_rows(work, models, model, *args):
+    """Runs bench/int8_accuracy.py on the shared `models` folder with `args`,
+    its files in `work`, and returns the rows of `model` ("classifier" or
+    "detector") by key; prints its tables, and exits with 1 if it fails."""
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    os.makedirs(work, exist_ok=True)
+    report = os.path.join(work, "accuracy.json")
+    p = subprocess.run([sys.executable, os.path.join(root, "bench", "int8_accuracy.py"),
+                        "--models", models, *args, "--threads", "2", "--workdir", work,
+                        "--json", report], capture_output=True, text=True)
+    print(p.stdout[-4000:])
+    if p.returncode != 0:
+        print(p.stderr[-4000:])
+        sys.exit(1)
+    return {r["key"]: r for r in json.load(open(report))[model]["rows"]}

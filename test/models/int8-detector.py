@@ -9,24 +9,12 @@
 # in float). Ingot FP32 must match onnxruntime FP32's map.
 # REQUIRES: shared-models
 # RUN: %python %s %t %shared_models
-import json
-import os
-import subprocess
 import sys
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-work, models = sys.argv[1], sys.argv[2]
-os.makedirs(work, exist_ok=True)
-report = os.path.join(work, "accuracy.json")
-p = subprocess.run([sys.executable, os.path.join(ROOT, "bench", "int8_accuracy.py"),
-                    "--models", models, "--skip-classifier", "--ingot-only", "--detector-images", "8",
-                    "--threads", "2", "--workdir", work, "--json", report],
-                   capture_output=True, text=True)
-print(p.stdout[-4000:])
-if p.returncode != 0:
-    print(p.stderr[-4000:])
-    sys.exit(1)
-rows = {r["key"]: r for r in json.load(open(report))["detector"]["rows"]}
+from accuracy import int8_accuracy_rows
+
+rows = int8_accuracy_rows(sys.argv[1], sys.argv[2], "detector", "--skip-classifier",
+                          "--ingot-only", "--detector-images", "8")
 failures = []
 for key in ("ort_fp32", "ingot_fp32", "ingot_int8_own"):
     if rows.get(key, {}).get("status") != "ok":
