@@ -141,10 +141,39 @@ LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan,
       Operation *lib = regionLibraryOp(region);
       Type libType =
           cast<ShapedType>(lib->getResult(0).getType()).getElementType();
-      if (isa<ConvIntegerOp>(lib))
-        return region.emitError() << "cuda: integer convolutions "
-                                     "(ingot.conv_integer) run on the CPU "
-                                     "only so far";
+      auto bufferOf = [&](Value v) -> FailureOr<unsigned> {
+        auto arg = dyn_cast<BlockArgument>(v);
+        if (!arg)
+          return region.emitError()
+                 << "cuda: a library operand is not in memory";
+        return step.buffers[arg.getArgNumber()];
+      };
+      if (auto conv = dyn_cast<ConvIntegerOp>(lib)) {
+        // int8 x int8 -> int32 sums, scaled by the next kernel (ingot-fuse
+        // gives it no epilogue on the GPU).
+        FailureOr<GemmCall> gemm = describeIntegerGemm(conv);
+        if (failed(gemm))
+          return failure();
+        if (region.getRoot() != lib)
+          return region.emitError()
+                 << "cuda: an integer convolution with an epilogue";
+        PlanStep call;
+        call.region = region;
+        call.kind = PlanStep::Kind::Gemm;
+        call.gemm = *gemm;
+        call.libraryType = elementTypeOf(conv.getInput());
+        call.kernel = step.kernel + "_library";
+        for (Value v : {conv.getInput(), conv.getWeight()}) {
+          FailureOr<unsigned> b = bufferOf(v);
+          if (failed(b))
+            return failure();
+          call.buffers.push_back(*b);
+        }
+        call.buffers.push_back(step.buffers.back());
+        call.setFlops(flopsOf(*gemm), shapes);
+        steps.push_back(call);
+        continue;
+      }
       if (!libType.isF32() && !isReducedFloat(libType))
         return region.emitError()
                << "cuda: library ops support f32, f16 and bf16 only";
@@ -160,13 +189,6 @@ LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan,
       PlanStep call;
       call.region = region;
       call.libraryType = libType;
-      auto bufferOf = [&](Value v) -> FailureOr<unsigned> {
-        auto arg = dyn_cast<BlockArgument>(v);
-        if (!arg)
-          return region.emitError()
-                 << "cuda: a library operand is not in memory";
-        return step.buffers[arg.getArgNumber()];
-      };
       if (isa<ConvOp, ConvTransposeOp>(lib)) {
         FailureOr<ConvCall> conv = describeConv(lib, shapes);
         if (failed(conv))

@@ -3,6 +3,7 @@
 #include "codegen/LibraryCalls.h"
 #include "codegen/ScalarEmitter.h"
 #include "dialects/ingot/TensorSizes.h"
+#include "passes/Passes.h"
 
 #include "mlir/IR/DialectResourceBlobManager.h"
 #include "llvm/ADT/DenseMap.h"
@@ -289,6 +290,9 @@ FailureOr<ExecutionPlan> codegen::buildExecutionPlan(func::FuncOp func) {
         plan.steps.back().setFlops(libraryFlops(lib, plan.shapes.get()),
                                    plan.shapes.get());
         plan.integerLibraryCalls += isa<ConvIntegerOp>(lib);
+        if (auto why = lib->getAttrOfType<StringAttr>("ingot.float_reason"))
+          plan.floatLayers.push_back(
+              {onnxNodeName(lib->getLoc()).str(), why.str()});
       }
     } else {
       ++plan.kernels;

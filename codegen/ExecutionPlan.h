@@ -135,6 +135,9 @@ struct ExecutionPlan {
   // Library calls that compute in 8-bit integers with int32 sums
   // (ingot.conv_integer; --stats "int8 library calls").
   unsigned integerLibraryCalls = 0;
+  // Quantized convolutions and matmuls left in float by ingot-quantize
+  // (its `ingot.float_reason`): ONNX node name and why.
+  std::vector<std::pair<std::string, std::string>> floatLayers;
   // ingot.lookup ops in the kernels: requantizing chains tabulated at
   // compile time (ingot-lookup-tables).
   unsigned lookupTables = 0;

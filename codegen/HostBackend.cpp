@@ -13,11 +13,13 @@ using namespace mlir::ingot::codegen;
 void codegen::buildHostLoweringPipeline(OpPassManager &pm,
                                         const LoweringOptions &options) {
   OpPassManager &fn = pm.nest<func::FuncOp>();
-  // The CPU has integer convolution kernels; CUDA runs quantized models in
-  // float so far.
+  // The CPU has integer convolution kernels; on CUDA, the quantized ops
+  // that are one GEMM run as cuBLASLt int8 GEMMs, the others in float.
   bool integerKernels = options.target == "host";
+  bool gpuIntegerGemms = options.target == "cuda";
   IngotQuantizePassOptions dequantize;
   dequantize.integerKernels = integerKernels;
+  dequantize.gpuIntegerGemms = gpuIntegerGemms;
   fn.addPass(createIngotQuantizePass(dequantize));
   fn.addPass(createIngotFoldBatchNormPass());
   if (options.fuseAttention) {
@@ -37,6 +39,7 @@ void codegen::buildHostLoweringPipeline(OpPassManager &pm,
     IngotQuantizePassOptions quantize;
     quantize.calibrationTable = options.calibrationTable;
     quantize.integerKernels = integerKernels;
+    quantize.gpuIntegerGemms = gpuIntegerGemms;
     quantize.skip.assign(options.quantizeSkip.begin(),
                          options.quantizeSkip.end());
     fn.addPass(createIngotQuantizePass(quantize));

@@ -100,6 +100,45 @@ FailureOr<ConvCall> codegen::describeConv(Operation *op,
   return c;
 }
 
+FailureOr<GemmCall> codegen::describeIntegerGemm(ConvIntegerOp conv) {
+  auto fail = [&](const Twine &why) {
+    return conv.emitError() << "cuda: an integer convolution " << why
+                            << " (the GPU runs ingot.conv_integer as one "
+                               "cuBLASLt int8 GEMM)";
+  };
+  auto input = cast<RankedTensorType>(conv.getInput().getType());
+  auto weight = cast<RankedTensorType>(conv.getWeight().getType());
+  auto output = cast<RankedTensorType>(conv.getResult().getType());
+  if (!input.hasStaticShape() || !output.hasStaticShape())
+    return fail("over sizes that vary");
+  if (!conv.getChannelsLast())
+    return fail("in channels-first layout");
+  if (!input.getElementType().isSignlessInteger(8) ||
+      conv.getInputZeroPoint() != 0)
+    return fail("on activations that are not int8 with zero point 0");
+  auto all = [](std::optional<ArrayRef<int64_t>> values, int64_t v) {
+    return !values || llvm::all_of(*values, [&](int64_t x) { return x == v; });
+  };
+  // Channels-last weights: O [spatial] I.
+  ArrayRef<int64_t> w = weight.getShape();
+  if (conv.getGroup() != 1 || conv.getAutoPad() != "NOTSET" ||
+      llvm::any_of(w.drop_front().drop_back(),
+                   [](int64_t k) { return k != 1; }) ||
+      !all(conv.getStrides(), 1) || !all(conv.getPads(), 0))
+    return fail("that is not pointwise with unit strides and no padding");
+  int64_t outChannels = w.front(), inChannels = w.back();
+  if (inChannels % 4 || outChannels % 4)
+    return fail("with channels that are not multiples of 4");
+  GemmCall g;
+  g.m = output.getNumElements() / outChannels;
+  g.n = outChannels;
+  g.k = inChannels;
+  g.transB = true;
+  g.lda = g.ldb = inChannels;
+  g.ldc = outChannels;
+  return g;
+}
+
 FailureOr<SmallVector<GemmCall>>
 codegen::describeGemm(Operation *op, const SymbolicShapes *shapes) {
   auto sizesOf = [&](Value v) { return codegen::sizesOf(v, shapes); };

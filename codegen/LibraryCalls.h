@@ -27,6 +27,14 @@ FailureOr<ConvCall> describeConv(Operation *op,
 FailureOr<SmallVector<GemmCall>>
 describeGemm(Operation *op, const SymbolicShapes *shapes = nullptr);
 
+/// A ConvIntegerOp that is one int8 GEMM, as CUDA runs it with cuBLASLt
+/// (int32 sums): channels-last, pointwise, unit strides, no padding, signed
+/// int8 activations with zero point 0, channels multiples of 4 (the form
+/// ingot-quantize writes with gpu-integer-gemms). Row-major
+/// Y[pixels, M] = X[pixels, C] W[M, C]^T. Other forms are an error naming
+/// what is missing.
+FailureOr<GemmCall> describeIntegerGemm(ConvIntegerOp conv);
+
 /// Floating-point operations of a call, 2 per multiply-add (what GFLOP/s
 /// figures count), as an expression of the symbolic dims where its sizes
 /// vary (a constant otherwise).

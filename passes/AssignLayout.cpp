@@ -432,15 +432,23 @@ struct IngotAssignLayoutPass
           << "unknown layout '" << layout << "' (expected auto, nchw or nhwc)";
       return signalPassFailure();
     }
-    if (resolvedLayout() != "nhwc")
+    // Whatever the layout, CUDA's integer convolutions (cuBLASLt int8 GEMMs)
+    // read channels-last activations: the summed channels contiguous.
+    bool integerOnly = resolvedLayout() != "nhwc";
+    if (integerOnly && target != "cuda")
       return;
     SmallVector<Operation *> targets;
     getOperation().walk([&](Operation *op) {
       auto channelsLast = op->getAttrOfType<BoolAttr>("channels_last");
-      if (isa<ConvOp, ConvIntegerOp, MaxPoolOp, AveragePoolOp>(op) &&
-          !(channelsLast && channelsLast.getValue()))
+      bool wanted =
+          integerOnly
+              ? isa<ConvIntegerOp>(op)
+              : isa<ConvOp, ConvIntegerOp, MaxPoolOp, AveragePoolOp>(op);
+      if (wanted && !(channelsLast && channelsLast.getValue()))
         targets.push_back(op);
     });
+    if (targets.empty() && integerOnly)
+      return;
     DenseMap<Value, Value> weights;
     for (Operation *op : targets)
       wrapChannelsLast(op, weights);

@@ -275,11 +275,14 @@ struct IngotFusePass : ingot::impl::IngotFusePassBase<IngotFusePass> {
       unsigned g = groups.size();
       groups.push_back({&op, "library", {}, &op});
       assign(&op, g);
-      // The epilogue of an integer convolution (host only) converts its
-      // int32 sums, and host epilogues may change the type (quantize to
-      // uint8 for the next layer): the element type may change along the
-      // chain. The GPU's epilogues rewrite the library result in place.
-      bool anyType = isa<ConvIntegerOp>(&op) || typeChangingEpilogues;
+      // Host epilogues may change the type (an integer convolution's
+      // convert its int32 sums; quantize to uint8 for the next layer): the
+      // element type may change along the chain. The GPU's epilogues
+      // rewrite the library result in place, so an int8 GEMM's int32 sums
+      // are read by the next kernel, which scales them.
+      bool anyType = typeChangingEpilogues;
+      if (isa<ConvIntegerOp>(&op) && !anyType)
+        continue;
       // An op already in another library's epilogue (the add of two
       // convolutions, as in ResNet's projection shortcut) stays there.
       auto joins = [&](Operation *user, Operation *from) {

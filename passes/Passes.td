@@ -113,6 +113,16 @@ def IngotQuantizePass : Pass<"ingot-quantize", "func::FuncOp"> {
     such weights become the same op, a channels-last 1-d convolution over
     their rows.
 
+    With `gpu-integer-gemms` (the CUDA target) instead: only the ops that
+    are one int8 GEMM, as cuBLASLt runs it (pointwise convolutions with
+    unit strides and no padding, matmuls and GEMMs; input and output
+    channels multiples of 4), become `ingot.conv_integer`, on signed int8
+    activations with zero point 0: the activation is requantized to int8
+    (zero point z - 128 for uint8), and its zero point's share of the sums,
+    z * sum(w) per output channel, is subtracted in int32 before the
+    dequantization. The others stay in float, marked with an
+    `ingot.float_reason` attribute that `ingotc --stats` reports.
+
     Table format: one `NODE MIN MAX` line per quantized op (the FP32 range
     of its activation input); `#` starts a comment.
   }];
@@ -124,6 +134,9 @@ def IngotQuantizePass : Pass<"ingot-quantize", "func::FuncOp"> {
     Option<"integerKernels", "integer-kernels", "bool", "false",
            "rewrite quantized convolutions, matmuls and GEMMs to "
            "ingot.conv_integer (the CPU's int8 kernels)">,
+    Option<"gpuIntegerGemms", "gpu-integer-gemms", "bool", "false",
+           "rewrite quantized ops that are one int8 GEMM to "
+           "ingot.conv_integer on signed activations (cuBLASLt)">,
   ];
   let dependentDialects = ["::mlir::ingot::IngotDialect"];
 }
@@ -247,7 +260,9 @@ def IngotAssignLayoutPass : Pass<"ingot-assign-layout", "func::FuncOp"> {
     tensor-core kernels want 16-byte pixels.
     Inputs and outputs keep the model's layout: a transpose is left at each
     boundary, where fusion merges it into the first or last kernel if it can.
-    `layout=nchw` leaves the function alone. `layout=auto` picks per
+    `layout=nchw` leaves the function alone, except on `target=cuda`,
+    where `ingot.conv_integer` always goes channels-last (cuBLASLt's int8
+    GEMMs sum over contiguous channels). `layout=auto` picks per
     `target` and `precision`: on cuda, nhwc at fp16/bf16 (tensor-core
     convolutions run natively channels-last) and nchw at fp32/tf32; on the
     host, nhwc when the function has a depthwise convolution (the

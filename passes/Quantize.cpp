@@ -268,13 +268,96 @@ static Value dequantizeSums(OpBuilder &b, Location loc, Value acc,
   return DequantizeLinearOp::create(b, loc, resultType, acc, scale, zero);
 }
 
+/// cuBLASLt's int8 GEMMs (A transposed, B not, int32 sums) need the summed
+/// dimension and the output columns in multiples of 4: rows of whole
+/// 32-bit words.
+constexpr int64_t kGpuInt8Multiple = 4;
+
+/// Marks a quantized `op` that stays in float, with why: `ingotc --stats`
+/// lists them (the compile report of layers not run in int8).
+static bool keepInFloat(Operation *op, StringRef why) {
+  op->setAttr("ingot.float_reason", StringAttr::get(op->getContext(), why));
+  return false;
+}
+
+/// The activation as signed int8 and its zero point, for the GPU's int8
+/// GEMMs, which take signed operands: uint8 q is requantized to q - 128
+/// (zero point z - 128), exactly: a quantize_linear of the dequantized
+/// value, which fuses into the kernel that quantized it. (The float value
+/// (q - z) * s divided by s is within 255 * 2^-22 of the integer q - z.)
+static std::pair<Value, int64_t>
+signedActivation(OpBuilder &b, Location loc, Value dequantized,
+                 const QuantizedActivation &x) {
+  auto type = cast<RankedTensorType>(x.integers.getType());
+  int64_t zero = static_cast<int64_t>(x.zero);
+  if (type.getElementType().isSignlessInteger(8))
+    return {x.integers, zero};
+  zero -= 128;
+  auto i8 = b.getIntegerType(8);
+  auto f32 = RankedTensorType::get({}, b.getF32Type());
+  auto i8Scalar = RankedTensorType::get({}, i8);
+  Value s = ConstantOp::create(
+      b, loc, f32, DenseElementsAttr::get(f32, static_cast<float>(x.scale)));
+  Value z = ConstantOp::create(
+      b, loc, i8Scalar,
+      DenseElementsAttr::get(
+          i8Scalar, APInt(8, static_cast<uint64_t>(zero), /*isSigned=*/true)));
+  Value q = QuantizeLinearOp::create(b, loc, type.clone(i8), dequantized, s, z);
+  return {q, zero};
+}
+
+/// Sums over int8 activations taken with zero point 0 (what a GEMM
+/// computes) minus `zero` * sum(w[m]): the sums of (x - zero) * w. Only for
+/// ops without padding, where every output sums all of its row's weights.
+/// `rowSums[m]` is sum(w[m]); the constant is shaped `shape` to broadcast
+/// over the sums' channels.
+static Value subtractZeroPointSums(OpBuilder &b, Location loc, Value acc,
+                                   int64_t zero, ArrayRef<int64_t> rowSums,
+                                   ArrayRef<int64_t> shape) {
+  if (zero == 0)
+    return acc;
+  auto type = RankedTensorType::get(shape, b.getI32Type());
+  SmallVector<APInt> values;
+  for (int64_t sum : rowSums)
+    values.push_back(APInt(32, static_cast<uint64_t>(zero * sum), true));
+  Value offsets =
+      ConstantOp::create(b, loc, type, DenseElementsAttr::get(type, values));
+  return SubOp::create(b, loc, acc.getType(), acc, offsets);
+}
+
+/// sum(w[m]) over each output channel of int8 weights whose leading
+/// dimension is `channels` (O I ...).
+static SmallVector<int64_t> weightRowSums(const HostTensor &w,
+                                          int64_t channels) {
+  SmallVector<int64_t> sums(channels, 0);
+  int64_t inner = w.size() / channels;
+  for (int64_t i = 0; i < w.size(); ++i)
+    sums[i / inner] += w.ints[i];
+  return sums;
+}
+
 /// conv(dequantize(xq: 8-bit, scalar scale, scalar zero),
 ///      dequantize(wq: int8 constant, per-tensor or per-output-channel
 ///      scale, zero 0)) + bias
 /// -> dequantize(conv_integer(xq, wq), x_scale * w_scale[m]) + bias: the
 /// same sums, exact in int32, scaled in the epilogue. Returns whether it
 /// rewrote.
-static bool convToInteger(ConvOp conv) {
+/// Why the GPU cannot run `conv` as one int8 GEMM, or "".
+static StringRef gpuGemmGap(ConvOp conv, RankedTensorType weight) {
+  ArrayRef<int64_t> w = weight.getShape();
+  auto allEqual = [](std::optional<ArrayRef<int64_t>> values, int64_t v) {
+    return !values || llvm::all_of(*values, [&](int64_t x) { return x == v; });
+  };
+  if (llvm::any_of(w.drop_front(2), [](int64_t k) { return k != 1; }) ||
+      !allEqual(conv.getStrides(), 1) || !allEqual(conv.getPads(), 0))
+    return "not a pointwise convolution with unit strides and no padding "
+           "(int8 on the GPU: one cuBLASLt GEMM)";
+  if (w[0] % kGpuInt8Multiple || w[1] % kGpuInt8Multiple)
+    return "channels not multiples of 4 (cuBLASLt's int8 GEMMs)";
+  return "";
+}
+
+static bool convToInteger(ConvOp conv, bool gpu) {
   auto resultType = dyn_cast<RankedTensorType>(conv.getType());
   if (!resultType || !resultType.hasStaticShape() ||
       !resultType.getElementType().isF32() || conv.getChannelsLast() ||
@@ -283,8 +366,14 @@ static bool convToInteger(ConvOp conv) {
   std::optional<QuantizedActivation> x = quantizedActivation(conv.getInput());
   std::optional<QuantizedWeight> weight = quantizedWeight(conv.getWeight());
   // The float kernel on the dequantized input computes the same sums.
-  if (!x || !weight || runsFasterInFloat(conv.getGroup(), weight->type))
+  if (!x || !weight)
     return false;
+  if (runsFasterInFloat(conv.getGroup(), weight->type))
+    return keepInFloat(conv, conv.getGroup() != 1
+                                 ? "grouped or depthwise convolution"
+                                 : "fewer than 32 inputs per output");
+  if (StringRef gap = gpu ? gpuGemmGap(conv, weight->type) : ""; !gap.empty())
+    return keepInFloat(conv, gap);
   int64_t channels = resultType.getDimSize(1);
   std::optional<HostTensor> wScale =
                                 HostTensor::fromAttr(weight->scales, channels),
@@ -302,14 +391,25 @@ static bool convToInteger(ConvOp conv) {
   OpBuilder b(conv);
   Location loc = conv.getLoc();
   auto accType = resultType.clone(b.getI32Type());
+  auto [integers, zero] =
+      gpu ? signedActivation(b, loc, conv.getInput(), *x)
+          : std::pair{x->integers, static_cast<int64_t>(x->zero)};
   Value acc = ConvIntegerOp::create(
-      b, loc, accType, x->integers, weight->integers,
-      b.getI64IntegerAttr(static_cast<int64_t>(x->zero)), conv.getGroupAttr(),
+      b, loc, accType, integers, weight->integers,
+      b.getI64IntegerAttr(gpu ? 0 : zero), conv.getGroupAttr(),
       conv.getAutoPadAttr(), conv.getKernelShapeAttr(), conv.getPadsAttr(),
       conv.getStridesAttr(), conv.getDilationsAttr(), b.getBoolAttr(false));
   // One scale per output channel, [M, 1, ...] against N M spatial...
   SmallVector<int64_t> perChannel(resultType.getRank() - 1, 1);
   perChannel[0] = channels;
+  if (gpu) {
+    std::optional<HostTensor> w =
+        HostTensor::fromAttr(weight->values, int64_t(1) << 26);
+    if (!w)
+      return false;
+    acc = subtractZeroPointSums(b, loc, acc, zero, weightRowSums(*w, channels),
+                                perChannel);
+  }
   std::vector<float> combined(channels);
   for (int64_t m = 0; m < channels; ++m)
     combined[m] = static_cast<float>(x->scale) *
@@ -333,7 +433,7 @@ static bool convToInteger(ConvOp conv) {
 /// its output channels (weights N x 1 x K). The CPU kernel is the same and
 /// so is its fused epilogue; reshapes (views) put the rows back.
 /// gemm's alpha scales the dequantization, beta * C is added after it.
-static bool contractionToInteger(Operation *op) {
+static bool contractionToInteger(Operation *op, bool gpu) {
   Value lhs, rhs, c;
   bool transB = false;
   double alpha = 1, beta = 1;
@@ -385,6 +485,8 @@ static bool contractionToInteger(Operation *op) {
   auto cType = c ? dyn_cast<RankedTensorType>(c.getType()) : nullptr;
   if (c && (!cType || !cType.hasStaticShape() || cType.getRank() > 2))
     return false;
+  if (gpu && (k % kGpuInt8Multiple || n % kGpuInt8Multiple))
+    return keepInFloat(op, "sizes not multiples of 4 (cuBLASLt's int8 GEMMs)");
 
   OpBuilder b(op);
   Location loc = op->getLoc();
@@ -402,17 +504,22 @@ static bool contractionToInteger(Operation *op) {
   auto reshape = [&](Value v, RankedTensorType type) {
     return reshapeTo(b, loc, v, type);
   };
-  auto xType = cast<RankedTensorType>(x->integers.getType());
+  auto [integers, zero] =
+      gpu ? signedActivation(b, loc, lhs, *x)
+          : std::pair{x->integers, static_cast<int64_t>(x->zero)};
+  auto xType = cast<RankedTensorType>(integers.getType());
   Value rowsView = reshape(
-      x->integers, RankedTensorType::get({1, rows, k}, xType.getElementType()));
+      integers, RankedTensorType::get({1, rows, k}, xType.getElementType()));
   auto accType = RankedTensorType::get({1, rows, n}, b.getI32Type());
   Value acc = ConvIntegerOp::create(
-      b, loc, accType, rowsView, weights,
-      b.getI64IntegerAttr(static_cast<int64_t>(x->zero)),
+      b, loc, accType, rowsView, weights, b.getI64IntegerAttr(gpu ? 0 : zero),
       b.getI64IntegerAttr(1), b.getStringAttr("NOTSET"),
       b.getDenseI64ArrayAttr({1}), b.getDenseI64ArrayAttr({0, 0}),
       b.getDenseI64ArrayAttr({1}), b.getDenseI64ArrayAttr({1}),
       b.getBoolAttr(true));
+  if (gpu)
+    acc =
+        subtractZeroPointSums(b, loc, acc, zero, weightRowSums(packed, n), {n});
   std::vector<float> combined(n);
   for (int64_t j = 0; j < n; ++j)
     combined[j] = static_cast<float>(
@@ -506,7 +613,7 @@ struct IngotQuantizePass
       return signalPassFailure();
     // Before the constant weights fold to float: the rewrite reads them as
     // integers.
-    if (integerKernels) {
+    if (integerKernels || gpuIntegerGemms) {
       SmallVector<Operation *> ops;
       getOperation().walk([&](Operation *op) {
         if (isa<ConvOp, MatMulOp, GemmOp>(op))
@@ -514,9 +621,9 @@ struct IngotQuantizePass
       });
       for (Operation *op : ops) {
         if (auto conv = dyn_cast<ConvOp>(op))
-          convToInteger(conv);
+          convToInteger(conv, gpuIntegerGemms);
         else
-          contractionToInteger(op);
+          contractionToInteger(op, gpuIntegerGemms);
       }
     }
     RewritePatternSet patterns(&getContext());

@@ -351,6 +351,31 @@ static std::string distinctNote(unsigned kernels, unsigned distinct) {
   return " (" + std::to_string(distinct) + " distinct)";
 }
 
+/// Quantized layers that run in float (the model's quantization is kept
+/// around them), grouped by why, with a few node names each.
+static void printFloatLayers(const mlir::ingot::codegen::ExecutionPlan &plan) {
+  if (plan.floatLayers.empty())
+    return;
+  errs() << "quantized in float: " << plan.floatLayers.size() << " (layers "
+         << "with 8-bit operands that run in " << plan.precision << ")\n";
+  std::vector<std::string> reasons;
+  for (const auto &[node, why] : plan.floatLayers)
+    if (std::find(reasons.begin(), reasons.end(), why) == reasons.end())
+      reasons.push_back(why);
+  for (const std::string &why : reasons) {
+    std::vector<std::string> nodes;
+    for (const auto &[node, reason] : plan.floatLayers)
+      if (reason == why)
+        nodes.push_back(node.empty() ? "(unnamed)" : node);
+    errs() << "  " << nodes.size() << " " << why << ": ";
+    for (size_t i = 0; i < nodes.size() && i < 4; ++i)
+      errs() << (i ? ", " : "") << nodes[i];
+    if (nodes.size() > 4)
+      errs() << ", ...";
+    errs() << "\n";
+  }
+}
+
 static void printPlanStats(const mlir::ingot::codegen::ExecutionPlan &plan) {
   errs() << "precision:          " << plan.precision << "\n"
          << "generated kernels:  " << plan.kernels << "\n"
@@ -374,8 +399,9 @@ static void printPlanStats(const mlir::ingot::codegen::ExecutionPlan &plan) {
          << "int8 library calls: " << plan.integerLibraryCalls
          << " (convolutions in 8-bit integers, int32 sums)\n"
          << "lookup tables:      " << plan.lookupTables
-         << " (requantizing chains computed at compile time)\n"
-         << "arena bytes:        " << plan.arenaBytes << "\n"
+         << " (requantizing chains computed at compile time)\n";
+  printFloatLayers(plan);
+  errs() << "arena bytes:        " << plan.arenaBytes << "\n"
          << "intermediate bytes: " << plan.intermediateBytes
          << " (sum of all intermediates, no reuse)\n"
          << "weight bytes:       " << plan.weights.size() << "\n"

@@ -217,18 +217,19 @@ private:
     }
   }
 
-  /// The library calls are FP32 (4 bytes an element).
+  /// Buffer `k` of a library call holds `elements` of its type.
   ingot_status *needs(const art::Step &s, int k, uint64_t elements,
                       const std::string &label, const char *what) {
     uint64_t bytes;
-    if (!checkedMul(elements, libraryElementBytes(s), bytes) ||
+    if (!checkedMul(elements, libraryOperandBytes(s, k), bytes) ||
         bufferSize(s, k) < bytes)
       return invalid(label + ": the " + what + " buffer is too small for the " +
                      (s.kind() == art::Step::GEMM ? "GEMM" : "convolution"));
     return nullptr;
   }
 
-  /// GPU libraries are called for FP32, FP16 and BF16 data only.
+  /// GPU libraries are called for FP32, FP16 and BF16 data, and int8
+  /// GEMMs.
   ingot_status *libraryType(const art::Step &s, const std::string &label) {
     switch (s.library_dtype()) {
     case art::DT_INVALID: // artifacts from before the field: F32
@@ -236,6 +237,10 @@ private:
     case art::DT_F16:
     case art::DT_BF16:
       return nullptr;
+    case art::DT_I8:
+      if (s.kind() == art::Step::GEMM)
+        return nullptr;
+      return invalid(label + ": an int8 convolution step (int8 runs as GEMMs)");
     default:
       return invalid(label + ": library call on an unsupported data type");
     }
@@ -265,12 +270,29 @@ private:
     return nullptr;
   }
 
+  /// cuBLASLt's int8 GEMMs (int32 sums) sum over contiguous rows of 4-byte
+  /// multiples: column-major A transposed, B not. The manifest's row-major
+  /// C = A B^T is that after the executor swaps the operands.
+  static bool integerGemmForm(const art::GemmCall &g) {
+    auto fourfold = [](int64_t v) { return v % 4 == 0; };
+    return !g.trans_a() && g.trans_b() && g.batch() == 1 && g.alpha() == 1 &&
+           g.epilogue() == art::GemmCall::NONE && !g.residual() &&
+           fourfold(g.k()) && fourfold(g.lda()) && fourfold(g.ldb()) &&
+           fourfold(g.ldc()) && fourfold(g.offset_a()) &&
+           fourfold(g.offset_b()) && g.symbolic().empty();
+  }
+
   ingot_status *gemm(const art::Step &s, const std::string &label) {
     if (ingot_status *st = libraryType(s, label))
       return st;
     const art::GemmCall &g = s.gemm();
     if (!art::GemmCall::Epilogue_IsValid(g.epilogue()))
       return invalid(label + ": GEMM with an unknown epilogue");
+    if (s.library_dtype() == art::DT_I8 && !integerGemmForm(g))
+      return invalid(label +
+                     ": an int8 GEMM not in the form cuBLASLt runs (row-major "
+                     "A times B transposed, one matrix, sizes and offsets "
+                     "multiples of 4, alpha 1, no epilogue)");
     uint64_t spans[3];
     if (!matrixSpan(g.offset_a(), g.batch(), g.stride_a(),
                     g.trans_a() ? g.k() : g.m(), g.trans_a() ? g.m() : g.k(),

@@ -286,11 +286,81 @@ TEST(ManifestValidation, GemmGeometry) {
       "does not match its epilogue");
 }
 
+/// An int8 GEMM in the form cuBLASLt runs: row-major A (1 x k) times B
+/// (n = 1 row of k) transposed, int32 C with ldc 4.
+void makeIntegerGemm(art::Manifest &m, int64_t k) {
+  makeCudaGemm(m, k);
+  art::Step *s = m.mutable_steps(0);
+  s->set_library_dtype(art::DT_I8);
+  art::GemmCall *g = s->mutable_gemm();
+  g->set_trans_b(true);
+  g->set_ldb(k);
+  g->set_ldc(4);
+  g->set_alpha(1);
+}
+
+/// The edited sample passed validation: what stops it is a check made
+/// after, a CUDA manifest needs CUDA code (or, in a runtime built without
+/// CUDA, CUDA support).
+void expectValidManifest(const std::pair<ingot_status_code, std::string> &r) {
+  EXPECT_TRUE(r.second.find("no CUDA code section") != std::string::npos ||
+              r.second.find("built without CUDA support") != std::string::npos)
+      << r.second;
+}
+
+TEST(ManifestValidation, IntegerGemm) {
+  uint64_t weightBytes = 0;
+  loadEdited([&](art::Manifest &m) {
+    weightBytes = m.buffers(firstBuffer(m, art::Buffer::WEIGHT)).size();
+  });
+  // A and B are bytes: k = the weight buffer's size (a multiple of 4) fits
+  // as int8, where as FP32 it is 4 times too large.
+  int64_t k = int64_t(weightBytes / 4 * 4);
+  ASSERT_GE(k, 4);
+  expectValidManifest(
+      loadEdited([&](art::Manifest &m) { makeIntegerGemm(m, k); }));
+  EXPECT_REFUSED(
+      [&](art::Manifest &m) {
+        makeIntegerGemm(m, k);
+        m.mutable_steps(0)->set_library_dtype(art::DT_F32);
+      },
+      "buffer is too small for the GEMM");
+  // Forms cuBLASLt's int8 GEMMs do not run.
+  const char *form = "an int8 GEMM not in the form cuBLASLt runs";
+  EXPECT_REFUSED(
+      [](art::Manifest &m) {
+        makeIntegerGemm(m, 4);
+        m.mutable_steps(0)->mutable_gemm()->set_trans_b(false);
+        m.mutable_steps(0)->mutable_gemm()->set_ldb(1);
+      },
+      form);
+  EXPECT_REFUSED([](art::Manifest &m) { makeIntegerGemm(m, 6); }, form);
+  EXPECT_REFUSED(
+      [](art::Manifest &m) {
+        makeIntegerGemm(m, 4);
+        m.mutable_steps(0)->mutable_gemm()->set_alpha(0.5f);
+      },
+      form);
+  EXPECT_REFUSED(
+      [](art::Manifest &m) {
+        makeIntegerGemm(m, 4);
+        m.mutable_steps(0)->mutable_gemm()->set_offset_a(2);
+      },
+      form);
+  // int8 runs as GEMMs only.
+  EXPECT_REFUSED(
+      [](art::Manifest &m) {
+        makeIntegerGemm(m, 4);
+        m.mutable_steps(0)->set_kind(art::Step::CONV);
+      },
+      "an int8 convolution step");
+}
+
 TEST(ManifestValidation, LibraryDataType) {
   EXPECT_REFUSED(
       [](art::Manifest &m) {
         makeCudaGemm(m, 1);
-        m.mutable_steps(0)->set_library_dtype(art::DT_I8);
+        m.mutable_steps(0)->set_library_dtype(art::DT_U8);
       },
       "library call on an unsupported data type");
   // Buffer sizes follow the step's element type: A = 1 x k reads k elements
@@ -308,13 +378,7 @@ TEST(ManifestValidation, LibraryDataType) {
     makeCudaGemm(m, int64_t(bytes / 2));
     m.mutable_steps(0)->set_library_dtype(art::DT_F16);
   });
-  // The manifest passes; what stops this edited CPU sample is a check made
-  // after validation: a CUDA manifest needs CUDA code (or, in a runtime
-  // built without CUDA, CUDA support).
-  EXPECT_TRUE(fp16.second.find("no CUDA code section") != std::string::npos ||
-              fp16.second.find("built without CUDA support") !=
-                  std::string::npos)
-      << fp16.second;
+  expectValidManifest(fp16);
 }
 
 TEST(ManifestValidation, ConvGeometry) {

@@ -59,6 +59,24 @@ static void gemm(const art::GemmCall &g, const float *a, const float *b,
   }
 }
 
+/// cuBLASLt's int8 GEMM (library_dtype DT_I8): int8 A and B, exact int32
+/// sums in C (no alpha, epilogue or batch: the validator's form).
+static void integerGemm(const art::GemmCall &g, const int8_t *a,
+                        const int8_t *b, int32_t *c) {
+  const int8_t *A = a + g.offset_a(), *B = b + g.offset_b();
+  int32_t *C = c + g.offset_c();
+  for (int64_t i = 0; i < g.m(); ++i)
+    for (int64_t j = 0; j < g.n(); ++j) {
+      int32_t acc = 0;
+      for (int64_t k = 0; k < g.k(); ++k) {
+        int32_t av = g.trans_a() ? A[k * g.lda() + i] : A[i * g.lda() + k];
+        int32_t bv = g.trans_b() ? B[j * g.ldb() + k] : B[k * g.ldb() + j];
+        acc += av * bv;
+      }
+      C[i * g.ldc() + j] = acc;
+    }
+}
+
 /// Direct N-d convolution (or its transpose) with the manifest's geometry.
 static void conv(const art::ConvCall &c, const float *x, const float *w,
                  float *y) {
@@ -450,6 +468,12 @@ int main(int argc, char **argv) {
         art::GemmCall call;
         if (!ingot::runtime::resolveGemm(step.gemm(), dims, call))
           throw std::runtime_error("bad size program in a GEMM");
+        if (step.library_dtype() == art::DT_I8) {
+          integerGemm(call, static_cast<const int8_t *>(args[0]),
+                      static_cast<const int8_t *>(args[1]),
+                      static_cast<int32_t *>(args[2]));
+          break;
+        }
         inFloat(step.library_dtype(), args, bytes, [&](auto &a) {
           gemm(call, static_cast<float *>(a[0]), static_cast<float *>(a[1]),
                static_cast<float *>(a[2]),

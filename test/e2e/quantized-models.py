@@ -82,6 +82,29 @@ def depthwise_pool():
     return graph_model(nodes, [1, 8, 16, 16], [1, 12, 1, 1], inits, "depthwise_pool")
 
 
+def pointwise():
+    # conv3x3 -> relu -> conv1x1 (32 -> 48) + bias -> relu -> conv1x1 (48 -> 32)
+    # -> add(residual): on CUDA the 1x1 layers are int8 GEMMs (cuBLASLt) over
+    # uint8 activations requantized to int8, the 3x3 stays in float.
+    nodes = [
+        helper.make_node("Conv", ["x", "w0", "b0"], ["c0"], pads=[1, 1, 1, 1]),
+        helper.make_node("Relu", ["c0"], ["r0"]),
+        helper.make_node("Conv", ["r0", "w1", "b1"], ["c1"]),
+        helper.make_node("Relu", ["c1"], ["r1"]),
+        helper.make_node("Conv", ["r1", "w2", "b2"], ["c2"]),
+        helper.make_node("Add", ["c2", "r0"], ["y"]),
+    ]
+    inits = [weight("w0", [32, 8, 3, 3]), weight("b0", [32], 0.1),
+             weight("w1", [48, 32, 1, 1]), weight("b1", [48], 0.1),
+             weight("w2", [32, 48, 1, 1]), weight("b2", [32], 0.1)]
+    return graph_model(nodes, [2, 8, 6, 6], [2, 32, 6, 6], inits, "pointwise")
+
+
+# Quantized convolutions and matmuls CUDA runs as int8 GEMMs (the others
+# run in float, and --stats lists them).
+CUDA_INT8_GEMMS = {"pointwise": 2, "matmul_gemm": 2}
+
+
 def matmul_gemm():
     # matmul + bias -> relu -> gemm (transB) -> concat with the relu output
     nodes = [
@@ -158,7 +181,7 @@ def compare(path, work, step, qdq):
 
 
 cases = []
-for build in (conv_residual, depthwise_pool, matmul_gemm, activations):
+for build in (conv_residual, depthwise_pool, pointwise, matmul_gemm, activations):
     for per_channel in (False, True):
         cases.append((build, q.QuantFormat.QDQ, per_channel, None))
     # QOperator: the ONNX-domain QLinearConv / QLinearMatMul only, and every
@@ -194,9 +217,24 @@ for build, fmt, per_channel, op_types in cases:
         ok, message = False, f"qdq kernels above {quantize_nodes}:\n{stats.stderr}"
     elif ok and (not tables or (build.__name__ == "activations" and int(tables.group(1)) == 0)):
         ok, message = False, f"no lookup tables reported:\n{stats.stderr}"
-    elif ok:
+    # On CUDA: the int8 GEMMs expected of the QDQ models (the QOperator
+    # ones quantize only some ops, or in other forms), and every other
+    # quantized layer reported as running in float.
+    cuda = subprocess.run([shutil.which("ingotc"), path, "--stats", "--target", "cuda",
+                           "-o", os.path.join(work, "cuda-stats.ingot")],
+                          capture_output=True, text=True,
+                          env=dict(os.environ, INGOT_NVCC=e2e.PLAN_ONLY_NVCC))
+    gemms = re.search(r"int8 library calls: +(\d+)", cuda.stderr)
+    in_float = re.search(r"quantized in float: +(\d+)", cuda.stderr)
+    expected = CUDA_INT8_GEMMS.get(build.__name__, 0) if fmt == q.QuantFormat.QDQ else None
+    if ok and (not gemms or (expected is not None and int(gemms.group(1)) != expected)):
+        ok, message = False, f"expected {expected} int8 GEMMs on CUDA:\n{cuda.stderr}"
+    elif ok and expected == 0 and not in_float:
+        ok, message = False, f"no layers reported in float on CUDA:\n{cuda.stderr}"
+    if ok:
         message = (f"qdq kernels: {found.group(1)} (nodes with a quantized result: "
-                   f"{quantize_nodes}), lookup tables: {tables.group(1)}; " + message)
+                   f"{quantize_nodes}), lookup tables: {tables.group(1)}, CUDA int8 GEMMs: "
+                   f"{gemms.group(1)}; " + message)
     print(("PASS" if ok else "FAIL"), tag, "(" + ", ".join(kinds) + "):", message)
     failed += not ok
 sys.exit(1 if failed else 0)

@@ -57,7 +57,8 @@ struct GemmPlan {
   cublasLtMatmulAlgo_t algo{};
   // cuBLASLt's heuristic ranking; the session times them once (tuneGemms).
   std::vector<cublasLtMatmulAlgo_t> candidates;
-  size_t elementBytes = 4; // of A, B, C (the step's library_dtype)
+  size_t operandBytes[3] = {4, 4, 4}; // of A, B, C (library_dtype)
+  bool integer = false; // int8 A and B, int32 C: int32 alpha and beta
 };
 struct ConvPlan {
   // cuDNN pads symmetrically: an asymmetrically padded convolution first
@@ -315,9 +316,15 @@ static ingot_status *planGemm(const Api *api, DeviceSession &s,
   // FP16/BF16 data accumulate in FP32 (tensor cores either way); TF32 only
   // concerns FP32 data.
   art::DataType dtype = libraryType(step);
-  cudaDataType_t data = blasType(dtype);
+  // int8 GEMMs: int8 A and B summed exactly in int32 (IMMA tensor cores),
+  // int32 C. The validator has checked the form they need (TN after the
+  // swap below, multiples of 4).
+  p.integer = dtype == art::DT_I8;
+  cudaDataType_t data = p.integer ? CUDA_R_8I : blasType(dtype);
+  cudaDataType_t outData = p.integer ? CUDA_R_32I : data;
   tf32 = tf32 && dtype == art::DT_F32;
-  p.elementBytes = libraryElementBytes(step);
+  for (int k = 0; k < 3; ++k)
+    p.operandBytes[k] = libraryOperandBytes(step, k);
   // Row-major C = op(A) op(B) is column-major C^T = op(B)^T op(A)^T: swap the
   // operands, keep the leading dimensions.
   cublasOperation_t opA = g.trans_b() ? CUBLAS_OP_T : CUBLAS_OP_N;
@@ -327,9 +334,11 @@ static ingot_status *planGemm(const Api *api, DeviceSession &s,
     return makeStatus(INGOT_INTERNAL, std::string("cuBLASLt ") + what + ": " +
                                           api->cublasLtGetStatusString(st));
   };
-  if ((st = api->cublasLtMatmulDescCreate(
-           &p.desc, tf32 ? CUBLAS_COMPUTE_32F_FAST_TF32 : CUBLAS_COMPUTE_32F,
-           CUDA_R_32F)))
+  cublasComputeType_t compute = p.integer ? CUBLAS_COMPUTE_32I
+                                : tf32    ? CUBLAS_COMPUTE_32F_FAST_TF32
+                                          : CUBLAS_COMPUTE_32F;
+  if ((st = api->cublasLtMatmulDescCreate(&p.desc, compute,
+                                          p.integer ? CUDA_R_32I : CUDA_R_32F)))
     return fail("matmul descriptor");
   api->cublasLtMatmulDescSetAttribute(p.desc, CUBLASLT_MATMUL_DESC_TRANSA, &opA,
                                       sizeof opA);
@@ -344,7 +353,8 @@ static ingot_status *planGemm(const Api *api, DeviceSession &s,
                                             g.ldb())) ||
       (st = api->cublasLtMatrixLayoutCreate(&p.b, data, bRows, bCols,
                                             g.lda())) ||
-      (st = api->cublasLtMatrixLayoutCreate(&p.c, data, g.n(), g.m(), g.ldc())))
+      (st = api->cublasLtMatrixLayoutCreate(&p.c, outData, g.n(), g.m(),
+                                            g.ldc())))
     return fail("matrix layout");
   if (g.batch() > 1) {
     int32_t count = static_cast<int32_t>(g.batch());
@@ -588,7 +598,13 @@ static cublasStatus_t runGemm(const Api *api, DeviceSession &s,
                               const std::vector<CUdeviceptr> &args,
                               const cublasLtMatmulAlgo_t &algo) {
   // A residual is cuBLASLt's C (beta = 1), written to D = the output.
+  // int8 GEMMs scale in int32 (alpha 1, no residual: validated).
   float alpha = call.alpha(), beta = call.residual() ? 1.0f : 0.0f;
+  int32_t integerAlpha = 1, integerBeta = 0;
+  const void *alphaPointer =
+      g.integer ? static_cast<const void *>(&integerAlpha) : &alpha;
+  const void *betaPointer =
+      g.integer ? static_cast<const void *>(&integerBeta) : &beta;
   // The epilogue kind is set once (planGemm); the bias pointer per call, as
   // the bias may be a model input the caller passes on the device.
   if (call.epilogue() != art::GemmCall::NONE) {
@@ -596,14 +612,14 @@ static cublasStatus_t runGemm(const Api *api, DeviceSession &s,
     api->cublasLtMatmulDescSetAttribute(
         g.desc, CUBLASLT_MATMUL_DESC_BIAS_POINTER, &bias, sizeof bias);
   }
-  CUdeviceptr a = args[0] + call.offset_a() * g.elementBytes;
-  CUdeviceptr b = args[1] + call.offset_b() * g.elementBytes;
-  CUdeviceptr c = args[2] + call.offset_c() * g.elementBytes;
+  CUdeviceptr a = args[0] + call.offset_a() * g.operandBytes[0];
+  CUdeviceptr b = args[1] + call.offset_b() * g.operandBytes[1];
+  CUdeviceptr c = args[2] + call.offset_c() * g.operandBytes[2];
   CUdeviceptr z = call.residual() ? args[4] : c;
   // Swapped operands (see planGemm): A' = B, B' = A.
   return api->cublasLtMatmul(
-      s.lt, g.desc, &alpha, reinterpret_cast<const void *>(b), g.a,
-      reinterpret_cast<const void *>(a), g.b, &beta,
+      s.lt, g.desc, alphaPointer, reinterpret_cast<const void *>(b), g.a,
+      reinterpret_cast<const void *>(a), g.b, betaPointer,
       reinterpret_cast<const void *>(z), g.c, reinterpret_cast<void *>(c), g.c,
       &algo, reinterpret_cast<void *>(s.workspace), s.workspaceBytes,
       reinterpret_cast<cudaStream_t>(s.stream));
