@@ -23,7 +23,9 @@
 #      the issue's FP16 targets (bench/gpu_torch_models.py); ResNet-50 at
 #      FP16 is also compiled channels-first (fp16-nchw: --layout nchw) and
 #      timed against FP16's channels-last plan (--layout nhwc, what `auto`
-#      picks on CUDA at FP16), a target of its own.
+#      picks on CUDA at FP16), a target of its own; and with --quantize int8
+#      (fp16-int8: FP16 plus cuBLASLt int8 GEMMs for the quantized pointwise
+#      convolutions and matmuls), timed against FP16 (issue #10's target).
 # Prints everything (results also under $GPU_CHECK_RESULTS, default
 # out/gpu-check-results); exits non-zero if a comparison fails, 77 without
 # a GPU. Part 1 takes 90-120 s, so part 2 is bounded to fit one 600 s device
@@ -31,9 +33,9 @@
 # step it could not finish 20 s before that, so its table and the targets
 # still print), and torch.compile starts no new model after
 # GPU_CHECK_COMPILE_BUDGET (360) seconds of it. The work
-# goes most important first (FP16, then fp16-nchw, FP32, BF16, TF32:
+# goes most important first (FP16, then fp16-int8, fp16-nchw, FP32, BF16, TF32:
 # compiles, timing, torch.compile), so a run cut short loses BF16/TF32
-# first; GPU_CHECK_PRECISIONS (fp16,fp16-nchw,fp32,bf16,tf32) picks fewer
+# first; GPU_CHECK_PRECISIONS (fp16,fp16-int8,fp16-nchw,fp32,bf16,tf32) picks fewer
 # for a short run.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -137,7 +139,7 @@ for m in "$D"/dynamic/*/; do
   done < "$m/static.txt"
 done
 
-P=${GPU_CHECK_PRECISIONS:-fp16,fp16-nchw,fp32,bf16,tf32}
+P=${GPU_CHECK_PRECISIONS:-fp16,fp16-int8,fp16-nchw,fp32,bf16,tf32}
 echo "### 2. ResNet-50 and BERT-base against PyTorch ($P)"
 if [ ! -x "$D/bin/ingotc" ]; then
   echo "skipped: no ingotc in the bundle"
