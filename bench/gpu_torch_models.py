@@ -78,9 +78,12 @@ CONV_ONLY = ("fp16-nchw",)
 TOLERANCE = {"fp32": 1e-3, "tf32": 3e-2, "fp16": 2e-2, "bf16": 1e-1}
 # INT8 (8-bit activations per tensor, weights per channel, calibrated on
 # random inputs of a random-weight model): the rounding is 2^-8 of each
-# activation's range, not of each value, so the outputs move by a few
-# percent of their scale; the bound still catches a wrong sum or scale.
-INT8_TOLERANCE = 0.2
+# activation's range, not of each value. bench/make_reference_models.py's
+# ResNet-50 (random weights, 8 calibration samples) measured 0.18 on the
+# CPU (cosine 0.986) and 0.20 in the emulated CUDA plan against
+# onnxruntime FP32; the bound leaves room for another random model and
+# still catches a wrong sum or scale (an error of the output's order).
+INT8_TOLERANCE = 0.35
 TARGET_INT8_SPEEDUP = 1.3
 # The targets, printed after the table (they do not set the exit
 # status, which is about correctness).

@@ -597,12 +597,6 @@ int main(int argc, char **argv) {
               "(samples to calibrate on) or --calibration-table (ranges)\n";
     return 2;
   }
-  if (quantize == "int8" && precision != "fp32" && precision != "tf32") {
-    errs() << "ingotc: error: --quantize=int8 is not supported with "
-              "--precision="
-           << precision << " yet (int8 with fp32 for the rest)\n";
-    return 2;
-  }
   if (tf32 && precision.getNumOccurrences() && precision != "tf32") {
     errs() << "ingotc: error: --tf32 contradicts --precision=" << precision
            << "\n";
