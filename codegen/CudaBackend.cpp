@@ -149,18 +149,28 @@ LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan,
         return step.buffers[arg.getArgNumber()];
       };
       if (auto conv = dyn_cast<ConvIntegerOp>(lib)) {
-        // int8 x int8 -> int32 sums, scaled by the next kernel (ingot-fuse
-        // gives it no epilogue on the GPU).
-        FailureOr<GemmCall> gemm = describeIntegerGemm(conv);
-        if (failed(gemm))
-          return failure();
+        // int8 x int8 -> int32 sums (cuBLASLt) or FP32 sums (cuDNN), scaled
+        // by the next kernel (ingot-fuse gives it no epilogue on the GPU).
         if (region.getRoot() != lib)
           return region.emitError()
                  << "cuda: an integer convolution with an epilogue";
         PlanStep call;
+        if (conv.getFloatSums()) {
+          FailureOr<ConvCall> c = describeIntegerConv(conv, shapes);
+          if (failed(c))
+            return failure();
+          call.kind = PlanStep::Kind::Conv;
+          call.conv = *c;
+          call.setFlops(flopsOf(*c), shapes);
+        } else {
+          FailureOr<GemmCall> gemm = describeIntegerGemm(conv);
+          if (failed(gemm))
+            return failure();
+          call.kind = PlanStep::Kind::Gemm;
+          call.gemm = *gemm;
+          call.setFlops(flopsOf(*gemm), shapes);
+        }
         call.region = region;
-        call.kind = PlanStep::Kind::Gemm;
-        call.gemm = *gemm;
         call.libraryType = elementTypeOf(conv.getInput());
         call.kernel = step.kernel + "_library";
         for (Value v : {conv.getInput(), conv.getWeight()}) {
@@ -170,7 +180,6 @@ LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan,
           call.buffers.push_back(*b);
         }
         call.buffers.push_back(step.buffers.back());
-        call.setFlops(flopsOf(*gemm), shapes);
         steps.push_back(call);
         continue;
       }

@@ -40,6 +40,8 @@ void codegen::buildHostLoweringPipeline(OpPassManager &pm,
     quantize.calibrationTable = options.calibrationTable;
     quantize.integerKernels = integerKernels;
     quantize.gpuIntegerGemms = gpuIntegerGemms;
+    // cuDNN's int8 convolutions pad with 0: symmetric activations there.
+    quantize.symmetricActivations = gpuIntegerGemms;
     quantize.skip.assign(options.quantizeSkip.begin(),
                          options.quantizeSkip.end());
     fn.addPass(createIngotQuantizePass(quantize));

@@ -356,6 +356,9 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
   Type libType = elementTypeOf(libResult);
   // Integer convolutions return exact int32 sums for the epilogue to scale.
   bool integerSums = isa<ConvIntegerOp>(lib);
+  if (auto conv = dyn_cast<ConvIntegerOp>(lib); conv && conv.getFloatSums())
+    return fail("ingot.conv_integer with float_sums is CUDA's form (cuDNN's "
+                "int8 convolutions); the host sums in int32");
   if (!libType.isF32() && !isReducedFloat(libType) && !integerSums)
     return fail("library ops support f32, f16 and bf16 only");
   Sizes outShape = e.sizes(libResult);

@@ -139,6 +139,27 @@ FailureOr<GemmCall> codegen::describeIntegerGemm(ConvIntegerOp conv) {
   return g;
 }
 
+FailureOr<ConvCall> codegen::describeIntegerConv(ConvIntegerOp conv,
+                                                 const SymbolicShapes *shapes) {
+  auto fail = [&](const Twine &why) {
+    return conv.emitError() << "cuda: an integer convolution " << why
+                            << " (cuDNN's int8 convolutions)";
+  };
+  if (!conv.getChannelsLast())
+    return fail("in channels-first layout");
+  if (!elementTypeOf(conv.getInput()).isSignlessInteger(8) ||
+      conv.getInputZeroPoint() != 0)
+    return fail("on activations that are not int8 with zero point 0");
+  FailureOr<ConvCall> c = describeConv(conv, shapes);
+  if (failed(c))
+    return failure();
+  if (c->group != 1 || c->inChannels % 4 || c->outChannels % 4)
+    return fail("that is grouped or has channels not multiples of 4");
+  if (c->padBegin != c->padEnd)
+    return fail("with asymmetric padding");
+  return c;
+}
+
 FailureOr<SmallVector<GemmCall>>
 codegen::describeGemm(Operation *op, const SymbolicShapes *shapes) {
   auto sizesOf = [&](Value v) { return codegen::sizesOf(v, shapes); };

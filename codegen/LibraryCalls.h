@@ -35,6 +35,14 @@ describeGemm(Operation *op, const SymbolicShapes *shapes = nullptr);
 /// what is missing.
 FailureOr<GemmCall> describeIntegerGemm(ConvIntegerOp conv);
 
+/// A ConvIntegerOp with `float_sums`, as CUDA runs it with cuDNN (int8
+/// NHWC activations and OHWI weights, int32 accumulation, FP32 output):
+/// channels-last, signed int8 activations with zero point 0 (cuDNN pads
+/// with 0), group 1, channels multiples of 4, symmetric padding. Other
+/// forms are an error naming what is missing.
+FailureOr<ConvCall> describeIntegerConv(ConvIntegerOp conv,
+                                        const SymbolicShapes *shapes);
+
 /// Floating-point operations of a call, 2 per multiply-add (what GFLOP/s
 /// figures count), as an expression of the symbolic dims where its sizes
 /// vary (a constant otherwise).

@@ -113,15 +113,22 @@ def IngotQuantizePass : Pass<"ingot-quantize", "func::FuncOp"> {
     such weights become the same op, a channels-last 1-d convolution over
     their rows.
 
-    With `gpu-integer-gemms` (the CUDA target) instead: only the ops that
-    are one int8 GEMM, as cuBLASLt runs it (pointwise convolutions with
-    unit strides and no padding, matmuls and GEMMs; input and output
-    channels multiples of 4), become `ingot.conv_integer`, on signed int8
-    activations with zero point 0: the activation is requantized to int8
-    (zero point z - 128 for uint8), and its zero point's share of the sums,
-    z * sum(w) per output channel, is subtracted in int32 before the
-    dequantization. The others stay in float, marked with an
-    `ingot.float_reason` attribute that `ingotc --stats` reports.
+    With `gpu-integer-gemms` (the CUDA target) instead, on signed int8
+    activations (uint8 q is requantized to q - 128, zero point z - 128),
+    input and output channels in multiples of 4:
+    - the ops that are one int8 GEMM, as cuBLASLt runs it (pointwise
+      convolutions with unit strides and no padding, matmuls and GEMMs),
+      become `ingot.conv_integer` with zero point 0; the activation zero
+      point's share of the sums, z * sum(w) per output channel, is
+      subtracted in int32 before the dequantization;
+    - other dense convolutions with symmetric padding, where the
+      activation's int8 zero point is 0 (cuDNN pads with 0), become
+      `ingot.conv_integer` with `float_sums` (cuDNN's int8 convolutions
+      write FP32), scaled by a multiply.
+    The others stay in float, marked with an `ingot.float_reason`
+    attribute that `ingotc --stats` reports. `symmetric-activations`
+    (ingotc sets it for CUDA) quantizes activations to int8 with zero
+    point 0, so that convolutions with padding can run in int8 there.
 
     Table format: one `NODE MIN MAX` line per quantized op (the FP32 range
     of its activation input); `#` starts a comment.
@@ -135,8 +142,11 @@ def IngotQuantizePass : Pass<"ingot-quantize", "func::FuncOp"> {
            "rewrite quantized convolutions, matmuls and GEMMs to "
            "ingot.conv_integer (the CPU's int8 kernels)">,
     Option<"gpuIntegerGemms", "gpu-integer-gemms", "bool", "false",
-           "rewrite quantized ops that are one int8 GEMM to "
-           "ingot.conv_integer on signed activations (cuBLASLt)">,
+           "the CUDA form: int8 GEMMs (cuBLASLt) and convolutions with "
+           "FP32 sums (cuDNN) on signed activations">,
+    Option<"symmetricActivations", "symmetric-activations", "bool", "false",
+           "with calibration-table: int8 activations with zero point 0 "
+           "(scale max(|min|, |max|) / 127) instead of asymmetric uint8">,
   ];
   let dependentDialects = ["::mlir::ingot::IngotDialect"];
 }

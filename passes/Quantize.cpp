@@ -95,24 +95,31 @@ std::string mlir::ingot::quantizableNodeName(Operation *op) {
 }
 
 /// `quantize_linear` + `dequantize_linear` of `x` to uint8 with the range
-/// [lo, hi] widened to include 0 (so that zero, e.g. padding, is exact).
+/// [lo, hi] widened to include 0 (so that zero, e.g. padding, is exact);
+/// `symmetric`: to int8 with zero point 0 and scale max(|lo|, |hi|) / 127
+/// (what the GPU's int8 convolutions take: they pad with 0).
 static Value fakeQuantizeActivation(OpBuilder &b, Location loc, Value x,
-                                    double lo, double hi) {
+                                    double lo, double hi, bool symmetric) {
   lo = std::min(lo, 0.0);
   hi = std::max(hi, 0.0);
-  float scale = static_cast<float>((hi - lo) / 255.0);
+  float scale = static_cast<float>(symmetric ? std::max(-lo, hi) / 127.0
+                                             : (hi - lo) / 255.0);
   if (!(scale > 0) || !std::isfinite(scale))
     scale = 1.0f;
-  double zero = std::min(std::max(std::nearbyint(-lo / scale), 0.0), 255.0);
-  auto u8 = IntegerType::get(b.getContext(), 8, IntegerType::Unsigned);
+  double zero =
+      symmetric ? 0.0
+                : std::min(std::max(std::nearbyint(-lo / scale), 0.0), 255.0);
+  auto q8 = IntegerType::get(b.getContext(), 8,
+                             symmetric ? IntegerType::Signless
+                                       : IntegerType::Unsigned);
   auto f32 = RankedTensorType::get({}, b.getF32Type());
-  auto u8Scalar = RankedTensorType::get({}, u8);
+  auto q8Scalar = RankedTensorType::get({}, q8);
   Value s = ConstantOp::create(b, loc, f32, DenseElementsAttr::get(f32, scale));
   Value z = ConstantOp::create(
-      b, loc, u8Scalar,
-      DenseElementsAttr::get(u8Scalar, APInt(8, static_cast<uint64_t>(zero))));
+      b, loc, q8Scalar,
+      DenseElementsAttr::get(q8Scalar, APInt(8, static_cast<uint64_t>(zero))));
   auto type = cast<RankedTensorType>(x.getType());
-  Value q = QuantizeLinearOp::create(b, loc, type.clone(u8), x, s, z);
+  Value q = QuantizeLinearOp::create(b, loc, type.clone(q8), x, s, z);
   return DequantizeLinearOp::create(b, loc, type, q, s, z);
 }
 
@@ -357,6 +364,36 @@ static StringRef gpuGemmGap(ConvOp conv, RankedTensorType weight) {
   return "";
 }
 
+/// The zero point of the activation as the GPU's signed int8 (uint8 q
+/// becomes q - 128).
+static int64_t signedZero(const QuantizedActivation &x) {
+  bool isSigned =
+      getElementTypeOrSelf(x.integers.getType()).isSignlessInteger(8);
+  return static_cast<int64_t>(x.zero) - (isSigned ? 0 : 128);
+}
+
+/// Why cuDNN's int8 convolution (NHWC, channels in multiples of 4,
+/// symmetric zero padding) cannot run `conv` with an activation of signed
+/// zero point `zero`, or "".
+static std::string gpuConvGap(ConvOp conv, RankedTensorType weight,
+                              int64_t zero) {
+  ArrayRef<int64_t> w = weight.getShape();
+  if (w[0] % kGpuInt8Multiple || w[1] % kGpuInt8Multiple)
+    return "channels not multiples of 4 (cuDNN's int8 convolutions)";
+  if (std::optional<ArrayRef<int64_t>> pads = conv.getPads()) {
+    size_t half = pads->size() / 2;
+    for (size_t i = 0; i < half; ++i)
+      if ((*pads)[i] != (*pads)[half + i])
+        return "asymmetric padding (cuDNN's int8 convolutions)";
+  }
+  // cuDNN pads with 0, which is a real 0 only for a zero point of 0.
+  if (zero != 0)
+    return "activation with zero point " + std::to_string(zero) +
+           " as int8 (cuDNN's int8 convolutions pad with 0; symmetric "
+           "activations run in int8)";
+  return "";
+}
+
 static bool convToInteger(ConvOp conv, bool gpu) {
   auto resultType = dyn_cast<RankedTensorType>(conv.getType());
   if (!resultType || !resultType.hasStaticShape() ||
@@ -372,8 +409,15 @@ static bool convToInteger(ConvOp conv, bool gpu) {
     return keepInFloat(conv, conv.getGroup() != 1
                                  ? "grouped or depthwise convolution"
                                  : "fewer than 32 inputs per output");
-  if (StringRef gap = gpu ? gpuGemmGap(conv, weight->type) : ""; !gap.empty())
-    return keepInFloat(conv, gap);
+  // On the GPU: one int8 GEMM (cuBLASLt), else cuDNN's int8 convolution,
+  // which returns FP32 sums (float_sums).
+  bool floatSums = false;
+  if (gpu && !gpuGemmGap(conv, weight->type).empty()) {
+    std::string gap = gpuConvGap(conv, weight->type, signedZero(*x));
+    if (!gap.empty())
+      return keepInFloat(conv, gap);
+    floatSums = true;
+  }
   int64_t channels = resultType.getDimSize(1);
   std::optional<HostTensor> wScale =
                                 HostTensor::fromAttr(weight->scales, channels),
@@ -390,7 +434,8 @@ static bool convToInteger(ConvOp conv, bool gpu) {
 
   OpBuilder b(conv);
   Location loc = conv.getLoc();
-  auto accType = resultType.clone(b.getI32Type());
+  auto accType =
+      resultType.clone(floatSums ? Type(b.getF32Type()) : b.getI32Type());
   auto [integers, zero] =
       gpu ? signedActivation(b, loc, conv.getInput(), *x)
           : std::pair{x->integers, static_cast<int64_t>(x->zero)};
@@ -398,11 +443,12 @@ static bool convToInteger(ConvOp conv, bool gpu) {
       b, loc, accType, integers, weight->integers,
       b.getI64IntegerAttr(gpu ? 0 : zero), conv.getGroupAttr(),
       conv.getAutoPadAttr(), conv.getKernelShapeAttr(), conv.getPadsAttr(),
-      conv.getStridesAttr(), conv.getDilationsAttr(), b.getBoolAttr(false));
+      conv.getStridesAttr(), conv.getDilationsAttr(), b.getBoolAttr(false),
+      floatSums ? b.getBoolAttr(true) : BoolAttr());
   // One scale per output channel, [M, 1, ...] against N M spatial...
   SmallVector<int64_t> perChannel(resultType.getRank() - 1, 1);
   perChannel[0] = channels;
-  if (gpu) {
+  if (gpu && !floatSums) {
     std::optional<HostTensor> w =
         HostTensor::fromAttr(weight->values, int64_t(1) << 26);
     if (!w)
@@ -414,7 +460,16 @@ static bool convToInteger(ConvOp conv, bool gpu) {
   for (int64_t m = 0; m < channels; ++m)
     combined[m] = static_cast<float>(x->scale) *
                   static_cast<float>(wScale->floats[scales == 1 ? 0 : m]);
-  Value y = dequantizeSums(b, loc, acc, resultType, perChannel, combined);
+  Value y;
+  if (floatSums) {
+    auto scaleType = RankedTensorType::get(perChannel, b.getF32Type());
+    Value scale = ConstantOp::create(
+        b, loc, scaleType,
+        DenseElementsAttr::get(scaleType, ArrayRef<float>(combined)));
+    y = MulOp::create(b, loc, resultType, acc, scale);
+  } else {
+    y = dequantizeSums(b, loc, acc, resultType, perChannel, combined);
+  }
   if (Value bias = conv.getBias()) {
     // Still a dequantize of an int32 constant in a QDQ model: the reshape
     // folds once that has (below).
@@ -656,8 +711,9 @@ struct IngotQuantizePass
         continue;
       // Every quantizable op has its weights as operand 1.
       op->setOperand(1, *w);
-      op->setOperand(0, fakeQuantizeActivation(b, op->getLoc(),
-                                               op->getOperand(0), lo, hi));
+      op->setOperand(0,
+                     fakeQuantizeActivation(b, op->getLoc(), op->getOperand(0),
+                                            lo, hi, symmetricActivations));
     }
     return success();
   }

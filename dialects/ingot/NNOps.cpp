@@ -292,8 +292,10 @@ LogicalResult ConvOp::inferReturnTypeComponents(
 LogicalResult ConvIntegerOp::inferReturnTypeComponents(
     MLIRContext *context, std::optional<Location> loc, Adaptor adaptor,
     SmallVectorImpl<ShapedTypeComponents> &results) {
-  return inferConvResult(loc, "ingot.conv_integer", adaptor, Type(),
-                         IntegerType::get(context, 32), results);
+  Type sums = adaptor.getFloatSums() ? Type(Float32Type::get(context))
+                                     : Type(IntegerType::get(context, 32));
+  return inferConvResult(loc, "ingot.conv_integer", adaptor, Type(), sums,
+                         results);
 }
 
 LogicalResult ConvTransposeOp::inferReturnTypeComponents(

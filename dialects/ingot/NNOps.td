@@ -87,12 +87,17 @@ def Ingot_ConvIntegerOp : Ingot_Op<"conv_integer"> {
     %acc = ingot.conv_integer %xq, %wq {input_zero_point = 3 : i64, pads = array<i64: 1, 1, 1, 1>}
         : (tensor<1x3x8x8xui8>, tensor<4x3x3x3xi8>) -> tensor<1x4x8x8xi32>
     ```
+
+    With `float_sums`, the same sums are returned as f32 (rounded once, as
+    cuDNN's int8 convolutions write them): CUDA's form for a convolution
+    with a window, which ingot-quantize writes for the GPU.
   }];
   let arguments = !con((ins TensorOf<[I8, UI8]>:$input, TensorOf<[I8]>:$weight,
                             DefaultValuedAttr<I64Attr, "0">:$input_zero_point,
                             DefaultValuedAttr<I64Attr, "1">:$group),
-                       Ingot_WindowAttrs.attrs, Ingot_ChannelsLastAttr.attrs);
-  let results = (outs TensorOf<[I32]>:$output);
+                       Ingot_WindowAttrs.attrs, Ingot_ChannelsLastAttr.attrs,
+                       (ins DefaultValuedAttr<BoolAttr, "false">:$float_sums));
+  let results = (outs TensorOf<[I32, F32]>:$output);
 }
 
 def Ingot_ConvTransposeOp : Ingot_Op<"conv_transpose"> {

@@ -238,9 +238,7 @@ private:
     case art::DT_BF16:
       return nullptr;
     case art::DT_I8:
-      if (s.kind() == art::Step::GEMM)
-        return nullptr;
-      return invalid(label + ": an int8 convolution step (int8 runs as GEMMs)");
+      return nullptr;
     default:
       return invalid(label + ": library call on an unsupported data type");
     }
@@ -309,10 +307,29 @@ private:
                           g.residual());
   }
 
+  /// cuDNN's int8 convolutions (int8 x and w, int32 accumulation, FP32 y):
+  /// NHWC, channels in multiples of 4, symmetric padding (cuDNN pads
+  /// symmetrically; the FP32 path's pre-padding copies are not for them),
+  /// no epilogue.
+  static bool integerConvForm(const art::ConvCall &c) {
+    bool ok = c.channels_last() && !c.transposed() && c.group() == 1 &&
+              c.in_channels() % 4 == 0 && c.out_channels() % 4 == 0 &&
+              !c.bias() && !c.residual() && !c.relu() && c.symbolic().empty() &&
+              c.pad_begin_size() == c.pad_end_size();
+    for (int d = 0; ok && d < c.pad_begin_size(); ++d)
+      ok = c.pad_begin(d) == c.pad_end(d);
+    return ok;
+  }
+
   ingot_status *conv(const art::Step &s, const std::string &label) {
     if (ingot_status *st = libraryType(s, label))
       return st;
     const art::ConvCall &c = s.conv();
+    if (s.library_dtype() == art::DT_I8 && !integerConvForm(c))
+      return invalid(label +
+                     ": an int8 convolution not in the form cuDNN runs "
+                     "(channels-last, channels multiples of 4, group 1, "
+                     "symmetric padding, no epilogue)");
     int rank = c.in_size_size();
     bool shapeOk = rank >= 1 && rank <= 3 && c.out_size_size() == rank &&
                    c.kernel_size() == rank && c.stride_size() == rank &&

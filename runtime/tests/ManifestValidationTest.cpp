@@ -347,13 +347,68 @@ TEST(ManifestValidation, IntegerGemm) {
         m.mutable_steps(0)->mutable_gemm()->set_offset_a(2);
       },
       form);
-  // int8 runs as GEMMs only.
+}
+
+TEST(ManifestValidation, IntegerConv) {
+  // cuDNN's int8 convolution: 1 x 1 x 1 x 4 int8 input (4 bytes) and
+  // 4 x 1 x 1 x 4 weights (16 bytes), 4 FP32 outputs, channels-last.
+  auto integerConv = [](art::Manifest &m) {
+    m.set_target("cuda");
+    m.clear_steps();
+    int w = firstBuffer(m, art::Buffer::WEIGHT);
+    art::Step *s = m.add_steps();
+    s->set_kind(art::Step::CONV);
+    s->set_library_dtype(art::DT_I8);
+    s->add_buffers(w);
+    s->add_buffers(w);
+    s->add_buffers(firstBuffer(m, art::Buffer::ARENA));
+    art::ConvCall *c = s->mutable_conv();
+    c->set_batch(1);
+    c->set_in_channels(4);
+    c->set_out_channels(4);
+    c->set_group(1);
+    c->set_channels_last(true);
+    for (int d = 0; d < 2; ++d) {
+      c->add_in_size(1);
+      c->add_out_size(1);
+      c->add_kernel(1);
+      c->add_stride(1);
+      c->add_dilation(1);
+      c->add_pad_begin(0);
+      c->add_pad_end(0);
+    }
+  };
+  uint64_t weightBytes = 0;
+  loadEdited([&](art::Manifest &m) {
+    weightBytes = m.buffers(firstBuffer(m, art::Buffer::WEIGHT)).size();
+  });
+  ASSERT_GE(weightBytes, 16u);
+  expectValidManifest(loadEdited(integerConv));
+  const char *form = "an int8 convolution not in the form cuDNN runs";
   EXPECT_REFUSED(
-      [](art::Manifest &m) {
-        makeIntegerGemm(m, 4);
-        m.mutable_steps(0)->set_kind(art::Step::CONV);
+      [&](art::Manifest &m) {
+        integerConv(m);
+        m.mutable_steps(0)->mutable_conv()->set_channels_last(false);
       },
-      "an int8 convolution step");
+      form);
+  EXPECT_REFUSED(
+      [&](art::Manifest &m) {
+        integerConv(m);
+        m.mutable_steps(0)->mutable_conv()->set_pad_end(0, 1);
+      },
+      form);
+  EXPECT_REFUSED(
+      [&](art::Manifest &m) {
+        integerConv(m);
+        m.mutable_steps(0)->mutable_conv()->set_relu(true);
+      },
+      form);
+  EXPECT_REFUSED(
+      [&](art::Manifest &m) {
+        integerConv(m);
+        m.mutable_steps(0)->mutable_conv()->set_in_channels(6);
+      },
+      form);
 }
 
 TEST(ManifestValidation, LibraryDataType) {

@@ -77,9 +77,10 @@ static void integerGemm(const art::GemmCall &g, const int8_t *a,
     }
 }
 
-/// Direct N-d convolution (or its transpose) with the manifest's geometry.
-static void conv(const art::ConvCall &c, const float *x, const float *w,
-                 float *y) {
+/// Direct N-d convolution (or its transpose) with the manifest's geometry,
+/// in T (float; int32_t for cuDNN's int8 convolutions, exact sums).
+template <class T>
+static void conv(const art::ConvCall &c, const T *x, const T *w, T *y) {
   int spatial = c.in_size_size();
   int64_t in[3] = {1, 1, 1}, out[3] = {1, 1, 1}, k[3] = {1, 1, 1},
           s[3] = {1, 1, 1}, d[3] = {1, 1, 1}, p[3] = {0, 0, 0};
@@ -91,21 +92,21 @@ static void conv(const art::ConvCall &c, const float *x, const float *w,
   int64_t inVol = in[0] * in[1] * in[2], outVol = out[0] * out[1] * out[2];
   int64_t kVol = k[0] * k[1] * k[2];
   int64_t g = c.group(), cg = c.in_channels() / g, mg = c.out_channels() / g;
-  std::memset(y, 0, sizeof(float) * c.batch() * c.out_channels() * outVol);
+  std::memset(y, 0, sizeof(T) * c.batch() * c.out_channels() * outVol);
   for (int64_t n = 0; n < c.batch(); ++n)
     for (int64_t gi = 0; gi < g; ++gi)
       for (int64_t ic = 0; ic < cg; ++ic)
         for (int64_t oc = 0; oc < mg; ++oc) {
           int64_t xc = gi * cg + ic, yc = gi * mg + oc;
           // Forward: W[yc][ic]; transposed: W[xc][oc] (IOHW).
-          const float *wk = c.transposed() ? w + (xc * mg + oc) * kVol
-                                           : w + (yc * cg + ic) * kVol;
-          const float *xp = x + (n * c.in_channels() + xc) * inVol;
-          float *yp = y + (n * c.out_channels() + yc) * outVol;
+          const T *wk = c.transposed() ? w + (xc * mg + oc) * kVol
+                                       : w + (yc * cg + ic) * kVol;
+          const T *xp = x + (n * c.in_channels() + xc) * inVol;
+          T *yp = y + (n * c.out_channels() + yc) * outVol;
           for (int64_t kz = 0; kz < k[0]; ++kz)
             for (int64_t ky = 0; ky < k[1]; ++ky)
               for (int64_t kx = 0; kx < k[2]; ++kx) {
-                float wv = wk[(kz * k[1] + ky) * k[2] + kx];
+                T wv = wk[(kz * k[1] + ky) * k[2] + kx];
                 if (!c.transposed()) {
                   for (int64_t oz = 0; oz < out[0]; ++oz)
                     for (int64_t oy = 0; oy < out[1]; ++oy)
@@ -136,10 +137,10 @@ static void conv(const art::ConvCall &c, const float *x, const float *w,
 }
 
 /// [outer, volume, channels] <-> [outer, channels, volume].
-static std::vector<float> swapChannels(const float *src, int64_t outer,
-                                       int64_t volume, int64_t channels,
-                                       bool toChannelsFirst) {
-  std::vector<float> dst(size_t(outer * volume * channels));
+template <class T>
+static std::vector<T> swapChannels(const T *src, int64_t outer, int64_t volume,
+                                   int64_t channels, bool toChannelsFirst) {
+  std::vector<T> dst(size_t(outer * volume * channels));
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t v = 0; v < volume; ++v)
       for (int64_t ch = 0; ch < channels; ++ch) {
@@ -154,23 +155,42 @@ static std::vector<float> swapChannels(const float *src, int64_t outer,
 }
 
 /// A channels-last convolution: the direct one above on NCHW copies.
-static void convChannelsLast(const art::ConvCall &c, const float *x,
-                             const float *w, float *y) {
+template <class T>
+static void convChannelsLast(const art::ConvCall &c, const T *x, const T *w,
+                             T *y) {
   int64_t inVol = 1, outVol = 1, kVol = 1;
   for (int i = 0; i < c.in_size_size(); ++i) {
     inVol *= c.in_size(i);
     outVol *= c.out_size(i);
     kVol *= c.kernel(i);
   }
-  std::vector<float> xf =
-      swapChannels(x, c.batch(), inVol, c.in_channels(), true);
-  std::vector<float> wf = swapChannels(w, c.out_channels(), kVol,
-                                       c.in_channels() / c.group(), true);
-  std::vector<float> yf(size_t(c.batch() * c.out_channels() * outVol));
+  std::vector<T> xf = swapChannels(x, c.batch(), inVol, c.in_channels(), true);
+  std::vector<T> wf = swapChannels(w, c.out_channels(), kVol,
+                                   c.in_channels() / c.group(), true);
+  std::vector<T> yf(size_t(c.batch() * c.out_channels() * outVol));
   conv(c, xf.data(), wf.data(), yf.data());
-  std::vector<float> yl =
+  std::vector<T> yl =
       swapChannels(yf.data(), c.batch(), outVol, c.out_channels(), false);
   std::copy(yl.begin(), yl.end(), y);
+}
+
+/// cuDNN's int8 convolution (library_dtype DT_I8, channels-last, no
+/// epilogue: the validator's form): int8 x and w summed exactly in int32,
+/// written as FP32 (one rounding).
+static void integerConv(const art::ConvCall &c, const int8_t *x,
+                        const int8_t *w, float *y) {
+  int64_t inVol = 1, outVol = 1, kVol = 1;
+  for (int i = 0; i < c.in_size_size(); ++i) {
+    inVol *= c.in_size(i);
+    outVol *= c.out_size(i);
+    kVol *= c.kernel(i);
+  }
+  std::vector<int32_t> xi(x, x + c.batch() * c.in_channels() * inVol);
+  std::vector<int32_t> wi(w, w + c.out_channels() * c.in_channels() * kVol);
+  std::vector<int32_t> yi(size_t(c.batch() * c.out_channels() * outVol));
+  convChannelsLast(c, xi.data(), wi.data(), yi.data());
+  for (size_t i = 0; i < yi.size(); ++i)
+    y[i] = static_cast<float>(yi[i]);
 }
 
 /// Calls a kernel whose parameters are all pointers (up to 64: a fusion
@@ -486,10 +506,17 @@ int main(int argc, char **argv) {
         art::ConvCall c;
         if (!ingot::runtime::resolveConv(step.conv(), dims, c))
           throw std::runtime_error("bad size program in a convolution");
+        if (step.library_dtype() == art::DT_I8) {
+          integerConv(c, static_cast<const int8_t *>(args[0]),
+                      static_cast<const int8_t *>(args[1]),
+                      static_cast<float *>(args[2]));
+          break;
+        }
         inFloat(step.library_dtype(), args, bytes, [&](auto &a) {
-          (c.channels_last() ? convChannelsLast : conv)(
-              c, static_cast<float *>(a[0]), static_cast<float *>(a[1]),
-              static_cast<float *>(a[2]));
+          (c.channels_last() ? convChannelsLast<float>
+                             : conv<float>)(c, static_cast<float *>(a[0]),
+                                            static_cast<float *>(a[1]),
+                                            static_cast<float *>(a[2]));
           convEpilogue(c, static_cast<float *>(a[2]),
                        a.size() > 3 ? static_cast<float *>(a[3]) : nullptr,
                        a.size() > 4 ? static_cast<float *>(a[4]) : nullptr);

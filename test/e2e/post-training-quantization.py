@@ -8,7 +8,11 @@
 #     widened to 0, zero point round(-min / scale); int8 weights per output
 #     channel: scale max|w| / 127) and runs it in onnxruntime without graph
 #     optimizations (the QDQ semantics). Ingot's artifact must match it
-#     (rtol 1e-4, atol 1e-4) on the CPU and in the emulated CUDA plan.
+#     (rtol 1e-4, atol 1e-4) on the CPU. For CUDA the scheme has symmetric
+#     int8 activations (zero point 0, scale max(|min|, |max|) / 127: cuDNN's
+#     int8 convolutions pad with 0), built the same way; the emulated CUDA
+#     plan, where both convolutions run in int8 (cuDNN) and the GEMM, with
+#     5 outputs, in float, must match that one.
 #  3. Percentile and entropy ranges lie inside the min-max range, and a
 #     --calibration-table written once compiles again without the data to
 #     the same outputs.
@@ -128,7 +132,7 @@ print("ranges:", {m: tables[m] for m in tables})
 
 
 # 2. The same scheme built by hand as a QDQ model.
-def qdq_model(ranges, levels):
+def qdq_model(ranges, levels, symmetric=False):
     m = onnx.load(fp32)
     weights = {t.name: numpy_helper.to_array(t) for t in m.graph.initializer}
     new_nodes, new_inits = [], []
@@ -136,8 +140,12 @@ def qdq_model(ranges, levels):
         if node.name in ranges:
             lo, hi = ranges[node.name]
             lo, hi = min(lo, 0.0), max(hi, 0.0)
-            scale = np.float32((hi - lo) / 255.0)
-            zero = np.uint8(min(max(round(-lo / float(scale)), 0), 255))
+            if symmetric:
+                scale = np.float32(max(-lo, hi) / 127.0)
+                zero = np.int8(0)
+            else:
+                scale = np.float32((hi - lo) / 255.0)
+                zero = np.uint8(min(max(round(-lo / float(scale)), 0), 255))
             a = node.input[0]
             new_inits += [numpy_helper.from_array(np.array(scale), a + "_s"),
                           numpy_helper.from_array(np.array(zero), a + "_z")]
@@ -163,7 +171,7 @@ def qdq_model(ranges, levels):
     del m.graph.node[:]
     m.graph.node.extend(new_nodes)
     m.graph.initializer.extend(new_inits)
-    path = os.path.join(folder, f"by_hand_qdq_{levels}.onnx")
+    path = os.path.join(folder, f"by_hand_qdq_{levels}{'_symmetric' if symmetric else ''}.onnx")
     onnx.save(m, path)
     return path
 
@@ -173,8 +181,8 @@ if tables["minmax"]:
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
 
-    def run_reference(levels):
-        return ort.InferenceSession(qdq_model(tables["minmax"], levels), options,
+    def run_reference(levels, symmetric=False):
+        return ort.InferenceSession(qdq_model(tables["minmax"], levels, symmetric), options,
                                     providers=["CPUExecutionProvider"]).run(None, feeds)[0]
 
     expected = run_reference(127)
@@ -189,16 +197,27 @@ if tables["minmax"]:
     print("CPU vs hand-built QDQ in onnxruntime:", (p.stdout + p.stderr).strip())
     if p.returncode != 0:
         fail("the quantized artifact differs from the hand-built QDQ model")
-    # The CUDA plan of the same quantization (through the emulation).
+    # The CUDA plan of the symmetric scheme (through the emulation), and
+    # what it runs in int8: both convolutions (cuDNN), not the 8 -> 5 GEMM.
     nvcc = os.environ.get("INGOT_NVCC")
     if nvcc:
+        np.savez(os.path.join(work, "ref.npz"), y=run_reference(127, symmetric=True))
+        stats = subprocess.run([INGOTC, fp32, "--target", "cuda", "--stats", "-o",
+                                os.path.join(work, "stats.ingot"), "--quantize=int8",
+                                f"--calibration-table={folder}/minmax.txt"],
+                               capture_output=True, text=True,
+                               env=dict(os.environ, INGOT_NVCC=e2e.PLAN_ONLY_NVCC))
+        calls = re.search(r"int8 library calls: +(\d+)", stats.stderr)
+        print("CUDA:", calls.group(0) if calls else stats.stderr[-1000:])
+        if not calls or int(calls.group(1)) != 2:
+            fail("expected 2 int8 convolutions in the CUDA plan")
         ok, message = e2e.compile_cuda(fp32, work, feeds, e2e.PLAN_ONLY_NVCC, 1e-4, 1e-4,
                                        extra_args=["--quantize=int8",
                                                    f"--calibration-table={folder}/minmax.txt"],
                                        target="cuda-plan")
         print("CUDA plan:", message)
         if not ok:
-            fail("the CUDA plan differs from the hand-built QDQ model")
+            fail("the CUDA plan differs from the hand-built symmetric QDQ model")
 
 # 3. A written table compiles again without the data, to the same outputs.
 again = os.path.join(folder, "again.ingot")

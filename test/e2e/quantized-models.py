@@ -100,9 +100,14 @@ def pointwise():
     return graph_model(nodes, [2, 8, 6, 6], [2, 32, 6, 6], inits, "pointwise")
 
 
-# Quantized convolutions and matmuls CUDA runs as int8 GEMMs (the others
-# run in float, and --stats lists them).
-CUDA_INT8_GEMMS = {"pointwise": 2, "matmul_gemm": 2}
+# Quantized convolutions and matmuls CUDA runs in int8 (the others run in
+# float, and --stats lists them): with onnxruntime's default uint8
+# activations, the pointwise ones and the matmuls (cuBLASLt GEMMs); with
+# symmetric int8 activations (zero point 0) also 3x3 convolutions (cuDNN,
+# which pads with 0). conv_residual's 1x1 has 16 inputs per output (kept
+# in float).
+CUDA_INT8 = {"pointwise": 2, "matmul_gemm": 2}
+CUDA_INT8_SYMMETRIC = {"pointwise": 3, "conv_residual": 1}
 
 
 def matmul_gemm():
@@ -141,12 +146,14 @@ class Reader(q.CalibrationDataReader):
         return next(self.batches, None)
 
 
-def quantize(model, path, fmt, per_channel, op_types=None):
+def quantize(model, path, fmt, per_channel, op_types=None, symmetric=False):
     fp32 = path.replace(".onnx", "_fp32.onnx")
     onnx.save(model, fp32)
     shape = [d.dim_value for d in model.graph.input[0].type.tensor_type.shape.dim]
+    extra = {"activation_type": q.QuantType.QInt8,
+             "extra_options": {"ActivationSymmetric": True}} if symmetric else {}
     q.quantize_static(fp32, path, Reader(shape), quant_format=fmt, per_channel=per_channel,
-                      op_types_to_quantize=op_types)
+                      op_types_to_quantize=op_types, **extra)
     return path
 
 
@@ -183,21 +190,25 @@ def compare(path, work, step, qdq):
 cases = []
 for build in (conv_residual, depthwise_pool, pointwise, matmul_gemm, activations):
     for per_channel in (False, True):
-        cases.append((build, q.QuantFormat.QDQ, per_channel, None))
+        cases.append((build, q.QuantFormat.QDQ, per_channel, None, False))
+    if build.__name__ in CUDA_INT8_SYMMETRIC:
+        cases.append((build, q.QuantFormat.QDQ, True, None, True))
     # QOperator: the ONNX-domain QLinearConv / QLinearMatMul only, and every
     # op type onnxruntime quantizes (its com.microsoft QLinearAdd, QLinearMul,
     # QLinearSigmoid, QLinearLeakyRelu, QLinearAveragePool,
     # QLinearGlobalAveragePool, QLinearConcat, QGemm).
-    cases.append((build, q.QuantFormat.QOperator, True, ["Conv", "MatMul"]))
-    cases.append((build, q.QuantFormat.QOperator, True, None))
+    cases.append((build, q.QuantFormat.QOperator, True, ["Conv", "MatMul"], False))
+    cases.append((build, q.QuantFormat.QOperator, True, None, False))
 
 failed = 0
-for build, fmt, per_channel, op_types in cases:
+for build, fmt, per_channel, op_types, symmetric in cases:
     tag = f"{build.__name__}_{'qdq' if fmt == q.QuantFormat.QDQ else 'qop'}" \
-          f"_{'channel' if per_channel else 'tensor'}{'' if op_types else '_all'}"
+          f"_{'channel' if per_channel else 'tensor'}{'' if op_types else '_all'}" \
+          f"{'_symmetric' if symmetric else ''}"
     work = os.path.join(folder, tag)
     os.makedirs(work, exist_ok=True)
-    path = quantize(build(), os.path.join(work, "quantized.onnx"), fmt, per_channel, op_types)
+    path = quantize(build(), os.path.join(work, "quantized.onnx"), fmt, per_channel, op_types,
+                    symmetric)
     kinds = sorted({n.op_type for n in onnx.load(path).graph.node})
     ok, message = compare(path, work, output_step(path), fmt == q.QuantFormat.QDQ)
     # Weights are dequantized at compile time, and each activation's
@@ -226,14 +237,15 @@ for build, fmt, per_channel, op_types in cases:
                           env=dict(os.environ, INGOT_NVCC=e2e.PLAN_ONLY_NVCC))
     gemms = re.search(r"int8 library calls: +(\d+)", cuda.stderr)
     in_float = re.search(r"quantized in float: +(\d+)", cuda.stderr)
-    expected = CUDA_INT8_GEMMS.get(build.__name__, 0) if fmt == q.QuantFormat.QDQ else None
+    expected = (CUDA_INT8_SYMMETRIC if symmetric else CUDA_INT8).get(build.__name__, 0) \
+        if fmt == q.QuantFormat.QDQ else None
     if ok and (not gemms or (expected is not None and int(gemms.group(1)) != expected)):
-        ok, message = False, f"expected {expected} int8 GEMMs on CUDA:\n{cuda.stderr}"
+        ok, message = False, f"expected {expected} int8 library calls on CUDA:\n{cuda.stderr}"
     elif ok and expected == 0 and not in_float:
         ok, message = False, f"no layers reported in float on CUDA:\n{cuda.stderr}"
     if ok:
         message = (f"qdq kernels: {found.group(1)} (nodes with a quantized result: "
-                   f"{quantize_nodes}), lookup tables: {tables.group(1)}, CUDA int8 GEMMs: "
+                   f"{quantize_nodes}), lookup tables: {tables.group(1)}, CUDA int8 calls: "
                    f"{gemms.group(1)}; " + message)
     print(("PASS" if ok else "FAIL"), tag, "(" + ", ".join(kinds) + "):", message)
     failed += not ok

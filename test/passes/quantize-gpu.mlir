@@ -52,11 +52,36 @@ func.func @matmul_signed(%xq: tensor<2x32xi8>) -> tensor<2x8xf32> {
 
 // -----
 
-// What one GEMM cannot do stays in float, and says why: a 3x3 convolution
-// with padding, and a matmul whose 34 summed values are not a multiple of 4.
+// A 3x3 convolution with padding over a symmetric int8 activation (zero
+// point 0): cuDNN's int8 convolution, whose FP32 sums (float_sums) are
+// scaled by a multiply (0.5 * 0.25). Nothing to requantize or subtract.
+// CHECK-LABEL: func.func @window_symmetric
+// CHECK-DAG: %[[S:.*]] = ingot.constant dense<1.250000e-01> : tensor<4x1x1xf32>
+// CHECK-NOT: ingot.quantize_linear
+// CHECK: %[[ACC:.*]] = ingot.conv_integer %arg0, %{{.*}} {float_sums = true, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x32x5x5xi8>, tensor<4x32x3x3xi8>) -> tensor<1x4x5x5xf32>
+// CHECK-NOT: ingot.sub
+// CHECK: ingot.mul %[[ACC]], %[[S]]
+func.func @window_symmetric(%xq: tensor<1x32x5x5xi8>) -> tensor<1x4x5x5xf32> {
+  %xs = ingot.constant dense<0.5> : tensor<f32>
+  %xz = ingot.constant dense<0> : tensor<i8>
+  %xd = ingot.dequantize_linear %xq, %xs, %xz : (tensor<1x32x5x5xi8>, tensor<f32>, tensor<i8>) -> tensor<1x32x5x5xf32>
+  %wq = ingot.constant dense<2> : tensor<4x32x3x3xi8>
+  %ws = ingot.constant dense<0.25> : tensor<f32>
+  %wz = ingot.constant dense<0> : tensor<i8>
+  %wd = ingot.dequantize_linear %wq, %ws, %wz : (tensor<4x32x3x3xi8>, tensor<f32>, tensor<i8>) -> tensor<4x32x3x3xf32>
+  %y = ingot.conv %xd, %wd {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x32x5x5xf32>, tensor<4x32x3x3xf32>) -> tensor<1x4x5x5xf32>
+  return %y : tensor<1x4x5x5xf32>
+}
+
+// -----
+
+// What neither library can do stays in float, and says why: a 3x3
+// convolution with padding over uint8 with zero point 0 (-128 as int8,
+// while cuDNN pads with 0), and a matmul whose 34 summed values are not a
+// multiple of 4.
 // CHECK-LABEL: func.func @float_on_the_gpu
 // CHECK-NOT: conv_integer
-// CHECK: ingot.conv %{{.*}} {ingot.float_reason = "not a pointwise convolution with unit strides and no padding
+// CHECK: ingot.conv %{{.*}} {ingot.float_reason = "activation with zero point -128 as int8
 // CHECK: ingot.matmul %{{.*}} {ingot.float_reason = "sizes not multiples of 4
 func.func @float_on_the_gpu(%x: tensor<1x32x5x5xf32>, %v: tensor<2x34xf32>) -> (tensor<1x4x5x5xf32>, tensor<2x8xf32>) {
   %xs = ingot.constant dense<0.5> : tensor<f32>

@@ -404,8 +404,14 @@ static ingot_status *planConv(const Api *api, DeviceSession &s,
   // FP16/BF16 data with FP32 accumulation on tensor cores; FP32 data on
   // tensor cores only with --tf32.
   art::DataType dtype = libraryType(step);
-  cudnnDataType_t data = dnnType(dtype);
-  p.elementBytes = libraryElementBytes(step);
+  // int8: cuDNN's INT8_EXT configuration, int8 NHWC x and w summed in
+  // int32, y in FP32 (validated: channels-last, channels multiples of 4,
+  // symmetric padding, no epilogue).
+  bool integer = dtype == art::DT_I8;
+  cudnnDataType_t data = integer ? CUDNN_DATA_INT8 : dnnType(dtype);
+  cudnnDataType_t outData = integer ? CUDNN_DATA_FLOAT : data;
+  cudnnDataType_t accumulate = integer ? CUDNN_DATA_INT32 : CUDNN_DATA_FLOAT;
+  p.elementBytes = libraryOperandBytes(step, 0);
   cudnnMathType_t math = dtype != art::DT_F32 ? CUDNN_TENSOR_OP_MATH
                          : tf32 ? CUDNN_TENSOR_OP_MATH_ALLOW_CONVERSION
                                 : CUDNN_FMA_MATH;
@@ -512,7 +518,7 @@ static ingot_status *planConv(const Api *api, DeviceSession &s,
       (st = api->cudnnSetTensorNdDescriptor(p.x, data, int(xd.size()),
                                             xd.data(), xs.data())) ||
       (st = api->cudnnCreateTensorDescriptor(&p.y)) ||
-      (st = api->cudnnSetTensorNdDescriptor(p.y, data, int(yd.size()),
+      (st = api->cudnnSetTensorNdDescriptor(p.y, outData, int(yd.size()),
                                             yd.data(), ys.data())) ||
       (st = api->cudnnCreateFilterDescriptor(&p.w)) ||
       (st = api->cudnnSetFilterNdDescriptor(p.w, data, filterFormat,
@@ -520,7 +526,7 @@ static ingot_status *planConv(const Api *api, DeviceSession &s,
       (st = api->cudnnCreateConvolutionDescriptor(&p.conv)) ||
       (st = api->cudnnSetConvolutionNdDescriptor(
            p.conv, nd, pad.data(), stride.data(), dil.data(),
-           CUDNN_CROSS_CORRELATION, CUDNN_DATA_FLOAT)) ||
+           CUDNN_CROSS_CORRELATION, accumulate)) ||
       (st = api->cudnnSetConvolutionGroupCount(p.conv, int(c.group()))) ||
       (st = api->cudnnSetConvolutionMathType(p.conv, math)))
     return fail("descriptors");
@@ -543,11 +549,15 @@ static ingot_status *planConv(const Api *api, DeviceSession &s,
   int found = 0;
   if (!c.transposed()) {
     cudnnConvolutionFwdAlgoPerf_t perf{};
-    if ((st = api->cudnnGetConvolutionForwardAlgorithm_v7(
-             s.dnn, p.x, p.w, p.conv, p.y, 1, &found, &perf)) ||
-        !found)
+    // cuDNN runs int8 NHWC convolutions with one algorithm only.
+    if (integer)
+      p.forward = CUDNN_CONVOLUTION_FWD_ALGO_IMPLICIT_PRECOMP_GEMM;
+    else if ((st = api->cudnnGetConvolutionForwardAlgorithm_v7(
+                  s.dnn, p.x, p.w, p.conv, p.y, 1, &found, &perf)) ||
+             !found)
       return fail("forward algorithm");
-    p.forward = perf.algo;
+    else
+      p.forward = perf.algo;
     if ((st = api->cudnnGetConvolutionForwardWorkspaceSize(
              s.dnn, p.x, p.w, p.conv, p.y, p.forward, &p.workspace)))
       return fail("workspace size");
