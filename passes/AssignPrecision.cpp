@@ -30,9 +30,11 @@ using namespace mlir::ingot;
 namespace {
 
 /// Ops whose results can leave the half-precision range (or lose it all to
-/// rounding) even when their inputs are in range.
+/// rounding) even when their inputs are in range. An integer convolution's
+/// FP32 sums (float_sums, cuDNN's output) reach 2^24 and beyond: they are
+/// scaled in FP32, by the ops that follow, before any rounding to half.
 bool staysFP32(Operation *op) {
-  return isa<ExpOp, LogOp, PowOp, ReduceSumOp, ReduceProdOp>(op);
+  return isa<ExpOp, LogOp, PowOp, ReduceSumOp, ReduceProdOp, ConvIntegerOp>(op);
 }
 
 /// Operands that are parameters of fixed type, not data (resize scales).

@@ -304,7 +304,8 @@ def IngotAssignPrecisionPass : Pass<"ingot-assign-precision", "func::FuncOp"> {
     With `precision=fp16` or `bf16`, every op computing an f32 tensor is
     retyped to the half-precision type, except:
     - ops whose results leave the half-precision range: `exp`, `log`, `pow`,
-      `reduce_sum`, `reduce_prod`;
+      `reduce_sum`, `reduce_prod`, and `conv_integer` with `float_sums`
+      (sums of 8-bit products, scaled in FP32 by the ops that follow);
     - ops whose float data operands all come from FP32 ops (so a chain such
       as pow -> reduce_mean -> add(eps) -> sqrt of a decomposed layer norm
       stays FP32 until it meets half-precision data again).

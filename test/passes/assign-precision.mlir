@@ -108,3 +108,21 @@ func.func @casts_and_parameters(%i: tensor<1x1x2x2xi64>) -> (tensor<1x1x4x4xf32>
   %s = ingot.add %i, %i : (tensor<1x1x2x2xi64>, tensor<1x1x2x2xi64>) -> tensor<1x1x2x2xi64>
   return %r, %s : tensor<1x1x4x4xf32>, tensor<1x1x2x2xi64>
 }
+
+// -----
+
+// cuDNN's int8 convolution writes FP32 sums of 8-bit products (up to 2^24
+// and beyond, past FP16's range): they stay FP32 and are scaled in FP32;
+// the half-precision data begins after.
+// CHECK-LABEL: func.func @integer_sums
+// CHECK: %[[S:.*]] = ingot.conv_integer %arg0, %arg1 {float_sums = true} : (tensor<1x4x3x3xi8>, tensor<4x4x1x1xi8>) -> tensor<1x4x3x3xf32>
+// CHECK: %[[M:.*]] = ingot.mul %[[S]], %{{.*}} : (tensor<1x4x3x3xf32>, tensor<4x1x1xf32>) -> tensor<1x4x3x3xf32>
+// CHECK: %[[H:.*]] = ingot.cast %[[M]] {to = f16}
+// CHECK: ingot.add %[[H]], %{{.*}} : (tensor<1x4x3x3xf16>, tensor<1x4x3x3xf16>) -> tensor<1x4x3x3xf16>
+func.func @integer_sums(%x: tensor<1x4x3x3xi8>, %w: tensor<4x4x1x1xi8>, %z: tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32> {
+  %s = ingot.conv_integer %x, %w {float_sums = true} : (tensor<1x4x3x3xi8>, tensor<4x4x1x1xi8>) -> tensor<1x4x3x3xf32>
+  %c = ingot.constant dense<0.5> : tensor<4x1x1xf32>
+  %m = ingot.mul %s, %c : (tensor<1x4x3x3xf32>, tensor<4x1x1xf32>) -> tensor<1x4x3x3xf32>
+  %y = ingot.add %m, %z : (tensor<1x4x3x3xf32>, tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32>
+  return %y : tensor<1x4x3x3xf32>
+}
