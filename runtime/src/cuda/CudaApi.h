@@ -79,6 +79,7 @@ namespace ingot::runtime::cuda {
   X(cudnnGetErrorString, "cudnnGetErrorString")                                \
   X(cudnnCreateTensorDescriptor, "cudnnCreateTensorDescriptor")                \
   X(cudnnSetTensorNdDescriptor, "cudnnSetTensorNdDescriptor")                  \
+  X(cudnnSetTensor4dDescriptor, "cudnnSetTensor4dDescriptor")                  \
   X(cudnnDestroyTensorDescriptor, "cudnnDestroyTensorDescriptor")              \
   X(cudnnCreateFilterDescriptor, "cudnnCreateFilterDescriptor")                \
   X(cudnnSetFilterNdDescriptor, "cudnnSetFilterNdDescriptor")                  \

@@ -514,12 +514,21 @@ static ingot_status *planConv(const Api *api, DeviceSession &s,
   std::vector<int> xs = activationStrides(xd), ys = activationStrides(yd);
   cudnnTensorFormat_t filterFormat =
       c.channels_last() ? CUDNN_TENSOR_NHWC : CUDNN_TENSOR_NCHW;
+  // int8 activations as cuDNN's documented NHWC format (4-d); the others
+  // as N, C, spatial dims with their strides.
+  auto activation = [&](cudnnTensorDescriptor_t d, cudnnDataType_t type,
+                        const std::vector<int> &dims,
+                        const std::vector<int> &strides) {
+    if (integer && dims.size() == 4)
+      return api->cudnnSetTensor4dDescriptor(
+          d, CUDNN_TENSOR_NHWC, type, dims[0], dims[1], dims[2], dims[3]);
+    return api->cudnnSetTensorNdDescriptor(d, type, int(dims.size()),
+                                           dims.data(), strides.data());
+  };
   if ((st = api->cudnnCreateTensorDescriptor(&p.x)) ||
-      (st = api->cudnnSetTensorNdDescriptor(p.x, data, int(xd.size()),
-                                            xd.data(), xs.data())) ||
+      (st = activation(p.x, data, xd, xs)) ||
       (st = api->cudnnCreateTensorDescriptor(&p.y)) ||
-      (st = api->cudnnSetTensorNdDescriptor(p.y, outData, int(yd.size()),
-                                            yd.data(), ys.data())) ||
+      (st = activation(p.y, outData, yd, ys)) ||
       (st = api->cudnnCreateFilterDescriptor(&p.w)) ||
       (st = api->cudnnSetFilterNdDescriptor(p.w, data, filterFormat,
                                             int(wd.size()), wd.data())) ||
