@@ -41,7 +41,9 @@ void codegen::buildHostLoweringPipeline(OpPassManager &pm,
     quantize.integerKernels = integerKernels;
     quantize.gpuIntegerGemms = gpuIntegerGemms;
     // cuDNN's int8 convolutions pad with 0: symmetric activations there.
-    quantize.symmetricActivations = gpuIntegerGemms;
+    quantize.symmetricActivations =
+        options.quantizeActivations == "symmetric" ||
+        (options.quantizeActivations == "auto" && gpuIntegerGemms);
     quantize.skip.assign(options.quantizeSkip.begin(),
                          options.quantizeSkip.end());
     fn.addPass(createIngotQuantizePass(quantize));

@@ -108,6 +108,12 @@ cl::opt<std::string> calibrationTable(
     cl::desc("With --calibration-data: write the ranges to this file; "
              "without: read them from it"),
     cl::cat(category));
+cl::opt<std::string> quantizeActivations(
+    "quantize-activations",
+    cl::desc("How --quantize=int8 quantizes activations: auto (default: "
+             "asymmetric uint8 on the CPU, symmetric int8 on CUDA), "
+             "symmetric (int8, zero point 0) or asymmetric (uint8)"),
+    cl::init("auto"), cl::cat(category));
 cl::list<std::string>
     quantizeSkip("quantize-skip", cl::CommaSeparated,
                  cl::desc("ONNX node names that stay in float"),
@@ -597,6 +603,13 @@ int main(int argc, char **argv) {
               "(samples to calibrate on) or --calibration-table (ranges)\n";
     return 2;
   }
+  if (quantizeActivations != "auto" && quantizeActivations != "symmetric" &&
+      quantizeActivations != "asymmetric") {
+    errs() << "ingotc: error: unknown --quantize-activations '"
+           << quantizeActivations
+           << "' (supported: auto, symmetric, asymmetric)\n";
+    return 2;
+  }
   if (tf32 && precision.getNumOccurrences() && precision != "tf32") {
     errs() << "ingotc: error: --tf32 contradicts --precision=" << precision
            << "\n";
@@ -641,6 +654,7 @@ int main(int argc, char **argv) {
     mlir::ingot::buildFrontendPipeline(pm, pipelineOptions);
     mlir::ingot::codegen::LoweringOptions lowering;
     lowering.fuseAttention = fuseAttention;
+    lowering.quantizeActivations = quantizeActivations;
     std::unique_ptr<llvm::FileRemover> temporaryTable;
     // Calibration runs the front end's output: with --quantize, that runs
     // first and the lowering in a pass manager of its own.

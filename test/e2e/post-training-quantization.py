@@ -13,6 +13,7 @@
 #     int8 convolutions pad with 0), built the same way; the emulated CUDA
 #     plan, where both convolutions run in int8 (cuDNN) and the GEMM, with
 #     5 outputs, in float, must match that one.
+#     --quantize-activations=symmetric gives that scheme on the CPU too.
 #  3. Percentile and entropy ranges lie inside the min-max range, and a
 #     --calibration-table written once compiles again without the data to
 #     the same outputs.
@@ -197,11 +198,25 @@ if tables["minmax"]:
     print("CPU vs hand-built QDQ in onnxruntime:", (p.stdout + p.stderr).strip())
     if p.returncode != 0:
         fail("the quantized artifact differs from the hand-built QDQ model")
+    # The symmetric scheme on the CPU (--quantize-activations=symmetric:
+    # int8 activations into the integer kernel).
+    symmetric_ref = os.path.join(work, "ref_symmetric.npz")
+    np.savez(symmetric_ref, y=run_reference(127, symmetric=True))
+    symmetric = os.path.join(folder, "symmetric.ingot")
+    compile_quantized(symmetric, f"--calibration-table={folder}/minmax.txt",
+                      "--quantize-activations=symmetric")
+    p = subprocess.run([shutil.which("ingot-run"), symmetric, "--inputs",
+                        os.path.join(work, "inputs.npz"), "--compare", symmetric_ref,
+                        "--rtol", "1e-4", "--atol", "1e-4", "--quiet"],
+                       capture_output=True, text=True)
+    print("CPU, symmetric, vs hand-built symmetric QDQ:", (p.stdout + p.stderr).strip())
+    if p.returncode != 0:
+        fail("--quantize-activations=symmetric differs from the hand-built symmetric QDQ model")
     # The CUDA plan of the symmetric scheme (through the emulation), and
     # what it runs in int8: both convolutions (cuDNN), not the 8 -> 5 GEMM.
     nvcc = os.environ.get("INGOT_NVCC")
     if nvcc:
-        np.savez(os.path.join(work, "ref.npz"), y=run_reference(127, symmetric=True))
+        shutil.copy(symmetric_ref, os.path.join(work, "ref.npz"))
         stats = subprocess.run([INGOTC, fp32, "--target", "cuda", "--stats", "-o",
                                 os.path.join(work, "stats.ingot"), "--quantize=int8",
                                 f"--calibration-table={folder}/minmax.txt"],
@@ -248,6 +263,11 @@ p = subprocess.run([INGOTC, fp32, "-o", os.path.join(folder, "bad.ingot"), "--qu
                    capture_output=True, text=True)
 if p.returncode == 0 or "--calibration-data" not in p.stderr:
     fail("--quantize=int8 without data or table must say what it needs")
+p = subprocess.run([INGOTC, fp32, "-o", os.path.join(folder, "bad.ingot"), "--quantize=int8",
+                    f"--calibration-table={folder}/minmax.txt",
+                    "--quantize-activations=unsigned"], capture_output=True, text=True)
+if p.returncode == 0 or "unknown --quantize-activations 'unsigned'" not in p.stderr:
+    fail(f"an unknown --quantize-activations must be refused by name:\n{p.stderr[-500:]}")
 
 print("post-training quantization:", "FAIL" if failures else "PASS")
 sys.exit(1 if failures else 0)
