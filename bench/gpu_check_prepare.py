@@ -95,13 +95,14 @@ def prepare_dynamic(out, ingotc):
 
 def int8_args(folder, shapes):
     """--quantize=int8 with 64 rendered calibration crops, one per run;
-    symmetric activations for both artifacts (CUDA's default), so that the
-    CPU artifact, the GPU's reference, has the same quantization."""
+    --quantize-activations=symmetric-windows (CUDA's default) for both
+    artifacts, so that the CPU artifact, the GPU's reference, has the same
+    quantization."""
     import text_images
     crops, _ = text_images.render_direction_set(64, seed=2002)
     path = os.path.join(folder, "calibration.npz")
     np.savez(path, x=crops)
-    return ["--quantize=int8", f"--calibration-data={path}", "--quantize-activations=symmetric"]
+    return ["--quantize=int8", f"--calibration-data={path}", "--quantize-activations=symmetric-windows"]
 
 
 def main():

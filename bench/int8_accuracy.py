@@ -20,6 +20,12 @@ Variants, for each model:
   Ingot INT8 (QDQ)       ingotc + ingot-run on that QDQ model
   Ingot INT8 (own)       ingotc --quantize=int8 --calibration-data=CAL.npz
                          on the original model, with the same calibration set
+  Ingot INT8 (own,       with --symmetric: the same with
+    symmetric...)        --quantize-activations=symmetric (every activation
+                         int8 with zero point 0, as TensorRT quantizes) and
+                         =symmetric-windows (those of convolutions with a
+                         window or padding: the scheme of --target cuda),
+                         run on the CPU
 
 An INT8 variant whose compile fails (an operator or flag Ingot does not
 have yet) is reported as "not supported: <ingotc's error>" rather than
@@ -30,7 +36,7 @@ by the model's input name (x: [N, ...] float32), the format of
     .venv/bin/python bench/int8_accuracy.py [--ingotc PATH] [--ingot-run PATH]
         [--samples 600] [--calibration-samples 200] [--workdir DIR]
         [--batch 50] [--detector-images 8] [--skip-detector] [--skip-classifier]
-        [--ingot-only] [--json FILE]
+        [--ingot-only] [--symmetric] [--json FILE]
         [--threads N]
 
 Prints two markdown tables; --json writes every number for reuse by tests.
@@ -296,6 +302,14 @@ def evaluate_variants(model_path, stem, eval_inputs, calibration, batch, args, w
     add("ingot_int8_own", "Ingot INT8 (ingotc --quantize=int8)",
         ingot("int8_own", model_path,
               ["--quantize=int8", f"--calibration-data={calibration_file}"]))
+    if args.symmetric:
+        for how, what in (("symmetric", "every activation"),
+                          ("symmetric-windows", "CUDA's scheme")):
+            add(f"ingot_int8_own_{how.replace('-', '_')}",
+                f"Ingot INT8 (--quantize-activations={how}: {what})",
+                ingot(f"int8_own_{how}", model_path,
+                      ["--quantize=int8", f"--calibration-data={calibration_file}",
+                       f"--quantize-activations={how}"]))
     for row in rows:
         row.pop("_outputs", None)
     return rows
@@ -381,6 +395,9 @@ def parse_args():
                                           "(default: a temporary folder, removed)")
     parser.add_argument("--skip-detector", action="store_true")
     parser.add_argument("--skip-classifier", action="store_true")
+    parser.add_argument("--symmetric", action="store_true",
+                        help="also Ingot's own INT8 with symmetric activations (all, and "
+                             "CUDA's scheme)")
     parser.add_argument("--ingot-only", action="store_true",
                         help="only onnxruntime FP32 (the reference) and Ingot's FP32 "
                              "and own INT8: no onnxruntime quantization")

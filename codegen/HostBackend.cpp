@@ -41,9 +41,12 @@ void codegen::buildHostLoweringPipeline(OpPassManager &pm,
     quantize.integerKernels = integerKernels;
     quantize.gpuIntegerGemms = gpuIntegerGemms;
     // cuDNN's int8 convolutions pad with 0: symmetric activations there.
+    const std::string &how = options.quantizeActivations;
     quantize.symmetricActivations =
-        options.quantizeActivations == "symmetric" ||
-        (options.quantizeActivations == "auto" && gpuIntegerGemms);
+        how == "symmetric" ? "all"
+        : how == "symmetric-windows" || (how == "auto" && gpuIntegerGemms)
+            ? "windows"
+            : "none";
     quantize.skip.assign(options.quantizeSkip.begin(),
                          options.quantizeSkip.end());
     fn.addPass(createIngotQuantizePass(quantize));

@@ -19,9 +19,10 @@ struct LoweringOptions {
   /// except those named in `quantizeSkip`.
   std::string calibrationTable;
   std::vector<std::string> quantizeSkip;
-  /// How activations are quantized: auto (asymmetric uint8 on the host,
-  /// symmetric int8 on CUDA, whose int8 convolutions pad with 0),
-  /// symmetric or asymmetric.
+  /// How activations are quantized: auto (asymmetric uint8 on the host;
+  /// on CUDA symmetric-windows: symmetric int8 for the convolutions cuDNN
+  /// runs, which pads with 0), symmetric, symmetric-windows or
+  /// asymmetric.
   std::string quantizeActivations = "auto";
   /// ingot-fuse-attention and ingot-merge-sibling-matmuls (ingotc
   /// --fuse-attention=false turns them off, to compare).

@@ -127,8 +127,9 @@ def IngotQuantizePass : Pass<"ingot-quantize", "func::FuncOp"> {
       write FP32), scaled by a multiply.
     The others stay in float, marked with an `ingot.float_reason`
     attribute that `ingotc --stats` reports. `symmetric-activations`
-    (ingotc sets it for CUDA) quantizes activations to int8 with zero
-    point 0, so that convolutions with padding can run in int8 there.
+    quantizes activations to int8 with zero point 0: `windows` (ingotc's
+    default for CUDA) those of the convolutions cuDNN would run, so that
+    they can run in int8; `all` every one.
 
     Table format: one `NODE MIN MAX` line per quantized op (the FP32 range
     of its activation input); `#` starts a comment.
@@ -144,9 +145,12 @@ def IngotQuantizePass : Pass<"ingot-quantize", "func::FuncOp"> {
     Option<"gpuIntegerGemms", "gpu-integer-gemms", "bool", "false",
            "the CUDA form: int8 GEMMs (cuBLASLt) and convolutions with "
            "FP32 sums (cuDNN) on signed activations">,
-    Option<"symmetricActivations", "symmetric-activations", "bool", "false",
-           "with calibration-table: int8 activations with zero point 0 "
-           "(scale max(|min|, |max|) / 127) instead of asymmetric uint8">,
+    Option<"symmetricActivations", "symmetric-activations", "std::string",
+           "\"none\"",
+           "with calibration-table, which activations are int8 with zero "
+           "point 0 (scale max(|min|, |max|) / 127) instead of asymmetric "
+           "uint8: none, windows (convolutions that are not one GEMM) or "
+           "all">,
   ];
   let dependentDialects = ["::mlir::ingot::IngotDialect"];
 }

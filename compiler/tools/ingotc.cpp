@@ -111,8 +111,10 @@ cl::opt<std::string> calibrationTable(
 cl::opt<std::string> quantizeActivations(
     "quantize-activations",
     cl::desc("How --quantize=int8 quantizes activations: auto (default: "
-             "asymmetric uint8 on the CPU, symmetric int8 on CUDA), "
-             "symmetric (int8, zero point 0) or asymmetric (uint8)"),
+             "asymmetric on the CPU, symmetric-windows on CUDA), symmetric "
+             "(int8, zero point 0), symmetric-windows (symmetric for "
+             "convolutions with a window or padding, which cuDNN runs; "
+             "asymmetric for the others) or asymmetric (uint8)"),
     cl::init("auto"), cl::cat(category));
 cl::list<std::string>
     quantizeSkip("quantize-skip", cl::CommaSeparated,
@@ -603,11 +605,13 @@ int main(int argc, char **argv) {
               "(samples to calibrate on) or --calibration-table (ranges)\n";
     return 2;
   }
-  if (quantizeActivations != "auto" && quantizeActivations != "symmetric" &&
-      quantizeActivations != "asymmetric") {
+  if (!llvm::is_contained(
+          {"auto", "symmetric", "symmetric-windows", "asymmetric"},
+          quantizeActivations.getValue())) {
     errs() << "ingotc: error: unknown --quantize-activations '"
            << quantizeActivations
-           << "' (supported: auto, symmetric, asymmetric)\n";
+           << "' (supported: auto, symmetric, symmetric-windows, "
+              "asymmetric)\n";
     return 2;
   }
   if (tf32 && precision.getNumOccurrences() && precision != "tf32") {

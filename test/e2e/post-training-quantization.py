@@ -8,11 +8,13 @@
 #     widened to 0, zero point round(-min / scale); int8 weights per output
 #     channel: scale max|w| / 127) and runs it in onnxruntime without graph
 #     optimizations (the QDQ semantics). Ingot's artifact must match it
-#     (rtol 1e-4, atol 1e-4) on the CPU. For CUDA the scheme has symmetric
-#     int8 activations (zero point 0, scale max(|min|, |max|) / 127: cuDNN's
-#     int8 convolutions pad with 0), built the same way; the emulated CUDA
-#     plan, where both convolutions run in int8 (cuDNN) and the GEMM, with
-#     5 outputs, in float, must match that one.
+#     (rtol 1e-4, atol 1e-4) on the CPU. With symmetric int8 activations
+#     (zero point 0, scale max(|min|, |max|) / 127) for all ops
+#     (--quantize-activations=symmetric, on the CPU) or for the
+#     convolutions with a window (CUDA's default: cuDNN's int8
+#     convolutions pad with 0), built the same way, the CPU artifact and
+#     the emulated CUDA plan (both convolutions in int8 by cuDNN, the GEMM
+#     with 5 outputs in float) must match those.
 #     --quantize-activations=symmetric gives that scheme on the CPU too.
 #  3. Percentile and entropy ranges lie inside the min-max range, and a
 #     --calibration-table written once compiles again without the data to
@@ -133,7 +135,8 @@ print("ranges:", {m: tables[m] for m in tables})
 
 
 # 2. The same scheme built by hand as a QDQ model.
-def qdq_model(ranges, levels, symmetric=False):
+def qdq_model(ranges, levels, symmetric=()):
+    """`symmetric`: the nodes whose activation is int8 with zero point 0."""
     m = onnx.load(fp32)
     weights = {t.name: numpy_helper.to_array(t) for t in m.graph.initializer}
     new_nodes, new_inits = [], []
@@ -141,7 +144,7 @@ def qdq_model(ranges, levels, symmetric=False):
         if node.name in ranges:
             lo, hi = ranges[node.name]
             lo, hi = min(lo, 0.0), max(hi, 0.0)
-            if symmetric:
+            if node.name in symmetric:
                 scale = np.float32(max(-lo, hi) / 127.0)
                 zero = np.int8(0)
             else:
@@ -172,7 +175,7 @@ def qdq_model(ranges, levels, symmetric=False):
     del m.graph.node[:]
     m.graph.node.extend(new_nodes)
     m.graph.initializer.extend(new_inits)
-    path = os.path.join(folder, f"by_hand_qdq_{levels}{'_symmetric' if symmetric else ''}.onnx")
+    path = os.path.join(folder, f"by_hand_qdq_{levels}_{'_'.join(sorted(symmetric))}.onnx")
     onnx.save(m, path)
     return path
 
@@ -182,7 +185,7 @@ if tables["minmax"]:
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
 
-    def run_reference(levels, symmetric=False):
+    def run_reference(levels, symmetric=()):
         return ort.InferenceSession(qdq_model(tables["minmax"], levels, symmetric), options,
                                     providers=["CPUExecutionProvider"]).run(None, feeds)[0]
 
@@ -201,7 +204,7 @@ if tables["minmax"]:
     # The symmetric scheme on the CPU (--quantize-activations=symmetric:
     # int8 activations into the integer kernel).
     symmetric_ref = os.path.join(work, "ref_symmetric.npz")
-    np.savez(symmetric_ref, y=run_reference(127, symmetric=True))
+    np.savez(symmetric_ref, y=run_reference(127, symmetric=set(ACTIVATION)))
     symmetric = os.path.join(folder, "symmetric.ingot")
     compile_quantized(symmetric, f"--calibration-table={folder}/minmax.txt",
                       "--quantize-activations=symmetric")
@@ -216,7 +219,8 @@ if tables["minmax"]:
     # what it runs in int8: both convolutions (cuDNN), not the 8 -> 5 GEMM.
     nvcc = os.environ.get("INGOT_NVCC")
     if nvcc:
-        shutil.copy(symmetric_ref, os.path.join(work, "ref.npz"))
+        np.savez(os.path.join(work, "ref.npz"),
+                 y=run_reference(127, symmetric={"conv1", "conv2"}))
         stats = subprocess.run([INGOTC, fp32, "--target", "cuda", "--stats", "-o",
                                 os.path.join(work, "stats.ingot"), "--quantize=int8",
                                 f"--calibration-table={folder}/minmax.txt"],
