@@ -37,6 +37,20 @@ bool staysFP32(Operation *op) {
   return isa<ExpOp, LogOp, PowOp, ReduceSumOp, ReduceProdOp, ConvIntegerOp>(op);
 }
 
+/// Ops that compute in FP32 without making their users do so: quantize and
+/// dequantize (their scales, products of two scales after an int8 GEMM,
+/// are often below FP16's normal range), and the ops scaling an integer
+/// convolution's FP32 sums (float_sums). Their float results are cast to
+/// half precision where used, inside the same fused kernel.
+bool scalesInFP32(Operation *op) {
+  if (isa<QuantizeLinearOp, DequantizeLinearOp>(op))
+    return true;
+  return llvm::any_of(op->getOperands(), [](Value v) {
+    auto conv = v.getDefiningOp<ConvIntegerOp>();
+    return conv && conv.getFloatSums();
+  });
+}
+
 /// Operands that are parameters of fixed type, not data (resize scales).
 bool isParameter(Operation *op, unsigned operand) {
   return isa<ResizeOp>(op) && operand == 1;
@@ -205,7 +219,8 @@ void IngotAssignPrecisionPass::runOnOperation() {
     if (isa<ConstantOp, func::ReturnOp>(op))
       continue;
     // Constants adapt to their user; model inputs count as half precision.
-    bool fp32 = staysFP32(&op);
+    bool scaling = scalesInFP32(&op);
+    bool fp32 = staysFP32(&op) || scaling;
     if (!fp32) {
       bool any = false, all = true;
       for (OpOperand &operand : op.getOpOperands()) {
@@ -231,9 +246,10 @@ void IngotAssignPrecisionPass::runOnOperation() {
     for (Value result : op.getResults()) {
       if (!hasElementType(result, f32))
         continue;
-      if (fp32)
-        fp32Values.insert(result);
-      else
+      if (fp32) {
+        if (!scaling)
+          fp32Values.insert(result);
+      } else
         result.setType(withElementType(result.getType(), half));
     }
   }

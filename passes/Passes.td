@@ -309,7 +309,11 @@ def IngotAssignPrecisionPass : Pass<"ingot-assign-precision", "func::FuncOp"> {
     retyped to the half-precision type, except:
     - ops whose results leave the half-precision range: `exp`, `log`, `pow`,
       `reduce_sum`, `reduce_prod`, and `conv_integer` with `float_sums`
-      (sums of 8-bit products, scaled in FP32 by the ops that follow);
+      (sums of 8-bit products);
+    - `quantize_linear`, `dequantize_linear` and the ops scaling
+      `float_sums` compute in FP32 (a per-channel scale after an int8 GEMM
+      is often below FP16's normal range), and their users take a cast of
+      the result;
     - ops whose float data operands all come from FP32 ops (so a chain such
       as pow -> reduce_mean -> add(eps) -> sqrt of a decomposed layer norm
       stays FP32 until it meets half-precision data again).

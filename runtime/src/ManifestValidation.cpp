@@ -275,8 +275,8 @@ private:
     auto fourfold = [](int64_t v) { return v % 4 == 0; };
     return !g.trans_a() && g.trans_b() && g.batch() == 1 && g.alpha() == 1 &&
            g.epilogue() == art::GemmCall::NONE && !g.residual() &&
-           fourfold(g.k()) && fourfold(g.lda()) && fourfold(g.ldb()) &&
-           fourfold(g.ldc()) && fourfold(g.offset_a()) &&
+           fourfold(g.k()) && fourfold(g.n()) && fourfold(g.lda()) &&
+           fourfold(g.ldb()) && fourfold(g.ldc()) && fourfold(g.offset_a()) &&
            fourfold(g.offset_b()) && g.symbolic().empty();
   }
 
@@ -308,14 +308,14 @@ private:
   }
 
   /// cuDNN's int8 convolutions (int8 x and w, int32 accumulation, FP32 y):
-  /// NHWC, channels in multiples of 4, symmetric padding (cuDNN pads
-  /// symmetrically; the FP32 path's pre-padding copies are not for them),
+  /// 1-d or 2-d, NHWC, channels in multiples of 4, symmetric padding (cuDNN
+  /// pads symmetrically; the FP32 path's pre-padding copies are not for them),
   /// no epilogue.
   static bool integerConvForm(const art::ConvCall &c) {
     bool ok = c.channels_last() && !c.transposed() && c.group() == 1 &&
               c.in_channels() % 4 == 0 && c.out_channels() % 4 == 0 &&
               !c.bias() && !c.residual() && !c.relu() && c.symbolic().empty() &&
-              c.pad_begin_size() == c.pad_end_size();
+              c.in_size_size() <= 2 && c.pad_begin_size() == c.pad_end_size();
     for (int d = 0; ok && d < c.pad_begin_size(); ++d)
       ok = c.pad_begin(d) == c.pad_end(d);
     return ok;

@@ -287,13 +287,14 @@ TEST(ManifestValidation, GemmGeometry) {
 }
 
 /// An int8 GEMM in the form cuBLASLt runs: row-major A (1 x k) times B
-/// (n = 1 row of k) transposed, int32 C with ldc 4.
+/// (n = 4 rows of k) transposed, int32 C (1 x 4).
 void makeIntegerGemm(art::Manifest &m, int64_t k) {
   makeCudaGemm(m, k);
   art::Step *s = m.mutable_steps(0);
   s->set_library_dtype(art::DT_I8);
   art::GemmCall *g = s->mutable_gemm();
   g->set_trans_b(true);
+  g->set_n(4);
   g->set_ldb(k);
   g->set_ldc(4);
   g->set_alpha(1);
@@ -313,9 +314,9 @@ TEST(ManifestValidation, IntegerGemm) {
   loadEdited([&](art::Manifest &m) {
     weightBytes = m.buffers(firstBuffer(m, art::Buffer::WEIGHT)).size();
   });
-  // A and B are bytes: k = the weight buffer's size (a multiple of 4) fits
-  // as int8, where as FP32 it is 4 times too large.
-  int64_t k = int64_t(weightBytes / 4 * 4);
+  // A and B are bytes: B's 4 x k bytes fill the weight buffer (k a
+  // multiple of 4) as int8, where as FP32 they are 4 times too large.
+  int64_t k = int64_t(weightBytes / 16 * 4);
   ASSERT_GE(k, 4);
   expectValidManifest(
       loadEdited([&](art::Manifest &m) { makeIntegerGemm(m, k); }));
@@ -335,6 +336,12 @@ TEST(ManifestValidation, IntegerGemm) {
       },
       form);
   EXPECT_REFUSED([](art::Manifest &m) { makeIntegerGemm(m, 6); }, form);
+  EXPECT_REFUSED(
+      [](art::Manifest &m) {
+        makeIntegerGemm(m, 4);
+        m.mutable_steps(0)->mutable_gemm()->set_n(2);
+      },
+      form);
   EXPECT_REFUSED(
       [](art::Manifest &m) {
         makeIntegerGemm(m, 4);
@@ -407,6 +414,20 @@ TEST(ManifestValidation, IntegerConv) {
       [&](art::Manifest &m) {
         integerConv(m);
         m.mutable_steps(0)->mutable_conv()->set_in_channels(6);
+      },
+      form);
+  // 3-d: cuDNN's int8 convolutions are 1-d or 2-d.
+  EXPECT_REFUSED(
+      [&](art::Manifest &m) {
+        integerConv(m);
+        art::ConvCall *c = m.mutable_steps(0)->mutable_conv();
+        c->add_in_size(1);
+        c->add_out_size(1);
+        c->add_kernel(1);
+        c->add_stride(1);
+        c->add_dilation(1);
+        c->add_pad_begin(0);
+        c->add_pad_end(0);
       },
       form);
 }

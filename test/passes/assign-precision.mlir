@@ -113,16 +113,27 @@ func.func @casts_and_parameters(%i: tensor<1x1x2x2xi64>) -> (tensor<1x1x4x4xf32>
 
 // cuDNN's int8 convolution writes FP32 sums of 8-bit products (up to 2^24
 // and beyond, past FP16's range): they stay FP32 and are scaled in FP32;
-// the half-precision data begins after.
+// the data is half precision from there on, even through a chain with only
+// constants beside it (bias, ReLU). A dequantization's per-channel scales
+// (often below FP16's normal range) stay FP32 too, its users take a cast.
 // CHECK-LABEL: func.func @integer_sums
 // CHECK: %[[S:.*]] = ingot.conv_integer %arg0, %arg1 {float_sums = true} : (tensor<1x4x3x3xi8>, tensor<4x4x1x1xi8>) -> tensor<1x4x3x3xf32>
 // CHECK: %[[M:.*]] = ingot.mul %[[S]], %{{.*}} : (tensor<1x4x3x3xf32>, tensor<4x1x1xf32>) -> tensor<1x4x3x3xf32>
 // CHECK: %[[H:.*]] = ingot.cast %[[M]] {to = f16}
-// CHECK: ingot.add %[[H]], %{{.*}} : (tensor<1x4x3x3xf16>, tensor<1x4x3x3xf16>) -> tensor<1x4x3x3xf16>
-func.func @integer_sums(%x: tensor<1x4x3x3xi8>, %w: tensor<4x4x1x1xi8>, %z: tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32> {
+// CHECK: %[[B:.*]] = ingot.add %[[H]], %{{.*}} : (tensor<1x4x3x3xf16>, tensor<4x1x1xf16>) -> tensor<1x4x3x3xf16>
+// CHECK: ingot.relu %[[B]] : (tensor<1x4x3x3xf16>) -> tensor<1x4x3x3xf16>
+// CHECK: %[[D:.*]] = ingot.dequantize_linear %arg2, %{{.*}}, %{{.*}} : (tensor<1x4x3x3xi32>, tensor<4x1x1xf32>, tensor<i32>) -> tensor<1x4x3x3xf32>
+// CHECK: ingot.cast %[[D]] {to = f16}
+func.func @integer_sums(%x: tensor<1x4x3x3xi8>, %w: tensor<4x4x1x1xi8>, %acc: tensor<1x4x3x3xi32>) -> (tensor<1x4x3x3xf32>, tensor<1x4x3x3xf32>) {
   %s = ingot.conv_integer %x, %w {float_sums = true} : (tensor<1x4x3x3xi8>, tensor<4x4x1x1xi8>) -> tensor<1x4x3x3xf32>
   %c = ingot.constant dense<0.5> : tensor<4x1x1xf32>
   %m = ingot.mul %s, %c : (tensor<1x4x3x3xf32>, tensor<4x1x1xf32>) -> tensor<1x4x3x3xf32>
-  %y = ingot.add %m, %z : (tensor<1x4x3x3xf32>, tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32>
-  return %y : tensor<1x4x3x3xf32>
+  %bias = ingot.constant dense<0.25> : tensor<4x1x1xf32>
+  %b = ingot.add %m, %bias : (tensor<1x4x3x3xf32>, tensor<4x1x1xf32>) -> tensor<1x4x3x3xf32>
+  %r = ingot.relu %b : (tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32>
+  %ds = ingot.constant dense<1.0e-6> : tensor<4x1x1xf32>
+  %dz = ingot.constant dense<0> : tensor<i32>
+  %d = ingot.dequantize_linear %acc, %ds, %dz : (tensor<1x4x3x3xi32>, tensor<4x1x1xf32>, tensor<i32>) -> tensor<1x4x3x3xf32>
+  %e = ingot.relu %d : (tensor<1x4x3x3xf32>) -> tensor<1x4x3x3xf32>
+  return %r, %e : tensor<1x4x3x3xf32>, tensor<1x4x3x3xf32>
 }
