@@ -9,7 +9,12 @@ shape, and shapes.txt.
 The INT8 entry is the text-direction classifier quantized by ingotc
 (--quantize=int8, calibrated on rendered crops, test/lib/text_images.py):
 its reference is the CPU artifact's output (the quantized semantics), not
-onnxruntime's FP32 one.
+onnxruntime's FP32 one. qdq_block is a small network built here and
+quantized by onnxruntime (QDQ, symmetric int8 activations, per-channel
+weights), so that CUDA runs its 3x3 convolutions as cuDNN int8 calls and
+its pointwise ones as cuBLASLt int8 GEMMs (the classifier has only the
+latter); its reference is onnxruntime without graph optimizations (the QDQ
+semantics, which Ingot matches exactly in the emulation).
 
     .venv/bin/python bench/gpu_check_prepare.py out/gpu-check/models
 """
@@ -54,6 +59,48 @@ DYNAMIC = [
      ["x:1x3x48x192", "x:32x3x48x1024", "x:5x3x48x333"],
      {"x:1x3x48x192": "models/ppocr_mobile_v2_cls/cuda.ingot", "x:32x3x48x1024": None}),
 ]
+
+
+def write_qdq_block(path):
+    """conv 3x3 (16 -> 32) -> relu -> conv 1x1 -> relu -> conv 3x3 stride 2
+    -> relu -> conv 1x1 (32 -> 64) -> global average pool, batch 4,
+    quantized by onnxruntime with symmetric int8 activations."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+    from onnxruntime import quantization as q
+    rng = np.random.default_rng(21)
+
+    def weight(name, shape, scale=0.2):
+        return numpy_helper.from_array((rng.standard_normal(shape) * scale).astype(np.float32),
+                                       name)
+    nodes, inits, x = [], [], "x"
+    for i, (cin, cout, k, stride) in enumerate([(16, 32, 3, 1), (32, 32, 1, 1),
+                                                (32, 32, 3, 2), (32, 64, 1, 1)]):
+        pad = [k // 2] * 4
+        nodes.append(helper.make_node("Conv", [x, f"w{i}", f"b{i}"], [f"c{i}"], pads=pad,
+                                      strides=[stride, stride]))
+        inits += [weight(f"w{i}", [cout, cin, k, k]), weight(f"b{i}", [cout], 0.1)]
+        x = f"c{i}"
+        if i < 3:
+            nodes.append(helper.make_node("Relu", [x], [f"r{i}"]))
+            x = f"r{i}"
+    nodes.append(helper.make_node("GlobalAveragePool", [x], ["y"]))
+    graph = helper.make_graph(
+        nodes, "qdq_block", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 16, 20, 20])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [4, 64, 1, 1])], inits)
+    fp32 = path.replace(".onnx", "_fp32.onnx")
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]), fp32)
+
+    class Reader(q.CalibrationDataReader):
+        def __init__(self):
+            self.batches = iter([{"x": rng.standard_normal((4, 16, 20, 20)).astype(np.float32)}
+                                 for _ in range(4)])
+
+        def get_next(self):
+            return next(self.batches, None)
+    q.quantize_static(fp32, path, Reader(), quant_format=q.QuantFormat.QDQ, per_channel=True,
+                      activation_type=q.QuantType.QInt8, weight_type=q.QuantType.QInt8,
+                      extra_options={"ActivationSymmetric": True})
 
 
 def model_folder(out, name, rel):
@@ -109,13 +156,20 @@ def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
     ingotc = os.path.join(ROOT, "build/compiler/ingotc")
-    for name, rel, shapes in MODELS:
+    sources = os.path.join(out, "..", "sources")  # not a model folder
+    os.makedirs(sources, exist_ok=True)
+    qdq_block = os.path.join(sources, "qdq_block.onnx")
+    write_qdq_block(qdq_block)
+    for name, rel, shapes in MODELS + [("qdq_block", qdq_block, None)]:
         found = model_folder(out, name, rel)
         if not found:
             continue
         path, folder = found
         feeds = e2e.random_inputs(path, shapes)
-        sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+        options = ort.SessionOptions()
+        if name.startswith("qdq_"):  # the QDQ semantics, not fused kernels
+            options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+        sess = ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
         refs = sess.run(None, feeds)
         np.savez(os.path.join(folder, "inputs.npz"), **feeds)
         np.savez(os.path.join(folder, "ref.npz"), **dict(zip([o.name for o in sess.get_outputs()], refs)))

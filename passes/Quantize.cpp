@@ -359,12 +359,10 @@ static bool isPlainPointwise(ConvOp conv, RankedTensorType weight) {
          allEqual(conv.getStrides(), 1) && allEqual(conv.getPads(), 0);
 }
 
-/// Why the GPU cannot run `conv` as one int8 GEMM, or "".
-static StringRef gpuGemmGap(ConvOp conv, RankedTensorType weight) {
+/// Why cuBLASLt cannot run the plain pointwise `conv` as one int8 GEMM, or
+/// "".
+static std::string gpuGemmGap(RankedTensorType weight) {
   ArrayRef<int64_t> w = weight.getShape();
-  if (!isPlainPointwise(conv, weight))
-    return "not a pointwise convolution with unit strides and no padding "
-           "(int8 on the GPU: one cuBLASLt GEMM)";
   if (w[0] % kGpuInt8Multiple || w[1] % kGpuInt8Multiple)
     return "channels not multiples of 4 (cuBLASLt's int8 GEMMs)";
   return "";
@@ -425,11 +423,13 @@ static bool convToInteger(ConvOp conv, bool gpu) {
   // On the GPU: one int8 GEMM (cuBLASLt), else cuDNN's int8 convolution,
   // which returns FP32 sums (float_sums).
   bool floatSums = false;
-  if (gpu && !gpuGemmGap(conv, weight->type).empty()) {
-    std::string gap = gpuConvGap(conv, weight->type, signedZero(*x));
+  if (gpu) {
+    bool gemm = isPlainPointwise(conv, weight->type);
+    std::string gap = gemm ? gpuGemmGap(weight->type)
+                           : gpuConvGap(conv, weight->type, signedZero(*x));
     if (!gap.empty())
       return keepInFloat(conv, gap);
-    floatSums = true;
+    floatSums = !gemm;
   }
   int64_t channels = resultType.getDimSize(1);
   std::optional<HostTensor> wScale =
