@@ -10,7 +10,9 @@ GPU, for scripts/gpu-check.sh on the lent GPU machine (PyTorch, no MLIR):
      ResNet-50 at FP16 with the channels-first plan (--layout nchw) beside
      fp16's channels-last one (--layout nhwc, what `auto` picks on CUDA at
      FP16), to measure that choice; and fp16-int8: FP16 with --quantize
-     int8 (calibrated by ingotc on a disjoint set of random inputs), where
+     int8 (min-max ranges that onnxruntime measures on a disjoint set of
+     random inputs, given as --calibration-table: the bundled ingotc is
+     statically linked and cannot run a model to calibrate), where
      the quantized pointwise convolutions and matmuls run as cuBLASLt int8
      GEMMs, timed against fp16 in the same run (issue #10's INT8 target);
   3. run the artifacts and compare with onnxruntime FP32 (CPU) and PyTorch
@@ -241,6 +243,48 @@ def accuracy(name, got, ref):
     return out
 
 
+def calibration_table(folder):
+    """folder/calibration.txt: the min and max of every convolution's and
+    matmul's activation input (with a constant weight), as onnxruntime sees
+    them on folder/calibration.npz, in ingotc's table format (NODE MIN MAX;
+    --calibration=minmax's ranges)."""
+    path = os.path.join(folder, "calibration.txt")
+    if os.path.exists(path):
+        return path
+    import onnx
+    import onnxruntime as ort
+    model = onnx.load(os.path.join(folder, "model.onnx"))
+    constants = {t.name for t in model.graph.initializer}
+    constants |= {o for n in model.graph.node if n.op_type == "Constant" for o in n.output}
+    targets = {n.name: n.input[0] for n in model.graph.node
+               if n.op_type in ("Conv", "Gemm", "MatMul") and n.name and len(n.input) > 1
+               and n.input[1] in constants}
+    outputs = {o.name for o in model.graph.output}
+    for t in sorted(set(targets.values()) - outputs):
+        model.graph.output.append(onnx.helper.make_tensor_value_info(t, onnx.TensorProto.FLOAT,
+                                                                     None))
+    session = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    samples = dict(np.load(os.path.join(folder, "calibration.npz")))
+    # Runs of the model's batch (its first input's first dim) over the
+    # stacked samples, as ingotc's --calibration-data does.
+    dim = model.graph.input[0].type.tensor_type.shape.dim[0].dim_value or 1
+    count = len(next(iter(samples.values())))
+    ranges = {}
+    names = [o.name for o in session.get_outputs()]
+    for start in range(0, count - dim + 1, dim):
+        run = session.run(None, {k: v[start:start + dim] for k, v in samples.items()})
+        for name, value in zip(names, run):
+            lo, hi = float(value.min()), float(value.max())
+            old = ranges.get(name, (lo, hi))
+            ranges[name] = (min(lo, old[0]), max(hi, old[1]))
+    with open(path + ".tmp", "w") as f:
+        f.write("# NODE MIN MAX: onnxruntime's range of each activation input\n")
+        for node, tensor in targets.items():
+            f.write(f"{node} {ranges[tensor][0]!r} {ranges[tensor][1]!r}\n")
+    os.replace(path + ".tmp", path)
+    return path
+
+
 def compile_artifact(ingotc, folder, precision, target, deadline=None):
     artifact = os.path.join(folder, f"{precision}.ingot")
     cmd = [ingotc, os.path.join(folder, "model.onnx"), "--target", target,
@@ -252,8 +296,10 @@ def compile_artifact(ingotc, folder, precision, target, deadline=None):
     if precision in LAYOUT:
         cmd += ["--layout", LAYOUT[precision]]
     if precision.endswith("-int8"):
-        cmd += ["--quantize", "int8", "--calibration-data",
-                os.path.join(folder, "calibration.npz")]
+        try:
+            cmd += ["--quantize", "int8", "--calibration-table", calibration_table(folder)]
+        except Exception as e:  # report as a failed compile
+            return {"ok": False, "error": f"calibration: {e}", "seconds": 0.0, "warnings": []}
     t0 = time.monotonic()
     limit = 400 if deadline is None else max(30, min(400, deadline - (t0 - START) - 60))
     try:
