@@ -152,6 +152,18 @@ ElementsAttr tabulate(Value q, ArrayRef<Operation *> cone) {
   return last ? last->toAttr() : ElementsAttr();
 }
 
+/// Whether an 8-bit table maps every value to itself.
+bool isIdentityTable(ElementsAttr table) {
+  std::optional<HostTensor> t = HostTensor::fromAttr(table, 256);
+  if (!t || !t->type.getElementType().isInteger(8))
+    return false;
+  int64_t lowest = t->type.getElementType().isUnsignedInteger() ? 0 : -128;
+  for (int64_t k = 0; k < t->size(); ++k)
+    if (t->ints[k] != lowest + k)
+      return false;
+  return true;
+}
+
 struct IngotLookupTablesPass
     : ingot::impl::IngotLookupTablesPassBase<IngotLookupTablesPass> {
   void runOnOperation() override {
@@ -184,6 +196,13 @@ struct IngotLookupTablesPass
           tables.push_back({r, table});
       }
       for (auto [r, table] : tables) {
+        // A chain that gives back its own input (a requantization to the
+        // same scale and zero point through other ops) is no lookup at all.
+        if (r.getType() == q.getType() && isIdentityTable(table)) {
+          r.replaceUsesWithIf(
+              q, [&](OpOperand &use) { return !chain.count(use.getOwner()); });
+          continue;
+        }
         OpBuilder b(r.getDefiningOp()->getNextNode());
         auto lookup = LookupOp::create(b, r.getLoc(), r.getType(), q, table);
         r.replaceUsesWithIf(lookup.getResult(), [&](OpOperand &use) {

@@ -652,16 +652,16 @@ struct FoldConstantDequantize : OpRewritePattern<DequantizeLinearOp> {
 /// error is far below half a step for 16-bit and narrower values).
 /// onnxruntime's QDQ models have such pairs wherever an op's output
 /// quantization equals its input's, e.g. around concatenations.
+static bool sameConstant(Value a, Value b) {
+  if (a == b)
+    return true;
+  Attribute x, y;
+  return matchPattern(a, m_Constant(&x)) && matchPattern(b, m_Constant(&y)) &&
+         x == y;
+}
+
 struct RemoveRequantize : OpRewritePattern<QuantizeLinearOp> {
   using OpRewritePattern::OpRewritePattern;
-
-  static bool sameConstant(Value a, Value b) {
-    if (a == b)
-      return true;
-    Attribute x, y;
-    return matchPattern(a, m_Constant(&x)) && matchPattern(b, m_Constant(&y)) &&
-           x == y;
-  }
 
   LogicalResult matchAndRewrite(QuantizeLinearOp op,
                                 PatternRewriter &rewriter) const override {
@@ -672,6 +672,40 @@ struct RemoveRequantize : OpRewritePattern<QuantizeLinearOp> {
         !sameConstant(dq.getZeroPoint(), op.getZeroPoint()))
       return rewriter.notifyMatchFailure(op, "not a requantization to itself");
     rewriter.replaceOp(op, dq.getInput());
+    return success();
+  }
+};
+
+/// quantize_linear(move(dequantize_linear(q, s, z)), s, z) -> move(q) for
+/// an op that only moves values (nearest resize, transpose, reshape), with
+/// one scale and zero point: every output is some input's (q - z) * s,
+/// which quantizes back to that q exactly (see RemoveRequantize).
+/// onnxruntime's QDQ models wrap such ops so (an FPN's upsampling); the
+/// integers then move instead, without a division per element.
+struct MoveIntegers : OpRewritePattern<QuantizeLinearOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(QuantizeLinearOp op,
+                                PatternRewriter &rewriter) const override {
+    Operation *move = op.getInput().getDefiningOp();
+    auto resize = dyn_cast_or_null<ResizeOp>(move);
+    if (!move || !(isa<TransposeOp, ReshapeOp>(move) ||
+                   (resize && resize.getMode() == "nearest")))
+      return rewriter.notifyMatchFailure(op, "not a move of values");
+    auto dq = move->getOperand(0).getDefiningOp<DequantizeLinearOp>();
+    Type integer = getElementTypeOrSelf(op.getType());
+    auto scale = dyn_cast<ShapedType>(op.getScale().getType());
+    if (!dq || getElementTypeOrSelf(dq.getInput().getType()) != integer ||
+        integer.getIntOrFloatBitWidth() > 16 || !scale ||
+        !scale.hasStaticShape() || scale.getNumElements() != 1 ||
+        !sameConstant(dq.getScale(), op.getScale()) ||
+        !sameConstant(dq.getZeroPoint(), op.getZeroPoint()))
+      return rewriter.notifyMatchFailure(op, "not the same quantization");
+    Operation *moved = rewriter.clone(*move);
+    moved->setOperand(0, dq.getInput());
+    moved->getResult(0).setType(
+        cast<ShapedType>(move->getResult(0).getType()).clone(integer));
+    rewriter.replaceOp(op, moved->getResult(0));
     return success();
   }
 };
@@ -699,7 +733,8 @@ struct IngotQuantizePass
       }
     }
     RewritePatternSet patterns(&getContext());
-    patterns.add<FoldConstantDequantize, RemoveRequantize>(&getContext());
+    patterns.add<FoldConstantDequantize, RemoveRequantize, MoveIntegers>(
+        &getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

@@ -71,3 +71,21 @@ func.func @not_one_input(%q: tensor<2x3xui8>, %x: tensor<2x3xf32>) -> (tensor<2x
   %r2 = ingot.quantize_linear %b, %s, %z : (tensor<2x3xf32>, tensor<f32>, tensor<ui8>) -> tensor<2x3xui8>
   return %r, %r2 : tensor<2x3xui8>, tensor<2x3xui8>
 }
+
+// -----
+
+// A chain that gives every value back unchanged (here a multiplication by
+// 1, requantized to the same scale and zero point) is its input itself:
+// no lookup.
+// CHECK-LABEL: func.func @identity
+// CHECK-NOT: ingot.lookup
+// CHECK: return %arg0
+func.func @identity(%q: tensor<8xui8>) -> tensor<8xui8> {
+  %s = ingot.constant dense<0.5> : tensor<f32>
+  %z = ingot.constant dense<128> : tensor<ui8>
+  %one = ingot.constant dense<1.0> : tensor<f32>
+  %d = ingot.dequantize_linear %q, %s, %z : (tensor<8xui8>, tensor<f32>, tensor<ui8>) -> tensor<8xf32>
+  %m = ingot.mul %d, %one : (tensor<8xf32>, tensor<f32>) -> tensor<8xf32>
+  %r = ingot.quantize_linear %m, %s, %z : (tensor<8xf32>, tensor<f32>, tensor<ui8>) -> tensor<8xui8>
+  return %r : tensor<8xui8>
+}

@@ -55,3 +55,36 @@ func.func @requantize_to_itself(%q: tensor<4xui8>) -> (tensor<4xui8>, tensor<4xu
   %other = ingot.quantize_linear %d, %t, %z : (tensor<4xf32>, tensor<f32>, tensor<ui8>) -> tensor<4xui8>
   return %same, %other : tensor<4xui8>, tensor<4xui8>
 }
+
+// -----
+
+// A nearest resize (or a transpose, a reshape) between a dequantization
+// and a quantization with the same scale and zero point moves the integers
+// themselves; with another scale, or a linear resize (which makes new
+// values), the float form stays.
+// CHECK-LABEL: func.func @move_integers
+// CHECK: %[[D:.*]] = ingot.dequantize_linear %arg0
+// CHECK: %[[R:.*]] = ingot.resize %arg0, {{.*}} : (tensor<1x2x2x2xui8>, tensor<4xf32>, tensor<0xi64>) -> tensor<1x2x4x4xui8>
+// CHECK: %[[T:.*]] = ingot.transpose %arg0 {{.*}} : (tensor<1x2x2x2xui8>) -> tensor<1x2x2x2xui8>
+// CHECK: %[[L:.*]] = ingot.resize %[[D]], {{.*}}mode = "linear"{{.*}} -> tensor<1x2x4x4xf32>
+// CHECK: %[[LQ:.*]] = ingot.quantize_linear %[[L]]
+// CHECK: %[[O:.*]] = ingot.resize %[[D]], {{.*}} -> tensor<1x2x4x4xf32>
+// CHECK: %[[OQ:.*]] = ingot.quantize_linear %[[O]]
+// CHECK: return %[[R]], %[[T]], %[[LQ]], %[[OQ]]
+func.func @move_integers(%q: tensor<1x2x2x2xui8>) -> (tensor<1x2x4x4xui8>, tensor<1x2x2x2xui8>, tensor<1x2x4x4xui8>, tensor<1x2x4x4xui8>) {
+  %s = ingot.constant dense<0.1> : tensor<f32>
+  %t = ingot.constant dense<0.2> : tensor<f32>
+  %z = ingot.constant dense<128> : tensor<ui8>
+  %scales = ingot.constant dense<[1.0, 1.0, 2.0, 2.0]> : tensor<4xf32>
+  %sizes = ingot.constant dense<> : tensor<0xi64>
+  %d = ingot.dequantize_linear %q, %s, %z : (tensor<1x2x2x2xui8>, tensor<f32>, tensor<ui8>) -> tensor<1x2x2x2xf32>
+  %n = ingot.resize %d, %scales, %sizes {mode = "nearest", coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"} : (tensor<1x2x2x2xf32>, tensor<4xf32>, tensor<0xi64>) -> tensor<1x2x4x4xf32>
+  %nq = ingot.quantize_linear %n, %s, %z : (tensor<1x2x4x4xf32>, tensor<f32>, tensor<ui8>) -> tensor<1x2x4x4xui8>
+  %p = ingot.transpose %d {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x2x2x2xf32>) -> tensor<1x2x2x2xf32>
+  %pq = ingot.quantize_linear %p, %s, %z : (tensor<1x2x2x2xf32>, tensor<f32>, tensor<ui8>) -> tensor<1x2x2x2xui8>
+  %l = ingot.resize %d, %scales, %sizes {mode = "linear"} : (tensor<1x2x2x2xf32>, tensor<4xf32>, tensor<0xi64>) -> tensor<1x2x4x4xf32>
+  %lq = ingot.quantize_linear %l, %s, %z : (tensor<1x2x4x4xf32>, tensor<f32>, tensor<ui8>) -> tensor<1x2x4x4xui8>
+  %o = ingot.resize %d, %scales, %sizes {mode = "nearest", coordinate_transformation_mode = "asymmetric", nearest_mode = "floor"} : (tensor<1x2x2x2xf32>, tensor<4xf32>, tensor<0xi64>) -> tensor<1x2x4x4xf32>
+  %oq = ingot.quantize_linear %o, %t, %z : (tensor<1x2x4x4xf32>, tensor<f32>, tensor<ui8>) -> tensor<1x2x4x4xui8>
+  return %nq, %pq, %lq, %oq : tensor<1x2x4x4xui8>, tensor<1x2x2x2xui8>, tensor<1x2x4x4xui8>, tensor<1x2x4x4xui8>
+}
