@@ -68,6 +68,13 @@ private:
   /// The library call runs the epilogue's rows itself (conv_i8's
   /// callback), so the loop kernel adds no parallel_for of its own.
   bool rowsInLibrary = false;
+  /// A library epilogue: each element is read from the library's result and
+  /// written back to the same place, and no other input shares the output's
+  /// memory (the library wrote the output before the epilogue reads its
+  /// inputs), so the iterations are independent. The compiler cannot see
+  /// that through the argument struct: without `ivdep` it gives up on a
+  /// loop that also gathers from a lookup table.
+  bool independentIterations = false;
   LogicalResult fail(const Twine &message) {
     return region.emitError() << "host codegen: " << message;
   }
@@ -145,7 +152,9 @@ LogicalResult KernelWriter::loopKernel(Value result, const std::string &) {
   e.body().clear();
   coords += e.hoistedText;
   e.hoistedText.clear();
-  addBodyFunction(coords + "    for (int64_t iL = 0; iL < " + e.extent(inner) +
+  addBodyFunction(coords +
+                  (independentIterations ? "#pragma GCC ivdep\n" : "") +
+                  "    for (int64_t iL = 0; iL < " + e.extent(inner) +
                   "; ++iL) {\n" + body + "      a.out[r * " + e.extent(inner) +
                   " + iL] = " + storeAs(t, v) + ";\n    }\n");
   if (!rowsInLibrary)
@@ -589,6 +598,7 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
     return reductionKernel(root);
   // The epilogue reads each element of the library result and writes the
   // same element: in place, one pass.
+  independentIterations = true;
   return loopKernel(root->getResult(0), "");
 }
 

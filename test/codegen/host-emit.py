@@ -9,8 +9,12 @@
 # CHECK: #define INGOT_KERNEL_ABI_VERSION
 # CHECK: inline T ig_sigmoid
 #
-# Conv + bias + sigmoid: a library call, then the epilogue over its output.
+# Conv + bias + sigmoid: a library call, then the epilogue over its output,
+# in place: its iterations are independent, which the compiler is told
+# (it cannot see through the argument struct that no input is the output).
 # CHECK-LABEL: // ingot_r0: library region, root ingot.sigmoid
+# CHECK: #pragma GCC ivdep
+# CHECK-NEXT: for (int64_t iL = 0;
 # CHECK: const float v_{{[0-9]+}} = ig_sigmoid((a.out[{{.*}}] + {{.*}}[(i1)]));
 # CHECK: extern "C" __attribute__((visibility("default"))) void ingot_r0(void *const *b, const IngotKernelContext *ctx)
 # CHECK: static const IngotConvParams p = {2, 1, 3, 4, 1, {8, 8, 0}, {8, 8, 0}, {3, 3, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, 0};
@@ -28,6 +32,7 @@
 # Transpose and mul are fused into the softmax's input: a reduction region
 # making three passes over each row, the transpose being index arithmetic.
 # CHECK-LABEL: // ingot_r1: reduction region, root ingot.softmax
+# CHECK-NOT: ivdep
 # CHECK: for (int64_t r = begin; r < end; ++r) {
 # CHECK: m = ig_max(m,
 # CHECK: a.in0[(i1)*64 + (j)*8 + (i2)] * a.in0[(i1)*64 + (i2)*8 + (j)]
