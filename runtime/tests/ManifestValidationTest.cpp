@@ -391,45 +391,28 @@ TEST(ManifestValidation, IntegerConv) {
   });
   ASSERT_GE(weightBytes, 16u);
   expectValidManifest(loadEdited(integerConv));
-  const char *form = "an int8 convolution not in the form cuDNN runs";
-  EXPECT_REFUSED(
-      [&](art::Manifest &m) {
-        integerConv(m);
-        m.mutable_steps(0)->mutable_conv()->set_channels_last(false);
-      },
-      form);
-  EXPECT_REFUSED(
-      [&](art::Manifest &m) {
-        integerConv(m);
-        m.mutable_steps(0)->mutable_conv()->set_pad_end(0, 1);
-      },
-      form);
-  EXPECT_REFUSED(
-      [&](art::Manifest &m) {
-        integerConv(m);
-        m.mutable_steps(0)->mutable_conv()->set_relu(true);
-      },
-      form);
-  EXPECT_REFUSED(
-      [&](art::Manifest &m) {
-        integerConv(m);
-        m.mutable_steps(0)->mutable_conv()->set_in_channels(6);
-      },
-      form);
+  // Each edit of the valid call is refused.
+  auto refused = [&](const std::function<void(art::ConvCall &)> &edit) {
+    EXPECT_REFUSED(
+        [&](art::Manifest &m) {
+          integerConv(m);
+          edit(*m.mutable_steps(0)->mutable_conv());
+        },
+        "an int8 convolution not in the form cuDNN runs");
+  };
+  refused([](art::ConvCall &c) { c.set_channels_last(false); });
+  refused([](art::ConvCall &c) { c.set_pad_end(0, 1); });
+  refused([](art::ConvCall &c) { c.set_relu(true); });
+  refused([](art::ConvCall &c) { c.set_in_channels(6); });
   // 3-d: cuDNN's int8 convolutions are 1-d or 2-d.
-  EXPECT_REFUSED(
-      [&](art::Manifest &m) {
-        integerConv(m);
-        art::ConvCall *c = m.mutable_steps(0)->mutable_conv();
-        c->add_in_size(1);
-        c->add_out_size(1);
-        c->add_kernel(1);
-        c->add_stride(1);
-        c->add_dilation(1);
-        c->add_pad_begin(0);
-        c->add_pad_end(0);
-      },
-      form);
+  refused([](art::ConvCall &c) {
+    for (auto *field :
+         {c.mutable_in_size(), c.mutable_out_size(), c.mutable_kernel(),
+          c.mutable_stride(), c.mutable_dilation()})
+      field->Add(1);
+    c.add_pad_begin(0);
+    c.add_pad_end(0);
+  });
 }
 
 TEST(ManifestValidation, LibraryDataType) {
