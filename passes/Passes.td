@@ -97,8 +97,10 @@ def IngotQuantizePass : Pass<"ingot-quantize", "func::FuncOp"> {
     weights, a QLinearConv's shifted weights, the weights quantized here)
     becomes a float constant, computed once with the kernels' FP32
     arithmetic, so that batch-norm folding, layout and precision see
-    constant weights; and a `quantize_linear` of a `dequantize_linear` with
-    the same scale, zero point and type is the integer value itself.
+    constant weights; a `quantize_linear` of a `dequantize_linear` with
+    the same scale, zero point and type is the integer value itself; and
+    with a nearest resize, a transpose or a reshape between them, that op
+    moves the integers instead.
 
     With `integer-kernels` (the CPU target): a convolution between a
     dequantized 8-bit activation (per-tensor scale and zero point) and
@@ -108,10 +110,8 @@ def IngotQuantizePass : Pass<"ingot-quantize", "func::FuncOp"> {
     epilogue of an int32-accumulating library call (convolutions with
     fewer than 32 inputs per output, such as an RGB first layer, and
     grouped or depthwise ones stay in float: faster there, the same
-    sums). Matmuls and GEMMs
-    with
-    such weights become the same op, a channels-last 1-d convolution over
-    their rows.
+    sums). Matmuls and GEMMs with such weights become the same op, a
+    channels-last 1-d convolution over their rows.
 
     With `gpu-integer-gemms` (the CUDA target) instead, on signed int8
     activations (uint8 q is requantized to q - 128, zero point z - 128),
@@ -121,15 +121,17 @@ def IngotQuantizePass : Pass<"ingot-quantize", "func::FuncOp"> {
       become `ingot.conv_integer` with zero point 0; the activation zero
       point's share of the sums, z * sum(w) per output channel, is
       subtracted in int32 before the dequantization;
-    - other dense convolutions with symmetric padding, where the
-      activation's int8 zero point is 0 (cuDNN pads with 0), become
+    - other dense 1-d and 2-d convolutions without dilation and with
+      symmetric padding, where the activation's int8 zero point is 0
+      (cuDNN pads with 0), become
       `ingot.conv_integer` with `float_sums` (cuDNN's int8 convolutions
       write FP32), scaled by a multiply.
     The others stay in float, marked with an `ingot.float_reason`
     attribute that `ingotc --stats` reports. `symmetric-activations`
     quantizes activations to int8 with zero point 0: `windows` (ingotc's
     default for CUDA) those of the convolutions cuDNN would run, so that
-    they can run in int8; `all` every one.
+    they can run in int8 (the others keep uint8's full range for one-sided
+    data); `all` every one.
 
     Table format: one `NODE MIN MAX` line per quantized op (the FP32 range
     of its activation input); `#` starts a comment.
