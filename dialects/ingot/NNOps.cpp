@@ -177,10 +177,10 @@ static FailureOr<int64_t> windowOutput(std::optional<Location> loc,
                              in, " (padded: ", padded, ")");
   if (!ceilMode)
     return windowOutputSize<int64_t>(in, false, pads, effective, s);
-  int64_t out = ceilDivide(padded - effective, s) + 1;
+  int64_t out = ceilWindowOutputSize<int64_t>(in, pads, effective, s);
   // With ceil_mode, a last window that starts entirely in the end padding is
   // dropped.
-  if (ceilMode && (out - 1) * s >= in + w.padsBegin[i])
+  if ((out - 1) * s >= in + w.padsBegin[i])
     --out;
   return out;
 }

@@ -145,11 +145,17 @@ FailureOr<Exprs> SymbolicInference::window(Operation *op, const Exprs &in) {
       out[first + i] = windowOutputSize(x, true, 0, effective, stride);
       continue;
     }
-    if (ceilMode)
-      return op->emitError() << "ceil_mode with a symbolic spatial size is "
-                                "not supported yet";
-    int64_t padding =
-        autoPad == "VALID" || !pads ? 0 : (*pads)[i] + (*pads)[spatial + i];
+    bool explicitPads = autoPad != "VALID" && pads;
+    int64_t padding = explicitPads ? (*pads)[i] + (*pads)[spatial + i] : 0;
+    int64_t padEnd = explicitPads ? (*pads)[spatial + i] : 0;
+    // Whether ONNX drops a last window that starts in the end padding
+    // depends on the size: over a symbolic one, only where it never can.
+    if (ceilMode && !ceilWindowsAllStartInside(padEnd, stride, effective))
+      return op->emitError()
+             << "ceil_mode with a symbolic spatial size whose last window "
+                "could start in the end padding (end padding "
+             << padEnd << " + stride " << stride << " > window " << effective
+             << ") is not supported yet";
     DimExpr span = x + DimExpr(padding - effective);
     auto [lo, hi] = bounds(span, s.ranges);
     if (lo < 0)
@@ -157,7 +163,9 @@ FailureOr<Exprs> SymbolicInference::window(Operation *op, const Exprs &in) {
              << "the window of size " << effective << " does not fit spatial "
              << "dimension " << i << " of size " << s.str(x) << " (padded by "
              << padding << ") at its smallest";
-    out[first + i] = windowOutputSize(x, false, padding, effective, stride);
+    out[first + i] =
+        ceilMode ? ceilWindowOutputSize(x, padding, effective, stride)
+                 : windowOutputSize(x, false, padding, effective, stride);
   }
   return out;
 }

@@ -38,6 +38,24 @@ Size windowOutputSize(const Size &in, bool samePadding, int64_t pads,
   return floorDivide(in + Size(pads - effective), stride) + Size(1);
 }
 
+/// With ceil_mode: ceil((in + pads - effective) / stride) + 1. ONNX then
+/// drops a last window that would start in the end padding; that cannot
+/// happen where `ceilWindowsAllStartInside` holds.
+template <typename Size>
+Size ceilWindowOutputSize(const Size &in, int64_t pads, int64_t effective,
+                          int64_t stride) {
+  return ceilDivide(in + Size(pads - effective), stride) + Size(1);
+}
+
+/// Whether every ceil_mode window starts inside the input or its begin
+/// padding, whatever the size: the last one starts at (out - 1) * stride -
+/// padBegin <= in + padEnd + stride - 1 - effective, below `in` when padEnd
+/// + stride <= effective (pooling 3x3 / 2 with padding 1, 2x2 / 2 without).
+inline bool ceilWindowsAllStartInside(int64_t padEnd, int64_t stride,
+                                      int64_t effective) {
+  return padEnd + stride <= effective;
+}
+
 /// A transposed convolution's output size from explicit pads (or VALID:
 /// 0): stride * (in - 1) + output_padding + effective - pads.
 template <typename Size>

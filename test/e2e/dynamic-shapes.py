@@ -23,6 +23,9 @@
 #   - Resize to another input's sizes (read with Shape, as exporters write
 #     F.interpolate(x, size=y.shape[2:])), nearest and linear, the scales
 #     out/in computed per call; and by fractional scales 0.5 and 1.5;
+#   - max and average pooling with ceil_mode over H and W (partial last
+#     windows at odd sizes), and a ceil_mode window whose start could fall
+#     in the end padding refused by name;
 #   - one session of the MLP run at changing shapes through the C API
 #     (ctypes): the arena re-planned per call, outputs in the call's shape.
 #   - BERT (2 layers) and GPT-2 (3 layers) as exporters write them with
@@ -317,6 +320,33 @@ if artifact:
                "of 4")
     refused_at("broadcast", artifact, {"a": [3, 104], "b": [3, 104], "c": [3, 1]},
                "input 'a' dimension 1 (W) is 104, outside the range 4:100")
+
+# --- pooling with ceil_mode over varying sizes ------------------------------
+# Max pooling 3x3 / 2 with padding 1 and average pooling 2x2 / 2 without
+# (the partial last window of an odd size averaged over its inside), with
+# ceil_mode over H and W: odd sizes make the last window partial. A window
+# whose start could fall in the end padding (2x2 / 2 with end padding 1:
+# ONNX drops it at some sizes only) is refused when compiling.
+pools = model(
+    [helper.make_node("MaxPool", ["x"], ["m"], kernel_shape=[3, 3], strides=[2, 2],
+                      pads=[1, 1, 1, 1], ceil_mode=1),
+     helper.make_node("AveragePool", ["m"], ["y"], kernel_shape=[2, 2], strides=[2, 2],
+                      ceil_mode=1)],
+    [vi("x", [1, 4, "H", "W"])], [vi("y", [1, 4, None, None])], opset=17)
+path, artifact = compile_once("ceil_pools", pools, ["H=5:20", "W=5:20"])
+if artifact:
+    for h, w in [(5, 5), (20, 20), (7, 12), (13, 9), (6, 17)]:
+        check_at("ceil_pools", path, artifact, {"x": [1, 4, h, w]})
+dropped = model(
+    [helper.make_node("MaxPool", ["x"], ["y"], kernel_shape=[2, 2], strides=[2, 2],
+                      pads=[0, 0, 1, 1], ceil_mode=1)],
+    [vi("x", [1, 4, "H", "W"])], [vi("y", [1, 4, None, None])], opset=17)
+p = run([shutil.which("ingotc"), save(dropped, folder, "ceil_dropped.onnx"), "-o",
+         os.path.join(folder, "ceil_dropped.ingot"), *dim_args(["H=5:20", "W=5:20"])])
+if p.returncode == 0 or "could start in the end padding (end padding 1 + stride 2 > window " \
+        "2)" not in p.stderr:
+    failures.append("ceil_dropped: expected a clear refusal, got rc "
+                    f"{p.returncode}: {p.stderr[-800:]}")
 
 # --- transformers with dynamic axes ------------------------------------------
 root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))

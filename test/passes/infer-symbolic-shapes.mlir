@@ -263,3 +263,28 @@ func.func @float_range(%x: tensor<?xf32> {ingot.dim_params = ["S"]}) -> (tensor<
   %p = ingot.range %zero, %f, %one : (tensor<f32>, tensor<*xf32>, tensor<f32>) -> tensor<*xf32>
   return %p : tensor<*xf32>
 }
+
+// -----
+
+// ceil_mode: ceil((W + pads - window) / stride) + 1 = ceil((W - 1) / 2) + 1
+// = W / 2 + 1 (H = 16: 9), where no last window
+// can start in the end padding (3x3 / 2 with padding 1: end padding 1 +
+// stride 2 <= window 3).
+// CHECK-LABEL: func.func @pool_ceil
+// CHECK: ingot.max_pool {{.*}}ingot.sizes = "[1, 3, 9, W / 2 + 1]"
+func.func @pool_ceil(%x: tensor<1x3x16x?xf32> {ingot.dim_params = ["", "", "", "W"]}) -> tensor<*xf32>
+    attributes {ingot.dim_ranges = {W = array<i64: 4, 64, 16>}} {
+  %p = ingot.max_pool %x {kernel_shape = array<i64: 3, 3>, strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, ceil_mode = true} : (tensor<1x3x16x?xf32>) -> tensor<*xf32>
+  return %p : tensor<*xf32>
+}
+
+// -----
+
+// Where it could (2x2 / 2 with end padding 1), whether ONNX drops that
+// window depends on W: refused.
+func.func @pool_ceil_dropped(%x: tensor<1x3x16x?xf32> {ingot.dim_params = ["", "", "", "W"]}) -> tensor<*xf32>
+    attributes {ingot.dim_ranges = {W = array<i64: 4, 64, 16>}} {
+  // expected-error @+1 {{ceil_mode with a symbolic spatial size whose last window could start in the end padding (end padding 1 + stride 2 > window 2) is not supported yet}}
+  %p = ingot.max_pool %x {kernel_shape = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 0, 0, 1, 1>, ceil_mode = true} : (tensor<1x3x16x?xf32>) -> tensor<*xf32>
+  return %p : tensor<*xf32>
+}
