@@ -652,6 +652,16 @@ struct FoldConstantDequantize : OpRewritePattern<DequantizeLinearOp> {
 /// error is far below half a step for 16-bit and narrower values).
 /// onnxruntime's QDQ models have such pairs wherever an op's output
 /// quantization equals its input's, e.g. around concatenations.
+/// Whether quantizing a dequantized integer of `integer`'s width back with
+/// the same scale gives it exactly: through FP32, or FP16 for 8-bit
+/// integers ((q - z) * s then divided by s is within a few units in the
+/// last place of q - z, far below half a step). BF16, or FP16 with 16-bit
+/// integers, can land a step away (bf16: 255 * 1.0078125 rounds to 256).
+static bool roundTripsExactly(Type floatType, Type integer) {
+  return floatType.isF32() ||
+         (floatType.isF16() && integer.getIntOrFloatBitWidth() <= 8);
+}
+
 static bool sameConstant(Value a, Value b) {
   if (a == b)
     return true;
@@ -668,6 +678,8 @@ struct RemoveRequantize : OpRewritePattern<QuantizeLinearOp> {
     auto dq = op.getInput().getDefiningOp<DequantizeLinearOp>();
     if (!dq || dq.getInput().getType() != op.getType() ||
         getElementTypeOrSelf(op.getType()).getIntOrFloatBitWidth() > 16 ||
+        !roundTripsExactly(getElementTypeOrSelf(dq.getType()),
+                           getElementTypeOrSelf(op.getType())) ||
         !sameConstant(dq.getScale(), op.getScale()) ||
         !sameConstant(dq.getZeroPoint(), op.getZeroPoint()))
       return rewriter.notifyMatchFailure(op, "not a requantization to itself");
@@ -696,8 +708,9 @@ struct MoveIntegers : OpRewritePattern<QuantizeLinearOp> {
     Type integer = getElementTypeOrSelf(op.getType());
     auto scale = dyn_cast<ShapedType>(op.getScale().getType());
     if (!dq || getElementTypeOrSelf(dq.getInput().getType()) != integer ||
-        integer.getIntOrFloatBitWidth() > 16 || !scale ||
-        !scale.hasStaticShape() || scale.getNumElements() != 1 ||
+        integer.getIntOrFloatBitWidth() > 16 ||
+        !roundTripsExactly(getElementTypeOrSelf(dq.getType()), integer) ||
+        !scale || !scale.hasStaticShape() || scale.getNumElements() != 1 ||
         !sameConstant(dq.getScale(), op.getScale()) ||
         !sameConstant(dq.getZeroPoint(), op.getZeroPoint()))
       return rewriter.notifyMatchFailure(op, "not the same quantization");

@@ -88,3 +88,19 @@ func.func @move_integers(%q: tensor<1x2x2x2xui8>) -> (tensor<1x2x4x4xui8>, tenso
   %oq = ingot.quantize_linear %o, %t, %z : (tensor<1x2x4x4xf32>, tensor<f32>, tensor<ui8>) -> tensor<1x2x4x4xui8>
   return %nq, %pq, %lq, %oq : tensor<1x2x4x4xui8>, tensor<1x2x2x2xui8>, tensor<1x2x4x4xui8>, tensor<1x2x4x4xui8>
 }
+
+// -----
+
+// Through BF16 the round trip is not exact (255 * 1.0078125 = 256.99
+// rounds to 256 in BF16, which quantizes to 254): the requantization
+// stays.
+// CHECK-LABEL: func.func @bf16_round_trip
+// CHECK: ingot.dequantize_linear
+// CHECK: ingot.quantize_linear
+func.func @bf16_round_trip(%q: tensor<4xui8>) -> tensor<4xui8> {
+  %s = ingot.constant dense<1.0078125> : tensor<bf16>
+  %z = ingot.constant dense<0> : tensor<ui8>
+  %d = ingot.dequantize_linear %q, %s, %z : (tensor<4xui8>, tensor<bf16>, tensor<ui8>) -> tensor<4xbf16>
+  %r = ingot.quantize_linear %d, %s, %z : (tensor<4xbf16>, tensor<bf16>, tensor<ui8>) -> tensor<4xui8>
+  return %r : tensor<4xui8>
+}
