@@ -148,57 +148,47 @@ LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan,
                  << "cuda: a library operand is not in memory";
         return step.buffers[arg.getArgNumber()];
       };
-      if (auto conv = dyn_cast<ConvIntegerOp>(lib)) {
+      auto integer = dyn_cast<ConvIntegerOp>(lib);
+      if (integer) {
         // int8 x int8 -> int32 sums (cuBLASLt) or FP32 sums (cuDNN), scaled
         // by the next kernel (ingot-fuse gives it no epilogue on the GPU).
         if (region.getRoot() != lib)
           return region.emitError()
                  << "cuda: an integer convolution with an epilogue";
-        PlanStep call;
-        if (conv.getFloatSums()) {
-          FailureOr<ConvCall> c = describeIntegerConv(conv, shapes);
-          if (failed(c))
-            return failure();
-          call.kind = PlanStep::Kind::Conv;
-          call.conv = *c;
-          call.setFlops(flopsOf(*c), shapes);
-        } else {
-          FailureOr<GemmCall> gemm = describeIntegerGemm(conv);
-          if (failed(gemm))
-            return failure();
-          call.kind = PlanStep::Kind::Gemm;
-          call.gemm = *gemm;
-          call.setFlops(flopsOf(*gemm), shapes);
-        }
-        call.region = region;
-        call.libraryType = elementTypeOf(conv.getInput());
-        call.kernel = step.kernel + "_library";
-        for (Value v : {conv.getInput(), conv.getWeight()}) {
-          FailureOr<unsigned> b = bufferOf(v);
-          if (failed(b))
-            return failure();
-          call.buffers.push_back(*b);
-        }
-        call.buffers.push_back(step.buffers.back());
-        steps.push_back(call);
-        continue;
+      } else {
+        if (!libType.isF32() && !isReducedFloat(libType))
+          return region.emitError()
+                 << "cuda: library ops support f32, f16 and bf16 only";
+        // The library writes the region's output buffer and the epilogue
+        // rewrites it in place, so both have the library result's type.
+        for (Value v : lib->getOperands())
+          if (cast<ShapedType>(v.getType()).getElementType() != libType)
+            return region.emitError()
+                   << "cuda: a library op with operands of another element "
+                      "type than its result";
+        if (elementTypeOf(region.getRoot()->getResult(0)) != libType)
+          return region.emitError()
+                 << "cuda: a library epilogue that changes the element type";
       }
-      if (!libType.isF32() && !isReducedFloat(libType))
-        return region.emitError()
-               << "cuda: library ops support f32, f16 and bf16 only";
-      // The library writes the region's output buffer and the epilogue
-      // rewrites it in place, so both have the library result's type.
-      for (Value v : lib->getOperands())
-        if (cast<ShapedType>(v.getType()).getElementType() != libType)
-          return region.emitError() << "cuda: a library op with operands of "
-                                       "another element type than its result";
-      if (elementTypeOf(region.getRoot()->getResult(0)) != libType)
-        return region.emitError()
-               << "cuda: a library epilogue that changes the element type";
       PlanStep call;
       call.region = region;
-      call.libraryType = libType;
-      if (isa<ConvOp, ConvTransposeOp>(lib)) {
+      // An integer call is named by its operands' type (int8).
+      call.libraryType = integer ? elementTypeOf(integer.getInput()) : libType;
+      if (integer && integer.getFloatSums()) {
+        FailureOr<ConvCall> conv = describeIntegerConv(integer, shapes);
+        if (failed(conv))
+          return failure();
+        call.kind = PlanStep::Kind::Conv;
+        call.conv = *conv;
+        call.setFlops(flopsOf(*conv), shapes);
+      } else if (integer) {
+        FailureOr<GemmCall> gemm = describeIntegerGemm(integer, shapes);
+        if (failed(gemm))
+          return failure();
+        call.kind = PlanStep::Kind::Gemm;
+        call.gemm = *gemm;
+        call.setFlops(flopsOf(*gemm), shapes);
+      } else if (isa<ConvOp, ConvTransposeOp>(lib)) {
         FailureOr<ConvCall> conv = describeConv(lib, shapes);
         if (failed(conv))
           return failure();
@@ -214,6 +204,10 @@ LogicalResult codegen::lowerPlanForCuda(ExecutionPlan &plan,
       }
       call.buffers.push_back(step.buffers.back());
       call.kernel = step.kernel + "_library";
+      if (integer) {
+        steps.push_back(call);
+        continue;
+      }
       // A folded epilogue's bias, then residual, follow the output.
       auto appendEpilogueBuffers = [&](const LibraryEpilogue &e) {
         for (Value v : {e.bias, e.residual}) {

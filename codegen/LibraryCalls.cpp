@@ -100,50 +100,15 @@ FailureOr<ConvCall> codegen::describeConv(Operation *op,
   return c;
 }
 
-FailureOr<GemmCall> codegen::describeIntegerGemm(ConvIntegerOp conv) {
+/// What both GPU forms of a ConvIntegerOp need: channels-last, signed int8
+/// activations with zero point 0, group 1, channels in multiples of 4.
+/// `library` says which form, in errors.
+static FailureOr<ConvCall> integerConvCall(ConvIntegerOp conv,
+                                           const SymbolicShapes *shapes,
+                                           StringRef library) {
   auto fail = [&](const Twine &why) {
-    return conv.emitError() << "cuda: an integer convolution " << why
-                            << " (the GPU runs ingot.conv_integer as one "
-                               "cuBLASLt int8 GEMM)";
-  };
-  auto input = cast<RankedTensorType>(conv.getInput().getType());
-  auto weight = cast<RankedTensorType>(conv.getWeight().getType());
-  auto output = cast<RankedTensorType>(conv.getResult().getType());
-  if (!input.hasStaticShape() || !output.hasStaticShape())
-    return fail("over sizes that vary");
-  if (!conv.getChannelsLast())
-    return fail("in channels-first layout");
-  if (!input.getElementType().isSignlessInteger(8) ||
-      conv.getInputZeroPoint() != 0)
-    return fail("on activations that are not int8 with zero point 0");
-  auto all = [](std::optional<ArrayRef<int64_t>> values, int64_t v) {
-    return !values || llvm::all_of(*values, [&](int64_t x) { return x == v; });
-  };
-  // Channels-last weights: O [spatial] I.
-  ArrayRef<int64_t> w = weight.getShape();
-  if (conv.getGroup() != 1 || conv.getAutoPad() != "NOTSET" ||
-      llvm::any_of(w.drop_front().drop_back(),
-                   [](int64_t k) { return k != 1; }) ||
-      !all(conv.getStrides(), 1) || !all(conv.getPads(), 0))
-    return fail("that is not pointwise with unit strides and no padding");
-  int64_t outChannels = w.front(), inChannels = w.back();
-  if (inChannels % 4 || outChannels % 4)
-    return fail("with channels that are not multiples of 4");
-  GemmCall g;
-  g.m = output.getNumElements() / outChannels;
-  g.n = outChannels;
-  g.k = inChannels;
-  g.transB = true;
-  g.lda = g.ldb = inChannels;
-  g.ldc = outChannels;
-  return g;
-}
-
-FailureOr<ConvCall> codegen::describeIntegerConv(ConvIntegerOp conv,
-                                                 const SymbolicShapes *shapes) {
-  auto fail = [&](const Twine &why) {
-    return conv.emitError() << "cuda: an integer convolution " << why
-                            << " (cuDNN's int8 convolutions)";
+    return conv.emitError()
+           << "cuda: an integer convolution " << why << " (" << library << ")";
   };
   if (!conv.getChannelsLast())
     return fail("in channels-first layout");
@@ -155,8 +120,53 @@ FailureOr<ConvCall> codegen::describeIntegerConv(ConvIntegerOp conv,
     return failure();
   if (c->group != 1 || c->inChannels % 4 || c->outChannels % 4)
     return fail("that is grouped or has channels not multiples of 4");
+  return c;
+}
+
+FailureOr<GemmCall> codegen::describeIntegerGemm(ConvIntegerOp conv,
+                                                 const SymbolicShapes *shapes) {
+  const char *library = "the GPU runs it as one cuBLASLt int8 GEMM";
+  FailureOr<ConvCall> c = integerConvCall(conv, shapes, library);
+  if (failed(c))
+    return failure();
+  auto ones = [](const std::vector<int64_t> &v) {
+    return llvm::all_of(v, [](int64_t x) { return x == 1; });
+  };
+  auto zeros = [](const std::vector<int64_t> &v) {
+    return llvm::all_of(v, [](int64_t x) { return x == 0; });
+  };
+  if (!c->symbolic.empty())
+    return conv.emitError() << "cuda: an integer convolution over sizes "
+                               "that vary ("
+                            << library << ")";
+  if (!ones(c->kernel) || !ones(c->stride) || !zeros(c->padBegin) ||
+      !zeros(c->padEnd))
+    return conv.emitError() << "cuda: an integer convolution that is not "
+                               "pointwise with unit strides and no padding ("
+                            << library << ")";
+  // Row-major Y[pixels, M] = X[pixels, C] W[M, C]^T.
+  GemmCall g;
+  g.m = c->batch;
+  for (int64_t size : c->outSize)
+    g.m *= size;
+  g.n = c->outChannels;
+  g.k = c->inChannels;
+  g.transB = true;
+  g.lda = g.ldb = c->inChannels;
+  g.ldc = c->outChannels;
+  return g;
+}
+
+FailureOr<ConvCall> codegen::describeIntegerConv(ConvIntegerOp conv,
+                                                 const SymbolicShapes *shapes) {
+  FailureOr<ConvCall> c =
+      integerConvCall(conv, shapes, "cuDNN's int8 convolutions");
+  if (failed(c))
+    return failure();
   if (c->padBegin != c->padEnd)
-    return fail("with asymmetric padding");
+    return conv.emitError() << "cuda: an integer convolution with "
+                               "asymmetric padding (cuDNN's int8 "
+                               "convolutions)";
   return c;
 }
 

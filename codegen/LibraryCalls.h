@@ -33,7 +33,8 @@ describeGemm(Operation *op, const SymbolicShapes *shapes = nullptr);
 /// ingot-quantize writes with gpu-integer-gemms). Row-major
 /// Y[pixels, M] = X[pixels, C] W[M, C]^T. Other forms are an error naming
 /// what is missing.
-FailureOr<GemmCall> describeIntegerGemm(ConvIntegerOp conv);
+FailureOr<GemmCall> describeIntegerGemm(ConvIntegerOp conv,
+                                        const SymbolicShapes *shapes);
 
 /// A ConvIntegerOp with `float_sums`, as CUDA runs it with cuDNN (int8
 /// NHWC activations and OHWI weights, int32 accumulation, FP32 output):

@@ -125,9 +125,15 @@ SmallVector<Operation *> coneOf(Value v,
 /// `cone` (ending in the value to tabulate) evaluated for every value of
 /// the 8-bit `q`, by the constant folder: the table, or null where an op
 /// does not fold.
+/// The smallest value of an 8-bit integer type: a table's first entry is
+/// computed from it.
+int64_t lowestOf(Type eightBit) {
+  return eightBit.isUnsignedInteger() ? 0 : -128;
+}
+
 ElementsAttr tabulate(Value q, ArrayRef<Operation *> cone) {
   Type qType = getElementTypeOrSelf(q.getType());
-  int64_t lowest = qType.isUnsignedInteger() ? 0 : -128;
+  int64_t lowest = lowestOf(qType);
   HostTensor all = HostTensor::zeros(RankedTensorType::get({256}, qType));
   for (int64_t k = 0; k < 256; ++k)
     all.ints[k] = lowest + k;
@@ -157,7 +163,7 @@ bool isIdentityTable(ElementsAttr table) {
   std::optional<HostTensor> t = HostTensor::fromAttr(table, 256);
   if (!t || !t->type.getElementType().isInteger(8))
     return false;
-  int64_t lowest = t->type.getElementType().isUnsignedInteger() ? 0 : -128;
+  int64_t lowest = lowestOf(t->type.getElementType());
   for (int64_t k = 0; k < t->size(); ++k)
     if (t->ints[k] != lowest + k)
       return false;

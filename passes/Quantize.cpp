@@ -343,12 +343,6 @@ static SmallVector<int64_t> weightRowSums(const HostTensor &w,
   return sums;
 }
 
-/// conv(dequantize(xq: 8-bit, scalar scale, scalar zero),
-///      dequantize(wq: int8 constant, per-tensor or per-output-channel
-///      scale, zero 0)) + bias
-/// -> dequantize(conv_integer(xq, wq), x_scale * w_scale[m]) + bias: the
-/// same sums, exact in int32, scaled in the epilogue. Returns whether it
-/// rewrote.
 /// A 1x1 convolution with unit strides and no padding: a GEMM over pixels.
 static bool isPlainPointwise(ConvOp conv, RankedTensorType weight) {
   auto allEqual = [](std::optional<ArrayRef<int64_t>> values, int64_t v) {
@@ -405,6 +399,12 @@ static std::string gpuConvGap(ConvOp conv, RankedTensorType weight,
   return "";
 }
 
+/// conv(dequantize(xq: 8-bit, scalar scale, scalar zero),
+///      dequantize(wq: int8 constant, per-tensor or per-output-channel
+///      scale, zero 0)) + bias
+/// -> dequantize(conv_integer(xq, wq), x_scale * w_scale[m]) + bias: the
+/// same sums, exact in int32, scaled in the epilogue. Returns whether it
+/// rewrote. With `gpu`, CUDA's forms (see the pass description).
 static bool convToInteger(ConvOp conv, bool gpu) {
   auto resultType = dyn_cast<RankedTensorType>(conv.getType());
   if (!resultType || !resultType.hasStaticShape() ||
@@ -647,11 +647,6 @@ struct FoldConstantDequantize : OpRewritePattern<DequantizeLinearOp> {
   }
 };
 
-/// quantize_linear(dequantize_linear(q, s, z), s, z) -> q, for the same
-/// integer type: (q - z) * s / s rounds back to q - z exactly (the FP32
-/// error is far below half a step for 16-bit and narrower values).
-/// onnxruntime's QDQ models have such pairs wherever an op's output
-/// quantization equals its input's, e.g. around concatenations.
 /// Whether quantizing a dequantized integer of `integer`'s width back with
 /// the same scale gives it exactly: through FP32, or FP16 for 8-bit
 /// integers ((q - z) * s then divided by s is within a few units in the
@@ -670,6 +665,22 @@ static bool sameConstant(Value a, Value b) {
          x == y;
 }
 
+/// Whether `q` quantizes `dq`'s values back to its integers exactly: the
+/// same integer type, scale and zero point, and an exact round trip.
+static bool requantizesToItself(DequantizeLinearOp dq, QuantizeLinearOp q) {
+  Type integer = getElementTypeOrSelf(q.getType());
+  return getElementTypeOrSelf(dq.getInput().getType()) == integer &&
+         integer.getIntOrFloatBitWidth() <= 16 &&
+         roundTripsExactly(getElementTypeOrSelf(dq.getType()), integer) &&
+         sameConstant(dq.getScale(), q.getScale()) &&
+         sameConstant(dq.getZeroPoint(), q.getZeroPoint());
+}
+
+/// quantize_linear(dequantize_linear(q, s, z), s, z) -> q, for the same
+/// integer type: (q - z) * s / s rounds back to q - z exactly (the FP32
+/// error is far below half a step for 16-bit and narrower values).
+/// onnxruntime's QDQ models have such pairs wherever an op's output
+/// quantization equals its input's, e.g. around concatenations.
 struct RemoveRequantize : OpRewritePattern<QuantizeLinearOp> {
   using OpRewritePattern::OpRewritePattern;
 
@@ -677,11 +688,7 @@ struct RemoveRequantize : OpRewritePattern<QuantizeLinearOp> {
                                 PatternRewriter &rewriter) const override {
     auto dq = op.getInput().getDefiningOp<DequantizeLinearOp>();
     if (!dq || dq.getInput().getType() != op.getType() ||
-        getElementTypeOrSelf(op.getType()).getIntOrFloatBitWidth() > 16 ||
-        !roundTripsExactly(getElementTypeOrSelf(dq.getType()),
-                           getElementTypeOrSelf(op.getType())) ||
-        !sameConstant(dq.getScale(), op.getScale()) ||
-        !sameConstant(dq.getZeroPoint(), op.getZeroPoint()))
+        !requantizesToItself(dq, op))
       return rewriter.notifyMatchFailure(op, "not a requantization to itself");
     rewriter.replaceOp(op, dq.getInput());
     return success();
@@ -705,15 +712,11 @@ struct MoveIntegers : OpRewritePattern<QuantizeLinearOp> {
                    (resize && resize.getMode() == "nearest")))
       return rewriter.notifyMatchFailure(op, "not a move of values");
     auto dq = move->getOperand(0).getDefiningOp<DequantizeLinearOp>();
-    Type integer = getElementTypeOrSelf(op.getType());
     auto scale = dyn_cast<ShapedType>(op.getScale().getType());
-    if (!dq || getElementTypeOrSelf(dq.getInput().getType()) != integer ||
-        integer.getIntOrFloatBitWidth() > 16 ||
-        !roundTripsExactly(getElementTypeOrSelf(dq.getType()), integer) ||
-        !scale || !scale.hasStaticShape() || scale.getNumElements() != 1 ||
-        !sameConstant(dq.getScale(), op.getScale()) ||
-        !sameConstant(dq.getZeroPoint(), op.getZeroPoint()))
+    if (!dq || !scale || !scale.hasStaticShape() ||
+        scale.getNumElements() != 1 || !requantizesToItself(dq, op))
       return rewriter.notifyMatchFailure(op, "not the same quantization");
+    Type integer = getElementTypeOrSelf(op.getType());
     Operation *moved = rewriter.clone(*move);
     moved->setOperand(0, dq.getInput());
     moved->getResult(0).setType(
