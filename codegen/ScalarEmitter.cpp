@@ -575,6 +575,11 @@ std::string ScalarEmitter::elementwise(Operation *op, const Index &idx) {
     return value(o, broadcastIndex(sizes(o), idx));
   };
   auto f = [&](double d) { return literal(d, t); };
+  // A quantized 8/16-bit value is held in an int32 (ig_quantize_wide) and
+  // read as its type: the same value, and GCC folds the conversions of a
+  // requantization (int32 -> uint8 -> int32) to a mask, so that the loop
+  // has no 8-bit values but those it loads and stores.
+  std::string declared = ty;
   std::string expr =
       llvm::TypeSwitch<Operation *, std::string>(op)
           .Case([&](SqrtOp) { return "ig_sqrt(" + operand(0) + ")"; })
@@ -699,7 +704,12 @@ std::string ScalarEmitter::elementwise(Operation *op, const Index &idx) {
                    (isUnsigned ? "" : " + 128") + "]";
           })
           .Case([&](QuantizeLinearOp) {
-            return "ig_quantize<" + ty + ">(float(" + operand(0) + "), float(" +
+            std::string helper = "ig_quantize";
+            if (t.getIntOrFloatBitWidth() < 32) {
+              helper = "ig_quantize_wide";
+              declared = "int32_t";
+            }
+            return helper + "<" + ty + ">(float(" + operand(0) + "), float(" +
                    operand(1) + "), int32_t(" + operand(2) + "))";
           })
           .Case([&](DequantizeLinearOp dq) {
@@ -746,8 +756,8 @@ std::string ScalarEmitter::elementwise(Operation *op, const Index &idx) {
             return std::string("0");
           });
   std::string name = fresh();
-  line("const " + ty + " " + name + " = " + expr + ";");
-  return name;
+  line("const " + declared + " " + name + " = " + expr + ";");
+  return declared == ty ? name : ty + "(" + name + ")";
 }
 
 /// Integer values of a constant operand (for slice parameters, pads, ...).
@@ -979,10 +989,29 @@ std::string ScalarEmitter::remap(Operation *op, const Index &idx) {
         int64_t axis = static_cast<int64_t>(o.getAxis());
         if (axis < 0)
           axis += outShape.size();
+        auto inputs = o.getInputs();
+        if (!innerVariable.empty() && idx[axis] == innerVariable) {
+          std::vector<int64_t> offsets;
+          DimExpr at(0);
+          for (Value in : inputs) {
+            if (!at.constant())
+              break;
+            offsets.push_back(*at.constant());
+            at = at + sizes(in)[axis];
+          }
+          if (offsets.size() == inputs.size())
+            innerConcats[o] = offsets;
+          auto fixed = concatInputs.find(o);
+          if (fixed != concatInputs.end() && offsets.size() == inputs.size()) {
+            Index in(idx.begin(), idx.end());
+            in[axis] =
+                "(" + idx[axis] + " - " + str(offsets[fixed->second]) + ")";
+            return value(inputs[fixed->second], in);
+          }
+        }
         std::string name = fresh();
         line(valueType(elementTypeOf(result)) + " " + name + ";");
         DimExpr offset(0);
-        auto inputs = o.getInputs();
         for (size_t i = 0; i < inputs.size(); ++i) {
           DimExpr len = sizes(inputs[i])[axis];
           Index in(idx.begin(), idx.end());

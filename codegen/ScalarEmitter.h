@@ -273,6 +273,15 @@ public:
   /// Compilers do not always hoist them (a clamp to a runtime size kept
   /// GCC from it: 11x slower on ppocr_v4_det's feature-pyramid concat).
   std::string innerVariable, hoistedText, hoistIndent;
+  /// Concatenations read at index innerVariable along their axis, with
+  /// static sizes there: each one's input offsets (0, then where each
+  /// input begins), recorded by value(). A skeleton can split its inner
+  /// loop at them and run each piece with the input fixed.
+  std::map<Operation *, std::vector<int64_t>> innerConcats;
+  /// The input each of those concatenations reads in the piece being
+  /// emitted (the skeleton's inner loop stays within it): value() emits
+  /// that input alone instead of choosing per element.
+  std::map<Operation *, size_t> concatInputs;
   /// Region arguments already loaded as 4-wide vectors (CUDA's 128/64-bit
   /// loads): an identity read of argument `a` is lane `identityLane` of
   /// `identityVectors[a]` (see vectorLane).
