@@ -16,12 +16,19 @@
 # CONCAT: for (int64_t iL = 0; iL < 16; ++iL) {
 # CONCAT: = ig_quantize_wide<uint8_t>(float(a.in0[(i0)*20 + ((iL - 0))])
 # CONCAT: row[iL] = uint8_t(
+# CONCAT-NOT: if (iL
 # CONCAT: for (int64_t iL = 12; iL < 20; ++iL) {
+# CONCAT-NOT: if (iL
 # CONCAT: row[iL] = uint8_t(
+# CONCAT-NOT: if (iL
 # CONCAT: for (int64_t iL = 20; iL < 24; ++iL) {
+# CONCAT-NOT: if (iL
 # CONCAT: a.in1[(i0)*4 + ((iL - 20))]
+# CONCAT-NOT: if (iL
 # CONCAT: for (int64_t iL = 24; iL < 29; ++iL) {
+# CONCAT-NOT: if (iL
 # CONCAT: a.in2[(i0)*5 + ((iL - 24))]
+# CONCAT-NOT: if (iL
 # CONCAT: for (int64_t iL = 0; iL < 29; ++iL)
 # CONCAT-NEXT: a.out[r * 29 + iL] = uint8_t(row[iL]);
 #

@@ -348,6 +348,20 @@ if p.returncode == 0 or "could start in the end padding (end padding 1 + stride 
     failures.append("ceil_dropped: expected a clear refusal, got rc "
                     f"{p.returncode}: {p.stderr[-800:]}")
 
+# Reductions keeping the innermost dim (the host's column form) over
+# varying sizes: a varying reduced dim S, and a varying innermost dim W
+# (blocks of 16 with a remainder: W = 3, 16, 17, 40).
+reduce_cols = model(
+    [helper.make_node("ReduceMean", ["x", "axes"], ["m"], keepdims=0),
+     helper.make_node("ReduceMax", ["z", "axes"], ["y"], keepdims=1)],
+    [vi("x", ["N", "S", 40]), vi("z", [2, 5, "W"])],
+    [vi("m", ["N", 40]), vi("y", [2, 1, "W"])],
+    [i64("axes", [1])], opset=18)
+path, artifact = compile_once("reduce_columns", reduce_cols, ["N=1:4", "S=1:30", "W=3:40"])
+if artifact:
+    for n, seq, w in [(1, 1, 3), (4, 30, 40), (2, 7, 16), (3, 13, 17)]:
+        check_at("reduce_columns", path, artifact, {"x": [n, seq, 40], "z": [2, 5, w]})
+
 # --- transformers with dynamic axes ------------------------------------------
 root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 spec = importlib.util.spec_from_file_location(

@@ -55,6 +55,15 @@ def reductions():
             cases.append((f"{op}_{'x'.join(map(str, shape))}",
                           model(nodes, [x], [value("y", F32, out)], inits, opset=18),
                           [], 1e-4, 1e-5))
+    # Integer values (exact), and size-1 kept dims dropped (keepdims 0).
+    for op, elem, shape, axes in (("ReduceMax", TensorProto.INT32, [3, 37, 40], [1]),
+                                  ("ReduceSum", TensorProto.INT64, [1, 1, 6, 24], [2])):
+        out = [d for i, d in enumerate(shape) if i not in axes]
+        nodes = [helper.make_node(op, ["x", "axes"], ["y"], keepdims=0)]
+        cases.append((f"{op}_int_{'x'.join(map(str, shape))}",
+                      model(nodes, [value("x", elem, shape)], [value("y", elem, out)],
+                            [const("axes", np.array(axes, np.int64))], opset=18),
+                      [], 0.0, 0.0))
 
 
 def concats():
@@ -65,6 +74,15 @@ def concats():
     inputs = [value("a", F32, [3, 4, 20]), value("b", F32, [3, 4, 12]),
               value("c", F32, [3, 4, 5])]
     cases.append(("concat_float", model(nodes, inputs, [value("y", F32, [3, 4, 37])]),
+                  [], 1e-4, 1e-5))
+    # Two concatenations with other boundaries in one loop (pieces cut at
+    # 9, 20 and 37 for both).
+    nodes = [helper.make_node("Concat", ["a", "b"], ["k1"], axis=-1),
+             helper.make_node("Concat", ["c", "d"], ["k2"], axis=-1),
+             helper.make_node("Sub", ["k1", "k2"], ["y"])]
+    inputs = [value("a", F32, [3, 4, 20]), value("b", F32, [3, 4, 17]),
+              value("c", F32, [3, 4, 9]), value("d", F32, [3, 4, 28])]
+    cases.append(("two_concats", model(nodes, inputs, [value("y", F32, [3, 4, 37])]),
                   [], 1e-4, 1e-5))
     # QDQ: each piece requantized, concatenated, quantized to the output
     # type (an 8-bit result), and the same dequantized (a float result).
