@@ -126,6 +126,33 @@ std::string KernelWriter::pointer(Value v) {
   return "nullptr";
 }
 
+/// The C type a reduction of `t` elements accumulates in.
+static std::string accumulatorType(Type t) {
+  return !isa<FloatType>(t) ? "int64_t" : t.isF64() ? "double" : "float";
+}
+
+/// A reduce_* or global pooling's initial accumulator (the extremes of the
+/// element type `ty` for max/min, widened; for bool false/true) ...
+static std::string reductionInit(Operation *root, const std::string &accTy,
+                                 const std::string &ty) {
+  return isa<ReduceMaxOp, GlobalMaxPoolOp>(root)
+             ? accTy + "(ig_lowest<" + ty + ">())"
+         : isa<ReduceMinOp>(root)  ? accTy + "(ig_highest<" + ty + ">())"
+         : isa<ReduceProdOp>(root) ? accTy + "(1)"
+                                   : accTy + "(0)";
+}
+
+/// ... and the statement adding the value `v` (already of the accumulator's
+/// type) to the accumulator `acc`.
+static std::string reductionCombine(Operation *root, const std::string &acc,
+                                    const std::string &v) {
+  return isa<ReduceMaxOp, GlobalMaxPoolOp>(root)
+             ? acc + " = ig_max(" + acc + ", " + v + ");"
+         : isa<ReduceMinOp>(root)  ? acc + " = ig_min(" + acc + ", " + v + ");"
+         : isa<ReduceProdOp>(root) ? acc + " *= " + v + ";"
+                                   : acc + " += " + v + ";";
+}
+
 /// At most this many inner loops per row where concatenations split it.
 constexpr size_t kMaxInnerPieces = 16;
 /// Rows of at most this many elements take shortRowKernel's form.
@@ -336,10 +363,7 @@ LogicalResult KernelWriter::reductionKernel(Operation *epilogueRoot) {
   std::string ty = valueType(t);
   if (ty.empty())
     return fail("element type not supported");
-  bool isFloat = isa<FloatType>(t);
-  std::string accTy = isFloat ? "float" : "int64_t";
-  if (t.isF64())
-    accTy = "double";
+  std::string accTy = accumulatorType(t);
   e.setIndent("    ");
   std::string body;
   DimExpr rows(0);
@@ -372,14 +396,7 @@ LogicalResult KernelWriter::reductionKernel(Operation *epilogueRoot) {
     size_t next = 0;
     DimExpr count(1);
     std::string acc = "acc";
-    // Extremes of the output type (for bool: false/true), widened.
-    std::string init = isa<ReduceMaxOp, GlobalMaxPoolOp>(root)
-                           ? accTy + "(ig_lowest<" + ty + ">())"
-                       : isa<ReduceMinOp>(root)
-                           ? accTy + "(ig_highest<" + ty + ">())"
-                       : isa<ReduceProdOp>(root) ? accTy + "(1)"
-                                                 : accTy + "(0)";
-    e.line(accTy + " acc = " + init + ";");
+    e.line(accTy + " acc = " + reductionInit(root, accTy, ty) + ";");
     int loops = 0;
     for (size_t d = 0; d < rank; ++d) {
       if (reduced[d]) {
@@ -401,14 +418,7 @@ LogicalResult KernelWriter::reductionKernel(Operation *epilogueRoot) {
     }
     workPerRow = e.largest(count);
     std::string v = e.value(input, inIdx);
-    std::string combine = isa<ReduceMaxOp, GlobalMaxPoolOp>(root)
-                              ? "acc = ig_max(acc, " + accTy + "(" + v + "));"
-                          : isa<ReduceMinOp>(root)
-                              ? "acc = ig_min(acc, " + accTy + "(" + v + "));"
-                          : isa<ReduceProdOp>(root)
-                              ? "acc *= " + accTy + "(" + v + ");"
-                              : "acc += " + accTy + "(" + v + ");";
-    e.line(combine);
+    e.line(reductionCombine(root, "acc", accTy + "(" + v + ")"));
     for (int i = 0; i < loops; ++i)
       e.close();
     std::string finalValue =
@@ -788,9 +798,7 @@ LogicalResult KernelWriter::columnReductionKernel(Operation *root,
   size_t rank = inShape.size();
   Type t = elementTypeOf(result);
   std::string ty = valueType(t);
-  std::string accTy = !isa<FloatType>(t) ? "int64_t"
-                      : t.isF64()        ? "double"
-                                         : "float";
+  std::string accTy = accumulatorType(t);
   DimExpr inner = inShape[rank - 1];
   std::optional<int64_t> staticInner = inner.constant();
   int64_t block = staticInner && *staticInner <= kBlock ? *staticInner : kBlock;
@@ -830,12 +838,7 @@ LogicalResult KernelWriter::columnReductionKernel(Operation *root,
     }
   }
   inIdx[rank - 1] = "(c0 + j)";
-  std::string init = isa<ReduceMaxOp, GlobalMaxPoolOp>(root)
-                         ? accTy + "(ig_lowest<" + ty + ">())"
-                     : isa<ReduceMinOp>(root)
-                         ? accTy + "(ig_highest<" + ty + ">())"
-                     : isa<ReduceProdOp>(root) ? accTy + "(1)"
-                                               : accTy + "(0)";
+  std::string init = reductionInit(root, accTy, ty);
   std::string jLoop = "for (int64_t j = 0; j < " + cn + "; ++j)";
   e.line(accTy + " acc[" + str(block) + "];");
   e.line(jLoop + " acc[j] = " + init + ";");
@@ -849,11 +852,7 @@ LogicalResult KernelWriter::columnReductionKernel(Operation *root,
   }
   e.open(jLoop);
   std::string v = accTy + "(" + e.value(input, inIdx) + ")";
-  e.line(isa<ReduceMaxOp, GlobalMaxPoolOp>(root)
-             ? "acc[j] = ig_max(acc[j], " + v + ");"
-         : isa<ReduceMinOp>(root)  ? "acc[j] = ig_min(acc[j], " + v + ");"
-         : isa<ReduceProdOp>(root) ? "acc[j] *= " + v + ";"
-                                   : "acc[j] += " + v + ";");
+  e.line(reductionCombine(root, "acc[j]", v));
   e.close();
   for (int i = 0; i < loops; ++i)
     e.close();
