@@ -1,6 +1,7 @@
 //===- ImportQuantization.cpp - QDQ and QOperator ONNX ops ----------------===//
 //
-// QuantizeLinear and DequantizeLinear map to the ingot ops of the same name.
+// QuantizeLinear and DequantizeLinear map to the ingot ops of the same name
+// (blocked parameters, opset 21, expanded to the input's size by a gather).
 // The operator forms (QLinearConv, QLinearMatMul, ConvInteger,
 // MatMulInteger) and DynamicQuantizeLinear are written with them: the
 // integer accumulation is a convolution or matmul of zero-point-shifted
@@ -59,27 +60,66 @@ static FailureOr<Type> quantizedType(NodeContext &nc) {
   return t;
 }
 
-static LogicalResult refuseBlocked(NodeContext &nc) {
-  if (nc.getInt("block_size", 0) != 0)
-    return nc.error() << "blocked quantization (block_size "
-                      << nc.getInt("block_size", 0)
-                      << ") is not supported; use per-tensor or per-axis "
-                         "scales";
-  return success();
+/// A blocked scale or zero point (opset 21: one value per `block` elements
+/// along `axis`; shaped like `x` but ceil(D / block) on the axis) expanded
+/// to x's size there by gathering element i / block: the ops then see an
+/// elementwise parameter. Constant parameters (weights) fold.
+static FailureOr<Value> expandBlocks(NodeContext &nc, Value param, Value x,
+                                     int64_t axis, int64_t block,
+                                     StringRef what) {
+  auto xType = dyn_cast<RankedTensorType>(x.getType());
+  auto type = dyn_cast<RankedTensorType>(param.getType());
+  if (!xType || !type || !type.hasStaticShape())
+    return nc.error() << what << " must have a static shape";
+  if (block < 0)
+    return nc.error() << "block_size must be positive, got " << block;
+  FailureOr<int64_t> a = util::normalizeAxis(nc.loc, axis, xType.getRank(),
+                                             nc.opType().str() + " axis");
+  if (failed(a))
+    return failure();
+  if (type.getRank() != xType.getRank())
+    return nc.error() << "blocked quantization: " << what
+                      << " must have the input's rank " << xType.getRank()
+                      << ", got " << type;
+  for (int64_t d = 0; d < xType.getRank(); ++d) {
+    int64_t size = xType.getDimSize(d);
+    if (ShapedType::isDynamic(size))
+      return nc.error() << "blocked quantization needs the input's size on "
+                           "dim "
+                        << d << " bound";
+    int64_t want = d == *a ? (size + block - 1) / block : size;
+    if (type.getDimSize(d) != want)
+      return nc.error() << "blocked quantization (block_size " << block
+                        << ", axis " << *a << "): " << what << " has size "
+                        << type.getDimSize(d) << " on dim " << d
+                        << ", expected " << want;
+  }
+  SmallVector<int64_t> index(xType.getDimSize(*a));
+  for (int64_t i = 0; i < static_cast<int64_t>(index.size()); ++i)
+    index[i] = i / block;
+  return nc.createValue<GatherOp>({param, nc.constI64(index)},
+                                  {namedI64(nc.b, "axis", *a)});
 }
 
 /// Quantize (`quantize`) or dequantize `x` with `scale` and `zeroPoint`
 /// (either may be per axis; a null zero point is 0 of `zeroType`).
 static FailureOr<Value> linear(NodeContext &nc, bool quantize, Value x,
                                Value scale, Value zeroPoint, Type zeroType,
-                               int64_t axis) {
+                               int64_t axis, int64_t block = 0) {
   std::optional<int64_t> rank = NodeContext::rankOf(x);
   if (!rank)
     return nc.error() << "the input must be ranked";
+  bool zeroGiven = static_cast<bool>(zeroPoint);
   if (!zeroPoint)
     zeroPoint = zeroOf(nc, zeroType);
-  FailureOr<Value> s = alongAxis(nc, scale, *rank, axis, "the scale");
-  FailureOr<Value> z = alongAxis(nc, zeroPoint, *rank, axis, "the zero point");
+  auto parameter = [&](Value p, bool blocked,
+                       StringRef what) -> FailureOr<Value> {
+    if (block != 0 && blocked)
+      return expandBlocks(nc, p, x, axis, block, what);
+    return alongAxis(nc, p, *rank, axis, what);
+  };
+  FailureOr<Value> s = parameter(scale, true, "the scale");
+  FailureOr<Value> z = parameter(zeroPoint, zeroGiven, "the zero point");
   if (failed(s) || failed(z))
     return failure();
   if (quantize)
@@ -89,22 +129,22 @@ static FailureOr<Value> linear(NodeContext &nc, bool quantize, Value x,
 
 static LogicalResult importQuantizeLinear(NodeContext &nc) {
   FailureOr<Value> x = nc.requiredInput(0), scale = nc.requiredInput(1);
-  if (failed(x) || failed(scale) || failed(refuseBlocked(nc)))
+  if (failed(x) || failed(scale))
     return failure();
   FailureOr<Type> type = quantizedType(nc);
   if (failed(type))
     return failure();
-  return nc.setOutput(
-      linear(nc, true, *x, *scale, nc.input(2), *type, nc.getInt("axis", 1)));
+  return nc.setOutput(linear(nc, true, *x, *scale, nc.input(2), *type,
+                             nc.getInt("axis", 1), nc.getInt("block_size", 0)));
 }
 
 static LogicalResult importDequantizeLinear(NodeContext &nc) {
   FailureOr<Value> x = nc.requiredInput(0), scale = nc.requiredInput(1);
-  if (failed(x) || failed(scale) || failed(refuseBlocked(nc)))
+  if (failed(x) || failed(scale))
     return failure();
   return nc.setOutput(linear(nc, false, *x, *scale, nc.input(2),
                              NodeContext::elementTypeOf(*x),
-                             nc.getInt("axis", 1)));
+                             nc.getInt("axis", 1), nc.getInt("block_size", 0)));
 }
 
 /// x - zero_point as exact integers in FP32: DequantizeLinear with scale 1.

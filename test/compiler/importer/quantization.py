@@ -8,7 +8,9 @@
 # RUN: ingotc %t/qdq.onnx --emit=import | FileCheck %s --check-prefix=QDQ
 # RUN: ingotc %t/qlinearconv.onnx --emit=import | FileCheck %s --check-prefix=QCONV
 # RUN: ingotc %t/dynamic.onnx --emit=import | FileCheck %s --check-prefix=DYN
-# RUN: not ingotc %t/blocked.onnx -o %t/blocked.ingot 2>&1 | FileCheck %s --check-prefix=BLOCKED
+# RUN: ingotc %t/blocked.onnx --emit=import | FileCheck %s --check-prefix=BLOCKED
+# RUN: ingotc %t/blocked_const.onnx --emit=fused | FileCheck %s --check-prefix=BLOCKED-CONST
+# RUN: not ingotc %t/blocked_bad.onnx -o %t/blocked_bad.ingot 2>&1 | FileCheck %s --check-prefix=BLOCKED-BAD
 # RUN: ingotc %t/contrib.onnx --emit=import | FileCheck %s --check-prefix=CONTRIB
 # RUN: not ingotc %t/contrib_nhwc.onnx -o %t/contrib_nhwc.ingot 2>&1 | FileCheck %s --check-prefix=NHWC
 import numpy as np
@@ -64,10 +66,35 @@ nodes = [helper.make_node("DynamicQuantizeLinear", ["x"], ["y", "ys", "yz"])]
 save(model(nodes, [value("x", F32, [6])],
            [value("y", U8, [6]), value("ys", F32, []), value("yz", U8, [])]), d, "dynamic.onnx")
 
-# BLOCKED: DequantizeLinear: blocked quantization (block_size 2) is not supported
+# Blocked parameters (opset 21): a scale per 2 elements along axis 1 of a
+# 2x5 input (ceil(5 / 2) = 3 blocks, the last one short) gathered to the
+# input's size by element i / 2.
+# BLOCKED: %[[I:.*]] = ingot.constant dense<[0, 0, 1, 1, 2]> : tensor<5xi64>
+# BLOCKED: %[[S:.*]] = ingot.gather %arg1, %[[I]] {axis = 1 : i64} : (tensor<2x3xf32>, tensor<5xi64>) -> tensor<2x5xf32>
+# BLOCKED: %[[Z:.*]] = ingot.gather %arg2, %{{.*}} {axis = 1 : i64} : (tensor<2x3xui8>, tensor<5xi64>) -> tensor<2x5xui8>
+# BLOCKED: ingot.quantize_linear %arg0, %[[S]], %[[Z]] : (tensor<2x5xf32>, tensor<2x5xf32>, tensor<2x5xui8>) -> tensor<2x5xui8>
+nodes = [helper.make_node("QuantizeLinear", ["x", "s", "z"], ["y"], axis=1, block_size=2)]
+save(model(nodes, [value("x", F32, [2, 5]), value("s", F32, [2, 3]), value("z", U8, [2, 3])],
+           [value("y", U8, [2, 5])], opset=21), d, "blocked.onnx")
+
+# Blocked weights with constant scales fold to float weights (no dequantize
+# is left by fusion): (q - 1) * s with a scale per block of 2 rows, worked by
+# hand: rows 0-1 take scale 1, row 2 scale 10.
+# BLOCKED-CONST: ingot.constant dense<{{\[}}[-1.000000e+00, 0.000000e+00], [1.000000e+00, 2.000000e+00], [3.000000e+01, 4.000000e+01]]> : tensor<3x2xf32>
+# BLOCKED-CONST-NOT: dequantize_linear
+nodes = [helper.make_node("DequantizeLinear", ["q", "s", "z"], ["w"], axis=0, block_size=2),
+         helper.make_node("MatMul", ["x", "w"], ["y"])]
+inits = [const("q", np.arange(6, dtype=np.int8).reshape(3, 2)),
+         const("s", np.array([[1, 1], [10, 10]], np.float32)),
+         const("z", np.ones((2, 2), np.int8))]
+save(model(nodes, [value("x", F32, [1, 3])], [value("y", F32, [1, 2])], inits, opset=21), d,
+     "blocked_const.onnx")
+
+# BLOCKED-BAD: DequantizeLinear: blocked quantization (block_size 2, axis 1): the scale has size 3 on dim 1, expected 2
 nodes = [helper.make_node("DequantizeLinear", ["q", "s"], ["y"], axis=1, block_size=2)]
-inits = [const("q", np.zeros((2, 4), np.int8)), const("s", np.ones((2, 2), np.float32))]
-save(model(nodes, [], [value("y", F32, [2, 4])], inits, opset=21), d, "blocked.onnx", check=False)
+inits = [const("q", np.zeros((2, 4), np.int8)), const("s", np.ones((2, 3), np.float32))]
+save(model(nodes, [], [value("y", F32, [2, 4])], inits, opset=21), d, "blocked_bad.onnx",
+     check=False)
 
 # onnxruntime's com.microsoft QOperator ops: the float op between
 # dequantized inputs and a quantized output.
