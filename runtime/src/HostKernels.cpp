@@ -69,24 +69,32 @@ void gemm(const IngotKernelContext *ctx, int transA, int transB, int64_t m,
         std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
     return;
   }
-  // Split rows across threads when there is enough work per row block.
-  int64_t flopsPerRow = n * k;
-  int64_t grain =
-      std::max<int64_t>(1, (1 << 16) / std::max<int64_t>(1, flopsPerRow));
-  if (m >= 2 * grain || poolOf(ctx)->size() == 1) {
-    parallel(ctx, m, grain, [&](int64_t m0, int64_t m1) {
-      gemmRows(transA, transB, m0, m1, n, k, alpha, a, lda, b, ldb, accumulate,
-               c, ldc);
+  // Which dim to split across threads: every share packs (and streams) the
+  // whole of the operand the split does not cut, B for a split of the rows,
+  // A for a split of the columns. So split the columns when B is the larger
+  // (n > m: a layer's weights against a few rows of activations), in blocks
+  // of 16 columns (a vector of floats) so that each share stays aligned.
+  constexpr int64_t kColumnBlock = 16;
+  int64_t threads = poolOf(ctx)->size();
+  int64_t colGrain =
+      std::max<int64_t>(1, (1 << 16) / std::max<int64_t>(1, m * k));
+  int64_t columnBlocks = (n + kColumnBlock - 1) / kColumnBlock;
+  if (threads > 1 && n > m && columnBlocks >= 2) {
+    int64_t blockGrain = std::max<int64_t>(1, colGrain / kColumnBlock);
+    parallel(ctx, columnBlocks, blockGrain, [&](int64_t b0, int64_t b1) {
+      int64_t n0 = b0 * kColumnBlock, n1 = std::min(n, b1 * kColumnBlock);
+      const float *bPart = transB ? b + n0 * ldb : b + n0;
+      gemmRows(transA, transB, 0, m, n1 - n0, k, alpha, a, lda, bPart, ldb,
+               accumulate, c + n0, ldc);
     });
     return;
   }
-  // Few rows (batch-1 fully connected layers): split the columns instead.
-  int64_t colGrain =
-      std::max<int64_t>(16, (1 << 16) / std::max<int64_t>(1, m * k));
-  parallel(ctx, n, colGrain, [&](int64_t n0, int64_t n1) {
-    const float *bPart = transB ? b + n0 * ldb : b + n0;
-    gemmRows(transA, transB, 0, m, n1 - n0, k, alpha, a, lda, bPart, ldb,
-             accumulate, c + n0, ldc);
+  int64_t flopsPerRow = n * k;
+  int64_t grain =
+      std::max<int64_t>(1, (1 << 16) / std::max<int64_t>(1, flopsPerRow));
+  parallel(ctx, m, grain, [&](int64_t m0, int64_t m1) {
+    gemmRows(transA, transB, m0, m1, n, k, alpha, a, lda, b, ldb, accumulate, c,
+             ldc);
   });
 }
 
