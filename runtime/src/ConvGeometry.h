@@ -23,8 +23,8 @@ void parallel(const IngotKernelContext *ctx, int64_t n, int64_t grain, F &&f) {
   auto trampoline = [](void *closure, int64_t begin, int64_t end) {
     (*static_cast<std::remove_reference_t<F> *>(closure))(begin, end);
   };
-  parallelFor(static_cast<ThreadPool *>(ctx->runtime), n, grain, trampoline,
-              &f);
+  auto *runtime = static_cast<KernelRuntime *>(ctx->runtime);
+  parallelFor(runtime ? runtime->pool : nullptr, n, grain, trampoline, &f);
 }
 
 /// Normalizes 1-d/2-d geometry to 3-d with unit leading dims.

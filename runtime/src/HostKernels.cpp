@@ -28,7 +28,7 @@ using ConstMap = Eigen::Map<const RowMajor, Eigen::Unaligned, Stride>;
 using Map = Eigen::Map<RowMajor, Eigen::Unaligned, Stride>;
 
 ThreadPool *poolOf(const IngotKernelContext *ctx) {
-  return static_cast<ThreadPool *>(ctx->runtime);
+  return static_cast<KernelRuntime *>(ctx->runtime)->pool;
 }
 
 /// Single-threaded block: C[m0:m1, :] (+)= alpha op(A)[m0:m1, :] op(B).
@@ -69,6 +69,21 @@ void gemm(const IngotKernelContext *ctx, int transA, int transB, int64_t m,
         std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
     return;
   }
+  // A few rows by a matrix of the model's weights: over a copy of the
+  // weights packed once (PackedGemm.h), split by panels of columns.
+  auto *runtime = static_cast<KernelRuntime *>(ctx->runtime);
+  if (!transA && m <= kPackedGemmMaxRows && runtime->packedWeights)
+    if (const float *panels =
+            runtime->packedWeights->panels(b, k, n, ldb, transB)) {
+      int64_t width = packedPanelWidth();
+      int64_t count = (n + width - 1) / width;
+      int64_t grain =
+          std::max<int64_t>(1, (1 << 16) / std::max<int64_t>(1, m * k * width));
+      parallel(ctx, count, grain, [&](int64_t p0, int64_t p1) {
+        packedGemm(m, n, k, alpha, a, lda, panels, p0, p1, accumulate, c, ldc);
+      });
+      return;
+    }
   // Which dim to split across threads: every share packs (and streams) the
   // whole of the operand the split does not cut, B for a split of the rows,
   // A for a split of the columns. So split the columns when B is the larger

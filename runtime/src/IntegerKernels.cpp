@@ -255,8 +255,9 @@ void convPacked(const IngotKernelContext *ctx, const IngotConvParams *p,
     // thread: 7 blocks on 2 threads would leave one idle an eighth of the
     // time).
     int64_t threads =
-        ctx->runtime ? int64_t(static_cast<ThreadPool *>(ctx->runtime)->size())
-                     : 1;
+        ctx->runtime
+            ? int64_t(static_cast<KernelRuntime *>(ctx->runtime)->pool->size())
+            : 1;
     int64_t block = std::min<int64_t>(
         256, (int64_t(1) << 17) / (ld * int64_t(sizeof(Unfolded))));
     block = std::min(block, std::max<int64_t>(16, pixels / (8 * threads)));

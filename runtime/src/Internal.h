@@ -2,6 +2,7 @@
 #ifndef INGOT_RUNTIME_INTERNAL_H
 #define INGOT_RUNTIME_INTERNAL_H
 
+#include "PackedGemm.h"
 #include "SizePrograms.h"
 #include "ingot/kernel_abi.h"
 #include "ingot/runtime.h"
@@ -66,6 +67,9 @@ struct ModelData {
   // Public descriptions of the inputs and outputs.
   std::vector<ingot_tensor_info> inputs, outputs;
   std::vector<std::vector<int64_t>> inputShapes, outputShapes;
+  // The host GEMM's copies of weight matrices it reads with few rows,
+  // packed on first use (thread-safe; shared by the sessions).
+  std::unique_ptr<PackedWeights> packedWeights;
 
   ~ModelData();
 };
@@ -107,6 +111,13 @@ ingot_status *bindSymbolicDims(const ModelData &m,
                                std::vector<int64_t> &dims);
 
 class ThreadPool;
+
+/// What IngotKernelContext::runtime points to: the session's threads and
+/// the model's packed weights.
+struct KernelRuntime {
+  ThreadPool *pool = nullptr;
+  PackedWeights *packedWeights = nullptr;
+};
 
 /// The host routines generated kernels call (GEMM, convolution, threads).
 const IngotHostApi *hostApi();

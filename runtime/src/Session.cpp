@@ -25,6 +25,7 @@ struct ingot_session {
   std::vector<std::vector<uint8_t>> ownedOutputs;
   std::vector<void *> bufferPointers;
   std::vector<void *> stepArgs;
+  KernelRuntime kernelRuntime;
   IngotKernelContext context{};
   // A model compiled for a range of shapes: this run's dims, the bytes of
   // each buffer and the outputs' shapes (ingot_tensor::shape points here).
@@ -148,7 +149,9 @@ static ingot_status *createSession(ingot_model *model,
   s->arenaCapacity = arenaBytes;
   s->pool = std::make_unique<ThreadPool>(threads);
   s->context.api = hostApi();
-  s->context.runtime = s->pool.get();
+  s->kernelRuntime.pool = s->pool.get();
+  s->kernelRuntime.packedWeights = s->model->packedWeights.get();
+  s->context.runtime = &s->kernelRuntime;
   s->ownedOutputs.resize(s->model->outputs.size());
   s->bufferPointers.resize(s->model->manifest.buffers_size());
 #ifdef INGOT_HAVE_CUDA

@@ -94,10 +94,15 @@ case("gemm_trans_bias", [helper.make_node("Gemm", ["a", "w", "c"], ["y"], alpha=
      [vi("a", F, [8, 5]), vi("c", F, [1, 9])], [vi("y", F, [5, 9])], [W(9, 8)])
 case("gemm_relu", [helper.make_node("Gemm", ["a", "w"], ["g"]), helper.make_node("Relu", ["g"], ["y"])],
      [vi("a", F, [4, 10])], [vi("y", F, [4, 6])], [W(10, 6)])
-# Few rows, many columns: the host GEMM splits the columns across the two
-# threads (blocks of 16; 200 = 12 blocks + 8), plain and transposed.
+# Few rows by constant weights: the host GEMM packs the weights once and
+# splits their panels across the two threads (200 columns: 3 panels of 64
+# and one of 8 on AVX-512), B plain and transposed; A transposed takes
+# Eigen's kernel, its columns split in blocks of 16.
 case("matmul_few_rows_columns_split", [helper.make_node("MatMul", ["x", "w"], ["y"])],
      [vi("x", F, [3, 512])], [vi("y", F, [3, 200])], [W(512, 200)])
+case("gemm_few_rows_packed_transposed",
+     [helper.make_node("Gemm", ["a", "w", "c"], ["y"], alpha=0.5, beta=2.0, transB=1)],
+     [vi("a", F, [7, 512]), vi("c", F, [1, 200])], [vi("y", F, [7, 200])], [W(200, 512)])
 case("gemm_few_rows_columns_split",
      [helper.make_node("Gemm", ["a", "w", "c"], ["y"], alpha=0.5, beta=2.0, transA=1, transB=1)],
      [vi("a", F, [512, 3]), vi("c", F, [1, 200])], [vi("y", F, [3, 200])], [W(200, 512)])
