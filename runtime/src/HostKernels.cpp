@@ -27,8 +27,15 @@ using Stride = Eigen::OuterStride<Eigen::Dynamic>;
 using ConstMap = Eigen::Map<const RowMajor, Eigen::Unaligned, Stride>;
 using Map = Eigen::Map<RowMajor, Eigen::Unaligned, Stride>;
 
+/// The session's threads; null (run on the caller) without a session.
 ThreadPool *poolOf(const IngotKernelContext *ctx) {
-  return static_cast<KernelRuntime *>(ctx->runtime)->pool;
+  auto *runtime = static_cast<KernelRuntime *>(ctx->runtime);
+  return runtime ? runtime->pool : nullptr;
+}
+
+int64_t threadsOf(const IngotKernelContext *ctx) {
+  ThreadPool *pool = poolOf(ctx);
+  return pool ? pool->size() : 1;
 }
 
 /// Single-threaded block: C[m0:m1, :] (+)= alpha op(A)[m0:m1, :] op(B).
@@ -72,7 +79,8 @@ void gemm(const IngotKernelContext *ctx, int transA, int transB, int64_t m,
   // A few rows by a matrix of the model's weights: over a copy of the
   // weights packed once (PackedGemm.h), split by panels of columns.
   auto *runtime = static_cast<KernelRuntime *>(ctx->runtime);
-  if (!transA && m <= kPackedGemmMaxRows && runtime->packedWeights)
+  if (!transA && m <= kPackedGemmMaxRows && packableColumns(n) && runtime &&
+      runtime->packedWeights)
     if (const float *panels =
             runtime->packedWeights->panels(b, k, n, ldb, transB)) {
       int64_t width = packedPanelWidth();
@@ -90,7 +98,7 @@ void gemm(const IngotKernelContext *ctx, int transA, int transB, int64_t m,
   // (n > m: a layer's weights against a few rows of activations), in blocks
   // of 16 columns (a vector of floats) so that each share stays aligned.
   constexpr int64_t kColumnBlock = 16;
-  int64_t threads = poolOf(ctx)->size();
+  int64_t threads = threadsOf(ctx);
   int64_t colGrain =
       std::max<int64_t>(1, (1 << 16) / std::max<int64_t>(1, m * k));
   int64_t columnBlocks = (n + kColumnBlock - 1) / kColumnBlock;
@@ -234,8 +242,7 @@ void unfoldAndMultiply(const IngotKernelContext *ctx, int64_t positions,
   int64_t block = std::max<int64_t>(
       minBlock, ((int64_t(1) << 17) / std::max<int64_t>(1, k)) / 16 * 16);
   int64_t blocks = (positions + block - 1) / block;
-  if (blocks < 2 * int64_t(poolOf(ctx)->size()) &&
-      flops >= (int64_t(1) << 22)) {
+  if (blocks < 2 * threadsOf(ctx) && flops >= (int64_t(1) << 22)) {
     float *all = scratchFloats(size_t(k) * positions);
     unfold(all, int64_t(0), positions);
     multiplyAll(all);

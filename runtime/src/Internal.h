@@ -69,7 +69,7 @@ struct ModelData {
   std::vector<std::vector<int64_t>> inputShapes, outputShapes;
   // The host GEMM's copies of weight matrices it reads with few rows,
   // packed on first use (thread-safe; shared by the sessions).
-  std::unique_ptr<PackedWeights> packedWeights;
+  std::unique_ptr<WeightPanels> packedWeights;
 
   ~ModelData();
 };
@@ -116,7 +116,7 @@ class ThreadPool;
 /// the model's packed weights.
 struct KernelRuntime {
   ThreadPool *pool = nullptr;
-  PackedWeights *packedWeights = nullptr;
+  WeightPanels *packedWeights = nullptr;
 };
 
 /// The host routines generated kernels call (GEMM, convolution, threads).

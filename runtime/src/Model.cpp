@@ -195,8 +195,7 @@ static ingot_status *loadImage(std::unique_ptr<ModelData> m,
     m->weights = weights->data;
     m->weightsSize = weights->size;
   }
-  m->packedWeights =
-      std::make_unique<PackedWeights>(m->weights, m->weightsSize);
+  m->packedWeights = std::make_unique<WeightPanels>(m->weights, m->weightsSize);
   // Before any code is loaded: a manifest that fails here never gets to
   // open the host library or touch the GPU.
   if (ingot_status *st = validateManifest(*m))

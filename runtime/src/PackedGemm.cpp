@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <mutex>
 #include <new>
 
 namespace ingot::runtime {
@@ -92,25 +93,34 @@ void rows(int64_t count, int64_t k, float alpha, const float *a, int64_t lda,
 
 int64_t packedPanelWidth() { return kPanel; }
 
-const float *PackedWeights::panels(const float *b, int64_t k, int64_t n,
-                                   int64_t ldb, bool transB) {
+const float *WeightPanels::panels(const float *b, int64_t k, int64_t n,
+                                  int64_t ldb, bool transB) {
   if (k <= 0 || n <= 0 || ldb <= 0)
     return nullptr;
   // Only the model's constants: anything else may change between calls.
-  uint64_t last = transB ? uint64_t(n - 1) * ldb + uint64_t(k - 1)
-                         : uint64_t(k - 1) * ldb + uint64_t(n - 1);
+  uint64_t last = 0;
+  if (__builtin_mul_overflow(uint64_t(transB ? n - 1 : k - 1), uint64_t(ldb),
+                             &last) ||
+      __builtin_add_overflow(last, uint64_t(transB ? k - 1 : n - 1), &last))
+    return nullptr;
   auto first = reinterpret_cast<uintptr_t>(b);
   if (first < reinterpret_cast<uintptr_t>(begin) ||
       first >= reinterpret_cast<uintptr_t>(end) ||
       last >= (reinterpret_cast<uintptr_t>(end) - first) / sizeof(float))
     return nullptr;
-  std::lock_guard<std::mutex> lock(mutex);
   auto key = std::make_tuple(b, k, n, ldb, transB);
-  auto found = copies.find(key);
-  if (found != copies.end())
-    return found->second.get();
+  {
+    std::shared_lock<std::shared_mutex> lock(mutex);
+    auto found = copies.find(key);
+    if (found != copies.end())
+      return found->second.get();
+  }
+  // Packed outside the lock: other sessions' calls go on meanwhile; if
+  // two pack the same matrix, the first copy stored is kept.
   int64_t count = (n + kPanel - 1) / kPanel;
-  std::unique_ptr<float[]> copy(new (std::nothrow) float[count * k * kPanel]);
+  size_t bytes = size_t(count * k * kPanel) * sizeof(float);
+  std::unique_ptr<float[], Free> copy(
+      static_cast<float *>(std::aligned_alloc(64, (bytes + 63) / 64 * 64)));
   if (!copy)
     return nullptr;
   for (int64_t q = 0; q < count; ++q)
@@ -121,8 +131,11 @@ const float *PackedWeights::panels(const float *b, int64_t k, int64_t n,
         dst[j] = col >= n ? 0.0f : transB ? b[col * ldb + p] : b[p * ldb + col];
       }
     }
-  packed += uint64_t(count * k * kPanel) * sizeof(float);
-  return copies.emplace(key, std::move(copy)).first->second.get();
+  std::unique_lock<std::shared_mutex> lock(mutex);
+  auto [it, inserted] = copies.emplace(key, std::move(copy));
+  if (inserted)
+    packed += bytes;
+  return it->second.get();
 }
 
 void packedGemm(int64_t m, int64_t n, int64_t k, float alpha, const float *a,

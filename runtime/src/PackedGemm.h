@@ -14,10 +14,12 @@
 #ifndef INGOT_RUNTIME_PACKEDGEMM_H
 #define INGOT_RUNTIME_PACKEDGEMM_H
 
+#include <atomic>
 #include <cstdint>
+#include <cstdlib>
 #include <map>
 #include <memory>
-#include <mutex>
+#include <shared_mutex>
 #include <tuple>
 
 namespace ingot::runtime {
@@ -30,11 +32,21 @@ constexpr int64_t kPackedGemmMaxRows = 64;
 /// last panel padded with zeros.
 int64_t packedPanelWidth();
 
+/// Whether a B of n columns is worth packing: whole panels, or padding
+/// under half of the columns (a few columns would be mostly padding, in
+/// memory and in multiplies).
+inline bool packableColumns(int64_t n) {
+  int64_t width = packedPanelWidth();
+  return n % width == 0 || n >= 2 * width;
+}
+
 /// B matrices of the model's weights, packed on first use and kept for the
 /// model's lifetime (shared by its sessions; safe to call from several).
-class PackedWeights {
+/// A weight's GEMM geometry is fixed by the manifest, shapes of a dynamic
+/// artifact included, so the copies are bounded by the weights' size.
+class WeightPanels {
 public:
-  PackedWeights(const void *weights, uint64_t bytes)
+  WeightPanels(const void *weights, uint64_t bytes)
       : begin(static_cast<const char *>(weights)),
         end(static_cast<const char *>(weights) + bytes) {}
   /// The panels of op(B) (k x n; B is k x n with leading dim ldb, or n x k
@@ -43,15 +55,19 @@ public:
   const float *panels(const float *b, int64_t k, int64_t n, int64_t ldb,
                       bool transB);
   /// Bytes of packed copies made so far.
-  uint64_t packedBytes() const { return packed; }
+  uint64_t packedBytes() const { return packed.load(); }
 
 private:
   const char *begin, *end;
-  std::mutex mutex;
+  std::shared_mutex mutex;
+  struct Free {
+    void operator()(float *p) const { std::free(p); }
+  };
+  // 64-byte aligned: a panel row is one or more whole vectors.
   std::map<std::tuple<const float *, int64_t, int64_t, int64_t, bool>,
-           std::unique_ptr<float[]>>
+           std::unique_ptr<float[], Free>>
       copies;
-  uint64_t packed = 0;
+  std::atomic<uint64_t> packed{0};
 };
 
 /// C[m x n] (+)= alpha * A[m x k] * op(B) for the columns of panels

@@ -212,7 +212,7 @@ static std::string jsonString(const std::string &text) {
 /// One JSON document; times in milliseconds per run.
 static std::string toJson(const ModelData &model,
                           const std::vector<StepReport> &steps, int runs,
-                          bool firstRun) {
+                          bool firstRun, uint64_t packedBytes) {
   double total = 0;
   for (const StepReport &s : steps)
     total += s.seconds;
@@ -226,7 +226,9 @@ static std::string toJson(const ModelData &model,
       ",\n  \"producer\": " + jsonString(model.manifest.producer()) +
       ",\n  \"runs\": " + std::to_string(runs) +
       ",\n  \"first_run\": " + (firstRun ? "true" : "false") +
-      ",\n  \"ms_per_run\": " + ms(total) + ",\n  \"steps\": [";
+      ",\n  \"ms_per_run\": " + ms(total) +
+      ",\n  \"packed_weight_bytes\": " + std::to_string(packedBytes) +
+      ",\n  \"steps\": [";
   bool first = true;
   for (const StepReport &s : steps) {
     if (s.cls == StepClass::Copy)
@@ -261,16 +263,24 @@ void ingot::runtime::reportProfile(ProfileMode mode, const ModelData &model,
     return;
   std::vector<StepReport> steps =
       describeSteps(model, stepSeconds, runs, counts);
+  uint64_t packed =
+      model.packedWeights ? model.packedWeights->packedBytes() : 0;
   if (mode != ProfileMode::Json) {
     printTable(steps, runs, firstRun,
                mode == ProfileMode::All ? steps.size() : 12);
+    // Memory the model holds beyond its artifact (PackedGemm.h).
+    if (packed)
+      std::fprintf(stderr,
+                   "packed weights: %llu bytes (weights multiplied by few "
+                   "rows, copied once for the host GEMM)\n",
+                   static_cast<unsigned long long>(packed));
     return;
   }
   // The file is rewritten by every session that ends: one process, one
   // profiled session is the case this serves (ingot-run, ingot-bench).
   const char *path = std::getenv("INGOT_PROFILE_FILE");
   std::string target = path && *path ? path : "ingot-profile.json";
-  std::string text = toJson(model, steps, runs, firstRun);
+  std::string text = toJson(model, steps, runs, firstRun, packed);
   if (target == "-") {
     std::fputs(text.c_str(), stderr);
     return;

@@ -2,7 +2,7 @@
 //
 // packedGemm against a double-precision reference over shapes around the
 // panel width and the 6-row blocks, B plain and transposed, padded leading
-// dims, alpha and accumulation; and PackedWeights packs only what lies in
+// dims, alpha and accumulation; and WeightPanels packs only what lies in
 // the weights, once.
 //
 //===----------------------------------------------------------------------===//
@@ -40,7 +40,7 @@ void checkShape(Shape s, bool transB, bool accumulate, std::mt19937 &rng) {
   std::vector<float> before = c;
   const float alpha = 0.75f;
 
-  PackedWeights packed(weights.data(), weights.size() * sizeof(float));
+  WeightPanels packed(weights.data(), weights.size() * sizeof(float));
   const float *panels = packed.panels(b, s.k, s.n, ldb, transB);
   ASSERT_NE(panels, nullptr);
   // Two calls over the halves of the panels, as two threads make them.
@@ -81,13 +81,16 @@ TEST(PackedGemm, MatchesReference) {
 
 TEST(PackedGemm, PacksOnlyWeightsOnce) {
   std::vector<float> weights(1000, 1.0f), other(1000, 1.0f);
-  PackedWeights packed(weights.data(), weights.size() * sizeof(float));
+  WeightPanels packed(weights.data(), weights.size() * sizeof(float));
   // Not in the weights: activations may change between calls.
   EXPECT_EQ(packed.panels(other.data(), 10, 10, 10, false), nullptr);
   // Starts inside but runs past the end (10 x 100 from element 100).
   EXPECT_EQ(packed.panels(weights.data() + 100, 10, 100, 100, false), nullptr);
   EXPECT_EQ(packed.panels(weights.data() + 100, 100, 10, 100, true), nullptr);
   EXPECT_EQ(packed.packedBytes(), 0u);
+  // One element past the end.
+  EXPECT_EQ(packed.panels(weights.data() + 901, 10, 10, 10, false), nullptr);
+  EXPECT_EQ(packed.panels(weights.data() + 901, 10, 10, 10, true), nullptr);
   // Exactly to the end: packed, and the same copy the second time.
   const float *first = packed.panels(weights.data() + 900, 10, 10, 10, false);
   ASSERT_NE(first, nullptr);
