@@ -950,11 +950,19 @@ std::string ScalarEmitter::remap(Operation *op, const Index &idx) {
           int64_t rank = inShape.size();
           int64_t a = axes[k] < 0 ? axes[k] + rank : axes[k];
           int64_t step = steps[k], start = starts[k];
-          // Where the sliced dim varies, only a start from the front in
-          // its smallest size is the same for every size.
+          // Where the sliced dim varies, a start from the front in its
+          // smallest size is the same for every size; one from its end
+          // (step 1, within the smallest size: the shape rule checked) is
+          // the size less that much.
           std::optional<int64_t> known = inShape[a].constant();
-          if (!known && (start < 0 || step < 0 ||
-                         start > bounds(inShape[a], shapes->ranges).first)) {
+          int64_t smallest =
+              known ? *known : bounds(inShape[a], shapes->ranges).first;
+          if (!known && start < 0 && step == 1 && -start <= smallest) {
+            in[a] = "(" + extent(inShape[a]) + " - " + std::to_string(-start) +
+                    " + " + idx[a] + ")";
+            continue;
+          }
+          if (!known && (start < 0 || step < 0 || start > smallest)) {
             error = "a slice of a dimension that varies from its end or "
                     "past its smallest size";
             return std::string("0");

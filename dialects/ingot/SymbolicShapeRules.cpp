@@ -469,6 +469,35 @@ FailureOr<Exprs> SymbolicInference::inferResult(Operation *op) {
           if (start && *start == 0 && step && *step == 1 && end &&
               *end >= bounds(in[axis], s.ranges).second)
             continue;
+          // A varying dim D sliced by constants with step 1: from the front
+          // (start >= 0) or from the end (start < 0: D + start), to past
+          // D, to some entries before its end (end < 0: D + end), or to a
+          // fixed end no larger than D's smallest size (x[:, 1:],
+          // x[:, :-1], x[:, -4:]). Both ends must lie in [0, D] at every
+          // size, the end not before the start.
+          if (start && end && step && *step == 1) {
+            auto [lo, hi] = bounds(in[axis], s.ranges);
+            auto within = [&](int64_t v) {
+              return v >= 0 ? v <= lo : -v <= lo;
+            };
+            auto at = [&](int64_t v) {
+              return v >= 0 ? DimExpr(v) : in[axis] + DimExpr(v);
+            };
+            bool pastEnd = *end >= hi;
+            if (!within(*start) || (!pastEnd && !within(*end)))
+              return op->emitError()
+                     << "slice [" << *start << ", " << *end << ") of dim "
+                     << axis << " (" << s.str(in[axis])
+                     << ") reaches past its smallest size " << lo;
+            DimExpr size = (pastEnd ? in[axis] : at(*end)) - at(*start);
+            if (bounds(size, s.ranges).first < 0)
+              return op->emitError()
+                     << "slice [" << *start << ", " << *end << ") of dim "
+                     << axis << " (" << s.str(in[axis])
+                     << ") would end before its start for some sizes";
+            out[axis] = size;
+            continue;
+          }
           return unsupported();
         }
         return out;

@@ -23,6 +23,9 @@
 #   - Resize to another input's sizes (read with Shape, as exporters write
 #     F.interpolate(x, size=y.shape[2:])), nearest and linear, the scales
 #     out/in computed per call; and by fractional scales 0.5 and 1.5;
+#   - slices of a varying dim by constants: from the front, from the end,
+#     both, a static tail read from the end; a start past the smallest
+#     size refused by name;
 #   - max and average pooling with ceil_mode over H and W (partial last
 #     windows at odd sizes), and a ceil_mode window whose start could fall
 #     in the end padding refused by name;
@@ -346,6 +349,38 @@ p = run([shutil.which("ingotc"), save(dropped, folder, "ceil_dropped.onnx"), "-o
 if p.returncode == 0 or "could start in the end padding (end padding 1 + stride 2 > window " \
         "2)" not in p.stderr:
     failures.append("ceil_dropped: expected a clear refusal, got rc "
+                    f"{p.returncode}: {p.stderr[-800:]}")
+
+# --- slices of a varying dim by constants ----------------------------------
+# x[:, 1:] (a class token dropped), x[:, :-1] and the next step's x[:, 1:]
+# multiplied (a shifted sequence), x[:, -4:] (the last 4: a static size
+# read from the end), x[:, 2:-3] (both ends), over S = 6:40 (x[:, 2:-3]
+# would be empty at 5, and sizes of 0 are refused); a start past the
+# smallest size is refused when compiling.
+slices = model(
+    [helper.make_node("Slice", ["x", "one", "big", "ax1"], ["tail"]),
+     helper.make_node("Slice", ["x", "zero", "minus1", "ax1"], ["head"]),
+     helper.make_node("Mul", ["head", "tail"], ["shifted"]),
+     helper.make_node("Slice", ["x", "minus4", "big", "ax1"], ["last"]),
+     helper.make_node("Slice", ["x", "two", "minus3", "ax1"], ["inner"]),
+     helper.make_node("Relu", ["inner"], ["inner_relu"])],
+    [vi("x", ["N", "S", 8])],
+    [vi("tail", ["N", None, 8]), vi("shifted", ["N", None, 8]), vi("last", ["N", 4, 8]),
+     vi("inner_relu", ["N", None, 8])],
+    [i64("zero", [0]), i64("one", [1]), i64("two", [2]), i64("minus1", [-1]),
+     i64("minus3", [-3]), i64("minus4", [-4]), i64("big", [2**62]), i64("ax1", [1])], opset=17)
+path, artifact = compile_once("slices", slices, ["N=1:3", "S=6:40"])
+if artifact:
+    for n, s in [(1, 6), (3, 40), (2, 17)]:
+        check_at("slices", path, artifact, {"x": [n, s, 8]})
+past = model([helper.make_node("Slice", ["x", "seven", "big", "ax1"], ["y"])],
+             [vi("x", ["N", "S", 8])], [vi("y", ["N", None, 8])],
+             [i64("seven", [7]), i64("big", [2**62]), i64("ax1", [1])], opset=17)
+p = run([shutil.which("ingotc"), save(past, folder, "slice_past.onnx"), "-o",
+         os.path.join(folder, "slice_past.ingot"), *dim_args(["N=1:3", "S=6:40"])])
+if p.returncode == 0 or "slice [7, 4611686018427387904) of dim 1 (S) reaches past its " \
+        "smallest size 6" not in p.stderr:
+    failures.append("slice_past: expected a clear refusal, got rc "
                     f"{p.returncode}: {p.stderr[-800:]}")
 
 # Reductions keeping the innermost dim (the host's column form) over
