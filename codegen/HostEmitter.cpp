@@ -80,6 +80,16 @@ private:
   /// that through the argument struct: without `ivdep` it gives up on a
   /// loop that also gathers from a lookup table.
   bool independentIterations = false;
+  /// The loop kernel's output index (its coordinates, `iL` innermost) and
+  /// that element's flat offset as its store writes it, `r * N + iL`. An
+  /// in-place epilogue reads the library's result at the same element:
+  /// written as the same expression, GCC sees that each iteration reads
+  /// what it writes. Through the coordinates' own strides it could not,
+  /// and left the whole epilogue scalar (every conv + bias + ReLU of
+  /// ppocr_mobile_v2_cls).
+  Index loopIndex;
+  Sizes loopShape;
+  std::string loopFlatIndex;
   LogicalResult fail(const Twine &message) {
     return region.emitError() << "host codegen: " << message;
   }
@@ -230,6 +240,11 @@ LogicalResult KernelWriter::loopKernel(Value result, const std::string &) {
   e.innerVariable = "iL";
   e.hoistIndent = "    ";
   e.innerConcats.clear();
+  if (!idx.empty() && idx.back() == "iL") {
+    loopIndex = idx;
+    loopShape = shape;
+    loopFlatIndex = "r * " + e.extent(inner) + " + iL";
+  }
   std::string v = e.value(result, idx);
   if (!e.error.empty())
     return fail(e.error);
@@ -581,8 +596,13 @@ LogicalResult KernelWriter::libraryKernel(Operation *lib, Operation *root) {
   // The library's FP32 result of a half-precision op is rounded to the type
   // where the epilogue reads it, as if it had been stored.
   auto outAt = [&](const Index &idx) {
-    return roundTo(libType,
-                   libOut + "[" + linearIndex(outShape, idx, e.dims) + "]");
+    bool sameElement = independentIterations && !loopFlatIndex.empty() &&
+                       idx == loopIndex && outShape == loopShape;
+    return roundTo(
+        libType,
+        libOut + "[" +
+            (sameElement ? loopFlatIndex : linearIndex(outShape, idx, e.dims)) +
+            "]");
   };
 
   // The runtime's IngotConvParams, from the one description of a

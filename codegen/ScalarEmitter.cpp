@@ -727,12 +727,13 @@ std::string ScalarEmitter::elementwise(Operation *op, const Index &idx) {
                 cast<DenseIntElementsAttr>(zeroAttr)
                     .getSplatValue<APInt>()
                     .isZero();
-            std::string difference;
+            std::string x = operand(0), difference;
+            if (auto wide = wideValues.find(x); wide != wideValues.end())
+              x = wide->second;
             if (width <= 32 && zeroIsZero)
-              difference = operand(0);
+              difference = x;
             else if (width < 32)
-              difference =
-                  "int32_t(" + operand(0) + ") - int32_t(" + operand(2) + ")";
+              difference = "int32_t(" + x + ") - int32_t(" + operand(2) + ")";
             else
               difference =
                   "int64_t(" + operand(0) + ") - int64_t(" + operand(2) + ")";
@@ -757,7 +758,10 @@ std::string ScalarEmitter::elementwise(Operation *op, const Index &idx) {
           });
   std::string name = fresh();
   line("const " + declared + " " + name + " = " + expr + ";");
-  return declared == ty ? name : ty + "(" + name + ")";
+  if (declared == ty)
+    return name;
+  wideValues[ty + "(" + name + ")"] = name;
+  return ty + "(" + name + ")";
 }
 
 /// Integer values of a constant operand (for slice parameters, pads, ...).

@@ -282,6 +282,11 @@ public:
   /// emitted (the skeleton's inner loop stays within it): value() emits
   /// that input alone instead of choosing per element.
   std::map<Operation *, size_t> concatInputs;
+  /// A narrow value held in an int32 (a quantize_linear's, "uint8_t(v_3)")
+  /// -> that int32 ("v_3"): a dequantize_linear reads it wide, so that the
+  /// loop converts no 8-bit values (GCC then vectorized an epilogue of 24
+  /// channels it left scalar).
+  std::map<std::string, std::string> wideValues;
   /// Region arguments already loaded as 4-wide vectors (CUDA's 128/64-bit
   /// loads): an identity read of argument `a` is lane `identityLane` of
   /// `identityVectors[a]` (see vectorLane).

@@ -23,10 +23,13 @@
 #
 # Channels-last: the model's NCHW input is transposed by a kernel of its
 # own, the convolution's parameters say channels_last (the last field), and
-# the epilogue reads the bias at the innermost (channel) index.
+# the epilogue reads the bias at the innermost (channel) index, and the
+# convolution's result in place at the element it writes (the same index
+# text as the store, so that GCC vectorizes it).
 # NHWC-LABEL: // ingot_r0: loop region, root ingot.transpose
 # NHWC-LABEL: // ingot_r1: library region, root ingot.sigmoid
-# NHWC: ig_sigmoid((a.out[(i1)*32 + (i2)*4 + (iL)] + a.in2[(iL)]))
+# NHWC: ig_sigmoid((a.out[r * 4 + iL] + a.in2[(iL)]))
+# NHWC-NEXT: a.out[r * 4 + iL] = v_0;
 # NHWC: static const IngotConvParams p = {2, 1, 3, 4, 1, {8, 8, 0}, {8, 8, 0}, {3, 3, 0}, {1, 1, 0}, {1, 1, 0}, {1, 1, 0}, 1};
 #
 # Transpose and mul are fused into the softmax's input: a reduction region

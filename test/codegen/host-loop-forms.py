@@ -56,6 +56,18 @@
 # SHORT-NEXT: for (int64_t iL = 0; iL < 3; ++iL) {
 # SHORT: a.out[(r * 18 + iM) * 3 + iL] = uint8_t(
 # SHORT: ctx->api->parallel_for(ctx, 20,
+#
+# A convolution's in-place epilogue that requantizes (a QDQ model's conv +
+# bias, quantized and dequantized; 24 channels, channels-last): it reads
+# the library's result with the store's own index (GCC then knows each
+# iteration reads what it writes) and dequantizes the int32 the quantize
+# holds, converting no 8-bit value (with either, GCC left it scalar).
+# RUN: ingotc %t/requantize.onnx --emit=host --layout nhwc | FileCheck %s --check-prefix=EPI
+# EPI-LABEL: library region, root ingot.dequantize_linear
+# EPI: for (int64_t iL = 0; iL < 24; ++iL) {
+# EPI-NEXT: const int32_t v_0 = ig_quantize_wide<uint8_t>(float((a.out[r * 24 + iL] + a.in2[(iL)])),
+# EPI-NEXT: const float v_1 = float(v_0) * float(
+# EPI-NEXT: a.out[r * 24 + iL] = v_1;
 import numpy as np
 from onnx import TensorProto, helper
 
@@ -78,3 +90,11 @@ nodes = [helper.make_node("Transpose", ["x"], ["t"], perm=[0, 2, 3, 1]),
 inits = [const("s", np.array(0.05, np.float32)), const("z", np.array(128, np.uint8))]
 save(model(nodes, [value("x", F32, [1, 3, 20, 18])], [value("y", TensorProto.UINT8, [1, 20, 18, 3])],
            inits), d, "transpose.onnx")
+nodes = [helper.make_node("Conv", ["x", "w", "b"], ["c"]),
+         helper.make_node("QuantizeLinear", ["c", "s"], ["q"]),
+         helper.make_node("DequantizeLinear", ["q", "s"], ["y"])]
+inits = [const("w", rng.standard_normal((24, 8, 1, 1)).astype(np.float32)),
+         const("b", rng.standard_normal(24).astype(np.float32)),
+         const("s", np.array(0.05, np.float32))]
+save(model(nodes, [value("x", F32, [1, 8, 6, 5])], [value("y", F32, [1, 24, 6, 5])], inits),
+     d, "requantize.onnx")
