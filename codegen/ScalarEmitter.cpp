@@ -959,9 +959,12 @@ std::string ScalarEmitter::remap(Operation *op, const Index &idx) {
           // (step 1, within the smallest size: the shape rule checked) is
           // the size less that much.
           std::optional<int64_t> known = inShape[a].constant();
-          int64_t smallest =
-              known ? *known : bounds(inShape[a], shapes->ranges).first;
-          if (!known && start < 0 && step == 1 && -start <= smallest) {
+          auto [smallest, largest] =
+              known ? std::pair<int64_t, int64_t>(*known, *known)
+                    : bounds(inShape[a], shapes->ranges);
+          if (!known && start < 0 && step == 1 && start <= -largest)
+            start = 0; // before the first entry at every size (the rule's)
+          if (!known && start < 0 && step == 1 && start >= -smallest) {
             in[a] = "(" + extent(inShape[a]) + " - " + std::to_string(-start) +
                     " + " + idx[a] + ")";
             continue;

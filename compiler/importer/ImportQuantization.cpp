@@ -87,7 +87,7 @@ static FailureOr<Value> expandBlocks(NodeContext &nc, Value param, Value x,
       return nc.error() << "blocked quantization needs the input's size on "
                            "dim "
                         << d << " bound";
-    int64_t want = d == *a ? (size + block - 1) / block : size;
+    int64_t want = d == *a ? size / block + (size % block != 0) : size;
     if (type.getDimSize(d) != want)
       return nc.error() << "blocked quantization (block_size " << block
                         << ", axis " << *a << "): " << what << " has size "

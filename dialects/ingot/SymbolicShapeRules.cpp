@@ -478,8 +478,13 @@ FailureOr<Exprs> SymbolicInference::inferResult(Operation *op) {
           if (start && end && step && *step == 1) {
             auto [lo, hi] = bounds(in[axis], s.ranges);
             auto within = [&](int64_t v) {
-              return v >= 0 ? v <= lo : -v <= lo;
+              return v >= 0 ? v <= lo : v >= -lo;
             };
+            // A start at least the largest size before the end (INT64_MIN
+            // as exporters write "from the first") clamps to 0 at every
+            // size.
+            if (*start < 0 && *start <= -hi)
+              start = 0;
             auto at = [&](int64_t v) {
               return v >= 0 ? DimExpr(v) : in[axis] + DimExpr(v);
             };

@@ -354,7 +354,8 @@ if p.returncode == 0 or "could start in the end padding (end padding 1 + stride 
 # --- slices of a varying dim by constants ----------------------------------
 # x[:, 1:] (a class token dropped), x[:, :-1] and the next step's x[:, 1:]
 # multiplied (a shifted sequence), x[:, -4:] (the last 4: a static size
-# read from the end), x[:, 2:-3] (both ends), over S = 6:40 (x[:, 2:-3]
+# read from the end), x[:, 2:-3] (both ends), x[:, INT64_MIN:2] (a start
+# before the first entry, clamped: the first 2), over S = 6:40 (x[:, 2:-3]
 # would be empty at 5, and sizes of 0 are refused); a start past the
 # smallest size is refused when compiling.
 slices = model(
@@ -363,11 +364,13 @@ slices = model(
      helper.make_node("Mul", ["head", "tail"], ["shifted"]),
      helper.make_node("Slice", ["x", "minus4", "big", "ax1"], ["last"]),
      helper.make_node("Slice", ["x", "two", "minus3", "ax1"], ["inner"]),
-     helper.make_node("Relu", ["inner"], ["inner_relu"])],
+     helper.make_node("Relu", ["inner"], ["inner_relu"]),
+     helper.make_node("Slice", ["x", "lowest", "two", "ax1"], ["first"])],
     [vi("x", ["N", "S", 8])],
     [vi("tail", ["N", None, 8]), vi("shifted", ["N", None, 8]), vi("last", ["N", 4, 8]),
-     vi("inner_relu", ["N", None, 8])],
-    [i64("zero", [0]), i64("one", [1]), i64("two", [2]), i64("minus1", [-1]),
+     vi("inner_relu", ["N", None, 8]), vi("first", ["N", 2, 8])],
+    [i64("lowest", [-2**63]), i64("zero", [0]), i64("one", [1]), i64("two", [2]),
+     i64("minus1", [-1]),
      i64("minus3", [-3]), i64("minus4", [-4]), i64("big", [2**62]), i64("ax1", [1])], opset=17)
 path, artifact = compile_once("slices", slices, ["N=1:3", "S=6:40"])
 if artifact:
