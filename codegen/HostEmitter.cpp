@@ -163,6 +163,16 @@ static std::string reductionCombine(Operation *root, const std::string &acc,
                                    : acc + " += " + v + ";";
 }
 
+/// The reduction's result from its accumulator `acc` over `count` values:
+/// the mean divides, the others are the accumulator.
+static std::string reductionResult(Operation *root, const std::string &acc,
+                                   const std::string &accTy,
+                                   const std::string &count) {
+  return isa<ReduceMeanOp, GlobalAveragePoolOp>(root)
+             ? acc + " / " + accTy + "(" + count + ")"
+             : acc;
+}
+
 /// At most this many inner loops per row where concatenations split it.
 constexpr size_t kMaxInnerPieces = 16;
 /// Rows of at most this many elements take shortRowKernel's form.
@@ -437,9 +447,7 @@ LogicalResult KernelWriter::reductionKernel(Operation *epilogueRoot) {
     for (int i = 0; i < loops; ++i)
       e.close();
     std::string finalValue =
-        isa<ReduceMeanOp, GlobalAveragePoolOp>(root)
-            ? "acc / " + accTy + "(" + e.extent(count) + ")"
-            : "acc";
+        reductionResult(root, "acc", accTy, e.extent(count));
     e.line("a.out[r] = " + storeAs(t, ty + "(" + finalValue + ")") + ";");
   } else if (isa<SoftmaxOp, LogSoftmaxOp>(root)) {
     int64_t axis =
@@ -877,9 +885,7 @@ LogicalResult KernelWriter::columnReductionKernel(Operation *root,
   for (int i = 0; i < loops; ++i)
     e.close();
   std::string finalValue =
-      isa<ReduceMeanOp, GlobalAveragePoolOp>(root)
-          ? "acc[j] / " + accTy + "(" + e.extent(count) + ")"
-          : "acc[j]";
+      reductionResult(root, "acc[j]", accTy, e.extent(count));
   e.open(jLoop);
   e.line("a.out[(r / " + blocksText + ") * " + innerText +
          " + c0 + j] = " + storeAs(t, ty + "(" + finalValue + ")") + ";");
